@@ -1,0 +1,123 @@
+"""One catalogue of user-facing validation problems: codes, levels and messages.
+
+Tests assert codes; translators edit the messages here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+
+# code -> {"zh": ..., "en": ...}; messages may use {placeholders} filled from Problem.params.
+MESSAGES: dict[str, dict[str, str]] = {
+    "required": {"zh": "必填项", "en": "This field is required"},
+    "choice_invalid": {"zh": "“{value}”不是可选的值", "en": "“{value}” is not one of the choices"},
+    "integer_invalid": {"zh": "请输入整数", "en": "Enter a whole number"},
+    "integer_min": {"zh": "不能小于 {min}", "en": "Must be at least {min}"},
+    "integer_max": {"zh": "不能大于 {max}", "en": "Must be at most {max}"},
+    "date_invalid": {"zh": "日期格式应为 YYYY-MM-DD", "en": "Enter a date as YYYY-MM-DD"},
+    "date_future": {"zh": "日期不能晚于今天", "en": "The date cannot be in the future"},
+    "text_too_long": {"zh": "不能超过 {max} 个字", "en": "At most {max} characters"},
+    "pattern_mismatch": {"zh": "格式不正确", "en": "The format is not valid"},
+    "yes_no_invalid": {"zh": "请选择“是”或“否”", "en": "Choose yes or no"},
+    "id_length": {
+        "zh": "居民身份证号码应为 18 位（现为 {length} 位）",
+        "en": "A resident ID has 18 characters (this one has {length})",
+    },
+    "id_format": {
+        "zh": "居民身份证号码应为 17 位数字加 1 位数字或 X",
+        "en": "A resident ID is 17 digits followed by a digit or X",
+    },
+    "id_checksum": {
+        "zh": "居民身份证号码校验位错误（应为 {expected}）",
+        "en": "The check digit of this resident ID is wrong (expected {expected})",
+    },
+    "id_birth_date": {
+        "zh": "居民身份证号码中的出生日期 {value} 不是有效日期",
+        "en": "The birth date {value} in this resident ID is not a real date",
+    },
+    "id_region_unknown": {
+        "zh": "地区码 {region} 不在行政区划代码表中，请核对（不影响保存）",
+        "en": "Region code {region} is not in the code table; please check (saving is allowed)",
+    },
+    "id_region_newer": {
+        "zh": "地区码 {region} 设立于 {year} 年，晚于出生年份，请核对（不影响保存）",
+        "en": "Region code {region} dates from {year}, after the birth year; "
+        "please check (saving is allowed)",
+    },
+    "birth_date_mismatch": {
+        "zh": "出生日期与身份证号码不符（号码中为 {expected}）",
+        "en": "The birth date does not match the ID number ({expected})",
+    },
+    "sex_mismatch": {
+        "zh": "性别与身份证号码不符（号码中为{expected}）",
+        "en": "Sex does not match the ID number ({expected})",
+    },
+    "phone_invalid": {
+        "zh": "电话号码格式不正确（手机 11 位，座机如 0991-1234567）",
+        "en": "Not a valid phone number (11-digit mobile or a landline such as 0991-1234567)",
+    },
+    "uscc_invalid": {
+        "zh": "统一社会信用代码不正确：{reason}",
+        "en": "Not a valid unified social credit code: {reason}",
+    },
+    "head_count": {
+        "zh": "每户必须有且只有一位户主（现有 {count} 位）",
+        "en": "A household needs exactly one head (it has {count})",
+    },
+    "members_empty": {"zh": "至少登记一位家庭成员", "en": "Record at least one member"},
+    "id_duplicate_in_household": {
+        "zh": "证件号码与第 {other} 位成员重复",
+        "en": "The same ID number as member {other}",
+    },
+    "id_in_other_household": {
+        "zh": "该证件号码已登记在 {household} 户（{address}）",
+        "en": "This ID number is already in household {household} ({address})",
+    },
+    "household_no_taken": {
+        "zh": "户编号 {value} 已被使用",
+        "en": "Household number {value} is already in use",
+    },
+    "unknown_field": {"zh": "未知字段 {field}", "en": "Unknown field {field}"},
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validation finding: what (code), where (path such as ``members[1].id_number``), how bad."""
+
+    code: str
+    path: str = ""
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    level: str = ERROR
+
+    @property
+    def is_error(self) -> bool:
+        """Errors block saving; warnings are shown and the record is saved."""
+        return self.level == ERROR
+
+    def message(self, lang: str = "zh") -> str:
+        """The message in the given language, falling back to Chinese."""
+        texts = MESSAGES.get(self.code, {"zh": self.code, "en": self.code})
+        template = texts.get(lang) or texts["zh"]
+        try:
+            return template.format(**self.params)
+        except (KeyError, IndexError):
+            return template
+
+
+def at(path: str, problems: list[Problem]) -> list[Problem]:
+    """Re-root problems found on a value at ``path`` (e.g. a member's ID field)."""
+    return [Problem(p.code, path, p.params, p.level) for p in problems]
+
+
+def errors_by_path(problems: list[Problem], lang: str = "zh", level: str = ERROR) -> dict[str, list[str]]:
+    """Group messages by field path, as the API and the forms show them."""
+    grouped: dict[str, list[str]] = {}
+    for problem in problems:
+        if problem.level == level:
+            grouped.setdefault(problem.path, []).append(problem.message(lang))
+    return grouped
