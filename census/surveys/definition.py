@@ -1,0 +1,243 @@
+"""Survey definitions: a YAML file -> dict -> validated FormDef (the pipeline of pyxform).
+
+A broken definition raises DefinitionError naming the file, the field and the problem, so
+the app refuses to start rather than show a half-working form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from census.domain.codes import FORMS_DIR, choice_lists
+from census.domain.expr import ExpressionError, compile_expr, variables
+
+FIELD_TYPES = {
+    "text", "textarea", "integer", "date", "select_one", "select_many",
+    "id_number", "phone", "yes_no", "uscc", "repeat",
+}
+FIELD_KEYS = {
+    "key", "type", "label", "hint", "required", "choices", "relevant", "default", "min", "max",
+    "max_length", "pattern", "past", "fields", "item_label", "min_items", "exactly_one",
+    "id_type_field", "birth_date_field", "sex_field",
+}
+FORM_KEYS = {"form", "collection", "title", "fields"}
+
+
+class DefinitionError(ValueError):
+    """A survey definition that cannot be used; the message says file, field and problem."""
+
+    def __init__(self, source: str, where: str, problem: str):
+        super().__init__(f"{source}: {where}: {problem}")
+        self.source, self.where, self.problem = source, where, problem
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """One question of a survey (or a repeat group holding questions)."""
+
+    key: str
+    type: str
+    label: dict[str, str]
+    hint: dict[str, str] = field(default_factory=dict)
+    required: bool = False
+    choices: str | None = None
+    relevant: dict[str, Any] | None = None
+    relevant_source: str | None = None
+    default: Any = None
+    min: int | None = None
+    max: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    past: bool = False
+    fields: tuple[FieldDef, ...] = ()
+    item_label: dict[str, str] = field(default_factory=dict)
+    min_items: int = 0
+    exactly_one: dict[str, Any] | None = None
+    id_type_field: str | None = None
+    birth_date_field: str | None = None
+    sex_field: str | None = None
+
+    def text(self, lang: str = "zh") -> str:
+        """The label in a language, falling back to Chinese."""
+        return self.label.get(lang) or self.label["zh"]
+
+    def hint_text(self, lang: str = "zh") -> str:
+        """The hint in a language, or ''."""
+        return self.hint.get(lang) or self.hint.get("zh", "")
+
+    def options(self, lang: str = "zh") -> list[tuple[str, str]]:
+        """(code, label) pairs of a select field."""
+        entries = choice_lists()[self.choices] if self.choices else {}
+        return [(code, names.get(lang) or names["zh"]) for code, names in entries.items()]
+
+    @property
+    def codes(self) -> set[str]:
+        """The codes a select field accepts."""
+        return set(choice_lists()[self.choices]) if self.choices else set()
+
+
+@dataclass(frozen=True)
+class FormDef:
+    """A whole survey: name, storage collection, title and fields."""
+
+    name: str
+    collection: str
+    title: dict[str, str]
+    fields: tuple[FieldDef, ...]
+    source: str = ""
+
+    def field(self, key: str) -> FieldDef:
+        """The field with this key (top level or inside a repeat, as ``members.name``)."""
+        head, _, rest = key.partition(".")
+        for f in self.fields:
+            if f.key == head:
+                return f if not rest else next(s for s in f.fields if s.key == rest)
+        raise KeyError(key)
+
+    def text(self, lang: str = "zh") -> str:
+        """The title in a language."""
+        return self.title.get(lang) or self.title["zh"]
+
+
+def _labels(value: Any, source: str, where: str, name: str) -> dict[str, str]:
+    if isinstance(value, str):
+        return {"zh": value}
+    if not isinstance(value, dict) or "zh" not in value:
+        raise DefinitionError(source, where, f"{name} needs at least a zh text")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _field(raw: Any, source: str, where: str, siblings: set[str]) -> FieldDef:
+    if not isinstance(raw, dict):
+        raise DefinitionError(source, where, "a field must be a mapping with key and type")
+    key = raw.get("key")
+    if not isinstance(key, str) or not key.isidentifier():
+        raise DefinitionError(source, where, f"key “{key}” must be a snake_case identifier")
+    where = f"field {key}" if "." not in where else f"{where.rsplit('.', 1)[0]}.{key}"
+    unknown = set(raw) - FIELD_KEYS
+    if unknown:
+        raise DefinitionError(source, where, f"unknown setting(s): {', '.join(sorted(unknown))}")
+    ftype = raw.get("type")
+    if ftype not in FIELD_TYPES:
+        raise DefinitionError(
+            source, where, f"type “{ftype}” is not one of {', '.join(sorted(FIELD_TYPES))}"
+        )
+    choices = raw.get("choices")
+    if ftype in ("select_one", "select_many"):
+        if choices not in choice_lists():
+            raise DefinitionError(source, where, f"choices “{choices}” is not a list in choices.yaml")
+        default = raw.get("default")
+        if default is not None and default not in choice_lists()[choices]:
+            raise DefinitionError(source, where, f"default “{default}” is not one of its choices")
+    elif choices is not None:
+        raise DefinitionError(source, where, f"a {ftype} field takes no choices")
+    relevant, relevant_source = None, raw.get("relevant")
+    if relevant_source is not None:
+        try:
+            relevant = compile_expr(str(relevant_source))
+        except ExpressionError as exc:
+            raise DefinitionError(source, where, f"relevant: {exc}") from None
+        missing = variables(relevant) - siblings
+        if missing:
+            raise DefinitionError(
+                source, where, f"relevant refers to unknown field(s): {', '.join(sorted(missing))}"
+            )
+    children: tuple[FieldDef, ...] = ()
+    exactly_one = None
+    if ftype == "repeat":
+        subs = raw.get("fields")
+        if not isinstance(subs, list) or not subs:
+            raise DefinitionError(source, where, "a repeat needs a non-empty list of fields")
+        names = {s.get("key") for s in subs if isinstance(s, dict)}
+        children = tuple(
+            _field(s, source, f"{where}.{i + 1}", names) for i, s in enumerate(subs)
+        )
+        _unique_keys(children, source, where)
+        if raw.get("exactly_one"):
+            rule = raw["exactly_one"]
+            try:
+                exactly_one = {"when": compile_expr(rule["when"]), "problem": rule["problem"]}
+            except (KeyError, TypeError, ExpressionError) as exc:
+                raise DefinitionError(source, where, f"exactly_one: {exc}") from None
+    for ref in ("id_type_field", "birth_date_field", "sex_field"):
+        if raw.get(ref) is not None and raw[ref] not in siblings:
+            raise DefinitionError(source, where, f"{ref} “{raw[ref]}” is not a field beside it")
+    return FieldDef(
+        key=key,
+        type=ftype,
+        label=_labels(raw.get("label", key), source, where, "label"),
+        hint=_labels(raw["hint"], source, where, "hint") if "hint" in raw else {},
+        required=bool(raw.get("required", False)),
+        choices=choices,
+        relevant=relevant,
+        relevant_source=relevant_source,
+        default=raw.get("default"),
+        min=raw.get("min"),
+        max=raw.get("max"),
+        max_length=raw.get("max_length"),
+        pattern=raw.get("pattern"),
+        past=bool(raw.get("past", False)),
+        fields=children,
+        item_label=_labels(raw["item_label"], source, where, "item_label")
+        if "item_label" in raw
+        else {},
+        min_items=int(raw.get("min_items", 0)),
+        exactly_one=exactly_one,
+        id_type_field=raw.get("id_type_field"),
+        birth_date_field=raw.get("birth_date_field"),
+        sex_field=raw.get("sex_field"),
+    )
+
+
+def _unique_keys(fields: tuple[FieldDef, ...], source: str, where: str) -> None:
+    seen: set[str] = set()
+    for f in fields:
+        if f.key in seen:
+            raise DefinitionError(source, f"{where} field {f.key}", "the key is used twice")
+        seen.add(f.key)
+
+
+def parse_definition(raw: Any, source: str) -> FormDef:
+    """Validate a loaded definition dict into a FormDef."""
+    if not isinstance(raw, dict):
+        raise DefinitionError(source, "top level", "a definition must be a mapping")
+    unknown = set(raw) - FORM_KEYS
+    if unknown:
+        raise DefinitionError(source, "top level", f"unknown setting(s): {', '.join(sorted(unknown))}")
+    for required in ("form", "collection", "fields"):
+        if not raw.get(required):
+            raise DefinitionError(source, "top level", f"“{required}” is missing")
+    items = raw["fields"]
+    if not isinstance(items, list):
+        raise DefinitionError(source, "fields", "must be a list")
+    names = {f.get("key") for f in items if isinstance(f, dict)}
+    fields = tuple(_field(f, source, f"field #{i + 1}", names) for i, f in enumerate(items))
+    _unique_keys(fields, source, "top level")
+    return FormDef(
+        name=str(raw["form"]),
+        collection=str(raw["collection"]),
+        title=_labels(raw.get("title", raw["form"]), source, "title", "title"),
+        fields=fields,
+        source=source,
+    )
+
+
+def load_definition(path: Path) -> FormDef:
+    """Read one YAML definition file."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DefinitionError(path.name, "YAML", str(exc)) from None
+    return parse_definition(raw, path.name)
+
+
+SURVEYS = ("household", "storefront", "unit")
+
+
+def load_surveys(folder: Path = FORMS_DIR) -> dict[str, FormDef]:
+    """All survey definitions of the forms folder, keyed by form name."""
+    return {name: load_definition(folder / f"{name}.yaml") for name in SURVEYS}

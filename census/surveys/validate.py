@@ -1,0 +1,210 @@
+"""Cleaning a submitted record against its definition: coerce, normalise, skip logic, rules.
+
+The web form and the JSON API both call ``clean`` so that one set of rules decides what is
+stored. Problems carry field paths such as ``members[1].id_number`` (0-based, as in JSON).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from census.domain.contact import check_phone, check_uscc, normalise_phone
+from census.domain.expr import evaluate
+from census.domain.ids import check_person_id, normalise_id
+from census.domain.problems import WARNING, Problem
+from census.surveys.definition import FieldDef, FormDef
+
+_YES = {"yes", "y", "true", "1", "是", "on"}
+_NO = {"no", "n", "false", "0", "否", "off"}
+
+
+def _path(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _coerce(f: FieldDef, value: Any, path: str, today: date, out: list[Problem]) -> Any:
+    """Turn one raw value into its stored form, adding problems for what cannot be."""
+    if f.type == "select_many":
+        if _blank(value):
+            return []
+        items = value if isinstance(value, list) else re.split(r"[,，;；、\s]+", str(value))
+        items = [str(i).strip() for i in items if str(i).strip()]
+        for item in items:
+            if item not in f.codes:
+                out.append(Problem("choice_invalid", path, {"value": item}))
+        return list(dict.fromkeys(items))
+    if isinstance(value, str):
+        value = value.strip()
+    if _blank(value):
+        return None
+    if f.type in ("text", "textarea"):
+        value = str(value)
+        if f.max_length and len(value) > f.max_length:
+            out.append(Problem("text_too_long", path, {"max": f.max_length}))
+        if f.pattern and not re.fullmatch(f.pattern, value):
+            out.append(Problem("pattern_mismatch", path))
+        return value
+    if f.type == "integer":
+        if isinstance(value, bool) or not re.fullmatch(r"-?\d+", str(value)):
+            out.append(Problem("integer_invalid", path))
+            return str(value)
+        number = int(value)
+        if f.min is not None and number < f.min:
+            out.append(Problem("integer_min", path, {"min": f.min}))
+        if f.max is not None and number > f.max:
+            out.append(Problem("integer_max", path, {"max": f.max}))
+        return number
+    if f.type == "date":
+        try:
+            day = value if isinstance(value, date) else date.fromisoformat(str(value))
+        except ValueError:
+            out.append(Problem("date_invalid", path))
+            return str(value)
+        if f.past and day > today:
+            out.append(Problem("date_future", path))
+        return day.isoformat()
+    if f.type == "select_one":
+        value = str(value)
+        if value not in f.codes:
+            out.append(Problem("choice_invalid", path, {"value": value}))
+        return value
+    if f.type == "yes_no":
+        word = str(value).strip().lower()
+        if value is True or word in _YES:
+            return True
+        if value is False or word in _NO:
+            return False
+        out.append(Problem("yes_no_invalid", path))
+        return str(value)
+    if f.type == "phone":
+        phone = normalise_phone(str(value))
+        out.extend(Problem(p.code, path, p.params, p.level) for p in check_phone(phone))
+        return phone
+    if f.type == "uscc":
+        code = normalise_id(str(value))
+        out.extend(Problem(p.code, path, p.params, p.level) for p in check_uscc(code))
+        return code
+    if f.type == "id_number":
+        return normalise_id(str(value))  # checked with its siblings in _check_id
+    return value
+
+
+def _check_id(f: FieldDef, record: dict[str, Any], prefix: str, out: list[Problem]) -> None:
+    """Check an ID number; fill blank birth date and sex from a resident ID, flag conflicts."""
+    number = record.get(f.key)
+    if not number:
+        return
+    birth_key, sex_key = f.birth_date_field, f.sex_field
+    given_birth = record.get(birth_key) if birth_key else None
+    given_sex = record.get(sex_key) if sex_key else None
+    try:
+        birth = date.fromisoformat(given_birth) if isinstance(given_birth, str) else None
+    except ValueError:
+        birth = None
+    id_type = record.get(f.id_type_field) if f.id_type_field else None
+    problems, derived_birth, derived_sex = check_person_id(
+        id_type, number, birth_date=birth, sex=given_sex if isinstance(given_sex, str) else None
+    )
+    for p in problems:
+        where = {"birth_date_mismatch": birth_key, "sex_mismatch": sex_key}.get(p.code) or f.key
+        out.append(Problem(p.code, _path(prefix, where), p.params, p.level))
+    if birth_key and given_birth is None and derived_birth:
+        record[birth_key] = derived_birth.isoformat()
+    if sex_key and given_sex is None and derived_sex:
+        record[sex_key] = derived_sex
+
+
+def _clean_record(
+    fields: tuple[FieldDef, ...], raw: dict[str, Any], prefix: str, today: date, out: list[Problem]
+) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for f in fields:
+        if f.type == "repeat":
+            continue
+        value = raw.get(f.key)
+        if _blank(value) and f.default is not None and f.key not in raw:
+            value = f.default
+        record[f.key] = _coerce(f, value, _path(prefix, f.key), today, out)
+    for f in fields:
+        if f.type == "id_number":
+            _check_id(f, record, prefix, out)
+    for f in fields:
+        if f.type == "repeat":
+            record[f.key] = _clean_repeat(f, raw.get(f.key), _path(prefix, f.key), today, out)
+    for f in fields:
+        # Skip logic: an irrelevant answer is not kept, and is never required.
+        if f.relevant is not None and not evaluate(f.relevant, record):
+            record[f.key] = [] if f.type in ("select_many", "repeat") else None
+            gone = _path(prefix, f.key)
+            out[:] = [p for p in out if p.path != gone and not p.path.startswith((gone + "[", gone + "."))]
+        elif f.required and _blank(record[f.key]):
+            out.append(Problem("required", _path(prefix, f.key)))
+    return record
+
+
+def _clean_repeat(
+    f: FieldDef, raw: Any, path: str, today: date, out: list[Problem]
+) -> list[dict[str, Any]]:
+    items = raw if isinstance(raw, list) else []
+    # A roster row left entirely blank on a form is not a member; paths keep the index
+    # that the client sent, so that messages land beside the right row.
+    kept = [
+        (n, item) for n, item in enumerate(items)
+        if isinstance(item, dict) and any(not _blank(v) for v in item.values())
+    ]
+    cleaned = [_clean_record(f.fields, item, f"{path}[{n}]", today, out) for n, item in kept]
+    if len(cleaned) < f.min_items:
+        out.append(Problem("members_empty", path))
+    if f.exactly_one and cleaned:
+        count = sum(1 for item in cleaned if evaluate(f.exactly_one["when"], item))
+        if count != 1:
+            out.append(Problem(f.exactly_one["problem"], path, {"count": count}))
+    id_fields = [s.key for s in f.fields if s.type == "id_number"]
+    for key in id_fields:
+        seen: dict[str, int] = {}
+        for (n, _), item in zip(kept, cleaned, strict=True):
+            number = item.get(key)
+            if number and number in seen:
+                out.append(
+                    Problem("id_duplicate_in_household", f"{path}[{n}].{key}", {"other": seen[number] + 1})
+                )
+            elif number:
+                seen[number] = n
+    return cleaned
+
+
+def clean(
+    form: FormDef, raw: dict[str, Any], *, today: date | None = None
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Return the record as it would be stored, and every problem found (errors and warnings)."""
+    problems: list[Problem] = []
+    record = _clean_record(form.fields, raw, "", today or date.today(), problems)
+    return record, problems
+
+
+def unknown_keys(form: FormDef, raw: dict[str, Any], allowed: set[str]) -> list[Problem]:
+    """Keys of an API body that the definition does not know (typos must not vanish silently)."""
+    problems = []
+    known = {f.key for f in form.fields} | allowed
+    for key in raw:
+        if key not in known:
+            problems.append(Problem("unknown_field", key, {"field": key}))
+    for f in form.fields:
+        if f.type == "repeat" and isinstance(raw.get(f.key), list):
+            sub = {s.key for s in f.fields} | {"person_id"}
+            for n, item in enumerate(raw[f.key]):
+                for key in item if isinstance(item, dict) else []:
+                    if key not in sub:
+                        problems.append(Problem("unknown_field", f"{f.key}[{n}].{key}", {"field": key}))
+    return problems
+
+
+def has_errors(problems: list[Problem]) -> bool:
+    """True when any problem blocks saving."""
+    return any(p.level != WARNING for p in problems)

@@ -1,0 +1,161 @@
+"""Compile a FormDef into WTForms classes, and map cleaned problems back onto the fields.
+
+WTForms parses the posted form (including ``members-3-name`` roster rows, gaps allowed) and
+carries CSRF; the rules themselves live in ``validate.clean`` so that the API shares them.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Form, FormField, StringField, TextAreaField
+from wtforms import FieldList, RadioField, SelectField, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from census.domain.problems import Problem
+from census.surveys.definition import FieldDef, FormDef
+
+_INPUT_KW: dict[str, dict[str, str]] = {
+    "integer": {"inputmode": "numeric", "type": "number"},
+    "date": {"type": "date"},
+    "phone": {"inputmode": "tel", "type": "tel", "autocomplete": "off"},
+    "id_number": {"autocomplete": "off", "autocapitalize": "characters", "maxlength": "30"},
+    "uscc": {"autocomplete": "off", "autocapitalize": "characters", "maxlength": "18"},
+}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as large touch-friendly checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _render_kw(f: FieldDef) -> dict[str, Any]:
+    kw: dict[str, Any] = dict(_INPUT_KW.get(f.type, {}))
+    kw["data-key"] = f.key
+    kw["data-type"] = f.type
+    if f.relevant is not None:
+        kw["data-relevant"] = json.dumps(f.relevant, ensure_ascii=False)
+    if f.required:
+        kw["data-required"] = "1"
+    if f.default is not None:
+        kw["data-default"] = str(f.default)
+    if f.max_length:
+        kw["maxlength"] = str(f.max_length)
+    if f.pattern:
+        kw["pattern"] = f.pattern
+    if f.min is not None:
+        kw["min"] = str(f.min)
+    if f.max is not None:
+        kw["max"] = str(f.max)
+    return kw
+
+
+def _wtf_field(f: FieldDef, lang: str) -> Any:
+    label, hint, kw = f.text(lang), f.hint_text(lang), _render_kw(f)
+    if f.type == "repeat":
+        sub = _subform(f, lang)
+        return FieldList(FormField(sub), label=label, min_entries=1, description=hint)
+    if f.type == "select_one":
+        choices = [("", "—")] + f.options(lang)
+        return SelectField(
+            label, choices=choices, validate_choice=False, render_kw=kw, description=hint,
+            default=f.default,
+        )
+    if f.type == "select_many":
+        return MultiCheckboxField(
+            label, choices=f.options(lang), validate_choice=False, render_kw=kw, description=hint
+        )
+    if f.type == "yes_no":
+        yes, no = ("是", "否") if lang == "zh" else ("Yes", "No")
+        return RadioField(
+            label, choices=[("yes", yes), ("no", no)], validate_choice=False, render_kw=kw,
+            description=hint,
+        )
+    if f.type == "textarea":
+        return TextAreaField(label, render_kw=kw, description=hint)
+    return StringField(label, render_kw=kw, description=hint)
+
+
+@cache
+def _subform(f: FieldDef, lang: str) -> type[Form]:
+    attrs = {s.key: _wtf_field(s, lang) for s in f.fields}
+    return type(f"{f.key.title()}ItemForm", (Form,), attrs)
+
+
+@cache
+def form_class(defn: FormDef, lang: str = "zh") -> type[FlaskForm]:
+    """The WTForms class of a survey in one language (built once, then reused)."""
+    attrs: dict[str, Any] = {f.key: _wtf_field(f, lang) for f in defn.fields}
+    attrs["definition"] = defn
+    return type(f"{defn.name.title()}Form", (FlaskForm,), attrs)
+
+
+def _form_value(f: FieldDef, value: Any) -> Any:
+    if f.type == "yes_no":
+        return {True: "yes", False: "no"}.get(value, value)
+    if f.type == "integer" and value is not None:
+        return str(value)
+    return value
+
+
+def record_to_formdata(defn: FormDef, record: dict[str, Any]) -> dict[str, Any]:
+    """A stored record as WTForms ``data=`` for editing."""
+    data: dict[str, Any] = {}
+    for f in defn.fields:
+        if f.type == "repeat":
+            data[f.key] = [
+                {s.key: _form_value(s, item.get(s.key)) for s in f.fields}
+                for item in record.get(f.key) or []
+            ]
+        else:
+            data[f.key] = _form_value(f, record.get(f.key))
+    return data
+
+
+def formdata_to_raw(defn: FormDef, form: FlaskForm) -> dict[str, Any]:
+    """The posted form as a raw record for ``clean`` (the same shape the API receives)."""
+    raw: dict[str, Any] = {}
+    for f in defn.fields:
+        field = getattr(form, f.key)
+        if f.type == "repeat":
+            raw[f.key] = [
+                {s.key: entry.form[s.key].data for s in f.fields} for entry in field.entries
+            ]
+        else:
+            raw[f.key] = field.data
+    return raw
+
+
+def attach_problems(form: FlaskForm, problems: list[Problem], lang: str) -> dict[str, list[str]]:
+    """Put each problem beside its field; return those that belong to no single field."""
+    leftovers: dict[str, list[str]] = {}
+    form.warnings = {}  # type: ignore[attr-defined]
+    for problem in problems:
+        field = _field_at(form, problem.path)
+        message = problem.message(lang)
+        if field is None:
+            leftovers.setdefault(problem.path, []).append(message)
+        elif problem.is_error:
+            field.errors = list(field.errors) + [message]
+        else:
+            form.warnings.setdefault(field.name, []).append(message)  # type: ignore[attr-defined]
+    return leftovers
+
+
+def _field_at(form: FlaskForm, path: str) -> Any:
+    """The WTForms field at ``members[1].id_number``; None for the roster as a whole."""
+    head, _, rest = path.partition(".")
+    name, _, index = head.partition("[")
+    field = getattr(form, name, None) if name else None
+    if field is None or not index:
+        return None if isinstance(field, FieldList) else field
+    try:
+        entry = field.entries[int(index.rstrip("]"))]
+    except (ValueError, IndexError):
+        return None
+    return entry.form[rest] if rest and rest in entry.form else None

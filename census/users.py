@@ -1,0 +1,78 @@
+"""Accounts and API tokens: hashed passwords, hashed tokens, roles and assigned areas."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Any
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+ROLES = ("admin", "reviewer", "surveyor")
+
+
+class UserError(ValueError):
+    """A user cannot be created or changed as asked."""
+
+
+def add_user(
+    store: Any, username: str, role: str, password: str, *, display_name: str = "",
+    grids: list[str] | None = None, buildings: list[str] | None = None,
+) -> int:
+    """Create an account; the password is stored only as a salted hash."""
+    if role not in ROLES:
+        raise UserError(f"角色应为 {'/'.join(ROLES)} / role must be one of {', '.join(ROLES)}")
+    if not username or not username.replace("_", "").replace("-", "").isalnum():
+        raise UserError("用户名只能包含字母、数字、- 和 _ / username: letters, digits, - and _ only")
+    if len(password) < 8:
+        raise UserError("密码至少 8 位 / the password needs at least 8 characters")
+    users = store.collection("users")
+    if users.find_one(username=username):
+        raise UserError(f"用户 {username} 已存在 / user {username} exists already")
+    return users.insert(
+        {
+            "username": username,
+            "role": role,
+            "display_name": display_name or username,
+            "password_hash": generate_password_hash(password),
+            "grids": grids or [],
+            "buildings": buildings or [],
+            "active": True,
+            "created_at": datetime.now().isoformat(timespec="seconds"),
+        },
+        unique=("username",),
+    )
+
+
+def authenticate(store: Any, username: str, password: str) -> dict[str, Any] | None:
+    """The user's document when the password is right and the account active."""
+    user = store.collection("users").find_one(username=username)
+    if user and user.get("active", True) and check_password_hash(user["password_hash"], password):
+        return user
+    return None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(store: Any, username: str) -> str:
+    """A new bearer token for the API; only its hash is kept."""
+    if not store.collection("users").find_one(username=username):
+        raise UserError(f"没有用户 {username} / no user {username}")
+    token = secrets.token_urlsafe(32)
+    store.collection("tokens").insert(
+        {"token_hash": _digest(token), "username": username,
+         "created_at": datetime.now().isoformat(timespec="seconds")}
+    )
+    return token
+
+
+def user_for_token(store: Any, token: str) -> dict[str, Any] | None:
+    """The active user a bearer token belongs to."""
+    row = store.collection("tokens").find_one(token_hash=_digest(token))
+    if not row:
+        return None
+    user = store.collection("users").find_one(username=row["username"])
+    return user if user and user.get("active", True) else None

@@ -1,0 +1,47 @@
+"""Web layer: extensions and one blueprint per task."""
+
+from __future__ import annotations
+
+from flask import Flask, g, render_template
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from census.i18n import TRANSLATIONS, compile_catalogs
+from census.web.access import User
+
+
+def register(app: Flask) -> None:
+    """Attach login, CSRF, translations, template helpers and blueprints to the app."""
+    from census.app import get_store
+    from census.web import api, auth, households, survey
+
+    compile_catalogs()
+    Babel(app, locale_selector=lambda: g.get("lang", "zh"),
+          default_translation_directories=str(TRANSLATIONS))
+    csrf = CSRFProtect(app)
+    login = LoginManager(app)
+    login.login_view = "auth.login"
+    login.login_message = None
+
+    @login.user_loader
+    def load_user(username: str) -> User | None:
+        doc = get_store(app).collection("users").find_one(username=username)
+        return User(doc) if doc and doc.get("active", True) else None
+
+    for module in (auth, survey, households):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
+
+    from census.web import helpers
+
+    helpers.install(app)
+
+    @app.errorhandler(403)
+    def forbidden(_exc: Exception) -> tuple[str, int]:
+        return render_template("errors/403.html"), 403
+
+    @app.errorhandler(404)
+    def not_found(_exc: Exception) -> tuple[str, int]:
+        return render_template("errors/404.html"), 404

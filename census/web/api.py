@@ -1,0 +1,122 @@
+"""JSON API v1 with bearer tokens: households in, households out, idempotent by ``uuid``."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import orjson
+from flask import Blueprint, abort, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from census import records, users
+from census.app import get_store
+from census.domain.problems import Problem, errors_by_path
+from census.store import DuplicateKey
+from census.surveys.validate import unknown_keys
+from census.web.access import User
+from census.web.helpers import surveys
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PUBLIC_META = ("uuid", "surveyor", "visited_at", "visit_outcome", "review_state")
+
+
+@bp.before_request
+def _authenticate() -> Any:
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    doc = users.user_for_token(get_store(), token) if token else None
+    if doc is None:
+        return jsonify(error="unauthorized", message="需要有效的访问令牌 / a valid bearer token is required"), 401
+    g.api_user = User(doc)
+    return None
+
+
+@bp.errorhandler(HTTPException)
+def _json_error(exc: HTTPException):
+    return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
+
+
+def _public(record: dict[str, Any]) -> dict[str, Any]:
+    """A stored household as the API shows it (internal bookkeeping left out)."""
+    return {k: v for k, v in record.items() if k not in ("submission_hash", "_rev")} | {
+        "revision": record.get("_rev")
+    }
+
+
+def _body_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+@bp.post("/households")
+def create_household():
+    """Store a household; a repeat of the same uuid and body returns the first id."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(error="invalid_json", message="请求体应为 JSON 对象 / the body must be a JSON object"), 400
+    uuid = str(body.get("uuid") or "").strip()
+    if not uuid:
+        problems = [Problem("required", "uuid")]
+        return jsonify(errors=errors_by_path(problems, "zh")), 422
+    store, defn, user = get_store(), surveys()["household"], g.api_user
+    digest = _body_hash(body)
+    existing = store.collection("households").find_one(uuid=uuid)
+    if existing is not None:
+        return _repeat(existing, digest)
+    building = store.collection("buildings").find_one(name=str(body.get("building") or ""))
+    if not user.is_staff and (building is None or not user.covers(building)):
+        abort(403, "此楼栋未分配给您 / this building is not assigned to you")
+    problems = unknown_keys(defn, body, set(PUBLIC_META))
+    raw = {k: v for k, v in body.items() if k not in PUBLIC_META}
+    meta = {"uuid": uuid, "submission_hash": digest, "surveyor": user.username}
+    for key in ("visited_at", "visit_outcome"):
+        if body.get(key):
+            meta[key] = body[key]
+    if problems:
+        return jsonify(errors=errors_by_path(problems, "zh")), 422
+    try:
+        result = records.save(store, defn, raw, user=user.username, meta=meta)
+    except DuplicateKey as dup:
+        if dup.field != "uuid":
+            raise
+        # Another request with this uuid won the race a moment ago.
+        return _repeat(store.collection("households").get(dup.existing_id), digest)
+    if not result.saved:
+        return jsonify(
+            errors=errors_by_path(result.problems, "zh"),
+            warnings=errors_by_path(result.problems, "zh", level="warning"),
+        ), 422
+    return jsonify(id=result.id, household_no=result.record["household_no"],
+                   warnings=errors_by_path(result.problems, "zh", level="warning")), 201
+
+
+def _repeat(existing: dict[str, Any], digest: str):
+    """The answer to a uuid seen before: same body → 200 with its id, other body → 409."""
+    if existing.get("submission_hash") == digest:
+        return jsonify(id=existing["id"], household_no=existing.get("household_no")), 200
+    return jsonify(
+        error="conflict", id=existing["id"],
+        message="该 uuid 已用于另一份内容不同的提交 / this uuid was used for a different submission",
+    ), 409
+
+
+@bp.get("/households/<int:record_id>")
+def get_household(record_id: int):
+    """One household; surveyors only see their own submissions."""
+    record = get_store().collection("households").get(record_id)
+    if record is None:
+        abort(404, "没有这条记录 / no such household")
+    if not g.api_user.may_open(record):
+        abort(403, "无权查看 / not yours to see")
+    return jsonify(_public(record))
+
+
+@bp.get("/households")
+def list_households():
+    """Households of a building (or all); surveyors get their own submissions only."""
+    collection = get_store().collection("households")
+    building = request.args.get("building")
+    rows = collection.find(building=building) if building else collection.scan()
+    user = g.api_user
+    rows = [_public(r) for r in rows if user.may_open(r)]
+    return jsonify(households=rows, count=len(rows))

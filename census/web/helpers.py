@@ -1,0 +1,51 @@
+"""Template helpers shared by every page: labels of codes, masking, the current language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g, request
+
+from census.domain.codes import label
+from census.domain.ids import mask_id
+from census.surveys.definition import load_surveys
+
+
+def lang() -> str:
+    """The interface language of this request."""
+    return g.get("lang", "zh")
+
+
+def surveys() -> dict[str, Any]:
+    """The survey definitions loaded at start-up."""
+    return current_app.extensions["census_surveys"]
+
+
+def client_ip() -> str:
+    """Where a request came from, for the audit log."""
+    return request.remote_addr or ""
+
+
+def address(record: dict[str, Any]) -> str:
+    """Building, unit and room as staff write them: 3栋2单元301."""
+    unit = record.get("unit") or ""
+    return f"{record.get('building') or ''}{unit + '单元' if unit else ''}{record.get('room') or ''}"
+
+
+def head_of(household: dict[str, Any]) -> dict[str, Any]:
+    """The household head (or the first member when the roster has none)."""
+    members = household.get("members") or [{}]
+    return next((m for m in members if m.get("relation") == "head"), members[0])
+
+
+def install(app: Flask) -> None:
+    """Load the survey definitions (a broken one stops start-up) and expose helpers to Jinja."""
+    app.extensions["census_surveys"] = load_surveys()
+    app.jinja_env.globals.update(
+        code_label=lambda list_name, code: label(list_name, code, lang()),
+        mask_id=mask_id,
+        lang=lang,
+        address=address,
+        head_of=head_of,
+        community=lambda: app.config["COMMUNITY_NAME"],
+    )

@@ -1,0 +1,130 @@
+"""Staff pages: find households, open one, see its history, print a building's list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_login import current_user
+
+from census import audit, records
+from census.app import get_store
+from census.printing import household_list_pdf
+from census.web.access import ADMIN, ROLES, STAFF, roles_required
+from census.web.helpers import client_ip, lang, surveys
+from census.web.survey import _room_key
+
+bp = Blueprint("households", __name__)
+PAGE_SIZE = 50
+
+
+def _matches(household: dict[str, Any], q: str) -> bool:
+    """Search by household no., building, member name or ID number (case and spaces ignored)."""
+    q = q.replace(" ", "").upper()
+    fields = [household.get("household_no") or "", household.get("building") or ""]
+    for m in household.get("members") or []:
+        fields += [m.get("name") or "", m.get("id_number") or ""]
+    return any(q in f.replace(" ", "").upper() for f in fields)
+
+
+@bp.route("/households")
+@roles_required(*STAFF)
+def index():
+    """All households, filtered by building and a search word, in address order."""
+    store = get_store()
+    building = request.args.get("building", "")
+    q = request.args.get("q", "").strip()
+    collection = store.collection("households")
+    rows = collection.find(building=building) if building else collection.scan()
+    if q:
+        rows = [h for h in rows if _matches(h, q)]
+    rows.sort(key=lambda h: (h.get("building") or "", _room_key(h)))
+    page = max(1, request.args.get("page", 1, type=int))
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    buildings = sorted(b["name"] for b in store.collection("buildings").scan())
+    return render_template(
+        "households/index.html", households=shown, total=len(rows), page=page, pages=pages,
+        q=q, building=building, buildings=buildings,
+    )
+
+
+@bp.route("/households/<int:record_id>")
+@roles_required(*ROLES)
+def view(record_id: int):
+    """One household with its members; full ID numbers only for admins, and logged."""
+    store = get_store()
+    household = store.collection("households").get(record_id)
+    if household is None:
+        abort(404)
+    if not current_user.may_open(household):
+        abort(403)
+    full = request.args.get("full") == "1"
+    if full:
+        if current_user.role != ADMIN:
+            abort(403)
+        audit.record(store, current_user.username, "view_full_ids", f"households/{record_id}",
+                     ip=client_ip())
+    return render_template(
+        "households/view.html", household=household, full=full,
+        defn=surveys()["household"],
+    )
+
+
+@bp.route("/households/<int:record_id>/history")
+@roles_required(*STAFF)
+def history(record_id: int):
+    """Every saved version of a household: who saved it and when."""
+    store = get_store()
+    household = store.collection("households").get(record_id)
+    if household is None:
+        abort(404)
+    versions = records.history(store, "households", record_id)
+    return render_template("households/history.html", household=household, versions=versions)
+
+
+@bp.route("/records/<form_name>", endpoint="records")
+@roles_required(*STAFF)
+def records_list(form_name: str):
+    """Storefronts or units, with links to their forms."""
+    defn = surveys().get(form_name)
+    if defn is None or form_name == "household":
+        abort(404)
+    rows = get_store().collection(defn.collection).scan()
+    return render_template("households/records.html", defn=defn, rows=rows)
+
+
+@bp.route("/buildings/<name>/household-list.pdf")
+@roles_required(*STAFF)
+def print_building(name: str):
+    """The household list of one building as an A4 landscape PDF (logged)."""
+    store = get_store()
+    if store.collection("buildings").find_one(name=name) is None:
+        abort(404)
+    full = request.args.get("full") == "1"
+    if full and current_user.role != ADMIN:
+        abort(403)
+    pdf = building_list_pdf(store, name, full_ids=full, lang=lang())
+    audit.record(store, current_user.username, "print", f"household-list/{name}",
+                 ip=client_ip(), full_ids=full)
+    filename = quote(f"{name}-住户花名册.pdf")
+    return Response(
+        pdf, mimetype="application/pdf",
+        headers={"Content-Disposition": f"inline; filename*=UTF-8''{filename}"},
+    )
+
+
+def building_list_pdf(store: Any, name: str, *, full_ids: bool = False, lang: str = "zh") -> bytes:
+    """Render one building's household list (shared by the web page and the CLI)."""
+    households = sorted(store.collection("households").find(building=name), key=_room_key)
+    return household_list_pdf(
+        community=current_app.config["COMMUNITY_NAME"], building=name, households=households,
+        printed_at=datetime.now(), lang=lang, full_ids=full_ids,
+    )
+
+
+def print_url(name: str) -> str:
+    """Where the household list of a building is printed."""
+    return url_for("households.print_building", name=name)

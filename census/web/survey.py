@@ -1,0 +1,145 @@
+"""Field work: a surveyor's buildings, a building's dwellings, and the survey forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from census import records
+from census.app import get_store
+from census.store import Conflict
+from census.surveys.wtf import attach_problems, form_class, formdata_to_raw, record_to_formdata
+from census.web.access import ROLES, roles_required
+from census.web.helpers import lang, surveys
+
+bp = Blueprint("survey", __name__, url_prefix="/survey")
+
+
+def _room_key(household: dict[str, Any]) -> tuple[Any, ...]:
+    def natural(text: str) -> tuple[int, str]:
+        digits = "".join(ch for ch in text if ch.isdigit())
+        return (int(digits) if digits else 0, text)
+
+    return (natural(household.get("unit") or ""), natural(household.get("room") or ""))
+
+
+def buildings_for(user: Any) -> list[dict[str, Any]]:
+    """The buildings this user may survey, with the number of households in each."""
+    store = get_store()
+    households = store.collection("households")
+    rows = [b for b in store.collection("buildings").scan() if user.covers(b)]
+    for row in rows:
+        row["households"] = households.count(building=row["name"])
+    return sorted(rows, key=lambda b: (b.get("grid") or "", b["name"]))
+
+
+def _building_or_404(name: str) -> dict[str, Any]:
+    building = get_store().collection("buildings").find_one(name=name)
+    if building is None:
+        abort(404)
+    if not current_user.covers(building):
+        abort(403)
+    return building
+
+
+@bp.route("/")
+@login_required
+def home():
+    """The buildings assigned to the user (all of them for staff)."""
+    return render_template("survey/home.html", buildings=buildings_for(current_user))
+
+
+@bp.route("/building/<name>")
+@login_required
+def building(name: str):
+    """One building: its households in unit and room order, and a button for a new one."""
+    building = _building_or_404(name)
+    households = sorted(get_store().collection("households").find(building=name), key=_room_key)
+    return render_template("survey/building.html", building=building, households=households)
+
+
+def _definition(form_name: str):
+    try:
+        return surveys()[form_name]
+    except KeyError:
+        abort(404)
+
+
+@bp.route("/<form_name>/new", methods=["GET", "POST"])
+@roles_required(*ROLES)
+def new(form_name: str):
+    """A blank survey form; the building comes from the page it was opened on."""
+    defn = _definition(form_name)
+    building_name = request.values.get("building", "")
+    if building_name:
+        _building_or_404(building_name)
+    elif form_name == "household" and not current_user.is_staff:
+        abort(403)
+    return _form_page(defn, None, {"building": building_name} if building_name else {})
+
+
+@bp.route("/<form_name>/<int:record_id>/edit", methods=["GET", "POST"])
+@roles_required(*ROLES)
+def edit(form_name: str, record_id: int):
+    """Edit a stored record; the revision it was opened at travels with the form."""
+    defn = _definition(form_name)
+    record = get_store().collection(defn.collection).get(record_id)
+    if record is None:
+        abort(404)
+    if not (current_user.is_staff or record.get("created_by") == current_user.username):
+        abort(403)
+    return _form_page(defn, record, record)
+
+
+def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]):
+    """Render, or validate and save, one survey form (new or edit)."""
+    form_cls = form_class(defn, lang())
+    if request.method == "POST":
+        form = form_cls()
+    else:
+        form = form_cls(data=record_to_formdata(defn, initial))
+    roster = next((f.key for f in defn.fields if f.type == "repeat"), None)
+    others: dict[str, list[str]] = {}
+    if request.method == "POST" and roster and request.form.get("add_item"):
+        getattr(form, roster).append_entry()
+    elif request.method == "POST" and roster and request.form.get("remove_item"):
+        entries = getattr(form, roster).entries
+        index = int(request.form["remove_item"])
+        if 0 <= index < len(entries) and len(entries) > 1:
+            entries.pop(index)
+    elif form.validate_on_submit():
+        store = get_store()
+        raw = formdata_to_raw(defn, form)
+        if record is not None and defn.name != "household" and record.get("building"):
+            raw.setdefault("building", record["building"])
+        if not current_user.is_staff and defn.name == "household":
+            allowed = store.collection("buildings").find_one(name=raw.get("building") or "")
+            if allowed is None or not current_user.covers(allowed):
+                abort(403)
+        try:
+            result = records.save(
+                store, defn, raw, user=current_user.username,
+                record_id=record["id"] if record else None,
+                expected_rev=int(request.form.get("_rev") or 0) or None if record else None,
+            )
+        except Conflict:
+            flash(_("此记录已被他人修改，请重新打开后再保存"), "error")
+            return redirect(url_for("survey.edit", form_name=defn.name, record_id=record["id"]))
+        if result.saved:
+            flash(_("已保存"), "success")
+            for problem in result.problems:
+                if not problem.is_error:
+                    other = problem.params.get("id")
+                    link = url_for("households.view", record_id=other) if other else ""
+                    flash([problem.message(lang()), link], "warning")
+            if defn.name == "household" and result.record.get("building"):
+                return redirect(url_for("survey.building", name=result.record["building"]))
+            return redirect(url_for("households.records", form_name=defn.name))
+        others = attach_problems(form, result.problems, lang())
+    return render_template(
+        "survey/form.html", form=form, defn=defn, record=record, others=others,
+        warnings=getattr(form, "warnings", {}),
+    )
