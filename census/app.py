@@ -52,16 +52,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     store = open_store(data_dir, fsync=bool(app.config["FSYNC"]))
     app.extensions["census_store"] = store
-    from census.records import prepare_store
+    try:
+        from census.records import prepare_store
+        from census.web import register
 
-    prepare_store(store)
-    settings = store.collection("settings").find_one(key="community")
-    if settings and "COMMUNITY_NAME" not in (config or {}):
-        app.config["COMMUNITY_NAME"] = settings["name"]
-
-    from census.web import register
-
-    register(app)
+        prepare_store(store)
+        settings = store.collection("settings").find_one(key="community")
+        if settings and "COMMUNITY_NAME" not in (config or {}):
+            app.config["COMMUNITY_NAME"] = settings["name"]
+        register(app)
+    except BaseException:
+        store.close()  # a start that fails (e.g. a broken survey definition) frees the folder
+        raise
 
     @app.before_request
     def _language() -> None:

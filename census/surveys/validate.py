@@ -87,7 +87,7 @@ def _coerce(f: FieldDef, value: Any, path: str, today: date, out: list[Problem])
         out.extend(Problem(p.code, path, p.params, p.level) for p in check_phone(phone))
         return phone
     if f.type == "uscc":
-        code = normalise_id(str(value))
+        code = normalise_id(str(value)).upper()
         out.extend(Problem(p.code, path, p.params, p.level) for p in check_uscc(code))
         return code
     if f.type == "id_number":

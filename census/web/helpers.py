@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, request
 
-from census.domain.codes import label
+from census.domain.codes import FORMS_DIR, label
 from census.domain.ids import mask_id
 from census.surveys.definition import load_surveys
 
@@ -40,7 +41,7 @@ def head_of(household: dict[str, Any]) -> dict[str, Any]:
 
 def install(app: Flask) -> None:
     """Load the survey definitions (a broken one stops start-up) and expose helpers to Jinja."""
-    app.extensions["census_surveys"] = load_surveys()
+    app.extensions["census_surveys"] = load_surveys(Path(app.config.get("FORMS_DIR") or FORMS_DIR))
     app.jinja_env.globals.update(
         code_label=lambda list_name, code: label(list_name, code, lang()),
         mask_id=mask_id,

@@ -1,0 +1,47 @@
+# Quick start: `make run` (install + demo community + server), `make test` (the whole suite).
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run install fonts browser test test-fast bench lint clean-data
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# Debian's CJK fonts, so that printouts never show empty boxes.
+fonts:
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { \
+	  echo "Installing fonts-noto-cjk (Debian) ..."; \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q fonts-noto-cjk fontconfig; }
+
+# Debian's Chromium for the browser tests (browser downloads do not work here).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing chromium (Debian) ..."; \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
+
+install: $(STAMP) fonts
+
+run: install
+	$(VENV)/bin/census init
+	$(VENV)/bin/census demo
+	$(VENV)/bin/census serve --host $(HOST) --port $(PORT)
+
+test: install browser
+	$(VENV)/bin/pytest
+
+# Without the browser and durability tests, for a quick check while editing.
+test-fast: install
+	$(VENV)/bin/pytest -m "not e2e and not slow"
+
+bench: install
+	$(PY) bench/store_writes.py
+
+lint: install
+	$(VENV)/bin/ruff check census tests bench
