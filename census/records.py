@@ -111,7 +111,8 @@ def save(
         record.setdefault("surveyor", user)
         record.setdefault("visited_at", now)
         if not record.get("household_no"):
-            record["household_no"] = _next_household_no(store)
+            kept = previous.get("household_no") if previous else None
+            record["household_no"] = kept or _next_household_no(store)
     record["updated_at"], record["updated_by"] = now, user
     record["created_at"] = previous.get("created_at", now) if previous else now
     record["created_by"] = previous.get("created_by", user) if previous else user

@@ -19,8 +19,13 @@ class UserError(ValueError):
 def add_user(
     store: Any, username: str, role: str, password: str, *, display_name: str = "",
     grids: list[str] | None = None, buildings: list[str] | None = None,
+    hash_method: str = "scrypt",
 ) -> int:
-    """Create an account; the password is stored only as a salted hash."""
+    """Create an account; the password is stored only as a salted hash.
+
+    ``hash_method`` is werkzeug's; tests pass a cheap one so that each test's accounts
+    are made in milliseconds, as Django's test settings do.
+    """
     if role not in ROLES:
         raise UserError(f"角色应为 {'/'.join(ROLES)} / role must be one of {', '.join(ROLES)}")
     if not username or not username.replace("_", "").replace("-", "").isalnum():
@@ -35,7 +40,7 @@ def add_user(
             "username": username,
             "role": role,
             "display_name": display_name or username,
-            "password_hash": generate_password_hash(password),
+            "password_hash": generate_password_hash(password, method=hash_method),
             "grids": grids or [],
             "buildings": buildings or [],
             "active": True,

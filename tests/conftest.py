@@ -10,6 +10,7 @@ from census.app import create_app, get_store
 from census.users import add_user
 
 PASSWORD = "secret-pass-1"
+FAST_HASH = "pbkdf2:sha256:1000"  # production uses scrypt; see test_passwords_are_stored_hashed
 ACCOUNTS = {
     "admin": ("admin", []),
     "reviewer": ("reviewer", []),
@@ -39,7 +40,7 @@ def app(tmp_path):
     for building in BUILDINGS:
         store.collection("buildings").insert(dict(building))
     for name, (role, grids) in ACCOUNTS.items():
-        add_user(store, name, role, PASSWORD, grids=grids)
+        add_user(store, name, role, PASSWORD, grids=grids, hash_method=FAST_HASH)
     yield app
     store.close()
 

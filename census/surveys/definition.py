@@ -35,7 +35,7 @@ class DefinitionError(ValueError):
         self.source, self.where, self.problem = source, where, problem
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FieldDef:
     """One question of a survey (or a repeat group holding questions)."""
 
@@ -80,7 +80,7 @@ class FieldDef:
         return set(choice_lists()[self.choices]) if self.choices else set()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FormDef:
     """A whole survey: name, storage collection, title and fields."""
 

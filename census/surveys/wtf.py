@@ -13,6 +13,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import Form, FormField, StringField, TextAreaField
 from wtforms import FieldList, RadioField, SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from census.domain.problems import Problem
@@ -55,25 +56,30 @@ def _render_kw(f: FieldDef) -> dict[str, Any]:
     return kw
 
 
+def _choices(f: FieldDef, lang: str) -> list[SelectChoice]:
+    return [SelectChoice(code, text) for code, text in f.options(lang)]
+
+
 def _wtf_field(f: FieldDef, lang: str) -> Any:
     label, hint, kw = f.text(lang), f.hint_text(lang), _render_kw(f)
     if f.type == "repeat":
         sub = _subform(f, lang)
         return FieldList(FormField(sub), label=label, min_entries=1, description=hint)
     if f.type == "select_one":
-        choices = [("", "—")] + f.options(lang)
+        choices = [SelectChoice("", "—")] + _choices(f, lang)
         return SelectField(
             label, choices=choices, validate_choice=False, render_kw=kw, description=hint,
             default=f.default,
         )
     if f.type == "select_many":
         return MultiCheckboxField(
-            label, choices=f.options(lang), validate_choice=False, render_kw=kw, description=hint
+            label, choices=_choices(f, lang), validate_choice=False, render_kw=kw, description=hint
         )
     if f.type == "yes_no":
         yes, no = ("是", "否") if lang == "zh" else ("Yes", "No")
         return RadioField(
-            label, choices=[("yes", yes), ("no", no)], validate_choice=False, render_kw=kw,
+            label, choices=[SelectChoice("yes", yes), SelectChoice("no", no)],
+            validate_choice=False, render_kw=kw,
             description=hint,
         )
     if f.type == "textarea":
