@@ -1,0 +1,60 @@
+"""The only way a print template reaches a file: the package's own static folder.
+
+Names and notes typed by residents and staff end up in print templates. Autoescape
+keeps them text; this fetcher is the second wall: whatever URL WeasyPrint asks for,
+only files inside ``census/static/`` are served, and everything else stops the render.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# The census package folder; taken from this file, which also works when the package is
+# imported as a namespace package (no census.__file__).
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+STATIC_DIR = PACKAGE_DIR / "static"
+
+
+class ResourceRefused(ValueError):
+    """A print template asked for a resource outside the package's static folder."""
+
+
+def static_base_url() -> str:
+    """The base URL print templates resolve relative links against (the static folder)."""
+    return STATIC_DIR.as_uri() + "/"
+
+
+def static_path_for(url: str) -> Path:
+    """The file inside the static folder that ``url`` names, or ResourceRefused."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        raise ResourceRefused(
+            f"print resources are served only from the census static folder; refused {url!r}"
+        )
+    path = Path(url2pathname(unquote(parts.path))).resolve()
+    if not path.is_relative_to(STATIC_DIR) or not path.is_file():
+        raise ResourceRefused(
+            f"print resources are served only from the census static folder; "
+            f"refused {url!r} (not a file in static/)"
+        )
+    return path
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that serves static files and refuses everything else."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=True)
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        """Serve ``url`` from the static folder, or raise ResourceRefused."""
+        path = static_path_for(url)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type}
+        )

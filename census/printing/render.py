@@ -1,0 +1,67 @@
+"""Templates to PDF: one autoescaping Jinja environment and one locked-down WeasyPrint call."""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError
+
+from census.printing.fetcher import (
+    PACKAGE_DIR,
+    ResourceRefused,
+    StaticOnlyFetcher,
+    static_base_url,
+)
+
+TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
+
+# Building a FontConfiguration scans the system fonts (tens of milliseconds with the
+# CJK collections); keep one per thread, as Pango font maps are not shared safely.
+_fonts = threading.local()
+
+
+@cache
+def environment() -> Environment:
+    """The Jinja environment for print templates: autoescape always on, undefined is an error."""
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def font_config() -> FontConfiguration:
+    """This thread's cached WeasyPrint font configuration."""
+    config = getattr(_fonts, "config", None)
+    if config is None:
+        config = _fonts.config = FontConfiguration()
+    return config
+
+
+def render_html(template_name: str, context: dict[str, Any], *, lang: str = "zh") -> str:
+    """The HTML of a print template, with ``lang`` available to the template."""
+    return environment().get_template(template_name).render({**context, "lang": lang})
+
+
+def html_to_pdf(html: str) -> bytes:
+    """PDF bytes of an HTML string; links resolve only to files in the static folder."""
+    document = HTML(string=html, base_url=static_base_url(), url_fetcher=StaticOnlyFetcher())
+    try:
+        return document.write_pdf(font_config=font_config())
+    except FatalURLFetchingError as error:
+        cause = error.__cause__
+        if isinstance(cause, ResourceRefused):
+            raise ResourceRefused(str(cause)) from None
+        raise OSError(f"{error}: {cause}") from cause
+
+
+def render_pdf(template_name: str, context: dict[str, Any], *, lang: str = "zh") -> bytes:
+    """Render a template under templates/ to PDF bytes."""
+    return html_to_pdf(render_html(template_name, context, lang=lang))

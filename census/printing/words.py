@@ -1,0 +1,66 @@
+"""The fixed words of printouts in Chinese and English; code values come from codes.label."""
+
+from __future__ import annotations
+
+WORDS: dict[str, dict[str, str]] = {
+    "household_list": {"zh": "住户花名册", "en": "Household list"},
+    "confidential": {"zh": "内部资料 注意保密", "en": "Internal — confidential"},
+    "printed_on": {"zh": "打印日期：", "en": "Printed on: "},
+    "page_of": {"zh": "第 {page} 页 / 共 {pages} 页", "en": "Page {page} of {pages}"},
+    "totals": {
+        "zh": "共 {households} 户 {persons} 人",
+        "en": "{households} households, {persons} persons",
+    },
+    "no_households": {
+        "zh": "本楼栋暂无住户登记。",
+        "en": "No households are recorded in this building.",
+    },
+    "household_no": {"zh": "户编号", "en": "Household no."},
+    "address": {"zh": "地址", "en": "Address"},
+    "housing": {"zh": "住房性质", "en": "Housing"},
+    "hardship": {"zh": "困难类别", "en": "Hardship"},
+    "landlord": {"zh": "房东", "en": "Landlord"},
+    "notes": {"zh": "备注", "en": "Notes"},
+    "colon": {"zh": "：", "en": ": "},
+    "no_members": {"zh": "（无登记成员）", "en": "(no members recorded)"},
+    "col_no": {"zh": "序号", "en": "No."},
+    "col_name": {"zh": "姓名", "en": "Name"},
+    "col_relation": {"zh": "与户主关系", "en": "Relation to head"},
+    "col_sex": {"zh": "性别", "en": "Sex"},
+    "col_ethnicity": {"zh": "民族", "en": "Ethnicity"},
+    "col_id_number": {"zh": "证件号码", "en": "ID number"},
+    "col_birth_date": {"zh": "出生日期", "en": "Date of birth"},
+    "col_residence_type": {"zh": "人员类别", "en": "Residence"},
+    "col_phone": {"zh": "联系电话", "en": "Phone"},
+    "col_political": {"zh": "政治面貌", "en": "Political status"},
+    "col_conditions": {"zh": "特殊情况", "en": "Special circumstances"},
+}
+
+LIST_SEPARATOR = {"zh": "、", "en": ", "}
+
+
+def word(key: str, lang: str = "zh", **params: object) -> str:
+    """A fixed printout word in ``lang`` (Chinese when the language is unknown)."""
+    entry = WORDS[key]
+    text = entry.get(lang) or entry["zh"]
+    return text.format(**params) if params else text
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string literal, safe inside a <style> element."""
+    escaped = "".join(
+        ch if ch.isalnum() or ch in " -—/：:，。" else f"\\{ord(ch):x} " for ch in text
+    )
+    return f'"{escaped}"'
+
+
+def page_counter_css(lang: str = "zh") -> str:
+    """A CSS ``content`` value printing "第 x 页 / 共 y 页" with the page counters."""
+    pattern = word("page_of", lang)
+    parts: list[str] = []
+    for chunk in pattern.replace("{pages}", "\0pages\0").replace("{page}", "\0page\0").split("\0"):
+        if chunk in ("page", "pages"):
+            parts.append(f"counter({chunk})")
+        elif chunk:
+            parts.append(css_string(chunk))
+    return " ".join(parts)
