@@ -1,0 +1,116 @@
+"""The storage interface every backend implements (TinyDB now, PostgreSQL later).
+
+Documents are JSON-serialisable dicts. The store assigns each one a positive
+integer id and a revision ``_rev`` that starts at 1 and grows by one on every
+update. ``id`` and ``_rev`` are reserved keys: they are added to every document
+a collection returns and ignored in documents passed in.
+
+Everything a collection returns is a fresh deep copy; changing it never
+changes the store.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+Doc = dict[str, Any]
+Predicate = Callable[[Doc], bool]
+
+
+class Collection(abc.ABC):
+    """A named set of documents with ids, revisions, unique keys and equality lookups."""
+
+    name: str
+
+    @abc.abstractmethod
+    def insert(self, doc: Doc, *, unique: Sequence[str] = ()) -> int:
+        """Store a copy of ``doc`` with ``_rev = 1`` and return its new id.
+
+        For each path in ``unique`` whose value in ``doc`` is not empty, raise
+        ``DuplicateKey`` if another document holds the same value there.
+        """
+
+    @abc.abstractmethod
+    def get(self, doc_id: int) -> Doc | None:
+        """Return a copy of the document (with ``id`` and ``_rev``), or None."""
+
+    @abc.abstractmethod
+    def update(
+        self,
+        doc_id: int,
+        doc: Doc,
+        *,
+        expected_rev: int | None = None,
+        unique: Sequence[str] = (),
+    ) -> int:
+        """Replace the whole document and return its new revision.
+
+        Raises ``NotFound`` if it is missing, ``Conflict`` if ``expected_rev``
+        is given and differs, ``DuplicateKey`` as in ``insert``.
+        """
+
+    @abc.abstractmethod
+    def delete(self, doc_id: int, *, expected_rev: int | None = None) -> None:
+        """Remove the document; ``NotFound`` if missing, ``Conflict`` on a stale revision."""
+
+    @abc.abstractmethod
+    def find(self, **equals: Any) -> list[Doc]:
+        """Return the documents whose fields equal the given values, ordered by id.
+
+        A dotted path (``find(**{"members.id_number": x})``) looks inside
+        nested dicts, and inside lists of dicts, where any element matches.
+        """
+
+    @abc.abstractmethod
+    def scan(self, predicate: Predicate | None = None) -> list[Doc]:
+        """Return every document (or those the predicate accepts), ordered by id."""
+
+    @abc.abstractmethod
+    def count(self, **equals: Any) -> int:
+        """Count the documents that ``find(**equals)`` would return."""
+
+    @abc.abstractmethod
+    def ensure_index(self, path: str) -> None:
+        """Declare an equality index on ``path`` so lookups on it avoid a full scan."""
+
+    @abc.abstractmethod
+    def __len__(self) -> int:
+        """Return the number of documents."""
+
+    def find_one(self, **equals: Any) -> Doc | None:
+        """Return the first document (lowest id) that matches, or None."""
+        found = self.find(**equals)
+        return found[0] if found else None
+
+
+class Store(abc.ABC):
+    """A data folder (or database) holding named collections."""
+
+    data_dir: Path
+
+    @abc.abstractmethod
+    def collection(self, name: str) -> Collection:
+        """Return the collection called ``name``, the same object on every call."""
+
+    @abc.abstractmethod
+    def compact(self) -> None:
+        """Run backend-specific maintenance (may do nothing)."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the data folder; calling it twice is harmless."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,252 @@
+"""The TinyDB backend: ``Store`` and ``Collection`` over ``CensusTinyDB`` in one data folder.
+
+One process owns the folder (``census.lock``); inside it, one re-entrant lock
+serialises every operation, because waitress answers requests on several
+threads and TinyDB itself is not thread-safe.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import codec
+from .base import Collection, Doc, Predicate, Store
+from .errors import Conflict, DuplicateKey, NotFound, StoreError
+from .lock import FolderLock
+from .paths import is_empty, matches, split, values_at
+from .tinystorage import COMPACT_MIN_BYTES
+from .tinytable import CensusTable, CensusTinyDB
+
+RESERVED = ("id", "_rev")
+
+
+class TinyStore(Store):
+    """A data folder holding TinyDB tables, opened by exactly one process."""
+
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str],
+        *,
+        fsync: bool = True,
+        compact_min_bytes: int = COMPACT_MIN_BYTES,
+    ) -> None:
+        self.data_dir = Path(data_dir).absolute()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._closed = True
+        self._folder_lock = FolderLock(self.data_dir)
+        try:
+            self._db = CensusTinyDB(self.data_dir, fsync=fsync, compact_min_bytes=compact_min_bytes)
+        except BaseException:
+            self._folder_lock.release()
+            raise
+        self._collections: dict[str, TinyCollection] = {}
+        self._closed = False
+
+    def collection(self, name: str) -> TinyCollection:
+        """Return the collection (a TinyDB table) called ``name``."""
+        if not isinstance(name, str) or not name:
+            raise ValueError("a collection needs a non-empty name")
+        with self._lock:
+            self._check_open()
+            found = self._collections.get(name)
+            if found is None:
+                table = self._db.table(name)
+                assert isinstance(table, CensusTable)
+                found = self._collections[name] = TinyCollection(self, table)
+            return found
+
+    def compact(self) -> None:
+        """Rewrite census.json from memory and empty the journal."""
+        with self._lock:
+            self._check_open()
+            self._db.storage.compact()  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        """Compact if needed, close the files and release the folder."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                self._db.close()
+            finally:
+                self._folder_lock.release()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"the store for {self.data_dir} is closed")
+
+    def __repr__(self) -> str:
+        return f"<TinyStore {self.data_dir}{' closed' if self._closed else ''}>"
+
+
+class TinyCollection(Collection):
+    """One TinyDB table seen through the ``Collection`` interface."""
+
+    def __init__(self, store: TinyStore, table: CensusTable) -> None:
+        self.name = table.name
+        self._store = store
+        self._lock = store._lock
+        self._table = table
+
+    def insert(self, doc: Doc, *, unique: Sequence[str] = ()) -> int:
+        """Store a copy of ``doc`` with ``_rev = 1`` and return its id."""
+        clean = _incoming(doc)
+        clean["_rev"] = 1
+        with self._lock:
+            self._store._check_open()
+            self._check_unique(clean, unique, own_id=None)
+            return self._table.insert(clean)
+
+    def get(self, doc_id: int) -> Doc | None:
+        """Return a copy of the document, or None."""
+        doc_id = operator.index(doc_id)
+        with self._lock:
+            self._store._check_open()
+            raw = self._table.raw().get(str(doc_id))
+            return None if raw is None else _outgoing(doc_id, codec.clone(raw))
+
+    def update(
+        self,
+        doc_id: int,
+        doc: Doc,
+        *,
+        expected_rev: int | None = None,
+        unique: Sequence[str] = (),
+    ) -> int:
+        """Replace the whole document and return its new revision."""
+        doc_id = operator.index(doc_id)
+        clean = _incoming(doc)
+        with self._lock:
+            current = self._current_rev(doc_id, expected_rev)
+            self._check_unique(clean, unique, own_id=doc_id)
+            clean["_rev"] = current + 1
+            self._table.replace(doc_id, clean)
+            return current + 1
+
+    def delete(self, doc_id: int, *, expected_rev: int | None = None) -> None:
+        """Remove the document."""
+        doc_id = operator.index(doc_id)
+        with self._lock:
+            self._current_rev(doc_id, expected_rev)
+            self._table.remove(doc_ids=[doc_id])
+
+    def find(self, **equals: Any) -> list[Doc]:
+        """Return copies of the matching documents, ordered by id."""
+        with self._lock:
+            self._store._check_open()
+            return self._copies(self._matching_ids(equals))
+
+    def find_one(self, **equals: Any) -> Doc | None:
+        """Return a copy of the matching document with the lowest id, or None."""
+        with self._lock:
+            self._store._check_open()
+            ids = self._matching_ids(equals)
+            return self._copies(ids[:1])[0] if ids else None
+
+    def count(self, **equals: Any) -> int:
+        """Count the matching documents."""
+        with self._lock:
+            self._store._check_open()
+            if len(equals) == 1:
+                ((path, value),) = equals.items()
+                index = self._table.index(path)
+                if index is not None:
+                    return len(index.lookup(value))
+            return len(self._matching_ids(equals))
+
+    def scan(self, predicate: Predicate | None = None) -> list[Doc]:
+        """Return copies of all documents, or those ``predicate`` accepts, ordered by id."""
+        with self._lock:
+            self._store._check_open()
+            docs = self._copies(sorted(int(key) for key in self._table.raw()))
+        # The predicate sees copies, so it runs outside the lock.
+        return docs if predicate is None else [doc for doc in docs if predicate(doc)]
+
+    def ensure_index(self, path: str) -> None:
+        """Keep an in-memory index of the values at ``path`` (rebuilt on every open)."""
+        with self._lock:
+            self._store._check_open()
+            self._table.ensure_index(path)
+
+    def __len__(self) -> int:
+        with self._lock:
+            self._store._check_open()
+            return len(self._table.raw())
+
+    def __repr__(self) -> str:
+        return f"<TinyCollection {self.name!r}>"
+
+    # -- helpers (called with the lock held) ----------------------------------------
+
+    def _current_rev(self, doc_id: int, expected_rev: int | None) -> int:
+        """Return the stored revision after checking existence and ``expected_rev``."""
+        self._store._check_open()
+        raw = self._table.raw().get(str(doc_id))
+        if raw is None:
+            raise NotFound(self.name, doc_id)
+        current = raw.get("_rev", 0)  # documents written by other tools have no revision
+        if expected_rev is not None and expected_rev != current:
+            raise Conflict(current)
+        return int(current)
+
+    def _check_unique(self, doc: Doc, unique: Iterable[str], own_id: int | None) -> None:
+        for path in unique:
+            # Unique paths are indexed on first use: the check then stays O(1)
+            # per value instead of scanning every document on every write.
+            index = self._table.ensure_index(path)
+            for value in values_at(doc, split(path)):
+                if is_empty(value):
+                    continue
+                holders = index.lookup(value) - {own_id}
+                if holders:
+                    raise DuplicateKey(path, min(holders))
+
+    def _matching_ids(self, equals: Mapping[str, Any]) -> list[int]:
+        """Return the ids of the documents matching every criterion, ascending."""
+        raw = self._table.raw()
+        criteria = [(split(path), value) for path, value in equals.items() if path != "id"]
+        if "id" in equals:
+            # "id" is not stored in the document, it is the TinyDB doc_id.
+            wanted = equals["id"]
+            candidates: Iterable[int] = (
+                [wanted] if isinstance(wanted, int) and str(wanted) in raw else []
+            )
+        else:
+            sets: list[set[int]] = [
+                index.lookup(value)
+                for path, value in equals.items()
+                if (index := self._table.index(path)) is not None
+            ]
+            smallest = min(sets, key=len) if sets else None
+            candidates = smallest if smallest is not None else (int(key) for key in raw)
+        found = [doc_id for doc_id in candidates if matches(raw[str(doc_id)], criteria)]
+        found.sort()
+        return found
+
+    def _copies(self, ids: list[int]) -> list[Doc]:
+        """Deep-copy these documents in one orjson round trip, each with its id."""
+        raw = self._table.raw()
+        docs = codec.clone([raw[str(doc_id)] for doc_id in ids])
+        return [_outgoing(doc_id, doc) for doc_id, doc in zip(ids, docs, strict=True)]
+
+
+def _incoming(doc: Mapping[str, Any]) -> Doc:
+    """Return a JSON-clean deep copy of a caller's document without the reserved keys."""
+    if not isinstance(doc, Mapping):
+        raise TypeError(f"a document must be a dict, not {type(doc).__name__}")
+    clean: Doc = codec.clone(dict(doc))
+    for key in RESERVED:
+        clean.pop(key, None)
+    return clean
+
+
+def _outgoing(doc_id: int, doc: Doc) -> Doc:
+    """Return a stored document as callers see it: ``id`` first, then its fields."""
+    return {"id": doc_id, **doc}
