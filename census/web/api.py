@@ -32,9 +32,13 @@ def _authenticate() -> Any:
     return None
 
 
-@bp.errorhandler(HTTPException)
 def _json_error(exc: HTTPException):
     return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
+
+
+# Per status code: the app's HTML pages for 403/404 would otherwise win over a class handler.
+for _code in (400, 403, 404, 405, 413, 500):
+    bp.register_error_handler(_code, _json_error)
 
 
 def _public(record: dict[str, Any]) -> dict[str, Any]:

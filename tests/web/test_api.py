@@ -1,0 +1,151 @@
+"""The JSON API: bearer tokens, idempotent uuids, 422 with field paths, surveyor scope."""
+
+from __future__ import annotations
+
+import threading
+import uuid as uuidlib
+
+import pytest
+
+from census.app import get_store
+from census.users import create_token
+from tests.factories import make_household
+
+
+@pytest.fixture
+def tokens(app):
+    store = get_store(app)
+    return {name: create_token(store, name) for name in ("admin", "surveyor1", "surveyor2")}
+
+
+def post(client, token, body):
+    return client.post("/api/v1/households", json=body, headers={"Authorization": f"Bearer {token}"})
+
+
+def get(client, token, url):
+    return client.get(url, headers={"Authorization": f"Bearer {token}"})
+
+
+def new_body(**overrides):
+    return make_household(members=5, **overrides) | {"uuid": str(uuidlib.uuid4())}
+
+
+def test_no_token_no_access(client, tokens):
+    assert client.get("/api/v1/households").status_code == 401
+    assert get(client, "not-a-token", "/api/v1/households").status_code == 401
+    assert post(client, "", new_body()).status_code == 401
+
+
+def test_a_household_with_five_members_round_trips(client, tokens, store):
+    body = new_body(housing="rented", landlord_name="周房东", landlord_phone="0991-6543210")
+    body["members"][3]["conditions"] = ["left_behind_child"]
+    response = post(client, tokens["surveyor1"], body)
+    assert response.status_code == 201, response.json
+    new_id = response.json["id"]
+    got = get(client, tokens["surveyor1"], f"/api/v1/households/{new_id}").json
+    for key in ("building", "unit", "room", "housing", "landlord_name", "landlord_phone", "uuid"):
+        assert got[key] == body[key], key
+    assert got["members"] == [
+        {k: m.get(k) for k in got["members"][0]} | {k: v for k, v in m.items()} for m in body["members"]
+    ]
+    assert got["surveyor"] == "surveyor1" and got["revision"] == 1
+    assert store.collection("households").get(new_id)["members"][3]["conditions"] == ["left_behind_child"]
+
+
+def test_the_same_uuid_and_body_again_gives_the_same_id(client, tokens, store):
+    body = new_body()
+    first = post(client, tokens["surveyor1"], body)
+    again = post(client, tokens["surveyor1"], body)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json["id"] == first.json["id"]
+    assert len(store.collection("households")) == 1
+
+
+def test_the_same_uuid_with_another_body_is_a_conflict(client, tokens, store):
+    body = new_body()
+    first = post(client, tokens["surveyor1"], body)
+    changed = dict(body, room="999")
+    response = post(client, tokens["surveyor1"], changed)
+    assert response.status_code == 409 and response.json["id"] == first.json["id"]
+    assert store.collection("households").get(first.json["id"])["room"] == "101"
+
+
+def test_retries_sent_at_the_same_moment_make_one_record(app, tokens, store):
+    body = new_body()
+    statuses: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def send():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(post(client, tokens["surveyor1"], body).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200] * 7 + [201]
+    assert len(store.collection("households").find(uuid=body["uuid"])) == 1
+
+
+def test_validation_errors_are_422_with_field_paths(client, tokens, store):
+    body = new_body()
+    good = body["members"][1]["id_number"]
+    body["members"][1]["id_number"] = good[:-1] + ("0" if good[-1] != "0" else "1")
+    body["members"][2]["relation"] = "head"
+    body["housing"] = "castle"
+    response = post(client, tokens["admin"], body)
+    assert response.status_code == 422
+    errors = response.json["errors"]
+    assert "校验位" in errors["members[1].id_number"][0]
+    assert "户主" in errors["members"][0]
+    assert "housing" in errors
+    assert len(store.collection("households")) == 0
+
+
+def test_unknown_keys_are_reported_not_dropped(client, tokens):
+    body = new_body(religion="x")
+    body["members"][0]["nickname"] = "老张"
+    response = post(client, tokens["admin"], body)
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"religion", "members[0].nickname"}
+
+
+def test_a_missing_uuid_is_a_field_error(client, tokens):
+    body = make_household()
+    response = post(client, tokens["admin"], body)
+    assert response.status_code == 422 and "uuid" in response.json["errors"]
+
+
+def test_warnings_come_back_with_the_id(client, tokens):
+    first = new_body()
+    post(client, tokens["admin"], first)
+    second = new_body(room="303")
+    second["members"] = [first["members"][2] | {"relation": "head"}]
+    response = post(client, tokens["admin"], second)
+    assert response.status_code == 201
+    assert "已登记在" in response.json["warnings"]["members[0].id_number"][0]
+
+
+def test_surveyors_see_only_their_own_submissions(client, tokens):
+    mine = post(client, tokens["surveyor1"], new_body()).json["id"]
+    theirs = post(client, tokens["surveyor2"], new_body(building="2栋")).json["id"]
+    assert get(client, tokens["surveyor1"], f"/api/v1/households/{theirs}").status_code == 403
+    listed = get(client, tokens["surveyor1"], "/api/v1/households").json
+    assert [h["id"] for h in listed["households"]] == [mine]
+    everything = get(client, tokens["admin"], "/api/v1/households").json
+    assert {h["id"] for h in everything["households"]} == {mine, theirs}
+    in_2 = get(client, tokens["admin"], "/api/v1/households?building=2栋").json
+    assert [h["id"] for h in in_2["households"]] == [theirs]
+
+
+def test_a_surveyor_cannot_post_into_a_building_not_assigned(client, tokens, store):
+    response = post(client, tokens["surveyor1"], new_body(building="2栋"))
+    assert response.status_code == 403
+    assert len(store.collection("households")) == 0
+
+
+def test_unknown_household_is_404_json(client, tokens):
+    response = get(client, tokens["admin"], "/api/v1/households/999")
+    assert response.status_code == 404 and response.json["error"] == "not_found"
