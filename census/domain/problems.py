@@ -82,6 +82,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Household number {value} is already in use",
     },
     "unknown_field": {"zh": "未知字段 {field}", "en": "Unknown field {field}"},
+    "id_region_retired": {
+        "zh": "地区码 {region} 已于 {year} 年后停用，早于出生年份，请核对（不影响保存）",
+        "en": "Region code {region} went out of use after {year}, before the birth year; "
+        "please check (saving is allowed)",
+    },
 }
 
 
