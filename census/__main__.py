@@ -1,0 +1,5 @@
+"""``python -m census`` is the ``census`` command."""
+
+from census.cli import main
+
+main()

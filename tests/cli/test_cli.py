@@ -1,0 +1,97 @@
+"""The census command as an administrator types it, in real subprocesses on a real folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+CENSUS = [sys.executable, "-m", "census"]
+
+
+def run(data_dir: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, CENSUS_DATA_DIR=str(data_dir), CENSUS_FSYNC="false")
+    return subprocess.run([*CENSUS, *args], capture_output=True, text=True, env=env, input=input,
+                          timeout=120)
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    """A data folder with the demo community loaded by `census init` and `census demo`."""
+    data = tmp_path_factory.mktemp("demo")
+    assert run(data, "init").returncode == 0
+    result = run(data, "demo")
+    assert result.returncode == 0, result.stderr
+    assert "admin" in result.stdout and "surveyor1" in result.stdout
+    return data
+
+
+def test_demo_loads_a_community_once(demo_dir):
+    again = run(demo_dir, "demo")
+    assert again.returncode == 0 and "未重复载入" in again.stdout
+
+
+def test_user_add_and_token_create(demo_dir):
+    added = run(demo_dir, "user", "add", "wang", "--role", "reviewer", "--password", "pass-word-9")
+    assert added.returncode == 0, added.stderr
+    prompted = run(demo_dir, "user", "add", "li", "--role", "surveyor", "--grid", "第一网格",
+                   input="pass-word-9\npass-word-9\n")
+    assert prompted.returncode == 0, prompted.stderr
+    bad = run(demo_dir, "user", "add", "zhao", "--role", "boss", "--password", "pass-word-9")
+    assert bad.returncode != 0 and "boss" in bad.stderr
+    short = run(demo_dir, "user", "add", "zhao", "--role", "admin", "--password", "short")
+    assert short.returncode == 1 and "8" in short.stderr
+    token = run(demo_dir, "token", "create", "wang")
+    assert token.returncode == 0
+    assert len(token.stdout.split()[-1]) >= 40
+
+
+def test_print_household_list(demo_dir, tmp_path):
+    out = tmp_path / "1.pdf"
+    result = run(demo_dir, "print", "household-list", "--building", "1栋", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    text = "".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "1栋" in text and "住户花名册" in text and "********" in text
+    missing = run(demo_dir, "print", "household-list", "--building", "99栋", "-o", str(out))
+    assert missing.returncode != 0 and "99栋" in missing.stderr
+
+
+def test_serve_answers_and_a_second_server_on_the_folder_is_refused(demo_dir, tmp_path):
+    env = dict(os.environ, CENSUS_DATA_DIR=str(demo_dir))
+    with subprocess.Popen([*CENSUS, "serve", "--port", "5731"], env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as server:
+        try:
+            _check_serving(server, demo_dir)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def _check_serving(server: subprocess.Popen[str], demo_dir: Path) -> None:
+    if True:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:5731/login", timeout=2) as page:
+                    assert "登录" in page.read().decode()
+                    assert page.headers["Server"].startswith("waitress")
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.3)
+        second = run(demo_dir, "serve", "--port", "5732")
+        assert second.returncode == 1
+        assert "已被另一个进程" in second.stderr and str(server.pid) in second.stderr
+        req = urllib.request.Request("http://127.0.0.1:5731/api/v1/households")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(req, timeout=5)
+        assert refused.value.code == 401
+        assert json.loads(refused.value.read())["error"] == "unauthorized"
