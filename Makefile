@@ -6,7 +6,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run install fonts browser test test-fast bench lint clean-data
+.PHONY: run install fonts browser test test-fast bench lint translations
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -45,3 +45,8 @@ bench: install
 
 lint: install
 	$(VENV)/bin/ruff check census tests bench
+
+# After adding interface text: refresh the English catalogue, then fill in its empty msgstr.
+translations: install
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -o census/translations/messages.pot .
+	$(VENV)/bin/pybabel -q update -i census/translations/messages.pot -d census/translations

@@ -171,3 +171,12 @@ def test_storefront_and_unit_forms_save(client, auth, store):
     assert client.post(url, data=unit | {"csrf_token": csrf_token(client, url)}).status_code == 302
     assert store.collection("units").find_one(name="和什托洛盖镇中心学校")["key_unit"] is True
     assert "红柳烤肉店" in client.get("/records/storefront").get_data(as_text=True)
+
+
+def test_the_interface_itself_switches_language(client, auth):
+    assert "用户名" in client.get("/login").get_data(as_text=True)
+    page = client.get("/login?lang=en").get_data(as_text=True)
+    assert "Username" in page and "Log in" in page and "用户名" not in page
+    auth.login("surveyor1")
+    page = client.get("/survey/").get_data(as_text=True)
+    assert "My buildings" in page and "Log out" in page
