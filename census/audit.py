@@ -9,7 +9,12 @@ COLLECTION = "audit"
 
 
 def record(
-    store: Any, actor: str | None, action: str, target: str = "", *, ip: str | None = None,
+    store: Any,
+    actor: str | None,
+    action: str,
+    target: str = "",
+    *,
+    ip: str | None = None,
     **detail: Any,
 ) -> None:
     """Append who did what to which record, when and from where. Nothing edits an entry."""
@@ -25,8 +30,12 @@ def record(
     )
 
 
-def entries(store: Any, *, action: str | None = None, actor: str | None = None) -> list[dict[str, Any]]:
+def entries(
+    store: Any, *, action: str | None = None, actor: str | None = None
+) -> list[dict[str, Any]]:
     """Audit entries, newest first, optionally filtered."""
     query = {k: v for k, v in (("action", action), ("actor", actor)) if v}
-    rows = store.collection(COLLECTION).find(**query) if query else store.collection(COLLECTION).scan()
+    rows = (
+        store.collection(COLLECTION).find(**query) if query else store.collection(COLLECTION).scan()
+    )
     return list(reversed(rows))

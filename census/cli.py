@@ -53,8 +53,14 @@ def user() -> None:
 @click.option("--display-name", default="")
 @click.option("--grid", "grids", multiple=True, help="assign a grid (surveyors)")
 @click.option("--building", "buildings", multiple=True, help="assign a building (surveyors)")
-def user_add(name: str, role: str, password: str | None, display_name: str,
-             grids: tuple[str, ...], buildings: tuple[str, ...]) -> None:
+def user_add(
+    name: str,
+    role: str,
+    password: str | None,
+    display_name: str,
+    grids: tuple[str, ...],
+    buildings: tuple[str, ...],
+) -> None:
     """Add an account."""
     from census.app import get_store
     from census.users import UserError, add_user
@@ -63,8 +69,15 @@ def user_add(name: str, role: str, password: str | None, display_name: str,
         password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
     app = _app()
     try:
-        add_user(get_store(app), name, role, password, display_name=display_name,
-                 grids=list(grids), buildings=list(buildings))
+        add_user(
+            get_store(app),
+            name,
+            role,
+            password,
+            display_name=display_name,
+            grids=list(grids),
+            buildings=list(buildings),
+        )
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"已添加用户 / added user {name} ({role})")
@@ -99,16 +112,21 @@ def demo(households: int) -> None:
     from census.seed import DEMO_ACCOUNTS, load_demo
 
     app = _app()
-    counts = load_demo(get_store(app), generate_demo(households=households),
-                       app.extensions["census_surveys"])
+    counts = load_demo(
+        get_store(app), generate_demo(households=households), app.extensions["census_surveys"]
+    )
     if counts:
-        click.echo("已载入示范社区 / demo community loaded: "
-                   + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        click.echo(
+            "已载入示范社区 / demo community loaded: "
+            + ", ".join(f"{k} {v}" for k, v in counts.items())
+        )
     else:
         click.echo("已有数据，未重复载入 / data present, demo not loaded again")
     click.echo("示范账号 / demo accounts (用户名 username / 密码 password / 角色 role):")
     for username, role, password, _name, grids in DEMO_ACCOUNTS:
-        click.echo(f"  {username:<10} {password:<11} {role}{'  ' + '、'.join(grids) if grids else ''}")
+        click.echo(
+            f"  {username:<10} {password:<11} {role}{'  ' + '、'.join(grids) if grids else ''}"
+        )
 
 
 @main.command()
@@ -132,7 +150,9 @@ def print_group() -> None:
 @print_group.command("household-list")
 @click.option("--building", required=True, help="楼栋名称 / building name")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--full-ids", is_flag=True, help="完整证件号码（记录在审计日志）/ unmasked IDs (audited)")
+@click.option(
+    "--full-ids", is_flag=True, help="完整证件号码（记录在审计日志）/ unmasked IDs (audited)"
+)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 def print_household_list(building: str, output: Path, full_ids: bool, lang: str) -> None:
     """The household list of one building."""

@@ -72,8 +72,11 @@ def _cross_checks(store: Any, record: dict[str, Any], record_id: int | None) -> 
                     Problem(
                         "id_in_other_household",
                         f"members[{n}].id_number",
-                        {"household": other.get("household_no") or other["id"],
-                         "address": _address(other), "id": other["id"]},
+                        {
+                            "household": other.get("household_no") or other["id"],
+                            "address": _address(other),
+                            "id": other["id"],
+                        },
                         WARNING,
                     )
                 )
@@ -83,14 +86,21 @@ def _cross_checks(store: Any, record: dict[str, Any], record_id: int | None) -> 
 def _next_household_no(store: Any) -> str:
     households = store.collection("households")
     n = len(households) + 1
-    while households.find_one(household_no=f"H{n:05d}"):
+    while households.find_one(household_no=f"H{n:04d}"):
         n += 1
-    return f"H{n:05d}"
+    return f"H{n:04d}"
 
 
 def save(
-    store: Any, form: FormDef, raw: dict[str, Any], *, user: str, record_id: int | None = None,
-    expected_rev: int | None = None, meta: dict[str, Any] | None = None, today: date | None = None,
+    store: Any,
+    form: FormDef,
+    raw: dict[str, Any],
+    *,
+    user: str,
+    record_id: int | None = None,
+    expected_rev: int | None = None,
+    meta: dict[str, Any] | None = None,
+    today: date | None = None,
 ) -> SaveResult:
     """Validate and store one record (new when record_id is None); keep every version."""
     record, problems = clean(form, raw, today=today)
@@ -125,14 +135,23 @@ def save(
             rev = collection.update(record_id, record, expected_rev=expected_rev, unique=unique)
     except DuplicateKey as dup:
         if dup.field == "household_no":
-            problems.append(Problem("household_no_taken", "household_no", {"value": record["household_no"]}))
+            problems.append(
+                Problem("household_no_taken", "household_no", {"value": record["household_no"]})
+            )
             return SaveResult(None, record, problems)
         raise
     store.collection(VERSIONS).insert(
-        {"key": f"{form.collection}/{record_id}", "rev": rev, "saved_by": user, "saved_at": now,
-         "record": record}
+        {
+            "key": f"{form.collection}/{record_id}",
+            "rev": rev,
+            "saved_by": user,
+            "saved_at": now,
+            "record": record,
+        }
     )
-    audit.record(store, user, "create" if rev == 1 else "edit", f"{form.collection}/{record_id}", rev=rev)
+    audit.record(
+        store, user, "create" if rev == 1 else "edit", f"{form.collection}/{record_id}", rev=rev
+    )
     return SaveResult(record_id, record, problems)
 
 

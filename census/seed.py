@@ -36,7 +36,11 @@ def load_demo(store: Any, data: dict[str, Any], surveys: dict[str, FormDef]) -> 
     for building in data["buildings"]:
         store.collection("buildings").insert(dict(building), unique=("name",))
     counts: dict[str, int] = {}
-    for form_name, key in (("household", "households"), ("storefront", "storefronts"), ("unit", "units")):
+    for form_name, key in (
+        ("household", "households"),
+        ("storefront", "storefronts"),
+        ("unit", "units"),
+    ):
         saved = 0
         for doc in data[key]:
             meta = {k: doc[k] for k in records.META_KEYS if doc.get(k)}

@@ -17,8 +17,14 @@ class UserError(ValueError):
 
 
 def add_user(
-    store: Any, username: str, role: str, password: str, *, display_name: str = "",
-    grids: list[str] | None = None, buildings: list[str] | None = None,
+    store: Any,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    display_name: str = "",
+    grids: list[str] | None = None,
+    buildings: list[str] | None = None,
     hash_method: str = "scrypt",
 ) -> int:
     """Create an account; the password is stored only as a salted hash.
@@ -29,7 +35,9 @@ def add_user(
     if role not in ROLES:
         raise UserError(f"角色应为 {'/'.join(ROLES)} / role must be one of {', '.join(ROLES)}")
     if not username or not username.replace("_", "").replace("-", "").isalnum():
-        raise UserError("用户名只能包含字母、数字、- 和 _ / username: letters, digits, - and _ only")
+        raise UserError(
+            "用户名只能包含字母、数字、- 和 _ / username: letters, digits, - and _ only"
+        )
     if len(password) < 8:
         raise UserError("密码至少 8 位 / the password needs at least 8 characters")
     users = store.collection("users")
@@ -68,8 +76,11 @@ def create_token(store: Any, username: str) -> str:
         raise UserError(f"没有用户 {username} / no user {username}")
     token = secrets.token_urlsafe(32)
     store.collection("tokens").insert(
-        {"token_hash": _digest(token), "username": username,
-         "created_at": datetime.now().isoformat(timespec="seconds")}
+        {
+            "token_hash": _digest(token),
+            "username": username,
+            "created_at": datetime.now().isoformat(timespec="seconds"),
+        }
     )
     return token
 

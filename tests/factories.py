@@ -14,7 +14,9 @@ def make_member(n: int = 0, **overrides: Any) -> dict[str, Any]:
     born = date([1960, 1962, 1986, 1988, 2012, 1991, 1993][n % 7], 1 + n % 12, 1 + (3 * n) % 28)
     member = {
         "name": ["张建国", "李秀兰", "张伟", "王芳", "张小明", "马丽", "阿依古丽"][n % 7],
-        "relation": "head" if n == 0 else ["spouse", "child", "child", "grandchild", "non_relative"][(n - 1) % 5],
+        "relation": "head"
+        if n == 0
+        else ["spouse", "child", "child", "grandchild", "non_relative"][(n - 1) % 5],
         "sex": sex,
         "ethnicity": "汉族" if n % 3 else "回族",
         "id_type": "resident_id",

@@ -49,7 +49,9 @@ def _tree(node: ast.AST, source: str) -> dict[str, Any]:
         for op, right in zip(node.ops, node.comparators, strict=True):
             if type(op) not in _COMPARE:
                 raise ExpressionError(f"operator not allowed in “{source}”")
-            parts.append({"op": _COMPARE[type(op)], "args": [_tree(left, source), _tree(right, source)]})
+            parts.append(
+                {"op": _COMPARE[type(op)], "args": [_tree(left, source), _tree(right, source)]}
+            )
             left = right
         return parts[0] if len(parts) == 1 else {"op": "and", "args": parts}
     if isinstance(node, ast.Name):

@@ -119,7 +119,9 @@ def at(path: str, problems: list[Problem]) -> list[Problem]:
     return [Problem(p.code, path, p.params, p.level) for p in problems]
 
 
-def errors_by_path(problems: list[Problem], lang: str = "zh", level: str = ERROR) -> dict[str, list[str]]:
+def errors_by_path(
+    problems: list[Problem], lang: str = "zh", level: str = ERROR
+) -> dict[str, list[str]]:
     """Group messages by field path, as the API and the forms show them."""
     grouped: dict[str, list[str]] = {}
     for problem in problems:

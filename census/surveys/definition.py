@@ -16,13 +16,39 @@ from census.domain.codes import FORMS_DIR, choice_lists
 from census.domain.expr import ExpressionError, compile_expr, variables
 
 FIELD_TYPES = {
-    "text", "textarea", "integer", "date", "select_one", "select_many",
-    "id_number", "phone", "yes_no", "uscc", "repeat",
+    "text",
+    "textarea",
+    "integer",
+    "date",
+    "select_one",
+    "select_many",
+    "id_number",
+    "phone",
+    "yes_no",
+    "uscc",
+    "repeat",
 }
 FIELD_KEYS = {
-    "key", "type", "label", "hint", "required", "choices", "relevant", "default", "min", "max",
-    "max_length", "pattern", "past", "fields", "item_label", "min_items", "exactly_one",
-    "id_type_field", "birth_date_field", "sex_field",
+    "key",
+    "type",
+    "label",
+    "hint",
+    "required",
+    "choices",
+    "relevant",
+    "default",
+    "min",
+    "max",
+    "max_length",
+    "pattern",
+    "past",
+    "fields",
+    "item_label",
+    "min_items",
+    "exactly_one",
+    "id_type_field",
+    "birth_date_field",
+    "sex_field",
 }
 FORM_KEYS = {"form", "collection", "title", "fields"}
 
@@ -129,7 +155,9 @@ def _field(raw: Any, source: str, where: str, siblings: set[str]) -> FieldDef:
     choices = raw.get("choices")
     if ftype in ("select_one", "select_many"):
         if choices not in choice_lists():
-            raise DefinitionError(source, where, f"choices “{choices}” is not a list in choices.yaml")
+            raise DefinitionError(
+                source, where, f"choices “{choices}” is not a list in choices.yaml"
+            )
         default = raw.get("default")
         if default is not None and default not in choice_lists()[choices]:
             raise DefinitionError(source, where, f"default “{default}” is not one of its choices")
@@ -153,9 +181,7 @@ def _field(raw: Any, source: str, where: str, siblings: set[str]) -> FieldDef:
         if not isinstance(subs, list) or not subs:
             raise DefinitionError(source, where, "a repeat needs a non-empty list of fields")
         names = {s.get("key") for s in subs if isinstance(s, dict)}
-        children = tuple(
-            _field(s, source, f"{where}.{i + 1}", names) for i, s in enumerate(subs)
-        )
+        children = tuple(_field(s, source, f"{where}.{i + 1}", names) for i, s in enumerate(subs))
         _unique_keys(children, source, where)
         if raw.get("exactly_one"):
             rule = raw["exactly_one"]
@@ -207,7 +233,9 @@ def parse_definition(raw: Any, source: str) -> FormDef:
         raise DefinitionError(source, "top level", "a definition must be a mapping")
     unknown = set(raw) - FORM_KEYS
     if unknown:
-        raise DefinitionError(source, "top level", f"unknown setting(s): {', '.join(sorted(unknown))}")
+        raise DefinitionError(
+            source, "top level", f"unknown setting(s): {', '.join(sorted(unknown))}"
+        )
     for required in ("form", "collection", "fields"):
         if not raw.get(required):
             raise DefinitionError(source, "top level", f"“{required}” is missing")

@@ -142,7 +142,9 @@ def _clean_record(
         if f.relevant is not None and not evaluate(f.relevant, record):
             record[f.key] = [] if f.type in ("select_many", "repeat") else None
             gone = _path(prefix, f.key)
-            out[:] = [p for p in out if p.path != gone and not p.path.startswith((gone + "[", gone + "."))]
+            out[:] = [
+                p for p in out if p.path != gone and not p.path.startswith((gone + "[", gone + "."))
+            ]
         elif f.required and _blank(record[f.key]):
             out.append(Problem("required", _path(prefix, f.key)))
     return record
@@ -155,7 +157,8 @@ def _clean_repeat(
     # A roster row left entirely blank on a form is not a member; paths keep the index
     # that the client sent, so that messages land beside the right row.
     kept = [
-        (n, item) for n, item in enumerate(items)
+        (n, item)
+        for n, item in enumerate(items)
         if isinstance(item, dict) and any(not _blank(v) for v in item.values())
     ]
     cleaned = [_clean_record(f.fields, item, f"{path}[{n}]", today, out) for n, item in kept]
@@ -172,7 +175,11 @@ def _clean_repeat(
             number = item.get(key)
             if number and number in seen:
                 out.append(
-                    Problem("id_duplicate_in_household", f"{path}[{n}].{key}", {"other": seen[number] + 1})
+                    Problem(
+                        "id_duplicate_in_household",
+                        f"{path}[{n}].{key}",
+                        {"other": seen[number] + 1},
+                    )
                 )
             elif number:
                 seen[number] = n
@@ -201,7 +208,9 @@ def unknown_keys(form: FormDef, raw: dict[str, Any], allowed: set[str]) -> list[
             for n, item in enumerate(raw[f.key]):
                 for key in item if isinstance(item, dict) else []:
                     if key not in sub:
-                        problems.append(Problem("unknown_field", f"{f.key}[{n}].{key}", {"field": key}))
+                        problems.append(
+                            Problem("unknown_field", f"{f.key}[{n}].{key}", {"field": key})
+                        )
     return problems
 
 

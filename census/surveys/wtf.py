@@ -11,8 +11,16 @@ from functools import cache
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Form, FormField, StringField, TextAreaField
-from wtforms import FieldList, RadioField, SelectField, SelectMultipleField
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -68,7 +76,11 @@ def _wtf_field(f: FieldDef, lang: str) -> Any:
     if f.type == "select_one":
         choices = [SelectChoice("", "—")] + _choices(f, lang)
         return SelectField(
-            label, choices=choices, validate_choice=False, render_kw=kw, description=hint,
+            label,
+            choices=choices,
+            validate_choice=False,
+            render_kw=kw,
+            description=hint,
             default=f.default,
         )
     if f.type == "select_many":
@@ -78,8 +90,10 @@ def _wtf_field(f: FieldDef, lang: str) -> Any:
     if f.type == "yes_no":
         yes, no = ("是", "否") if lang == "zh" else ("Yes", "No")
         return RadioField(
-            label, choices=[SelectChoice("yes", yes), SelectChoice("no", no)],
-            validate_choice=False, render_kw=kw,
+            label,
+            choices=[SelectChoice("yes", yes), SelectChoice("no", no)],
+            validate_choice=False,
+            render_kw=kw,
             description=hint,
         )
     if f.type == "textarea":

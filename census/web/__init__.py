@@ -17,8 +17,11 @@ def register(app: Flask) -> None:
     from census.web import api, auth, households, survey
 
     compile_catalogs()
-    Babel(app, locale_selector=lambda: g.get("lang", "zh"),
-          default_translation_directories=str(TRANSLATIONS))
+    Babel(
+        app,
+        locale_selector=lambda: g.get("lang", "zh"),
+        default_translation_directories=str(TRANSLATIONS),
+    )
     csrf = CSRFProtect(app)
     login = LoginManager(app)
     login.login_view = "auth.login"

@@ -27,7 +27,9 @@ def _authenticate() -> Any:
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
     doc = users.user_for_token(get_store(), token) if token else None
     if doc is None:
-        return jsonify(error="unauthorized", message="需要有效的访问令牌 / a valid bearer token is required"), 401
+        return jsonify(
+            error="unauthorized", message="需要有效的访问令牌 / a valid bearer token is required"
+        ), 401
     g.api_user = User(doc)
     return None
 
@@ -57,7 +59,9 @@ def create_household():
     """Store a household; a repeat of the same uuid and body returns the first id."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return jsonify(error="invalid_json", message="请求体应为 JSON 对象 / the body must be a JSON object"), 400
+        return jsonify(
+            error="invalid_json", message="请求体应为 JSON 对象 / the body must be a JSON object"
+        ), 400
     uuid = str(body.get("uuid") or "").strip()
     if not uuid:
         problems = [Problem("required", "uuid")]
@@ -90,8 +94,11 @@ def create_household():
             errors=errors_by_path(result.problems, "zh"),
             warnings=errors_by_path(result.problems, "zh", level="warning"),
         ), 422
-    return jsonify(id=result.id, household_no=result.record["household_no"],
-                   warnings=errors_by_path(result.problems, "zh", level="warning")), 201
+    return jsonify(
+        id=result.id,
+        household_no=result.record["household_no"],
+        warnings=errors_by_path(result.problems, "zh", level="warning"),
+    ), 201
 
 
 def _repeat(existing: dict[str, Any], digest: str):
@@ -99,8 +106,10 @@ def _repeat(existing: dict[str, Any], digest: str):
     if existing.get("submission_hash") == digest:
         return jsonify(id=existing["id"], household_no=existing.get("household_no")), 200
     return jsonify(
-        error="conflict", id=existing["id"],
-        message="该 uuid 已用于另一份内容不同的提交 / this uuid was used for a different submission",
+        error="conflict",
+        id=existing["id"],
+        message="该 uuid 已用于另一份内容不同的提交 / "
+        "this uuid was used for a different submission",
     ), 409
 
 

@@ -30,7 +30,9 @@ def client_ip() -> str:
 def address(record: dict[str, Any]) -> str:
     """Building, unit and room as staff write them: 3栋2单元301."""
     unit = record.get("unit") or ""
-    return f"{record.get('building') or ''}{unit + '单元' if unit else ''}{record.get('room') or ''}"
+    return (
+        f"{record.get('building') or ''}{unit + '单元' if unit else ''}{record.get('room') or ''}"
+    )
 
 
 def head_of(household: dict[str, Any]) -> dict[str, Any]:

@@ -46,8 +46,14 @@ def index():
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     buildings = sorted(b["name"] for b in store.collection("buildings").scan())
     return render_template(
-        "households/index.html", households=shown, total=len(rows), page=page, pages=pages,
-        q=q, building=building, buildings=buildings,
+        "households/index.html",
+        households=shown,
+        total=len(rows),
+        page=page,
+        pages=pages,
+        q=q,
+        building=building,
+        buildings=buildings,
     )
 
 
@@ -65,10 +71,13 @@ def view(record_id: int):
     if full:
         if current_user.role != ADMIN:
             abort(403)
-        audit.record(store, current_user.username, "view_full_ids", f"households/{record_id}",
-                     ip=client_ip())
+        audit.record(
+            store, current_user.username, "view_full_ids", f"households/{record_id}", ip=client_ip()
+        )
     return render_template(
-        "households/view.html", household=household, full=full,
+        "households/view.html",
+        household=household,
+        full=full,
         defn=surveys()["household"],
     )
 
@@ -107,11 +116,18 @@ def print_building(name: str):
     if full and current_user.role != ADMIN:
         abort(403)
     pdf = building_list_pdf(store, name, full_ids=full, lang=lang())
-    audit.record(store, current_user.username, "print", f"household-list/{name}",
-                 ip=client_ip(), full_ids=full)
+    audit.record(
+        store,
+        current_user.username,
+        "print",
+        f"household-list/{name}",
+        ip=client_ip(),
+        full_ids=full,
+    )
     filename = quote(f"{name}-住户花名册.pdf")
     return Response(
-        pdf, mimetype="application/pdf",
+        pdf,
+        mimetype="application/pdf",
         headers={"Content-Disposition": f"inline; filename*=UTF-8''{filename}"},
     )
 
@@ -120,8 +136,12 @@ def building_list_pdf(store: Any, name: str, *, full_ids: bool = False, lang: st
     """Render one building's household list (shared by the web page and the CLI)."""
     households = sorted(store.collection("households").find(building=name), key=_room_key)
     return household_list_pdf(
-        community=current_app.config["COMMUNITY_NAME"], building=name, households=households,
-        printed_at=datetime.now(), lang=lang, full_ids=full_ids,
+        community=current_app.config["COMMUNITY_NAME"],
+        building=name,
+        households=households,
+        printed_at=datetime.now(),
+        lang=lang,
+        full_ids=full_ids,
     )
 
 

@@ -121,7 +121,10 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
                 abort(403)
         try:
             result = records.save(
-                store, defn, raw, user=current_user.username,
+                store,
+                defn,
+                raw,
+                user=current_user.username,
                 record_id=record["id"] if record else None,
                 expected_rev=int(request.form.get("_rev") or 0) or None if record else None,
             )
@@ -140,6 +143,10 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
             return redirect(url_for("households.records", form_name=defn.name))
         others = attach_problems(form, result.problems, lang())
     return render_template(
-        "survey/form.html", form=form, defn=defn, record=record, others=others,
+        "survey/form.html",
+        form=form,
+        defn=defn,
+        record=record,
+        others=others,
         warnings=getattr(form, "warnings", {}),
     )

@@ -18,8 +18,9 @@ CENSUS = [sys.executable, "-m", "census"]
 
 def run(data_dir: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, CENSUS_DATA_DIR=str(data_dir), CENSUS_FSYNC="false")
-    return subprocess.run([*CENSUS, *args], capture_output=True, text=True, env=env, input=input,
-                          timeout=120)
+    return subprocess.run(
+        [*CENSUS, *args], capture_output=True, text=True, env=env, input=input, timeout=120
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +42,17 @@ def test_demo_loads_a_community_once(demo_dir):
 def test_user_add_and_token_create(demo_dir):
     added = run(demo_dir, "user", "add", "wang", "--role", "reviewer", "--password", "pass-word-9")
     assert added.returncode == 0, added.stderr
-    prompted = run(demo_dir, "user", "add", "li", "--role", "surveyor", "--grid", "第一网格",
-                   input="pass-word-9\npass-word-9\n")
+    prompted = run(
+        demo_dir,
+        "user",
+        "add",
+        "li",
+        "--role",
+        "surveyor",
+        "--grid",
+        "第一网格",
+        input="pass-word-9\npass-word-9\n",
+    )
     assert prompted.returncode == 0, prompted.stderr
     bad = run(demo_dir, "user", "add", "zhao", "--role", "boss", "--password", "pass-word-9")
     assert bad.returncode != 0 and "boss" in bad.stderr
@@ -65,8 +75,13 @@ def test_print_household_list(demo_dir, tmp_path):
 
 def test_serve_answers_and_a_second_server_on_the_folder_is_refused(demo_dir, tmp_path):
     env = dict(os.environ, CENSUS_DATA_DIR=str(demo_dir))
-    with subprocess.Popen([*CENSUS, "serve", "--port", "5731"], env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as server:
+    with subprocess.Popen(
+        [*CENSUS, "serve", "--port", "5731"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as server:
         try:
             _check_serving(server, demo_dir)
         finally:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from census.surveys.definition import DefinitionError, load_definition, load_surveys, parse_definition
+from census.surveys.definition import (
+    DefinitionError,
+    load_definition,
+    load_surveys,
+    parse_definition,
+)
 
 MINIMAL = {"form": "t", "collection": "ts", "fields": [{"key": "a", "type": "text"}]}
 
@@ -13,12 +18,32 @@ def test_shipped_definitions_cover_every_person_field_of_the_domain():
     household = load_surveys()["household"]
     member_keys = {f.key for f in household.field("members").fields}
     assert {
-        "name", "relation", "sex", "ethnicity", "id_type", "id_number", "birth_date",
-        "residence_type", "hukou_address", "move_in_date", "phone", "political", "education",
-        "marital", "employment", "conditions", "status",
+        "name",
+        "relation",
+        "sex",
+        "ethnicity",
+        "id_type",
+        "id_number",
+        "birth_date",
+        "residence_type",
+        "hukou_address",
+        "move_in_date",
+        "phone",
+        "political",
+        "education",
+        "marital",
+        "employment",
+        "conditions",
+        "status",
     } <= member_keys
     assert "religion" not in member_keys
-    assert [f.key for f in household.fields][:5] == ["household_no", "building", "unit", "room", "housing"]
+    assert [f.key for f in household.fields][:5] == [
+        "household_no",
+        "building",
+        "unit",
+        "room",
+        "housing",
+    ]
 
 
 def test_a_field_is_added_by_editing_the_file_alone(tmp_path):
@@ -42,7 +67,11 @@ def test_a_field_is_added_by_editing_the_file_alone(tmp_path):
         ({"key": "a", "type": "text", "relevant": "zz == 1"}, "field a", "unknown field(s): zz"),
         ({"key": "a", "type": "text", "relevant": "__import__('os')"}, "field a", "not allowed"),
         ({"key": "a", "type": "text", "colour": "red"}, "field a", "unknown setting(s): colour"),
-        ({"key": "a", "type": "select_one", "choices": "sex", "default": "x"}, "field a", "default “x”"),
+        (
+            {"key": "a", "type": "select_one", "choices": "sex", "default": "x"},
+            "field a",
+            "default “x”",
+        ),
         ({"key": "a b", "type": "text"}, "field #2", "snake_case"),
         ({"key": "m", "type": "repeat", "fields": []}, "field m", "non-empty list"),
     ],
@@ -65,11 +94,15 @@ def test_a_broken_definition_stops_the_app_from_starting(tmp_path):
     forms = tmp_path / "forms"
     forms.mkdir()
     for name in SURVEYS:
-        (forms / f"{name}.yaml").write_text((FORMS_DIR / f"{name}.yaml").read_text("utf-8"), "utf-8")
+        (forms / f"{name}.yaml").write_text(
+            (FORMS_DIR / f"{name}.yaml").read_text("utf-8"), "utf-8"
+        )
     text = (forms / "unit.yaml").read_text("utf-8").replace("type: yes_no", "type: yesno", 1)
     (forms / "unit.yaml").write_text(text, "utf-8")
     with pytest.raises(DefinitionError) as caught:
         create_app({"DATA_DIR": str(tmp_path / "data"), "FORMS_DIR": str(forms), "FSYNC": False})
     assert "unit.yaml: field key_unit: type “yesno”" in str(caught.value)
     # The failed start released the data folder: a corrected start works at once.
-    create_app({"DATA_DIR": str(tmp_path / "data"), "FSYNC": False}).extensions["census_store"].close()
+    create_app({"DATA_DIR": str(tmp_path / "data"), "FSYNC": False}).extensions[
+        "census_store"
+    ].close()

@@ -30,7 +30,9 @@ def test_a_valid_household_cleans_without_problems():
 
 def test_birth_date_and_sex_are_filled_from_the_resident_id():
     member = make_member(0, birth_date="", sex="")
-    record, problems = clean(HOUSEHOLD, make_household(members=1, members_=None) | {"members": [member]})
+    record, problems = clean(
+        HOUSEHOLD, make_household(members=1, members_=None) | {"members": [member]}
+    )
     assert not has_errors(problems)
     assert record["members"][0]["birth_date"] == "1960-01-01"
     assert record["members"][0]["sex"] == "male"
@@ -49,8 +51,11 @@ def test_birth_date_and_sex_are_filled_from_the_resident_id():
         ({"ethnicity": "火星族"}, "members[0].ethnicity", "choice_invalid"),
         ({"conditions": ["disability", "watchlist"]}, "members[0].conditions", "choice_invalid"),
         ({"name": ""}, "members[0].name", "required"),
-        ({"birth_date": "2999-01-01", "id_type": "passport", "id_number": "E12345678"},
-         "members[0].birth_date", "date_future"),
+        (
+            {"birth_date": "2999-01-01", "id_type": "passport", "id_number": "E12345678"},
+            "members[0].birth_date",
+            "date_future",
+        ),
         ({"status": "moved_out"}, "members[0].status_date", "required"),
     ],
 )
@@ -75,8 +80,14 @@ def test_a_wrong_check_digit_names_the_right_one():
 def test_full_width_digits_spaces_and_lowercase_x_are_normalised():
     number = make_resident_id("110105", date(1949, 12, 31), 1, "female")
     while not number.endswith("X"):  # find a number whose check digit is X
-        number = make_resident_id("110105", date(1949, 12, 31), int(number[14:17]) // 2 + 2, "female")
-    messy = " ".join(number[:6]) + number[6:-1].translate(str.maketrans("0123456789", "０１２３４５６７８９")) + "x"
+        number = make_resident_id(
+            "110105", date(1949, 12, 31), int(number[14:17]) // 2 + 2, "female"
+        )
+    messy = (
+        " ".join(number[:6])
+        + number[6:-1].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+        + "x"
+    )
     household = make_household(members=1)
     household["members"][0].update(id_number=messy, birth_date="", sex="")
     record, problems = clean(HOUSEHOLD, household)
@@ -131,7 +142,8 @@ def test_landlord_is_asked_only_when_rented():
     assert problems == []
     assert record["landlord_name"] is None and record["landlord_phone"] is None
     record, problems = clean(
-        HOUSEHOLD, make_household(housing="rented", landlord_name="周房东", landlord_phone="13912345678")
+        HOUSEHOLD,
+        make_household(housing="rented", landlord_name="周房东", landlord_phone="13912345678"),
     )
     assert problems == [] and record["landlord_name"] == "周房东"
 
@@ -148,7 +160,9 @@ def test_hukou_address_only_for_floating_persons():
 
 def test_required_address_and_a_non_empty_roster():
     _r, problems = clean(HOUSEHOLD, make_household(building="", room="", members=0))
-    assert {("building", "required"), ("room", "required"), ("members", "members_empty")} <= codes(problems)
+    assert {("building", "required"), ("room", "required"), ("members", "members_empty")} <= codes(
+        problems
+    )
 
 
 def test_blank_roster_rows_are_dropped_and_paths_keep_the_sent_index():
@@ -164,17 +178,42 @@ def test_storefront_uscc_and_unit_flags():
     store = SURVEYS["storefront"]
     code = "91650100MA77" + "ABCDE"
     good = code + uscc.calc_check_digit(code)
-    base = {"name": "清真拉面馆", "address": "1栋底商", "category": "catering", "operator_name": "马明",
-            "status": "open", "employees": "3", "fire_safety_checked": "是", "uscc": good.lower()}
+    base = {
+        "name": "清真拉面馆",
+        "address": "1栋底商",
+        "category": "catering",
+        "operator_name": "马明",
+        "status": "open",
+        "employees": "3",
+        "fire_safety_checked": "是",
+        "uscc": good.lower(),
+    }
     record, problems = clean(store, base)
     assert problems == []
-    assert record["employees"] == 3 and record["fire_safety_checked"] is True and record["uscc"] == good
+    assert (
+        record["employees"] == 3
+        and record["fire_safety_checked"] is True
+        and record["uscc"] == good
+    )
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
     _r, problems = clean(store, base | {"uscc": bad, "employees": "-1", "category": "x"})
-    assert {("uscc", "uscc_invalid"), ("employees", "integer_min"), ("category", "choice_invalid")} <= codes(problems)
+    assert {
+        ("uscc", "uscc_invalid"),
+        ("employees", "integer_min"),
+        ("category", "choice_invalid"),
+    } <= codes(problems)
     unit = SURVEYS["unit"]
-    record, problems = clean(unit, {"name": "第一小学", "kind": "school", "address": "和什路1号",
-                                    "key_unit": "yes", "safe_unit": False, "staff_count": 80})
+    record, problems = clean(
+        unit,
+        {
+            "name": "第一小学",
+            "kind": "school",
+            "address": "和什路1号",
+            "key_unit": "yes",
+            "safe_unit": False,
+            "staff_count": 80,
+        },
+    )
     assert problems == [] and record["key_unit"] is True and record["safe_unit"] is False
     _r, problems = clean(unit, {"name": "x", "kind": "school", "address": "y", "key_unit": "maybe"})
     assert ("key_unit", "yes_no_invalid") in codes(problems)

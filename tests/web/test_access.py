@@ -55,11 +55,17 @@ def household_id(store):
 # route -> the status each role gets (302 = sent to log in, 403 = refused)
 ACCESS = [
     ("/households", {"admin": 200, "reviewer": 200, "surveyor1": 403, None: 302}),
-    ("/households/{hid}", {"admin": 200, "reviewer": 200, "surveyor1": 200, "surveyor2": 403, None: 302}),
+    (
+        "/households/{hid}",
+        {"admin": 200, "reviewer": 200, "surveyor1": 200, "surveyor2": 403, None: 302},
+    ),
     ("/households/{hid}?full=1", {"admin": 200, "reviewer": 403, "surveyor1": 403}),
     ("/households/{hid}/history", {"admin": 200, "reviewer": 200, "surveyor1": 403}),
     ("/records/storefront", {"admin": 200, "reviewer": 200, "surveyor1": 403}),
-    ("/buildings/1栋/household-list.pdf", {"admin": 200, "reviewer": 200, "surveyor1": 403, None: 302}),
+    (
+        "/buildings/1栋/household-list.pdf",
+        {"admin": 200, "reviewer": 200, "surveyor1": 403, None: 302},
+    ),
     ("/buildings/1栋/household-list.pdf?full=1", {"admin": 200, "reviewer": 403}),
     ("/survey/", {"admin": 200, "surveyor1": 200, None: 302}),
     ("/survey/building/1栋", {"admin": 200, "surveyor1": 200, "surveyor2": 403}),

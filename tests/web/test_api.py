@@ -19,7 +19,9 @@ def tokens(app):
 
 
 def post(client, token, body):
-    return client.post("/api/v1/households", json=body, headers={"Authorization": f"Bearer {token}"})
+    return client.post(
+        "/api/v1/households", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 def get(client, token, url):
@@ -46,10 +48,13 @@ def test_a_household_with_five_members_round_trips(client, tokens, store):
     for key in ("building", "unit", "room", "housing", "landlord_name", "landlord_phone", "uuid"):
         assert got[key] == body[key], key
     assert got["members"] == [
-        {k: m.get(k) for k in got["members"][0]} | {k: v for k, v in m.items()} for m in body["members"]
+        {k: m.get(k) for k in got["members"][0]} | {k: v for k, v in m.items()}
+        for m in body["members"]
     ]
     assert got["surveyor"] == "surveyor1" and got["revision"] == 1
-    assert store.collection("households").get(new_id)["members"][3]["conditions"] == ["left_behind_child"]
+    assert store.collection("households").get(new_id)["members"][3]["conditions"] == [
+        "left_behind_child"
+    ]
 
 
 def test_the_same_uuid_and_body_again_gives_the_same_id(client, tokens, store):

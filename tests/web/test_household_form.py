@@ -16,10 +16,18 @@ def post_household(client, url, household, **extra):
 
 def test_a_household_with_five_members_round_trips_through_the_form(client, auth, store):
     auth.login("surveyor1")
-    household = make_household(members=5, housing="rented", landlord_name="周房东",
-                               landlord_phone="13998765432", hardship=["low_income"])
-    household["members"][2].update(conditions=["disability", "veteran"], residence_type="floating",
-                                   hukou_address="四川省成都市武侯区")
+    household = make_household(
+        members=5,
+        housing="rented",
+        landlord_name="周房东",
+        landlord_phone="13998765432",
+        hardship=["low_income"],
+    )
+    household["members"][2].update(
+        conditions=["disability", "veteran"],
+        residence_type="floating",
+        hukou_address="四川省成都市武侯区",
+    )
     response = post_household(client, "/survey/household/new?building=1栋", household)
     assert response.status_code == 302, response.get_data(as_text=True)
     (stored,) = store.collection("households").find(building="1栋")
@@ -50,26 +58,34 @@ def test_errors_show_beside_the_field_and_nothing_typed_is_lost(client, auth, st
     assert len(store.collection("households")) == 0
     assert re.search(r'data-error-for="members-1-id_number">居民身份证号码校验位错误', html)
     assert 'data-error-for="members-1-phone">电话号码格式不正确' in html
-    for value in ("三楼西户", household["members"][0]["name"], household["members"][1]["id_number"], "555"):
+    for value in (
+        "三楼西户",
+        household["members"][0]["name"],
+        household["members"][1]["id_number"],
+        "555",
+    ):
         assert value in html
 
 
 def test_add_and_remove_members_without_javascript_keeps_what_was_typed(client, auth):
     auth.login("surveyor1")
     household = make_household(members=2)
-    html = post_household(client, "/survey/household/new?building=1栋", household,
-                          add_item="1", save="").get_data(as_text=True)
+    html = post_household(
+        client, "/survey/household/new?building=1栋", household, add_item="1", save=""
+    ).get_data(as_text=True)
     assert 'name="members-2-name"' in html and household["members"][1]["name"] in html
-    html = post_household(client, "/survey/household/new?building=1栋", household,
-                          remove_item="0", save="").get_data(as_text=True)
+    html = post_household(
+        client, "/survey/household/new?building=1栋", household, remove_item="0", save=""
+    ).get_data(as_text=True)
     assert household["members"][0]["id_number"] not in html
     assert household["members"][1]["id_number"] in html
 
 
 def test_an_id_already_in_another_household_is_a_warning_with_a_link(client, auth, store):
     first = make_household(members=2)
-    saved = records.save(store, client.application.extensions["census_surveys"]["household"],
-                         first, user="admin")
+    saved = records.save(
+        store, client.application.extensions["census_surveys"]["household"], first, user="admin"
+    )
     auth.login("surveyor1")
     second = make_household(members=1, room="202")
     second["members"][0] = first["members"][1] | {"relation": "head"}
@@ -84,15 +100,21 @@ def test_staff_search_by_name_id_number_household_no_and_building(client, auth, 
     defn = client.application.extensions["census_surveys"]["household"]
     a = records.save(store, defn, make_household(room="101"), user="admin")
     b = make_household(building="2栋", room="502", members=1)
-    b["members"][0].update(name="马哈木提", id_number="", id_type="passport", birth_date="1990-02-02")
+    b["members"][0].update(
+        name="马哈木提", id_number="", id_type="passport", birth_date="1990-02-02"
+    )
     records.save(store, defn, b, user="admin")
     auth.login("reviewer")
     assert "马哈木提" in client.get("/households?q=哈木").get_data(as_text=True)
-    found = client.get(f"/households?q={a.record['members'][1]['id_number']}").get_data(as_text=True)
+    found = client.get(f"/households?q={a.record['members'][1]['id_number']}").get_data(
+        as_text=True
+    )
     assert a.record["household_no"] in found and "马哈木提" not in found
     only_2 = client.get("/households?building=2栋").get_data(as_text=True)
     assert "马哈木提" in only_2 and "张建国" not in only_2
-    assert a.record["household_no"] in client.get(f"/households?q={a.record['household_no']}").get_data(as_text=True)
+    assert a.record["household_no"] in client.get(
+        f"/households?q={a.record['household_no']}"
+    ).get_data(as_text=True)
     # Lists show masked ID numbers only.
     head_id = a.record["members"][0]["id_number"]
     listing = client.get("/households").get_data(as_text=True)
@@ -107,11 +129,17 @@ def test_editing_keeps_every_version_with_who_and_when(client, auth, store):
     response = post_household(client, f"/survey/household/{saved.id}/edit", changed, _rev="1")
     assert response.status_code == 302
     stored = store.collection("households").get(saved.id)
-    assert stored["notes"] == "已核实" and stored["_rev"] == 2 and stored["updated_by"] == "reviewer"
-    assert stored["surveyor"] == "surveyor1" and stored["household_no"] == saved.record["household_no"]
+    assert (
+        stored["notes"] == "已核实" and stored["_rev"] == 2 and stored["updated_by"] == "reviewer"
+    )
+    assert (
+        stored["surveyor"] == "surveyor1" and stored["household_no"] == saved.record["household_no"]
+    )
     versions = records.history(store, "households", saved.id)
     assert [(v["rev"], v["saved_by"], v["record"]["notes"]) for v in versions] == [
-        (2, "reviewer", "已核实"), (1, "surveyor1", None)]
+        (2, "reviewer", "已核实"),
+        (1, "surveyor1", None),
+    ]
     page = client.get(f"/households/{saved.id}/history").get_data(as_text=True)
     assert "reviewer" in page and "surveyor1" in page
 
@@ -121,8 +149,9 @@ def test_a_stale_edit_is_refused_not_overwritten(client, auth, store):
     saved = records.save(store, defn, make_household(), user="admin")
     records.save(store, defn, make_household(notes="别人先改了"), user="admin", record_id=saved.id)
     auth.login("reviewer")
-    response = post_household(client, f"/survey/household/{saved.id}/edit", make_household(notes="我的修改"),
-                              _rev="1")
+    response = post_household(
+        client, f"/survey/household/{saved.id}/edit", make_household(notes="我的修改"), _rev="1"
+    )
     assert response.status_code == 302
     assert store.collection("households").get(saved.id)["notes"] == "别人先改了"
 
@@ -154,20 +183,37 @@ def test_storefront_and_unit_forms_save(client, auth, store):
     auth.login("admin")
     code = "92650100MA7XYK123"
     good = code + uscc.calc_check_digit(code)
-    data = {"name": "红柳烤肉店", "address": "1栋101底商", "category": "catering", "operator_name": "马明",
-            "status": "open", "uscc": good, "premises": "rented", "landlord_name": "周房东",
-            "fire_safety_checked": "yes", "employees": "4"}
+    data = {
+        "name": "红柳烤肉店",
+        "address": "1栋101底商",
+        "category": "catering",
+        "operator_name": "马明",
+        "status": "open",
+        "uscc": good,
+        "premises": "rented",
+        "landlord_name": "周房东",
+        "fire_safety_checked": "yes",
+        "employees": "4",
+    }
     url = "/survey/storefront/new"
     response = client.post(url, data=data | {"csrf_token": csrf_token(client, url)})
     assert response.status_code == 302, response.get_data(as_text=True)
     (shop,) = store.collection("storefronts").scan()
     assert shop["uscc"] == good and shop["fire_safety_checked"] is True and shop["employees"] == 4
     bad = data | {"uscc": good[:-1] + ("1" if good[-1] != "1" else "2")}
-    html = client.post(url, data=bad | {"csrf_token": csrf_token(client, url)}).get_data(as_text=True)
+    html = client.post(url, data=bad | {"csrf_token": csrf_token(client, url)}).get_data(
+        as_text=True
+    )
     assert "统一社会信用代码不正确" in html
     url = "/survey/unit/new"
-    unit = {"name": "和什托洛盖镇中心学校", "kind": "school", "address": "和什路1号", "key_unit": "yes",
-            "safe_unit": "yes", "staff_count": "85"}
+    unit = {
+        "name": "和什托洛盖镇中心学校",
+        "kind": "school",
+        "address": "和什路1号",
+        "key_unit": "yes",
+        "safe_unit": "yes",
+        "staff_count": "85",
+    }
     assert client.post(url, data=unit | {"csrf_token": csrf_token(client, url)}).status_code == 302
     assert store.collection("units").find_one(name="和什托洛盖镇中心学校")["key_unit"] is True
     assert "红柳烤肉店" in client.get("/records/storefront").get_data(as_text=True)
