@@ -124,8 +124,17 @@ class Journal:
     def __init__(self, path: Path, *, fsync: bool) -> None:
         self.path = path
         self._fsync = fsync
+        created = not path.exists()
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
         self.size = os.fstat(self._fd).st_size
+        if created and fsync:
+            # Without this a power cut could lose the new file's name, and with
+            # it every write acknowledged before then.
+            dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
 
     def append(self, data: bytes) -> None:
         """Append ``data`` and (with fsync) wait until it is on disk."""

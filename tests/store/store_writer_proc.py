@@ -1,9 +1,9 @@
 """A writer process for the crash tests: it writes households and gets killed.
 
-python writer_proc.py DATA_DIR loop TAG COMPACT_MIN_BYTES
+python store_writer_proc.py DATA_DIR loop TAG COMPACT_MIN_BYTES
     insert (and now and then update) households forever, printing one line
     per acknowledged write: "i ID N" or "u ID REV".
-python writer_proc.py DATA_DIR crash TAG COUNT
+python store_writer_proc.py DATA_DIR crash TAG COUNT
     insert COUNT households, compact halfway, update the first, delete the
     second, then SIGKILL itself, leaving a journal behind.
 """

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_recovery import CHILD_ENV, WRITER, writer
+from store_crash import CHILD_ENV, WRITER, writer
 
 from census.store import open_store
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_recovery import CHILD_ENV
+from store_crash import CHILD_ENV
 
 from census.store import StoreLocked, open_store
 
