@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from pathlib import Path
 from typing import Any
@@ -167,5 +168,7 @@ def print_household_list(building: str, output: Path, full_ids: bool, lang: str)
     with app.app_context():
         pdf = building_list_pdf(store, building, full_ids=full_ids, lang=lang)
     output.write_bytes(pdf)
-    audit.record(store, "cli", "print", f"household-list/{building}", full_ids=full_ids)
+    audit.record(
+        store, f"cli:{getpass.getuser()}", "print", f"household-list/{building}", full_ids=full_ids
+    )
     click.echo(f"已生成 / written: {output} ({len(pdf)} bytes)")

@@ -52,3 +52,9 @@ def install(app: Flask) -> None:
         head_of=head_of,
         community=lambda: app.config["COMMUNITY_NAME"],
     )
+    app.jinja_env.filters["when"] = when
+
+
+def when(value: str | None) -> str:
+    """An ISO timestamp as staff read it: 2026-11-27 08:57."""
+    return (value or "").replace("T", " ")[:16]
