@@ -124,5 +124,9 @@
       }
     });
     applyRelevance(form);
+    // After a refused save, bring the first message into view: on a long roster it can be
+    // far below the banner.
+    var firstError = form.querySelector(".has-error, p.error");
+    if (firstError) firstError.scrollIntoView({ block: "center" });
   });
 })();

@@ -95,11 +95,15 @@ def _coerce(f: FieldDef, value: Any, path: str, today: date, out: list[Problem])
     return value
 
 
-def _check_id(f: FieldDef, record: dict[str, Any], prefix: str, out: list[Problem]) -> None:
-    """Check an ID number; fill blank birth date and sex from a resident ID, flag conflicts."""
+def _check_id(f: FieldDef, record: dict[str, Any], prefix: str, out: list[Problem]) -> set[str]:
+    """Check an ID number; fill blank birth date and sex from a resident ID, flag conflicts.
+
+    Returns the blank fields that were to be filled from an ID that has errors: asking for
+    them as well ("required") would only repeat the ID's own message.
+    """
     number = record.get(f.key)
     if not number:
-        return
+        return set()
     birth_key, sex_key = f.birth_date_field, f.sex_field
     given_birth = record.get(birth_key) if birth_key else None
     given_sex = record.get(sex_key) if sex_key else None
@@ -118,6 +122,9 @@ def _check_id(f: FieldDef, record: dict[str, Any], prefix: str, out: list[Proble
         record[birth_key] = derived_birth.isoformat()
     if sex_key and given_sex is None and derived_sex:
         record[sex_key] = derived_sex
+    if any(p.is_error and p.path == "id_number" for p in problems):
+        return {k for k in (birth_key, sex_key) if k and record.get(k) is None}
+    return set()
 
 
 def _clean_record(
@@ -131,9 +138,10 @@ def _clean_record(
         if _blank(value) and f.default is not None and f.key not in raw:
             value = f.default
         record[f.key] = _coerce(f, value, _path(prefix, f.key), today, out)
+    excused: set[str] = set()
     for f in fields:
         if f.type == "id_number":
-            _check_id(f, record, prefix, out)
+            excused |= _check_id(f, record, prefix, out)
     for f in fields:
         if f.type == "repeat":
             record[f.key] = _clean_repeat(f, raw.get(f.key), _path(prefix, f.key), today, out)
@@ -145,7 +153,7 @@ def _clean_record(
             out[:] = [
                 p for p in out if p.path != gone and not p.path.startswith((gone + "[", gone + "."))
             ]
-        elif f.required and _blank(record[f.key]):
+        elif f.required and _blank(record[f.key]) and f.key not in excused:
             out.append(Problem("required", _path(prefix, f.key)))
     return record
 

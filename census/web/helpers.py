@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 from typing import Any
 
 from flask import Flask, current_app, g, request
@@ -41,6 +42,13 @@ def head_of(household: dict[str, Any]) -> dict[str, Any]:
     return next((m for m in members if m.get("relation") == "head"), members[0])
 
 
+def lang_url(code: str) -> str:
+    """This page in another language, keeping its own query (e.g. ?building=1栋)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
 def install(app: Flask) -> None:
     """Load the survey definitions (a broken one stops start-up) and expose helpers to Jinja."""
     app.extensions["census_surveys"] = load_surveys(Path(app.config.get("FORMS_DIR") or FORMS_DIR))
@@ -48,6 +56,7 @@ def install(app: Flask) -> None:
         code_label=lambda list_name, code: label(list_name, code, lang()),
         mask_id=mask_id,
         lang=lang,
+        lang_url=lang_url,
         address=address,
         head_of=head_of,
         community=lambda: app.config["COMMUNITY_NAME"],

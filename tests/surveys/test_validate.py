@@ -226,3 +226,13 @@ def test_messages_are_chinese_by_default_and_english_on_request():
     (problem,) = [p for p in problems if p.code == "phone_invalid"]
     assert "电话号码格式不正确" in problem.message()
     assert "Not a valid phone number" in problem.message("en")
+
+
+def test_a_wrong_id_does_not_also_ask_for_the_fields_it_would_fill():
+    household = make_household(members=1)
+    good = household["members"][0]["id_number"]
+    household["members"][0].update(
+        id_number=good[:-1] + ("0" if good[-1] != "0" else "1"), birth_date="", sex=""
+    )
+    _record, problems = clean(HOUSEHOLD, household)
+    assert codes(problems) == {("members[0].id_number", "id_checksum")}
