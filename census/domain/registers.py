@@ -1,0 +1,363 @@
+"""Registers (台账) as data: forms/registers.yaml -> validated RegisterDef -> rows and counts.
+
+A register names its record type (person, household, dwelling, storefront or unit), a rule
+in the expression language of the survey forms, the columns to show and their order. A
+broken definition raises DefinitionError naming the file, the register and the problem,
+so the app refuses to start rather than show a wrong list.
+
+Rows come from ``census.domain.residents``: a person row carries the person's fields, the
+household's (building, housing, hardship …), ``age`` on the register date and ``address``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from census.domain.codes import FORMS_DIR, label
+from census.domain.expr import ExpressionError, compile_expr, variables
+from census.domain.ids import mask_id
+from census.domain.residents import (
+    Community,
+    address_key,
+    build_community,
+    natural_key,
+    person_rows,
+)
+from census.domain.rules import predicate
+from census.surveys.definition import DefinitionError, FormDef, load_surveys
+
+__all__ = [
+    "RECORD_TYPES",
+    "DefinitionError",
+    "RegisterDef",
+    "column_info",
+    "format_cell",
+    "load_registers",
+    "parse_registers",
+    "person_rows",
+    "register_counts",
+    "register_rows",
+]
+
+RECORD_TYPES = ("person", "household", "dwelling", "storefront", "unit")
+REGISTER_KEYS = {
+    "key", "name", "record", "rule", "columns", "order", "include_away", "group_by", "note",
+}  # fmt: skip
+RESERVED_KEYS = {"summary", "new", "export", "print"}
+ID_COLUMNS = {"id_number", "head_id_number", "operator_id_number"}
+
+_T = dict[str, str]
+# Columns that no survey asks for: computed per row. key -> (record types, zh, en).
+DERIVED: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "age": (("person",), "年龄", "Age"),
+    "address": (("person", "household", "dwelling"), "住址", "Address"),
+    "grid": (("person", "household", "dwelling"), "网格", "Grid"),
+    "household_id": (("person", "household"), "住户编号", "Household record"),
+    "member_index": (("person",), "成员序号", "Member no."),
+    "residents": (("household", "dwelling"), "在住人数", "Residents"),
+    "head_name": (("person", "household"), "户主姓名", "Head of household"),
+    "head_id_number": (("household",), "户主证件号码", "Head's ID number"),
+    "head_phone": (("household",), "户主电话", "Head's phone"),
+    "head_ethnicity": (("household",), "户主民族", "Head's ethnicity"),
+    "member_names": (("household",), "家庭成员", "Members"),
+    "households": (("dwelling",), "住户数", "Households"),
+    "household_nos": (("dwelling",), "户编号", "Household no."),
+    "tenants": (("dwelling",), "租住人员", "Tenants"),
+}
+DWELLING_FIELDS = ("building", "unit", "room", "housing", "landlord_name", "landlord_phone")
+
+
+@dataclass(frozen=True)
+class Column:
+    """What a register needs to show one field: its label and how to read its value."""
+
+    key: str
+    label: _T
+    kind: str = "text"  # a survey field type, or "integer" / "text" for derived columns
+    choices: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class RegisterDef:
+    """One register: which records, which rule, which columns, in which order."""
+
+    key: str
+    name: _T
+    record: str
+    rule_source: str
+    rule: dict[str, Any] | None
+    columns: tuple[str, ...]
+    order: tuple[str, ...] = ("address",)
+    include_away: bool = False
+    group_by: str | None = None
+    note: _T = field(default_factory=dict)
+    info: dict[str, Column] = field(default_factory=dict, repr=False)
+    matches: Callable[[dict[str, Any]], bool] = field(
+        default=lambda row: True, repr=False, compare=False
+    )
+
+    def title(self, lang: str = "zh") -> str:
+        """The register's name in a language, falling back to Chinese."""
+        return self.name.get(lang) or self.name["zh"]
+
+    def column_label(self, key: str, lang: str = "zh") -> str:
+        """The heading of a column."""
+        names = self.info[key].label if key in self.info else {"zh": key}
+        return names.get(lang) or names["zh"]
+
+
+@cache
+def _surveys(folder: str) -> dict[str, FormDef]:
+    return load_surveys(Path(folder))
+
+
+def column_info(record: str, surveys: dict[str, FormDef] | None = None) -> dict[str, Column]:
+    """Every field a register of this record type may read or show."""
+    surveys = surveys or _surveys(str(FORMS_DIR))
+    found: dict[str, Column] = {}
+    household = surveys["household"]
+
+    def add(fields: Iterable[Any]) -> None:
+        for f in fields:
+            if f.type != "repeat":
+                found[f.key] = Column(f.key, dict(f.label), f.type, f.choices)
+
+    if record == "person":
+        add(f for f in household.fields if f.key not in ("members", "notes"))
+        add(household.field("members").fields)
+    elif record == "household":
+        add(f for f in household.fields if f.key != "members")
+    elif record == "dwelling":
+        add(f for f in household.fields if f.key in DWELLING_FIELDS)
+    else:
+        add(surveys[record].fields)
+    for key, (records, zh, en) in DERIVED.items():
+        if record in records:
+            kind = "integer" if key in ("age", "residents", "households", "member_index") else ""
+            found[key] = Column(key, {"zh": zh, "en": en}, kind or "text")
+    return found
+
+
+def _names(value: Any, source: str, where: str, what: str) -> _T:
+    if isinstance(value, str) and value:
+        return {"zh": value}
+    if not isinstance(value, dict) or not value.get("zh"):
+        raise DefinitionError(source, where, f"{what} needs at least a zh text")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _register(raw: Any, n: int, source: str, surveys: dict[str, FormDef] | None) -> RegisterDef:
+    where = f"register #{n}"
+    if not isinstance(raw, dict):
+        raise DefinitionError(source, where, "a register must be a mapping with key, name, record")
+    key = raw.get("key")
+    if not isinstance(key, str) or not key.isidentifier():
+        raise DefinitionError(source, where, f"key “{key}” must be a snake_case identifier")
+    where = f"register {key}"
+    if key in RESERVED_KEYS:
+        raise DefinitionError(source, where, f"the key “{key}” is reserved")
+    unknown = set(raw) - REGISTER_KEYS
+    if unknown:
+        raise DefinitionError(source, where, f"unknown setting(s): {', '.join(sorted(unknown))}")
+    record = raw.get("record")
+    if record not in RECORD_TYPES:
+        raise DefinitionError(
+            source, where, f"record “{record}” is not one of {', '.join(RECORD_TYPES)}"
+        )
+    info = column_info(record, surveys)
+    rule_source = str(raw.get("rule") or "").strip()
+    rule = None
+    if rule_source:
+        try:
+            rule = compile_expr(rule_source)
+        except ExpressionError as exc:
+            raise DefinitionError(source, where, f"rule: {exc}") from None
+        missing = variables(rule) - set(info)
+        if missing:
+            raise DefinitionError(
+                source,
+                where,
+                f"rule refers to unknown field(s) of a {record}: {', '.join(sorted(missing))}",
+            )
+    columns = raw.get("columns")
+    if not isinstance(columns, list) or not columns:
+        raise DefinitionError(source, where, "columns must be a non-empty list of field keys")
+    for column in columns:
+        if column not in info:
+            raise DefinitionError(source, where, f"column “{column}” is not a field of a {record}")
+    order = raw.get("order", ["address"])
+    order = [order] if isinstance(order, str) else order
+    if not isinstance(order, list):
+        raise DefinitionError(source, where, "order must be a field key or a list of them")
+    for item in order:
+        if not isinstance(item, str) or item.lstrip("-") not in info:
+            raise DefinitionError(source, where, f"order “{item}” is not a field of a {record}")
+    include_away = raw.get("include_away", False)
+    if not isinstance(include_away, bool) or (include_away and record != "person"):
+        raise DefinitionError(source, where, "include_away is true or false, for person registers")
+    group_by = raw.get("group_by")
+    if group_by is not None and group_by not in info:
+        raise DefinitionError(source, where, f"group_by “{group_by}” is not a field of a {record}")
+    return RegisterDef(
+        key=key,
+        name=_names(raw.get("name"), source, where, "name"),
+        record=record,
+        rule_source=rule_source,
+        rule=rule,
+        columns=tuple(columns),
+        order=tuple(order),
+        include_away=include_away,
+        group_by=group_by,
+        note=_names(raw["note"], source, where, "note") if raw.get("note") else {},
+        info=info,
+        matches=predicate(rule),
+    )
+
+
+def parse_registers(
+    raw: Any, source: str, surveys: dict[str, FormDef] | None = None
+) -> list[RegisterDef]:
+    """Validate a loaded registers file (``{"registers": [...]}``) into RegisterDefs."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("registers"), list):
+        raise DefinitionError(source, "top level", "needs “registers:”, a list of registers")
+    registers = [_register(r, n, source, surveys) for n, r in enumerate(raw["registers"], 1)]
+    seen: set[str] = set()
+    for reg in registers:
+        if reg.key in seen:
+            raise DefinitionError(source, f"register {reg.key}", "the key is used twice")
+        seen.add(reg.key)
+    return registers
+
+
+def load_registers(path: Path | None = None) -> list[RegisterDef]:
+    """Read forms/registers.yaml (or another file) into validated register definitions."""
+    path = Path(path) if path else FORMS_DIR / "registers.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DefinitionError(path.name, "YAML", str(exc)) from None
+    return parse_registers(raw, path.name)
+
+
+def _sort_key(key: str) -> Callable[[dict[str, Any]], Any]:
+    if key == "address":
+        return lambda r: (address_key(r), natural_key(r.get("address") or ""))
+
+    def value(row: dict[str, Any]) -> Any:
+        v = row.get(key)
+        if v is None:
+            return (1, 0, ())  # blanks last
+        if isinstance(v, bool | int | float):
+            return (0, v, ())
+        return (0, 0, natural_key(str(v)))
+
+    return value
+
+
+def _ordered(reg: RegisterDef, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows in the register's order; rows come in address order, so that order costs nothing."""
+    if reg.order == ("address",) and reg.record in ("person", "household", "dwelling"):
+        return rows
+    for item in reversed(reg.order):
+        rows = sorted(rows, key=_sort_key(item.lstrip("-")), reverse=item.startswith("-"))
+    return rows
+
+
+def _source_rows(
+    record: str,
+    community: Community,
+    storefronts: list[dict[str, Any]],
+    units: list[dict[str, Any]],
+    include_away: bool = False,
+) -> list[dict[str, Any]]:
+    if record == "person":
+        return community.persons(include_away)
+    if record == "household":
+        return community.households
+    if record == "dwelling":
+        return community.dwellings
+    return list(storefronts if record == "storefront" else units)
+
+
+def rows_in(
+    reg: RegisterDef,
+    community: Community,
+    storefronts: list[dict[str, Any]],
+    units: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """A register's rows from an already built Community (several registers, one build)."""
+    rows = _source_rows(reg.record, community, storefronts, units, reg.include_away)
+    return _ordered(reg, [r for r in rows if reg.matches(r)])
+
+
+def register_rows(
+    reg: RegisterDef,
+    households: list[dict[str, Any]],
+    storefronts: list[dict[str, Any]],
+    units: list[dict[str, Any]],
+    as_of: date,
+) -> list[dict[str, Any]]:
+    """The rows of one register on a date, in the register's order."""
+    return rows_in(reg, build_community(households, as_of), storefronts, units)
+
+
+def register_counts(
+    registers: list[RegisterDef],
+    households: list[dict[str, Any]],
+    storefronts: list[dict[str, Any]],
+    units: list[dict[str, Any]],
+    as_of: date,
+) -> dict[str, int]:
+    """``{register key: number of rows}`` on a date, every register from one build."""
+    community = build_community(households, as_of)
+    counts = {}
+    for reg in registers:
+        rows = _source_rows(reg.record, community, storefronts, units, reg.include_away)
+        counts[reg.key] = sum(1 for r in rows if reg.matches(r))
+    return counts
+
+
+def group_counts(reg: RegisterDef, rows: list[dict[str, Any]]) -> list[tuple[Any, int]]:
+    """Rows per value of the register's group_by field (e.g. per ethnic group), largest first."""
+    if not reg.group_by:
+        return []
+    counts: dict[Any, int] = {}
+    for row in rows:
+        value = row.get(reg.group_by)
+        for v in value if isinstance(value, list) else [value]:
+            counts[v] = counts.get(v, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+
+
+def format_value(
+    column: Column | None, value: Any, lang: str = "zh", full_ids: bool = False
+) -> str:
+    """One value as staff read it: code words, 是/否, lists joined, ID numbers masked."""
+    if value is None or value == "" or value == []:
+        return ""
+    key = column.key if column else ""
+    if key in ID_COLUMNS and not full_ids:
+        return mask_id(str(value))
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("Yes" if value else "No")
+    choices = column.choices if column else None
+    if isinstance(value, list):
+        words = [label(choices, str(v), lang) if choices else str(v) for v in value]
+        return ("、" if lang == "zh" else ", ").join(words)
+    if choices:
+        return label(choices, str(value), lang)
+    return str(value)
+
+
+def format_cell(
+    reg: RegisterDef, row: dict[str, Any], key: str, lang: str = "zh", full_ids: bool = False
+) -> str:
+    """The text of one cell of a register (used by the pages, printouts and exports)."""
+    return format_value(reg.info.get(key), row.get(key), lang, full_ids)

@@ -1,0 +1,77 @@
+"""Compile an expression tree (census.domain.expr) into a Python predicate, once.
+
+``evaluate`` walks the tree for every row; at 50,000 residents and twenty registers that
+walk costs seconds. ``predicate`` turns the same tree into nested closures with exactly the
+semantics of ``evaluate`` (tests compare the two), so a register count stays well under
+a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Env = dict[str, Any]
+Fn = Callable[[Env], Any]
+
+
+def _in(left: Any, right: Any) -> bool:
+    return isinstance(right, list | tuple | str) and left is not None and left in right
+
+
+def _order(op: str, left: Any, right: Any) -> bool:
+    if left is None or right is None:
+        return False
+    try:
+        if op == "<":
+            return bool(left < right)
+        if op == "<=":
+            return bool(left <= right)
+        if op == ">":
+            return bool(left > right)
+        return bool(left >= right)
+    except TypeError:
+        return False
+
+
+def compile_tree(tree: dict[str, Any]) -> Fn:
+    """A function of the environment that returns what ``evaluate(tree, env)`` returns."""
+    if "const" in tree:
+        value = tree["const"]
+        return lambda env: value
+    if "var" in tree:
+        name = tree["var"]
+        return lambda env: env.get(name)
+    if "list" in tree:
+        items = [compile_tree(e) for e in tree["list"]]
+        if all("const" in e for e in tree["list"]):
+            constant = [e["const"] for e in tree["list"]]
+            return lambda env: constant
+        return lambda env: [f(env) for f in items]
+    op = tree["op"]
+    fns = [compile_tree(a) for a in tree["args"]]
+    if op == "and":
+        return lambda env: all(f(env) for f in fns)
+    if op == "or":
+        return lambda env: any(f(env) for f in fns)
+    if op == "not":
+        inner = fns[0]
+        return lambda env: not inner(env)
+    left, right = fns
+    if op == "==":
+        return lambda env: left(env) == right(env)
+    if op == "!=":
+        return lambda env: left(env) != right(env)
+    if op == "in":
+        return lambda env: _in(left(env), right(env))
+    if op == "not in":
+        return lambda env: not _in(left(env), right(env))
+    return lambda env: _order(op, left(env), right(env))
+
+
+def predicate(tree: dict[str, Any] | None) -> Callable[[Env], bool]:
+    """A row filter from a compiled rule; no rule accepts every row."""
+    if tree is None:
+        return lambda env: True
+    fn = compile_tree(tree)
+    return lambda env: bool(fn(env))

@@ -1,0 +1,192 @@
+"""The community summary (基本情况): the figures of DOMAIN.md §6 and the report's opening words.
+
+``summary`` returns exactly the keys of DOMAIN.md §6, counted over the records active on the
+register date; ``report_paragraph`` writes them as the communities' own reports do:
+“共有居民1057户3753人，其中少数民族1007人，占26.83%，有汉、回、哈萨克等13个民族……”.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from functools import cache
+from typing import Any
+
+from census.domain.codes import ethnic_groups
+from census.domain.residents import build_community
+
+HAN = "汉族"
+PARTY = ("cpc_member", "cpc_probationary")
+AGE_BANDS = ("0-17", "18-59", "60-79", "80+")
+# The order of DOMAIN.md §6; the JSON keeps it.
+FIGURES = (
+    "households", "residents", "registered_residents", "floating_residents", "away_persons",
+    "ethnic_groups", "minority_residents", "minority_share", "minority_ethnic_groups",
+    "floating_minority_residents", "rental_dwellings", "hardship_households", "hardship_persons",
+    "elderly_60_plus", "elderly_80_plus", "minors", "disabled_persons", "party_members",
+    "buildings", "dwellings", "units", "key_units", "safe_units", "storefronts",
+    "by_ethnicity", "age_bands",
+)  # fmt: skip
+# How reports shorten a group's name in a list (“蒙、汉、哈萨克、维、回”); others drop 族.
+SHORT_NAMES = {"维吾尔族": "维", "蒙古族": "蒙", "其他未识别民族": "其他"}
+
+
+def age_band(age: int | None) -> str | None:
+    """The band of DOMAIN.md §6 an age falls in."""
+    if age is None:
+        return None
+    if age < 18:
+        return "0-17"
+    if age < 60:
+        return "18-59"
+    return "60-79" if age < 80 else "80+"
+
+
+def _is_minority(ethnicity: Any) -> bool:
+    return bool(ethnicity) and ethnicity != HAN
+
+
+def summary(
+    households: list[dict[str, Any]],
+    storefronts: list[dict[str, Any]],
+    units: list[dict[str, Any]],
+    as_of: date,
+) -> dict[str, Any]:
+    """Every figure of DOMAIN.md §6 on ``as_of``, with exactly its keys."""
+    community = build_community(households, as_of)
+    residents = community.residents
+    by_type = Counter(p["residence_type"] for p in residents)
+    by_ethnicity = Counter(p.get("ethnicity") for p in residents if p.get("ethnicity"))
+    bands = Counter(age_band(p["age"]) for p in residents)
+    minority = sum(n for name, n in by_ethnicity.items() if _is_minority(name))
+    hardship = [h for h in community.households if h["hardship"]]
+    figures: dict[str, Any] = {
+        "households": len(community.households),
+        "residents": len(residents),
+        "registered_residents": by_type["registered"],
+        "floating_residents": by_type["floating"],
+        "away_persons": len(community.away),
+        "ethnic_groups": len(by_ethnicity),
+        "minority_residents": minority,
+        "minority_share": round(minority / len(residents), 4) if residents else 0.0,
+        "minority_ethnic_groups": sum(1 for name in by_ethnicity if _is_minority(name)),
+        "floating_minority_residents": sum(
+            1
+            for p in residents
+            if p["residence_type"] == "floating" and _is_minority(p.get("ethnicity"))
+        ),
+        "rental_dwellings": sum(1 for d in community.dwellings if d["housing"] == "rented"),
+        "hardship_households": len(hardship),
+        "hardship_persons": sum(h["residents"] for h in hardship),
+        "elderly_60_plus": bands["60-79"] + bands["80+"],
+        "elderly_80_plus": bands["80+"],
+        "minors": bands["0-17"],
+        "disabled_persons": sum(1 for p in residents if "disability" in p["conditions"]),
+        "party_members": sum(1 for p in residents if p.get("political") in PARTY),
+        "buildings": len({d["building"] for d in community.dwellings}),
+        "dwellings": len(community.dwellings),
+        "units": len(units),
+        "key_units": sum(1 for u in units if u.get("key_unit") is True),
+        "safe_units": sum(1 for u in units if u.get("safe_unit") is True),
+        "storefronts": sum(1 for s in storefronts if s.get("status") == "open"),
+        "by_ethnicity": dict(sorted(by_ethnicity.items(), key=lambda kv: (-kv[1], _code(kv[0])))),
+        "age_bands": {band: bands[band] for band in AGE_BANDS},
+    }
+    return {key: figures[key] for key in FIGURES}
+
+
+@cache
+def _positions() -> dict[str, int]:
+    return {zh: n for n, (zh, _en) in enumerate(ethnic_groups())}
+
+
+def _code(name: str) -> int:
+    """GB/T 3304 position of a group, for a stable order among equal counts."""
+    return _positions().get(name, len(_positions()))
+
+
+def short_ethnic_name(name: str) -> str:
+    """维吾尔族 → 维, 蒙古族 → 蒙, 哈萨克族 → 哈萨克: the way reports list the groups."""
+    if name in SHORT_NAMES:
+        return SHORT_NAMES[name]
+    return name[:-1] if name.endswith("族") and len(name) >= 2 else name
+
+
+def _percent(share: float) -> str:
+    """0.2683 → 26.83, 0.293 → 29.3 (reports drop the trailing zero)."""
+    return f"{share * 100:.2f}".rstrip("0").rstrip(".")
+
+
+def _english_group(name: str) -> str:
+    return dict(ethnic_groups()).get(name, name)
+
+
+def report_paragraph(
+    figures: dict[str, Any], community: str, lang: str = "zh", listed: int = 5
+) -> str:
+    """The opening paragraph of a work report, written from the summary figures."""
+    names = list(figures["by_ethnicity"])
+    shown = names[:listed]
+    if lang != "zh":
+        return _paragraph_en(figures, community, [_english_group(n) for n in shown])
+    groups = "、".join(short_ethnic_name(n) for n in shown)
+    more = "等" if len(names) > len(shown) else ""
+    parts = [f"{community}共有居民{figures['households']}户{figures['residents']}人"]
+    if figures["residents"]:
+        parts.append(
+            f"其中少数民族{figures['minority_residents']}人，"
+            f"占{_percent(figures['minority_share'])}%"
+        )
+        parts.append(f"有{groups}{more}{figures['ethnic_groups']}个民族")
+    text = "，".join(parts) + "。"
+    text += (
+        f"户籍人口{figures['registered_residents']}人，"
+        f"流动人口{figures['floating_residents']}人"
+        + (
+            f"（其中少数民族{figures['floating_minority_residents']}人）"
+            if figures["floating_minority_residents"]
+            else ""
+        )
+        + f"，外出人员{figures['away_persons']}人。"
+    )
+    text += (
+        f"辖区内有居民楼（院落）{figures['buildings']}栋，住户房屋{figures['dwellings']}套，"
+        f"其中出租房屋{figures['rental_dwellings']}个。"
+    )
+    text += (
+        f"60岁以上老人{figures['elderly_60_plus']}人（80岁以上{figures['elderly_80_plus']}人），"
+        f"未成年人{figures['minors']}人，残疾人{figures['disabled_persons']}人，"
+        f"困难户{figures['hardship_households']}户{figures['hardship_persons']}人，"
+        f"党员{figures['party_members']}名。"
+    )
+    text += (
+        f"驻辖区单位{figures['units']}个，其中重点单位{figures['key_units']}个、"
+        f"平安单位{figures['safe_units']}个，个体工商户及门面{figures['storefronts']}家。"
+    )
+    return text
+
+
+def _paragraph_en(figures: dict[str, Any], community: str, groups: list[str]) -> str:
+    f = figures
+    more = " and others" if f["ethnic_groups"] > len(groups) else ""
+    text = f"{community} has {f['households']:,} households with {f['residents']:,} residents"
+    if f["residents"]:
+        text += (
+            f", of whom {f['minority_residents']:,} ({_percent(f['minority_share'])}%) belong to"
+            f" ethnic minorities; {f['ethnic_groups']} ethnic groups live here"
+            f" ({', '.join(groups)}{more})"
+        )
+    text += (
+        f". Registered residents: {f['registered_residents']:,}; floating residents:"
+        f" {f['floating_residents']:,} ({f['floating_minority_residents']:,} of them minorities);"
+        f" living elsewhere: {f['away_persons']:,}."
+        f" There are {f['buildings']} buildings and compounds with {f['dwellings']:,} dwellings,"
+        f" {f['rental_dwellings']:,} of them rented."
+        f" Aged 60 and over: {f['elderly_60_plus']:,} ({f['elderly_80_plus']:,} aged 80 and"
+        f" over); minors: {f['minors']:,}; persons with disabilities: {f['disabled_persons']:,};"
+        f" households in hardship: {f['hardship_households']:,} ({f['hardship_persons']:,}"
+        f" persons); party members: {f['party_members']:,}."
+        f" Organisations in the area: {f['units']} ({f['key_units']} key units,"
+        f" {f['safe_units']} safe units); storefronts: {f['storefronts']:,}."
+    )
+    return text
