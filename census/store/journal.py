@@ -5,6 +5,7 @@ Line formats (``t`` is the table, ``id`` the document id as a string)::
     {"t": "households", "id": "5", "d": {...}}     the document's full new state
     {"t": "households", "id": "5", "del": true}    the document was removed
     {"t": "households", "clear": true}             every document of the table was removed
+    {"t": "households", "many": {"5": {...}, ...}} a batch of new states, all or nothing
     {"reset": {"households": {"1": {...}}, ...}}   everything was replaced (TinyDB drop_tables)
 
 Every entry carries a full state, never a difference, so replaying a journal
@@ -32,6 +33,17 @@ def encode_set(table: str, doc_id: str, doc_json: bytes) -> bytes:
     return b'{"t":%b,"id":%b,"d":%b}\n' % (orjson.dumps(table), orjson.dumps(doc_id), doc_json)
 
 
+def encode_many(table: str, docs: dict[str, bytes]) -> bytes:
+    """Return ONE journal line holding a batch of document states (already JSON-encoded).
+
+    A crash that tears the line drops the whole batch on replay: all or nothing.
+    """
+    body = b",".join(
+        b"%b:%b" % (orjson.dumps(doc_id), doc_json) for doc_id, doc_json in docs.items()
+    )
+    return b'{"t":%b,"many":{%b}}\n' % (orjson.dumps(table), body)
+
+
 def encode_delete(table: str, doc_id: str) -> bytes:
     """Return the journal line recording that a document was removed."""
     return orjson.dumps({"t": table, "id": doc_id, "del": True}) + b"\n"
@@ -56,6 +68,8 @@ def apply_entry(tables: Tables, entry: dict[str, Any]) -> None:
     table = tables.setdefault(entry["t"], {})
     if entry.get("clear"):
         table.clear()
+    elif "many" in entry:
+        table.update(entry["many"])
     elif entry.get("del"):
         table.pop(entry["id"], None)
     else:
@@ -74,7 +88,7 @@ def _parse(line: bytes) -> dict[str, Any] | None:
         return entry
     if not isinstance(entry.get("t"), str):
         return None
-    if entry.get("clear") is True:
+    if entry.get("clear") is True or isinstance(entry.get("many"), dict):
         return entry
     if not isinstance(entry.get("id"), str):
         return None

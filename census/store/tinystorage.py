@@ -46,6 +46,7 @@ from .journal import (
     apply_entry,
     encode_clear,
     encode_delete,
+    encode_many,
     encode_reset,
     encode_set,
     read_journal,
@@ -147,15 +148,20 @@ class JournalStorage(Storage):
         cleared: bool,
         deleted: list[str],
         changed: dict[str, dict[str, Any]],
+        atomic: bool = False,
     ) -> list[Change]:
         """Journal and apply one table update; return what changed.
 
-        Nothing is applied in memory unless the journal write succeeded.
+        Nothing is applied in memory unless the journal write succeeded. With ``atomic``
+        the changed documents go into one journal line, so a replay sees all or none.
         """
         lines = [encode_clear(table)] if cleared else []
         lines += [encode_delete(table, doc_id) for doc_id in deleted]
         encoded = {doc_id: codec.dumps(doc) for doc_id, doc in changed.items()}
-        lines += [encode_set(table, doc_id, doc_json) for doc_id, doc_json in encoded.items()]
+        if atomic and encoded:
+            lines.append(encode_many(table, encoded))
+        else:
+            lines += [encode_set(table, doc_id, doc_json) for doc_id, doc_json in encoded.items()]
         if lines:
             self._journal.append(b"".join(lines))
 

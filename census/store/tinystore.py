@@ -18,7 +18,7 @@ from . import codec
 from .base import Collection, Doc, Predicate, Store
 from .errors import Conflict, DuplicateKey, NotFound, StoreError
 from .lock import FolderLock
-from .paths import is_empty, matches, split, values_at
+from .paths import index_key, is_empty, matches, split, values_at
 from .tinystorage import COMPACT_MIN_BYTES
 from .tinytable import CensusTable, CensusTinyDB
 
@@ -103,6 +103,20 @@ class TinyCollection(Collection):
             self._store._check_open()
             self._check_unique(clean, unique, own_id=None)
             return self._table.insert(clean)
+
+    def insert_many(self, docs: Sequence[Doc], *, unique: Sequence[str] = ()) -> list[int]:
+        """Store copies of ``docs`` in one journal line (one fsync); return their ids."""
+        clean = [_incoming(doc) for doc in docs]
+        for doc in clean:
+            doc["_rev"] = 1
+        if not clean:
+            return []
+        with self._lock:
+            self._store._check_open()
+            for doc in clean:
+                self._check_unique(doc, unique, own_id=None)
+            self._check_unique_within(clean, unique)
+            return self._table.insert_batch(clean)
 
     def get(self, doc_id: int) -> Doc | None:
         """Return a copy of the document, or None."""
@@ -207,6 +221,20 @@ class TinyCollection(Collection):
                 holders = index.lookup(value) - {own_id}
                 if holders:
                     raise DuplicateKey(path, min(holders))
+
+    def _check_unique_within(self, docs: list[Doc], unique: Iterable[str]) -> None:
+        """Two documents of one batch may not share a value of a unique path either."""
+        for path in unique:
+            keys = split(path)
+            seen: dict[Any, int] = {}
+            for n, doc in enumerate(docs):
+                for value in values_at(doc, keys):
+                    if is_empty(value):
+                        continue
+                    key = index_key(value)
+                    if key in seen and seen[key] != n:
+                        raise DuplicateKey(path, 0)  # 0: the other holder is in this batch
+                    seen[key] = n
 
     def _matching_ids(self, equals: Mapping[str, Any]) -> list[int]:
         """Return the ids of the documents matching every criterion, ascending."""

@@ -115,7 +115,9 @@ class CensusTable(Table):
         """The storage, with its precise type."""
         return cast(JournalStorage, self._storage)
 
-    def _update_table(self, updater: Callable[[dict[int, Any]], None]) -> None:
+    def _update_table(
+        self, updater: Callable[[dict[int, Any]], None], *, atomic: bool = False
+    ) -> None:
         storage = self.journal_storage
         tracked = TrackedTable(storage.table_data(self.name))
         # TinyDB's updaters only use the mapping protocol, which the overlay provides.
@@ -123,7 +125,7 @@ class CensusTable(Table):
         deleted, changed = tracked.deleted(), tracked.changed()
         if tracked.cleared or deleted or changed:
             changes = storage.commit(
-                self.name, cleared=tracked.cleared, deleted=deleted, changed=changed
+                self.name, cleared=tracked.cleared, deleted=deleted, changed=changed, atomic=atomic
             )
             self._maintain_indexes(tracked.cleared, changes)
         self.clear_cache()
@@ -137,6 +139,23 @@ class CensusTable(Table):
             table[doc_id] = dict(doc)
 
         self._update_table(updater)
+
+    def insert_batch(self, docs: list[dict[str, Any]]) -> list[int]:
+        """Insert many documents with one journal line and one fsync; return their ids."""
+        doc_ids: list[int] = []
+
+        def updater(table: dict[int, Any]) -> None:
+            for doc in docs:
+                doc_id = self._get_next_id()
+                doc_ids.append(doc_id)
+                table[doc_id] = doc
+
+        try:
+            self._update_table(updater, atomic=True)
+        except BaseException:
+            self._next_id = None  # nothing was stored: find the next id afresh next time
+            raise
+        return doc_ids
 
     def raw(self) -> Mapping[str, dict[str, Any]]:
         """Return the live documents keyed by string id; callers must not modify them."""
