@@ -122,7 +122,7 @@ def _english_group(name: str) -> str:
 
 
 def report_paragraph(
-    figures: dict[str, Any], community: str, lang: str = "zh", listed: int = 5
+    figures: dict[str, Any], community: str, lang: str = "zh", listed: int = 3
 ) -> str:
     """The opening paragraph of a work report, written from the summary figures."""
     names = list(figures["by_ethnicity"])

@@ -1,0 +1,134 @@
+"""forms/registers.yaml is data: a new register is an edit; a broken one names itself."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import yaml
+
+from census.domain.codes import FORMS_DIR
+from census.domain.expr import compile_expr, evaluate
+from census.domain.registers import (
+    DefinitionError,
+    load_registers,
+    parse_registers,
+    register_rows,
+)
+from census.domain.rules import predicate
+from tests.community import AS_OF
+from tests.factories import make_household, make_member
+
+GOOD = {"key": "mine", "name": {"zh": "我的台账", "en": "Mine"}, "record": "person",
+        "rule": "age >= 60", "columns": ["name", "age"]}  # fmt: skip
+
+
+def parse(**changes):
+    entry = {k: v for k, v in {**GOOD, **changes}.items() if v is not None}
+    return parse_registers({"registers": [entry]}, "registers.yaml")
+
+
+def test_a_new_register_is_an_edit_of_the_file(tmp_path):
+    raw = yaml.safe_load((FORMS_DIR / "registers.yaml").read_text(encoding="utf-8"))
+    raw["registers"].append(
+        {
+            "key": "tenants_60",
+            "name": {"zh": "租住老人", "en": "Elderly tenants"},
+            "record": "person",
+            "rule": 'age >= 60 and housing == "rented"',
+            "columns": ["name", "age", "address", "landlord_name"],
+        }
+    )
+    path = tmp_path / "registers.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    registers = {r.key: r for r in load_registers(path)}
+    reg = registers["tenants_60"]
+    household = make_household(housing="rented", landlord_name="王房东")
+    household["members"] = [make_member(0, birth_date="1950-05-05"), make_member(2)]
+    rows = register_rows(reg, [household, make_household(room="102")], [], [], AS_OF)
+    assert [(r["name"], r["age"], r["landlord_name"]) for r in rows] == [("张建国", 75, "王房东")]
+
+
+@pytest.mark.parametrize(
+    "changes,where,problem",
+    [
+        ({"key": "2bad"}, "register #1", "snake_case"),
+        ({"key": "summary"}, "register summary", "reserved"),
+        ({"record": "building"}, "register mine", "record “building”"),
+        ({"rule": "age >="}, "register mine", "rule: syntax error"),
+        ({"rule": "religion == 'x'"}, "register mine", "unknown field(s) of a person: religion"),
+        ({"rule": "__import__('os')"}, "register mine", "rule:"),
+        ({"columns": []}, "register mine", "columns must be a non-empty list"),
+        ({"columns": ["name", "salary"]}, "register mine", "column “salary”"),
+        ({"record": "unit", "columns": ["name", "age"], "rule": None}, "register mine", "“age”"),
+        ({"order": ["-wealth"]}, "register mine", "order “-wealth”"),
+        ({"name": {"en": "x"}}, "register mine", "name needs at least a zh text"),
+        ({"include_away": "yes"}, "register mine", "include_away"),
+        ({"group_by": "colour"}, "register mine", "group_by “colour”"),
+        ({"colour": "red"}, "register mine", "unknown setting(s): colour"),
+    ],
+)
+def test_a_broken_register_names_file_register_and_problem(changes, where, problem):
+    with pytest.raises(DefinitionError) as caught:
+        parse(**changes)
+    assert caught.value.source == "registers.yaml"
+    assert caught.value.where == where
+    assert problem in caught.value.problem
+    assert str(caught.value).startswith(f"registers.yaml: {where}: ")
+
+
+def test_duplicate_keys_and_bad_files(tmp_path):
+    with pytest.raises(DefinitionError, match="register mine: the key is used twice"):
+        parse_registers({"registers": [GOOD, GOOD]}, "registers.yaml")
+    with pytest.raises(DefinitionError, match="top level"):
+        parse_registers([GOOD], "registers.yaml")
+    broken = tmp_path / "registers.yaml"
+    broken.write_text("registers: [\n", encoding="utf-8")
+    with pytest.raises(DefinitionError, match="registers.yaml: YAML"):
+        load_registers(broken)
+
+
+def test_household_and_dwelling_registers_see_their_own_fields():
+    (reg,) = parse(record="household", rule="residents >= 3 and housing == 'owned'",
+                   columns=["household_no", "head_name", "residents"])  # fmt: skip
+    small = make_household(members=2, household_no="H1")
+    big = make_household(members=4, household_no="H2", room="102")
+    assert [r["household_no"] for r in register_rows(reg, [small, big], [], [], AS_OF)] == ["H2"]
+    with pytest.raises(DefinitionError, match="unknown field"):
+        parse(record="dwelling", rule="age > 3", columns=["address"])
+
+
+# ---------------------------------------------------------------- the compiled rules
+
+RULES = [
+    "age >= 60",
+    "age < 18",
+    '"disability" in conditions',
+    '"disability" not in conditions',
+    'housing == "rented"',
+    'housing != "rented"',
+    'political in ["cpc_member", "cpc_probationary"]',
+    'ethnicity and ethnicity != "汉族"',
+    "hardship",
+    "not hardship",
+    'age >= 60 and ("empty_nest_elderly" in conditions or "living_alone_elderly" in conditions)',
+    "18 <= age < 60",
+    "age > name",
+    "key_unit == True",
+    "x in y",
+]
+ENVS = [
+    {},
+    {"age": None, "conditions": None, "hardship": None, "ethnicity": None},
+    {"age": 65, "conditions": ["disability", "empty_nest_elderly"], "housing": "rented"},
+    {"age": 17, "conditions": [], "housing": "owned", "ethnicity": "汉族", "hardship": []},
+    {"age": 40, "political": "cpc_member", "ethnicity": "回族", "hardship": ["low_income"]},
+    {"age": 90, "name": "王", "key_unit": True, "x": "a", "y": "abc"},
+    {"age": 18, "key_unit": False, "x": None, "y": ["a"], "ethnicity": ""},
+]
+
+
+@pytest.mark.parametrize("rule,env", list(itertools.product(RULES, ENVS)))
+def test_compiled_rules_agree_with_the_expression_evaluator(rule, env):
+    tree = compile_expr(rule)
+    assert predicate(tree)(env) == bool(evaluate(tree, env))
