@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 
-from .base import Collection, Store
-from .errors import Conflict, DuplicateKey, NotFound, StoreError, StoreLocked
+from .base import APPEND_ONLY, Collection, Store
+from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError, StoreLocked
 
 __all__ = [
+    "APPEND_ONLY",
+    "AppendOnly",
     "Collection",
     "Conflict",
     "DuplicateKey",

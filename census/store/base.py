@@ -20,11 +20,20 @@ from typing import Any
 Doc = dict[str, Any]
 Predicate = Callable[[Doc], bool]
 
+# Collections that record what happened (the audit log, every saved version of a record):
+# every backend refuses ``update`` and ``delete`` on them with ``AppendOnly``, whoever asks.
+APPEND_ONLY = frozenset({"audit", "versions"})
+
 
 class Collection(abc.ABC):
     """A named set of documents with ids, revisions, unique keys and equality lookups."""
 
     name: str
+
+    @property
+    def append_only(self) -> bool:
+        """True for collections whose documents may be added but never changed or removed."""
+        return self.name in APPEND_ONLY
 
     @abc.abstractmethod
     def insert(self, doc: Doc, *, unique: Sequence[str] = ()) -> int:
@@ -61,12 +70,16 @@ class Collection(abc.ABC):
         """Replace the whole document and return its new revision.
 
         Raises ``NotFound`` if it is missing, ``Conflict`` if ``expected_rev``
-        is given and differs, ``DuplicateKey`` as in ``insert``.
+        is given and differs, ``DuplicateKey`` as in ``insert``, ``AppendOnly`` on an
+        append-only collection.
         """
 
     @abc.abstractmethod
     def delete(self, doc_id: int, *, expected_rev: int | None = None) -> None:
-        """Remove the document; ``NotFound`` if missing, ``Conflict`` on a stale revision."""
+        """Remove the document; ``NotFound`` if missing, ``Conflict`` on a stale revision.
+
+        ``AppendOnly`` on an append-only collection.
+        """
 
     @abc.abstractmethod
     def find(self, **equals: Any) -> list[Doc]:

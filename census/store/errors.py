@@ -35,6 +35,14 @@ class DuplicateKey(StoreError):
         self.existing_id = existing_id
 
 
+class AppendOnly(StoreError):
+    """The collection keeps a record of what happened: documents are added, never changed."""
+
+    def __init__(self, collection: str) -> None:
+        super().__init__(f"{collection!r} is append-only: its documents cannot be changed")
+        self.collection = collection
+
+
 class StoreLocked(StoreError):
     """The data folder is owned by another process (or already open in this one)."""
 

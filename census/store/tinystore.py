@@ -16,7 +16,7 @@ from typing import Any
 
 from . import codec
 from .base import Collection, Doc, Predicate, Store
-from .errors import Conflict, DuplicateKey, NotFound, StoreError
+from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError
 from .lock import FolderLock
 from .paths import index_key, is_empty, matches, split, values_at
 from .tinystorage import COMPACT_MIN_BYTES
@@ -136,6 +136,8 @@ class TinyCollection(Collection):
     ) -> int:
         """Replace the whole document and return its new revision."""
         doc_id = operator.index(doc_id)
+        if self.append_only:
+            raise AppendOnly(self.name)
         clean = _incoming(doc)
         with self._lock:
             current = self._current_rev(doc_id, expected_rev)
@@ -147,6 +149,8 @@ class TinyCollection(Collection):
     def delete(self, doc_id: int, *, expected_rev: int | None = None) -> None:
         """Remove the document."""
         doc_id = operator.index(doc_id)
+        if self.append_only:
+            raise AppendOnly(self.name)
         with self._lock:
             self._current_rev(doc_id, expected_rev)
             self._table.remove(doc_ids=[doc_id])
