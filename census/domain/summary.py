@@ -27,6 +27,35 @@ FIGURES = (
     "buildings", "dwellings", "units", "key_units", "safe_units", "storefronts",
     "by_ethnicity", "age_bands",
 )  # fmt: skip
+# The figures as staff read them (the summary page, its PDF and the CLI table).
+FIGURE_LABELS: dict[str, dict[str, str]] = {
+    "households": {"zh": "户数", "en": "Households"},
+    "residents": {"zh": "居民人数", "en": "Residents"},
+    "registered_residents": {"zh": "户籍人口", "en": "Registered residents"},
+    "floating_residents": {"zh": "流动人口", "en": "Floating residents"},
+    "away_persons": {"zh": "外出人员", "en": "Living elsewhere"},
+    "ethnic_groups": {"zh": "民族数", "en": "Ethnic groups"},
+    "minority_residents": {"zh": "少数民族人口", "en": "Minority residents"},
+    "minority_share": {"zh": "少数民族占比", "en": "Minority share"},
+    "minority_ethnic_groups": {"zh": "少数民族数", "en": "Minority groups"},
+    "floating_minority_residents": {"zh": "流动少数民族人口", "en": "Floating minority residents"},
+    "rental_dwellings": {"zh": "出租房屋", "en": "Rented dwellings"},
+    "hardship_households": {"zh": "困难户", "en": "Households in hardship"},
+    "hardship_persons": {"zh": "困难户人数", "en": "Persons in hardship households"},
+    "elderly_60_plus": {"zh": "60岁以上老人", "en": "Aged 60 and over"},
+    "elderly_80_plus": {"zh": "80岁以上老人", "en": "Aged 80 and over"},
+    "minors": {"zh": "未成年人", "en": "Minors"},
+    "disabled_persons": {"zh": "残疾人", "en": "Persons with disabilities"},
+    "party_members": {"zh": "党员", "en": "Party members"},
+    "buildings": {"zh": "居民楼（院落）", "en": "Buildings and compounds"},
+    "dwellings": {"zh": "住户房屋", "en": "Dwellings"},
+    "units": {"zh": "驻辖区单位", "en": "Organisations"},
+    "key_units": {"zh": "重点单位", "en": "Key units"},
+    "safe_units": {"zh": "平安单位", "en": "Safe units"},
+    "storefronts": {"zh": "个体工商户及门面", "en": "Storefronts"},
+    "by_ethnicity": {"zh": "各民族人口", "en": "Residents by ethnic group"},
+    "age_bands": {"zh": "年龄段", "en": "Age bands"},
+}
 # How reports shorten a group's name in a list (“蒙、汉、哈萨克、维、回”); others drop 族.
 SHORT_NAMES = {"维吾尔族": "维", "蒙古族": "蒙", "其他未识别民族": "其他"}
 
@@ -110,6 +139,17 @@ def short_ethnic_name(name: str) -> str:
     if name in SHORT_NAMES:
         return SHORT_NAMES[name]
     return name[:-1] if name.endswith("族") and len(name) >= 2 else name
+
+
+def figure_label(key: str, lang: str = "zh") -> str:
+    """The name of a summary figure in a language."""
+    names = FIGURE_LABELS.get(key, {"zh": key})
+    return names.get(lang) or names["zh"]
+
+
+def percent(share: float) -> str:
+    """A share as reports print it: 0.2683 → 26.83%."""
+    return _percent(share) + "%"
 
 
 def _percent(share: float) -> str:

@@ -1,0 +1,226 @@
+"""Staff pages: the registers (台账) with their counts, one register's rows, the summary (基本情况).
+
+Every page can be seen as of a date (``?as_of=YYYY-MM-DD``): the lists and figures that
+the records gave on that day, ages on that day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from census import audit
+from census.app import get_store
+from census.domain.charts import summary_charts
+from census.domain.codes import FORMS_DIR
+from census.domain.registers import (
+    RegisterDef,
+    format_cell,
+    group_counts,
+    load_registers,
+    register_counts,
+    rows_in,
+)
+from census.domain.residents import build_community
+from census.domain.summary import (
+    AGE_BANDS,
+    FIGURES,
+    age_band,
+    figure_label,
+    percent,
+    report_paragraph,
+    summary,
+)
+from census.web.access import ADMIN, STAFF, roles_required
+from census.web.helpers import client_ip, lang
+
+bp = Blueprint("registers", __name__)
+PAGE_SIZE = 50
+
+
+def N_(text: str) -> str:  # noqa: N802 - the marker pybabel extracts; translated in the page
+    return text
+
+
+SECTIONS = (
+    ("person", N_("人员")),
+    ("household", N_("住户与房屋")),
+    ("dwelling", N_("住户与房屋")),
+    ("storefront", N_("门面与单位")),
+    ("unit", N_("门面与单位")),
+)
+
+
+@bp.record_once
+def _load(state: Any) -> None:
+    """Read forms/registers.yaml at start-up: a broken register stops the app with its name."""
+    folder = Path(state.app.config.get("FORMS_DIR") or FORMS_DIR)
+    state.app.extensions["census_registers"] = load_registers(folder / "registers.yaml")
+
+
+def registers() -> list[RegisterDef]:
+    """The register definitions loaded at start-up."""
+    return current_app.extensions["census_registers"]
+
+
+def community_records(store: Any) -> tuple[list[dict], list[dict], list[dict]]:
+    """Households and storefronts (each with its building's grid) and units, from the store."""
+    grids = {b["name"]: b.get("grid") for b in store.collection("buildings").scan()}
+    households = store.collection("households").scan()
+    storefronts = store.collection("storefronts").scan()
+    for record in households + storefronts:
+        if not record.get("grid"):
+            record["grid"] = grids.get(record.get("building"))
+    return households, storefronts, store.collection("units").scan()
+
+
+def as_of_date() -> date:
+    """The register date of the request (``?as_of=``), today when absent or unreadable."""
+    raw = request.args.get("as_of", "").strip()
+    if not raw:
+        return date.today()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        flash(_("日期格式应为 YYYY-MM-DD，已按今天统计"), "error")
+        return date.today()
+
+
+@bp.route("/registers/")
+@roles_required(*STAFF)
+def index():
+    """Every register with its number of rows, grouped by what it lists."""
+    as_of = as_of_date()
+    households, storefronts, units = community_records(get_store())
+    counts = register_counts(registers(), households, storefronts, units, as_of)
+    sections: dict[str, list[RegisterDef]] = {}
+    for record, title in SECTIONS:
+        sections.setdefault(title, []).extend(r for r in registers() if r.record == record)
+    return render_template(
+        "registers/index.html", sections=sections, counts=counts, as_of=as_of, today=date.today()
+    )
+
+
+def _matches(row: dict[str, Any], q: str) -> bool:
+    """Search by name, ID number, household no., address or phone (case and spaces ignored)."""
+    fields = ("name", "id_number", "household_no", "address", "phone", "head_name",
+              "operator_name", "tenants", "member_names")  # fmt: skip
+    return any(q in str(row.get(f) or "").replace(" ", "").upper() for f in fields)
+
+
+def _filtered(reg: RegisterDef, rows: list[dict[str, Any]], args: dict[str, str]) -> list[dict]:
+    if args["grid"]:
+        rows = [r for r in rows if r.get("grid") == args["grid"]]
+    if args["building"]:
+        rows = [r for r in rows if r.get("building") == args["building"]]
+    if reg.record == "person":
+        if args["ethnicity"]:
+            rows = [r for r in rows if r.get("ethnicity") == args["ethnicity"]]
+        if args["age"]:
+            rows = [r for r in rows if age_band(r.get("age")) == args["age"]]
+    if args["q"]:
+        q = args["q"].replace(" ", "").upper()
+        rows = [r for r in rows if _matches(r, q)]
+    return rows
+
+
+@bp.route("/registers/<key>")
+@roles_required(*STAFF)
+def register(key: str):
+    """One register: its rows in address order, filtered, searched and paginated."""
+    reg = next((r for r in registers() if r.key == key), None)
+    if reg is None:
+        abort(404)
+    store = get_store()
+    full = request.args.get("full") == "1"
+    if full:
+        if current_user.role != ADMIN:
+            abort(403)
+        audit.record(
+            store, current_user.username, "view_full_ids", f"registers/{key}", ip=client_ip()
+        )
+    as_of = as_of_date()
+    households, storefronts, units = community_records(store)
+    rows = rows_in(reg, build_community(households, as_of), storefronts, units)
+    args = {
+        k: request.args.get(k, "").strip() for k in ("grid", "building", "ethnicity", "age", "q")
+    }
+    shown = _filtered(reg, rows, args)
+    page = max(1, request.args.get("page", 1, type=int))
+    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    page_rows = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    language = lang()
+    cells = [
+        [format_cell(reg, row, c, language, full_ids=full) for c in reg.columns]
+        for row in page_rows
+    ]
+    buildings = store.collection("buildings").scan()
+    return render_template(
+        "registers/register.html",
+        reg=reg,
+        rows=page_rows,
+        cells=cells,
+        headings=[reg.column_label(c, language) for c in reg.columns],
+        total=len(rows),
+        matched=len(shown),
+        groups=[
+            (format_cell(reg, {reg.group_by: v}, reg.group_by, language), n)
+            for v, n in group_counts(reg, shown)
+        ]
+        if reg.group_by
+        else [],
+        page=page,
+        pages=pages,
+        args=args,
+        as_of=as_of,
+        as_of_arg=request.args.get("as_of", ""),
+        full=full,
+        grids=sorted({b.get("grid") for b in buildings if b.get("grid")}),
+        buildings=sorted({b["name"] for b in buildings}),
+        ethnicities=[e for e, _n in group_counts_of(rows, "ethnicity")],
+        age_bands=AGE_BANDS,
+    )
+
+
+def group_counts_of(rows: list[dict[str, Any]], key: str) -> list[tuple[str, int]]:
+    """Distinct values of a field among rows, the most frequent first."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row.get(key):
+            counts[row[key]] = counts.get(row[key], 0) + 1
+    return sorted(counts.items(), key=lambda kv: -kv[1])
+
+
+@bp.route("/summary")
+@roles_required(*STAFF)
+def summary_page():
+    """基本情况: every figure of the summary, the report's opening paragraph and the charts."""
+    as_of = as_of_date()
+    households, storefronts, units = community_records(get_store())
+    figures = summary(households, storefronts, units, as_of)
+    language = lang()
+    persons = build_community(households, as_of).residents
+    charts = {k: Markup(v) for k, v in summary_charts(figures, persons, language).items()}
+    plain = [k for k in FIGURES if k not in ("by_ethnicity", "age_bands")]
+    return render_template(
+        "registers/summary.html",
+        figures=figures,
+        rows=[
+            (
+                figure_label(k, language),
+                percent(figures[k]) if k == "minority_share" else figures[k],
+            )
+            for k in plain
+        ],
+        paragraph=report_paragraph(figures, current_app.config["COMMUNITY_NAME"], language),
+        charts=charts,
+        figure_label=figure_label,
+        as_of=as_of,
+        today=date.today(),
+    )
