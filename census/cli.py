@@ -172,3 +172,63 @@ def print_household_list(building: str, output: Path, full_ids: bool, lang: str)
         store, f"cli:{getpass.getuser()}", "print", f"household-list/{building}", full_ids=full_ids
     )
     click.echo(f"已生成 / written: {output} ({len(pdf)} bytes)")
+
+
+def _as_of(value: Any) -> Any:
+    """--as-of YYYY-MM-DD as a date (today when absent)."""
+    from datetime import date
+
+    return value.date() if value else date.today()
+
+
+AS_OF_OPTION = click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="统计日期 YYYY-MM-DD（默认今天）/ register date (default today)",
+)
+
+
+@main.command("summary")
+@click.option("--json", "as_json", is_flag=True, help="JSON, keys exactly as DOMAIN.md §6")
+@AS_OF_OPTION
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+def summary_command(as_json: bool, as_of: Any, lang: str) -> None:
+    """基本情况: the community's figures on a date, and the report's opening paragraph."""
+    import json
+
+    from census.app import get_store
+    from census.domain.summary import figure_label, percent, report_paragraph, summary
+    from census.web.registers import community_records
+
+    app = _app()
+    figures = summary(*community_records(get_store(app)), _as_of(as_of))
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            value = "，".join(f"{k} {v}" for k, v in value.items())
+        elif key == "minority_share":
+            value = percent(value)
+        click.echo(f"{figure_label(key, lang)}\t{value}")
+    click.echo("")
+    click.echo(report_paragraph(figures, app.config["COMMUNITY_NAME"], lang))
+
+
+@main.command("registers")
+@AS_OF_OPTION
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+def registers_command(as_of: Any, lang: str) -> None:
+    """台账: every register of forms/registers.yaml with its number of rows on a date."""
+    from census.app import get_store
+    from census.domain.registers import register_counts
+    from census.web.registers import community_records
+
+    app = _app()
+    defs = app.extensions["census_registers"]
+    counts = register_counts(defs, *community_records(get_store(app)), _as_of(as_of))
+    width = max(len(r.key) for r in defs)
+    for reg in defs:
+        click.echo(f"{reg.key:<{width}}  {counts[reg.key]:>7}  {reg.title(lang)}")
