@@ -1,7 +1,15 @@
 """Saving survey records: clean, check against other records, store, keep the version.
 
 The web form, the JSON API and the demo loader all save through ``save``; nothing else
-writes households, storefronts or units.
+writes households, storefronts or units. Life events (``census.lifeevents``) and restoring
+an old version save through it too; review actions and merge links change only bookkeeping
+fields, through ``set_meta``, which keeps a version and audits the same way.
+
+Review state on save (``census.review``): whatever a surveyor saves, new or edited, is
+``submitted`` for review; staff (and the system: imports, the demo) create records
+``approved`` and keep the state of records they edit — a reviewer fixing a typo does not
+approve, nor undo an approval. Consistency checks (``census.domain.checks``) run on every
+household save and come back as warnings beside the fields.
 """
 
 from __future__ import annotations
@@ -11,13 +19,28 @@ from datetime import date, datetime
 from typing import Any
 
 from census import audit
-from census.domain.problems import WARNING, Problem
+from census.domain import checks
+from census.domain.problems import Problem
 from census.store import DuplicateKey
 from census.surveys.definition import FormDef
 from census.surveys.validate import clean, has_errors
 
 VERSIONS = "versions"
-META_KEYS = ("uuid", "submission_hash", "surveyor", "visited_at", "visit_outcome", "review_state")
+META_KEYS = (
+    "uuid",
+    "submission_hash",
+    "surveyor",
+    "visited_at",
+    "visit_outcome",
+    "review_state",
+    "reviewed_by",
+    "reviewed_at",
+    "merged_into",
+    "merged_from",
+    "merged_at",
+)
+SUBMITTED, APPROVED = "submitted", "approved"
+STAFF_ROLES = ("admin", "reviewer")
 
 
 @dataclass
@@ -37,8 +60,19 @@ class SaveResult:
 def prepare_store(store: Any) -> None:
     """Declare the indexes the app looks records up by."""
     households = store.collection("households")
-    for path in ("uuid", "household_no", "building", "members.id_number", "surveyor"):
+    for path in (
+        "uuid",
+        "household_no",
+        "building",
+        "members.id_number",
+        "members.name",
+        "surveyor",
+        "review_state",
+    ):
         households.ensure_index(path)
+    store.collection("review_comments").ensure_index("key")
+    for path in ("action", "actor"):
+        store.collection(audit.COLLECTION).ensure_index(path)
     store.collection("storefronts").ensure_index("uuid")
     store.collection("units").ensure_index("uuid")
     store.collection(VERSIONS).ensure_index("key")
@@ -54,33 +88,43 @@ def _address(record: dict[str, Any]) -> str:
 
 
 def _cross_checks(store: Any, record: dict[str, Any], record_id: int | None) -> list[Problem]:
-    """Warnings that need other records: an ID number already in another active household."""
-    problems = []
+    """Warnings that need other records: the same person active in another household.
+
+    By ID number (``id_in_other_household``), else by name and birth date
+    (``probable_duplicate``); candidates come from the two member indexes, never a scan.
+    """
     households = store.collection("households")
-    for n, member in enumerate(record.get("members") or []):
-        number = member.get("id_number")
-        if not number or member.get("status", "active") != "active":
+    candidates: dict[int, dict[str, Any]] = {}
+    for member in record.get("members") or []:
+        if (member.get("status") or "active") != "active":
             continue
-        for other in households.find(**{"members.id_number": number}):
-            if other["id"] == record_id:
-                continue
-            if any(
-                m.get("id_number") == number and m.get("status", "active") == "active"
-                for m in other.get("members") or []
-            ):
-                problems.append(
-                    Problem(
-                        "id_in_other_household",
-                        f"members[{n}].id_number",
-                        {
-                            "household": other.get("household_no") or other["id"],
-                            "address": _address(other),
-                            "id": other["id"],
-                        },
-                        WARNING,
-                    )
-                )
-    return problems
+        if member.get("id_number"):
+            for other in households.find(**{"members.id_number": member["id_number"]}):
+                candidates[other["id"]] = other
+        if member.get("name") and member.get("birth_date"):
+            for other in households.find(**{"members.name": member["name"]}):
+                candidates[other["id"]] = other
+    return checks.cross_checks(record, record_id, candidates.values())
+
+
+def _not_yet(found: list[Problem], known: list[Problem]) -> list[Problem]:
+    """Problems not already reported at the same place with the same code."""
+    seen = {(p.code, p.path) for p in known}
+    return [p for p in found if (p.code, p.path) not in seen]
+
+
+def _review_state(
+    store: Any, user: str, previous: dict[str, Any] | None, meta: dict[str, Any] | None
+) -> str:
+    """The review state a save leaves (see the module docstring)."""
+    if meta and meta.get("review_state"):
+        return str(meta["review_state"])
+    account = store.collection("users").find_one(username=user)
+    if account is not None and account.get("role") not in STAFF_ROLES:
+        return SUBMITTED
+    if previous and previous.get("review_state"):
+        return str(previous["review_state"])
+    return APPROVED
 
 
 def _next_household_no(store: Any) -> str:
@@ -101,12 +145,19 @@ def save(
     expected_rev: int | None = None,
     meta: dict[str, Any] | None = None,
     today: date | None = None,
+    action: str | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> SaveResult:
-    """Validate and store one record (new when record_id is None); keep every version."""
+    """Validate and store one record (new when record_id is None); keep every version.
+
+    ``action`` names the save in the audit log and the history (default create / edit;
+    life events pass move_out, birth …) and ``detail`` adds to the audit entry.
+    """
     record, problems = clean(form, raw, today=today)
     collection = store.collection(form.collection)
     if form.name == "household":
         problems += _cross_checks(store, record, record_id)
+        problems += _not_yet(checks.check_household(record, today or date.today()), problems)
     if has_errors(problems):
         return SaveResult(None, record, problems)
     now = datetime.now().isoformat(timespec="seconds")
@@ -117,6 +168,7 @@ def save(
         if meta and meta.get(key) is not None:
             record[key] = meta[key]
     if form.name == "household":
+        record["review_state"] = _review_state(store, user, previous, meta)
         record.setdefault("visit_outcome", "completed")
         record.setdefault("surveyor", user)
         record.setdefault("visited_at", now)
@@ -140,19 +192,94 @@ def save(
             )
             return SaveResult(None, record, problems)
         raise
+    action = action or ("create" if rev == 1 else "edit")
     store.collection(VERSIONS).insert(
         {
             "key": f"{form.collection}/{record_id}",
             "rev": rev,
             "saved_by": user,
             "saved_at": now,
+            "action": action,
             "record": record,
         }
     )
-    audit.record(
-        store, user, "create" if rev == 1 else "edit", f"{form.collection}/{record_id}", rev=rev
-    )
+    audit.record(store, user, action, f"{form.collection}/{record_id}", rev=rev, **(detail or {}))
     return SaveResult(record_id, record, problems)
+
+
+def set_meta(
+    store: Any,
+    collection_name: str,
+    record_id: int,
+    changes: dict[str, Any],
+    *,
+    user: str,
+    action: str,
+    expected_rev: int | None = None,
+    **detail: Any,
+) -> dict[str, Any]:
+    """Change bookkeeping fields only (review state, merge links): a new version, audited.
+
+    The data fields are untouched, so nothing is validated again; ``updated_*`` keep naming
+    the last person who changed the data. Returns the stored record with its new ``_rev``.
+    """
+    unknown = set(changes) - set(META_KEYS)
+    if unknown:
+        raise ValueError(f"not bookkeeping fields: {sorted(unknown)}")
+    collection = store.collection(collection_name)
+    current = collection.get(record_id)
+    if current is None:
+        from census.store import NotFound
+
+        raise NotFound(collection_name, record_id)
+    record = {k: v for k, v in current.items() if k not in ("id", "_rev")} | changes
+    rev = collection.update(record_id, record, expected_rev=expected_rev)
+    target = f"{collection_name}/{record_id}"
+    store.collection(VERSIONS).insert(
+        {
+            "key": target,
+            "rev": rev,
+            "saved_by": user,
+            "saved_at": datetime.now().isoformat(timespec="seconds"),
+            "action": action,
+            "record": record,
+        }
+    )
+    audit.record(store, user, action, target, rev=rev, **detail)
+    return record | {"id": record_id, "_rev": rev}
+
+
+def restore(
+    store: Any,
+    form: FormDef,
+    record_id: int,
+    rev: int,
+    *,
+    user: str,
+    expected_rev: int | None = None,
+    today: date | None = None,
+) -> SaveResult:
+    """Save an old version's data again as the newest version (nothing is overwritten).
+
+    The old data goes through ``save``: validated by today's rules, checked, audited as
+    ``restore`` with the version it came from. Bookkeeping (review state, surveyor, merge
+    links) stays as it is now.
+    """
+    old = next((v for v in history(store, form.collection, record_id) if v["rev"] == rev), None)
+    if old is None:
+        return SaveResult(None, {}, [Problem("version_unknown", "", {"rev": rev})])
+    raw = {k: v for k, v in old["record"].items() if k not in META_KEYS}
+    return save(
+        store,
+        form,
+        raw,
+        user=user,
+        record_id=record_id,
+        expected_rev=expected_rev,
+        today=today,
+        action="restore",
+        detail={"from_rev": rev},
+    )
 
 
 def history(store: Any, collection: str, record_id: int) -> list[dict[str, Any]]:

@@ -87,6 +87,86 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Region code {region} went out of use after {year}, before the birth year; "
         "please check (saving is allowed)",
     },
+    # Consistency checks (census.domain.checks): warnings staff see beside fields and in the
+    # community report. head_count, birth_date_mismatch, sex_mismatch and
+    # id_in_other_household above are reused by those checks.
+    "child_age_gap": {
+        "zh": "子女应比户主至少小 12 岁（现相差 {gap} 岁），请核对出生日期或关系",
+        "en": "A child should be at least 12 years younger than the head ({gap} years); "
+        "check the birth dates or the relation",
+    },
+    "parent_age_gap": {
+        "zh": "父母应比户主至少大 12 岁（现相差 {gap} 岁），请核对出生日期或关系",
+        "en": "A parent should be at least 12 years older than the head ({gap} years); "
+        "check the birth dates or the relation",
+    },
+    "grandchild_age_gap": {
+        "zh": "孙子女应比户主至少小 24 岁（现相差 {gap} 岁），请核对出生日期或关系",
+        "en": "A grandchild should be at least 24 years younger than the head ({gap} years); "
+        "check the birth dates or the relation",
+    },
+    "birth_date_in_future": {
+        "zh": "出生日期 {value} 晚于今天",
+        "en": "The birth date {value} is after today",
+    },
+    "age_over_120": {
+        "zh": "年龄 {age} 岁，超过 120 岁，请核对出生日期",
+        "en": "Aged {age}, over 120; check the birth date",
+    },
+    "spouse_under_18": {
+        "zh": "配偶未满 18 岁（{age} 岁），请核对出生日期或关系",
+        "en": "The spouse is under 18 ({age}); check the birth date or the relation",
+    },
+    "probable_duplicate": {
+        "zh": "{name}（{birth_date}）也登记在 {household} 户（{address}），可能重复登记",
+        "en": "{name} ({birth_date}) is also in household {household} ({address}): "
+        "probably registered twice",
+    },
+    "landlord_missing": {
+        "zh": "租住房屋未登记房东姓名",
+        "en": "A rented dwelling without the landlord's name",
+    },
+    # Review, life events and merges (census.review, census.lifeevents).
+    "review_not_allowed": {
+        "zh": "您不能对状态为“{state}”的记录执行此操作",
+        "en": "You cannot do this to a record whose state is “{state}”",
+    },
+    "comment_required": {
+        "zh": "退回时请填写意见，告诉调查员要改什么",
+        "en": "Write a comment when returning a record: what should the surveyor fix?",
+    },
+    "member_unknown": {
+        "zh": "请选择本户的一位成员",
+        "en": "Choose a member of this household",
+    },
+    "member_not_active": {
+        "zh": "{name} 已不在册",
+        "en": "{name} is no longer on the register",
+    },
+    "new_head_required": {
+        "zh": "户主离开后，请从仍在册的成员中指定新户主",
+        "en": "The head is leaving: choose a new head among the remaining members",
+    },
+    "relation_head_invalid": {
+        "zh": "原户主的新关系不能是“户主”",
+        "en": "The former head's new relation cannot be “head”",
+    },
+    "not_rented": {
+        "zh": "此户不是租住户，不能办理租户变更",
+        "en": "This household does not rent its dwelling: no change of tenant",
+    },
+    "merge_same_household": {
+        "zh": "不能把一户与它自己合并",
+        "en": "A household cannot be merged with itself",
+    },
+    "household_merged": {
+        "zh": "{household} 户已并入其他户，不能再办理",
+        "en": "Household {household} was merged into another one",
+    },
+    "version_unknown": {
+        "zh": "没有第 {rev} 版",
+        "en": "There is no version {rev}",
+    },
 }
 
 

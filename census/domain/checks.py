@@ -1,0 +1,267 @@
+"""Consistency checks ("edits", as census offices call them): pure rules over households.
+
+Every check yields a ``Problem`` with a code from ``census.domain.problems``, a field path
+(``members[2].birth_date``) so that the form and the record page show it beside the field,
+and the level WARNING: the record is saved and staff decide. Blocking errors stay in
+``census.surveys.validate``; the checks here find what a single form cannot prove wrong.
+
+Three entry points: ``check_household`` (one record alone), ``cross_checks`` (one record
+against candidate records, as a save sees it) and ``check_community`` (the batch report).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from census.domain.ids import check_person_id
+from census.domain.problems import WARNING, Problem
+from census.domain.residents import address_text, age_on, to_date
+
+# The checks in the order the report lists them; each is a code of the problem catalogue.
+CHECKS = (
+    "head_count",
+    "child_age_gap",
+    "parent_age_gap",
+    "grandchild_age_gap",
+    "birth_date_in_future",
+    "age_over_120",
+    "birth_date_mismatch",
+    "sex_mismatch",
+    "spouse_under_18",
+    "id_in_other_household",
+    "probable_duplicate",
+    "landlord_missing",
+)
+DUPLICATE_CHECKS = ("id_in_other_household", "probable_duplicate")
+# relation -> (code, minimum years between head and member, member younger than the head?)
+AGE_GAPS = {
+    "child": ("child_age_gap", 12, True),
+    "parent": ("parent_age_gap", 12, False),
+    "grandchild": ("grandchild_age_gap", 24, True),
+}
+MAX_AGE = 120
+SPOUSE_MIN_AGE = 18
+
+
+def is_active(member: dict[str, Any]) -> bool:
+    """On the register now: status active (a blank status is active)."""
+    return (member.get("status") or "active") == "active"
+
+
+def _warn(code: str, path: str, **params: Any) -> Problem:
+    return Problem(code, path, params, WARNING)
+
+
+def _members(household: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(household.get("members") or [])
+
+
+def check_household(household: dict[str, Any], today: date) -> list[Problem]:
+    """Every check that needs only this record, as warnings with field paths."""
+    members = _members(household)
+    problems: list[Problem] = []
+    active = [m for m in members if is_active(m)]
+    heads = [m for m in active if m.get("relation") == "head"]
+    if active and len(heads) != 1:
+        problems.append(_warn("head_count", "members", count=len(heads)))
+    head = next((m for m in members if m.get("relation") == "head"), None)
+    head_born = to_date(head.get("birth_date")) if head else None
+    for n, member in enumerate(members):
+        problems += _check_member(member, f"members[{n}]", head_born, today)
+    if household.get("housing") == "rented" and not (household.get("landlord_name") or "").strip():
+        problems.append(_warn("landlord_missing", "landlord_name"))
+    return problems
+
+
+def _check_member(
+    member: dict[str, Any], path: str, head_born: date | None, today: date
+) -> list[Problem]:
+    problems: list[Problem] = []
+    born = to_date(member.get("birth_date"))
+    relation = member.get("relation")
+    if born is not None and born > today:
+        problems.append(_warn("birth_date_in_future", f"{path}.birth_date", value=born.isoformat()))
+    elif born is not None and is_active(member):
+        age = age_on(born, today)
+        if age is not None and age > MAX_AGE:
+            problems.append(_warn("age_over_120", f"{path}.birth_date", age=age))
+        if relation == "spouse" and age is not None and age < SPOUSE_MIN_AGE:
+            problems.append(_warn("spouse_under_18", f"{path}.birth_date", age=age))
+    if relation in AGE_GAPS and born is not None and head_born is not None:
+        code, minimum, younger = AGE_GAPS[relation]
+        older, newer = (head_born, born) if younger else (born, head_born)
+        gap = age_on(older, newer) if older <= newer else -(age_on(newer, older) or 0)
+        if gap is not None and gap < minimum:
+            problems.append(_warn(code, f"{path}.birth_date", gap=gap))
+    problems += _id_agreement(member, path)
+    return problems
+
+
+def _id_agreement(member: dict[str, Any], path: str) -> list[Problem]:
+    """Birth date and sex as the resident ID number says (other ID problems are the form's)."""
+    if not member.get("id_number"):
+        return []
+    found, _, _ = check_person_id(
+        member.get("id_type"),
+        str(member["id_number"]),
+        birth_date=to_date(member.get("birth_date")),
+        sex=member.get("sex"),
+    )
+    return [
+        _warn(p.code, f"{path}.{p.path}", **p.params)
+        for p in found
+        if p.code in ("birth_date_mismatch", "sex_mismatch")
+    ]
+
+
+# -- across households -------------------------------------------------------------------
+
+
+def _name_birth(member: dict[str, Any]) -> tuple[str, str] | None:
+    name, born = (member.get("name") or "").strip(), member.get("birth_date") or ""
+    return (name, str(born)) if name and born else None
+
+
+def _other(household: dict[str, Any]) -> dict[str, Any]:
+    """How a message names the other household, and the id its link opens."""
+    return {
+        "household": household.get("household_no") or household.get("id"),
+        "address": address_text(household),
+        "id": household.get("id"),
+    }
+
+
+def is_merged(household: dict[str, Any]) -> bool:
+    """A record merged into another one: kept for its history, out of every check."""
+    return bool(household.get("merged_into"))
+
+
+def cross_checks(
+    record: dict[str, Any], record_id: int | None, others: Iterable[dict[str, Any]]
+) -> list[Problem]:
+    """The same person active in this and another household: by ID number, else name + birth.
+
+    ``others`` are candidate households (any may be this record itself, which is skipped).
+    A pair with ID numbers on both sides is compared by ID number alone: two people who share
+    a name and a birthday but not an ID are two people.
+    """
+    candidates = [h for h in others if h.get("id") != record_id and not is_merged(h)]
+    problems: list[Problem] = []
+    for n, member in enumerate(_members(record)):
+        if not is_active(member):
+            continue
+        number, who = member.get("id_number"), _name_birth(member)
+        for other in candidates:
+            for theirs in _members(other):
+                if not is_active(theirs):
+                    continue
+                if number and theirs.get("id_number") == number:
+                    problems.append(
+                        _warn("id_in_other_household", f"members[{n}].id_number", **_other(other))
+                    )
+                elif (
+                    who is not None
+                    and _name_birth(theirs) == who
+                    and not (number and theirs.get("id_number"))
+                ):
+                    problems.append(
+                        _warn(
+                            "probable_duplicate",
+                            f"members[{n}].name",
+                            name=who[0],
+                            birth_date=who[1],
+                            **_other(other),
+                        )
+                    )
+    return problems
+
+
+# -- the community report ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in one household: what the report lists and links to."""
+
+    household_id: int
+    household_no: str
+    address: str
+    problem: Problem
+    other_id: int | None = None
+
+    @property
+    def code(self) -> str:
+        """The check that found it."""
+        return self.problem.code
+
+    @property
+    def member(self) -> int | None:
+        """The roster index the problem is about, if any."""
+        path = self.problem.path
+        if path.startswith("members[") and "]" in path:
+            return int(path[len("members[") : path.index("]")])
+        return None
+
+
+def _finding(household: dict[str, Any], problem: Problem) -> Finding:
+    return Finding(
+        household_id=int(household["id"]),
+        household_no=str(household.get("household_no") or ""),
+        address=address_text(household),
+        problem=problem,
+        other_id=problem.params.get("id"),
+    )
+
+
+def check_community(households: list[dict[str, Any]], today: date) -> list[Finding]:
+    """Every check over every household (merged records left out), in household order.
+
+    Duplicates are found through two dictionaries (ID number, name + birth date), so the
+    report stays linear in the number of people, not quadratic.
+    """
+    live = [h for h in households if not is_merged(h)]
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    by_person: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for household in live:
+        for member in _members(household):
+            if not is_active(member):
+                continue
+            if member.get("id_number"):
+                by_id.setdefault(member["id_number"], []).append(household)
+            key = _name_birth(member)
+            if key is not None:
+                by_person.setdefault(key, []).append(household)
+    findings: list[Finding] = []
+    for household in sorted(live, key=lambda h: h.get("id") or 0):
+        for problem in check_household(household, today):
+            findings.append(_finding(household, problem))
+        candidates: dict[int, dict[str, Any]] = {}
+        for member in _members(household):
+            if not is_active(member):
+                continue
+            for other in by_id.get(member.get("id_number") or "", []):
+                candidates[other["id"]] = other
+            for other in by_person.get(_name_birth(member) or ("", ""), []):
+                candidates[other["id"]] = other
+        for problem in cross_checks(household, household.get("id"), candidates.values()):
+            findings.append(_finding(household, problem))
+    return findings
+
+
+def counts(findings: Iterable[Finding]) -> dict[str, int]:
+    """Findings per check, every check listed (zero included), in the report's order."""
+    seen = Counter(f.code for f in findings)
+    return {code: seen.get(code, 0) for code in CHECKS}
+
+
+def duplicate_pairs(findings: Iterable[Finding]) -> Iterator[tuple[int, int]]:
+    """Each pair of households that share a person, once, lower id first (for merging)."""
+    pairs = set()
+    for f in findings:
+        if f.code in DUPLICATE_CHECKS and f.other_id is not None:
+            pairs.add((min(f.household_id, f.other_id), max(f.household_id, f.other_id)))
+    yield from sorted(pairs)
