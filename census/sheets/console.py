@@ -1,0 +1,106 @@
+"""``census import`` and ``census export`` without the click wiring (kept in census/cli.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from census import audit
+from census.sheets.apply import apply_plan
+from census.sheets.export import PERSONS, dataset_sheets
+from census.sheets.issues import Issue
+from census.sheets.plan import NEW, UPDATE
+from census.sheets.reader import SheetError
+from census.sheets.report import has_rejections, line, text_report
+from census.sheets.wizard import plan_file
+from census.sheets.writer import write_csv, write_xlsx
+from census.surveys.definition import FormDef
+
+Echo = Callable[[str], None]
+
+
+def parse_maps(maps: tuple[str, ...], form: FormDef) -> dict[str, str]:
+    """``--map 手机号码=members.phone`` -> {header: key}; raises ValueError on a bad one."""
+    from census.sheets.vocabulary import vocabulary
+
+    targets = vocabulary(form).targets
+    out = {}
+    for item in maps:
+        header, sep, key = item.partition("=")
+        if not sep or (key and key not in targets):
+            raise ValueError(item)
+        out[header.strip()] = key.strip()
+    return out
+
+
+def _overrides(path: Path, form: FormDef, by_header: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Header-named mappings as the letter-named overrides the planner takes, for every sheet."""
+    if not by_header:
+        return {}
+    from census.sheets.layout import detect
+    from census.sheets.reader import read_file
+    from census.sheets.vocabulary import vocabulary
+
+    out: dict[str, dict[str, str]] = {}
+    for sheet in read_file(path):
+        layout = detect(sheet, vocabulary(form))
+        chosen = {c.letter: by_header[c.header] for c in layout.columns if c.header in by_header}
+        if chosen:
+            out[sheet.name] = chosen
+    return out
+
+
+def run_import(
+    store: Any,
+    form: FormDef,
+    path: Path,
+    *,
+    user: str,
+    dry_run: bool,
+    strict: bool,
+    maps: dict[str, str],
+    echo: Echo,
+    lang: str = "zh",
+) -> int:
+    """Plan, print the report, apply unless told not to; the exit code (1: rows rejected)."""
+    try:
+        plan, _sheets = plan_file(store, form, path, overrides=_overrides(path, form, maps))
+    except SheetError as error:
+        echo(Issue(error.code, params=error.params).message(lang))
+        return 1
+    for text in text_report(plan, lang):
+        echo(text)
+    rejected = has_rejections(plan) or not plan.importable
+    if dry_run or (strict and rejected):
+        echo(
+            "试运行，未导入 / dry run, nothing imported"
+            if dry_run
+            else "有错误，未导入任何数据 / errors found, nothing imported (--strict)"
+        )
+        return 1 if rejected else 0
+    if plan.count(NEW) + plan.count(UPDATE):
+        done = apply_plan(store, plan, user=user)
+        echo(
+            f"已导入 / imported: 新增 new {done.created}，更新 updated {done.updated}，"
+            f"无变化 unchanged {done.unchanged}，未导入 rejected {done.rejected}，"
+            f"新增楼栋 new buildings {done.buildings}"
+        )
+        for issue in done.failed:
+            echo(line(issue, lang))
+        rejected = rejected or bool(done.failed)
+    else:
+        echo("没有需要导入的新增或更新记录 / nothing new or changed to import")
+    return 1 if rejected else 0
+
+
+def run_export(store: Any, surveys: dict[str, FormDef], path: Path, *, user: str) -> str:
+    """Write the dataset (XLSX: four sheets; CSV: the members) and audit it."""
+    sheets = dataset_sheets(store, surveys)
+    if path.suffix.lower() == ".csv":
+        write_csv(path, *sheets[PERSONS])
+    else:
+        write_xlsx(path, sheets)
+    counts = {title: len(rows) for title, (_headers, rows) in sheets.items()}
+    audit.record(store, user, "export", f"dataset{path.suffix.lower()}", file=path.name)
+    return "，".join(f"{title} {n}" for title, n in counts.items())

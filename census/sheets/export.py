@@ -1,0 +1,104 @@
+"""The whole dataset as sheets: 住户, 成员, 门面, 单位 — Chinese headers, codes as words.
+
+The layout is the importer's: the export of a community read back into an empty store
+gives the same records (apart from ids and timestamps). Households carry their building's
+grid and the survey metadata; members carry their household's key columns.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from census.domain.codes import label
+from census.sheets.vocabulary import MEMBERS, Target, Vocabulary, vocabulary
+from census.sheets.writer import SheetData
+from census.surveys.definition import FormDef
+
+HOUSEHOLDS, PERSONS, STOREFRONTS, UNITS = "住户", "成员", "门面", "单位"
+KEY_COLUMNS = ("household_no", "building", "unit", "room")
+META_COLUMNS = ("surveyor", "visited_at", "visit_outcome", "review_state")
+
+
+def household_columns(vocab: Vocabulary) -> list[str]:
+    """The 住户 sheet: the household's own fields, the grid after the room, then metadata."""
+    keys = [f.key for f in vocab.form.fields if f.type != "repeat"]
+    keys.insert(keys.index("room") + 1, "grid")
+    return keys + list(META_COLUMNS)
+
+
+def member_columns(vocab: Vocabulary) -> list[str]:
+    """The 成员 sheet: household key columns, then every member field."""
+    return list(KEY_COLUMNS) + [k for k, t in vocab.targets.items() if t.member]
+
+
+def record_columns(vocab: Vocabulary) -> list[str]:
+    """A storefront or unit sheet: every field of the form."""
+    return [f.key for f in vocab.form.fields if f.type != "repeat"]
+
+
+def shown(target: Target, value: Any) -> Any:
+    """A stored value as staff write it: codes as Chinese words, dates as dates."""
+    if value is None or value == "" or value == []:
+        return None
+    if target.type == "select_many":
+        return "、".join(label(target.choices or "", v) for v in value)
+    if target.choices:
+        return label(target.choices, value)
+    if target.type == "yes_no":
+        return "是" if value else "否"
+    if target.type == "date" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def headers(vocab: Vocabulary, keys: list[str]) -> list[str]:
+    """The Chinese titles of some columns."""
+    return [vocab.targets[k].text("zh") for k in keys]
+
+
+def dataset_sheets(store: Any, surveys: dict[str, FormDef]) -> dict[str, SheetData]:
+    """Every household, member, storefront and unit, as the four export sheets."""
+    vocab = vocabulary(surveys["household"])
+    grids = {b["name"]: b.get("grid") or "" for b in store.collection("buildings").scan()}
+    house_keys, person_keys = household_columns(vocab), member_columns(vocab)
+    house_rows: list[list[Any]] = []
+    person_rows: list[list[Any]] = []
+    for household in store.collection("households").scan():
+        values = dict(household, grid=grids.get(household.get("building") or ""))
+        house_rows.append([shown(vocab.targets[k], values.get(k)) for k in house_keys])
+        key_cells = [shown(vocab.targets[k], household.get(k)) for k in KEY_COLUMNS]
+        for member in household.get(MEMBERS) or []:
+            person_rows.append(
+                key_cells
+                + [
+                    shown(vocab.targets[k], member.get(vocab.targets[k].field))
+                    for k in person_keys[len(KEY_COLUMNS) :]
+                ]
+            )
+    sheets: dict[str, SheetData] = {
+        HOUSEHOLDS: (headers(vocab, house_keys), house_rows),
+        PERSONS: (headers(vocab, person_keys), person_rows),
+    }
+    for name, title in (("storefront", STOREFRONTS), ("unit", UNITS)):
+        sheets[title] = record_sheet(store, surveys[name])
+    return sheets
+
+
+def record_sheet(store: Any, form: FormDef) -> SheetData:
+    """The storefronts or units as one sheet."""
+    vocab = vocabulary(form)
+    keys = record_columns(vocab)
+    rows = [
+        [shown(vocab.targets[k], doc.get(k)) for k in keys]
+        for doc in store.collection(form.collection).scan()
+    ]
+    return headers(vocab, keys), rows
+
+
+def persons_sheet(store: Any, surveys: dict[str, FormDef]) -> SheetData:
+    """The 成员 sheet alone (the CSV export): one row per person with the household's keys."""
+    return dataset_sheets(store, surveys)[PERSONS]

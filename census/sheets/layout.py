@@ -1,0 +1,149 @@
+"""Where the table is in a sheet: the header row, what each column means, which rows are data.
+
+Real registers open with a title, a "填报单位" line or instructions, and put notes under the
+header or a total at the bottom. The header is the first of the top rows whose cells name
+at least two known columns, one of them a record's anchor (户编号 or 姓名 for households,
+the name for shops and organisations). Other rows are data, except rows that are blank,
+repeat the header, or hold only a note; those are skipped and reported, never lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from census.sheets.reader import Sheet
+from census.sheets.vocabulary import IGNORE, Vocabulary
+
+HEADER_SEARCH_ROWS = 30
+_NOTE_STARTS = ("注", "说明", "填表", "备注：", "备注:", "提示", "例", "如：", "（", "(", "*", "※")
+_NOTE_MARKS = ("：", "。", "；")
+NOTE_LENGTH = 30
+
+MATCHED, IGNORED, UNKNOWN, DUPLICATE, MANUAL = (
+    "matched",
+    "ignored",
+    "unknown",
+    "duplicate",
+    "manual",
+)
+DATA, BLANK, NOTE, HEADER_AGAIN = "data", "blank", "note", "header"
+
+
+@dataclass
+class Column:
+    """One column of a sheet's table and the target it is imported into (None: not at all)."""
+
+    index: int
+    header: str
+    key: str | None
+    status: str
+    other: str = ""  # for a duplicate: the letter of the column that already has the target
+
+    @property
+    def letter(self) -> str:
+        """The column as Excel names it: A, B, … AA."""
+        return get_column_letter(self.index + 1)
+
+
+@dataclass
+class Layout:
+    """A sheet's table: header row (1-based, None when there is none) and its columns."""
+
+    sheet: str
+    header_row: int | None
+    columns: list[Column] = field(default_factory=list)
+
+    def column(self, key: str) -> Column | None:
+        """The column imported into a target key, if any."""
+        return next((c for c in self.columns if c.key == key), None)
+
+    @property
+    def keys(self) -> dict[int, str]:
+        """Column index -> target key, for the columns that are imported."""
+        return {c.index: c.key for c in self.columns if c.key}
+
+
+def cell_text(value: Any) -> str:
+    """A cell as a short text for headers, notes and reports."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def find_header(sheet: Sheet, vocab: Vocabulary) -> int | None:
+    """The 0-based index of the header row, or None when the sheet has no table for this form."""
+    for n, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        keys = [vocab.header(v) for v in row]
+        known = [k for k in keys if k is not None]
+        if len(known) >= 2 and any(k in vocab.anchors for k in known):
+            return n
+    return None
+
+
+def detect(sheet: Sheet, vocab: Vocabulary, overrides: dict[str, str] | None = None) -> Layout:
+    """Find the header and map its columns; ``overrides`` maps a letter to a key or "" (ignore)."""
+    header = find_header(sheet, vocab)
+    if header is None:
+        return Layout(sheet.name, None)
+    layout = Layout(sheet.name, header + 1)
+    taken: dict[str, str] = {}
+    overrides = overrides or {}
+    for index, value in enumerate(sheet.rows[header]):
+        column = Column(index, cell_text(value), None, UNKNOWN)
+        letter = column.letter
+        if letter in overrides:
+            wanted = overrides[letter]
+            column.key = wanted if wanted in vocab.targets else None
+            column.status = MANUAL if column.key else IGNORED
+        else:
+            key = vocab.header(value)
+            if key == IGNORE:
+                column.status = IGNORED
+            elif key is not None:
+                column.key, column.status = key, MATCHED
+            elif not column.header:
+                if not any(_filled(row, index) for row in sheet.rows[header + 1 :]):
+                    continue  # an empty column without a title: nothing to say about it
+        if column.key is not None:
+            if column.key in taken:
+                column.other, column.key, column.status = taken[column.key], None, DUPLICATE
+            else:
+                taken[column.key] = letter
+        layout.columns.append(column)
+    return layout
+
+
+def _filled(row: list[Any], index: int) -> bool:
+    return index < len(row) and cell_text(row[index]) != ""
+
+
+def looks_like_note(text: str) -> bool:
+    """Instructions, totals and signatures rather than a value."""
+    return (
+        text.startswith(_NOTE_STARTS)
+        or any(m in text for m in _NOTE_MARKS)
+        or (len(text) > NOTE_LENGTH)
+    )
+
+
+def classify(row: list[Any], layout: Layout, vocab: Vocabulary) -> str:
+    """What a row below the header is: data, blank, a note, or the header again."""
+    filled = [(n, cell_text(v)) for n, v in enumerate(row) if cell_text(v)]
+    if not filled:
+        return BLANK
+    if sum(1 for _n, text in filled if vocab.header(text) is not None) >= 2:
+        return HEADER_AGAIN
+    keys = layout.keys
+    mapped = [(n, text) for n, text in filled if n in keys]
+    if not mapped:
+        return NOTE
+    if all(looks_like_note(text) for _n, text in filled):
+        return NOTE
+    if len(filled) == 1 and keys.get(filled[0][0]) not in vocab.anchors:
+        return NOTE
+    return DATA

@@ -1,0 +1,149 @@
+"""The import report: as lines for the terminal and the page, and as a workbook to download.
+
+The workbook is the uploaded file again, every row as it was, with two columns added:
+what happened to the row, and every problem found in it with its column. Staff correct
+the rows in that workbook and upload it again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from census.sheets.issues import ERROR, Issue, level_text
+from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE, Plan
+from census.sheets.reader import Sheet
+from census.sheets.writer import SheetData, write_xlsx
+
+ACTION_WORDS = {
+    NEW: ("新增", "new"),
+    UPDATE: ("更新", "update"),
+    UNCHANGED: ("无变化", "unchanged"),
+    REJECTED: ("未导入", "rejected"),
+}
+SKIPPED_WORDS = ("已跳过", "skipped")
+SUMMARY_SHEET = ("导入报告", "Import report")
+
+
+def action_text(action: str, lang: str = "zh") -> str:
+    """新增 / 更新 / 无变化 / 未导入."""
+    words = ACTION_WORDS.get(action, (action, action))
+    return words[0] if lang == "zh" else words[1]
+
+
+def line(issue: Issue, lang: str = "zh") -> str:
+    """One issue as one line: 成员 第5行 E列“证件号码” 错误：…"""
+    sheet = f"{issue.sheet} " if issue.sheet else ""
+    where = issue.where(lang)
+    sep = "：" if lang == "zh" else ": "
+    where = f"{where} " if where else ""
+    return f"{sheet}{where}{level_text(issue.level, lang)}{sep}{issue.message(lang)}"
+
+
+def text_report(plan: Plan, lang: str = "zh", *, changes: bool = True) -> list[str]:
+    """The whole report as lines: counts, every issue, and what would change."""
+    counts = plan.counts
+    if lang == "zh":
+        lines = [
+            f"{plan.form.text('zh')}：数据行 {counts['rows']} 行，新增 {counts[NEW]}，"
+            f"更新 {counts[UPDATE]}，无变化 {counts[UNCHANGED]}，未导入 {counts[REJECTED]}"
+            f"（{counts['rejected_rows']} 行），跳过 {counts['skipped_rows']} 行"
+        ]
+    else:
+        lines = [
+            f"{plan.form.text('en')}: {counts['rows']} data rows, {counts[NEW]} new, "
+            f"{counts[UPDATE]} updated, {counts[UNCHANGED]} unchanged, {counts[REJECTED]} "
+            f"rejected ({counts['rejected_rows']} rows), {counts['skipped_rows']} rows skipped"
+        ]
+    lines += [line(issue, lang) for issue in plan.all_issues()]
+    if changes:
+        for planned in plan.records:
+            if planned.action == UPDATE:
+                lines.append(f"{action_text(UPDATE, lang)} {planned.title}:")
+                lines += [f"  {text}" for text in change_lines(plan, planned, lang)]
+    return lines
+
+
+def change_lines(plan: Plan, planned: Any, lang: str = "zh") -> list[str]:
+    """What an update changes, one field per line: 张伟 联系电话：139… → 138…"""
+    from census.sheets.export import shown
+    from census.sheets.vocabulary import vocabulary
+
+    vocab = vocabulary(plan.form)
+    out = []
+    for change in planned.changes:
+        who = f"{change.subject} " if change.subject else ""
+        if change.key == "members":
+            added = "新增成员" if lang == "zh" else "new member"
+            out.append(f"{who}{added}")
+            continue
+        target = vocab.targets[change.key]
+        old, new = (_text(shown(target, v)) for v in (change.old, change.new))
+        out.append(f"{who}{target.text(lang)}：{old or '（空）'} → {new or '（空）'}")
+    return out
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def row_notes(plan: Plan, lang: str = "zh") -> dict[tuple[str, int], tuple[str, str]]:
+    """(sheet, row) -> (what happened to it, its problems in one text)."""
+    status: dict[tuple[str, int], str] = {}
+    for planned in plan.records:
+        for row in planned.rows:
+            status[(row.sheet, row.row)] = action_text(planned.action, lang)
+    texts: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for issue in plan.all_issues():
+        if issue.row is None:
+            continue
+        place = f"{issue.column}列" if issue.column and lang == "zh" else issue.column or ""
+        header = f"“{issue.header}”" if issue.header and issue.column else ""
+        prefix = f"{place}{header}：" if place else ""
+        texts[(issue.sheet, issue.row)].append(prefix + issue.message(lang))
+        if issue.code in ("note_row", "repeated_header"):
+            status[(issue.sheet, issue.row)] = SKIPPED_WORDS[0 if lang == "zh" else 1]
+    keys = set(status) | set(texts)
+    return {k: (status.get(k, ""), "\n".join(texts.get(k, []))) for k in keys}
+
+
+def report_sheets(plan: Plan, sheets: list[Sheet], lang: str = "zh") -> dict[str, SheetData]:
+    """The report workbook's sheets: a summary, then each uploaded sheet with two columns more."""
+    zh = lang == "zh"
+    summary_rows: list[list[Any]] = [[text] for text in text_report(plan, lang, changes=False)]
+    out: dict[str, SheetData] = {
+        SUMMARY_SHEET[0 if zh else 1]: (["说明" if zh else "Summary"], summary_rows)
+    }
+    notes = row_notes(plan, lang)
+    added = ["导入结果", "问题"] if zh else ["Result", "Problems"]
+    header_rows = {layout.sheet: layout.header_row or 1 for layout in plan.layouts}
+    for sheet in sheets:
+        width = max((len(r) for r in sheet.rows), default=0)
+        header_row = header_rows.get(sheet.name, 1)
+        rows: list[list[Any]] = []
+        for n, row in enumerate(sheet.rows, 1):
+            cells = list(row) + [None] * (width - len(row))
+            if n == header_row:
+                cells += added
+            else:
+                cells += list(notes.get((sheet.name, n), ("", "")))
+            rows.append(cells)
+        # The first row becomes the frozen header of the sheet; keep rows in their places.
+        head = [str(v) if v is not None else "" for v in rows[0]] if rows else added
+        name = sheet.name if sheet.name not in out else f"{sheet.name}_"
+        out[name] = (head, rows[1:])
+    return out
+
+
+def write_report(target: Any, plan: Plan, sheets: list[Sheet], lang: str = "zh") -> None:
+    """Write the report workbook to a path or binary stream."""
+    write_xlsx(target, report_sheets(plan, sheets, lang))
+
+
+def has_rejections(plan: Plan) -> bool:
+    """True when some rows were not imported because of errors."""
+    return plan.count(REJECTED) > 0 or any(i.level == ERROR for i in plan.issues)

@@ -1,0 +1,174 @@
+"""The blank workbook staff fill in: the Chinese headers, an example, and a notes sheet.
+
+The household template is the person sheet of DOMAIN.md §7: one row per person, the
+household's columns repeated (or left to 户编号). The notes sheet lists every column: is
+it required, which words it takes, which formats are understood.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from census.domain.codes import choice_lists
+from census.domain.ids import make_resident_id
+from census.sheets.vocabulary import Target, Vocabulary, vocabulary
+from census.surveys.definition import FormDef
+
+NOTES_SHEET = "填表说明"
+TEXT_COLUMNS = ("id_number", "phone", "uscc")  # typed as text, or Excel drops digits
+HOUSEHOLD_ORDER = (
+    "household_no",
+    "grid",
+    "building",
+    "unit",
+    "room",
+    "housing",
+    "landlord_name",
+    "landlord_phone",
+    "hardship",
+)
+GENERAL_NOTES = {
+    "household": [
+        "一行填一人。户编号相同的各行为同一户；不填户编号时，楼栋、单元、室/门牌号都相同的各行为同一户。",
+        "每户须有且只有一位“户主”。同一户各行的住房性质等住户信息应一致，只填在第一行也可以。",
+        "出生日期、性别可不填，按居民身份证号码自动填写；填了而与号码不符时会报错。",
+        "日期可写 1990-01-02、1990/1/2、1990.1.2、1990年1月2日 或 19900102。",
+        "多个电话用“；”分隔，第一个记为联系电话，其余写入备注；多个特殊情况用“、”分隔。",
+        "再次导入同一文件不会重复登记：按户编号（或成员的证件号码）找到已有住户，只更新变化的内容。",
+        "第 2、3 行是示例，导入前请删除。",
+    ],
+    "storefront": [
+        "一行填一个门面/个体工商户。再次导入时按统一社会信用代码（或店名+地址）找到已有记录并更新。",
+        "第 2 行是示例，导入前请删除。",
+    ],
+    "unit": [
+        "一行填一个驻辖区单位。再次导入时按单位名称+地址找到已有记录并更新。",
+        "第 2 行是示例，导入前请删除。",
+    ],
+}
+
+
+def template_columns(vocab: Vocabulary) -> list[str]:
+    """The template's columns, in the order a register usually has them."""
+    if vocab.form.name != "household":
+        return [f.key for f in vocab.form.fields if f.type != "repeat"]
+    members = [k for k, t in vocab.targets.items() if t.member]
+    return list(HOUSEHOLD_ORDER) + members + ["notes"]
+
+
+def _examples(form: FormDef) -> list[dict[str, Any]]:
+    if form.name == "household":
+        house = {
+            "household_no": "H0001",
+            "grid": "第一网格",
+            "building": "1栋",
+            "unit": "1",
+            "room": "101",
+            "housing": "自有",
+        }
+        head = date(1968, 5, 12)
+        spouse = date(1970, 9, 3)
+        return [
+            house
+            | {
+                "members.name": "张建国",
+                "members.relation": "户主",
+                "members.id_number": make_resident_id("650103", head, 21, "male"),
+                "members.ethnicity": "汉族",
+                "members.residence_type": "户籍人口",
+                "members.phone": "13912345678",
+                "members.political": "中共党员",
+                "members.conditions": "退役军人",
+            },
+            {
+                "household_no": "H0001",
+                "members.name": "李秀兰",
+                "members.relation": "配偶",
+                "members.id_number": make_resident_id("650103", spouse, 22, "female"),
+                "members.ethnicity": "回族",
+                "members.residence_type": "户籍人口",
+            },
+        ]
+    if form.name == "storefront":
+        return [
+            {
+                "name": "佐斯腾拉面馆",
+                "address": "佐斯腾路10号",
+                "category": "餐饮",
+                "operator_name": "马明",
+                "operator_phone": "13912345678",
+                "employees": 3,
+                "status": "营业",
+            }
+        ]
+    return [{"name": "佐斯腾小学", "kind": "学校", "address": "佐斯腾路41号", "staff_count": 60}]
+
+
+def _allowed(target: Target) -> str:
+    """Which words or formats a column takes."""
+    if target.choices == "ethnicity":
+        return "民族全称，如 汉族、回族、维吾尔族；也可简写为 汉、回、维吾尔"
+    if target.choices:
+        words = "、".join(names["zh"] for names in choice_lists()[target.choices].values())
+        return words + ("（可填多个，用“、”分隔）" if target.type == "select_many" else "")
+    return {
+        "date": "日期，如 1990-01-02",
+        "id_number": "居民身份证 18 位，末位可为 X；请保持该列为文本格式",
+        "phone": "手机 11 位，或座机如 0991-1234567",
+        "yes_no": "是 / 否",
+        "integer": "整数",
+        "uscc": "18 位统一社会信用代码",
+    }.get(target.type, "文字")
+
+
+def write_template(target: str | IO[bytes], form: FormDef) -> None:
+    """Write the template workbook of a form."""
+    vocab = vocabulary(form)
+    keys = template_columns(vocab)
+    book = Workbook()
+    ws = book.active
+    ws.title = f"{form.text('zh')}"[:31]
+    bold = Font(bold=True)
+    ws.append([vocab.targets[k].text("zh") for k in keys])
+    for cell in ws[1]:
+        cell.font = bold
+    for example in _examples(form):
+        ws.append([example.get(k) for k in keys])
+    for index, key in enumerate(keys, 1):
+        letter = get_column_letter(index)
+        title = vocab.targets[key].text("zh")
+        ws.column_dimensions[letter].width = max(10, 2 * len(title) + 4)
+        if vocab.targets[key].type in TEXT_COLUMNS:
+            ws.column_dimensions[letter].width = 22
+            for row in range(2, 1001):
+                ws.cell(row, index).number_format = "@"
+    ws.freeze_panes = "A2"
+    notes = book.create_sheet(NOTES_SHEET)
+    for text in GENERAL_NOTES[form.name]:
+        notes.append([text])
+    notes.append([])
+    notes.append(["列名", "必填", "可填的值或格式", "说明"])
+    for cell in notes[notes.max_row]:
+        cell.font = bold
+    for key in keys:
+        t = vocab.targets[key]
+        f = None if t.extra else form.field(key)
+        required = "是" if f is not None and f.required and not f.relevant_source else ""
+        if f is not None and f.required and f.relevant_source:
+            required = "视情况"
+        hint = f.hint_text("zh") if f is not None else ""
+        if key == "grid":
+            hint = "楼栋所属网格；新楼栋按此登记"
+        notes.append([t.text("zh"), required, _allowed(t), hint])
+    notes.column_dimensions["A"].width = 16
+    notes.column_dimensions["C"].width = 60
+    notes.column_dimensions["D"].width = 30
+    for row in notes.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    book.save(target)

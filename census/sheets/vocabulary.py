@@ -1,0 +1,142 @@
+"""What spreadsheet headers and words mean: form labels plus forms/import_aliases.yaml.
+
+A ``Vocabulary`` is built once per form. It answers two questions: which field does a
+column title stand for, and which code does a word in a cell stand for. Both lookups
+ignore case, spaces and full-width forms; nothing else is fuzzy.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from census.domain.codes import FORMS_DIR, choice_lists
+from census.surveys.definition import FieldDef, FormDef
+
+ALIASES_FILE = "import_aliases.yaml"
+IGNORE = ""  # the key of a column that is recognised and deliberately not imported
+MEMBERS = "members"
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A place a column can go: a form field (``building``, ``members.name``) or an extra."""
+
+    key: str
+    label: dict[str, str]
+    type: str
+    choices: str | None = None
+    member: bool = False
+    extra: bool = False
+
+    @property
+    def field(self) -> str:
+        """The key inside its record (``name`` for ``members.name``)."""
+        return self.key.rpartition(".")[2]
+
+    def text(self, lang: str = "zh") -> str:
+        """The column title in a language."""
+        return self.label.get(lang) or self.label["zh"]
+
+
+def fold(text: Any) -> str:
+    """A header or word as compared: NFKC, no spaces, lower case, no trailing ``:`` or ``*``."""
+    folded = _SPACES.sub("", unicodedata.normalize("NFKC", str(text))).lower()
+    return folded.strip("*:").rstrip("：")
+
+
+@cache
+def _aliases(path: Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+class Vocabulary:
+    """Headers and code words understood when importing one form."""
+
+    def __init__(self, form: FormDef, forms_dir: Path = FORMS_DIR) -> None:
+        aliases = _aliases(forms_dir / ALIASES_FILE)
+        spec = aliases.get(form.name, {})
+        self.form = form
+        self.targets: dict[str, Target] = {}
+        for f in form.fields:
+            if f.type == "repeat":
+                for sub in f.fields:
+                    self._add(sub, f"{f.key}.{sub.key}", member=True)
+            else:
+                self._add(f, f.key)
+        for key, extra in (spec.get("extra") or {}).items():
+            label = {k: v for k, v in extra.items() if k in ("zh", "en")}
+            choices = extra.get("choices")
+            kind = "select_one" if choices else "text"
+            self.targets[key] = Target(key, label, kind, choices, extra=True)
+        self._headers: dict[str, str] = {}
+        for word in spec.get("ignore") or []:
+            self._headers[fold(word)] = IGNORE
+        for key, target in self.targets.items():
+            for label in target.label.values():
+                self._headers.setdefault(fold(label), key)
+        for key, words in (spec.get("headers") or {}).items():
+            if key not in self.targets:
+                raise ValueError(f"{ALIASES_FILE}: {form.name}: unknown field {key}")
+            for word in words:
+                self._headers.setdefault(fold(word), key)
+        for key, extra in (spec.get("extra") or {}).items():
+            for word in extra.get("aliases") or []:
+                self._headers.setdefault(fold(word), key)
+        self._values = _value_words(aliases.get("values") or {})
+        self.blank_words = {fold(w) for w in aliases.get("blank") or []}
+        self.anchors = ("household_no", "members.name") if form.name == "household" else ("name",)
+
+    def _add(self, f: FieldDef, key: str, *, member: bool = False) -> None:
+        self.targets[key] = Target(key, f.label, f.type, f.choices, member=member)
+
+    def header(self, text: Any) -> str | None:
+        """The target key of a column title, ``IGNORE`` for a known ignored one, else None."""
+        if text is None or str(text).strip() == "":
+            return None
+        return self._headers.get(fold(text))
+
+    def code(self, list_name: str, word: Any) -> str | None:
+        """The code a word stands for in a code list, or None when it is not one."""
+        return self._values.get(list_name, {}).get(fold(word))
+
+    def is_blank_word(self, word: Any) -> bool:
+        """Words such as 无 that mean "nothing" in a multiple-choice or phone cell."""
+        return fold(word) in self.blank_words
+
+
+def _value_words(extra: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Per code list: folded word -> code, from the code lists and the alias file."""
+    words: dict[str, dict[str, str]] = {}
+    for list_name, entries in choice_lists().items():
+        table = words.setdefault(list_name, {})
+        for code, names in entries.items():
+            table.setdefault(fold(code), code)
+            for name in names.values():
+                table.setdefault(fold(name), code)
+    for name in choice_lists()["ethnicity"]:
+        if name.endswith("族") and len(name) > 1:
+            words["ethnicity"].setdefault(fold(name[:-1]), name)
+    lists = choice_lists()
+    for list_name, entries in extra.items():
+        table = words.setdefault(list_name, {})
+        for word, code in entries.items():
+            if list_name in lists and code not in lists[list_name]:
+                raise ValueError(f"{ALIASES_FILE}: values: {list_name}: {word}: no code {code}")
+            # Alias entries win over automatic ones: they are what staff decided.
+            table[fold(word)] = code
+    return words
+
+
+@cache
+def vocabulary(form: FormDef) -> Vocabulary:
+    """The vocabulary of a form (built once per loaded definition)."""
+    return Vocabulary(form)
