@@ -242,6 +242,7 @@ def set_meta(
             "saved_by": user,
             "saved_at": datetime.now().isoformat(timespec="seconds"),
             "action": action,
+            "detail": detail,
             "record": record,
         }
     )
