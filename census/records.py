@@ -200,6 +200,7 @@ def save(
             "saved_by": user,
             "saved_at": now,
             "action": action,
+            "detail": detail or {},
             "record": record,
         }
     )
