@@ -7,6 +7,7 @@ and handed to WeasyPrint unchanged. Fonts name the CJK families Debian installs.
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from typing import Any
 
@@ -14,6 +15,11 @@ import pygal
 from pygal.style import Style
 
 from census.domain.codes import label
+
+# pygal appends an import hook for its map plugins (pygal.maps.*) to sys.meta_path. It has
+# no find_spec, so every later import that misses (openpyxl probing for numpy, say) warns,
+# and warnings are errors in the tests. No maps are drawn here: take the hook out.
+sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginImportFixer)]
 
 FONTS = (
     "'Noto Sans CJK SC', 'Noto Sans SC', 'WenQuanYi Micro Hei', 'Source Han Sans SC', sans-serif"

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 RESIDENT_TYPES = ("registered", "floating")
@@ -31,16 +30,21 @@ HOUSEHOLD_FIELDS = (
 )
 
 
-def to_date(value: Any) -> date | None:
-    """An ISO date string (or a date) as a date; None when blank or unreadable."""
-    if isinstance(value, date):
-        return value
-    if not value:
-        return None
+@lru_cache(maxsize=131072)
+def _parse_date(text: str) -> date | None:
     try:
-        return date.fromisoformat(str(value)[:10])
+        return date.fromisoformat(text[:10])
     except ValueError:
         return None
+
+
+def to_date(value: Any) -> date | None:
+    """An ISO date string (or a date) as a date; None when blank or unreadable."""
+    if not value:
+        return None
+    if isinstance(value, str):
+        return _parse_date(value)
+    return value if isinstance(value, date) else _parse_date(str(value))
 
 
 def age_on(birth: date | None, day: date) -> int | None:
@@ -96,15 +100,24 @@ def as_list(value: Any) -> list[Any]:
     return [value]
 
 
-@dataclass
-class Community:
-    """Everyone active on one date, and the households and dwellings they live in."""
+def door(record: dict[str, Any]) -> tuple[str, str, str]:
+    """A dwelling's identity: (building, unit, room), blanks as ''."""
+    return (record.get("building") or "", record.get("unit") or "", record.get("room") or "")
 
-    as_of: date
-    residents: list[dict[str, Any]] = field(default_factory=list)
-    away: list[dict[str, Any]] = field(default_factory=list)
-    households: list[dict[str, Any]] = field(default_factory=list)
-    dwellings: list[dict[str, Any]] = field(default_factory=list)
+
+class Community:
+    """Everyone active on one date, and the households and dwellings they live in.
+
+    Person rows are built at once (every register and figure reads them); household and
+    dwelling rows only when something asks for them.
+    """
+
+    def __init__(self, as_of: date) -> None:
+        self.as_of = as_of
+        self.residents: list[dict[str, Any]] = []
+        self.away: list[dict[str, Any]] = []
+        # (household record, its resident rows) for households with at least one resident
+        self.present: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
 
     def persons(self, include_away: bool = False) -> list[dict[str, Any]]:
         """Residents, with the away persons in their address places when asked for."""
@@ -112,22 +125,15 @@ class Community:
             return self.residents
         return sorted(self.residents + self.away, key=lambda r: r["_order"])
 
+    @cached_property
+    def households(self) -> list[dict[str, Any]]:
+        """One row per household with at least one resident, in address order."""
+        return [_household_row(h, residents) for h, residents in self.present]
 
-def _person_row(
-    person: dict[str, Any], index: int, household: dict[str, Any], head: str, as_of: date
-) -> dict[str, Any]:
-    row = dict(person)
-    row["head_name"] = head
-    row["conditions"] = as_list(person.get("conditions"))
-    row["residence_type"] = person.get("residence_type") or "registered"
-    row["age"] = age_on(to_date(person.get("birth_date")), as_of)
-    row["member_index"] = index
-    for key in HOUSEHOLD_FIELDS:
-        row[key] = household.get(key)
-    row["hardship"] = as_list(household.get("hardship"))
-    row["household_id"] = household.get("id")
-    row["address"] = address_text(household)
-    return row
+    @cached_property
+    def dwellings(self) -> list[dict[str, Any]]:
+        """One row per (building, unit, room) with a present household; rented if any is."""
+        return _dwelling_rows(self.households)
 
 
 def _household_row(household: dict[str, Any], residents: list[dict[str, Any]]) -> dict[str, Any]:
@@ -150,16 +156,13 @@ def _household_row(household: dict[str, Any], residents: list[dict[str, Any]]) -
 
 
 def _dwelling_rows(households: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per (building, unit, room) with a present household; rented if any is."""
     grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for h in households:
-        door = (h.get("building") or "", h.get("unit") or "", h.get("room") or "")
-        grouped.setdefault(door, []).append(h)
+        grouped.setdefault(door(h), []).append(h)
     rows = []
     for (building, unit, room), group in grouped.items():
         rented = [h for h in group if h.get("housing") == "rented"]
         first = rented[0] if rented else group[0]
-        tenants = [p for h in rented for p in h["members"]]
         rows.append(
             {
                 "building": building,
@@ -173,44 +176,81 @@ def _dwelling_rows(households: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "households": len(group),
                 "household_nos": "、".join(h.get("household_no") or "" for h in group),
                 "residents": sum(h["residents"] for h in group),
-                "tenants": "、".join(p.get("name") or "" for p in tenants),
+                "tenants": "、".join(p.get("name") or "" for h in rented for p in h["members"]),
                 "household_ids": [h.get("household_id") for h in group],
             }
         )
     return rows
 
 
+def _household_part(household: dict[str, Any], head: str) -> dict[str, Any]:
+    """The household's fields that every one of its person rows carries."""
+    part = {key: household.get(key) for key in HOUSEHOLD_FIELDS}
+    part["hardship"] = as_list(household.get("hardship"))
+    part["household_id"] = household.get("id")
+    part["address"] = address_text(household)
+    part["head_name"] = head
+    return part
+
+
 def build_community(households: Iterable[dict[str, Any]], as_of: date) -> Community:
-    """Residents, away persons, present households and dwellings on ``as_of``, address order."""
+    """Residents, away persons and present households on ``as_of``, in address order.
+
+    This is the hot loop of every register and the summary (50,000 persons at the largest
+    communities), so the checks of ``active_on`` and ``age_on`` are written out here.
+    """
     ordered = sorted(
         households,
         key=lambda h: (address_key(h), natural_key(h.get("household_no") or ""), h.get("id") or 0),
     )
     community = Community(as_of)
+    residents_out, away_out = community.residents, community.away
+    y, md = as_of.year, (as_of.month, as_of.day)
     order = 0
     for household in ordered:
         members = household.get("members") or []
+        if not members:
+            continue
         # head first, then roster order
         ranked = sorted(
             range(len(members)), key=lambda i: (members[i].get("relation") != "head", i)
         )
-        head = members[ranked[0]].get("name") if members else None
+        part: dict[str, Any] | None = None
         residents = []
         for index in ranked:
             person = members[index]
-            if not active_on(person, as_of):
+            status = person.get("status")
+            if status and status != "active":
+                ended = to_date(person.get("status_date"))
+                if ended is None or ended <= as_of:
+                    continue
+            moved_in = person.get("move_in_date")
+            if moved_in and (to_date(moved_in) or as_of) > as_of:
                 continue
-            row = _person_row(person, index, household, head or "", as_of)
+            born = to_date(person.get("birth_date"))
+            if born is not None and born > as_of:
+                continue
+            kind = person.get("residence_type") or "registered"
+            if kind != AWAY and kind not in RESIDENT_TYPES:
+                continue
+            if part is None:
+                part = _household_part(household, members[ranked[0]].get("name") or "")
+            row = {**person, **part}
+            conditions = person.get("conditions")
+            if conditions.__class__ is not list:
+                row["conditions"] = as_list(conditions)
+            row["residence_type"] = kind
+            row["age"] = None if born is None else y - born.year - (md < (born.month, born.day))
+            row["member_index"] = index
             row["_order"] = order
             order += 1
-            if row["residence_type"] == AWAY:
-                community.away.append(row)
-            elif row["residence_type"] in RESIDENT_TYPES:
+            if kind == AWAY:
+                away_out.append(row)
+            else:
                 residents.append(row)
         if residents:
-            community.residents.extend(residents)
-            community.households.append(_household_row(household, residents))
-    community.dwellings = _dwelling_rows(community.households)
+            residents_out.extend(residents)
+            community.present.append((household, residents))
     return community
 
 

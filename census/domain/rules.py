@@ -34,8 +34,52 @@ def _order(op: str, left: Any, right: Any) -> bool:
         return False
 
 
+def _fast(tree: dict[str, Any]) -> Fn | None:
+    """Shortcuts for the shapes registers use most: a field against a constant.
+
+    Each returns exactly what the general closure would; they only skip a level of calls,
+    which is most of the cost when a rule runs 50,000 times.
+    """
+    op, args = tree.get("op"), tree.get("args") or []
+    if len(args) != 2:
+        return None
+    left, right = args
+    if "var" in left and "const" in right:
+        name, value = left["var"], right["const"]
+        if op == "==":
+            return lambda env: env.get(name) == value
+        if op == "!=":
+            return lambda env: env.get(name) != value
+        if op in ("<", "<=", ">", ">=") and isinstance(value, int | float) and value is not None:
+            return lambda env: _order(op, env.get(name), value)
+    if op in ("in", "not in") and "const" in left and "var" in right:
+        value, name = left["const"], right["var"]
+        if value is None:
+            return (lambda env: False) if op == "in" else (lambda env: True)
+
+        def contains(env: Env) -> bool:
+            found = env.get(name)
+            return isinstance(found, list | tuple | str) and value in found
+
+        return contains if op == "in" else (lambda env: not contains(env))
+    if op in ("in", "not in") and "var" in left and "list" in right:
+        if not all("const" in e for e in right["list"]):
+            return None
+        name, values = left["var"], [e["const"] for e in right["list"]]
+
+        def member(env: Env) -> bool:
+            found = env.get(name)
+            return found is not None and found in values
+
+        return member if op == "in" else (lambda env: not member(env))
+    return None
+
+
 def compile_tree(tree: dict[str, Any]) -> Fn:
     """A function of the environment that returns what ``evaluate(tree, env)`` returns."""
+    fast = _fast(tree)
+    if fast is not None:
+        return fast
     if "const" in tree:
         value = tree["const"]
         return lambda env: value
@@ -51,8 +95,14 @@ def compile_tree(tree: dict[str, Any]) -> Fn:
     op = tree["op"]
     fns = [compile_tree(a) for a in tree["args"]]
     if op == "and":
+        if len(fns) == 2:
+            first, second = fns
+            return lambda env: bool(first(env)) and bool(second(env))
         return lambda env: all(f(env) for f in fns)
     if op == "or":
+        if len(fns) == 2:
+            first, second = fns
+            return lambda env: bool(first(env)) or bool(second(env))
         return lambda env: any(f(env) for f in fns)
     if op == "not":
         inner = fns[0]

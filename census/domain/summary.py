@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from census.domain.codes import ethnic_groups
-from census.domain.residents import build_community
+from census.domain.residents import build_community, door
 
 HAN = "汉族"
 PARTY = ("cpc_member", "cpc_probationary")
@@ -88,9 +88,12 @@ def summary(
     by_ethnicity = Counter(p.get("ethnicity") for p in residents if p.get("ethnicity"))
     bands = Counter(age_band(p["age"]) for p in residents)
     minority = sum(n for name, n in by_ethnicity.items() if _is_minority(name))
-    hardship = [h for h in community.households if h["hardship"]]
+    present = community.present
+    hardship = [len(rows) for h, rows in present if h.get("hardship")]
+    doors = {door(h) for h, _rows in present}
+    rented = {door(h) for h, _rows in present if h.get("housing") == "rented"}
     figures: dict[str, Any] = {
-        "households": len(community.households),
+        "households": len(present),
         "residents": len(residents),
         "registered_residents": by_type["registered"],
         "floating_residents": by_type["floating"],
@@ -104,16 +107,16 @@ def summary(
             for p in residents
             if p["residence_type"] == "floating" and _is_minority(p.get("ethnicity"))
         ),
-        "rental_dwellings": sum(1 for d in community.dwellings if d["housing"] == "rented"),
+        "rental_dwellings": len(rented),
         "hardship_households": len(hardship),
-        "hardship_persons": sum(h["residents"] for h in hardship),
+        "hardship_persons": sum(hardship),
         "elderly_60_plus": bands["60-79"] + bands["80+"],
         "elderly_80_plus": bands["80+"],
         "minors": bands["0-17"],
         "disabled_persons": sum(1 for p in residents if "disability" in p["conditions"]),
         "party_members": sum(1 for p in residents if p.get("political") in PARTY),
-        "buildings": len({d["building"] for d in community.dwellings}),
-        "dwellings": len(community.dwellings),
+        "buildings": len({building for building, _unit, _room in doors}),
+        "dwellings": len(doors),
         "units": len(units),
         "key_units": sum(1 for u in units if u.get("key_unit") is True),
         "safe_units": sum(1 for u in units if u.get("safe_unit") is True),

@@ -116,6 +116,14 @@ RULES = [
     "age > name",
     "key_unit == True",
     "x in y",
+    'political not in ["cpc_member"]',
+    'age >= "6"',
+    '"王" in name',
+    "None in conditions",
+    "None not in conditions",
+    "age > 1.5",
+    'not (age >= 60 or housing == "rented")',
+    "age >= 18 and age < 60 and hardship",
 ]
 ENVS = [
     {},
@@ -125,6 +133,8 @@ ENVS = [
     {"age": 40, "political": "cpc_member", "ethnicity": "回族", "hardship": ["low_income"]},
     {"age": 90, "name": "王", "key_unit": True, "x": "a", "y": "abc"},
     {"age": 18, "key_unit": False, "x": None, "y": ["a"], "ethnicity": ""},
+    {"age": "70", "political": ["cpc_member"], "name": "王五", "conditions": "disability"},
+    {"age": 1.5, "conditions": ("disability",), "hardship": "low_income", "housing": None},
 ]
 
 

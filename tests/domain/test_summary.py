@@ -129,3 +129,15 @@ def test_charts_are_self_contained_svg(community, figures):
     assert summary_charts(figures, persons) == charts  # the same image every time (PDF cache)
     english = summary_charts(figures, persons, lang="en")
     assert "Male" in english["age_pyramid"] and "Han" in english["ethnicity"]
+
+
+def test_pygal_leaves_no_import_hook_behind():
+    """pygal's map-plugin hook made every missed import warn (an error under our settings)."""
+    import importlib
+    import sys
+
+    import census.domain.charts  # noqa: F401
+
+    assert not [f for f in sys.meta_path if type(f).__name__ == "PluginImportFixer"]
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("no_such_module_for_census_tests")
