@@ -1,51 +1,51 @@
-"""The household list (住户花名册) of one building: households by unit and room, members below."""
+"""The household list (住户花名册) of one building: one line per person, households together.
+
+Laid out on the grid of ``census.printing.grid``: the household's number, door, housing,
+hardship and notes flow down the first columns of its member lines; a rule closes each
+household; a household never breaks across pages when it fits on one.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from markupsafe import Markup
-
 from census.domain.codes import label
+from census.printing.grid import (
+    Column,
+    Layout,
+    block_lines,
+    fit_columns,
+    grid_document,
+    header_lines,
+    paginate,
+)
 from census.printing.masking import shown_id, shown_phone
 from census.printing.render import render_pdf
-from census.printing.words import LIST_SEPARATOR, css_string, page_counter_css, word
+from census.printing.words import LIST_SEPARATOR, word
 
-TEMPLATE = "print/household_list.html"
+TEMPLATE = "print/grid.html"
 
-
-@dataclass(frozen=True)
-class MemberRow:
-    """One printed member line; every value is display text."""
-
-    no: int
-    name: str
-    relation: str
-    sex: str
-    ethnicity: str
-    id_number: str
-    birth_date: str
-    residence_type: str
-    phone: str
-    political: str
-    conditions: str
-    active: bool
-
-
-@dataclass(frozen=True)
-class HouseholdBlock:
-    """One printed household: its caption and its member lines."""
-
-    household_no: str
-    address: str
-    housing: str
-    hardship: str
-    landlord: str
-    notes: str
-    members: list[MemberRow] = field(default_factory=list)
+# key, word, width in cells (half an em), span (a household value)
+_COLUMNS = (
+    ("household_no", "col_household_no", 8, True),
+    ("door", "col_door", 8, True),
+    ("housing", "col_housing", 6, True),
+    ("hardship", "col_hardship", 8, True),
+    ("no", "col_no", 4, False),
+    ("name", "col_name", 12, False),
+    ("relation", "col_relation", 10, False),
+    ("sex", "col_sex", 4, False),
+    ("ethnicity", "col_ethnicity", 10, False),
+    ("id_number", "col_id_number", 18, False),
+    ("birth_date", "col_birth_date", 10, False),
+    ("residence_type", "col_residence_type", 8, False),
+    ("phone", "col_phone", 11, False),
+    ("political", "col_political", 10, False),
+    ("conditions", "col_conditions", 16, False),
+    ("notes", "col_notes", 18, True),
+)
 
 
 def natural_key(value: Any) -> tuple[tuple[int, int | str], ...]:
@@ -85,43 +85,61 @@ def ordered_members(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(members, key=lambda p: (not _is_active(p), p.get("relation") != "head"))
 
 
-def member_row(no: int, person: dict[str, Any], lang: str, full_ids: bool) -> MemberRow:
-    """The printed line of one person."""
+def member_values(no: int, person: dict[str, Any], lang: str, full_ids: bool) -> dict[str, str]:
+    """The printed values of one person, labelled and masked."""
     sep = LIST_SEPARATOR.get(lang, "、")
     conditions = _labels("conditions", person.get("conditions"), lang)
     if not _is_active(person):
         conditions.append(label("person_status", person.get("status"), lang))
-    return MemberRow(
-        no=no,
-        name=_text(person.get("name")),
-        relation=label("relation", person.get("relation"), lang),
-        sex=label("sex", person.get("sex"), lang),
-        ethnicity=label("ethnicity", person.get("ethnicity"), lang),
-        id_number=shown_id(_text(person.get("id_number")), full_ids),
-        birth_date=_text(person.get("birth_date")),
-        residence_type=label("residence_type", person.get("residence_type"), lang),
-        phone=shown_phone(_text(person.get("phone")), full_ids),
-        political=label("political", person.get("political"), lang),
-        conditions=sep.join(conditions),
-        active=_is_active(person),
-    )
+    return {
+        "no": str(no),
+        "name": _text(person.get("name")),
+        "relation": label("relation", person.get("relation"), lang),
+        "sex": label("sex", person.get("sex"), lang),
+        "ethnicity": label("ethnicity", person.get("ethnicity"), lang),
+        "id_number": shown_id(_text(person.get("id_number")), full_ids),
+        "birth_date": _text(person.get("birth_date")),
+        "residence_type": label("residence_type", person.get("residence_type"), lang),
+        "phone": shown_phone(_text(person.get("phone")), full_ids),
+        "political": label("political", person.get("political"), lang),
+        "conditions": sep.join(conditions),
+    }
 
 
-def household_block(household: dict[str, Any], lang: str, full_ids: bool) -> HouseholdBlock:
-    """The printed block of one household."""
+def household_values(household: dict[str, Any], lang: str, full_ids: bool) -> dict[str, str]:
+    """The printed values of a household: number, door, housing, hardship, landlord, notes."""
+    sep = LIST_SEPARATOR.get(lang, "、")
     housing = household.get("housing")
-    members = ordered_members(list(household.get("members") or []))
-    return HouseholdBlock(
-        household_no=_text(household.get("household_no")),
-        address=address(household.get("unit"), household.get("room")),
-        housing=label("housing", housing, lang),
-        hardship=LIST_SEPARATOR.get(lang, "、").join(
-            _labels("hardship", household.get("hardship"), lang)
-        ),
-        landlord=_text(household.get("landlord_name")) if housing == "rented" else "",
-        notes=_text(household.get("notes")),
-        members=[member_row(i, p, lang, full_ids) for i, p in enumerate(members, start=1)],
-    )
+    notes = []
+    if housing == "rented" and household.get("landlord_name"):
+        landlord = _text(household.get("landlord_name"))
+        phone = shown_phone(_text(household.get("landlord_phone")), full_ids)
+        who = word("landlord", lang) + word("colon", lang) + landlord
+        notes.append(f"{who} {phone}" if phone else who)
+    if household.get("notes"):
+        notes.append(_text(household.get("notes")))
+    return {
+        "household_no": _text(household.get("household_no")),
+        "door": address(household.get("unit"), household.get("room")),
+        "housing": label("housing", housing, lang),
+        "hardship": sep.join(_labels("hardship", household.get("hardship"), lang)),
+        "notes": ("；" if lang == "zh" else "; ").join(notes),
+    }
+
+
+# English words are longer than Chinese ones (and wrap at spaces)
+_WIDER_EN = {"relation": 11, "residence_type": 11, "political": 13, "hardship": 10}
+
+
+def household_layout(lang: str = "zh") -> Layout:
+    """The columns and page geometry of the household list (A4 landscape)."""
+    wider = _WIDER_EN if lang != "zh" else {}
+    columns = [
+        Column(key, word(w, lang), wider.get(key, width), span=span)
+        for key, w, width, span in _COLUMNS
+    ]
+    orientation, font, fitted = fit_columns(columns, "landscape")
+    return Layout(orientation, font, fitted, header_lines(fitted))
 
 
 def household_list_context(
@@ -129,53 +147,40 @@ def household_list_context(
     community: str,
     building: str,
     households: list[dict[str, Any]],
-    printed_at: datetime,
+    printed_at: datetime | date,
     lang: str = "zh",
     full_ids: bool = False,
+    as_of: date | None = None,
 ) -> dict[str, Any]:
-    """Everything the household list template shows, already labelled and masked."""
+    """Everything the list template shows, already labelled, masked and cut into pages."""
+    layout = household_layout(lang)
     ordered = sorted(
         households, key=lambda h: (natural_key(h.get("unit")), natural_key(h.get("room")))
     )
-    blocks = [household_block(h, lang, full_ids) for h in ordered]
-    persons = sum(1 for b in blocks for m in b.members if m.active)
-    return {
-        "community": community,
-        "building": building,
-        "title": word("household_list", lang),
-        "printed_on": word("printed_on", lang) + printed_at.strftime("%Y-%m-%d"),
-        "totals": word("totals", lang, households=len(blocks), persons=persons),
-        "blocks": blocks,
-        "words": {key: word(key, lang) for key in _TEMPLATE_WORDS},
-        # Fixed words only; untrusted text never reaches the stylesheet.
-        "css_confidential": Markup(css_string(word("confidential", lang))),
-        "css_page_counter": Markup(page_counter_css(lang)),
-    }
-
-
-_TEMPLATE_WORDS = (
-    "confidential",
-    "no_households",
-    "household_no",
-    "address",
-    "housing",
-    "hardship",
-    "landlord",
-    "notes",
-    "colon",
-    "no_members",
-    "col_no",
-    "col_name",
-    "col_relation",
-    "col_sex",
-    "col_ethnicity",
-    "col_id_number",
-    "col_birth_date",
-    "col_residence_type",
-    "col_phone",
-    "col_political",
-    "col_conditions",
-)
+    blocks, persons = [], 0
+    for household in ordered:
+        members = ordered_members(list(household.get("members") or []))
+        persons += sum(1 for m in members if _is_active(m))
+        rows = [member_values(i, p, lang, full_ids) for i, p in enumerate(members, start=1)]
+        if not rows:
+            rows = [{"name": word("no_members", lang)}]
+        classes = ["" if _is_active(p) else "off" for p in members]
+        blocks.append(
+            block_lines(layout.columns, rows, household_values(household, lang, full_ids), classes)
+        )
+    meta = []
+    if as_of:
+        meta.append(word("as_of", lang) + as_of.isoformat())
+    meta.append(word("printed_on", lang) + printed_at.strftime("%Y-%m-%d"))
+    meta.append(word("totals", lang, households=len(ordered), persons=persons))
+    return grid_document(
+        layout,
+        paginate(layout, blocks),
+        heading=f"{community} {building} {word('household_list', lang)}",
+        meta=meta,
+        lang=lang,
+        empty=word("no_households", lang),
+    )
 
 
 def household_list_pdf(
@@ -183,9 +188,10 @@ def household_list_pdf(
     community: str,
     building: str,
     households: list[dict[str, Any]],
-    printed_at: datetime,
+    printed_at: datetime | date,
     lang: str = "zh",
     full_ids: bool = False,
+    as_of: date | None = None,
 ) -> bytes:
     """The household list of one building as A4 landscape PDF; IDs and mobiles masked by default.
 
@@ -198,5 +204,6 @@ def household_list_pdf(
         printed_at=printed_at,
         lang=lang,
         full_ids=full_ids,
+        as_of=as_of,
     )
     return render_pdf(TEMPLATE, context, lang=lang)

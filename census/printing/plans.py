@@ -1,0 +1,270 @@
+"""What to print → the parts to render: plain records in, plain data out, no store, no Flask.
+
+``census print``, the print jobs of the web app and the building's print button all go
+through ``plan``: it checks the request (a known register, building or grid), chooses
+the buildings, and builds one part per building (household lists, household cards —
+each building's pages numbered on their own), chunks of a long register (numbered
+across the register) or the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from census.domain.charts import summary_charts
+from census.domain.registers import RegisterDef, load_registers, rows_in
+from census.domain.residents import build_community
+from census.domain.summary import report_paragraph, summary
+from census.printing import cards, household_list, register_list, summary_print
+from census.printing.grid import split_document
+from census.printing.household_list import natural_key
+from census.printing.pipeline import Part
+from census.printing.words import word
+
+HOUSEHOLD_LIST = "household-list"
+HOUSEHOLD_CARDS = "household-cards"
+SUMMARY = "summary"
+FIXED_TARGETS = (HOUSEHOLD_LIST, HOUSEHOLD_CARDS, SUMMARY)
+LIST_SHEETS_PER_PART = 40  # a building with more pages than this is cut into several parts
+
+
+class PrintRequestError(ValueError):
+    """A print that cannot be made: unknown register, building or grid."""
+
+
+@dataclass(frozen=True)
+class PrintRequest:
+    """What a user asked to print."""
+
+    target: str  # household-list | household-cards | summary | a register key
+    building: str | None = None
+    grid: str | None = None
+    as_of: date = field(default_factory=date.today)
+    full_ids: bool = False
+    lang: str = "zh"
+    printed_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+
+    @property
+    def scope(self) -> str:
+        """The building or grid printed ('' for the whole community)."""
+        return self.building or self.grid or ""
+
+    def audit_target(self) -> str:
+        """How the audit log names this print: household-list/3栋, registers/elderly_60 …"""
+        what = self.target if self.target in FIXED_TARGETS else f"register:{self.target}"
+        where = f"building:{self.building}" if self.building else ""
+        where = where or (f"grid:{self.grid}" if self.grid else "community")
+        return f"{what}/{where}"
+
+    def params(self) -> dict[str, Any]:
+        """The request as plain data (for job pages and the audit log)."""
+        return {
+            "target": self.target,
+            "building": self.building,
+            "grid": self.grid,
+            "as_of": self.as_of.isoformat(),
+            "full_ids": self.full_ids,
+            "lang": self.lang,
+        }
+
+
+@dataclass
+class Records:
+    """Everything a print may need, read from the store once, as plain data."""
+
+    community: str
+    buildings: list[dict[str, Any]]
+    households: list[dict[str, Any]]
+    storefronts: list[dict[str, Any]] = field(default_factory=list)
+    units: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_records(store: Any, community: str) -> Records:
+    """Buildings, households and storefronts (each with its grid) and units from a store."""
+    buildings = store.collection("buildings").scan()
+    grids = {b["name"]: b.get("grid") for b in buildings}
+    households = store.collection("households").scan()
+    storefronts = store.collection("storefronts").scan()
+    for record in households + storefronts:
+        if not record.get("grid"):
+            record["grid"] = grids.get(record.get("building"))
+    return Records(community, buildings, households, storefronts, store.collection("units").scan())
+
+
+@dataclass
+class Plan:
+    """The parts of a print and how to name the result."""
+
+    parts: list[Part]
+    title: str
+    filename: str
+
+
+def registers_by_key(registers: Sequence[RegisterDef] | None = None) -> dict[str, RegisterDef]:
+    """The register definitions by key (forms/registers.yaml unless given)."""
+    return {r.key: r for r in (registers if registers is not None else load_registers())}
+
+
+def target_title(target: str, lang: str, registers: dict[str, RegisterDef]) -> str:
+    """The printed name of a target: 住户花名册, 户卡, 基本情况 or the register's name."""
+    fixed = {HOUSEHOLD_LIST: "household_list", HOUSEHOLD_CARDS: "household_cards"}
+    if target in fixed:
+        return word(fixed[target], lang)
+    if target == SUMMARY:
+        return word("summary", lang)
+    return registers[target].title(lang)
+
+
+def check(request: PrintRequest, records: Records, registers: dict[str, RegisterDef]) -> None:
+    """Raise PrintRequestError when the target, building or grid does not exist."""
+    if request.target not in FIXED_TARGETS and request.target not in registers:
+        raise PrintRequestError(f"没有“{request.target}”这个台账 / no register {request.target}")
+    if request.building and request.grid:
+        raise PrintRequestError("楼栋和网格只能选一个 / choose a building or a grid, not both")
+    names = {b["name"] for b in records.buildings}
+    if request.building and request.building not in names:
+        raise PrintRequestError(f"没有楼栋“{request.building}” / no building {request.building}")
+    grids = {b.get("grid") for b in records.buildings}
+    if request.grid and request.grid not in grids:
+        raise PrintRequestError(f"没有网格“{request.grid}” / no grid {request.grid}")
+
+
+def buildings_in_scope(request: PrintRequest, records: Records) -> list[str]:
+    """The buildings printed, grid by grid, in natural order ("2栋" before "10栋")."""
+    if request.building:
+        return [request.building]
+    chosen = [b for b in records.buildings if not request.grid or b.get("grid") == request.grid]
+    chosen.sort(key=lambda b: (natural_key(b.get("grid")), natural_key(b["name"])))
+    return [b["name"] for b in chosen]
+
+
+def _by_building(households: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for h in households:
+        grouped.setdefault(h.get("building") or "", []).append(h)
+    return grouped
+
+
+def _household_list_parts(request: PrintRequest, records: Records) -> list[Part]:
+    grouped = _by_building(records.households)
+    parts = []
+    for name in buildings_in_scope(request, records):
+        households = grouped.get(name, [])
+        if not households and not request.building:
+            continue  # a building with nobody in it gets no page in a longer list
+        context = household_list.household_list_context(
+            community=records.community,
+            building=name,
+            households=households,
+            printed_at=request.printed_at.date(),
+            lang=request.lang,
+            full_ids=request.full_ids,
+            as_of=request.as_of,
+        )
+        for piece in split_document(context, LIST_SHEETS_PER_PART):
+            parts.append(Part(household_list.TEMPLATE, piece, request.lang, name))
+    return parts
+
+
+def _card_parts(request: PrintRequest, records: Records) -> list[Part]:
+    grouped = _by_building(records.households)
+    parts = []
+    for name in buildings_in_scope(request, records):
+        households = sorted(
+            grouped.get(name, []),
+            key=lambda h: (natural_key(h.get("unit")), natural_key(h.get("room"))),
+        )
+        if not households and not request.building:
+            continue
+        context = cards.cards_context(
+            community=records.community,
+            building=name,
+            households=households,
+            as_of=request.as_of,
+            printed_at=request.printed_at.date(),
+            lang=request.lang,
+            full_ids=request.full_ids,
+        )
+        parts.append(Part(cards.TEMPLATE, context, request.lang, name))
+    return parts
+
+
+def _scoped(request: PrintRequest, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if request.building:
+        return [r for r in rows if r.get("building") == request.building]
+    if request.grid:
+        return [r for r in rows if r.get("grid") == request.grid]
+    return rows
+
+
+def _register_parts(request: PrintRequest, records: Records, reg: RegisterDef) -> list[Part]:
+    community = build_community(records.households, request.as_of)
+    rows = _scoped(request, rows_in(reg, community, records.storefronts, records.units))
+    context = register_list.register_context(
+        reg,
+        rows,
+        community=records.community,
+        scope=request.scope,
+        as_of=request.as_of,
+        printed_at=request.printed_at.date(),
+        lang=request.lang,
+        full_ids=request.full_ids,
+    )
+    return [
+        Part(household_list.TEMPLATE, piece, request.lang, reg.title(request.lang))
+        for piece in split_document(context, register_list.CHUNK_SHEETS)
+    ]
+
+
+def _summary_parts(request: PrintRequest, records: Records) -> list[Part]:
+    households = _scoped(request, records.households)
+    storefronts = _scoped(request, records.storefronts)
+    units = records.units if not request.scope else []
+    figures = summary(households, storefronts, units, request.as_of)
+    persons = build_community(households, request.as_of).residents
+    name = " ".join(x for x in (records.community, request.scope) if x)
+    context = summary_print.summary_context(
+        community=records.community,
+        scope=request.scope,
+        figures=figures,
+        paragraph=report_paragraph(figures, name, request.lang),
+        charts=summary_charts(figures, persons, request.lang),
+        as_of=request.as_of,
+        printed_at=request.printed_at,
+        lang=request.lang,
+    )
+    return [Part(summary_print.TEMPLATE, context, request.lang, word("summary", request.lang))]
+
+
+def plan(
+    request: PrintRequest,
+    records: Records,
+    registers: Sequence[RegisterDef] | None = None,
+) -> Plan:
+    """The parts of a print, checked; raises PrintRequestError for an unknown name."""
+    regs = registers_by_key(registers)
+    check(request, records, regs)
+    if request.target == HOUSEHOLD_LIST:
+        parts = _household_list_parts(request, records)
+    elif request.target == HOUSEHOLD_CARDS:
+        parts = _card_parts(request, records)
+    elif request.target == SUMMARY:
+        parts = _summary_parts(request, records)
+    else:
+        parts = _register_parts(request, records, regs[request.target])
+    name = target_title(request.target, request.lang, regs)
+    scope = request.scope or word("whole_community", request.lang)
+    title = f"{records.community} {scope} {name}"
+    if not parts:  # a grid or community without households: one page saying so
+        context = household_list.household_list_context(
+            community=records.community,
+            building=request.scope,
+            households=[],
+            printed_at=request.printed_at.date(),
+            lang=request.lang,
+        )
+        parts = [Part(household_list.TEMPLATE, context, request.lang, scope)]
+    return Plan(parts, title, f"{scope}-{name}-{request.as_of.isoformat()}.pdf")
