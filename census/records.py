@@ -107,6 +107,14 @@ def _cross_checks(store: Any, record: dict[str, Any], record_id: int | None) -> 
     return checks.cross_checks(record, record_id, candidates.values())
 
 
+def consistency(
+    store: Any, household: dict[str, Any], record_id: int | None, today: date | None = None
+) -> list[Problem]:
+    """Every consistency check on a household as stored: alone, then against the others."""
+    found = checks.check_household(household, today or date.today())
+    return found + _cross_checks(store, household, record_id)
+
+
 def _not_yet(found: list[Problem], known: list[Problem]) -> list[Problem]:
     """Problems not already reported at the same place with the same code."""
     seen = {(p.code, p.path) for p in known}

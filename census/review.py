@@ -1,0 +1,211 @@
+"""Review: submitted → approved, or returned with a comment → fixed and submitted again.
+
+Who may do what (``may``):
+
+* ``approve`` — a reviewer or an admin, on a submitted record (or a returned one that
+  staff fixed themselves);
+* ``return`` — a reviewer or an admin, on a submitted or an approved record, always with a
+  comment saying what to fix;
+* ``resubmit`` — the surveyor who submitted the record, when it was returned (saving an
+  edit resubmits as well: see ``census.records``);
+* ``comment`` — anyone who may open the record.
+
+Every action is one audited step: the new state goes through ``records.set_meta`` (a new
+version), and the comment into the record's thread (collection ``review_comments``).
+Records without a state (saved before review existed, or imported) count as approved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from census import audit, records
+from census.domain.problems import Problem
+
+SUBMITTED, RETURNED, APPROVED = "submitted", "returned", "approved"
+STATES = (SUBMITTED, RETURNED, APPROVED)
+STAFF = ("admin", "reviewer")
+COMMENTS = "review_comments"
+COLLECTION = "households"
+# action -> (states it applies to, who may: "staff" or "owner", the state it leads to)
+RULES: dict[str, tuple[tuple[str, ...], str, str | None]] = {
+    "approve": ((SUBMITTED, RETURNED), "staff", APPROVED),
+    "return": ((SUBMITTED, APPROVED), "staff", RETURNED),
+    "resubmit": ((RETURNED,), "owner", SUBMITTED),
+    "comment": (STATES, "anyone", None),
+}
+# The query flag with which registers and the summary count approved records only.
+APPROVED_ONLY_ARG = "approved"
+
+
+class ReviewError(ValueError):
+    """An action this user may not take on this record in its state."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.code)
+        self.problem = problem
+
+
+def state_of(record: Mapping[str, Any]) -> str:
+    """The record's review state (a record without one counts as approved)."""
+    return str(record.get("review_state") or APPROVED)
+
+
+def is_owner(record: Mapping[str, Any], username: str) -> bool:
+    """Did this user submit the record?"""
+    return username in (record.get("surveyor"), record.get("created_by"))
+
+
+def may(action: str, record: Mapping[str, Any], *, username: str, role: str) -> bool:
+    """May this user take ``action`` on the record now?"""
+    rule = RULES.get(action)
+    if rule is None:
+        return False
+    states, who, _ = rule
+    if state_of(record) not in states:
+        return False
+    if who == "staff":
+        return role in STAFF
+    if who == "owner":
+        return is_owner(record, username)
+    return role in STAFF or is_owner(record, username)
+
+
+def actions_for(record: Mapping[str, Any], *, username: str, role: str) -> list[str]:
+    """The actions this user may take on the record now, in the order pages show them."""
+    return [a for a in RULES if may(a, record, username=username, role=role)]
+
+
+def act(
+    store: Any,
+    record_id: int,
+    action: str,
+    *,
+    username: str,
+    role: str,
+    comment: str = "",
+    expected_rev: int | None = None,
+    **detail: Any,
+) -> dict[str, Any]:
+    """Take one review action; returns the record as it now is. ``ReviewError`` if refused."""
+    record = store.collection(COLLECTION).get(record_id)
+    if record is None:
+        raise ReviewError(Problem("member_unknown"))
+    comment = (comment or "").strip()
+    if not may(action, record, username=username, role=role):
+        raise ReviewError(Problem("review_not_allowed", "", {"state": state_of(record)}))
+    if action == "return" and not comment:
+        raise ReviewError(Problem("comment_required", "comment"))
+    if action == "comment" and not comment:
+        raise ReviewError(Problem("required", "comment"))
+    target = f"{COLLECTION}/{record_id}"
+    if comment:
+        _add_comment(store, target, username, role, action, comment)
+    new_state = RULES[action][2]
+    if new_state is None:
+        audit.record(store, username, "review_comment", target)
+        return record
+    now = datetime.now().isoformat(timespec="seconds")
+    changes: dict[str, Any] = {"review_state": new_state}
+    if action in ("approve", "return"):
+        changes |= {"reviewed_by": username, "reviewed_at": now}
+    return records.set_meta(
+        store,
+        COLLECTION,
+        record_id,
+        changes,
+        user=username,
+        action=f"review_{action}",
+        expected_rev=expected_rev,
+        state_before=state_of(record),
+        **({"comment": comment} if comment else {}),
+        **detail,
+    )
+
+
+def bulk_approve(
+    store: Any, record_ids: Iterable[int], *, username: str, role: str
+) -> tuple[list[int], list[int]]:
+    """Approve many records at once; returns (approved, skipped: not submitted any more)."""
+    done, skipped = [], []
+    for record_id in record_ids:
+        try:
+            act(store, record_id, "approve", username=username, role=role, bulk=True)
+        except ReviewError:
+            skipped.append(record_id)
+        else:
+            done.append(record_id)
+    return done, skipped
+
+
+def _add_comment(store: Any, target: str, username: str, role: str, action: str, text: str) -> None:
+    store.collection(COMMENTS).insert(
+        {
+            "key": target,
+            "at": datetime.now().isoformat(timespec="seconds"),
+            "author": username,
+            "role": role,
+            "action": action,
+            "text": text,
+        }
+    )
+
+
+def thread(store: Any, record_id: int) -> list[dict[str, Any]]:
+    """The record's comments, oldest first."""
+    return sorted(
+        store.collection(COMMENTS).find(key=f"{COLLECTION}/{record_id}"),
+        key=lambda c: (c["at"], c["id"]),
+    )
+
+
+def returned_to(store: Any, username: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """A surveyor's returned records, each with the comment it was returned with."""
+    out = []
+    for record in store.collection(COLLECTION).find(review_state=RETURNED):
+        if not is_owner(record, username):
+            continue
+        returns = [c for c in thread(store, record["id"]) if c["action"] == "return"]
+        out.append((record, returns[-1] if returns else None))
+    return out
+
+
+def queue(
+    households: Iterable[dict[str, Any]],
+    *,
+    grids: Mapping[str, str],
+    grid: str = "",
+    building: str = "",
+    surveyor: str = "",
+    state: str = SUBMITTED,
+) -> list[dict[str, Any]]:
+    """Households to review, filtered; ``grids`` maps building names to their grid.
+
+    An empty filter lets everything through; ``state`` "all" shows every state.
+    """
+    rows = []
+    for household in households:
+        if household.get("merged_into"):
+            continue
+        if state and state != "all" and state_of(household) != state:
+            continue
+        if building and household.get("building") != building:
+            continue
+        if grid and grids.get(household.get("building") or "") != grid:
+            continue
+        if surveyor and household.get("surveyor") != surveyor:
+            continue
+        rows.append(household)
+    return sorted(rows, key=lambda h: (h.get("updated_at") or "", h["id"]))
+
+
+def approved_only(households: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Only the approved households: for registers and the summary limited to them."""
+    return [h for h in households if state_of(h) == APPROVED]
+
+
+def approved_only_requested(args: Mapping[str, Any]) -> bool:
+    """Does the page's query ask for approved records only (``?approved=1``)?"""
+    return str(args.get(APPROVED_ONLY_ARG) or "") in ("1", "true", "yes", "on")
