@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from census.domain.codes import choice_lists
 from census.domain.ids import make_resident_id
 from census.sheets.vocabulary import Target, Vocabulary, vocabulary
+from census.sheets.writer import sheet_title
 from census.surveys.definition import FormDef
 
 NOTES_SHEET = "填表说明"
@@ -78,7 +79,7 @@ def _examples(form: FormDef) -> list[dict[str, Any]]:
             | {
                 "members.name": "张建国",
                 "members.relation": "户主",
-                "members.id_number": make_resident_id("650103", head, 21, "male"),
+                "members.id_number": make_resident_id("110105", head, 21, "male"),
                 "members.ethnicity": "汉族",
                 "members.residence_type": "户籍人口",
                 "members.phone": "13912345678",
@@ -89,7 +90,7 @@ def _examples(form: FormDef) -> list[dict[str, Any]]:
                 "household_no": "H0001",
                 "members.name": "李秀兰",
                 "members.relation": "配偶",
-                "members.id_number": make_resident_id("650103", spouse, 22, "female"),
+                "members.id_number": make_resident_id("110105", spouse, 22, "female"),
                 "members.ethnicity": "回族",
                 "members.residence_type": "户籍人口",
             },
@@ -132,7 +133,7 @@ def write_template(target: str | IO[bytes], form: FormDef) -> None:
     keys = template_columns(vocab)
     book = Workbook()
     ws = book.active
-    ws.title = f"{form.text('zh')}"[:31]
+    ws.title = sheet_title(form.text("zh"))
     bold = Font(bold=True)
     ws.append([vocab.targets[k].text("zh") for k in keys])
     for cell in ws[1]:

@@ -78,7 +78,7 @@ def write_xlsx(target: str | Path | IO[bytes], sheets: dict[str, SheetData]) -> 
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     for title, (headers, rows) in sheets.items():
-        ws = book.create_sheet(_title(title))
+        ws = book.create_sheet(sheet_title(title))
         ws.freeze_panes = "A2"
         for index, header in enumerate(headers):
             ws.column_dimensions[get_column_letter(index + 1)].width = _width(header, rows, index)
@@ -96,7 +96,7 @@ def write_xlsx(target: str | Path | IO[bytes], sheets: dict[str, SheetData]) -> 
     book.save(target)
 
 
-def _title(title: str) -> str:
+def sheet_title(title: str) -> str:
     """A legal sheet title: at most 31 characters, none of []:*?/\\."""
     return re.sub(r"[\[\]:*?/\\]", "_", title)[:SHEET_TITLE_MAX] or "Sheet"
 

@@ -1,0 +1,287 @@
+"""Import and export pages: upload → column mapping → report → apply; the export buttons.
+
+Staff may upload, map, check and download reports; only an admin applies an import.
+The uploaded file waits in the data folder under an import id (``census.sheets.uploads``);
+every export, report download and applied or abandoned import is in the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from census import audit
+from census.app import get_store
+from census.sheets import uploads
+from census.sheets.apply import apply_plan
+from census.sheets.export import HOUSEHOLDS, PERSONS, STOREFRONTS, UNITS, dataset_sheets
+from census.sheets.issues import Issue
+from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE
+from census.sheets.reader import SheetError, read_file
+from census.sheets.report import action_text, change_lines, line, report_sheets
+from census.sheets.template import write_template
+from census.sheets.wizard import chosen_overrides, mappings, plan_file, target_choices
+from census.sheets.writer import csv_bytes, xlsx_bytes
+from census.web.access import ADMIN, STAFF, roles_required
+from census.web.helpers import client_ip, lang, surveys
+
+bp = Blueprint("sheets", __name__, url_prefix="/sheets")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN_ISSUES = 500
+SHOWN_CHANGES = 200
+EXPORT_COUNTS = {
+    "households": HOUSEHOLDS,
+    "members": PERSONS,
+    "storefronts": STOREFRONTS,
+    "units": UNITS,
+}
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+def _data_dir() -> Path:
+    return Path(current_app.config["DATA_DIR"])
+
+
+def _upload(upload_id: str) -> uploads.Upload:
+    """The upload, if it exists and belongs to this user (admins may open any)."""
+    upload = uploads.load(_data_dir(), upload_id)
+    if upload is None:
+        abort(404)
+    if upload.user != current_user.username and current_user.role != ADMIN:
+        abort(403)
+    return upload
+
+
+def _form(name: str):
+    form = surveys().get(name)
+    if form is None:
+        abort(404)
+    return form
+
+
+def _file_problem(error: SheetError) -> str:
+    return Issue(error.code, params=error.params).message(lang())
+
+
+@bp.route("/")
+@roles_required(*STAFF)
+def index():
+    """Upload a file to import; download the templates and the whole dataset."""
+    return render_template("sheets/index.html", forms=surveys())
+
+
+@bp.route("/upload", methods=["POST"])
+@roles_required(*STAFF)
+def upload():
+    """Keep the uploaded file under a new import id and go on to the column mapping."""
+    file = request.files.get("file")
+    form_name = request.form.get("form", "household")
+    _form(form_name)
+    if file is None or not file.filename:
+        flash(_("请选择要导入的文件。"), "error")
+        return redirect(url_for("sheets.index"))
+    if not uploads.accepted(file.filename):
+        ext = Path(file.filename).suffix or "?"
+        flash(Issue("file_type", params={"ext": ext}).message(lang()), "error")
+        return redirect(url_for("sheets.index"))
+    kept = uploads.create(_data_dir(), file.filename, file.read(), form_name, current_user.username)
+    audit.record(
+        get_store(),
+        current_user.username,
+        "import",
+        f"upload/{kept.id}",
+        ip=client_ip(),
+        stage="uploaded",
+        file=kept.filename,
+        form=form_name,
+    )
+    return redirect(url_for("sheets.mapping", upload_id=kept.id))
+
+
+@bp.route("/import/<upload_id>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def mapping(upload_id: str):
+    """The detected columns and the first rows; unknown columns can be mapped by hand."""
+    upload = _upload(upload_id)
+    form = _form(upload.form)
+    try:
+        sheets = read_file(upload.path, upload.filename)
+    except SheetError as error:
+        upload.discard()
+        flash(_file_problem(error), "error")
+        return redirect(url_for("sheets.index"))
+    if request.method == "POST":
+        upload.overrides = chosen_overrides(sheets, form, request.form.to_dict(), upload.overrides)
+        upload.save()
+        return redirect(url_for("sheets.report", upload_id=upload.id))
+    return render_template(
+        "sheets/mapping.html",
+        upload=upload,
+        form=form,
+        sheets=mappings(sheets, form, upload.overrides),
+        choices=target_choices(form, lang()),
+    )
+
+
+@bp.route("/import/<upload_id>/report")
+@roles_required(*STAFF)
+def report(upload_id: str):
+    """Every row checked: counts, problems per row and column, and what would change."""
+    upload = _upload(upload_id)
+    form = _form(upload.form)
+    try:
+        plan, _sheets = plan_file(
+            get_store(), form, upload.path, filename=upload.filename, overrides=upload.overrides
+        )
+    except SheetError as error:
+        upload.discard()
+        flash(_file_problem(error), "error")
+        return redirect(url_for("sheets.index"))
+    issues = plan.all_issues()
+    updates = [p for p in plan.records if p.action == UPDATE]
+    return render_template(
+        "sheets/report.html",
+        upload=upload,
+        form=form,
+        plan=plan,
+        counts=plan.counts,
+        actions=(NEW, UPDATE, UNCHANGED, REJECTED),
+        action_text=action_text,
+        issues=[(i, line(i, lang())) for i in issues[:SHOWN_ISSUES]],
+        issue_total=len(issues),
+        updates=[(p, change_lines(plan, p, lang())) for p in updates[:SHOWN_CHANGES]],
+        update_total=len(updates),
+        fingerprint=plan.fingerprint(),
+    )
+
+
+@bp.route("/import/<upload_id>/report.xlsx")
+@roles_required(*STAFF)
+def report_download(upload_id: str):
+    """The uploaded rows again, with what happened to each and its problems (logged)."""
+    upload = _upload(upload_id)
+    form = _form(upload.form)
+    try:
+        plan, sheets = plan_file(
+            get_store(), form, upload.path, filename=upload.filename, overrides=upload.overrides
+        )
+    except SheetError:
+        abort(404)
+    data = xlsx_bytes(report_sheets(plan, sheets, lang()))
+    audit.record(
+        get_store(),
+        current_user.username,
+        "export",
+        f"import-report/{upload.id}",
+        ip=client_ip(),
+        file=upload.filename,
+    )
+    return _download(data, f"{Path(upload.filename).stem}-导入报告.xlsx", XLSX)
+
+
+@bp.route("/import/<upload_id>/apply", methods=["POST"])
+@roles_required(ADMIN)
+def apply(upload_id: str):
+    """Import the valid records, if the check the user saw still holds."""
+    upload = _upload(upload_id)
+    form = _form(upload.form)
+    store = get_store()
+    try:
+        plan, _sheets = plan_file(
+            store, form, upload.path, filename=upload.filename, overrides=upload.overrides
+        )
+    except SheetError as error:
+        upload.discard()
+        flash(_file_problem(error), "error")
+        return redirect(url_for("sheets.index"))
+    if request.form.get("fingerprint") != plan.fingerprint():
+        flash(_("校验之后数据有变化，请查看新的校验结果后再导入。"), "warning")
+        return redirect(url_for("sheets.report", upload_id=upload.id))
+    done = apply_plan(store, plan, user=current_user.username, ip=client_ip())
+    upload.discard()
+    return render_template(
+        "sheets/done.html",
+        form=form,
+        filename=upload.filename,
+        done=done,
+        failures=[line(i, lang()) for i in done.failed],
+    )
+
+
+@bp.route("/import/<upload_id>/discard", methods=["POST"])
+@roles_required(*STAFF)
+def discard(upload_id: str):
+    """Import nothing and forget the file."""
+    upload = _upload(upload_id)
+    upload.discard()
+    audit.record(
+        get_store(),
+        current_user.username,
+        "import",
+        f"upload/{upload.id}",
+        ip=client_ip(),
+        stage="discarded",
+        file=upload.filename,
+    )
+    flash(_("未导入任何数据，上传的文件已删除。"), "success")
+    return redirect(url_for("sheets.index"))
+
+
+@bp.route("/template/<form_name>.xlsx")
+@roles_required(*STAFF)
+def template(form_name: str):
+    """A blank workbook with the Chinese headers, an example and the notes sheet."""
+    form = _form(form_name)
+    buffer = BytesIO()
+    write_template(buffer, form)
+    return _download(buffer.getvalue(), f"{form.text('zh')}-导入模板.xlsx", XLSX)
+
+
+@bp.route("/export.<fmt>")
+@roles_required(*STAFF)
+def export(fmt: str):
+    """The whole dataset as XLSX (four sheets) or the members as CSV (logged)."""
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    store = get_store()
+    sheets = dataset_sheets(store, surveys())
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    community = current_app.config["COMMUNITY_NAME"]
+    if fmt == "xlsx":
+        data, mimetype = xlsx_bytes(sheets), XLSX
+        filename = f"{community}-全部数据-{stamp}.xlsx"
+    else:
+        data, mimetype = csv_bytes(*sheets[PERSONS]), "text/csv"
+        filename = f"{community}-成员-{stamp}.csv"
+    audit.record(
+        store,
+        current_user.username,
+        "export",
+        f"dataset.{fmt}",
+        ip=client_ip(),
+        **{key: len(sheets[title][1]) for key, title in EXPORT_COUNTS.items()},
+    )
+    return _download(data, filename, mimetype)
