@@ -143,35 +143,91 @@ def serve(host: str, port: int, threads: int) -> None:
     waitress_serve(app, host=host, port=port, threads=threads)
 
 
-@main.group("print")
-def print_group() -> None:
-    """Print to PDF."""
-
-
-@print_group.command("household-list")
-@click.option("--building", required=True, help="楼栋名称 / building name")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@main.command("print")
+@click.argument("target")
+@click.option("--building", default=None, help="楼栋名称 / one building")
+@click.option("--grid", default=None, help="网格名称 / one grid")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="统计日期 YYYY-MM-DD（默认今天）/ register date (default today)",
+)
 @click.option(
     "--full-ids", is_flag=True, help="完整证件号码（记录在审计日志）/ unmasked IDs (audited)"
 )
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
-def print_household_list(building: str, output: Path, full_ids: bool, lang: str) -> None:
-    """The household list of one building."""
+@click.option("--workers", type=int, default=None, help="渲染进程数 / render processes")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def print_command(
+    target: str,
+    building: str | None,
+    grid: str | None,
+    as_of: Any,
+    full_ids: bool,
+    lang: str,
+    workers: int | None,
+    output: Path,
+) -> None:
+    """Print REGISTER|household-cards|household-list|summary to PDF.
+
+    Without --building or --grid: the whole community. REGISTER is a key of
+    forms/registers.yaml (`census registers` lists them).
+    """
+    from datetime import date
+
     from census import audit
     from census.app import get_store
-    from census.web.households import building_list_pdf
+    from census.printing.pipeline import print_parts
+    from census.printing.plans import PrintRequest, PrintRequestError, plan, read_records
 
     app = _app()
     store = get_store(app)
-    if store.collection("buildings").find_one(name=building) is None:
-        raise click.ClickException(f"没有楼栋“{building}” / no building named {building}")
-    with app.app_context():
-        pdf = building_list_pdf(store, building, full_ids=full_ids, lang=lang)
-    output.write_bytes(pdf)
-    audit.record(
-        store, f"cli:{getpass.getuser()}", "print", f"household-list/{building}", full_ids=full_ids
+    request = PrintRequest(
+        target,
+        building=building or None,
+        grid=grid or None,
+        as_of=as_of.date() if as_of else date.today(),
+        full_ids=full_ids,
+        lang=lang,
     )
-    click.echo(f"已生成 / written: {output} ({len(pdf)} bytes)")
+    records = read_records(store, app.config["COMMUNITY_NAME"])
+    try:
+        the_plan = plan(request, records, app.extensions.get("census_registers"))
+    except PrintRequestError as exc:
+        raise click.ClickException(str(exc)) from None
+    with click.progressbar(
+        length=len(the_plan.parts),
+        label=the_plan.title,
+        file=sys.stderr,
+        item_show_func=lambda item: item or "",
+    ) as bar:
+
+        def progress(done: int, total: int, label: str) -> None:
+            bar.update(done - bar.pos, label)
+
+        stats = print_parts(
+            the_plan.parts,
+            output,
+            app.config["DATA_DIR"],
+            title=the_plan.title,
+            workers=workers,
+            progress=progress,
+        )
+    audit.record(
+        store,
+        f"cli:{getpass.getuser()}",
+        "print",
+        request.audit_target(),
+        full_ids=full_ids,
+        pages=stats.pages,
+    )
+    click.echo(
+        f"已生成 / written: {output} ({stats.pages} 页 pages; "
+        f"{stats.rendered} 部分重新生成 rendered, {stats.cached} 部分取自缓存 cached; "
+        f"{stats.seconds:.1f} s)"
+    )
 
 
 def _as_of(value: Any) -> Any:

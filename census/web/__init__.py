@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
+    app.register_blueprint(__import__("census.web.prints", fromlist=["bp"]).bp)  # 打印任务
     app.register_blueprint(__import__("census.web.sheets", fromlist=["bp"]).bp)  # 导入/导出
     app.register_blueprint(__import__("census.web.review", fromlist=["bp"]).bp)  # 审核、核查
     app.register_blueprint(__import__("census.web.lifeevents", fromlist=["bp"]).bp)  # 人员变动

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import tempfile
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -11,7 +12,8 @@ from flask_login import current_user
 
 from census import audit, records
 from census.app import get_store
-from census.printing import household_list_pdf
+from census.printing.pipeline import cache_dir, print_parts
+from census.printing.plans import HOUSEHOLD_LIST, PrintRequest, Records, plan
 from census.web.access import ADMIN, ROLES, STAFF, roles_required
 from census.web.helpers import client_ip, lang, surveys
 from census.web.survey import _room_key
@@ -133,16 +135,23 @@ def print_building(name: str):
 
 
 def building_list_pdf(store: Any, name: str, *, full_ids: bool = False, lang: str = "zh") -> bytes:
-    """Render one building's household list (shared by the web page and the CLI)."""
-    households = sorted(store.collection("households").find(building=name), key=_room_key)
-    return household_list_pdf(
-        community=current_app.config["COMMUNITY_NAME"],
-        building=name,
-        households=households,
-        printed_at=datetime.now(),
-        lang=lang,
-        full_ids=full_ids,
-    )
+    """Render one building's household list (shared by the web page and the CLI).
+
+    Goes through the print cache: printing the same building again the same day, with
+    nothing changed, renders nothing.
+    """
+    building = store.collection("buildings").find_one(name=name) or {"name": name}
+    households = store.collection("households").find(building=name)
+    for household in households:
+        household.setdefault("grid", building.get("grid"))
+    records = Records(current_app.config["COMMUNITY_NAME"], [building], households)
+    request_ = PrintRequest(HOUSEHOLD_LIST, building=name, full_ids=full_ids, lang=lang)
+    the_plan = plan(request_, records, current_app.extensions.get("census_registers"))
+    data_dir = Path(current_app.config["DATA_DIR"])
+    with tempfile.TemporaryDirectory(dir=cache_dir(data_dir)) as tmp:
+        target = Path(tmp) / "list.pdf"
+        print_parts(the_plan.parts, target, data_dir, workers=0)
+        return target.read_bytes()
 
 
 def print_url(name: str) -> str:

@@ -1,0 +1,219 @@
+"""The whole-community household list at 13,000 households: parallel, cached, merged.
+
+Prints a table (never passes or fails on a time):
+
+- the household list of every building of a generated 13,000-household community with
+  the print pipeline (grid layout, one part per building, worker processes, pypdf merge)
+  on an empty cache, again with everything cached, and after one household was edited;
+- beside it, stock WeasyPrint: the plain HTML table layout in ONE document, measured in
+  the same run on a slice of the community and extrapolated to the whole.
+
+Peak memory: the parent's ru_maxrss, each worker's VmHWM (read from /proc before the pool
+stops) and RUSAGE_CHILDREN after it stopped.
+
+    .venv/bin/python bench/print_list.py [--households 13000] [--slice 1000] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import resource
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date, datetime
+from multiprocessing import get_context
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from census.demo import generate_demo  # noqa: E402
+from census.printing import pipeline  # noqa: E402
+from census.printing.plans import PrintRequest, Records, plan  # noqa: E402
+
+AS_OF = date(2025, 9, 1)
+PRINTED_AT = datetime(2025, 9, 1, 9, 0)
+
+
+def records_of(demo: dict) -> Records:
+    """The generated community as the print planner receives it from the store."""
+    grids = {b["name"]: b["grid"] for b in demo["buildings"]}
+    for record in demo["households"] + demo["storefronts"]:
+        record["grid"] = grids.get(record.get("building"))
+    return Records("佐斯腾社区", demo["buildings"], demo["households"], demo["storefronts"], [])
+
+
+def peak_mb(kb: int) -> float:
+    return kb / 1024
+
+
+def worker_peaks() -> list[float]:
+    """VmHWM (peak resident memory) of each live pool worker, in MB."""
+    pool = pipeline._pool
+    peaks = []
+    for process in (pool._processes or {}).values() if pool else []:
+        try:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return peaks
+
+
+def stock_one_document(households: list[dict]) -> tuple[float, int, float]:
+    """Stock WeasyPrint: the plain table template, every household in one document.
+
+    Runs in its own process so that its peak memory is its own.
+    """
+    from pypdf import PdfReader
+
+    from census.printing.render import render_pdf
+    from census.printing.words import WORDS, css_string, page_counter_css, word
+
+    started = time.perf_counter()
+    blocks = []
+    for h in households:
+        blocks.append(
+            {
+                "household_no": h.get("household_no") or "",
+                "address": f"{h.get('building')} {h.get('unit') or ''}-{h.get('room')}",
+                "housing": h.get("housing") or "",
+                "hardship": "、".join(h.get("hardship") or []),
+                "landlord": h.get("landlord_name") or "",
+                "notes": h.get("notes") or "",
+                "members": [
+                    {
+                        "no": i,
+                        "name": m.get("name"),
+                        "relation": m.get("relation"),
+                        "sex": m.get("sex"),
+                        "ethnicity": m.get("ethnicity"),
+                        "id_number": (m.get("id_number") or "")[:6] + "********",
+                        "birth_date": m.get("birth_date"),
+                        "residence_type": m.get("residence_type"),
+                        "phone": m.get("phone"),
+                        "political": m.get("political"),
+                        "conditions": "、".join(m.get("conditions") or []),
+                        "active": True,
+                    }
+                    for i, m in enumerate(h.get("members") or [], start=1)
+                ],
+            }
+        )
+    context = {
+        "community": "佐斯腾社区",
+        "building": "",
+        "title": word("household_list"),
+        "printed_on": word("printed_on") + "2025-09-01",
+        "totals": "",
+        "blocks": blocks,
+        "words": {key: word(key) for key in WORDS},
+        "css_confidential": css_string(word("confidential")),
+        "css_page_counter": page_counter_css(),
+    }
+    from markupsafe import Markup
+
+    context["css_confidential"] = Markup(context["css_confidential"])
+    context["css_page_counter"] = Markup(context["css_page_counter"])
+    pdf = render_pdf("print/household_list.html", context)
+    seconds = time.perf_counter() - started
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    return seconds, pages, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(parts, data_dir: Path, workers: int, label: str, rows: list) -> pipeline.PrintStats:
+    target = data_dir / "out.pdf"
+    stats = pipeline.print_parts(parts, target, data_dir, workers=workers, title=label)
+    rows.append(
+        (
+            label,
+            stats.pages,
+            stats.seconds,
+            stats.pages / stats.seconds if stats.seconds else 0,
+            f"{stats.rendered}/{stats.parts}",
+            target.stat().st_size / 1e6,
+        )
+    )
+    return stats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--households", type=int, default=13000)
+    parser.add_argument("--slice", type=int, default=1000, help="households in the stock run")
+    parser.add_argument("--workers", type=int, default=pipeline.default_workers())
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    demo = generate_demo(households=args.households, as_of=AS_OF)
+    records = records_of(demo)
+    persons = sum(len(h["members"]) for h in records.households)
+    generated = time.perf_counter() - started
+    request = PrintRequest("household-list", as_of=AS_OF, printed_at=PRINTED_AT)
+
+    rows: list = []
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        started = time.perf_counter()
+        the_plan = plan(request, records)
+        planned = time.perf_counter() - started
+        run(the_plan.parts, data_dir, args.workers, "pipeline, empty cache", rows)
+        workers_peak = worker_peaks()
+
+        started = time.perf_counter()
+        the_plan = plan(request, records)
+        replanned = time.perf_counter() - started
+        run(the_plan.parts, data_dir, args.workers, "pipeline, all cached", rows)
+
+        edited = records.households[len(records.households) // 2]
+        edited["members"][0]["name"] = "改名测试"
+        the_plan = plan(request, records)
+        stats = run(the_plan.parts, data_dir, args.workers, "pipeline, 1 household edited", rows)
+        edited_buildings = stats.rendered_labels
+        workers_peak = [max(a, b) for a, b in zip(workers_peak, worker_peaks(), strict=False)]
+        pipeline.shutdown_pool()
+        parent_peak = peak_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        children_peak = peak_mb(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+
+    slice_ = records.households[: args.slice]
+    with ProcessPoolExecutor(1, mp_context=get_context("forkserver")) as one:
+        stock_s, stock_pages, stock_peak = one.submit(stock_one_document, slice_).result()
+    full = stock_s * len(records.households) / len(slice_)
+
+    print(
+        f"\ncommunity: {len(records.households):,} households, {persons:,} persons, "
+        f"{len(records.buildings)} buildings (generated in {generated:.1f} s); "
+        f"workers: {args.workers}; planning (labels, masking, layout, pages): "
+        f"{planned:.1f} s first, {replanned:.1f} s again\n"
+    )
+    print(f"| {'run':<34} | pages | seconds | pages/s | rendered parts | PDF MB |")
+    print(f"|{'-' * 36}|------:|--------:|--------:|---------------:|-------:|")
+    for label, pages, seconds, rate, rendered, size in rows:
+        print(
+            f"| {label:<34} | {pages:>5} | {seconds:>7.1f} | {rate:>7.1f} | "
+            f"{rendered:>14} | {size:>6.1f} |"
+        )
+    print(
+        f"| {'stock WeasyPrint, one document':<34} | {stock_pages:>5} | {stock_s:>7.1f} | "
+        f"{stock_pages / stock_s:>7.1f} | {'(' + str(len(slice_)) + ' households)':>14} |"
+        f"{'':>7} |"
+    )
+    print(
+        f"| {'  … extrapolated to the whole':<34} | {'':>5} | {full:>7.0f} | {'':>7} | "
+        f"{'(estimate)':>14} |{'':>7} |"
+    )
+    print(
+        f"\npeak RSS: parent {parent_peak:.0f} MB; workers "
+        + ", ".join(f"{p:.0f}" for p in workers_peak)
+        + f" MB (VmHWM); RUSAGE_CHILDREN {children_peak:.0f} MB; "
+        f"stock one-document process {stock_peak:.0f} MB for {stock_pages} pages"
+    )
+    print(f"re-rendered after the edit: {', '.join(edited_buildings) or 'nothing'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""Print jobs: long prints run in the background of the server, one after another.
+
+A job reads the records through a callable the web layer gives it (the server process
+owns the data folder; the job's thread reads through the same thread-safe store), plans
+the parts, and renders them with the worker processes of ``census.printing.pipeline``,
+which receive plain data only. The result is a file under ``<data>/print-jobs/``.
+Jobs live in memory: after a restart the list starts empty (the files stay, and old ones
+are removed after ``KEEP_DAYS``).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from census.printing.pipeline import print_parts
+from census.printing.plans import Plan, PrintRequest
+
+JOBS_FOLDER = "print-jobs"
+KEEP_DAYS = 7
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+
+
+@dataclass
+class Job:
+    """One print job: who asked for what, how far it got, where the result is."""
+
+    id: str
+    owner: str
+    request: PrintRequest
+    title: str = ""
+    state: str = QUEUED
+    done: int = 0
+    total: int = 0
+    current: str = ""
+    pages: int = 0
+    rendered: int = 0
+    cached: int = 0
+    filename: str = "print.pdf"
+    result: str | None = None
+    error: str | None = None
+    created_at: str = field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
+    finished_at: str | None = None
+    history: list[tuple[str, int, int]] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        """Done or failed: nothing more will change."""
+        return self.state in (DONE, FAILED)
+
+    @property
+    def percent(self) -> int:
+        """Progress in whole percent (100 once done)."""
+        if self.state == DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The job as the progress endpoint returns it (no file paths)."""
+        return {
+            "id": self.id,
+            "owner": self.owner,
+            "title": self.title,
+            "state": self.state,
+            "done": self.done,
+            "total": self.total,
+            "percent": self.percent,
+            "current": self.current,
+            "pages": self.pages,
+            "rendered": self.rendered,
+            "cached": self.cached,
+            "error": self.error,
+            "created_at": self.created_at,
+            "finished_at": self.finished_at,
+            "params": self.request.params(),
+        }
+
+
+class JobRunner:
+    """Runs print jobs on one background thread; the rendering itself uses the process pool."""
+
+    def __init__(self, data_dir: Path | str, *, workers: int | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.folder = self.data_dir / JOBS_FOLDER
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.workers = workers
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="census-print")
+        self._remove_old_results()
+
+    def _remove_old_results(self) -> None:
+        limit = time.time() - KEEP_DAYS * 86400
+        for path in self.folder.glob("*.pdf"):
+            if path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+
+    def _set(self, job: Job, **changes: Any) -> None:
+        with self._lock:
+            for key, value in changes.items():
+                setattr(job, key, value)
+            job.history.append((job.state, job.done, job.total))
+
+    def submit(
+        self, owner: str, request: PrintRequest, make_plan: Callable[[PrintRequest], Plan]
+    ) -> Job:
+        """Queue a print; ``make_plan`` reads the records and plans it, on the job's thread."""
+        job = Job(id=secrets.token_hex(8), owner=owner, request=request)
+        with self._lock:
+            self._jobs[job.id] = job
+            job.history.append((job.state, 0, 0))
+        self._executor.submit(self._run, job, make_plan)
+        return job
+
+    def _run(self, job: Job, make_plan: Callable[[PrintRequest], Plan]) -> None:
+        try:
+            self._set(job, state=RUNNING)
+            the_plan = make_plan(job.request)
+            self._set(job, title=the_plan.title, filename=the_plan.filename)
+            target = self.folder / f"{job.id}.pdf"
+
+            def progress(done: int, total: int, label: str) -> None:
+                self._set(job, done=done, total=total, current=label)
+
+            stats = print_parts(
+                the_plan.parts,
+                target,
+                self.data_dir,
+                title=the_plan.title,
+                workers=self.workers,
+                progress=progress,
+            )
+            self._set(
+                job,
+                state=DONE,
+                done=stats.parts,
+                total=stats.parts,
+                pages=stats.pages,
+                rendered=stats.rendered,
+                cached=stats.cached,
+                result=str(target),
+                finished_at=datetime.now().isoformat(timespec="seconds"),
+            )
+        except Exception as exc:  # the job page shows what went wrong
+            self._set(
+                job,
+                state=FAILED,
+                error=f"{type(exc).__name__}: {exc}",
+                finished_at=datetime.now().isoformat(timespec="seconds"),
+            )
+
+    def get(self, job_id: str) -> Job | None:
+        """A job by id."""
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def jobs(self, owner: str | None = None) -> list[Job]:
+        """Jobs, newest first; only one owner's when given."""
+        with self._lock:
+            found = [j for j in self._jobs.values() if owner is None or j.owner == owner]
+        return sorted(found, key=lambda j: j.created_at, reverse=True)
+
+    def wait(self, job_id: str, timeout: float = 60.0) -> Job:
+        """Block until a job has finished (for the CLI and tests)."""
+        deadline = time.monotonic() + timeout
+        job = self.get(job_id)
+        while job is not None and not job.finished and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if job is None:
+            raise KeyError(job_id)
+        return job
+
+    def shutdown(self) -> None:
+        """Stop taking jobs; the running one finishes."""
+        self._executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,193 @@
+"""Print jobs on the web: choose what to print, watch its progress, download the PDF.
+
+Long prints (a whole community's household list is hundreds of pages) run as background
+jobs (``census.printing.jobs``); the job page shows a progress bar that polls a small JSON
+endpoint every second, and refreshes itself where scripts do not run. Only the job's owner
+and admins may download the result; full ID numbers are for admins and every print is in
+the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from census import audit
+from census.app import get_store
+from census.printing.jobs import DONE, Job, JobRunner
+from census.printing.plans import (
+    FIXED_TARGETS,
+    Plan,
+    PrintRequest,
+    PrintRequestError,
+    Records,
+    check,
+    plan,
+    read_records,
+    registers_by_key,
+    target_title,
+)
+from census.web.access import ADMIN, STAFF, roles_required
+from census.web.helpers import client_ip, lang
+
+bp = Blueprint("prints", __name__, url_prefix="/prints")
+
+
+def runner(app: Flask | None = None) -> JobRunner:
+    """The app's print job runner, started on first use."""
+    app = app or current_app
+    found = app.extensions.get("census_print_jobs")
+    if found is None:
+        found = JobRunner(app.config["DATA_DIR"], workers=app.config.get("PRINT_WORKERS"))
+        app.extensions["census_print_jobs"] = found
+    return found
+
+
+def _registers() -> dict[str, Any]:
+    return registers_by_key(current_app.extensions.get("census_registers"))
+
+
+def _targets() -> list[tuple[str, str]]:
+    """(key, name) of everything that can be printed: lists, cards, summary, each register."""
+    regs = _registers()
+    return [(t, target_title(t, lang(), regs)) for t in FIXED_TARGETS] + [
+        (key, reg.title(lang())) for key, reg in regs.items()
+    ]
+
+
+def _job_or_404(job_id: str) -> Job:
+    job = runner().get(job_id)
+    if job is None:
+        abort(404)
+    if job.owner != current_user.username and current_user.role != ADMIN:
+        abort(403)
+    return job
+
+
+@bp.route("/", methods=["GET"])
+@roles_required(*STAFF)
+def index():
+    """The print form and the user's print jobs (an admin sees everyone's)."""
+    buildings = get_store().collection("buildings").scan()
+    owner = None if current_user.role == ADMIN else current_user.username
+    return render_template(
+        "prints/index.html",
+        targets=_targets(),
+        buildings=sorted(b["name"] for b in buildings),
+        grids=sorted({b.get("grid") for b in buildings if b.get("grid")}),
+        jobs=runner().jobs(owner),
+        selected=request.args.get("target", ""),
+        today=date.today().isoformat(),
+    )
+
+
+def _request_from_form() -> PrintRequest:
+    form = request.form
+    try:
+        as_of = date.fromisoformat(form.get("as_of", "").strip() or date.today().isoformat())
+    except ValueError:
+        raise PrintRequestError(_("日期格式应为 YYYY-MM-DD")) from None
+    return PrintRequest(
+        form.get("target", ""),
+        building=form.get("building") or None,
+        grid=form.get("grid") or None,
+        as_of=as_of,
+        full_ids=form.get("full_ids") == "1",
+        lang=lang(),
+    )
+
+
+@bp.route("/", methods=["POST"])
+@roles_required(*STAFF)
+def create():
+    """Start a print job (logged) and open its progress page."""
+    store = get_store()
+    try:
+        print_request = _request_from_form()
+        community = current_app.config["COMMUNITY_NAME"]
+        check(
+            print_request,
+            Records(community, store.collection("buildings").scan(), []),
+            _registers(),
+        )
+    except PrintRequestError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("prints.index"))
+    if print_request.full_ids and current_user.role != ADMIN:
+        abort(403)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def make_plan(req: PrintRequest) -> Plan:
+        records = read_records(get_store(app), app.config["COMMUNITY_NAME"])
+        return plan(req, records, app.extensions.get("census_registers"))
+
+    job = runner().submit(current_user.username, print_request, make_plan)
+    audit.record(
+        store,
+        current_user.username,
+        "print",
+        print_request.audit_target(),
+        ip=client_ip(),
+        full_ids=print_request.full_ids,
+        job=job.id,
+        as_of=print_request.as_of.isoformat(),
+    )
+    return redirect(url_for("prints.job", job_id=job.id))
+
+
+@bp.route("/<job_id>")
+@roles_required(*STAFF)
+def job(job_id: str):
+    """A job's progress bar, and its download link once ready."""
+    found = _job_or_404(job_id)
+    return render_template("prints/job.html", job=found, target_name=dict(_targets()))
+
+
+@bp.route("/<job_id>.json")
+@roles_required(*STAFF)
+def status(job_id: str):
+    """How far a job is: state, done/total, percent, and the download URL when ready."""
+    found = _job_or_404(job_id)
+    data = found.as_dict()
+    if found.state == DONE:
+        data["download"] = url_for("prints.download", job_id=found.id)
+    return jsonify(data)
+
+
+@bp.route("/<job_id>/download")
+@roles_required(*STAFF)
+def download(job_id: str):
+    """The finished PDF, for its owner or an admin (logged)."""
+    found = _job_or_404(job_id)
+    if found.state != DONE or not found.result:
+        abort(404)
+    audit.record(
+        get_store(),
+        current_user.username,
+        "print_download",
+        f"print-job/{found.id}",
+        ip=client_ip(),
+        full_ids=found.request.full_ids,
+    )
+    return send_file(
+        found.result,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=found.filename,
+    )
