@@ -97,7 +97,7 @@ def export(fmt: str):
         "export",
         f"audit.{fmt}",
         rows=len(rows),
-        **{k: v for k, v in vars(filters).items() if v},
+        filters={k: v for k, v in vars(filters).items() if v},
     )
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
     name = f"{_('审计日志')}-{stamp}.{fmt}"
