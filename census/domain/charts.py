@@ -38,11 +38,11 @@ STYLE_ARGS: dict[str, Any] = dict(
     title_font_family=FONTS,
     legend_font_family=FONTS,
     tooltip_font_family=FONTS,
-    label_font_size=13,
-    major_label_font_size=13,
-    legend_font_size=13,
-    title_font_size=16,
-    value_font_size=12,
+    label_font_size=14,
+    major_label_font_size=14,
+    legend_font_size=15,
+    title_font_size=18,
+    value_font_size=13,
     colors=("#2f6fb0", "#c8504a", "#4c9a5a", "#d99a2b", "#7b5aa6", "#3a9ea5", "#999999"),
 )
 STYLE = Style(**STYLE_ARGS)

@@ -305,6 +305,8 @@ def register_rows(
     as_of: date,
 ) -> list[dict[str, Any]]:
     """The rows of one register on a date, in the register's order."""
+    if reg.record in ("storefront", "unit"):  # no need to find who lives here
+        return rows_in(reg, Community(as_of), storefronts, units)
     return rows_in(reg, build_community(households, as_of), storefronts, units)
 
 

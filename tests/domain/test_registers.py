@@ -191,3 +191,13 @@ def test_a_register_sorted_by_age_descending(tmp_path):
     rows = register_rows(reg, households, [], [], date(2025, 9, 1))
     assert [r["age"] for r in rows] == sorted((r["age"] for r in rows), reverse=True)
     assert rows[0]["age"] == 85
+
+
+@pytest.mark.parametrize("day", [AS_OF, PAST, date(2025, 7, 15)])
+def test_active_on_agrees_with_the_rows(community, day):
+    """residents.active_on (for other code) and the registers' own loop say the same."""
+    from census.domain.residents import active_on
+
+    listed = {r["id_number"] for r in person_rows(community.households, day, include_away=True)}
+    members = [p for h in community.households for p in h["members"]]
+    assert listed == {p["id_number"] for p in members if active_on(p, day)}
