@@ -68,7 +68,7 @@
     });
   }
 
-  function addMember(roster) {
+  function addMember(roster, quiet) {
     var members = roster.querySelectorAll(".member");
     var last = members[members.length - 1];
     var key = roster.getAttribute("data-roster");
@@ -99,9 +99,24 @@
     clone.querySelector("button.remove").value = String(members.length);
     last.after(clone);
     renumber(roster);
+    if (quiet) return clone;  // restoring a draft: no focus jump
     var first = clone.querySelector("input, select");
     if (first) first.focus();
+    return clone;
   }
+
+  // Tell listeners (drafts in survey.js) that the roster changed without an input event.
+  function rosterChanged(form) {
+    form.dispatchEvent(new CustomEvent("census:roster", { bubbles: true }));
+  }
+
+  // The offline scripts (survey.js, checks.js) restore drafts and check answers with these.
+  window.CensusForms = {
+    evaluate: evaluate,
+    applyRelevance: applyRelevance,
+    addMember: addMember,
+    renumber: renumber
+  };
 
   document.querySelectorAll("form.survey").forEach(function (form) {
     form.addEventListener("input", function () { applyRelevance(form); });
@@ -114,12 +129,14 @@
         event.preventDefault();
         addMember(roster);
         applyRelevance(form);
+        rosterChanged(form);
       } else if (button.name === "remove_item" && roster) {
         event.preventDefault();
         var members = roster.querySelectorAll(".member");
         if (members.length > 1) {
           button.closest(".member").remove();
           renumber(roster);
+          rosterChanged(form);
         }
       }
     });

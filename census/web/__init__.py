@@ -14,7 +14,7 @@ from census.web.access import User
 def register(app: Flask) -> None:
     """Attach login, CSRF, translations, template helpers and blueprints to the app."""
     from census.app import get_store
-    from census.web import api, auth, households, registers, survey
+    from census.web import api, auth, households, offline, registers, survey
 
     compile_catalogs()
     Babel(
@@ -32,7 +32,7 @@ def register(app: Flask) -> None:
         doc = get_store(app).collection("users").find_one(username=username)
         return User(doc) if doc and doc.get("active", True) else None
 
-    for module in (auth, survey, households, registers):
+    for module in (auth, survey, households, registers, offline):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies

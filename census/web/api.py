@@ -7,7 +7,10 @@ from typing import Any
 
 import orjson
 from flask import Blueprint, abort, g, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf, validate_csrf
 from werkzeug.exceptions import HTTPException
+from wtforms.validators import ValidationError
 
 from census import records, users
 from census.app import get_store
@@ -23,7 +26,23 @@ PUBLIC_META = ("uuid", "surveyor", "visited_at", "visit_outcome", "review_state"
 
 @bp.before_request
 def _authenticate() -> Any:
+    """A bearer token, or the logged-in session of the survey pages (whose outbox sends here).
+
+    A session is a cookie the browser adds by itself, so a request that changes something
+    must also carry the page's CSRF token in ``X-CSRFToken``.
+    """
     header = request.headers.get("Authorization", "")
+    if not header and current_user.is_authenticated:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            try:
+                validate_csrf(request.headers.get("X-CSRFToken", ""))
+            except ValidationError:
+                return jsonify(
+                    error="csrf_invalid",
+                    message="页面已过期，请刷新后重试 / the CSRF token is missing or invalid",
+                ), 400
+        g.api_user = current_user._get_current_object()
+        return None
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
     doc = users.user_for_token(get_store(), token) if token else None
     if doc is None:
@@ -133,3 +152,13 @@ def list_households():
     user = g.api_user
     rows = [_public(r) for r in rows if user.may_open(r)]
     return jsonify(households=rows, count=len(rows))
+
+
+@bp.get("/me")
+def me():
+    """Who is calling; a session also gets a fresh CSRF token for its next writes."""
+    user = g.api_user
+    answer: dict[str, Any] = {"username": user.username, "role": user.role}
+    if not request.headers.get("Authorization"):
+        answer["csrf_token"] = generate_csrf()
+    return jsonify(answer)

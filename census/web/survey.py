@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,6 +23,7 @@ from census.store import Conflict
 from census.surveys.wtf import attach_problems, form_class, formdata_to_raw, record_to_formdata
 from census.web.access import ROLES, roles_required
 from census.web.helpers import lang, surveys
+from census.web.offline import client_checks
 
 bp = Blueprint("survey", __name__, url_prefix="/survey")
 
@@ -49,7 +59,30 @@ def _building_or_404(name: str) -> dict[str, Any]:
 @login_required
 def home():
     """The buildings assigned to the user (all of them for staff)."""
-    return render_template("survey/home.html", buildings=buildings_for(current_user))
+    buildings = buildings_for(current_user)
+    return render_template(
+        "survey/home.html", buildings=buildings, precache=_precache(b["name"] for b in buildings)
+    )
+
+
+def _precache(names: Any) -> list[str]:
+    """Pages a tablet keeps for working without signal: home, outbox, each building and its form."""
+    urls = [url_for("survey.home"), url_for("survey.outbox")]
+    for name in names:
+        urls.append(url_for("survey.building", name=name))
+        urls.append(url_for("survey.new", form_name="household", building=name))
+    return urls
+
+
+@bp.route("/outbox")
+@login_required
+def outbox():
+    """Saved forms waiting to be sent, and those the server sent back (需要修改).
+
+    The lists live in the tablet's IndexedDB, so the page is a shell that the browser fills;
+    it works the same without signal.
+    """
+    return render_template("survey/outbox.html")
 
 
 @bp.route("/building/<name>")
@@ -58,7 +91,12 @@ def building(name: str):
     """One building: its households in unit and room order, and a button for a new one."""
     building = _building_or_404(name)
     households = sorted(get_store().collection("households").find(building=name), key=_room_key)
-    return render_template("survey/building.html", building=building, households=households)
+    return render_template(
+        "survey/building.html",
+        building=building,
+        households=households,
+        precache=_precache([name]),
+    )
 
 
 def _definition(form_name: str):
@@ -142,6 +180,7 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
                 return redirect(url_for("survey.building", name=result.record["building"]))
             return redirect(url_for("households.records", form_name=defn.name))
         others = attach_problems(form, result.problems, lang())
+    building_name = (record or initial).get("building")
     return render_template(
         "survey/form.html",
         form=form,
@@ -149,4 +188,23 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
         record=record,
         others=others,
         warnings=getattr(form, "warnings", {}),
+        checks=client_checks(defn, lang()),
+        outbox=_outbox_mode(defn, record),
+        back=url_for("survey.building", name=building_name) if building_name else None,
     )
+
+
+def _outbox_mode(defn: Any, record: dict[str, Any] | None) -> str | None:
+    """How the browser saves this form through its outbox: POST a new household, PUT an edit.
+
+    None leaves the form to the ordinary POST to this page (forms the API does not take).
+    """
+    if defn.name != "household":
+        return None
+    if record is None:
+        return "POST"
+    put = any(
+        rule.rule == "/api/v1/households/<int:record_id>" and "PUT" in (rule.methods or ())
+        for rule in current_app.url_map.iter_rules()
+    )
+    return "PUT" if put else None

@@ -1,0 +1,103 @@
+// The words the offline scripts show, in the page's language (Chinese first, as the pages).
+// Validation messages are not here: they come from the server's problem catalogue
+// (census/domain/problems.py), embedded in each form page.
+
+const TEXT = {
+  zh: {
+    outbox: "待发送",
+    needs_fix: "需要修改",
+    sync_now: "立即同步",
+    syncing: "正在同步…",
+    offline: "无网络",
+    offline_ready: "已可离线使用",
+    state_waiting: "等待发送",
+    state_sending: "正在发送",
+    state_sent: "已发送",
+    state_rejected: "被退回，需要修改",
+    state_conflict: "已发送，与他人的修改冲突，待审核员处理",
+    saved: "已保存",
+    saving: "正在保存…",
+    saved_local: "已保存到本机，有信号时会自动发送",
+    rejected_here: "这份登记被退回了，请按提示修改后重新保存。",
+    login_needed: "登录已失效，请重新登录后再同步。",
+    log_in: "重新登录",
+    draft_restored: "已恢复上次没有保存的填写内容。",
+    drafts_here: "本楼栋有 {n} 份未填完的草稿：",
+    resume: "继续填写",
+    open_fix: "修改",
+    discard: "删除",
+    discard_sure: "确认删除？",
+    start_over: "放弃草稿，重新填写",
+    offline_draft: "现在没有网络，填写的内容已存为草稿；有信号后再保存。",
+    sent_already: "这份登记已经保存过了，下面是一份新的登记表。",
+    saved_at: "保存于 {time}",
+    edited_at: "最后修改 {time}",
+    record_no: "户编号 {no}",
+    problems_n: "{n} 处需要修改",
+    member_n: "成员 {n}",
+    unit: "单元",
+    untitled: "（未填地址）",
+    logout_pending: "还有 {n} 份登记没有发送。退出后要重新登录才能发送，确定退出吗？",
+    general: "整份登记",
+  },
+  en: {
+    outbox: "Outbox",
+    needs_fix: "To correct",
+    sync_now: "Sync now",
+    syncing: "Syncing…",
+    offline: "Offline",
+    offline_ready: "Ready to work offline",
+    state_waiting: "Waiting",
+    state_sending: "Sending",
+    state_sent: "Sent",
+    state_rejected: "Sent back: needs correction",
+    state_conflict: "Sent; conflicts with another change, waiting for a reviewer",
+    saved: "Saved",
+    saving: "Saving…",
+    saved_local: "Saved on this tablet; it is sent as soon as there is signal",
+    rejected_here: "This form was sent back: correct what is marked and save again.",
+    login_needed: "Your login has expired: log in again to send.",
+    log_in: "Log in",
+    draft_restored: "What you typed last time has been restored.",
+    drafts_here: "{n} unfinished draft(s) in this building:",
+    resume: "Continue",
+    open_fix: "Correct",
+    discard: "Discard",
+    discard_sure: "Discard for good?",
+    start_over: "Discard the draft and start again",
+    offline_draft: "There is no signal: what you typed is kept as a draft; save it when there is signal.",
+    sent_already: "That form was saved already; this is a new one.",
+    saved_at: "Saved {time}",
+    edited_at: "Last changed {time}",
+    record_no: "Household no. {no}",
+    problems_n: "{n} thing(s) to correct",
+    member_n: "Member {n}",
+    unit: "-",
+    untitled: "(no address yet)",
+    logout_pending: "{n} form(s) have not been sent. After logging out you must log in again to send them. Log out?",
+    general: "Whole form",
+  },
+};
+
+export const lang = (document.documentElement.lang || "zh").toLowerCase().startsWith("en") ? "en" : "zh";
+
+/** The text for `key` in the page's language, with {placeholders} filled from `params`. */
+export function t(key, params = {}) {
+  const template = TEXT[lang][key] ?? TEXT.zh[key] ?? key;
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
+/** A timestamp as staff read it: 2026-11-27 08:57 (local time). */
+export function when(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Building, unit and room as staff write them (3栋2单元301), for lists of drafts and outbox items. */
+export function address(data) {
+  const unit = data.unit ? `${data.unit}${t("unit")}` : "";
+  const text = `${data.building || ""}${unit}${data.room || ""}`;
+  return text || t("untitled");
+}

@@ -1,0 +1,132 @@
+// Lists kept on the tablet, drawn into the pages that have a place for them: drafts on the
+// home page, the outbox and its "needs correction" list, and a building's unsent households.
+
+import * as drafts from "./drafts.js";
+import { address, t, when } from "./i18n.js";
+import * as outbox from "./outbox.js";
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function link(text, href, className = "button small") {
+  const a = el("a", className, text);
+  a.href = href;
+  return a;
+}
+
+// Discarding asks twice (a second tap within a few seconds): a mis-tap must not lose a form.
+function discardButton(onConfirmed) {
+  const b = el("button", "small remove", t("discard"));
+  b.type = "button";
+  let armed = null;
+  b.addEventListener("click", async () => {
+    if (!armed) {
+      b.textContent = t("discard_sure");
+      armed = setTimeout(() => { armed = null; b.textContent = t("discard"); }, 4000);
+      return;
+    }
+    clearTimeout(armed);
+    await onConfirmed();
+  });
+  return b;
+}
+
+function row(className, main, meta, actions) {
+  const li = el("li", `dwelling ${className}`);
+  li.append(el("span", "who", main), el("span", "meta", meta));
+  const box = el("span", "acts");
+  box.append(...actions);
+  li.append(box);
+  return li;
+}
+
+// "成员 2：message" — where the server found each problem, without the form's labels at hand.
+function problemLines(errors) {
+  const lines = [];
+  for (const [path, texts] of Object.entries(errors || {})) {
+    const m = /^\w+\[(\d+)\]/.exec(path);
+    const where = m ? `${t("member_n", { n: Number(m[1]) + 1 })}：` : "";
+    for (const text of texts) lines.push(`${where}${text}`);
+  }
+  return lines;
+}
+
+function stateText(entry) {
+  return t(`state_${entry.state}`);
+}
+
+async function drawDrafts(user) {
+  const section = document.getElementById("drafts");
+  if (!section) return;
+  const list = section.querySelector("ul");
+  const mine = await drafts.drafts(user);
+  list.replaceChildren(...mine.map((d) => {
+    const li = row("draft", d.title || address(d.data || {}), t("edited_at", { time: when(d.updated_at) }), [
+      link(t("resume"), d.url),
+      discardButton(() => drafts.discard(d.id)),
+    ]);
+    li.dataset.id = d.id;
+    return li;
+  }));
+  section.hidden = mine.length === 0;
+}
+
+function outboxRow(entry) {
+  const meta = [stateText(entry), t("saved_at", { time: when(entry.created_at) })];
+  if (entry.household_no) meta.push(t("record_no", { no: entry.household_no }));
+  const actions = [];
+  if (entry.state === "rejected") {
+    actions.push(link(t("open_fix"), entry.page), discardButton(() => outbox.drop(entry.uuid)));
+  }
+  const li = row(`outbox-item state-${entry.state}`, entry.title, meta.join(" · "), actions);
+  li.dataset.uuid = entry.uuid;
+  li.dataset.state = entry.state;
+  if (entry.state === "rejected") {
+    const ul = el("ul", "problems");
+    problemLines(entry.errors).forEach((line) => ul.append(el("li", "error", line)));
+    li.append(ul);
+  }
+  return li;
+}
+
+async function drawOutbox() {
+  const page = document.getElementById("outbox");
+  const note = document.getElementById("corrections-note");
+  const building = document.querySelector("[data-building-pending]");
+  if (!page && !note && !building) return;
+  const all = await outbox.items();
+  const groups = {
+    corrections: all.filter((e) => e.state === "rejected"),
+    waiting: all.filter((e) => outbox.OPEN.includes(e.state)),
+    sent: all.filter((e) => e.state === "sent" || e.state === "conflict").reverse(),
+  };
+  if (page) {
+    for (const [name, entries] of Object.entries(groups)) {
+      const section = document.getElementById(name);
+      section.querySelector("ul").replaceChildren(...entries.map(outboxRow));
+      section.querySelector(".empty").hidden = entries.length > 0;
+    }
+  }
+  if (note) {
+    note.hidden = groups.corrections.length === 0;
+    note.querySelector(".count").textContent = String(groups.corrections.length);
+  }
+  if (building) {
+    const name = building.dataset.buildingPending;
+    const here = [...groups.corrections, ...groups.waiting].filter((e) => e.building === name && e.method === "POST");
+    building.replaceChildren(...here.map(outboxRow));
+    building.hidden = here.length === 0;
+  }
+}
+
+/** Draw every list the page has room for, and redraw when the outbox or drafts change. */
+export function renderLists(user) {
+  const draw = () => Promise.all([drawDrafts(user), drawOutbox()]).catch(() => {});
+  window.addEventListener("census:outbox", draw);
+  window.addEventListener("census:drafts", draw);
+  draw();
+}

@@ -1,0 +1,230 @@
+// The outbox: every saved form waits here until the server has answered it.
+//
+// Online or not, a save puts the form in the outbox and then tries to send it, so there is
+// one code path. Each item carries its client-made uuid: a retry after a lost answer gets
+// the first answer back (POST: same uuid and body → 200 with the same id), never a second
+// record. States: waiting → sending → sent | rejected (422, back to the surveyor with the
+// server's messages) | conflict (an edit that started from an older revision, kept for a
+// reviewer). A failed attempt (no signal, server down) puts the item back to waiting.
+
+import { all, get, put, remove, update } from "./db.js";
+
+export const OPEN = ["waiting", "sending"];
+const SENT_KEPT_DAYS = 7;
+const REQUEST_TIMEOUT_MS = 20000;
+
+const channel = "BroadcastChannel" in self ? new BroadcastChannel("census-outbox") : null;
+let status = "idle"; // idle | syncing | offline | login
+let user = "";
+const priority = [];
+let queued = null;
+let tail = Promise.resolve();
+
+function emit(name, detail) {
+  window.dispatchEvent(new CustomEvent(name, { detail }));
+}
+
+function changed() {
+  emit("census:outbox", {});
+  if (channel) channel.postMessage("changed");
+}
+if (channel) channel.onmessage = () => emit("census:outbox", {});
+
+function setStatus(next) {
+  status = next;
+  emit("census:sync", { status });
+}
+
+export function currentStatus() {
+  return status;
+}
+
+/** The outbox works for the account logged in on this page (from the page's script tag). */
+export function setUser(name) {
+  user = name || "";
+}
+
+export async function items() {
+  const found = (await all("outbox")).filter((item) => item.user === user);
+  return found.sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
+}
+
+export function item(uuid) {
+  return get("outbox", uuid);
+}
+
+/** Put a saved form in the outbox (replacing an earlier attempt with the same uuid). */
+export async function add(entry) {
+  await put("outbox", { ...entry, user, state: "waiting", errors: null, created_at: new Date().toISOString() });
+  changed();
+}
+
+export async function drop(uuid) {
+  await remove("outbox", uuid);
+  changed();
+}
+
+/** Forget sent items after a week; the server has them. */
+export async function prune() {
+  const cutoff = Date.now() - SENT_KEPT_DAYS * 86400000;
+  const old = (await items()).filter(
+    (entry) => entry.state === "sent" && Date.parse(entry.done_at || entry.created_at) < cutoff,
+  );
+  for (const entry of old) await remove("outbox", entry.uuid);
+  if (old.length) changed();
+}
+
+async function fetchWithTimeout(url, options) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+  try {
+    return await fetch(url, { ...options, signal: abort.signal, credentials: "same-origin", cache: "no-store" });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Who the server says is logged in, and a fresh CSRF token for this run's writes.
+async function session() {
+  let response;
+  try {
+    response = await fetchWithTimeout("/api/v1/me", { headers: { Accept: "application/json" } });
+  } catch (error) {
+    return { offline: true };
+  }
+  if (response.status === 401) return { login: true };
+  if (!response.ok) return { offline: true };
+  try {
+    const data = await response.json();
+    return { username: data.username, token: data.csrf_token };
+  } catch (error) {
+    return { offline: true }; // a captive portal's page, not our API
+  }
+}
+
+// One attempt at one item; the answer decides its next state.
+async function attempt(entry, token) {
+  let response;
+  try {
+    response = await fetchWithTimeout(entry.url, {
+      method: entry.method,
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
+      body: JSON.stringify(entry.body),
+    });
+  } catch (error) {
+    return { retry: "offline" };
+  }
+  let data = {};
+  try {
+    data = await response.json();
+  } catch (error) {
+    data = {};
+  }
+  const general = (message) => ({ "": [message || `HTTP ${response.status}`] });
+  if (response.status === 200 || response.status === 201) {
+    return { state: "sent", record_id: data.id, household_no: data.household_no, warnings: data.warnings || {} };
+  }
+  if (response.status === 422) return { state: "rejected", errors: data.errors || general(data.message) };
+  if (response.status === 409 && data.conflict !== undefined) return { state: "conflict", conflict: data.conflict };
+  if (response.status === 400 && data.error === "csrf_invalid") return { retry: "token" };
+  if (response.status === 401) return { retry: "login" };
+  if ([400, 403, 404, 409, 413].includes(response.status)) return { state: "rejected", errors: general(data.message) };
+  return { retry: "server" }; // 5xx, a proxy's error page: try again later
+}
+
+async function next() {
+  while (priority.length) {
+    const wanted = await get("outbox", priority.shift());
+    if (wanted && wanted.user === user && OPEN.includes(wanted.state)) return wanted;
+  }
+  return (await items()).find((entry) => OPEN.includes(entry.state));
+}
+
+async function runOnce() {
+  if (!user) return;
+  const pending = (await items()).filter((entry) => OPEN.includes(entry.state));
+  if (!pending.length) {
+    setStatus("idle");
+    return;
+  }
+  if (navigator.onLine === false) {
+    setStatus("offline");
+    return;
+  }
+  setStatus("syncing");
+  let auth = await session();
+  if (auth.offline || auth.login) {
+    setStatus(auth.login ? "login" : "offline");
+    return;
+  }
+  if (auth.username !== user) {
+    setStatus("login"); // someone else is logged in on this tablet now; keep these for their owner
+    return;
+  }
+  for (let entry = await next(); entry; entry = await next()) {
+    await update("outbox", entry.uuid, (e) => ({ ...e, state: "sending", attempts: (e.attempts || 0) + 1, tried_at: new Date().toISOString() }));
+    changed();
+    let result = await attempt(entry, auth.token);
+    if (result.retry === "token") {
+      auth = await session();
+      result = auth.token ? await attempt(entry, auth.token) : { retry: "login" };
+      if (result.retry === "token") result = { retry: "server" };
+    }
+    if (result.retry) {
+      await update("outbox", entry.uuid, (e) => ({ ...e, state: "waiting", last_error: result.retry }));
+      changed();
+      emit("census:sent", { uuid: entry.uuid, state: "waiting" });
+      setStatus(result.retry === "login" ? "login" : "offline");
+      return;
+    }
+    const done = await update("outbox", entry.uuid, (e) => ({ ...e, ...result, last_error: null, done_at: new Date().toISOString() }));
+    changed();
+    emit("census:sent", { ...(done || result), uuid: entry.uuid });
+  }
+  setStatus("idle");
+}
+
+function locked(work) {
+  // One sender at a time across this browser's tabs; the server is idempotent anyway.
+  if (navigator.locks) return navigator.locks.request("census-outbox", work);
+  return work();
+}
+
+/**
+ * Send what waits. Calls while a run is going queue one more run after it, so an item saved
+ * meanwhile is never left behind. `first` puts one item at the head of the queue.
+ */
+export function sync(first) {
+  if (first) priority.push(first);
+  if (!queued) {
+    queued = tail.then(() => {
+      queued = null;
+      return locked(runOnce);
+    });
+    tail = queued.catch(() => {});
+  }
+  return queued;
+}
+
+/** Save-and-send for a form page: resolves with the item's state after one try, or "waiting". */
+export function sendNow(uuid, timeoutMs) {
+  return new Promise((resolve) => {
+    let finished = false;
+    const finish = (answer) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      window.removeEventListener("census:sent", onSent);
+      resolve(answer);
+    };
+    const onSent = (event) => {
+      if (event.detail.uuid === uuid) finish(event.detail);
+    };
+    const timer = setTimeout(() => finish({ uuid, state: "waiting" }), timeoutMs);
+    window.addEventListener("census:sent", onSent);
+    sync(uuid).then(
+      async () => finish((await item(uuid)) || { uuid, state: "waiting" }),
+      () => finish({ uuid, state: "waiting" }),
+    );
+  });
+}

@@ -1,0 +1,123 @@
+"""The installable survey app: the service worker, the manifest, and the checks the browser runs.
+
+The service worker is served from the site root so that its scope covers every page it may
+have to answer offline (``/`` redirects to ``/survey/``). Its script starts with a version
+made from the files it caches, so any change to them makes browsers install the new worker
+and drop the old caches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, url_for
+
+from census.domain.ids import EARLIEST_BIRTH_YEAR, OTHER_ID_MAX_LENGTH, RESIDENT_ID, SEX_WORDS
+from census.domain.problems import MESSAGES
+from census.surveys.definition import FieldDef, FormDef
+
+bp = Blueprint("offline", __name__)
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+# What a surveyor's tablet keeps for a day without signal (pages are cached as they are opened).
+OFFLINE_FILES = (
+    "app.css",
+    "forms.js",
+    "offline.js",
+    "i18n.js",
+    "db.js",
+    "outbox.js",
+    "drafts.js",
+    "checks.js",
+    "survey.js",
+    "lists.js",
+    "manifest.webmanifest",
+    "icons/icon-192.png",
+    "icons/icon-512.png",
+)
+
+
+@cache
+def _version(folder: Path) -> str:
+    """A digest of the worker and every file it caches (computed once per process)."""
+    digest = hashlib.sha256()
+    for name in ("sw.js", *OFFLINE_FILES):
+        digest.update(name.encode())
+        digest.update((folder / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The service worker, with its version and file list, allowed to control the whole site."""
+    folder = Path(current_app.static_folder or STATIC)
+    version = _version(folder) if not current_app.debug else _version.__wrapped__(folder)
+    files = [url_for("static", filename=name) for name in OFFLINE_FILES]
+    head = (
+        f"const CENSUS_VERSION = {json.dumps(version)};\n"
+        f"const CENSUS_FILES = {json.dumps(files)};\n"
+    )
+    body = head + (folder / "sw.js").read_text(encoding="utf-8")
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    # Browsers check for a new worker on navigation; never let a cache hide one.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> Response:
+    """The web app manifest (install to the home screen, open at the surveyor's buildings)."""
+    folder = Path(current_app.static_folder or STATIC)
+    response = Response(
+        (folder / "manifest.webmanifest").read_bytes(), mimetype="application/manifest+json"
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _field_rules(f: FieldDef) -> dict[str, Any]:
+    rules: dict[str, Any] = {"key": f.key, "type": f.type}
+    for name in (
+        "required",
+        "relevant",
+        "default",
+        "min",
+        "max",
+        "max_length",
+        "pattern",
+        "past",
+        "id_type_field",
+        "birth_date_field",
+        "sex_field",
+        "min_items",
+    ):
+        value = getattr(f, name)
+        if value not in (None, False, 0):
+            rules[name] = value
+    if f.exactly_one:
+        rules["exactly_one"] = f.exactly_one
+    if f.fields:
+        rules["fields"] = [_field_rules(s) for s in f.fields]
+    return rules
+
+
+def client_checks(defn: FormDef, lang: str) -> dict[str, Any]:
+    """What the browser needs to check a form as ``clean`` does: the rules and the messages.
+
+    The messages are the problem catalogue itself (census/domain/problems.py), so the wording
+    at the door is the wording the server would send back.
+    """
+    return {
+        "form": defn.name,
+        "fields": [_field_rules(f) for f in defn.fields],
+        "messages": {code: texts.get(lang) or texts["zh"] for code, texts in MESSAGES.items()},
+        "resident_id": RESIDENT_ID,
+        "id_max_length": OTHER_ID_MAX_LENGTH,
+        "earliest_birth_year": EARLIEST_BIRTH_YEAR,
+        "sex_words": SEX_WORDS,
+    }
