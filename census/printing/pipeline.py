@@ -227,7 +227,7 @@ def merge(paths: Sequence[Path], labels: Sequence[str], target: Path, *, title: 
     last = None
     for path, label in zip(paths, labels, strict=True):
         outline = label if label and label != last else None
-        writer.append(str(path), outline_item=outline)
+        writer.append(str(path), outline_item=outline, import_outline=False)
         last = label
     if title:
         writer.add_metadata({"/Title": title, "/Producer": "Community Census (WeasyPrint, pypdf)"})

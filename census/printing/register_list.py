@@ -27,9 +27,9 @@ from census.printing.words import LIST_SEPARATOR, word
 
 # Width in cells (half an em) by field key, then by field kind; text fields get 12.
 WIDTHS = {
-    "name": 16,
-    "operator_name": 16,
-    "head_name": 16,
+    "name": 18,
+    "operator_name": 18,
+    "head_name": 18,
     "landlord_name": 12,
     "contact": 12,
     "sex": 4,

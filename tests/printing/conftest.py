@@ -19,3 +19,20 @@ def forty_households() -> list[dict[str, Any]]:
 def forty_pdf(forty_households: list[dict[str, Any]]) -> PdfReader:
     """The printed household list of the 40-household building, IDs masked."""
     return render_building(forty_households)
+
+
+@pytest.fixture(scope="session")
+def demo_records():
+    """A generated community of 30 households in six buildings and three grids."""
+    from datetime import date
+
+    from census.demo import generate_demo
+    from census.printing.plans import Records
+
+    demo = generate_demo(households=30, as_of=date(2025, 9, 1))
+    grids = {b["name"]: b["grid"] for b in demo["buildings"]}
+    for record in demo["households"] + demo["storefronts"]:
+        record["grid"] = grids.get(record.get("building"))
+    return Records(
+        "佐斯腾社区", demo["buildings"], demo["households"], demo["storefronts"], demo["units"]
+    )
