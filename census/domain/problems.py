@@ -87,6 +87,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Region code {region} went out of use after {year}, before the birth year; "
         "please check (saving is allowed)",
     },
+    "datetime_invalid": {
+        "zh": "时间格式应为 YYYY-MM-DDTHH:MM，且不能晚于明天",
+        "en": "Enter a time as YYYY-MM-DDTHH:MM, no later than tomorrow",
+    },
+    "revision_invalid": {
+        "zh": "base_revision 应为记录的修订号（正整数）",
+        "en": "base_revision must be the record's revision (a positive whole number)",
+    },
     # Consistency checks (census.domain.checks): warnings staff see beside fields and in the
     # community report. head_count, birth_date_mismatch, sex_mismatch and
     # id_in_other_household above are reused by those checks.

@@ -1,0 +1,299 @@
+"""Conflicts: an edit that started from an old revision, kept aside until a reviewer decides.
+
+When a client sends a household edit whose ``base_revision`` is no longer the stored
+revision, nothing is overwritten: the submitted body is kept in a conflict record
+(``theirs``) and a reviewer compares it with the stored record (``mine``) field by field.
+
+Members are matched by identity, not by position: first by ``id_number`` (when both have
+one), then by ``name`` among the members still unmatched. A member only one side has is a
+choice too (keep or drop one that the edit removed; add or skip one that the edit added).
+Every choice defaults to the stored value, so saving without touching anything changes
+nothing. The resolution is saved as a new version (the stored one stays in the history),
+and the conflict keeps the submitted body for good.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from census import audit, records
+from census.fieldwork import CONFLICTS
+from census.store import Conflict
+from census.surveys.definition import FieldDef, FormDef
+from census.surveys.validate import clean
+
+OPEN, RESOLVED = "open", "resolved"
+MINE, THEIRS = "mine", "theirs"
+
+
+# -- matching and comparing ------------------------------------------------------------
+
+
+def match_members(
+    mine: Sequence[Mapping[str, Any]], theirs: Sequence[Mapping[str, Any]]
+) -> list[tuple[int | None, int | None]]:
+    """Pairs of (index in mine, index in theirs): by ID number, then by name; loners alone.
+
+    Pairs come in the stored order, then the members only the edit has, in its order.
+    """
+    partner: dict[int, int] = {}
+    taken: set[int] = set()
+    for attr in ("id_number", "name"):
+        for i, m in enumerate(mine):
+            if i in partner or not m.get(attr):
+                continue
+            j = next(
+                (
+                    j
+                    for j, t in enumerate(theirs)
+                    if j not in taken
+                    and t.get(attr) == m.get(attr)
+                    # two different ID numbers are two people, whatever their names
+                    and not (attr == "name" and m.get("id_number") and t.get("id_number"))
+                ),
+                None,
+            )
+            if j is not None:
+                partner[i] = j
+                taken.add(j)
+    pairs: list[tuple[int | None, int | None]] = [(i, partner.get(i)) for i in range(len(mine))]
+    pairs += [(None, j) for j in range(len(theirs)) if j not in taken]
+    return pairs
+
+
+@dataclass(frozen=True)
+class Change:
+    """One value that differs: the radio group ``name`` picks mine or theirs."""
+
+    name: str
+    key: str
+    mine: Any
+    theirs: Any
+
+
+@dataclass
+class MemberChange:
+    """A member as each side has it (None: that side does not have them) and what differs."""
+
+    index: int
+    mine: Mapping[str, Any] | None
+    theirs: Mapping[str, Any] | None
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The radio group for keeping or dropping a member only one side has."""
+        return f"m{self.index}"
+
+    @property
+    def who(self) -> str:
+        """How the member is called on the page."""
+        person = self.mine or self.theirs or {}
+        return str(person.get("name") or "?")
+
+
+@dataclass
+class Diff:
+    """Everything a reviewer has to decide, and what both sides hold."""
+
+    mine: dict[str, Any]
+    theirs: dict[str, Any]
+    pairs: list[tuple[int | None, int | None]]
+    fields: list[Change] = field(default_factory=list)
+    members: list[MemberChange] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """Both sides say the same."""
+        return not self.fields and not self.members
+
+    def names(self) -> list[str]:
+        """Every radio group on the page."""
+        names = [c.name for c in self.fields]
+        for m in self.members:
+            names += [c.name for c in m.changes] if m.mine and m.theirs else [m.name]
+        return names
+
+
+def _roster(defn: FormDef) -> FieldDef | None:
+    return next((f for f in defn.fields if f.type == "repeat"), None)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def _same(a: Any, b: Any) -> bool:
+    return (_blank(a) and _blank(b)) or a == b
+
+
+def diff(defn: FormDef, current: Mapping[str, Any], submitted: Mapping[str, Any]) -> Diff:
+    """Compare the stored record with a submitted body (cleaned as a save would clean it)."""
+    theirs, _problems = clean(defn, dict(submitted))
+    roster = _roster(defn)
+    mine = {f.key: current.get(f.key) for f in defn.fields if f.type != "repeat"}
+    result = Diff(mine=mine, theirs=theirs, pairs=[])
+    for f in defn.fields:
+        if f.type == "repeat" or f.key not in submitted:
+            continue  # a key the edit did not send is a key it did not change
+        if f.key == "household_no" and _blank(theirs.get(f.key)):
+            continue  # blank means "keep the number", as on the form
+        if not _same(mine[f.key], theirs.get(f.key)):
+            result.fields.append(Change(f"f.{f.key}", f.key, mine[f.key], theirs.get(f.key)))
+    if roster is None or roster.key not in submitted:
+        return result
+    mine_members = list(current.get(roster.key) or [])
+    their_members = list(theirs.get(roster.key) or [])
+    result.mine[roster.key], result.theirs[roster.key] = mine_members, their_members
+    result.pairs = match_members(mine_members, their_members)
+    for n, (i, j) in enumerate(result.pairs):
+        a = mine_members[i] if i is not None else None
+        b = their_members[j] if j is not None else None
+        entry = MemberChange(n, a, b)
+        if a is not None and b is not None:
+            entry.changes = [
+                Change(f"m{n}.{s.key}", s.key, a.get(s.key), b.get(s.key))
+                for s in roster.fields
+                if not _same(a.get(s.key), b.get(s.key))
+            ]
+            if not entry.changes:
+                continue
+        result.members.append(entry)
+    return result
+
+
+def merge(defn: FormDef, d: Diff, choices: Mapping[str, str]) -> dict[str, Any]:
+    """The record the reviewer chose: the stored values, except where they picked theirs."""
+    merged = dict(d.mine)
+    for change in d.fields:
+        if choices.get(change.name) == THEIRS:
+            merged[change.key] = change.theirs
+    roster = _roster(defn)
+    if roster is None or roster.key not in d.theirs:
+        return merged
+    mine_members, their_members = d.mine[roster.key], d.theirs[roster.key]
+    members = []
+    for n, (i, j) in enumerate(d.pairs):
+        if i is not None and j is not None:
+            person = dict(mine_members[i])
+            for s in roster.fields:
+                if choices.get(f"m{n}.{s.key}") == THEIRS:
+                    person[s.key] = their_members[j].get(s.key)
+            members.append(person)
+        elif i is not None:
+            if choices.get(f"m{n}") != THEIRS:  # theirs removed this member
+                members.append(dict(mine_members[i]))
+        elif j is not None and choices.get(f"m{n}") == THEIRS:  # theirs added this member
+            members.append(dict(their_members[j]))
+    merged[roster.key] = members
+    return merged
+
+
+def display(f: FieldDef | None, value: Any, lang: str = "zh") -> str:
+    """A value as a reviewer reads it: labels for codes, 是/否, a dash for nothing."""
+    if _blank(value):
+        return "—"
+    if f is not None and f.type in ("select_one", "select_many") and f.choices:
+        labels = dict(f.options(lang))
+        items = value if isinstance(value, list) else [value]
+        return "、".join(labels.get(str(v), str(v)) for v in items)
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("Yes" if value else "No")
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+# -- storing ---------------------------------------------------------------------------
+
+
+def open_conflict(
+    store: Any,
+    *,
+    household_id: int,
+    base_revision: int,
+    current_revision: int,
+    theirs: Mapping[str, Any],
+    by: str,
+    uuid: str,
+) -> int:
+    """Keep a submitted edit that started from an old revision; audited. Returns its id."""
+    conflict_id = store.collection(CONFLICTS).insert(
+        {
+            "uuid": uuid,
+            "household_id": household_id,
+            "base_revision": base_revision,
+            "current_revision": current_revision,
+            "theirs": dict(theirs),
+            "by": by,
+            "at": datetime.now().isoformat(timespec="seconds"),
+            "state": OPEN,
+        }
+    )
+    audit.record(
+        store,
+        by,
+        "conflict",
+        f"households/{household_id}",
+        conflict=conflict_id,
+        base_revision=base_revision,
+        current_revision=current_revision,
+    )
+    return conflict_id
+
+
+def open_conflicts(store: Any) -> list[dict[str, Any]]:
+    """Conflicts waiting for a reviewer, oldest first."""
+    return sorted(store.collection(CONFLICTS).find(state=OPEN), key=lambda c: (c["at"], c["id"]))
+
+
+def resolve(
+    store: Any,
+    defn: FormDef,
+    conflict: Mapping[str, Any],
+    choices: Mapping[str, str],
+    *,
+    user: str,
+    expected_rev: int,
+) -> tuple[records.SaveResult, Diff]:
+    """Save the chosen values as a new version and close the conflict.
+
+    Raises ``Conflict`` when the record changed since the reviewer's page was drawn (the
+    page must be drawn again) and ``ValueError`` when the conflict is closed already. A
+    merged record that does not validate is not saved; the result carries the problems.
+    """
+    if conflict.get("state") != OPEN:
+        raise ValueError("conflict is not open")
+    current = store.collection(defn.collection).get(conflict["household_id"])
+    if current is None:
+        raise LookupError(conflict["household_id"])
+    if current["_rev"] != expected_rev:
+        raise Conflict(current["_rev"])
+    d = diff(defn, current, conflict["theirs"])
+    merged = merge(defn, d, choices)
+    picked = {name: THEIRS if choices.get(name) == THEIRS else MINE for name in d.names()}
+    took = sorted(name for name, side in picked.items() if side == THEIRS)
+    result = records.save(
+        store,
+        defn,
+        merged,
+        user=user,
+        record_id=current["id"],
+        expected_rev=expected_rev,
+        action="resolve_conflict",  # the version says it merged an edit, and whose
+        detail={"conflict": conflict["id"], "submitted_by": conflict["by"], "took_theirs": took},
+    )
+    if not result.saved:
+        return result, d
+    closed = dict(conflict) | {
+        "state": RESOLVED,
+        "resolved_by": user,
+        "resolved_at": datetime.now().isoformat(timespec="seconds"),
+        "resolved_revision": expected_rev + 1,
+        "choices": picked,
+    }
+    store.collection(CONFLICTS).update(conflict["id"], closed, expected_rev=conflict["_rev"])
+    return result, d

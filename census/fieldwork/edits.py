@@ -1,0 +1,217 @@
+"""Household edits sent by clients: saved when they start from the stored revision,
+kept as a conflict when they do not — never written over someone else's change.
+
+``submit`` is what ``PUT /api/v1/households/<id>`` does. Each edit carries a client-made
+``uuid``; its answer is kept in the ``edits`` collection, so a retry of the same edit (the
+offline outbox resends until it hears back) gets the same answer instead of a conflict with
+itself. One process owns the data folder (``store.lock``), so a process-wide lock around
+"look up the uuid, compare revisions, save, keep the answer" makes retries sent at the
+same moment produce one save.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from census import records
+from census.domain.problems import Problem, errors_by_path
+from census.fieldwork import EDITS, conflicts
+from census.fieldwork.outcomes import OUTCOMES, body_hash, parse_time
+from census.store import Conflict
+from census.surveys.definition import FormDef
+from census.surveys.validate import clean, has_errors, unknown_keys
+
+_LOCK = threading.Lock()
+# Keys a client may send back as it got them from GET; they are not the household's data.
+ECHOED = (
+    "id",
+    "revision",
+    "uuid",
+    "base_revision",
+    "surveyor",
+    "review_state",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+)
+META = ("visit_outcome", "visited_at")
+
+Answer = tuple[int, dict[str, Any]]
+
+
+def _invalid(problems: list[Problem]) -> Answer:
+    return 422, {
+        "errors": errors_by_path(problems, "zh"),
+        "warnings": errors_by_path(problems, "zh", level="warning"),
+    }
+
+
+def _refused(status: int, error: str, message: str) -> Answer:
+    return status, {"error": error, "message": message}
+
+
+def may_edit(user: Any, record: Mapping[str, Any]) -> bool:
+    """Staff edit any household; a surveyor the ones they registered."""
+    return bool(
+        user.is_staff
+        or record.get("surveyor") == user.username
+        or record.get("created_by") == user.username
+    )
+
+
+def _base_revision(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(str(value))
+    except ValueError:
+        return None
+    return number if number >= 1 else None
+
+
+def _meta(body: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    if body.get("visit_outcome"):
+        if body["visit_outcome"] in OUTCOMES:
+            meta["visit_outcome"] = body["visit_outcome"]
+        else:
+            problems.append(
+                Problem("choice_invalid", "visit_outcome", {"value": body["visit_outcome"]})
+            )
+    if body.get("visited_at"):
+        when = parse_time(body["visited_at"], datetime.now())
+        if when is None:
+            problems.append(Problem("datetime_invalid", "visited_at"))
+        meta["visited_at"] = when
+    return meta
+
+
+def submit(
+    store: Any, defn: FormDef, record_id: int, body: Mapping[str, Any], *, user: Any
+) -> Answer:
+    """Apply one client edit of a household; returns (HTTP status, JSON body).
+
+    200 ``{id, revision}`` saved (or already saying exactly this); 409 ``{conflict,
+    current_revision}`` kept for a reviewer; 422 ``{errors}``; 403, 404 refused.
+    """
+    uuid = str(body.get("uuid") or "").strip()
+    base = _base_revision(body.get("base_revision"))
+    problems = []
+    if not uuid:
+        problems.append(Problem("required", "uuid"))
+    if base is None:
+        problems.append(Problem("revision_invalid", "base_revision"))
+    if problems:
+        return _invalid(problems)
+    digest = body_hash(body)
+    with _LOCK:
+        earlier = store.collection(EDITS).find_one(uuid=uuid)
+        if earlier is not None:
+            if earlier["household_id"] == record_id and earlier["body_hash"] == digest:
+                return earlier["status"], earlier["answer"]
+            return _refused(
+                409,
+                "uuid_reused",
+                "该 uuid 已用于另一次修改 / this uuid was used for a different edit",
+            )
+        answer = _apply(store, defn, record_id, body, user=user, uuid=uuid, base=base)
+        if answer[0] in (200, 409):
+            store.collection(EDITS).insert(
+                {
+                    "uuid": uuid,
+                    "household_id": record_id,
+                    "body_hash": digest,
+                    "status": answer[0],
+                    "answer": answer[1],
+                    "by": user.username,
+                    "at": datetime.now().isoformat(timespec="seconds"),
+                },
+                unique=("uuid",),
+            )
+        return answer
+
+
+def _apply(
+    store: Any,
+    defn: FormDef,
+    record_id: int,
+    body: Mapping[str, Any],
+    *,
+    user: Any,
+    uuid: str,
+    base: int,
+) -> Answer:
+    """Check, then save or keep as a conflict (called with the lock held)."""
+    current = store.collection(defn.collection).get(record_id)
+    if current is None:
+        return _refused(404, "not_found", "没有这条记录 / no such household")
+    if not may_edit(user, current):
+        return _refused(403, "forbidden", "无权修改 / not yours to edit")
+    problems = unknown_keys(defn, dict(body), set(ECHOED) | set(META))
+    raw = {k: v for k, v in body.items() if k not in ECHOED and k not in META}
+    meta = _meta(body, problems)
+    cleaned, found = clean(defn, raw)
+    problems += found
+    if has_errors(problems):
+        return _invalid(problems)
+    if not user.is_staff:
+        building = store.collection("buildings").find_one(name=cleaned.get("building") or "")
+        if building is None or not user.covers(building):
+            return _refused(
+                403, "forbidden", "此楼栋未分配给您 / this building is not assigned to you"
+            )
+    if base > current["_rev"]:
+        return _invalid([Problem("revision_invalid", "base_revision")])
+    if current["_rev"] == base:
+        try:
+            result = records.save(
+                store,
+                defn,
+                raw,
+                user=user.username,
+                record_id=record_id,
+                expected_rev=base,
+                meta=meta,
+                detail={"edit": uuid, "base_revision": base},
+            )
+        except Conflict as exc:  # a web edit slipped in between the read and the save
+            current = store.collection(defn.collection).get(record_id) or current
+            current["_rev"] = exc.current_rev
+        else:
+            if not result.saved:
+                return _invalid(result.problems)
+            return 200, {
+                "id": record_id,
+                "revision": base + 1,
+                "household_no": result.record.get("household_no"),
+                "warnings": errors_by_path(result.problems, "zh", level="warning"),
+            }
+    if conflicts.diff(defn, current, raw).empty:
+        # The record already says exactly this (both made the same change): nothing to keep.
+        return 200, {
+            "id": record_id,
+            "revision": current["_rev"],
+            "household_no": current.get("household_no"),
+            "unchanged": True,
+            "warnings": {},
+        }
+    conflict_id = conflicts.open_conflict(
+        store,
+        household_id=record_id,
+        base_revision=base,
+        current_revision=current["_rev"],
+        theirs=raw | {k: v for k, v in meta.items() if v},
+        by=user.username,
+        uuid=uuid,
+    )
+    return 409, {
+        "error": "edit_conflict",
+        "conflict": conflict_id,
+        "current_revision": current["_rev"],
+        "message": "记录已被他人修改，您的修改已转交审核人员处理 / "
+        "the household changed since you opened it; a reviewer will merge your edit",
+    }

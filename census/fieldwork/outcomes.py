@@ -1,0 +1,293 @@
+"""Visit outcomes: what happened at each door, and which doors to go back to.
+
+A dwelling is (building, unit, room) — DOMAIN.md §3; unit may be empty. Its history is a
+list of *events*, from two sources:
+
+- the ``visits`` collection, an append-only log: one document per knock on a door, with
+  ``outcome`` (``completed``, ``not_home``, ``refused``, ``vacant``), ``visited_at`` and
+  ``surveyor``; nothing edits or deletes a visit;
+- households: a stored household is a visit with its own ``visit_outcome`` (``completed``
+  unless the client said otherwise) at its ``visited_at``, by its ``surveyor``. It is read
+  from the household rather than copied into the log, so a household registered by the web
+  form, the API, an import or the demo counts the same way, and an edit that moves it to
+  another room moves its visit too.
+
+The **state** of a dwelling:
+
+- ``completed`` as soon as any event is ``completed`` (a household is registered): a later
+  knock that finds nobody at home does not undo a registration, the data is there;
+- otherwise the outcome of the latest event (``visited_at``, then the order of recording):
+  a door found vacant on Monday and not home on Friday is now ``not_home``.
+
+``not_home`` and ``refused`` dwellings are on the **revisit** list. A revisit dwelling with
+three or more ``not_home`` visits is **flagged** for staff (they may phone the landlord or
+ask the neighbours).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from census import audit
+from census.domain.problems import Problem
+from census.fieldwork import VISITS
+from census.store import DuplicateKey
+
+OUTCOMES = ("completed", "not_home", "refused", "vacant")
+REVISIT = ("not_home", "refused")
+DONE = ("completed", "vacant")
+FLAG_AFTER = 3
+VISIT_KEYS = ("uuid", "building", "unit", "room", "outcome", "visited_at", "notes")
+
+Key = tuple[str, str, str]
+
+
+def _norm(text: Any, suffix: str) -> str:
+    """Full-width digits and spaces folded (NFKC), a trailing 单元/室 dropped."""
+    value = unicodedata.normalize("NFKC", str(text or "")).strip()
+    return value[: -len(suffix)].strip() if suffix and value.endswith(suffix) else value
+
+
+def dwelling_key(building: Any, unit: Any, room: Any) -> Key:
+    """The identity of a dwelling: ('1栋', '1', '301') for 1栋 1单元 301室 or 1栋１单元301."""
+    return (_norm(building, ""), _norm(unit, "单元"), _norm(room, "室"))
+
+
+def natural(text: str) -> tuple[int, str]:
+    """Sort '2' before '10' and '301' before '1201'."""
+    digits = re.match(r"\d+", text or "")
+    return (int(digits.group()) if digits else 1 << 30, text or "")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One knock on a door: from the visits log or a stored household."""
+
+    outcome: str
+    at: str
+    by: str
+    source: str  # "visit" or "household"
+    ref: int  # the visit's or the household's id
+    notes: str = ""
+
+
+@dataclass
+class Dwelling:
+    """A door and everything that happened there, oldest first."""
+
+    building: str
+    unit: str
+    room: str
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def key(self) -> Key:
+        """(building, unit, room), normalised."""
+        return dwelling_key(self.building, self.unit, self.room)
+
+    @property
+    def state(self) -> str:
+        """completed once registered; otherwise the latest outcome (see the module doc)."""
+        if any(e.outcome == "completed" for e in self.events):
+            return "completed"
+        return self.events[-1].outcome if self.events else ""
+
+    @property
+    def not_home_count(self) -> int:
+        """How many times nobody opened."""
+        return sum(1 for e in self.events if e.outcome == "not_home")
+
+    @property
+    def to_revisit(self) -> bool:
+        """Not home or refused: someone has to go back."""
+        return self.state in REVISIT
+
+    @property
+    def flagged(self) -> bool:
+        """Still to revisit after FLAG_AFTER not-home visits: staff should step in."""
+        return self.to_revisit and self.not_home_count >= FLAG_AFTER
+
+    @property
+    def household_ids(self) -> list[int]:
+        """The households registered at this door."""
+        return [e.ref for e in self.events if e.source == "household"]
+
+    @property
+    def last(self) -> Event | None:
+        """The latest event."""
+        return self.events[-1] if self.events else None
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        """Building, then unit and room in natural order."""
+        return (self.building, natural(self.key[1]), natural(self.key[2]))
+
+
+def _event_order(event: Event) -> tuple[str, int, int]:
+    return (event.at or "", 0 if event.source == "household" else 1, event.ref)
+
+
+def build_dwellings(
+    visits: Iterable[Mapping[str, Any]], households: Iterable[Mapping[str, Any]]
+) -> dict[Key, Dwelling]:
+    """Group visits and households by door; each dwelling's events sorted oldest first."""
+    found: dict[Key, Dwelling] = {}
+
+    def add(doc: Mapping[str, Any], event: Event) -> None:
+        key = dwelling_key(doc.get("building"), doc.get("unit"), doc.get("room"))
+        if not key[0] or not key[2]:
+            return  # no door to put it on
+        dwelling = found.get(key)
+        if dwelling is None:
+            dwelling = found[key] = Dwelling(*key)
+        dwelling.events.append(event)
+
+    for h in households:
+        outcome = h.get("visit_outcome")
+        if outcome not in OUTCOMES:
+            outcome = "completed"  # a stored household is a registration unless it says otherwise
+        at = h.get("visited_at") or h.get("created_at") or ""
+        add(
+            h,
+            Event(
+                outcome, at, h.get("surveyor") or h.get("created_by") or "", "household", h["id"]
+            ),
+        )
+    for v in visits:
+        add(
+            v,
+            Event(
+                v["outcome"],
+                v["visited_at"],
+                v.get("surveyor", ""),
+                "visit",
+                v["id"],
+                v.get("notes") or "",
+            ),
+        )
+    for dwelling in found.values():
+        dwelling.events.sort(key=_event_order)
+    return found
+
+
+def sorted_dwellings(dwellings: Iterable[Dwelling]) -> list[Dwelling]:
+    """Dwellings in building, unit and room order."""
+    return sorted(dwellings, key=lambda d: d.sort_key)
+
+
+def revisits(dwellings: Iterable[Dwelling]) -> list[Dwelling]:
+    """The doors to go back to: flagged ones first, then in address order."""
+    return sorted((d for d in dwellings if d.to_revisit), key=lambda d: (not d.flagged, d.sort_key))
+
+
+# -- loading -------------------------------------------------------------------------
+
+
+def load_dwellings(store: Any, buildings: Iterable[str] | None = None) -> dict[Key, Dwelling]:
+    """The dwellings of some buildings (all when None), from visits and households."""
+    visits_col, households_col = store.collection(VISITS), store.collection("households")
+    if buildings is None:
+        return build_dwellings(visits_col.scan(), households_col.scan())
+    visits: list[dict[str, Any]] = []
+    households: list[dict[str, Any]] = []
+    for name in dict.fromkeys(buildings):
+        visits += visits_col.find(building=name)
+        households += households_col.find(building=name)
+    return build_dwellings(visits, households)
+
+
+def dwelling_at(store: Any, building: str, unit: str, room: str) -> Dwelling:
+    """One door with its history (an empty one when nothing happened there yet)."""
+    key = dwelling_key(building, unit, room)
+    found = load_dwellings(store, [building]).get(key)
+    return found or Dwelling(*key)
+
+
+# -- recording -----------------------------------------------------------------------
+
+
+def parse_time(value: Any, now: datetime) -> str | None:
+    """An ISO date-time (with or without seconds or a zone) as local time; None if invalid."""
+    text = str(value or "").strip().replace(" ", "T", 1)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone().replace(tzinfo=None)
+    if parsed > now + timedelta(days=1):
+        return None
+    return parsed.isoformat(timespec="seconds")
+
+
+def parse_visit(
+    body: Mapping[str, Any], buildings: Mapping[str, Mapping[str, Any]], now: datetime
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Check a visit as sent by a client; return it cleaned, and the problems found."""
+    problems: list[Problem] = []
+    for key in body:
+        if key not in VISIT_KEYS:
+            problems.append(Problem("unknown_field", key, {"field": key}))
+    visit = {key: str(body.get(key) or "").strip() for key in VISIT_KEYS}
+    for key in ("uuid", "building", "room", "outcome"):
+        if not visit[key]:
+            problems.append(Problem("required", key))
+    if visit["building"] and visit["building"] not in buildings:
+        problems.append(Problem("choice_invalid", "building", {"value": visit["building"]}))
+    if visit["outcome"] and visit["outcome"] not in OUTCOMES:
+        problems.append(Problem("choice_invalid", "outcome", {"value": visit["outcome"]}))
+    for key, limit in (("unit", 10), ("room", 20), ("notes", 200), ("uuid", 64)):
+        if len(visit[key]) > limit:
+            problems.append(Problem("text_too_long", key, {"max": limit}))
+    if visit["visited_at"]:
+        when = parse_time(visit["visited_at"], now)
+        if when is None:
+            problems.append(Problem("datetime_invalid", "visited_at"))
+        visit["visited_at"] = when or visit["visited_at"]
+    else:
+        visit["visited_at"] = now.isoformat(timespec="seconds")
+    _, visit["unit"], visit["room"] = dwelling_key("", visit["unit"], visit["room"])
+    return visit, problems
+
+
+def body_hash(body: Mapping[str, Any]) -> str:
+    """A digest of a request body, to tell a retry from a different use of the same uuid."""
+    return hashlib.sha256(orjson.dumps(dict(body), option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def record_visit(
+    store: Any, visit: Mapping[str, Any], *, user: str, digest: str = "", ip: str = ""
+) -> tuple[dict[str, Any], bool]:
+    """Append a visit; (the stored visit, True) — or (the earlier one, False) for a known uuid.
+
+    The uuid is a unique key of the log, checked under the store's lock, so retries sent at
+    the same moment store one visit.
+    """
+    visits = store.collection(VISITS)
+    doc = dict(visit) | {
+        "surveyor": user,
+        "recorded_at": datetime.now().isoformat(timespec="seconds"),
+        "submission_hash": digest,
+    }
+    try:
+        new_id = visits.insert(doc, unique=("uuid",))
+    except DuplicateKey as dup:
+        return visits.get(dup.existing_id), False
+    audit.record(
+        store,
+        user,
+        "visit",
+        f"{VISITS}/{new_id}",
+        ip=ip,
+        outcome=doc["outcome"],
+        dwelling=list(dwelling_key(doc["building"], doc["unit"], doc["room"])),
+    )
+    return visits.get(new_id), True
