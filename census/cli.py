@@ -290,6 +290,40 @@ def registers_command(as_of: Any, lang: str) -> None:
         click.echo(f"{reg.key:<{width}}  {counts[reg.key]:>7}  {reg.title(lang)}")
 
 
+@main.command("assign")
+@click.argument("username")
+@click.option("--grid", "grids", multiple=True, help="网格 / a grid (repeatable)")
+@click.option("--building", "buildings", multiple=True, help="楼栋 / a building (repeatable)")
+@click.option(
+    "--replace", "mode", flag_value="replace", help="替换现有分配 / replace the current assignment"
+)
+@click.option("--remove", "mode", flag_value="remove", help="取消这些分配 / unassign these")
+def assign_command(
+    username: str, grids: tuple[str, ...], buildings: tuple[str, ...], mode: str | None
+) -> None:
+    """Assign grids or buildings to a surveyor (added to theirs unless --replace/--remove)."""
+    from census.app import get_store
+    from census.fieldwork.assignments import AssignmentError, assign
+
+    app = _app()
+    store = get_store(app)
+    try:
+        user = assign(
+            store,
+            username,
+            list(grids),
+            list(buildings),
+            actor=f"cli:{getpass.getuser()}",
+            mode=mode or "add",
+        )
+    except AssignmentError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{username}: 网格 / grids: {'、'.join(user.get('grids') or []) or '—'}; "
+        f"楼栋 / buildings: {'、'.join(user.get('buildings') or []) or '—'}"
+    )
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(

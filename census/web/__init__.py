@@ -14,7 +14,7 @@ from census.web.access import User
 def register(app: Flask) -> None:
     """Attach login, CSRF, translations, template helpers and blueprints to the app."""
     from census.app import get_store
-    from census.web import api, auth, households, offline, registers, survey
+    from census.web import admin, api, auth, fieldwork, households, offline, registers, survey
 
     compile_catalogs()
     Babel(
@@ -37,6 +37,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(__import__("census.web.prints", fromlist=["bp"]).bp)  # 打印任务
+    app.register_blueprint(admin.bp)  # assignments, accounts
+    app.register_blueprint(fieldwork.bp)  # visit outcomes, coverage, conflicts
     app.register_blueprint(__import__("census.web.sheets", fromlist=["bp"]).bp)  # 导入/导出
     app.register_blueprint(__import__("census.web.review", fromlist=["bp"]).bp)  # 审核、核查
     app.register_blueprint(__import__("census.web.lifeevents", fromlist=["bp"]).bp)  # 人员变动

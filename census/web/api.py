@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -15,6 +16,7 @@ from wtforms.validators import ValidationError
 from census import records, users
 from census.app import get_store
 from census.domain.problems import Problem, errors_by_path
+from census.fieldwork import VISITS, edits, outcomes
 from census.store import DuplicateKey
 from census.surveys.validate import unknown_keys
 from census.web.access import User
@@ -152,6 +154,79 @@ def list_households():
     user = g.api_user
     rows = [_public(r) for r in rows if user.may_open(r)]
     return jsonify(households=rows, count=len(rows))
+
+
+@bp.put("/households/<int:record_id>")
+def edit_household(record_id: int):
+    """Save an edit made from ``base_revision``; a stale one becomes a conflict (409)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(
+            error="invalid_json", message="请求体应为 JSON 对象 / the body must be a JSON object"
+        ), 400
+    status, answer = edits.submit(
+        get_store(), surveys()["household"], record_id, body, user=g.api_user
+    )
+    return jsonify(answer), status
+
+
+@bp.post("/visits")
+def record_visit():
+    """Log one knock on a door (not home, refused, vacant, completed); idempotent by uuid."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(
+            error="invalid_json", message="请求体应为 JSON 对象 / the body must be a JSON object"
+        ), 400
+    store, user = get_store(), g.api_user
+    digest = outcomes.body_hash(body)
+    uuid = str(body.get("uuid") or "").strip()
+    earlier = store.collection(VISITS).find_one(uuid=uuid) if uuid else None
+    if earlier is not None:
+        return _repeat_visit(earlier, digest)
+    buildings = {b["name"]: b for b in store.collection("buildings").scan()}
+    visit, problems = outcomes.parse_visit(body, buildings, datetime.now())
+    if problems:
+        return jsonify(errors=errors_by_path(problems, "zh")), 422
+    if not user.covers(buildings[visit["building"]]):
+        abort(403, "此楼栋未分配给您 / this building is not assigned to you")
+    stored, created = outcomes.record_visit(
+        store, visit, user=user.username, digest=digest, ip=request.remote_addr or ""
+    )
+    if not created:  # another request with this uuid won the race a moment ago
+        return _repeat_visit(stored, digest)
+    return jsonify(id=stored["id"], **_dwelling_state(store, stored)), 201
+
+
+def _dwelling_state(store: Any, visit: dict[str, Any]) -> dict[str, Any]:
+    """The door's state after a visit, for the client to show at once."""
+    door = outcomes.dwelling_at(store, visit["building"], visit["unit"], visit["room"])
+    return {"state": door.state, "not_home_count": door.not_home_count, "flagged": door.flagged}
+
+
+def _repeat_visit(earlier: dict[str, Any], digest: str):
+    """A visit uuid seen before: same body → 200 with its id, another body → 409."""
+    if earlier.get("submission_hash") == digest:
+        return jsonify(id=earlier["id"], **_dwelling_state(get_store(), earlier)), 200
+    return jsonify(
+        error="conflict",
+        id=earlier["id"],
+        message="该 uuid 已用于另一次走访 / this uuid was used for a different visit",
+    ), 409
+
+
+@bp.get("/visits")
+def list_visits():
+    """The visits logged in a building (or in every building the user covers)."""
+    store, user = get_store(), g.api_user
+    building = request.args.get("building")
+    covered = {b["name"] for b in store.collection("buildings").scan() if user.covers(b)}
+    if building and building not in covered:
+        abort(403, "此楼栋未分配给您 / this building is not assigned to you")
+    names = [building] if building else sorted(covered)
+    rows = [v for name in names for v in store.collection(VISITS).find(building=name)]
+    rows = [{k: v for k, v in r.items() if k not in ("submission_hash", "_rev")} for r in rows]
+    return jsonify(visits=rows, count=len(rows))
 
 
 @bp.get("/me")

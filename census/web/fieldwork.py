@@ -1,0 +1,421 @@
+"""Field work pages: record a door's outcome, follow coverage, resolve conflicting edits."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid as uuidlib
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from census import audit, records
+from census.app import get_store
+from census.fieldwork import (
+    CONFLICTS,
+    assignments,
+    conflicts,
+    coverage,
+    outcomes,
+    prepare_store,
+)
+from census.sheets.writer import write_xlsx
+from census.store import Conflict
+from census.web.access import ADMIN, ROLES, STAFF, roles_required
+from census.web.helpers import client_ip, lang, surveys
+
+bp = Blueprint("fieldwork", __name__, url_prefix="/fieldwork")
+
+
+@bp.record_once
+def _prepare(state: Any) -> None:
+    prepare_store(get_store(state.app))
+
+
+# -- what the surveyor pages show (survey/home.html and survey/building.html call these) ---
+
+
+class FieldStatus:
+    """Progress, doors and revisits of some buildings, loaded once per page."""
+
+    def __init__(self, buildings: list[dict[str, Any]]):
+        self.buildings = buildings
+        found = outcomes.load_dwellings(get_store(), [b["name"] for b in buildings])
+        self.doors: dict[str, list[outcomes.Dwelling]] = {b["name"]: [] for b in buildings}
+        for dwelling in outcomes.sorted_dwellings(found.values()):
+            self.doors.setdefault(dwelling.building, []).append(dwelling)
+        self.rows = {r.name: r for r in coverage.building_rows(buildings, found.values())}
+        self.revisits = outcomes.revisits(found.values())
+
+    def figures(self, name: str) -> coverage.Figures:
+        """The coverage figures of one building."""
+        row = self.rows.get(name)
+        return row.figures if row else coverage.Figures()
+
+
+@bp.app_context_processor
+def _template_helpers() -> dict[str, Any]:
+    return {
+        "field_status": lambda buildings: FieldStatus(list(buildings)),
+        "new_uuid": lambda: str(uuidlib.uuid4()),
+        "outcome_label": outcome_label,
+        "OUTCOMES": outcomes.OUTCOMES,
+    }
+
+
+def outcome_label(code: str) -> str:
+    """A door's state in words (the code list of DOMAIN.md §4 visit_outcome)."""
+    labels = {
+        "completed": _("已登记"),
+        "not_home": _("无人在家"),
+        "refused": _("拒绝"),
+        "vacant": _("空置"),
+    }
+    return labels.get(code, _("未走访"))
+
+
+def _covered_building(name: str) -> dict[str, Any]:
+    building = get_store().collection("buildings").find_one(name=name)
+    if building is None:
+        abort(404)
+    if not current_user.covers(building):
+        abort(403)
+    return building
+
+
+def _door_url(building: str, unit: str, room: str) -> str:
+    return url_for("fieldwork.door", building=building, unit=unit, room=room)
+
+
+@bp.route("/door")
+@login_required
+def door():
+    """One dwelling: its state, every visit, and one-tap buttons for the next outcome."""
+    building = _covered_building(request.args.get("building", ""))
+    unit, room = request.args.get("unit", ""), request.args.get("room", "")
+    if not room.strip():
+        abort(404)
+    dwelling = outcomes.dwelling_at(get_store(), building["name"], unit, room)
+    households = [
+        h
+        for h in (get_store().collection("households").get(i) for i in dwelling.household_ids)
+        if h is not None
+    ]
+    return render_template(
+        "fieldwork/door.html", building=building, dwelling=dwelling, households=households
+    )
+
+
+@bp.post("/visits")
+@roles_required(*ROLES)
+def record_visit():
+    """Record a visit from a button (the page's uuid makes a double tap one visit)."""
+    store = get_store()
+    buildings = {b["name"]: b for b in store.collection("buildings").scan()}
+    form = {k: request.form.get(k, "") for k in ("uuid", "building", "unit", "room", "outcome")}
+    visit, problems = outcomes.parse_visit(form, buildings, datetime.now())
+    back = (
+        url_for("survey.building", name=form["building"])
+        if form["building"] in buildings
+        else url_for("survey.home")
+    )
+    if problems:
+        for problem in problems:
+            flash(problem.message(lang()), "error")
+        return redirect(back)
+    if not current_user.covers(buildings[visit["building"]]):
+        abort(403)
+    stored, created = outcomes.record_visit(
+        store, visit, user=current_user.username, ip=client_ip()
+    )
+    door = outcomes.dwelling_at(store, visit["building"], visit["unit"], visit["room"])
+    where = f"{door.unit + _('单元') if door.unit else ''}{door.room}"
+    if created:
+        flash(
+            _("已记录：%(door)s %(outcome)s", door=where, outcome=outcome_label(stored["outcome"])),
+            "success",
+        )
+    else:
+        flash(_("这次走访已经记录过了：%(door)s", door=where), "success")
+    if door.flagged:
+        text = _(
+            "%(door)s 已 %(n)s 次无人在家，已提醒社区工作人员", door=where, n=door.not_home_count
+        )
+        flash([text, ""], "warning")  # base.html shows a warning as [text, link]
+    return redirect(back)
+
+
+# -- coverage (staff) ---------------------------------------------------------------------
+
+
+def _coverage_data() -> dict[str, Any]:
+    store = get_store()
+    buildings = store.collection("buildings").scan()
+    found = outcomes.load_dwellings(store)
+    dwellings = list(found.values())
+    grid_order = assignments.grid_names(store.collection("grids").scan(), buildings)
+    by_building = coverage.building_rows(buildings, dwellings, grid_order)
+    surveyors = [
+        u for u in store.collection("users").find(role="surveyor") if u.get("active", True)
+    ]
+    made = coverage.visits_made(dwellings)
+    return {
+        "buildings": by_building,
+        "grids": coverage.grid_rows(by_building, grid_order),
+        "surveyors": coverage.surveyor_rows(
+            surveyors, buildings, by_building, lambda name: made.get(name, 0)
+        ),
+        "total": coverage.total(by_building),
+        "flagged": [d for d in outcomes.revisits(dwellings) if d.flagged],
+        "dwellings": outcomes.sorted_dwellings(
+            d for d in dwellings if d.building in {b["name"] for b in buildings}
+        ),
+    }
+
+
+@bp.route("/coverage")
+@roles_required(*STAFF)
+def coverage_page():
+    """Progress per grid, building and surveyor, and the doors flagged for staff."""
+    data = _coverage_data()
+    del data["dwellings"]
+    return render_template("fieldwork/coverage.html", **data)
+
+
+@bp.route("/coverage/building/<name>")
+@roles_required(*STAFF)
+def coverage_building(name: str):
+    """Every door of one building coloured by state, with a legend and a table."""
+    building = _covered_building(name)
+    status = FieldStatus([building])
+    return render_template(
+        "fieldwork/building.html",
+        building=building,
+        figures=status.figures(name),
+        doors=status.doors[name],
+    )
+
+
+@bp.route("/coverage.xlsx")
+@roles_required(*STAFF)
+def coverage_xlsx():
+    """The coverage tables as an Excel workbook (the export is audited)."""
+    data = _coverage_data()
+    sheets = coverage_sheets(data)
+    buffer = io.BytesIO()
+    write_xlsx(buffer, sheets)
+    audit.record(get_store(), current_user.username, "export", "coverage.xlsx", ip=client_ip())
+    filename = f"{_('入户进度')}-{datetime.now():%Y%m%d}.xlsx"
+    return Response(
+        buffer.getvalue(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+def _figure_headers() -> list[str]:
+    return [
+        _("应有户数"),
+        _("已走访"),
+        _("已完成"),
+        _("已登记"),
+        _("空置"),
+        _("待回访"),
+        _("需关注"),
+        _("完成率 %"),
+    ]
+
+
+def _figure_cells(f: coverage.Figures) -> list[Any]:
+    return [
+        f.expected,
+        f.visited,
+        f.completed,
+        f.registered,
+        f.vacant,
+        f.revisit,
+        f.flagged,
+        f.completed_pct,
+    ]
+
+
+def coverage_sheets(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    """The coverage tables as sheets of (headers, rows)."""
+    figures = _figure_headers()
+    return {
+        _("网格"): (
+            [_("网格")] + figures,
+            [[r.name] + _figure_cells(r.figures) for r in data["grids"]]
+            + [[_("合计")] + _figure_cells(data["total"])],
+        ),
+        _("楼栋"): (
+            [_("楼栋"), _("网格")] + figures,
+            [[r.name, r.detail] + _figure_cells(r.figures) for r in data["buildings"]],
+        ),
+        _("调查员"): (
+            [_("用户名"), _("姓名")] + figures + [_("走访次数")],
+            [
+                [r.name, r.detail] + _figure_cells(r.figures) + [r.visits_made]
+                for r in data["surveyors"]
+            ],
+        ),
+        _("住户门"): (
+            [
+                _("楼栋"),
+                _("单元"),
+                _("室/门牌号"),
+                _("状态"),
+                _("无人在家次数"),
+                _("需关注"),
+                _("走访次数"),
+                _("最近走访"),
+                _("走访人"),
+            ],
+            [
+                [
+                    d.building,
+                    d.unit,
+                    d.room,
+                    outcome_label(d.state),
+                    d.not_home_count,
+                    d.flagged,
+                    len(d.events),
+                    (d.last.at if d.last else "").replace("T", " "),
+                    d.last.by if d.last else "",
+                ]
+                for d in data["dwellings"]
+            ],
+        ),
+    }
+
+
+# -- conflicts (reviewers) ---------------------------------------------------------------
+
+
+@bp.route("/conflicts")
+@roles_required(*STAFF)
+def conflict_list():
+    """Edits that started from an old revision, waiting for a reviewer."""
+    store = get_store()
+    rows = conflicts.open_conflicts(store)
+    households = store.collection("households")
+    for row in rows:
+        row["household"] = households.get(row["household_id"]) or {}
+    resolved = sorted(
+        store.collection(CONFLICTS).find(state=conflicts.RESOLVED),
+        key=lambda c: c.get("resolved_at") or "",
+        reverse=True,
+    )[:20]
+    return render_template("fieldwork/conflicts.html", conflicts=rows, resolved=resolved)
+
+
+@bp.route("/conflicts/<int:conflict_id>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def conflict(conflict_id: int):
+    """Resolve a conflict field by field: keep the record's value or take the edit's."""
+    store = get_store()
+    defn = surveys()["household"]
+    row = store.collection(CONFLICTS).get(conflict_id)
+    if row is None:
+        abort(404)
+    current = store.collection("households").get(row["household_id"])
+    if current is None:
+        abort(404)
+    full = request.args.get("full") == "1"
+    if full:
+        if current_user.role != ADMIN:
+            abort(403)
+        audit.record(
+            store,
+            current_user.username,
+            "view_full_ids",
+            f"conflicts/{conflict_id}",
+            ip=client_ip(),
+        )
+    errors: list[str] = []
+    choices: dict[str, str] = {}
+    if request.method == "POST" and row["state"] == conflicts.OPEN:
+        choices = {k: v for k, v in request.form.items() if k.startswith(("f.", "m"))}
+        try:
+            result, _diff = conflicts.resolve(
+                store,
+                defn,
+                row,
+                choices,
+                user=current_user.username,
+                expected_rev=request.form.get("rev", type=int) or 0,
+            )
+        except Conflict:
+            flash(_("此住户刚被他人修改，请根据最新内容重新选择"), "error")
+            return redirect(url_for("fieldwork.conflict", conflict_id=conflict_id))
+        if result.saved:
+            flash(_("已合并并保存为新版本"), "success")
+            return redirect(url_for("fieldwork.conflict_list"))
+        errors = [
+            f"{_where(defn, p.path)}：{p.message(lang())}" for p in result.problems if p.is_error
+        ]
+    closed = row["state"] != conflicts.OPEN
+    compared = current
+    if closed:
+        # What the reviewer saw: the version that was current when they resolved it.
+        seen = row.get("resolved_revision", 1) - 1
+        compared = next(
+            (
+                v["record"]
+                for v in records.history(store, "households", current["id"])
+                if v["rev"] == seen
+            ),
+            current,
+        )
+        choices = row.get("choices") or {}
+    return render_template(
+        "fieldwork/conflict.html",
+        conflict=row,
+        household=current,
+        diff=conflicts.diff(defn, compared, row["theirs"]),
+        defn=defn,
+        choices=choices,
+        closed=closed,
+        errors=errors,
+        full=full,
+        show=lambda f, v: _show(f, v, full),
+    )
+
+
+def _where(defn: Any, path: str) -> str:
+    """A problem's path as a reviewer reads it: members[1].relation -> 家庭成员 2 · 与户主关系."""
+    match = re.fullmatch(r"(\w+)(?:\[(\d+)\])?(?:\.(\w+))?", path)
+    if not match:
+        return path
+    head, index, sub = match.groups()
+    try:
+        words = [defn.field(head).text(lang())]
+        if index is not None:
+            words.append(str(int(index) + 1))
+        if sub:
+            words.append(defn.field(f"{head}.{sub}").text(lang()))
+    except (KeyError, StopIteration):
+        return path
+    return " · ".join(words)
+
+
+def _show(f: Any, value: Any, full: bool) -> str:
+    """A value for the conflict page; ID numbers masked unless an admin asked (logged)."""
+    from census.domain.ids import mask_id
+
+    if f is not None and f.type == "id_number" and value and not full:
+        return mask_id(str(value))
+    return conflicts.display(f, value, lang())
