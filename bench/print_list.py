@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import resource
 import sys
 import tempfile
@@ -75,6 +76,7 @@ def stock_one_document(households: list[dict]) -> tuple[float, int, float]:
     from census.printing.words import WORDS, css_string, page_counter_css, word
 
     started = time.perf_counter()
+    cpu_started = time.process_time()
     blocks = []
     for h in households:
         blocks.append(
@@ -121,8 +123,9 @@ def stock_one_document(households: list[dict]) -> tuple[float, int, float]:
     context["css_page_counter"] = Markup(context["css_page_counter"])
     pdf = render_pdf("print/household_list.html", context)
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
-    return seconds, pages, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return seconds, cpu, pages, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run(parts, data_dir: Path, workers: int, label: str, rows: list) -> pipeline.PrintStats:
@@ -136,6 +139,7 @@ def run(parts, data_dir: Path, workers: int, label: str, rows: list) -> pipeline
             stats.pages / stats.seconds if stats.seconds else 0,
             f"{stats.rendered}/{stats.parts}",
             target.stat().st_size / 1e6,
+            stats.render_cpu,
         )
     )
     return stats
@@ -181,8 +185,10 @@ def main() -> None:
 
     slice_ = records.households[: args.slice]
     with ProcessPoolExecutor(1, mp_context=get_context("forkserver")) as one:
-        stock_s, stock_pages, stock_peak = one.submit(stock_one_document, slice_).result()
-    full = stock_s * len(records.households) / len(slice_)
+        stock_s, stock_cpu, stock_pages, stock_peak = one.submit(
+            stock_one_document, slice_
+        ).result()
+    scale = len(records.households) / len(slice_)
 
     print(
         f"\ncommunity: {len(records.households):,} households, {persons:,} persons, "
@@ -190,21 +196,26 @@ def main() -> None:
         f"workers: {args.workers}; planning (labels, masking, layout, pages): "
         f"{planned:.1f} s first, {replanned:.1f} s again\n"
     )
-    print(f"| {'run':<34} | pages | seconds | pages/s | rendered parts | PDF MB |")
-    print(f"|{'-' * 36}|------:|--------:|--------:|---------------:|-------:|")
-    for label, pages, seconds, rate, rendered, size in rows:
+    head = "| run | pages | seconds | pages/s | rendered parts | render CPU s | PDF MB |"
+    print(head)
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, pages, seconds, rate, rendered, size, cpu in rows:
         print(
-            f"| {label:<34} | {pages:>5} | {seconds:>7.1f} | {rate:>7.1f} | "
-            f"{rendered:>14} | {size:>6.1f} |"
+            f"| {label} | {pages} | {seconds:.1f} | {rate:.1f} | {rendered} | {cpu:.0f} | "
+            f"{size:.1f} |"
         )
     print(
-        f"| {'stock WeasyPrint, one document':<34} | {stock_pages:>5} | {stock_s:>7.1f} | "
-        f"{stock_pages / stock_s:>7.1f} | {'(' + str(len(slice_)) + ' households)':>14} |"
-        f"{'':>7} |"
+        f"| stock WeasyPrint, one document, {len(slice_):,} households | {stock_pages} | "
+        f"{stock_s:.1f} | {stock_pages / stock_s:.1f} | 1/1 | {stock_cpu:.0f} | |"
     )
     print(
-        f"| {'  … extrapolated to the whole':<34} | {'':>5} | {full:>7.0f} | {'':>7} | "
-        f"{'(estimate)':>14} |{'':>7} |"
+        f"| … stock extrapolated ×{scale:.1f} to the whole community (estimate) | "
+        f"{stock_pages * scale:.0f} | {stock_s * scale:.0f} | | | {stock_cpu * scale:.0f} | |"
+    )
+    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    print(
+        f"\nload average at the end: {' '.join(load)} on {os.cpu_count()} cores (other work on"
+        " the machine stretches wall times; render CPU seconds do not depend on it)"
     )
     print(
         f"\npeak RSS: parent {parent_peak:.0f} MB; workers "
