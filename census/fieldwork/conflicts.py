@@ -21,7 +21,7 @@ from typing import Any
 
 from census import audit, records
 from census.fieldwork import CONFLICTS
-from census.store import Conflict
+from census.store import Conflict, DuplicateKey
 from census.surveys.definition import FieldDef, FormDef
 from census.surveys.validate import clean
 
@@ -220,19 +220,24 @@ def open_conflict(
     by: str,
     uuid: str,
 ) -> int:
-    """Keep a submitted edit that started from an old revision; audited. Returns its id."""
-    conflict_id = store.collection(CONFLICTS).insert(
-        {
-            "uuid": uuid,
-            "household_id": household_id,
-            "base_revision": base_revision,
-            "current_revision": current_revision,
-            "theirs": dict(theirs),
-            "by": by,
-            "at": datetime.now().isoformat(timespec="seconds"),
-            "state": OPEN,
-        }
-    )
+    """Keep a submitted edit that started from an old revision; audited. Returns its id.
+
+    One conflict per edit uuid: a retry of the same edit returns the conflict kept first.
+    """
+    doc = {
+        "uuid": uuid,
+        "household_id": household_id,
+        "base_revision": base_revision,
+        "current_revision": current_revision,
+        "theirs": dict(theirs),
+        "by": by,
+        "at": datetime.now().isoformat(timespec="seconds"),
+        "state": OPEN,
+    }
+    try:
+        conflict_id = store.collection(CONFLICTS).insert(doc, unique=("uuid",))
+    except DuplicateKey as dup:
+        return dup.existing_id
     audit.record(
         store,
         by,

@@ -4,9 +4,12 @@ kept as a conflict when they do not — never written over someone else's change
 ``submit`` is what ``PUT /api/v1/households/<id>`` does. Each edit carries a client-made
 ``uuid``; its answer is kept in the ``edits`` collection, so a retry of the same edit (the
 offline outbox resends until it hears back) gets the same answer instead of a conflict with
-itself. One process owns the data folder (``store.lock``), so a process-wide lock around
-"look up the uuid, compare revisions, save, keep the answer" makes retries sent at the
-same moment produce one save.
+itself. Within a process a lock around "look up the uuid, compare revisions, save, keep
+the answer" makes retries sent at the same moment produce one save. Across processes (a
+database shared by several servers) the store's unique keys do it: the second save of a
+retry fails on its revision and finds the record already saying what it sends (200, no
+second version), a second conflict record or answer with the same uuid is refused and the
+first one is returned.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from census import records
 from census.domain.problems import Problem, errors_by_path
 from census.fieldwork import EDITS, conflicts
 from census.fieldwork.outcomes import OUTCOMES, body_hash, parse_time
-from census.store import Conflict
+from census.store import Conflict, DuplicateKey
 from census.surveys.definition import FormDef
 from census.surveys.validate import clean, has_errors, unknown_keys
 
@@ -119,7 +122,9 @@ def submit(
                 "该 uuid 已用于另一次修改 / this uuid was used for a different edit",
             )
         answer = _apply(store, defn, record_id, body, user=user, uuid=uuid, base=base)
-        if answer[0] in (200, 409):
+        if answer[0] not in (200, 409):
+            return answer  # nothing was kept: the client may fix the edit and send it again
+        try:
             store.collection(EDITS).insert(
                 {
                     "uuid": uuid,
@@ -132,6 +137,9 @@ def submit(
                 },
                 unique=("uuid",),
             )
+        except DuplicateKey as dup:  # another process answered this edit a moment ago
+            earlier = store.collection(EDITS).get(dup.existing_id)
+            return earlier["status"], earlier["answer"]
         return answer
 
 

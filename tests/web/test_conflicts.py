@@ -314,3 +314,43 @@ def test_surveyors_cannot_see_or_resolve_conflicts(app, conflict):
     assert surveyor.client.get(url).status_code == 403
     token = csrf_token(surveyor.client, "/survey/")
     assert surveyor.client.post(url, data={"csrf_token": token, "rev": 2}).status_code == 403
+
+
+@pytest.mark.parametrize("stale", [False, True], ids=["current", "stale"])
+def test_retries_from_several_processes_still_make_one_save_or_one_conflict(
+    app, tokens, store, household, monkeypatch, stale
+):
+    """With a database shared by several servers the in-process lock does not hold; the
+    store's unique keys and revisions must still give one outcome and one answer."""
+    import contextlib
+
+    from census.fieldwork import edits
+
+    monkeypatch.setattr(edits, "_LOCK", contextlib.nullcontext())
+    record_id, body = household
+    if stale:
+        staff_edit(store, record_id, lambda r: r.update(notes="社区核实"))
+    edit = body | {"notes": "并发重发", "base_revision": 1, "uuid": str(uuidlib.uuid4())}
+    answers: list[tuple[int, dict]] = []
+    barrier = threading.Barrier(8)
+
+    def send():
+        client = app.test_client()
+        barrier.wait()
+        r = client.put(
+            f"/api/v1/households/{record_id}", json=edit, headers=headers(tokens["surveyor1"])
+        )
+        answers.append((r.status_code, r.json))
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({status for status, _ in answers}) == 1
+    assert answers[0][0] == (409 if stale else 200)
+    assert len({a.get("revision") or a.get("conflict") for _, a in answers}) == 1
+    assert store.collection("households").get(record_id)["_rev"] == 2
+    assert len(records.history(store, "households", record_id)) == 2
+    assert len(store.collection("conflicts")) == (1 if stale else 0)
+    assert len(store.collection("edits").find(uuid=edit["uuid"])) == 1
