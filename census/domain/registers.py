@@ -27,6 +27,7 @@ from census.domain.residents import (
     Community,
     address_key,
     build_community,
+    bulk,
     natural_key,
     person_rows,
 )
@@ -294,7 +295,8 @@ def rows_in(
 ) -> list[dict[str, Any]]:
     """A register's rows from an already built Community (several registers, one build)."""
     rows = _source_rows(reg.record, community, storefronts, units, reg.include_away)
-    return _ordered(reg, [r for r in rows if reg.matches(r)])
+    with bulk():
+        return _ordered(reg, list(filter(reg.matches, rows)))
 
 
 def register_rows(
@@ -320,9 +322,10 @@ def register_counts(
     """``{register key: number of rows}`` on a date, every register from one build."""
     community = build_community(households, as_of)
     counts = {}
-    for reg in registers:
-        rows = _source_rows(reg.record, community, storefronts, units, reg.include_away)
-        counts[reg.key] = sum(1 for r in rows if reg.matches(r))
+    with bulk():
+        for reg in registers:
+            rows = _source_rows(reg.record, community, storefronts, units, reg.include_away)
+            counts[reg.key] = sum(map(reg.matches, rows))  # matches gives True or False
     return counts
 
 

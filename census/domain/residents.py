@@ -8,8 +8,10 @@ they are on the 外出人员 register but are not residents (DOMAIN.md §5, §6)
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import cached_property, lru_cache
 from typing import Any
@@ -128,12 +130,14 @@ class Community:
     @cached_property
     def households(self) -> list[dict[str, Any]]:
         """One row per household with at least one resident, in address order."""
-        return [_household_row(h, residents) for h, residents in self.present]
+        with bulk():
+            return [_household_row(h, residents) for h, residents in self.present]
 
     @cached_property
     def dwellings(self) -> list[dict[str, Any]]:
         """One row per (building, unit, room) with a present household; rented if any is."""
-        return _dwelling_rows(self.households)
+        with bulk():
+            return _dwelling_rows(self.households)
 
 
 def _household_row(household: dict[str, Any], residents: list[dict[str, Any]]) -> dict[str, Any]:
@@ -193,12 +197,34 @@ def _household_part(household: dict[str, Any], head: str) -> dict[str, Any]:
     return part
 
 
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Pause the cyclic garbage collector while tens of thousands of rows are made.
+
+    The rows are plain dicts without cycles, but making 50,000 of them sets off collections
+    that walk every stored record each time: 40% of the time of a summary. Reference
+    counting still frees everything; the collector resumes (if it was on) afterwards.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def build_community(households: Iterable[dict[str, Any]], as_of: date) -> Community:
     """Residents, away persons and present households on ``as_of``, in address order.
 
     This is the hot loop of every register and the summary (50,000 persons at the largest
     communities), so the checks of ``active_on`` and ``age_on`` are written out here.
     """
+    with bulk():
+        return _build(households, as_of)
+
+
+def _build(households: Iterable[dict[str, Any]], as_of: date) -> Community:
     ordered = sorted(
         households,
         key=lambda h: (address_key(h), natural_key(h.get("household_no") or ""), h.get("id") or 0),

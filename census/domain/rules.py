@@ -120,8 +120,14 @@ def compile_tree(tree: dict[str, Any]) -> Fn:
 
 
 def predicate(tree: dict[str, Any] | None) -> Callable[[Env], bool]:
-    """A row filter from a compiled rule; no rule accepts every row."""
+    """A row filter from a compiled rule; no rule accepts every row.
+
+    Operators already give True or False, so their closure is the filter itself (one call
+    per row, not two); a bare field (``hardship``) is made a truth value.
+    """
     if tree is None:
         return lambda env: True
     fn = compile_tree(tree)
+    if "op" in tree:
+        return fn
     return lambda env: bool(fn(env))

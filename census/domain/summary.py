@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from census.domain.codes import ethnic_groups
-from census.domain.residents import build_community, door
+from census.domain.residents import Community, build_community, bulk, door
 
 HAN = "汉族"
 PARTY = ("cpc_member", "cpc_probationary")
@@ -82,7 +82,13 @@ def summary(
     as_of: date,
 ) -> dict[str, Any]:
     """Every figure of DOMAIN.md §6 on ``as_of``, with exactly its keys."""
-    community = build_community(households, as_of)
+    with bulk():
+        return _figures(build_community(households, as_of), storefronts, units)
+
+
+def _figures(
+    community: Community, storefronts: list[dict[str, Any]], units: list[dict[str, Any]]
+) -> dict[str, Any]:
     residents = community.residents
     by_type = Counter(p["residence_type"] for p in residents)
     by_ethnicity = Counter(p.get("ethnicity") for p in residents if p.get("ethnicity"))
