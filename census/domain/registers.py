@@ -121,7 +121,7 @@ def _surveys(folder: str) -> dict[str, FormDef]:
 
 def column_info(record: str, surveys: dict[str, FormDef] | None = None) -> dict[str, Column]:
     """Every field a register of this record type may read or show."""
-    surveys = surveys or _surveys(str(FORMS_DIR))
+    surveys = surveys or _surveys(str(FORMS_DIR.resolve()))
     found: dict[str, Column] = {}
     household = surveys["household"]
 
@@ -244,7 +244,9 @@ def load_registers(path: Path | None = None) -> list[RegisterDef]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise DefinitionError(path.name, "YAML", str(exc)) from None
-    return parse_registers(raw, path.name)
+    # Rules and columns are checked against the survey forms beside the file, if any.
+    beside = path.parent if (path.parent / "household.yaml").exists() else FORMS_DIR
+    return parse_registers(raw, path.name, _surveys(str(beside.resolve())))
 
 
 def _sort_key(key: str) -> Callable[[dict[str, Any]], Any]:

@@ -142,3 +142,23 @@ ENVS = [
 def test_compiled_rules_agree_with_the_expression_evaluator(rule, env):
     tree = compile_expr(rule)
     assert predicate(tree)(env) == bool(evaluate(tree, env))
+
+
+def test_rules_are_checked_against_the_survey_forms_beside_the_file(tmp_path):
+    """A community that adds a question to its household form may register by it."""
+    for name in ("household", "storefront", "unit"):
+        (tmp_path / f"{name}.yaml").write_text(
+            (FORMS_DIR / f"{name}.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+    form = yaml.safe_load((tmp_path / "household.yaml").read_text(encoding="utf-8"))
+    members = next(f for f in form["fields"] if f["key"] == "members")
+    members["fields"].append({"key": "volunteer_team", "type": "text", "label": "志愿服务队"})
+    (tmp_path / "household.yaml").write_text(yaml.safe_dump(form, allow_unicode=True))
+    entry = dict(GOOD, rule="volunteer_team", columns=["name", "volunteer_team"])
+    (tmp_path / "registers.yaml").write_text(
+        yaml.safe_dump({"registers": [entry]}, allow_unicode=True), encoding="utf-8"
+    )
+    (reg,) = load_registers(tmp_path / "registers.yaml")
+    assert reg.column_label("volunteer_team") == "志愿服务队"
+    with pytest.raises(DefinitionError, match="volunteer_team"):
+        parse(rule="volunteer_team")  # the standard forms have no such field
