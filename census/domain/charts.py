@@ -113,7 +113,10 @@ def ethnicity_chart(by_ethnicity: dict[str, int], lang: str = "zh") -> str:
     shown, rest = items[:TOP_GROUPS], items[TOP_GROUPS:]
     if rest:
         shown.append((TEXT["others"][lang], sum(n for _, n in rest)))
-    chart = pygal.HorizontalBar(**_config(TEXT["ethnicity"][lang], show_legend=False))
+    # pygal measures labels as Latin text; CJK names are wider, so leave them room
+    chart = pygal.HorizontalBar(
+        **_config(TEXT["ethnicity"][lang], show_legend=False, margin_left=36, truncate_label=-1)
+    )
     chart.x_labels = [label("ethnicity", name, lang) for name, _ in reversed(shown)]
     chart.add(TEXT["people"][lang], [n for _, n in reversed(shown)])
     return _svg(chart, "ethnicity")
