@@ -1,6 +1,7 @@
 """Time household writes through the store, beside stock TinyDB, at several database sizes.
 
     .venv/bin/python bench/store_writes.py [--sizes 1000,10000,50000] [--writes 200]
+        [--database-url postgresql://postgres@127.0.0.1:5432/test | --database-url ""]
 
 Prints a table; never passes or fails on a time. See bench/README.md.
 """
@@ -8,7 +9,9 @@ Prints a table; never passes or fails on a time. See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import secrets
 import statistics
 import tempfile
 import time
@@ -18,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import psycopg
+from psycopg import sql
 from tinydb import TinyDB
 
 from census.store import open_store
@@ -39,6 +44,9 @@ GIVEN = [
     "磊",
     "洋",
 ]
+DATABASE_URL = os.environ.get(
+    "CENSUS_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 REGIONS = ["650102", "650103", "650104", "650105", "650106", "650109"]
 
@@ -107,35 +115,73 @@ def timed(action: Callable[[], Any]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def timed_writes(
+    store: Any,
+    size: int,
+    writes: int,
+    rng: random.Random,
+    timer: Callable[[Callable[[], Any]], float] = timed,
+) -> list[float]:
+    """Alternate an insert (unique uuid) with a get + update of a random stored household."""
+    households = store.collection("households")
+    households.ensure_index("uuid")
+    times: list[float] = []
+    for k in range(writes):
+        if k % 2 == 0:
+            op = partial(households.insert, household(size + k, rng), unique=["uuid"])
+        else:
+            target = rng.randint(1, size)
+            current = households.get(target)
+            assert current is not None
+            current["status"] = "reviewed"
+            op = partial(households.update, target, current, expected_rev=current["_rev"])
+        times.append(timer(op))  # only the write is timed
+    return times
+
+
+def summary(times: list[float]) -> dict[str, float]:
+    times = sorted(times)
+    return {
+        "mean": statistics.fmean(times),
+        "p95": times[min(len(times) - 1, int(len(times) * 0.95))],
+        "max": times[-1],
+    }
+
+
 def bench_ours(folder: Path, size: int, writes: int, rng: random.Random) -> dict[str, float]:
     """Inserts and updates through the Collection API, fsync on."""
     folder.mkdir()
     prefill(folder / "census.json", size, rng)
     journal = folder / "census.journal"
-    times: list[float] = []
     appended: list[int] = []
+
+    def timed_and_measured(action: Callable[[], Any]) -> float:
+        before = journal.stat().st_size
+        elapsed = timed(action)
+        appended.append(journal.stat().st_size - before)
+        return elapsed
+
     with open_store(folder) as store:
-        households = store.collection("households")
-        households.ensure_index("uuid")
-        for k in range(writes):
-            if k % 2 == 0:
-                op = partial(households.insert, household(size + k, rng), unique=["uuid"])
-            else:
-                target = rng.randint(1, size)
-                current = households.get(target)
-                assert current is not None
-                current["status"] = "reviewed"
-                op = partial(households.update, target, current, expected_rev=current["_rev"])
-            before = journal.stat().st_size
-            times.append(timed(op))
-            appended.append(journal.stat().st_size - before)
-    times.sort()
-    return {
-        "mean": statistics.fmean(times),
-        "p95": times[min(len(times) - 1, int(len(times) * 0.95))],
-        "max": times[-1],
-        "bytes": statistics.fmean(appended),
-    }
+        times = timed_writes(store, size, writes, rng, timed_and_measured)
+    return {**summary(times), "bytes": statistics.fmean(appended)}
+
+
+def bench_pg(url: str, size: int, writes: int, rng: random.Random) -> dict[str, float]:
+    """The same writes on PostgreSQL (synchronous commit), in a schema dropped afterwards."""
+    schema = f"census_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        in_schema = url + ("&" if "?" in url else "?") + f"options=-c%20search_path%3D{schema}"
+        with open_store(in_schema) as store:
+            households = store.collection("households")
+            for start in range(0, size, 5000):
+                batch = range(start + 1, min(size, start + 5000) + 1)
+                households.insert_many([household(n, rng) for n in batch])
+            return summary(timed_writes(store, size, writes, rng))
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
 def bench_stock(path: Path, size: int, writes: int, rng: random.Random) -> dict[str, float]:
@@ -158,6 +204,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--writes", type=int, default=400, help="our writes per size")
     parser.add_argument("--stock-writes", type=int, default=3, help="stock inserts per size")
     parser.add_argument("--seed", type=int, default=20240501)
+    parser.add_argument(
+        "--database-url",
+        default=DATABASE_URL,
+        help="PostgreSQL for the pg columns (a throw-away schema is used); empty: leave them out",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     rng = random.Random(args.seed)
@@ -166,6 +217,14 @@ def main(argv: list[str] | None = None) -> None:
         f"household document: {sample} bytes of JSON; ours: {args.writes} writes "
         f"(half inserts, half updates), fsync on; stock: {args.stock_writes} inserts"
     )
+    url = args.database_url
+    if url:
+        try:
+            psycopg.connect(url, connect_timeout=5).close()
+            print(f"pg: the same writes as ours on {url} (synchronous commit)")
+        except psycopg.Error as exc:
+            print(f"pg: left out, no server at {url}: {exc}".strip())
+            url = ""
     columns = [
         ("size", "{:>7}"),
         ("ours mean ms", "{:>12.2f}"),
@@ -175,6 +234,8 @@ def main(argv: list[str] | None = None) -> None:
         ("ratio", "{:>6.0f}x"),
         ("ours B/write", "{:>12,.0f}"),
         ("stock B/write", "{:>13,.0f}"),
+        ("pg mean ms", "{:>10.2f}"),
+        ("pg p95 ms", "{:>9.2f}"),
     ]
     header = " | ".join(f"{name:>{len(fmt.format(0))}}" for name, fmt in columns)
     print(header)
@@ -183,7 +244,8 @@ def main(argv: list[str] | None = None) -> None:
         with tempfile.TemporaryDirectory(prefix="census-bench-") as tmp:
             ours = bench_ours(Path(tmp) / "ours", size, args.writes, rng)
             stock = bench_stock(Path(tmp) / "stock.json", size, args.stock_writes, rng)
-        values = [
+        pg = bench_pg(url, size, args.writes, rng) if url else {}
+        values: list[Any] = [
             size,
             ours["mean"],
             ours["p95"],
@@ -192,8 +254,13 @@ def main(argv: list[str] | None = None) -> None:
             stock["mean"] / ours["mean"],
             ours["bytes"],
             stock["bytes"],
+            pg.get("mean"),
+            pg.get("p95"),
         ]
-        row = " | ".join(fmt.format(v) for (_, fmt), v in zip(columns, values, strict=True))
+        row = " | ".join(
+            fmt.format(v) if v is not None else f"{'-':>{len(fmt.format(0))}}"
+            for (_, fmt), v in zip(columns, values, strict=True)
+        )
         print(row, flush=True)
 
 

@@ -1,7 +1,8 @@
 """Storage for Community Census: one interface (``base``), one module per backend.
 
-This package is the only code that imports tinydb. Open a data folder with
-``open_store``; everything else goes through ``Store`` and ``Collection``.
+This package is the only code that imports tinydb or psycopg. Open a data folder
+(TinyDB) or a ``postgresql://`` URL with ``open_store``; everything else goes
+through ``Store`` and ``Collection``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import os
 
 from .base import APPEND_ONLY, Collection, Store
 from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError, StoreLocked
+
+URL_SCHEMES = ("postgresql", "postgres")
 
 __all__ = [
     "APPEND_ONLY",
@@ -26,11 +29,38 @@ __all__ = [
 
 
 def open_store(data_dir: str | os.PathLike[str], *, fsync: bool = True) -> Store:
-    """Open (creating if needed) the data folder; ``StoreLocked`` if another process has it.
+    """Open the store at ``data_dir``: a PostgreSQL URL, or a data folder for TinyDB.
+
+    A folder is created if needed and owned by this process (``StoreLocked`` if
+    another has it). A ``postgresql://`` URL may be shared by any number of
+    processes; its tables are created on first use.
 
     ``fsync=False`` skips waiting for the disk: writes still survive the
     process being killed, but not a power cut. Use it in tests only.
     """
+    url = database_url(data_dir)
+    if url is not None:
+        from .pgstore import PgStore
+
+        return PgStore(url, fsync=fsync)
     from .tinystore import TinyStore
 
     return TinyStore(data_dir, fsync=fsync)
+
+
+def database_url(target: str | os.PathLike[str]) -> str | None:
+    """Return ``target`` as a PostgreSQL URL if it is one, else None (it is a folder).
+
+    ``Path("postgresql://host/db")`` reads ``postgresql:/host/db``: a URL that went
+    through ``Path`` is recognised and repaired rather than taken for a folder (one
+    without a host, ``postgresql:///db``, cannot be told apart: pass it as a string).
+    """
+    text = os.fspath(target)
+    if not isinstance(text, str):
+        return None
+    for scheme in URL_SCHEMES:
+        if text.startswith(scheme + "://"):
+            return text
+        if text.startswith(scheme + ":/") and not isinstance(target, str):
+            return scheme + "://" + text[len(scheme) + 2 :]
+    return None

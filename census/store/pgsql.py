@@ -1,0 +1,226 @@
+"""SQL for the PostgreSQL backend: the schema, equality criteria as WHERE clauses, indexes.
+
+Documents live in one table, ``census_documents(collection, id, rev, doc jsonb)``;
+``census_collections`` holds each collection's highest id ever given out. Lookups
+must mean what they mean in the TinyDB backend, where a criterion holds when a
+value found at the dotted path is ``==`` to the wanted one:
+
+- ``status = "done"`` becomes ``doc -> 'status' = '"done"'``: jsonb equality keeps
+  strings and numbers apart ("1" is not 1) and compares numbers by value (1 is 1.0);
+- Python also has ``True == 1`` and ``False == 0``, so those values are asked for
+  under both spellings;
+- ``members.id_number = x`` becomes jsonb containment on ``doc -> 'members'``,
+  once with each level a list of objects and once with it an object, which is
+  exactly where ``paths.values_at`` looks;
+- a wanted list or dict is checked in Python (``paths.matches``), not in SQL.
+
+Path keys are written into the SQL as literals, never as parameters, so that the
+planner can match them against the expression indexes ``ensure_index`` creates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg import sql
+
+from . import codec
+from .paths import split
+
+DOCUMENTS = sql.Identifier("census_documents")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS census_collections (
+    name text PRIMARY KEY,
+    last_id bigint NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS census_documents (
+    collection text NOT NULL REFERENCES census_collections (name),
+    id bigint NOT NULL CHECK (id > 0),
+    rev integer NOT NULL CHECK (rev > 0),
+    doc jsonb NOT NULL CHECK (jsonb_typeof(doc) = 'object'),
+    PRIMARY KEY (collection, id)
+);
+"""
+
+REGISTER = "INSERT INTO census_collections (name) VALUES (%s) ON CONFLICT DO NOTHING"
+
+# Documents travel as one JSON array (text), which the server splits: a text[] parameter
+# would have the client escape every quote of every document.
+#
+# An insert that checks nothing is one statement: bump the counter (which waits for
+# the collection's lock) and insert with the ids it hands out. Its ids are contiguous.
+INSERT_UNCHECKED = """
+WITH counter AS (
+    UPDATE census_collections SET last_id = last_id + %(n)s WHERE name = %(name)s
+    RETURNING last_id
+)
+INSERT INTO census_documents (collection, id, rev, doc)
+SELECT %(name)s, counter.last_id - %(n)s + t.n, 1, t.doc
+FROM counter, jsonb_array_elements(%(docs)s::jsonb) WITH ORDINALITY AS t (doc, n)
+RETURNING id
+"""
+# The checked insert's steps, in one transaction.
+TAKE_IDS = "UPDATE census_collections SET last_id = last_id + %s WHERE name = %s RETURNING last_id"
+INSERT_WITH_IDS = """
+INSERT INTO census_documents (collection, id, rev, doc)
+SELECT %(name)s, %(first)s + t.n - 1, 1, t.doc
+FROM jsonb_array_elements(%(docs)s::jsonb) WITH ORDINALITY AS t (doc, n)
+"""
+LOCK_COLLECTION = "SELECT 1 FROM census_collections WHERE name = %s FOR NO KEY UPDATE"
+LOCK_DOCUMENT = "SELECT rev FROM census_documents WHERE collection = %s AND id = %s FOR UPDATE"
+
+# Update and delete change nothing (no row returned) when the id or revision is wrong.
+UPDATE = """
+UPDATE census_documents SET doc = %s::jsonb, rev = rev + 1
+WHERE collection = %s AND id = %s AND rev = coalesce(%s::bigint, rev)
+RETURNING rev
+"""
+DELETE = """
+DELETE FROM census_documents
+WHERE collection = %s AND id = %s AND rev = coalesce(%s::bigint, rev)
+RETURNING rev
+"""
+ANALYZE = "ANALYZE census_documents"
+ANALYZE_AFTER = 1000  # documents stored by one insert_many
+
+READ_REV = "SELECT rev FROM census_documents WHERE collection = %s AND id = %s"
+
+# Schema changes (tables, indexes) take this transaction-level advisory lock first:
+# CREATE ... IF NOT EXISTS run by two processes at once can otherwise fail.
+DDL_LOCK = "SELECT pg_advisory_xact_lock(hashtext('census ddl ' || coalesce(current_schema(), '')))"
+
+BIGINT_MAX = 2**63 - 1
+
+
+@dataclass
+class Where:
+    """Criteria turned into SQL conditions, and the rest that Python must check."""
+
+    conditions: list[sql.Composable] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+    in_python: list[tuple[tuple[str, ...], Any]] = field(default_factory=list)
+    impossible: bool = False  # some criterion no stored document can meet
+
+    def clause(self) -> sql.Composable:
+        """The conditions joined with AND (``TRUE`` when there are none)."""
+        if not self.conditions:
+            return sql.SQL("TRUE")
+        return sql.SQL(" AND ").join(self.conditions)
+
+
+def where(equals: Mapping[str, Any]) -> Where:
+    """Translate ``find(**equals)`` criteria; see the module docstring."""
+    out = Where()
+    for path, wanted in equals.items():
+        if path == "id":
+            # The id is not a document field: only an int names one (as in TinyDB).
+            if type(wanted) is not int or not 0 < wanted <= BIGINT_MAX:
+                out.impossible = True
+                continue
+            out.conditions.append(sql.SQL("id = %s"))
+            out.params.append(wanted)
+        elif path == "_rev":
+            rev = _whole_number(wanted)
+            if rev is None:
+                out.impossible = True
+                continue
+            out.conditions.append(sql.SQL("rev = %s"))
+            out.params.append(rev)
+        elif isinstance(wanted, list | dict):
+            out.in_python.append((split(path), wanted))
+        else:
+            spellings = _spellings(wanted)
+            if not spellings or "\x00" in path:
+                out.impossible = True
+                continue
+            tests = list(_tests(split(path), spellings))
+            out.conditions.append(sql.SQL("({})").format(sql.SQL(" OR ").join(t for t, _ in tests)))
+            out.params.extend(p for _, p in tests)
+    return out
+
+
+def _tests(keys: tuple[str, ...], spellings: list[str]) -> Iterator[tuple[sql.Composable, str]]:
+    """Yield (condition, jsonb parameter) pairs, any of which means a match."""
+    head = sql.SQL("(doc -> {})").format(sql.Literal(keys[0]))
+    if len(keys) == 1:
+        for spelling in spellings:
+            yield sql.SQL("{} = %s::jsonb").format(head), spelling
+        return
+    # Below the first key each level is an object or a list of objects.
+    for shape in itertools.product((False, True), repeat=len(keys) - 1):
+        for spelling in spellings:
+            pattern = spelling
+            for key, is_list in zip(reversed(keys[1:]), reversed(shape), strict=True):
+                pattern = "{" + codec.dumps(key).decode() + ":" + pattern + "}"
+                if is_list:
+                    pattern = "[" + pattern + "]"
+            yield sql.SQL("{} @> %s::jsonb").format(head), pattern
+
+
+def _spellings(value: Any) -> list[str]:
+    """The JSON texts of every stored scalar that is ``==`` to ``value`` (none if nothing is)."""
+    if isinstance(value, str) and "\x00" in value:
+        return []  # PostgreSQL cannot store it, so no document holds it
+    if isinstance(value, float) and not math.isfinite(value):
+        return []  # NaN and infinities are stored as null, which they do not equal
+    try:
+        texts = [codec.dumps(value).decode()]
+    except TypeError:  # not JSON (a date, a set, a huge int): nothing stored equals it
+        return []
+    if isinstance(value, bool | int | float) and value in (0, 1):
+        texts.append("true" if value else "false")
+        texts.append("1" if value else "0")
+    return list(dict.fromkeys(texts))
+
+
+def expected_rev(value: Any) -> int | None:
+    """``expected_rev`` for UPDATE and DELETE: -1, which no row has, if no revision is ``==``."""
+    if value is None:
+        return None
+    rev = _whole_number(value)
+    return -1 if rev is None else rev
+
+
+def _whole_number(value: Any) -> int | None:
+    """The revision ``value`` is ``==`` to, or None."""
+    if isinstance(value, bool | int):
+        return int(value) if 0 < value <= BIGINT_MAX else None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return _whole_number(int(value))
+    return None
+
+
+def index_ddl(path: str) -> tuple[str, sql.Composed] | None:
+    """Return (index name, CREATE INDEX statement) serving lookups on ``path``, if any.
+
+    A top-level field gets a hash index on its jsonb value (equality only, and no
+    size limit, unlike a btree); a dotted path gets a GIN index (``jsonb_path_ops``,
+    for ``@>``) on its first key, shared by every path below that key.
+    """
+    keys = split(path)
+    if path in ("id", "_rev") or "\x00" in path:
+        return None
+    head = sql.SQL("(doc -> {})").format(sql.Literal(keys[0]))
+    if len(keys) == 1:
+        name = _index_name("eq", keys[0])
+        return name, sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING hash ({})").format(
+            sql.Identifier(name), DOCUMENTS, head
+        )
+    name = _index_name("in", keys[0])
+    return name, sql.SQL(
+        "CREATE INDEX IF NOT EXISTS {} ON {} USING gin ({} jsonb_path_ops)"
+    ).format(sql.Identifier(name), DOCUMENTS, head)
+
+
+def _index_name(kind: str, key: str) -> str:
+    """A readable index name, unique per key, within PostgreSQL's 63 bytes."""
+    readable = re.sub(r"[^a-z0-9_]+", "_", key.lower())[:32].strip("_")
+    digest = hashlib.sha1(key.encode()).hexdigest()[:8]
+    return f"census_{kind}_{readable}_{digest}" if readable else f"census_{kind}_{digest}"

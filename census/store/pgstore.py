@@ -1,0 +1,392 @@
+"""The PostgreSQL backend: ``Store`` and ``Collection`` over one table of jsonb documents.
+
+For deployments that outgrow one process or one machine: any number of processes
+(and threads, through a small connection pool) may open the same database; there
+is no folder lock. Schema and query text are in ``pgsql``.
+
+Ids come from ``census_collections.last_id``, bumped inside the writing
+transaction: they are never reused (deletes do not lower it) and a refused write
+burns none. That row is also the collection's write lock: an insert, or an update
+with unique paths, holds it from its unique checks to its commit, so two processes
+storing the same unique value end up with one document and one ``DuplicateKey``.
+
+Differences from the TinyDB backend that callers may notice: returned documents
+have their keys in jsonb's order, not the order they were written in, and a
+string containing NUL (``"\\x00"``) is refused with ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+import threading
+import urllib.parse
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+import psycopg
+from psycopg import sql
+from psycopg.types.json import set_json_loads
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from . import codec, pgsql
+from .base import Collection, Doc, Predicate, Store
+from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError
+from .paths import index_key, is_empty, matches, split, values_at
+
+RESERVED = ("id", "_rev")
+CONNECT_TIMEOUT = 10  # seconds to wait for the server before saying it is not there
+
+
+class PgStore(Store):
+    """A PostgreSQL database (or one schema of it, via ``search_path``) holding collections."""
+
+    def __init__(self, url: str, *, fsync: bool = True, pool_size: int = 8) -> None:
+        self.url = url
+        self.data_dir = None  # type: ignore[assignment]  # there is no data folder
+        self._fsync = fsync
+        self._lock = threading.Lock()
+        self._collections: dict[str, PgCollection] = {}
+        self._indexed: set[str] = set()
+        self._closed = True
+        try:
+            with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
+                with conn.transaction():
+                    conn.execute(pgsql.DDL_LOCK)
+                    conn.execute(pgsql.SCHEMA)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot open the PostgreSQL store at {self}: {exc}") from exc
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
+            configure=self._configure,
+            name="census",
+            open=False,
+        )
+        try:
+            self._pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+        except PoolTimeout as exc:
+            self._pool.close()
+            raise StoreError(f"cannot connect to PostgreSQL at {self}: {exc}") from exc
+        self._closed = False
+
+    def _configure(self, conn: psycopg.Connection[Any]) -> None:
+        """Set up each pooled connection: orjson for jsonb, and the commit durability."""
+        set_json_loads(orjson.loads, conn)
+        if not self._fsync:
+            # Like the TinyDB fsync=False: a commit no longer waits for the disk, so a
+            # crash of the server (not of this process) may lose the last writes.
+            conn.execute("SET synchronous_commit = off")
+
+    def collection(self, name: str) -> PgCollection:
+        """Return the collection called ``name`` (registered in the database on first use)."""
+        if not isinstance(name, str) or not name:
+            raise ValueError("a collection needs a non-empty name")
+        self._check_open()
+        with self._lock:
+            found = self._collections.get(name)
+        if found is not None:
+            return found
+        with self.connection() as conn:
+            conn.execute(pgsql.REGISTER, (name,))
+        with self._lock:
+            return self._collections.setdefault(name, PgCollection(self, name))
+
+    def compact(self) -> None:
+        """Nothing to do: PostgreSQL's autovacuum keeps the tables tidy."""
+        self._check_open()
+
+    def close(self) -> None:
+        """Close every pooled connection; calling it twice is harmless."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._pool.close()
+
+    def ensure_index(self, path: str) -> None:
+        """Create the index serving lookups on ``path`` unless this store already did."""
+        ddl = pgsql.index_ddl(path)
+        if ddl is None:
+            return
+        name, statement = ddl
+        with self._lock:
+            if name in self._indexed:
+                return
+        with self.connection() as conn:
+            exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
+            if not (exists and exists[0]):
+                with conn.transaction():
+                    conn.execute(pgsql.DDL_LOCK)
+                    conn.execute(statement)
+                conn.execute(pgsql.ANALYZE)  # the planner needs statistics on the new expression
+        with self._lock:
+            self._indexed.add(name)
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """Lend a pooled connection (in autocommit); database failures become ``StoreError``."""
+        self._check_open()
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except psycopg.errors.UntranslatableCharacter as exc:
+            raise ValueError(
+                f"PostgreSQL cannot store this text (a NUL character?): {exc}"
+            ) from exc
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise StoreError(f"PostgreSQL at {self}: {exc}") from exc
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"the store for {self} is closed")
+
+    def __str__(self) -> str:
+        """The URL without its password, for messages."""
+        parts = urllib.parse.urlsplit(self.url)
+        netloc = parts.netloc
+        if parts.password is not None:
+            netloc = f"{parts.username}:***@{netloc.rpartition('@')[2]}"
+        query = re.sub(r"(^|&)password=[^&]*", r"\1password=***", parts.query)
+        return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
+
+    def __repr__(self) -> str:
+        return f"<PgStore {self}{' closed' if self._closed else ''}>"
+
+
+class PgCollection(Collection):
+    """The rows of ``census_documents`` with one ``collection`` value."""
+
+    def __init__(self, store: PgStore, name: str) -> None:
+        self.name = name
+        self._store = store
+
+    def insert(self, doc: Doc, *, unique: Sequence[str] = ()) -> int:
+        """Store a copy of ``doc`` with ``_rev = 1`` and return its id."""
+        return self._insert([_incoming(doc)], unique)[0]
+
+    def insert_many(self, docs: Sequence[Doc], *, unique: Sequence[str] = ()) -> list[int]:
+        """Store copies of ``docs`` in one transaction (one commit); return their ids."""
+        clean = [_incoming(doc) for doc in docs]
+        ids = self._insert(clean, unique) if clean else []
+        if len(ids) >= pgsql.ANALYZE_AFTER:
+            # An import can change the table faster than autovacuum looks at it, and
+            # plans made on stale statistics may scan the whole collection per lookup.
+            with self._store.connection() as conn:
+                conn.execute(pgsql.ANALYZE)
+        return ids
+
+    def get(self, doc_id: int) -> Doc | None:
+        """Return a copy of the document, or None."""
+        found = self._select(pgsql.Where([sql.SQL("id = %s")], [operator.index(doc_id)]))
+        return found[0] if found else None
+
+    def update(
+        self,
+        doc_id: int,
+        doc: Doc,
+        *,
+        expected_rev: int | None = None,
+        unique: Sequence[str] = (),
+    ) -> int:
+        """Replace the whole document and return its new revision."""
+        doc_id = operator.index(doc_id)
+        if self.append_only:
+            raise AppendOnly(self.name)
+        clean = _incoming(doc)
+        params = (codec.dumps(clean).decode(), self.name, doc_id, pgsql.expected_rev(expected_rev))
+        checks = self._unique_checks([clean], unique)
+        with self._store.connection() as conn:
+            if not checks:
+                return self._changed(conn, doc_id, conn.execute(pgsql.UPDATE, params).fetchone())
+            with conn.transaction():
+                conn.execute(pgsql.LOCK_COLLECTION, (self.name,))
+                row = conn.execute(pgsql.LOCK_DOCUMENT, (self.name, doc_id)).fetchone()
+                if row is None:
+                    raise NotFound(self.name, doc_id)
+                if expected_rev is not None and expected_rev != row[0]:
+                    raise Conflict(int(row[0]))
+                self._raise_duplicate(conn, checks, own_id=doc_id)
+                return self._changed(conn, doc_id, conn.execute(pgsql.UPDATE, params).fetchone())
+
+    def delete(self, doc_id: int, *, expected_rev: int | None = None) -> None:
+        """Remove the document."""
+        doc_id = operator.index(doc_id)
+        if self.append_only:
+            raise AppendOnly(self.name)
+        with self._store.connection() as conn:
+            params = (self.name, doc_id, pgsql.expected_rev(expected_rev))
+            row = conn.execute(pgsql.DELETE, params).fetchone()
+            self._changed(conn, doc_id, row)
+
+    def find(self, **equals: Any) -> list[Doc]:
+        """Return copies of the matching documents, ordered by id."""
+        return self._select(pgsql.where(equals))
+
+    def find_one(self, **equals: Any) -> Doc | None:
+        """Return a copy of the matching document with the lowest id, or None."""
+        found = self._select(pgsql.where(equals), first_only=True)
+        return found[0] if found else None
+
+    def count(self, **equals: Any) -> int:
+        """Count the matching documents (in SQL unless a wanted value is a list or dict)."""
+        criteria = pgsql.where(equals)
+        if criteria.in_python:
+            return len(self._select(criteria))
+        if criteria.impossible:
+            return 0
+        query = sql.SQL("SELECT count(*) FROM {} WHERE collection = %s AND {}").format(
+            pgsql.DOCUMENTS, criteria.clause()
+        )
+        with self._store.connection() as conn:
+            row = conn.execute(query, [self.name, *criteria.params]).fetchone()
+        return int(row[0]) if row else 0
+
+    def scan(self, predicate: Predicate | None = None) -> list[Doc]:
+        """Return copies of all documents, or those ``predicate`` accepts, ordered by id."""
+        docs = self._select(pgsql.Where())
+        return docs if predicate is None else [doc for doc in docs if predicate(doc)]
+
+    def ensure_index(self, path: str) -> None:
+        """Create the index for ``path`` in the database (kept there for every process)."""
+        self._store.ensure_index(path)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __repr__(self) -> str:
+        return f"<PgCollection {self.name!r}>"
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _insert(self, clean: list[Doc], unique: Sequence[str]) -> list[int]:
+        """Insert documents in one transaction under the collection lock; return their ids.
+
+        A refused insert rolls the id counter back with everything else: it burns no ids.
+        """
+        array = b"[" + b",".join(codec.dumps(doc) for doc in clean) + b"]"  # TypeError here
+        docs = array.decode()
+        checks = self._unique_checks(clean, unique)
+        with self._store.connection() as conn:
+            if not checks:  # (nothing to check, so no duplicates within the batch either)
+                params = {"name": self.name, "n": len(clean), "docs": docs}
+                return sorted(row[0] for row in conn.execute(pgsql.INSERT_UNCHECKED, params))
+            with conn.transaction():
+                row = conn.execute(pgsql.TAKE_IDS, (len(clean), self.name)).fetchone()
+                if row is None:
+                    raise StoreError(f"collection {self.name!r} is missing from the database")
+                first = int(row[0]) - len(clean) + 1
+                self._raise_duplicate(conn, checks, own_id=None)
+                _check_unique_within(clean, unique)
+                conn.execute(
+                    pgsql.INSERT_WITH_IDS, {"name": self.name, "first": first, "docs": docs}
+                )
+                return list(range(first, first + len(clean)))
+
+    def _changed(self, conn: psycopg.Connection[Any], doc_id: int, row: Any) -> int:
+        """Return the revision an UPDATE or DELETE returned; if none, say why it did nothing."""
+        if row is not None:
+            return int(row[0])
+        current = conn.execute(pgsql.READ_REV, (self.name, doc_id)).fetchone()
+        if current is None:
+            raise NotFound(self.name, doc_id)
+        raise Conflict(int(current[0]))
+
+    def _unique_checks(self, docs: list[Doc], unique: Sequence[str]) -> list[tuple[str, Any]]:
+        """The (path, value) pairs to look for, in order; their paths get indexes first.
+
+        Indexing on first use keeps the checks from scanning the table.
+        """
+        for path in unique:
+            self._store.ensure_index(path)
+        return [
+            (path, value)
+            for doc in docs
+            for path in unique
+            for value in values_at(doc, split(path))
+            if not is_empty(value)
+        ]
+
+    def _raise_duplicate(
+        self, conn: psycopg.Connection[Any], checks: list[tuple[str, Any]], own_id: int | None
+    ) -> None:
+        """Raise ``DuplicateKey`` for the first checked value another document holds.
+
+        The checks go to the server a hundred at a time, joined with UNION ALL.
+        """
+        for start in range(0, len(checks), 100):
+            chunk = checks[start : start + 100]
+            parts: list[sql.Composable] = []
+            params: list[Any] = []
+            for n, (path, value) in enumerate(chunk):
+                criteria = pgsql.where({path: value})
+                if criteria.impossible:
+                    continue
+                # A list or dict is compared in Python, so only then fetch the document.
+                parts.append(
+                    sql.SQL("(SELECT %s, id, {} FROM {} WHERE collection = %s AND {})").format(
+                        sql.SQL("doc" if criteria.in_python else "NULL::jsonb"),
+                        pgsql.DOCUMENTS,
+                        criteria.clause(),
+                    )
+                )
+                params += [n, self.name, *criteria.params]
+            holders: dict[int, list[int]] = {}
+            if parts:
+                for n, doc_id, doc in conn.execute(sql.SQL(" UNION ALL ").join(parts), params):
+                    path, value = chunk[n]
+                    if doc_id != own_id and (
+                        doc is None
+                        or any(
+                            index_key(v) == index_key(value) for v in values_at(doc, split(path))
+                        )
+                    ):
+                        holders.setdefault(n, []).append(doc_id)
+            for n in sorted(holders):
+                raise DuplicateKey(chunk[n][0], min(holders[n]))
+
+    def _select(self, criteria: pgsql.Where, *, first_only: bool = False) -> list[Doc]:
+        """Run a SELECT for ``criteria``, finish it in Python, return documents by id."""
+        if criteria.impossible:
+            return []
+        limit = " LIMIT 1" if first_only and not criteria.in_python else ""
+        query = sql.SQL(
+            "SELECT id, rev, doc FROM {} WHERE collection = %s AND {} ORDER BY id{}"
+        ).format(pgsql.DOCUMENTS, criteria.clause(), sql.SQL(limit))
+        with self._store.connection() as conn:
+            rows = conn.execute(query, [self.name, *criteria.params]).fetchall()
+        docs = [
+            {"id": doc_id, **doc, "_rev": rev}
+            for doc_id, rev, doc in rows
+            if matches(doc, criteria.in_python)
+        ]
+        return docs[:1] if first_only else docs
+
+
+def _check_unique_within(docs: list[Doc], unique: Sequence[str]) -> None:
+    """Two documents of one batch may not share a value of a unique path either."""
+    for path in unique:
+        keys = split(path)
+        seen: dict[Any, int] = {}
+        for n, doc in enumerate(docs):
+            for value in values_at(doc, keys):
+                if is_empty(value):
+                    continue
+                key = index_key(value)
+                if key in seen and seen[key] != n:
+                    raise DuplicateKey(path, 0)  # 0: the other holder is in this batch
+                seen[key] = n
+
+
+def _incoming(doc: Mapping[str, Any]) -> Doc:
+    """Return a JSON-clean deep copy of a caller's document without the reserved keys."""
+    if not isinstance(doc, Mapping):
+        raise TypeError(f"a document must be a dict, not {type(doc).__name__}")
+    clean: Doc = codec.clone(dict(doc))
+    for key in RESERVED:
+        clean.pop(key, None)
+    return clean
