@@ -97,7 +97,7 @@ def _field_rules(f: FieldDef) -> dict[str, Any]:
         "min_items",
     ):
         value = getattr(f, name)
-        if value not in (None, False, 0):
+        if value is not None and value is not False:  # min: 0 is a rule, not a blank
             rules[name] = value
     if f.exactly_one:
         rules["exactly_one"] = f.exactly_one
