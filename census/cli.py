@@ -197,23 +197,39 @@ def print_command(
         the_plan = plan(request, records, app.extensions.get("census_registers"))
     except PrintRequestError as exc:
         raise click.ClickException(str(exc)) from None
-    with click.progressbar(
-        length=len(the_plan.parts),
-        label=the_plan.title,
-        file=sys.stderr,
-        item_show_func=lambda item: item or "",
-    ) as bar:
 
-        def progress(done: int, total: int, label: str) -> None:
-            bar.update(done - bar.pos, label)
+    def line_progress(done: int, total: int, label: str) -> None:
+        if label:  # one line per finished part where no terminal shows a bar
+            click.echo(f"[{done}/{total}] {label}", err=True)
 
+    if sys.stderr.isatty():
+        with click.progressbar(
+            length=len(the_plan.parts),
+            label=the_plan.title,
+            file=sys.stderr,
+            item_show_func=lambda item: item or "",
+        ) as bar:
+
+            def bar_progress(done: int, total: int, label: str) -> None:
+                bar.update(done - bar.pos, label)
+
+            stats = print_parts(
+                the_plan.parts,
+                output,
+                app.config["DATA_DIR"],
+                title=the_plan.title,
+                workers=workers,
+                progress=bar_progress,
+            )
+    else:
+        click.echo(the_plan.title, err=True)
         stats = print_parts(
             the_plan.parts,
             output,
             app.config["DATA_DIR"],
             title=the_plan.title,
             workers=workers,
-            progress=progress,
+            progress=line_progress,
         )
     audit.record(
         store,
