@@ -7,80 +7,15 @@ import * as drafts from "./drafts.js";
 import { address, t } from "./i18n.js";
 import * as outbox from "./outbox.js";
 import { toast } from "./offline.js";
+import {
+  clearMessages, locate, readForm, say, scrollToFirstError, showServerErrors, tidy, writeForm,
+} from "./fields.js";
 
 const SEND_WAIT_MS = 12000;
 
 const form = document.querySelector("form.survey");
 const rulesTag = document.getElementById("census-checks");
 if (form && rulesTag && window.CensusForms && "indexedDB" in window) start(form, JSON.parse(rulesTag.textContent));
-
-// --- reading and writing the answers -------------------------------------------------------
-
-// The .field boxes of one scope: the form outside rosters, or one roster member.
-function boxes(scope) {
-  const member = scope.classList.contains("member") ? scope : null;
-  return [...scope.querySelectorAll(".field[data-key]")].filter((box) => box.closest(".member") === member);
-}
-
-function readBox(box) {
-  const checks = box.querySelectorAll("input[type=checkbox]");
-  const radios = box.querySelectorAll("input[type=radio]");
-  if (checks.length) return [...checks].filter((b) => b.checked).map((b) => b.value);
-  if (radios.length) {
-    const on = [...radios].find((r) => r.checked);
-    return on ? on.value : null;
-  }
-  const input = box.querySelector("input, select, textarea");
-  return input ? input.value : null;
-}
-
-function writeBox(box, value) {
-  const checks = box.querySelectorAll("input[type=checkbox]");
-  const radios = box.querySelectorAll("input[type=radio]");
-  if (checks.length) checks.forEach((b) => { b.checked = Array.isArray(value) && value.includes(b.value); });
-  else if (radios.length) radios.forEach((r) => { r.checked = r.value === value; });
-  else {
-    const input = box.querySelector("input, select, textarea");
-    if (input) input.value = value ?? "";
-  }
-}
-
-function rosters() {
-  return [...form.querySelectorAll("[data-roster]")];
-}
-
-function members(roster) {
-  return [...roster.querySelectorAll(".member")];
-}
-
-/** The answers as the API takes them: {building: …, members: [{name: …}, …]}. */
-function readForm() {
-  const data = {};
-  for (const box of boxes(form)) data[box.dataset.key] = readBox(box);
-  for (const roster of rosters()) {
-    data[roster.dataset.roster] = members(roster).map((member) => {
-      const row = {};
-      for (const box of boxes(member)) row[box.dataset.key] = readBox(box);
-      return row;
-    });
-  }
-  return data;
-}
-
-function writeForm(data) {
-  for (const box of boxes(form)) if (box.dataset.key in data) writeBox(box, data[box.dataset.key]);
-  for (const roster of rosters()) {
-    const rows = Array.isArray(data[roster.dataset.roster]) ? data[roster.dataset.roster] : [];
-    const wanted = Math.max(rows.length, 1);
-    while (members(roster).length < wanted) window.CensusForms.addMember(roster, true);
-    while (members(roster).length > wanted) members(roster).pop().remove();
-    window.CensusForms.renumber(roster);
-    members(roster).forEach((member, i) => {
-      for (const box of boxes(member)) if (rows[i] && box.dataset.key in rows[i]) writeBox(box, rows[i][box.dataset.key]);
-    });
-  }
-  window.CensusForms.applyRelevance(form);
-}
 
 function headName(data) {
   const people = Array.isArray(data.members) ? data.members : [];
@@ -91,96 +26,6 @@ function headName(data) {
 function title(data) {
   const name = headName(data);
   return name ? `${address(data)} · ${name}` : address(data);
-}
-
-// --- messages beside the fields --------------------------------------------------------------
-
-// The place for a message at a server path: members[1].id_number → the id_number box of the
-// second member on the page; members → the roster; anything else → the top of the form.
-function locate(path) {
-  let m = /^(\w+)\[(\d+)\]\.(\w+)$/.exec(path);
-  if (m) {
-    const roster = form.querySelector(`[data-roster="${m[1]}"]`);
-    const member = roster && members(roster)[Number(m[2])];
-    const box = member && boxes(member).find((b) => b.dataset.key === m[3]);
-    return box ? { box } : { general: true };
-  }
-  m = /^(\w+)(?:\[(\d+)\])?$/.exec(path);
-  if (m) {
-    const roster = form.querySelector(`[data-roster="${m[1]}"]`);
-    if (roster) return { roster };
-    const box = boxes(form).find((b) => b.dataset.key === m[1]);
-    if (box) return { box };
-  }
-  return { general: true };
-}
-
-function generalArea() {
-  let area = form.querySelector(".form-general");
-  if (!area) {
-    area = document.createElement("div");
-    area.className = "form-general";
-    form.prepend(area);
-  }
-  return area;
-}
-
-function say(where, text, origin) {
-  const p = document.createElement("p");
-  p.className = "error";
-  p.dataset.origin = origin;
-  p.textContent = text;
-  if (where.box) {
-    const control = where.box.querySelector("input, select, textarea");
-    const slot = where.box.querySelector(":scope > div[id$='-msg']") || where.box;
-    if (control) p.dataset.errorFor = control.name;
-    slot.append(p);
-    where.box.classList.add("has-error");
-  } else if (where.roster) {
-    p.dataset.errorFor = where.roster.dataset.roster;
-    where.roster.querySelector("h2").after(p);
-  } else {
-    generalArea().append(p);
-  }
-}
-
-// Server messages have no data-origin when the page was rendered after a refused POST.
-function originOf(p) {
-  return p.dataset.origin || "server";
-}
-
-function tidy() {
-  for (const box of form.querySelectorAll(".field")) {
-    const wrong = box.querySelector("p.error") !== null;
-    box.classList.toggle("has-error", wrong);
-    box.querySelectorAll("input:not([type=checkbox]):not([type=radio]), select, textarea").forEach((el) => {
-      el.setAttribute("aria-invalid", wrong ? "true" : "false");
-    });
-  }
-  document.getElementById("form-problems").hidden = form.querySelector("p.error") === null;
-}
-
-function clearMessages(origin, scope = form) {
-  scope.querySelectorAll("p.error").forEach((p) => {
-    if (originOf(p) === origin) p.remove();
-  });
-}
-
-function showServerErrors(errors) {
-  clearMessages("server");
-  for (const [path, texts] of Object.entries(errors || {})) {
-    const where = locate(path);
-    for (const text of texts) say(where, text, "server");
-  }
-  tidy();
-}
-
-function scrollToFirstError() {
-  const first = form.querySelector(".has-error, p.error");
-  if (!first) return;
-  first.scrollIntoView({ block: "center" });
-  const control = first.closest(".field")?.querySelector("input, select, textarea");
-  if (control) control.focus({ preventScroll: true });
 }
 
 // --- the page --------------------------------------------------------------------------------
@@ -244,23 +89,23 @@ async function start(form, rules) {
   const saved = await drafts.draft(draftId);
   const item = correcting && correcting.user === user && correcting.state === "rejected" ? correcting : null;
   if (saved && saved.user === user) {
-    writeForm(saved.data);
+    writeForm(form, saved.data);
     if (revInput && saved.rev) revInput.value = saved.rev;
     notice([t("draft_restored"), " ", button(t("start_over"), async () => {
       await drafts.discard(draftId);
       location.replace(withParam(location.href, "uuid", null));
     })]);
   } else if (item) {
-    writeForm(item.body);
+    writeForm(form, item.body);
     if (revInput && item.body.base_revision) revInput.value = item.body.base_revision;
   }
   if (item) {
     notice([t("rejected_here")], "error");
-    showServerErrors(item.errors);
-    scrollToFirstError();
+    showServerErrors(form, item.errors);
+    scrollToFirstError(form);
   }
   if (!recordId && !saved && !item) {
-    const building = readForm().building || "";
+    const building = readForm(form).building || "";
     const others = (await drafts.drafts(user)).filter((d) => d.form === formName && d.id !== draftId && d.building === building && !d.record_id);
     if (others.length) {
       const list = document.createElement("span");
@@ -278,7 +123,7 @@ async function start(form, rules) {
     try {
       do {
         again = false;
-        const data = readForm();
+        const data = readForm(form);
         await drafts.keep({
           id: draftId, user, form: formName, building: data.building || "", title: title(data), data,
           url: location.pathname + location.search, record_id: recordId || null, rev: revInput ? revInput.value : null,
@@ -293,20 +138,20 @@ async function start(form, rules) {
   const touched = new Set();
   let tried = false;
   function runChecks() {
-    clearMessages("client");
-    if (!checksOn) { tidy(); return []; }
-    const problems = check(rules, readForm(), today());
+    clearMessages(form, "client");
+    if (!checksOn) { tidy(form); return []; }
+    const problems = check(rules, readForm(form), today());
     for (const p of problems) {
-      const where = locate(p.path);
-      if (tried || (where.box && touched.has(where.box))) say(where, message(rules, p), "client");
+      const where = locate(form, p.path);
+      if (tried || (where.box && touched.has(where.box))) say(form, where, message(rules, p), "client");
     }
-    tidy();
+    tidy(form);
     return problems;
   }
 
   form.addEventListener("input", (event) => {
     const box = event.target.closest(".field");
-    if (box) clearMessages("server", box); // the surveyor is correcting what was sent back
+    if (box) clearMessages(form, "server", box); // the surveyor is correcting what was sent back
     keepDraft();
     if (tried) runChecks();
   });
@@ -333,7 +178,7 @@ async function start(form, rules) {
     tried = true;
     const problems = runChecks();
     if (problems.length) {
-      scrollToFirstError();
+      scrollToFirstError(form);
       return;
     }
     if (!mode) return plainPost();
@@ -362,7 +207,7 @@ async function start(form, rules) {
   }
 
   async function saveThroughOutbox() {
-    const data = readForm();
+    const data = readForm(form);
     const base = form.dataset.back || "/survey/";
     let key = uuid;
     let body = { ...data, uuid };
@@ -381,8 +226,8 @@ async function start(form, rules) {
     if (answer.state === "rejected") {
       rejectedKey = key;
       if (!form.parentElement.querySelector(".flash.error.notice")) notice([t("rejected_here")], "error");
-      showServerErrors(answer.errors);
-      scrollToFirstError();
+      showServerErrors(form, answer.errors);
+      scrollToFirstError(form);
       return;
     }
     if (answer.state === "sent" || answer.state === "conflict") {

@@ -33,6 +33,7 @@ OFFLINE_FILES = (
     "outbox.js",
     "drafts.js",
     "checks.js",
+    "fields.js",
     "survey.js",
     "lists.js",
     "manifest.webmanifest",
