@@ -285,3 +285,38 @@ def test_a_wrong_check_digit_is_caught_before_anything_is_sent(page, login, live
     assert page.locator(".flash.success").inner_text() == "已保存"
     assert [u for u in sent if u.endswith("/api/v1/households")]
     assert len(households(live_server)) == 1
+
+
+def test_an_edit_made_without_signal_that_crossed_another_is_kept_for_a_reviewer(
+    page, login, live_server
+):
+    defn = live_server.app.extensions["census_surveys"]["household"]
+    saved = records.save(live_server.store, defn, make_household(members=2, room="501"),
+                         user="surveyor1")
+    login("surveyor1")
+    page.goto(f"/survey/household/{saved.id}/edit")  # opened with signal: kept on the tablet
+    assert page.locator("form.survey").get_attribute("data-outbox") == "PUT"
+    page.locator("#room").fill("502")
+    tap_save(page)
+    assert page.locator(".flash.success").inner_text() == "已保存"
+    assert live_server.store.collection("households").get(saved.id)["room"] == "502"
+
+    page.goto(f"/survey/household/{saved.id}/edit")
+    page.context.set_offline(True)
+    page.locator("#notes").fill("门口有轮椅坡道")
+    tap_save(page)
+    assert page.locator(".flash.success").inner_text() == "已保存到本机，有信号时会自动发送"
+    # Meanwhile, at the office, staff change the same household.
+    current = live_server.store.collection("households").get(saved.id)
+    answers = {f.key: current.get(f.key) for f in defn.fields}
+    records.save(live_server.store, defn, answers | {"room": "503"}, user="admin",
+                 record_id=saved.id)
+
+    page.context.set_offline(False)
+    page.goto("/survey/outbox")
+    conflict = page.locator("#sent li.outbox-item[data-state=conflict]")
+    conflict.wait_for()
+    assert "与他人的修改冲突，待审核员处理" in conflict.inner_text()
+    kept = live_server.store.collection("households").get(saved.id)
+    assert (kept["room"], kept.get("notes") or "") == ("503", "")  # nothing overwritten
+    assert len(live_server.store.collection("conflicts").find(household_id=saved.id)) == 1
