@@ -142,6 +142,7 @@ def run(parts, data_dir: Path, workers: int, label: str, rows: list) -> pipeline
             stats.render_cpu,
         )
     )
+    print(f"  {label}: {rows[-1][1]} pages in {rows[-1][2]:.1f} s", file=sys.stderr, flush=True)
     return stats
 
 
