@@ -34,7 +34,7 @@ from census.printing import render_pdf
 from census.printing.words import css_string, page_counter_css, word
 from census.store import Conflict
 from census.web.access import ROLES, STAFF, roles_required
-from census.web.helpers import lang, surveys
+from census.web.helpers import lang, surveys, when
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 PAGE_SIZE = 100
@@ -139,6 +139,8 @@ def field_value(key: str, value: Any, member: bool = False) -> str:
         return "—"
     if key == "review_state":
         return state_labels().get(value, value)
+    if key.endswith("_at"):
+        return when(str(value))
     f = _fields(member).get(key)
     kind = f.type if f is not None else ""
     if kind == "select_one" and f.choices:
