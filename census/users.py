@@ -9,6 +9,8 @@ from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from census import audit
+
 ROLES = ("admin", "reviewer", "surveyor")
 
 
@@ -26,11 +28,13 @@ def add_user(
     grids: list[str] | None = None,
     buildings: list[str] | None = None,
     hash_method: str = "scrypt",
+    actor: str | None = None,
 ) -> int:
     """Create an account; the password is stored only as a salted hash.
 
     ``hash_method`` is werkzeug's; tests pass a cheap one so that each test's accounts
-    are made in milliseconds, as Django's test settings do.
+    are made in milliseconds, as Django's test settings do. With ``actor`` (whoever creates
+    the account) the new role and areas go into the audit log.
     """
     if role not in ROLES:
         raise UserError(f"角色应为 {'/'.join(ROLES)} / role must be one of {', '.join(ROLES)}")
@@ -43,7 +47,7 @@ def add_user(
     users = store.collection("users")
     if users.find_one(username=username):
         raise UserError(f"用户 {username} 已存在 / user {username} exists already")
-    return users.insert(
+    new_id = users.insert(
         {
             "username": username,
             "role": role,
@@ -56,6 +60,35 @@ def add_user(
         },
         unique=("username",),
     )
+    if actor is not None:
+        audit.record(
+            store,
+            actor,
+            "user_add",
+            f"users/{username}",
+            role=role,
+            grids=grids or [],
+            buildings=buildings or [],
+        )
+    return new_id
+
+
+def set_role(store: Any, username: str, role: str, *, actor: str) -> dict[str, Any]:
+    """Give an account another role; the change (before and after) is audited."""
+    if role not in ROLES:
+        raise UserError(f"角色应为 {'/'.join(ROLES)} / role must be one of {', '.join(ROLES)}")
+    users = store.collection("users")
+    user = users.find_one(username=username)
+    if user is None:
+        raise UserError(f"没有用户 {username} / no user {username}")
+    if user["role"] == role:
+        return user
+    changed = {k: v for k, v in user.items() if k not in ("id", "_rev")} | {"role": role}
+    rev = users.update(user["id"], changed, expected_rev=user["_rev"])
+    audit.record(
+        store, actor, "role_change", f"users/{username}", role_before=user["role"], role=role
+    )
+    return changed | {"id": user["id"], "_rev": rev}
 
 
 def authenticate(store: Any, username: str, password: str) -> dict[str, Any] | None:

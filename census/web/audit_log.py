@@ -52,6 +52,9 @@ def action_labels() -> dict[str, str]:
         "merge": _("合户"),
         "change_tenant": _("租户变更"),
         "merge_duplicate": _("合并重复记录"),
+        "user_add": _("新建账号"),
+        "role_change": _("变更角色"),
+        "assign": _("分配网格/楼栋"),
     }
 
 

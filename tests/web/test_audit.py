@@ -132,3 +132,21 @@ def test_a_save_outside_a_request_is_logged_without_an_address(store, app):
     records.save(store, defn, make_household(), user="admin")
     (entry,) = audit.entries(store, action="create")
     assert entry["ip"] == "" and entry["detail"] == {"rev": 1}
+
+
+def test_changes_of_roles_are_logged_with_before_and_after(store):
+    from census.users import add_user, set_role
+
+    add_user(store, "newcomer", "surveyor", "a-long-password", grids=["第二网格"], actor="admin")
+    set_role(store, "newcomer", "reviewer", actor="admin")
+    set_role(store, "newcomer", "reviewer", actor="admin")  # no change, nothing to log
+    assert store.collection("users").find_one(username="newcomer")["role"] == "reviewer"
+    entries = [(e["action"], e["target"], e["detail"]) for e in reversed(audit.entries(store))]
+    assert entries == [
+        (
+            "user_add",
+            "users/newcomer",
+            {"role": "surveyor", "grids": ["第二网格"], "buildings": []},
+        ),
+        ("role_change", "users/newcomer", {"role_before": "surveyor", "role": "reviewer"}),
+    ]
