@@ -60,8 +60,9 @@ SECTIONS = (
 @bp.record_once
 def _load(state: Any) -> None:
     """Read forms/registers.yaml at start-up: a broken register stops the app with its name."""
-    folder = Path(state.app.config.get("FORMS_DIR") or FORMS_DIR)
-    state.app.extensions["census_registers"] = load_registers(folder / "registers.yaml")
+    path = Path(state.app.config.get("FORMS_DIR") or FORMS_DIR) / "registers.yaml"
+    # a forms folder of its own without a registers file keeps the standard registers
+    state.app.extensions["census_registers"] = load_registers(path if path.exists() else None)
 
 
 def registers() -> list[RegisterDef]:

@@ -195,3 +195,22 @@ def test_full_ids_for_admins_only_and_logged(app, client, community):
     assert some in html
     logged = audit.entries(get_store(app), action="view_full_ids", actor="admin")
     assert logged and logged[0]["target"] == "registers/veterans"
+
+
+def test_a_broken_register_stops_the_app_from_starting(tmp_path):
+    from census.domain.codes import FORMS_DIR
+    from census.domain.registers import DefinitionError
+
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    for name in ("household", "storefront", "unit"):
+        (forms / f"{name}.yaml").write_bytes((FORMS_DIR / f"{name}.yaml").read_bytes())
+    text = (FORMS_DIR / "registers.yaml").read_text(encoding="utf-8")
+    (forms / "registers.yaml").write_text(text.replace("rule: age >= 80", "rule: age >>= 80"))
+    config = {"DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "x", "FORMS_DIR": str(forms)}
+    with pytest.raises(DefinitionError) as caught:
+        create_app(config)
+    assert str(caught.value).startswith("registers.yaml: register elderly_80: rule: syntax error")
+    # the data folder was let go: fixed, the app starts
+    (forms / "registers.yaml").write_text(text)
+    get_store(create_app(config)).close()
