@@ -83,12 +83,13 @@ def summary(
 ) -> dict[str, Any]:
     """Every figure of DOMAIN.md §6 on ``as_of``, with exactly its keys."""
     with bulk():
-        return _figures(build_community(households, as_of), storefronts, units)
+        return figures_of(build_community(households, as_of), storefronts, units)
 
 
-def _figures(
+def figures_of(
     community: Community, storefronts: list[dict[str, Any]], units: list[dict[str, Any]]
 ) -> dict[str, Any]:
+    """The summary from an already built Community (a page that also draws its charts)."""
     residents = community.residents
     by_type = Counter(p["residence_type"] for p in residents)
     by_ethnicity = Counter(p.get("ethnicity") for p in residents if p.get("ethnicity"))

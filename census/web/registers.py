@@ -33,9 +33,9 @@ from census.domain.summary import (
     FIGURES,
     age_band,
     figure_label,
+    figures_of,
     percent,
     report_paragraph,
-    summary,
 )
 from census.web.access import ADMIN, STAFF, roles_required
 from census.web.helpers import client_ip, lang
@@ -184,12 +184,12 @@ def register(key: str):
         full=full,
         grids=sorted({b.get("grid") for b in buildings if b.get("grid")}),
         buildings=sorted({b["name"] for b in buildings}),
-        ethnicities=[e for e, _n in group_counts_of(rows, "ethnicity")],
+        ethnicities=[e for e, _n in _distinct(rows, "ethnicity")],
         age_bands=AGE_BANDS,
     )
 
 
-def group_counts_of(rows: list[dict[str, Any]], key: str) -> list[tuple[str, int]]:
+def _distinct(rows: list[dict[str, Any]], key: str) -> list[tuple[str, int]]:
     """Distinct values of a field among rows, the most frequent first."""
     counts: dict[str, int] = {}
     for row in rows:
@@ -204,10 +204,11 @@ def summary_page():
     """基本情况: every figure of the summary, the report's opening paragraph and the charts."""
     as_of = as_of_date()
     households, storefronts, units = community_records(get_store())
-    figures = summary(households, storefronts, units, as_of)
+    community = build_community(households, as_of)
+    figures = figures_of(community, storefronts, units)
     language = lang()
-    persons = build_community(households, as_of).residents
-    charts = {k: Markup(v) for k, v in summary_charts(figures, persons, language).items()}
+    charts = summary_charts(figures, community.residents, language)
+    charts = {k: Markup(v) for k, v in charts.items()}  # our own SVG; pygal escapes text
     plain = [k for k in FIGURES if k not in ("by_ethnicity", "age_bands")]
     return render_template(
         "registers/summary.html",
