@@ -237,10 +237,11 @@ def _build(households: Iterable[dict[str, Any]], as_of: date) -> Community:
         members = household.get("members") or []
         if not members:
             continue
-        # head first, then roster order
-        ranked = sorted(
-            range(len(members)), key=lambda i: (members[i].get("relation") != "head", i)
-        )
+        # head first, then roster order (most rosters already start with the head)
+        ranked: Iterable[int] = range(len(members))
+        if members[0].get("relation") != "head":
+            ranked = sorted(ranked, key=lambda i: (members[i].get("relation") != "head", i))
+        first = members[next(iter(ranked))]
         part: dict[str, Any] | None = None
         residents = []
         for index in ranked:
@@ -260,7 +261,7 @@ def _build(households: Iterable[dict[str, Any]], as_of: date) -> Community:
             if kind != AWAY and kind not in RESIDENT_TYPES:
                 continue
             if part is None:
-                part = _household_part(household, members[ranked[0]].get("name") or "")
+                part = _household_part(household, first.get("name") or "")
             row = {**person, **part}
             conditions = person.get("conditions")
             if conditions.__class__ is not list:
