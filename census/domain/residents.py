@@ -141,8 +141,9 @@ class Community:
 
 
 def _household_row(household: dict[str, Any], residents: list[dict[str, Any]]) -> dict[str, Any]:
-    row = {k: v for k, v in household.items() if k != "members"}
-    head = next((p for p in residents if p.get("relation") == "head"), residents[0])
+    row = dict(household)
+    del row["members"]
+    head = residents[0]  # head first; when the head does not live here, the first who does
     row.update(
         household_id=household.get("id"),
         address=address_text(household),
