@@ -14,6 +14,9 @@ household save and come back as warnings beside the fields.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -306,6 +309,77 @@ def check(
         problems += _cross_checks(store, record, record_id)
         problems += _not_yet(checks.check_household(record, today or date.today()), problems)
     return record, problems
+
+
+PARALLEL_FROM = 1000  # records; below this a pool of processes costs more than it saves
+_BATCH: tuple[FormDef, list[dict[str, Any]], date] | None = None  # what forked workers clean
+
+
+def check_many(
+    store: Any,
+    form: FormDef,
+    raws: list[dict[str, Any]],
+    *,
+    record_ids: list[int | None] | None = None,
+    today: date | None = None,
+    workers: int | None = None,
+    parallel_from: int = PARALLEL_FROM,
+) -> list[tuple[dict[str, Any], list[Problem]]]:
+    """``check`` for many records, in order; what ``save_many`` takes as ``checked``.
+
+    ``clean`` needs no store, so for a large batch it runs in forked worker processes
+    (one per CPU by default); the checks against other records run here, one by one, as
+    in ``check``. Forking is only done from a single-threaded process (the command line),
+    never inside the threaded web server.
+    """
+    today = today or date.today()
+    ids = record_ids or [None] * len(raws)
+    cleaned = _clean_many(form, raws, today, workers or os.cpu_count() or 1, parallel_from)
+    out = []
+    for (record, problems, household), record_id in zip(cleaned, ids, strict=True):
+        if form.name == "household":
+            problems += _cross_checks(store, record, record_id)
+            problems += _not_yet(household, problems)
+        out.append((record, problems))
+    return out
+
+
+Cleaned = tuple[dict[str, Any], list[Problem], list[Problem]]
+
+
+def _clean_one(form: FormDef, raw: dict[str, Any], today: date) -> Cleaned:
+    """What needs no store: ``clean`` and the household's own consistency checks."""
+    record, problems = clean(form, raw, today=today)
+    household = checks.check_household(record, today) if form.name == "household" else []
+    return record, problems, household
+
+
+def _clean_many(
+    form: FormDef, raws: list[dict[str, Any]], today: date, workers: int, parallel_from: int
+) -> list[Cleaned]:
+    parallel = (
+        workers > 1
+        and len(raws) >= parallel_from
+        and threading.active_count() == 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+    if not parallel:
+        return [_clean_one(form, raw, today) for raw in raws]
+    global _BATCH
+    _BATCH = (form, raws, today)  # forked workers see it without pickling the raws
+    size = -(-len(raws) // (workers * 4))
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_clean_part, [(n, n + size) for n in range(0, len(raws), size)])
+    finally:
+        _BATCH = None
+    return [result for part in parts for result in part]
+
+
+def _clean_part(bounds: tuple[int, int]) -> list[Cleaned]:
+    assert _BATCH is not None
+    form, raws, today = _BATCH
+    return [_clean_one(form, raw, today) for raw in raws[bounds[0] : bounds[1]]]
 
 
 def save_many(

@@ -95,20 +95,15 @@ def apply_plan(store: Any, plan: Plan, *, user: str, ip: str | None = None) -> A
 
 
 def _add_buildings(store: Any, plan: Plan) -> int:
-    """Add the buildings (and grids) of the file that the store does not know yet."""
+    """Add the buildings (and grids) of the file that the store does not know yet, at once."""
     buildings = store.collection("buildings")
     grids = store.collection("grids")
     known_grids = {g.get("name") for g in grids.scan()}
-    added = 0
-    for name, grid in plan.new_buildings:
-        if buildings.find_one(name=name):
-            continue
-        buildings.insert({"name": name, "grid": grid}, unique=("name",))
-        added += 1
-        if grid and grid not in known_grids:
-            grids.insert({"name": grid})
-            known_grids.add(grid)
-    return added
+    new = [(name, grid) for name, grid in plan.new_buildings if not buildings.find_one(name=name)]
+    buildings.insert_many([{"name": name, "grid": grid} for name, grid in new], unique=("name",))
+    fresh_grids = sorted({grid for _name, grid in new if grid and grid not in known_grids})
+    grids.insert_many([{"name": grid} for grid in fresh_grids])
+    return len(new)
 
 
 def _failure(row: Any, code: str, **params: Any) -> Issue:

@@ -33,6 +33,7 @@ _DATE_TIME_ZERO = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})[ T]0{1,2}:00(:00(\.0+)?)?
 # A value exported as '=... (CSV injection guard, see writer.neutralise) is read back as =...
 _GUARDED = re.compile(r"^'+[=+\-@\t\r]")
 _EXCEL_EPOCH = date(1899, 12, 30)
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 KEY_FIELDS = {"household_no", "building", "unit", "room"}
 NAME_FIELDS = {"name", "landlord_name", "operator_name", "contact", "surveyor"}
 
@@ -49,7 +50,7 @@ class Cell:
 
 def unguard(text: str) -> str:
     """Undo the CSV-injection quote that the exporter put before = + - @."""
-    return text[1:] if _GUARDED.match(text) else text
+    return text[1:] if text[:1] == "'" and _GUARDED.match(text) else text
 
 
 def plain_text(raw: Any) -> str | None:
@@ -91,6 +92,8 @@ def read_date(raw: Any) -> Any:
     text = plain_text(raw)
     if text is None:
         return None
+    if len(text) == 10 and _ISO.fullmatch(text):
+        return _real_date(text[:4], text[5:7], text[8:]) or text
     text = unicodedata.normalize("NFKC", text).strip()
     if re.fullmatch(r"\d{8}", text):
         return _ymd(text)
@@ -136,6 +139,8 @@ def read_id(raw: Any) -> Cell:
 
 def read_phones(raw: Any, vocab: Vocabulary) -> Cell:
     """The first phone number of a cell, and the others (separated by ; ， 、 / or spaces)."""
+    if isinstance(raw, str) and raw.isdigit():  # the usual cell: one number as text
+        return Cell(raw)
     text = plain_text(raw)
     if text is None or vocab.is_blank_word(text):
         return Cell()

@@ -10,6 +10,7 @@ repeat the header, or hold only a note; those are skipped and reported, never lo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from openpyxl.utils import get_column_letter
@@ -55,14 +56,21 @@ class Layout:
     sheet: str
     header_row: int | None
     columns: list[Column] = field(default_factory=list)
+    _anchors: list[int] | None = field(default=None, repr=False, compare=False)
 
     def column(self, key: str) -> Column | None:
         """The column imported into a target key, if any."""
         return next((c for c in self.columns if c.key == key), None)
 
-    @property
+    def anchor_columns(self, vocab: Vocabulary) -> list[int]:
+        """The indexes of the columns that hold a record's anchor (户编号, 姓名, name)."""
+        if self._anchors is None:
+            self._anchors = [n for n, key in self.keys.items() if key in vocab.anchors]
+        return self._anchors
+
+    @cached_property
     def keys(self) -> dict[int, str]:
-        """Column index -> target key, for the columns that are imported."""
+        """Column index -> target key, for the columns that are imported (once detected)."""
         return {c.index: c.key for c in self.columns if c.key}
 
 
@@ -133,12 +141,28 @@ def looks_like_note(text: str) -> bool:
 
 def classify(row: list[Any], layout: Layout, vocab: Vocabulary) -> str:
     """What a row below the header is: data, blank, a note, or the header again."""
-    filled = [(n, cell_text(v)) for n, v in enumerate(row) if cell_text(v)]
+    # The usual row, decided quickly: an anchor cell (姓名, 户编号 …) holding a value that is
+    # neither a note nor the anchor's own title, and at least one other cell. The rules
+    # below give the same answer for it; they are for everything else.
+    width = len(row)
+    for n in layout.anchor_columns(vocab):
+        value = row[n] if n < width else None
+        if value is None or value == "":
+            continue
+        text = cell_text(value)
+        if text and not looks_like_note(text) and vocab.header(text) != layout.keys[n]:
+            if sum(1 for v in row if v is not None and v != "") >= 2:
+                return DATA
+        break
+    filled = [(n, text) for n, v in enumerate(row) if v is not None and (text := cell_text(v))]
     if not filled:
         return BLANK
-    if sum(1 for _n, text in filled if vocab.header(text) is not None) >= 2:
-        return HEADER_AGAIN
     keys = layout.keys
+    anchors = [n for n, key in keys.items() if key in vocab.anchors]
+    # The header again names its anchor column (姓名, 户编号) in that column.
+    if any(vocab.header(row[n]) == keys[n] for n in anchors if n < len(row)):
+        if sum(1 for _n, text in filled if vocab.header(text) is not None) >= 2:
+            return HEADER_AGAIN
     mapped = [(n, text) for n, text in filled if n in keys]
     if not mapped:
         return NOTE

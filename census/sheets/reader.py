@@ -19,6 +19,8 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
+from census.sheets.xlsx import Book
+
 XLSX_TYPES = (".xlsx", ".xlsm")
 CSV_TYPES = (".csv", ".txt")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
@@ -51,7 +53,36 @@ def read_file(path: Path, filename: str | None = None) -> list[Sheet]:
 
 
 def read_xlsx(path: Path) -> list[Sheet]:
-    """Every worksheet of an XLSX file, merged cells filled in."""
+    """Every worksheet of an XLSX file, merged cells filled in.
+
+    The fast reader (``xlsx.Book``) reads what Excel, WPS and openpyxl write; anything it
+    does not know goes to openpyxl.
+    """
+    try:
+        book = Book(str(path))
+    except Exception:  # anything unexpected in the workbook's parts: let openpyxl judge it
+        return _read_xlsx_openpyxl(path)
+    try:
+        sheets = []
+        for name, part in book.sheets:
+            rows, merges = book.read(part)
+            _trim(rows)
+            _fill_merged(rows, merges)
+            sheets.append(Sheet(name, rows))
+        return sheets
+    except Exception:  # a sheet this reader does not understand: openpyxl reads it
+        return _read_xlsx_openpyxl(path)
+    finally:
+        book.close()
+
+
+def _trim(rows: list[list[Any]]) -> None:
+    while rows and all(v is None or v == "" for v in rows[-1]):
+        rows.pop()
+
+
+def _read_xlsx_openpyxl(path: Path) -> list[Sheet]:
+    """The reference reader: openpyxl in read-only mode."""
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
@@ -61,8 +92,7 @@ def read_xlsx(path: Path) -> list[Sheet]:
         for ws in book.worksheets:
             ws.reset_dimensions()  # some writers store a wrong size; read what is there
             rows = [list(row) for row in ws.iter_rows(values_only=True)]
-            while rows and all(v is None or v == "" for v in rows[-1]):
-                rows.pop()
+            _trim(rows)
             _fill_merged(rows, _merged_ranges(book, ws))
             sheets.append(Sheet(ws.title, rows))
         return sheets

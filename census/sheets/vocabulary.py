@@ -23,6 +23,7 @@ ALIASES_FILE = "import_aliases.yaml"
 IGNORE = ""  # the key of a column that is recognised and deliberately not imported
 MEMBERS = "members"
 _SPACES = re.compile(r"\s+")
+SEEN_MAX = 100_000
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class Vocabulary:
             choices = extra.get("choices")
             kind = "select_one" if choices else "text"
             self.targets[key] = Target(key, label, kind, choices, extra=True)
+        # members.name -> name: the keys of member fields inside a member's record.
+        self.member_fields = {k: t.field for k, t in self.targets.items() if t.member}
         self._headers: dict[str, str] = {}
         for word in spec.get("ignore") or []:
             self._headers[fold(word)] = IGNORE
@@ -93,6 +96,8 @@ class Vocabulary:
                 self._headers.setdefault(fold(word), key)
         self._values = _value_words(aliases.get("values") or {})
         self.blank_words = {fold(w) for w in aliases.get("blank") or []}
+        self._seen: dict[tuple[str, Any], str | None] = {}
+        self._seen_headers: dict[str, str | None] = {}
         self.anchors = ("household_no", "members.name") if form.name == "household" else ("name",)
 
     def _add(self, f: FieldDef, key: str, *, member: bool = False) -> None:
@@ -102,11 +107,27 @@ class Vocabulary:
         """The target key of a column title, ``IGNORE`` for a known ignored one, else None."""
         if text is None or str(text).strip() == "":
             return None
-        return self._headers.get(fold(text))
+        if isinstance(text, str) and text in self._seen_headers:
+            return self._seen_headers[text]
+        found = self._headers.get(fold(text))
+        if isinstance(text, str) and len(self._seen_headers) < SEEN_MAX:
+            self._seen_headers[text] = found
+        return found
 
     def code(self, list_name: str, word: Any) -> str | None:
         """The code a word stands for in a code list, or None when it is not one."""
-        return self._values.get(list_name, {}).get(fold(word))
+        # The same few words fill whole columns (男, 汉, 户主): remember each answer.
+        key = (list_name, word)
+        try:
+            return self._seen[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable cell value
+            return self._values.get(list_name, {}).get(fold(word))
+        found = self._values.get(list_name, {}).get(fold(word))
+        if len(self._seen) < SEEN_MAX:
+            self._seen[key] = found
+        return found
 
     def is_blank_word(self, word: Any) -> bool:
         """Words such as 无 that mean "nothing" in a multiple-choice or phone cell."""

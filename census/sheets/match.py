@@ -1,0 +1,148 @@
+"""Finding what a planned record is in the store, and what importing it would change.
+
+Households are found by 户编号, else by their members' ID numbers; within a household,
+members by ID number, else by name (and birth date when two share a name). The record
+to validate is the stored one with the file's values laid over it: a blank cell keeps
+what is stored, and a stored member the file does not list stays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from census.sheets.issues import ERROR, INFO, Issue
+from census.sheets.model import Change, Planned, SourceRow
+from census.sheets.vocabulary import MEMBERS, Vocabulary
+from census.surveys.definition import FormDef
+
+# Shops and organisations are matched to stored ones on these fields, in this order.
+MATCH_KEYS = {"storefront": (("uscc",), ("name", "address")), "unit": (("name", "address"),)}
+
+
+def form_values(form: FormDef, doc: dict[str, Any]) -> dict[str, Any]:
+    """The answers of a stored record, without metadata (members likewise)."""
+    values: dict[str, Any] = {}
+    for f in form.fields:
+        if f.type == "repeat":
+            keys = [s.key for s in f.fields]
+            values[f.key] = [{k: m.get(k) for k in keys if k in m} for m in doc.get(f.key) or []]
+        elif f.key in doc:
+            values[f.key] = doc[f.key]
+    return values
+
+
+def match_household(
+    store: Any,
+    planned: Planned,
+    incoming: dict[str, Any],
+    members: list[tuple[dict[str, Any], SourceRow]],
+    vocab: Vocabulary,
+) -> None:
+    households = store.collection("households")
+    target = None
+    number = incoming.get("household_no")
+    if number:
+        target = households.find_one(household_no=number)
+    if target is None:
+        holders: dict[int, dict[str, Any]] = {}
+        for member, _row in members:
+            number = member.get("id_number")
+            # count() answers from the index; most people of a first import are new.
+            if number and households.count(**{"members.id_number": number}):
+                for doc in households.find(**{"members.id_number": number}):
+                    holders[doc["id"]] = doc
+        if len(holders) == 1:
+            target = next(iter(holders.values()))
+        elif len(holders) > 1:
+            names = "、".join(h.get("household_no") or str(h["id"]) for h in holders.values())
+            where = planned.rows[0].where("members.id_number", vocab)
+            planned.issues.append(
+                Issue("ids_in_several", ERROR, params={"households": names}, **where)
+            )
+    planned.target = target
+    stored = form_values(vocab.form, target) if target else {}
+    raw = {k: v for k, v in stored.items() if k != MEMBERS}
+    raw.update(incoming)
+    merged = [dict(m) for m in stored.get(MEMBERS, [])]
+    rows: list[SourceRow | None] = [None] * len(merged)
+    used: set[int] = set()
+    for member, row in members:
+        index = _find_member(merged, member, used) if target else None
+        if index is None:
+            merged.append(dict(member))
+            rows.append(row)
+        else:
+            used.add(index)
+            merged[index].update(member)
+            rows[index] = row
+    for index, member in enumerate(merged):
+        if rows[index] is None:
+            params = {"name": member.get("name") or index + 1}
+            where = planned.rows[0].where("members.name", vocab)
+            planned.issues.append(Issue("member_kept", INFO, params=params, **where))
+    raw[MEMBERS] = merged
+    planned.raw, planned.member_rows = raw, rows
+
+
+def _find_member(
+    stored: list[dict[str, Any]], member: dict[str, Any], used: set[int]
+) -> int | None:
+    """The stored member this row is about: same ID number, else same name (and birth date)."""
+    free = [i for i in range(len(stored)) if i not in used]
+    number = member.get("id_number")
+    if number:
+        same = [i for i in free if stored[i].get("id_number") == number]
+        if same:
+            return same[0]
+        free = [i for i in free if not stored[i].get("id_number")]
+    same = [i for i in free if stored[i].get("name") == member.get("name")]
+    born = member.get("birth_date")
+    if born and len(same) > 1:
+        same = [i for i in same if stored[i].get("birth_date") in (None, born)]
+    return same[0] if len(same) == 1 else None
+
+
+def match_record(store: Any, form: FormDef, planned: Planned, incoming: dict[str, Any]) -> None:
+    collection = store.collection(form.collection)
+    target = None
+    for keys in MATCH_KEYS.get(form.name, ()):
+        if all(incoming.get(k) for k in keys):
+            target = collection.find_one(**{k: incoming[k] for k in keys})
+            if target:
+                break
+    planned.target = target
+    raw = form_values(form, target) if target else {}
+    raw.update(incoming)
+    planned.raw = raw
+
+
+def changes(
+    vocab: Vocabulary, stored: dict[str, Any], record: dict[str, Any], meta: dict[str, Any]
+) -> list[Change]:
+    """Field by field, member by member: what the file would change in the stored record."""
+    changes: list[Change] = []
+    for f in vocab.form.fields:
+        if f.type == "repeat":
+            old_members = stored.get(f.key) or []
+            for n, member in enumerate(record.get(f.key) or []):
+                subject = str(member.get("name") or n + 1)
+                if n >= len(old_members):
+                    changes.append(Change(f.key, None, member, subject))
+                    continue
+                for sub in f.fields:
+                    old, new = old_members[n].get(sub.key), member.get(sub.key)
+                    if _differs(old, new):
+                        changes.append(Change(f"{f.key}.{sub.key}", old, new, subject))
+        elif _differs(stored.get(f.key), record.get(f.key)):
+            changes.append(Change(f.key, stored.get(f.key), record.get(f.key)))
+    for key, value in meta.items():
+        if _differs(stored.get(key), value):
+            changes.append(Change(key, stored.get(key), value))
+    return changes
+
+
+def _differs(old: Any, new: Any) -> bool:
+    empty = (None, "", [])
+    if old in empty and new in empty:
+        return False
+    return bool(old != new)
