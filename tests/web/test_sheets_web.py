@@ -218,5 +218,7 @@ def test_who_may_do_what(client, auth, store):
     assert client.get("/sheets/import/../../secret_key").status_code == 404
 
 
-def test_the_navigation_links_to_import_and_export(admin):
+def test_the_navigation_links_to_import_and_export_in_both_languages(admin):
     assert 'href="/sheets/"' in admin.get("/households").get_data(as_text=True)
+    page = admin.get("/sheets/?lang=en").get_data(as_text=True)
+    assert "Import an Excel or CSV register" in page and ">Import/Export<" in page
