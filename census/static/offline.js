@@ -109,7 +109,10 @@ async function refresh(bar) {
 }
 
 function showStatus(bar, status) {
-  bar.dataset.status = navigator.onLine === false ? "offline" : status;
+  const offline = navigator.onLine === false;
+  bar.dataset.status = offline ? "offline" : status;
+  if (offline) bar.title = t("offline");
+  else if (bar.title === t("offline")) bar.title = document.documentElement.dataset.offline === "ready" ? t("offline_ready") : "";
   bar.querySelector(".sync-now").textContent = status === "syncing" ? t("syncing") : t("sync_now");
   let banner = document.querySelector(".flash.login-needed");
   if (status === "login" && !banner) {
