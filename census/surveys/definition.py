@@ -49,8 +49,18 @@ FIELD_KEYS = {
     "id_type_field",
     "birth_date_field",
     "sex_field",
+    "ref",
 }
-FORM_KEYS = {"form", "collection", "title", "fields"}
+# "choices": code lists of this form alone (staff-added surveys bring their own);
+# "register": how census.worklog lists the records (checked there, at start-up too).
+FORM_KEYS = {"form", "collection", "title", "fields", "choices", "register"}
+# A text field may name a household (its 户编号) or a person of the register (户编号/姓名 or
+# an ID number); census.worklog resolves the link, the record keeps what was typed.
+REF_KINDS = {"household", "person"}
+
+
+# A form's own code lists: list name -> (qualified name <form>.<list>, {code: labels}).
+_Lists = dict[str, tuple[str, dict[str, dict[str, str]]]]
 
 
 class DefinitionError(ValueError):
@@ -86,6 +96,8 @@ class FieldDef:
     id_type_field: str | None = None
     birth_date_field: str | None = None
     sex_field: str | None = None
+    ref: str | None = None
+    choice_items: dict[str, dict[str, str]] | None = None  # a list of the form's own
 
     def text(self, lang: str = "zh") -> str:
         """The label in a language, falling back to Chinese."""
@@ -97,13 +109,18 @@ class FieldDef:
 
     def options(self, lang: str = "zh") -> list[tuple[str, str]]:
         """(code, label) pairs of a select field."""
-        entries = choice_lists()[self.choices] if self.choices else {}
+        entries = self._entries()
         return [(code, names.get(lang) or names["zh"]) for code, names in entries.items()]
 
     @property
     def codes(self) -> set[str]:
         """The codes a select field accepts."""
-        return set(choice_lists()[self.choices]) if self.choices else set()
+        return set(self._entries())
+
+    def _entries(self) -> dict[str, dict[str, str]]:
+        if self.choice_items is not None:
+            return self.choice_items
+        return choice_lists()[self.choices] if self.choices else {}
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,6 +132,8 @@ class FormDef:
     title: dict[str, str]
     fields: tuple[FieldDef, ...]
     source: str = ""
+    choice_lists: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    register: dict[str, Any] | None = None
 
     def field(self, key: str) -> FieldDef:
         """The field with this key (top level or inside a repeat, as ``members.name``)."""
@@ -137,7 +156,9 @@ def _labels(value: Any, source: str, where: str, name: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
-def _field(raw: Any, source: str, where: str, siblings: set[str]) -> FieldDef:
+def _field(
+    raw: Any, source: str, where: str, siblings: set[str], local: _Lists | None = None
+) -> FieldDef:
     if not isinstance(raw, dict):
         raise DefinitionError(source, where, "a field must be a mapping with key and type")
     key = raw.get("key")
@@ -153,13 +174,17 @@ def _field(raw: Any, source: str, where: str, siblings: set[str]) -> FieldDef:
             source, where, f"type “{ftype}” is not one of {', '.join(sorted(FIELD_TYPES))}"
         )
     choices = raw.get("choices")
+    local = local or {}
+    items = None
     if ftype in ("select_one", "select_many"):
-        if choices not in choice_lists():
+        if choices in local:  # the form's own list, known as <form>.<list> everywhere else
+            choices, items = local[choices]
+        elif choices not in choice_lists():
             raise DefinitionError(
                 source, where, f"choices “{choices}” is not a list in choices.yaml"
             )
         default = raw.get("default")
-        if default is not None and default not in choice_lists()[choices]:
+        if default is not None and default not in (items or choice_lists()[choices]):
             raise DefinitionError(source, where, f"default “{default}” is not one of its choices")
     elif choices is not None:
         raise DefinitionError(source, where, f"a {ftype} field takes no choices")
@@ -181,7 +206,9 @@ def _field(raw: Any, source: str, where: str, siblings: set[str]) -> FieldDef:
         if not isinstance(subs, list) or not subs:
             raise DefinitionError(source, where, "a repeat needs a non-empty list of fields")
         names = {s.get("key") for s in subs if isinstance(s, dict)}
-        children = tuple(_field(s, source, f"{where}.{i + 1}", names) for i, s in enumerate(subs))
+        children = tuple(
+            _field(s, source, f"{where}.{i + 1}", names, local) for i, s in enumerate(subs)
+        )
         _unique_keys(children, source, where)
         if raw.get("exactly_one"):
             rule = raw["exactly_one"]
@@ -192,6 +219,10 @@ def _field(raw: Any, source: str, where: str, siblings: set[str]) -> FieldDef:
     for ref in ("id_type_field", "birth_date_field", "sex_field"):
         if raw.get(ref) is not None and raw[ref] not in siblings:
             raise DefinitionError(source, where, f"{ref} “{raw[ref]}” is not a field beside it")
+    if raw.get("ref") is not None and (ftype != "text" or raw["ref"] not in REF_KINDS):
+        raise DefinitionError(
+            source, where, f"ref “{raw['ref']}” needs a text field and one of household, person"
+        )
     return FieldDef(
         key=key,
         type=ftype,
@@ -216,6 +247,8 @@ def _field(raw: Any, source: str, where: str, siblings: set[str]) -> FieldDef:
         id_type_field=raw.get("id_type_field"),
         birth_date_field=raw.get("birth_date_field"),
         sex_field=raw.get("sex_field"),
+        ref=raw.get("ref"),
+        choice_items=items,
     )
 
 
@@ -225,6 +258,26 @@ def _unique_keys(fields: tuple[FieldDef, ...], source: str, where: str) -> None:
         if f.key in seen:
             raise DefinitionError(source, f"{where} field {f.key}", "the key is used twice")
         seen.add(f.key)
+
+
+def _local_lists(raw: Any, form: str, source: str) -> _Lists:
+    """A form's own ``choices:`` ({list: {code: labels}}), each list named <form>.<list>."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise DefinitionError(source, "choices", "must map list names to {code: label}")
+    lists = {}
+    for name, entries in raw.items():
+        where = f"choices {name}"
+        if not isinstance(name, str) or not isinstance(entries, dict) or not entries:
+            raise DefinitionError(source, where, "a list maps codes to labels")
+        items = {}
+        for code, names in entries.items():
+            if not isinstance(code, str | int) or isinstance(code, bool) or str(code) == "":
+                raise DefinitionError(source, where, f"code “{code}” must be text (quote it)")
+            items[str(code)] = _labels(names, source, f"{where} {code}", "label")
+        lists[name] = (f"{form}.{name}", items)
+    return lists
 
 
 def parse_definition(raw: Any, source: str) -> FormDef:
@@ -243,14 +296,20 @@ def parse_definition(raw: Any, source: str) -> FormDef:
     if not isinstance(items, list):
         raise DefinitionError(source, "fields", "must be a list")
     names = {f.get("key") for f in items if isinstance(f, dict)}
-    fields = tuple(_field(f, source, f"field #{i + 1}", names) for i, f in enumerate(items))
+    lists = _local_lists(raw.get("choices"), str(raw["form"]), source)
+    fields = tuple(_field(f, source, f"field #{i + 1}", names, lists) for i, f in enumerate(items))
     _unique_keys(fields, source, "top level")
+    register = raw.get("register")
+    if register is not None and not isinstance(register, dict):
+        raise DefinitionError(source, "register", "must be a mapping (name, date, columns …)")
     return FormDef(
         name=str(raw["form"]),
         collection=str(raw["collection"]),
         title=_labels(raw.get("title", raw["form"]), source, "title", "title"),
         fields=fields,
         source=source,
+        choice_lists=dict(lists.values()),
+        register=register,
     )
 
 
@@ -264,8 +323,18 @@ def load_definition(path: Path) -> FormDef:
 
 
 SURVEYS = ("household", "storefront", "unit")
+# Community work records (工作台账, census.worklog): loaded when their file is in the folder.
+WORK_RECORDS = ("visit", "mediation", "activity", "volunteer", "service_case")
 
 
 def load_surveys(folder: Path = FORMS_DIR) -> dict[str, FormDef]:
-    """All survey definitions of the forms folder, keyed by form name."""
-    return {name: load_definition(folder / f"{name}.yaml") for name in SURVEYS}
+    """All survey definitions of the forms folder, keyed by form name.
+
+    The census forms must be there; work records are loaded when present. Surveys that
+    staff add live in the data folder and join these at start-up (census.surveys.custom).
+    """
+    found = {name: load_definition(folder / f"{name}.yaml") for name in SURVEYS}
+    for name in WORK_RECORDS:
+        if (folder / f"{name}.yaml").exists():
+            found[name] = load_definition(folder / f"{name}.yaml")
+    return found

@@ -1,0 +1,238 @@
+"""Surveys that staff add: definitions kept in the data folder, loaded at start-up and on upload.
+
+An admin uploads a definition in our own YAML format or an XLSForm (.xlsx,
+``census.surveys.xlsform``). It is checked exactly as the forms of forms/ are
+(``parse_definition``) and kept as ``<data>/surveys/<name>.yaml`` beside the file it came
+from, so staff can read it and a restart finds it. From then on it is just another
+definition: its form (/survey/<name>/new), list, register, export and print, and the
+offline app, all work from it. Its records live in the collection ``survey_<name>``; its
+code lists live with it (named ``<name>.<list>``), never in forms/choices.yaml.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask import Flask
+
+from census.domain.codes import choice_lists
+from census.surveys.definition import (
+    SURVEYS,
+    WORK_RECORDS,
+    DefinitionError,
+    FormDef,
+    parse_definition,
+)
+from census.surveys.xlsform import RESERVED_KEYS, XLSFormError, XLSFormProblem, translate
+
+FOLDER = "surveys"
+NAME = re.compile(r"[a-z][a-z0-9_]{1,39}")
+# Names a survey may not take: the built-in forms, and words that are addresses of pages.
+RESERVED_NAMES = {*SURVEYS, *WORK_RECORDS, "new", "report", "rates", "api", "admin", "outbox"}
+EXTENSION = "census_custom_surveys"
+YAML_SUFFIXES = (".yaml", ".yml")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass
+class Upload:
+    """The outcome of an upload: the survey when accepted, else the problems (with places)."""
+
+    form: FormDef | None = None
+    problems: list[XLSFormProblem] = field(default_factory=list)
+    notes: list[XLSFormProblem] = field(default_factory=list)
+    replaced: bool = False
+
+
+def folder(data_dir: str | Path) -> Path:
+    """Where the staff's surveys are kept."""
+    return Path(data_dir) / FOLDER
+
+
+def collection_of(name: str) -> str:
+    """The store collection of a staff-added survey."""
+    return f"survey_{name}"
+
+
+def publish(form: FormDef) -> None:
+    """Make the survey's own code lists known by name (<form>.<list>) to lists and exports."""
+    choice_lists().update(form.choice_lists)
+
+
+def _checked(raw: dict[str, Any], source: str) -> FormDef:
+    """A custom definition dict as a FormDef: its name, keys and register settings checked."""
+    name = str(raw.get("form") or "")
+    if not NAME.fullmatch(name):
+        raise DefinitionError(
+            source, "form", f"the name “{name}” must be 2–40 lower-case letters, digits or _"
+        )
+    if name in RESERVED_NAMES:
+        raise DefinitionError(source, "form", f"the name “{name}” is taken by the system")
+    raw = dict(raw, collection=collection_of(name))
+    form = parse_definition(raw, source)
+    for f in form.fields:
+        for key in [f.key, *(s.key for s in f.fields)]:
+            if key in RESERVED_KEYS:
+                raise DefinitionError(source, f"field {key}", "the key is reserved by the system")
+    from census.worklog.registers import register_for  # the register must work too
+
+    register_for(form)
+    return form
+
+
+def load(data_dir: str | Path) -> dict[str, FormDef]:
+    """Every staff-added survey of a data folder; a broken one stops start-up, named."""
+    found: dict[str, FormDef] = {}
+    for path in sorted(folder(data_dir).glob("*.yaml")):
+        if "." in path.stem:  # <name>.source.yaml: the file as uploaded, not the definition
+            continue
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise DefinitionError(path.name, "YAML", str(exc)) from None
+        if not isinstance(raw, dict):
+            raise DefinitionError(path.name, "top level", "a definition must be a mapping")
+        form = _checked(raw, path.name)
+        if form.name != path.stem:
+            raise DefinitionError(path.name, "form", f"“{form.name}” should be “{path.stem}”")
+        found[form.name] = form
+    return found
+
+
+def install(app: Flask) -> None:
+    """Add the data folder's surveys to the app's survey definitions (after the built-in ones)."""
+    surveys = app.extensions["census_surveys"]
+    custom = load(app.config["DATA_DIR"])
+    for name, form in custom.items():
+        publish(form)
+        surveys[name] = form
+    app.extensions[EXTENSION] = set(custom)
+
+
+def names(app: Flask) -> set[str]:
+    """The names of the surveys staff added."""
+    return set(app.extensions.get(EXTENSION, ()))
+
+
+def read_upload(filename: str, data: bytes, name: str = "") -> Upload | dict[str, Any]:
+    """An uploaded file as a definition dict, or an Upload carrying its problems."""
+    suffix = Path(filename).suffix.lower()
+    stem = re.sub(r"[^a-z0-9_]", "_", Path(filename).stem.lower()).strip("_") or "survey"
+    if suffix in XLSX_SUFFIXES:
+        try:
+            translation = translate(data, name=name or stem)
+        except XLSFormError as exc:
+            return Upload(problems=exc.problems)
+        raw = translation.definition
+        if name:
+            raw["form"] = name
+        return {"raw": raw, "notes": translation.notes}
+    if suffix in YAML_SUFFIXES:
+        try:
+            raw = yaml.safe_load(data.decode("utf-8"))
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            problem = XLSFormProblem("read", filename, params={"detail": str(exc)})
+            return Upload(problems=[problem])
+        if not isinstance(raw, dict):
+            detail = {
+                "zh": "定义应为映射（form、title、fields）",
+                "en": "a definition is a mapping",
+            }
+            return Upload(problems=[XLSFormProblem("read", filename, params={"detail": detail})])
+        if name:
+            raw["form"] = name
+        return {"raw": raw, "notes": []}
+    detail = {"zh": "请上传 .xlsx（XLSForm）或 .yaml 文件", "en": "Upload an .xlsx or a .yaml file"}
+    return Upload(problems=[XLSFormProblem("read", filename, params={"detail": detail})])
+
+
+def _definition_problem(exc: DefinitionError, filename: str, data: bytes) -> XLSFormProblem:
+    """A definition error placed at its survey-sheet row when the file is an XLSForm."""
+    row = None
+    key = exc.where.removeprefix("field ").split(".")[-1] if "field" in exc.where else ""
+    if key and Path(filename).suffix.lower() in XLSX_SUFFIXES:
+        from census.surveys.xlsform import row_of
+
+        row = row_of(data, key)
+    sheet = "survey" if Path(filename).suffix.lower() in XLSX_SUFFIXES else filename
+    return XLSFormProblem(
+        "definition", sheet, row, params={"detail": f"{exc.where}: {exc.problem}"}
+    )
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write a file aside and rename it over the old one (never half a definition)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def add(app: Flask, filename: str, data: bytes, *, name: str = "", replace: bool = False) -> Upload:
+    """Check an uploaded definition and, when it is sound, keep it and make it live at once.
+
+    A survey of the same name is replaced only when ``replace`` is set (its records stay;
+    the old definition is kept beside it as ``<name>.<time>.yaml.old``).
+    """
+    read = read_upload(filename, data, name.strip())
+    if isinstance(read, Upload):
+        return read
+    raw, notes = read["raw"], read["notes"]
+    try:
+        form = _checked(raw, filename)
+    except DefinitionError as exc:
+        return Upload(problems=[_definition_problem(exc, filename, data)], notes=notes)
+    surveys = app.extensions["census_surveys"]
+    mine = names(app)
+    if form.name in surveys and form.name not in mine:
+        problem = XLSFormProblem(
+            "definition", filename, params={"detail": f"“{form.name}” is a built-in form"}
+        )
+        return Upload(problems=[problem], notes=notes)
+    if form.name in mine and not replace:
+        detail = {
+            "zh": f"已有名为“{form.name}”的问卷；如要替换，请勾选“替换同名问卷”",
+            "en": f"A survey “{form.name}” exists; tick “replace” to replace it",
+        }
+        return Upload(problems=[XLSFormProblem("definition", filename, params={"detail": detail})])
+    target = folder(app.config["DATA_DIR"])
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"{form.name}.yaml"
+    replaced = path.exists()
+    if replaced:
+        stamp = datetime.now().strftime("%Y%m%d%H%M%S")
+        os.replace(path, target / f"{form.name}.{stamp}.yaml.old")
+    header = f"# {form.text('zh')} — uploaded as {Path(filename).name}\n"
+    text = header + yaml.safe_dump(
+        {k: v for k, v in raw.items() if k != "collection"}, allow_unicode=True, sort_keys=False
+    )
+    _write(path, text.encode("utf-8"))
+    _write(target / f"{form.name}.source{Path(filename).suffix.lower()}", data)
+    publish(form)
+    surveys[form.name] = form
+    app.extensions[EXTENSION] = mine | {form.name}
+    return Upload(form=form, notes=notes, replaced=replaced)
+
+
+def remove(app: Flask, name: str) -> None:
+    """Take a survey out (the caller checks that it has no records); its file is kept aside."""
+    path = folder(app.config["DATA_DIR"]) / f"{name}.yaml"
+    if path.exists():
+        stamp = datetime.now().strftime("%Y%m%d%H%M%S")
+        os.replace(path, path.with_name(f"{name}.{stamp}.yaml.removed"))
+    app.extensions["census_surveys"].pop(name, None)
+    app.extensions[EXTENSION] = names(app) - {name}
+
+
+def source_file(app: Flask, name: str) -> Path | None:
+    """The file a survey was uploaded as (XLSForm or YAML), if kept."""
+    for suffix in (*XLSX_SUFFIXES, *YAML_SUFFIXES):
+        path = folder(app.config["DATA_DIR"]) / f"{name}.source{suffix}"
+        if path.exists():
+            return path
+    return None

@@ -1,0 +1,501 @@
+"""Staff pages of the work records (工作台账): registers, a record, completion rates, the report.
+
+Every register is a page, a PDF and an XLSX with the same rows (a period, a search word);
+the service cases also give their completion rates (办结率) by month, quarter or year, and
+the work report of a period (工作报告) is a page, a PDF and an XLSX. Full ID numbers are
+for admins and are logged; every print and export is in the audit log. The JSON API
+(``/api/v1/records/<form>``) saves work records as the forms do, and refuses links that
+lead nowhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    render_template,
+    request,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from census import audit, records
+from census.app import get_store
+from census.domain.problems import errors_by_path
+from census.sheets.writer import xlsx_bytes
+from census.store import DuplicateKey
+from census.surveys.validate import unknown_keys
+from census.web.access import ADMIN, STAFF, roles_required
+from census.web.helpers import lang, surveys
+from census.worklog import printing
+from census.worklog.figures import SERVICE, rate_table
+from census.worklog.links import Links, households_of, link_problems
+from census.worklog.periods import GRAINS, Period, parse_period, year_period
+from census.worklog.registers import (
+    WorkRegister,
+    group_counts,
+    matches,
+    register_rows,
+    sheet,
+    value_text,
+)
+from census.worklog.report import rate_text, report_sheets
+from census.worklog.store import (
+    channel_labels,
+    household_records,
+    period_report,
+    registers,
+    work_forms,
+)
+from census.worklog.store import (
+    records as stored_records,
+)
+
+bp = Blueprint("worklog", __name__, url_prefix="/worklog")
+api_bp = Blueprint("worklog_api", __name__, url_prefix="/api/v1/records")
+PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.record_once
+def _install(state: Any) -> None:
+    """Check every work register at start-up, and let the household page list its records."""
+    app = state.app
+    registers(app.extensions["census_surveys"])  # a broken register: DefinitionError now
+
+    def work_records_for(household: dict[str, Any]) -> list[tuple[WorkRegister, dict]]:
+        return household_records(get_store(app), app.extensions["census_surveys"], household)
+
+    app.jinja_env.globals["work_records_for"] = work_records_for
+    app.jinja_env.globals["work_value"] = lambda f, v: value_text(f, v, None, lang())
+
+
+def _register_or_404(name: str) -> WorkRegister:
+    found = registers(surveys()).get(name)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _period() -> Period | None:
+    """The period asked for (``from``/``to``); None when neither is given (every record)."""
+    start, end = request.args.get("from", "").strip(), request.args.get("to", "").strip()
+    if not start and not end:
+        return None
+    period, bad = parse_period(start, end)
+    if bad:
+        flash(_("日期格式应为 YYYY-MM-DD，已按默认日期统计"), "error")
+    return period
+
+
+def _report_period() -> Period:
+    period, bad = parse_period(request.args.get("from", ""), request.args.get("to", ""))
+    if bad:
+        flash(_("日期格式应为 YYYY-MM-DD，已按默认日期统计"), "error")
+    return period
+
+
+def _full() -> bool:
+    """Full ID numbers and phones: admins only, and every such view is logged."""
+    full = request.args.get("full") == "1"
+    if full and current_user.role != ADMIN:
+        abort(403)
+    return full
+
+
+def _rows(reg: WorkRegister, full: bool) -> tuple[list, list, Period | None, str]:
+    store = get_store()
+    period = _period()
+    every = register_rows(
+        reg,
+        stored_records(store, reg.form),
+        Links.from_store(store),
+        period=period,
+        lang=lang(),
+        full=full,
+    )
+    q = request.args.get("q", "").strip()
+    shown = [row for row in every if matches(row, q)] if q else every
+    return every, shown, period, q
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+def _inline_pdf(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+def _stem(reg_or_title: Any, period: Period | None) -> str:
+    title = reg_or_title.title(lang()) if hasattr(reg_or_title, "title") else str(reg_or_title)
+    return f"{title}-{period.label('en').replace(' to ', '_')}" if period else title
+
+
+@bp.route("/")
+@roles_required(*STAFF)
+def index():
+    """Every work register with its records in the period (this year by default)."""
+    period = _report_period()
+    store = get_store()
+    tiles = []
+    for reg in registers(surveys()).values():
+        rows = register_rows(reg, stored_records(store, reg.form), None, period=period)
+        tiles.append((reg, len(rows)))
+    return render_template(
+        "worklog/index.html", tiles=tiles, period=period, today=date.today(), custom=_custom()
+    )
+
+
+def _custom() -> set[str]:
+    from census.surveys.custom import names
+
+    return names(current_app)
+
+
+@bp.route("/<name>")
+@roles_required(*STAFF)
+def register(name: str):
+    """One register: its records in a period, searched and paginated."""
+    reg = _register_or_404(name)
+    full = _full()
+    if full:
+        audit.record(get_store(), current_user.username, "view_full_ids", f"worklog/{name}")
+    every, shown, period, q = _rows(reg, full)
+    page = max(1, request.args.get("page", 1, type=int))
+    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    language = lang()
+    cases = None
+    if name == SERVICE:
+        channels = channel_labels(surveys(), language)
+        whole = period or Period(date.min, date.max)
+        cases = _case_totals([r.record for r in shown], channels, whole)
+    return render_template(
+        "worklog/register.html",
+        reg=reg,
+        rows=shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        headings=[reg.column_label(c, language) for c in reg.columns],
+        total=len(every),
+        matched=len(shown),
+        groups=group_counts(reg, shown, language),
+        page=page,
+        pages=pages,
+        period=period,
+        q=q,
+        full=full,
+        cases=cases,
+        args={k: v for k, v in request.args.items() if k in ("from", "to", "q", "full") and v},
+    )
+
+
+def _case_totals(cases: list[dict], channels: dict[str, str], period: Period) -> list[tuple]:
+    """(channel, consulted, accepted, handled, rate) for the cases shown, then the total."""
+    from census.worklog.figures import case_counts
+    from census.worklog.report import word
+
+    counts = case_counts(cases, period, channels)
+    return [
+        (label, c.consulted, c.accepted, c.handled, rate_text(c.rate))
+        for label, c in [(channels[k], counts[k]) for k in channels]
+        + [(word("all", lang()), counts["all"])]
+    ]
+
+
+@bp.route("/<name>.xlsx")
+@roles_required(*STAFF)
+def register_xlsx(name: str):
+    """A register as a spreadsheet (the same rows as the page); logged."""
+    reg = _register_or_404(name)
+    full = _full()
+    _every, shown, period, _q = _rows(reg, full)
+    data = xlsx_bytes({reg.title(lang()): sheet(reg, shown, lang())})
+    audit.record(
+        get_store(), current_user.username, "export", f"worklog/{name}.xlsx", full_ids=full
+    )
+    return _download(data, f"{_stem(reg, period)}.xlsx", XLSX)
+
+
+@bp.route("/<name>.pdf")
+@roles_required(*STAFF)
+def register_pdf(name: str):
+    """A register printed (A4, columns fitted, pages numbered); logged."""
+    reg = _register_or_404(name)
+    full = _full()
+    _every, shown, period, _q = _rows(reg, full)
+    intro = ""
+    if name == SERVICE:
+        rows = _case_totals([r.record for r in shown], channel_labels(surveys(), lang()),
+                            period or Period(date.min, date.max))  # fmt: skip
+        intro = "；".join(f"{n}：{c}/{a}/{h} {r}" for n, c, a, h, r in rows)
+        intro = _("咨询/受理/办结 办结率 — ") + intro
+    pdf = printing.register_pdf(
+        reg,
+        shown,
+        community=current_app.config["COMMUNITY_NAME"],
+        period=period,
+        printed_at=datetime.now(),
+        lang=lang(),
+        full=full,
+        intro_text=intro,
+    )
+    audit.record(get_store(), current_user.username, "print", f"worklog/{name}", full_ids=full)
+    return _inline_pdf(pdf, f"{_stem(reg, period)}.pdf")
+
+
+@bp.route("/<name>/<int:record_id>")
+@roles_required(*STAFF)
+def record(name: str, record_id: int):
+    """One work record with its links resolved (the households and persons it names)."""
+    reg = _register_or_404(name)
+    store = get_store()
+    found = store.collection(reg.form.collection).get(record_id)
+    if found is None:
+        abort(404)
+    links = Links.from_store(store)
+    linked = sorted(households_of(links, reg.form, found))
+    households = [store.collection("households").get(i) for i in linked]
+    return render_template(
+        "worklog/record.html",
+        reg=reg,
+        record=found,
+        links=links,
+        households=[h for h in households if h],
+        value_text=value_text,
+        problems=link_problems(links, reg.form, found, lang()),
+    )
+
+
+def _rates_args() -> tuple[str, Period]:
+    grain = request.args.get("by", "month")
+    if grain not in GRAINS:
+        grain = "month"
+    year = request.args.get("year", type=int)
+    if year and not request.args.get("from") and not request.args.get("to"):
+        return grain, year_period(year)
+    return grain, _report_period()
+
+
+def _rates() -> tuple[str, Period, dict[str, str], list]:
+    form = surveys().get(SERVICE)
+    if form is None:
+        abort(404)
+    grain, period = _rates_args()
+    channels = channel_labels(surveys(), lang())
+    table = rate_table(stored_records(get_store(), form), period, grain, channels)
+    return grain, period, channels, table
+
+
+@bp.route("/rates")
+@roles_required(*STAFF)
+def rates():
+    """Service cases per channel and month, quarter or year, with the completion rate (办结率)."""
+    grain, period, channels, table = _rates()
+    return render_template(
+        "worklog/rates.html",
+        grain=grain,
+        period=period,
+        channels=channels,
+        table=table,
+        grains=GRAINS,
+        today=date.today(),
+        rate_text=rate_text,
+    )
+
+
+def _rates_title(grain: str) -> str:
+    return {"month": _("按月"), "quarter": _("按季度"), "year": _("按年")}[grain]
+
+
+@bp.route("/rates.pdf")
+@roles_required(*STAFF)
+def rates_pdf():
+    """The completion-rate table printed; logged."""
+    grain, period, channels, table = _rates()
+    heading = f"{current_app.config['COMMUNITY_NAME']} {_('办结率统计')}（{_rates_title(grain)}）"
+    context = printing.rates_context(
+        table, channels, heading=heading, period=period, printed_at=datetime.now(), lang=lang()
+    )
+    audit.record(get_store(), current_user.username, "print", f"worklog/rates/{grain}")
+    return _inline_pdf(printing.rates_pdf(context, lang()), f"{_('办结率统计')}-{grain}.pdf")
+
+
+@bp.route("/rates.xlsx")
+@roles_required(*STAFF)
+def rates_xlsx():
+    """The completion-rate table as a spreadsheet; logged."""
+    from census.worklog.report import word
+
+    grain, period, channels, table = _rates()
+    language = lang()
+    heads = [_("期间")]
+    for label in [*channels.values(), word("all", language)]:
+        heads += [f"{label}{word(k, language)}" for k in ("consulted", "accepted", "handled")]
+        heads.append(f"{label}{word('rate', language)}")
+    body = []
+    for bucket, counts in table:
+        line: list[Any] = [bucket.label(language)]
+        for code in [*channels, "all"]:
+            c = counts[code]
+            line += [c.consulted, c.accepted, c.handled, rate_text(c.rate)]
+        body.append(line)
+    data = xlsx_bytes({_("办结率统计"): (heads, body)})
+    audit.record(get_store(), current_user.username, "export", f"worklog/rates/{grain}.xlsx")
+    return _download(data, f"{_('办结率统计')}-{grain}.xlsx", XLSX)
+
+
+def _report():
+    return period_report(
+        get_store(), surveys(), current_app.config["COMMUNITY_NAME"], _report_period(), lang()
+    )
+
+
+@bp.route("/report")
+@roles_required(*STAFF)
+def report():
+    """工作报告: the period's opening paragraph, service figures and cases by channel."""
+    return render_template("worklog/report.html", report=_report(), today=date.today())
+
+
+@bp.route("/report.pdf")
+@roles_required(*STAFF)
+def report_pdf():
+    """The work report printed; logged."""
+    found = _report()
+    pdf = printing.report_pdf(found, datetime.now(), lang())
+    audit.record(
+        get_store(), current_user.username, "print", f"worklog/report/{found.period.label('en')}"
+    )
+    return _inline_pdf(pdf, f"{found.title(lang())}.pdf")
+
+
+@bp.route("/report.xlsx")
+@roles_required(*STAFF)
+def report_xlsx():
+    """The work report as a spreadsheet; logged."""
+    found = _report()
+    data = xlsx_bytes(report_sheets(found, lang()))
+    audit.record(
+        get_store(), current_user.username, "export", f"worklog/report/{found.period.label('en')}"
+    )
+    return _download(data, f"{found.title(lang())}.xlsx", XLSX)
+
+
+# --- JSON API: work records (and the staff's surveys) saved as the forms save them ----------
+
+
+@api_bp.record_once
+def _api_setup(state: Any) -> None:
+    """Bearer tokens, not cookies: no CSRF token is asked of API calls (as in census.web.api)."""
+    csrf = state.app.extensions.get("csrf")
+    if csrf is not None:
+        csrf.exempt(api_bp)
+
+
+@api_bp.before_request
+def _authenticate() -> Any:
+    """The same authentication as the households API (a token, or the session with CSRF)."""
+    from census.web.api import _authenticate as authenticate
+
+    return authenticate()
+
+
+def _json_error(exc: HTTPException):
+    return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
+
+
+for _code in (400, 403, 404, 405, 413, 500):
+    api_bp.register_error_handler(_code, _json_error)
+
+
+def _api_form(form_name: str):
+    form = work_forms(surveys()).get(form_name)
+    if form is None:
+        abort(404, "没有这个表单 / no such work record form")
+    return form
+
+
+def _public(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k != "_rev"} | {"revision": record.get("_rev")}
+
+
+@api_bp.post("/<form_name>")
+def create(form_name: str):
+    """Save a work record: 201 with its id; 422 with errors by field path (links included).
+
+    A client-made ``uuid`` makes a repeat harmless: the same uuid again gets 200 and the id.
+    """
+    form = _api_form(form_name)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(
+            error="invalid_json", message="请求体应为 JSON 对象 / the body must be a JSON object"
+        ), 400
+    store, user = get_store(), g.api_user
+    uuid = str(body.get("uuid") or "").strip()
+    if uuid:
+        earlier = store.collection(form.collection).find_one(uuid=uuid)
+        if earlier is not None:
+            return jsonify(id=earlier["id"]), 200
+    raw = {k: v for k, v in body.items() if k != "uuid"}
+    errors = errors_by_path(unknown_keys(form, raw, set()), "zh")
+    for path, messages in link_problems(Links.from_store(store), form, raw).items():
+        errors.setdefault(path, []).extend(messages)
+    if errors:
+        return jsonify(errors=errors), 422
+    try:
+        result = records.save(
+            store, form, raw, user=user.username, meta={"uuid": uuid} if uuid else None
+        )
+    except DuplicateKey as dup:  # the same uuid a moment ago
+        return jsonify(id=dup.existing_id), 200
+    if not result.saved:
+        return jsonify(errors=errors_by_path(result.problems, "zh")), 422
+    return jsonify(id=result.id, warnings=errors_by_path(result.problems, "zh", "warning")), 201
+
+
+@api_bp.get("/<form_name>/<int:record_id>")
+def get_record(form_name: str, record_id: int):
+    """One work record."""
+    form = _api_form(form_name)
+    found = get_store().collection(form.collection).get(record_id)
+    if found is None:
+        abort(404, "没有这条记录 / no such record")
+    if not (g.api_user.is_staff or found.get("created_by") == g.api_user.username):
+        abort(403, "无权查看 / not yours to see")
+    return jsonify(_public(found))
+
+
+@api_bp.get("/<form_name>")
+def list_records(form_name: str):
+    """Work records of a form; ``?household=H0012`` keeps those that name that household."""
+    form = _api_form(form_name)
+    store, user = get_store(), g.api_user
+    rows = [
+        r
+        for r in stored_records(store, form)
+        if user.is_staff or r.get("created_by") == user.username
+    ]
+    wanted = request.args.get("household", "").strip()
+    if wanted:
+        links = Links.from_store(store)
+        target = links.household(wanted).household
+        rows = [r for r in rows if target and target["id"] in households_of(links, form, r)]
+    return jsonify(records=[_public(r) for r in rows], count=len(rows))
