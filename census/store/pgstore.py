@@ -167,12 +167,11 @@ class PgCollection(Collection):
 
     def insert(self, doc: Doc, *, unique: Sequence[str] = ()) -> int:
         """Store a copy of ``doc`` with ``_rev = 1`` and return its id."""
-        return self._insert([_incoming(doc)], unique)[0]
+        return self._insert([doc], unique)[0]
 
     def insert_many(self, docs: Sequence[Doc], *, unique: Sequence[str] = ()) -> list[int]:
         """Store copies of ``docs`` in one transaction (one commit); return their ids."""
-        clean = [_incoming(doc) for doc in docs]
-        ids = self._insert(clean, unique) if clean else []
+        ids = self._insert(docs, unique) if docs else []
         if len(ids) >= pgsql.ANALYZE_AFTER:
             # An import can change the table faster than autovacuum looks at it, and
             # plans made on stale statistics may scan the whole collection per lookup.
@@ -197,8 +196,9 @@ class PgCollection(Collection):
         doc_id = operator.index(doc_id)
         if self.append_only:
             raise AppendOnly(self.name)
-        clean = _incoming(doc)
-        params = (codec.dumps(clean).decode(), self.name, doc_id, pgsql.expected_rev(expected_rev))
+        text = codec.dumps(_without_reserved(doc))
+        clean = codec.loads(text) if unique else {}
+        params = (text.decode(), self.name, doc_id, pgsql.expected_rev(expected_rev))
         checks = self._unique_checks([clean], unique)
         with self._store.connection() as conn:
             if not checks:
@@ -263,29 +263,31 @@ class PgCollection(Collection):
 
     # -- helpers ---------------------------------------------------------------------
 
-    def _insert(self, clean: list[Doc], unique: Sequence[str]) -> list[int]:
+    def _insert(self, docs: Sequence[Doc], unique: Sequence[str]) -> list[int]:
         """Insert documents in one transaction under the collection lock; return their ids.
 
         A refused insert rolls the id counter back with everything else: it burns no ids.
         """
-        array = b"[" + b",".join(codec.dumps(doc) for doc in clean) + b"]"  # TypeError here
-        docs = array.decode()
+        # Encoded once (TypeError before any SQL); decoded again only for unique checks.
+        texts = [codec.dumps(_without_reserved(doc)) for doc in docs]
+        array = (b"[" + b",".join(texts) + b"]").decode()
+        clean = [codec.loads(text) for text in texts] if unique else []
         checks = self._unique_checks(clean, unique)
         with self._store.connection() as conn:
             if not checks:  # (nothing to check, so no duplicates within the batch either)
-                params = {"name": self.name, "n": len(clean), "docs": docs}
+                params = {"name": self.name, "n": len(texts), "docs": array}
                 return sorted(row[0] for row in conn.execute(pgsql.INSERT_UNCHECKED, params))
             with conn.transaction():
-                row = conn.execute(pgsql.TAKE_IDS, (len(clean), self.name)).fetchone()
+                row = conn.execute(pgsql.TAKE_IDS, (len(texts), self.name)).fetchone()
                 if row is None:
                     raise StoreError(f"collection {self.name!r} is missing from the database")
-                first = int(row[0]) - len(clean) + 1
+                first = int(row[0]) - len(texts) + 1
                 self._raise_duplicate(conn, checks, own_id=None)
                 _check_unique_within(clean, unique)
                 conn.execute(
-                    pgsql.INSERT_WITH_IDS, {"name": self.name, "first": first, "docs": docs}
+                    pgsql.INSERT_WITH_IDS, {"name": self.name, "first": first, "docs": array}
                 )
-                return list(range(first, first + len(clean)))
+                return list(range(first, first + len(texts)))
 
     def _changed(self, conn: psycopg.Connection[Any], doc_id: int, row: Any) -> int:
         """Return the revision an UPDATE or DELETE returned; if none, say why it did nothing."""
@@ -382,11 +384,8 @@ def _check_unique_within(docs: list[Doc], unique: Sequence[str]) -> None:
                 seen[key] = n
 
 
-def _incoming(doc: Mapping[str, Any]) -> Doc:
-    """Return a JSON-clean deep copy of a caller's document without the reserved keys."""
+def _without_reserved(doc: Mapping[str, Any]) -> Doc:
+    """Return a shallow copy of a caller's document without the reserved keys."""
     if not isinstance(doc, Mapping):
         raise TypeError(f"a document must be a dict, not {type(doc).__name__}")
-    clean: Doc = codec.clone(dict(doc))
-    for key in RESERVED:
-        clean.pop(key, None)
-    return clean
+    return {key: value for key, value in doc.items() if key not in RESERVED}
