@@ -50,7 +50,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(data_dir)
 
-    store = open_store(data_dir, fsync=bool(app.config["FSYNC"]))
+    # The data folder always holds the local files (secret key, print cache, uploads); the
+    # records live there too (TinyDB) unless a PostgreSQL URL is given.
+    target = app.config.get("DATABASE_URL") or data_dir
+    store = open_store(target, fsync=bool(app.config["FSYNC"]))
     app.extensions["census_store"] = store
     try:
         from census.records import prepare_store
