@@ -98,13 +98,16 @@ def _household_key(row: SourceRow) -> tuple[str, ...] | None:
     values = row.values
     if values.get("household_no"):
         return ("no", str(values["household_no"]))
-    if values.get("building") and values.get("room"):
-        return ("at", str(values["building"]), str(values.get("unit") or ""), str(values["room"]))
-    return None
+    return _address_key(row)
 
 
 def _households(rows: list[SourceRow], vocab: Vocabulary) -> list[Planned]:
-    """Rows grouped into households, in the order their first rows appear."""
+    """Rows grouped into households, in the order their first rows appear.
+
+    Rows without 户编号 at the address of exactly one numbered household of the file join
+    it (registers often write the number on the head's row only); at an address that no
+    numbered household has, or that several have, they form a household of their own.
+    """
     groups: dict[tuple[str, ...], Planned] = {}
     drafts: list[Planned] = []
     for row in rows:
@@ -119,7 +122,25 @@ def _households(rows: list[SourceRow], vocab: Vocabulary) -> list[Planned]:
         else:
             groups[key] = Planned([row])
             drafts.append(groups[key])
+    numbered: dict[tuple[str, ...], list[Planned]] = {}
+    for key, planned in groups.items():
+        if key[0] == "no":
+            for address in {_address_key(row) for row in planned.rows} - {None}:
+                numbered.setdefault(address, []).append(planned)
+    position = {id(row): n for n, row in enumerate(rows)}
+    for key, planned in groups.items():
+        owners = numbered.get(("at", *key[1:])) if key[0] == "at" else None
+        if owners and len(owners) == 1:
+            owners[0].rows = sorted(owners[0].rows + planned.rows, key=lambda r: position[id(r)])
+            drafts.remove(planned)
     return drafts
+
+
+def _address_key(row: SourceRow) -> tuple[str, ...] | None:
+    values = row.values
+    if values.get("building") and values.get("room"):
+        return ("at", str(values["building"]), str(values.get("unit") or ""), str(values["room"]))
+    return None
 
 
 # -- building the records -----------------------------------------------------------------

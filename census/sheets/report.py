@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from census.sheets.export import shown
 from census.sheets.issues import ERROR, Issue, level_text
-from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE, Plan
+from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE, Plan, Planned
 from census.sheets.reader import Sheet
+from census.sheets.vocabulary import vocabulary
 from census.sheets.writer import SheetData, write_xlsx
 
 ACTION_WORDS = {
@@ -64,11 +66,8 @@ def text_report(plan: Plan, lang: str = "zh", *, changes: bool = True) -> list[s
     return lines
 
 
-def change_lines(plan: Plan, planned: Any, lang: str = "zh") -> list[str]:
+def change_lines(plan: Plan, planned: Planned, lang: str = "zh") -> list[str]:
     """What an update changes, one field per line: 张伟 联系电话：139… → 138…"""
-    from census.sheets.export import shown
-    from census.sheets.vocabulary import vocabulary
-
     vocab = vocabulary(plan.form)
     out = []
     for change in planned.changes:
@@ -79,7 +78,8 @@ def change_lines(plan: Plan, planned: Any, lang: str = "zh") -> list[str]:
             continue
         target = vocab.targets[change.key]
         old, new = (_text(shown(target, v)) for v in (change.old, change.new))
-        out.append(f"{who}{target.text(lang)}：{old or '（空）'} → {new or '（空）'}")
+        blank, sep = ("（空）", "：") if lang == "zh" else ("(blank)", ": ")
+        out.append(f"{who}{target.text(lang)}{sep}{old or blank} → {new or blank}")
     return out
 
 

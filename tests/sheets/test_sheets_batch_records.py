@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import threading
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from sheet_files import SURVEYS
 
@@ -30,12 +33,43 @@ def households(n: int) -> list[dict]:
 def test_check_many_gives_what_check_gives_one_by_one(store):
     raws = households(12)
     one_by_one = [records.check(store, HOUSEHOLD, raw) for raw in raws]
-    assert threading.active_count() == 1  # so the forked workers really run
-    together = records.check_many(store, HOUSEHOLD, raws, workers=2, parallel_from=1)
+    together = records.check_many(store, HOUSEHOLD, raws, workers=1)
     assert together == one_by_one
-    serial = records.check_many(store, HOUSEHOLD, raws, workers=1)
-    assert serial == one_by_one
     assert [p.code for p in together[1][1] if p.is_error] == ["id_checksum"]
+
+
+PARALLEL = """
+import os, tempfile
+from census import records
+from census.records import prepare_store
+from census.store import open_store
+from census.surveys.definition import load_surveys
+from test_sheets_batch_records import households
+
+forks = []
+os.register_at_fork(before=lambda: forks.append(1))
+form = load_surveys()["household"]
+with open_store(tempfile.mkdtemp(), fsync=False) as store:
+    prepare_store(store)
+    raws = households(30)
+    one_by_one = [records.check(store, form, raw) for raw in raws]
+    together = records.check_many(store, form, raws, workers=2, parallel_from=1)
+    assert together == one_by_one
+    assert forks, "no worker process was forked"
+print("same")
+"""
+
+
+def test_check_many_in_worker_processes_gives_the_same(tmp_path):
+    # A fresh interpreter: forking is only done from a single-threaded process, and the
+    # test run may have threads of its own by now.
+    here = Path(__file__).parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(here), str(here.parents[1])]))
+    result = subprocess.run(
+        [sys.executable, "-c", PARALLEL], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "same"
 
 
 def test_save_many_stores_the_valid_ones_with_numbers_versions_and_audit(store):

@@ -170,6 +170,19 @@ def test_rows_without_a_household_number_are_grouped_by_address(store, tmp_path)
     assert {i.header for i in second.issues if i.is_error} == {"房东姓名"}
 
 
+def test_rows_without_a_number_join_the_numbered_household_at_their_address(store, tmp_path):
+    rows = [["户编号", "楼栋", "单元", "室", "住房性质", "姓名", "与户主关系", "身份证号"]]
+    rows += [
+        ["H7", "1栋", "1", "101", "自有", "甲", "户主", HEAD_ID],
+        [None, "1栋", "1", "102", "自有", "丙", "户主", OLD_ID],
+        [None, "1栋", "1", "101", None, "乙", "配偶", SPOUSE_ID],
+    ]
+    plan, _sheets = plan_file(store, HOUSEHOLD, write_book(tmp_path / "a.xlsx", {"S": rows}))
+    assert [[r.row for r in p.rows] for p in plan.records] == [[2, 4], [3]]
+    assert [p.action for p in plan.records] == [NEW, NEW]
+    assert [m["name"] for m in plan.records[0].record["members"]] == ["甲", "乙"]
+
+
 def test_rows_of_one_household_that_disagree_are_reported(store, tmp_path):
     rows = [["户编号", "楼栋", "室", "住房性质", "姓名", "与户主关系", "身份证号"]]
     rows += [
