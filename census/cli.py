@@ -78,6 +78,7 @@ def user_add(
             display_name=display_name,
             grids=list(grids),
             buildings=list(buildings),
+            actor=f"cli:{getpass.getuser()}",
         )
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
@@ -401,3 +402,93 @@ def export_command(file: Path) -> None:
         get_store(app), app.extensions["census_surveys"], file, user=f"cli:{getpass.getuser()}"
     )
     click.echo(f"已导出 / written: {file} ({counts})")
+
+
+@main.group("worklog")
+def worklog_group() -> None:
+    """工作台账: work records, completion rates and the period work report."""
+
+
+@worklog_group.command("report")
+@click.option("--from", "start", default="", help="起始日期 YYYY-MM-DD（默认今年1月1日）/ from")
+@click.option("--to", "end", default="", help="截止日期 YYYY-MM-DD（默认今天）/ to")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def worklog_report_command(start: str, end: str, lang: str, output: Path | None) -> None:
+    """Print the work report of a period, or write it to OUTPUT (.pdf or .xlsx); logged."""
+    from datetime import datetime
+
+    from census import audit
+    from census.app import get_store
+    from census.sheets.writer import write_xlsx
+    from census.worklog.periods import parse_period
+    from census.worklog.printing import report_pdf
+    from census.worklog.report import report_sheets
+    from census.worklog.store import period_report
+
+    period, bad = parse_period(start, end)
+    if bad:
+        raise click.BadParameter("日期应为 YYYY-MM-DD / dates are YYYY-MM-DD", param_hint=bad[0])
+    if output is not None and output.suffix.lower() not in (".pdf", ".xlsx"):
+        raise click.BadParameter("文件名应以 .pdf 或 .xlsx 结尾 / use .pdf or .xlsx")
+    app = _app()
+    store = get_store(app)
+    report = period_report(
+        store, app.extensions["census_surveys"], app.config["COMMUNITY_NAME"], period, lang
+    )
+    if output is None:
+        click.echo(report.title(lang))
+        click.echo(report.opening)
+        click.echo(report.services)
+        return
+    if output.suffix.lower() == ".pdf":
+        output.write_bytes(report_pdf(report, datetime.now(), lang))
+    else:
+        write_xlsx(output, report_sheets(report, lang))
+    action = "print" if output.suffix.lower() == ".pdf" else "export"
+    audit.record(store, f"cli:{getpass.getuser()}", action, f"worklog/report/{period.label('en')}")
+    click.echo(f"已写入 / written: {output}")
+
+
+@main.group("survey")
+def survey_group() -> None:
+    """问卷: the surveys of the app, and surveys that staff add (XLSForm or YAML)."""
+
+
+@survey_group.command("list")
+def survey_list_command() -> None:
+    """Every survey with its code, records and whether staff added it."""
+    from census.app import get_store
+    from census.surveys import custom
+
+    app = _app()
+    store = get_store(app)
+    mine = custom.names(app)
+    for name, form in app.extensions["census_surveys"].items():
+        added = " *" if name in mine else ""
+        click.echo(f"{name}\t{form.text('zh')}\t{len(store.collection(form.collection))}{added}")
+
+
+@survey_group.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", default="", help="问卷代号 / the survey's code (default: form_id)")
+@click.option("--replace", is_flag=True, help="替换同名问卷 / replace a survey of this name")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+def survey_add_command(file: Path, name: str, replace: bool, lang: str) -> None:
+    """Add a survey from an XLSForm (.xlsx) or a YAML definition; problems by row and column."""
+    from census import audit
+    from census.app import get_store
+    from census.surveys import custom
+
+    app = _app()
+    added = custom.add(app, file.name, file.read_bytes(), name=name, replace=replace)
+    for note in added.notes:
+        click.echo(f"{note.where(lang)}: {note.message(lang)}")
+    if added.form is None:
+        for problem in added.problems:
+            click.echo(f"{problem.where(lang)}: {problem.message(lang)}", err=True)
+        sys.exit(1)
+    action = "survey_replace" if added.replaced else "survey_add"
+    user = f"cli:{getpass.getuser()}"
+    audit.record(get_store(app), user, action, f"surveys/{added.form.name}", file=file.name)
+    click.echo(f"已添加 / added: {added.form.name} ({added.form.text(lang)})")
