@@ -32,11 +32,15 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import get_xlsform
 
-# Keys every stored record already has: a question may not be called this.
+# Names a question may not take: keys every stored record already has, and the names a
+# web form already uses (WTForms' own attributes, the CSRF field, the form's buttons).
 RESERVED_KEYS = {
     "id", "_rev", "uuid", "created_at", "created_by", "updated_at", "updated_by",
     "submission_hash", "surveyor", "visited_at", "visit_outcome", "review_state",
     "reviewed_by", "reviewed_at", "merged_into", "merged_from", "merged_at",
+    "data", "errors", "process", "post_process", "populate_obj", "validate",
+    "validate_on_submit", "hidden_tag", "is_submitted", "meta", "definition", "warnings",
+    "csrf_token", "save", "add_item", "remove_item",
 }  # fmt: skip
 
 # Problems and notes, in the languages of the interface.
@@ -905,14 +909,22 @@ def _duplicates(fields: list[dict[str, Any]], form: _Form, problems: list) -> No
             _duplicates(f["fields"], form, problems)
 
 
-def _pyxform_problem(exc: Exception) -> XLSFormProblem:
+def _pyxform_problem(exc: Exception, sheets: dict[str, _Sheet]) -> XLSFormProblem:
+    """pyxform's own error, placed at its row (and column, when its message names one)."""
     text = str(exc)
-    row = getattr(exc, "context", {}).get("row") if hasattr(exc, "context") else None
+    context = getattr(exc, "context", None) or {}
+    row = context.get("row")
     found = re.search(r"\[row\s*:\s*(\d+)\]", text)
     if row is None and found:
         row = int(found.group(1))
     sheet = "choices" if "'choices'" in text else "settings" if "'settings'" in text else "survey"
-    return XLSFormProblem("pyxform", sheet, int(row) if row else None, params={"detail": text})
+    named = re.search(r"the '([\w:]+)' (?:value|column)", text)
+    column = named.group(1) if named else None
+    if sheet in sheets and row:
+        return sheets[sheet].problem("pyxform", int(row), column, detail=text)
+    return XLSFormProblem(
+        "pyxform", sheet, int(row) if row else None, column, params={"detail": text}
+    )
 
 
 def translate(data: bytes, *, name: str = "survey") -> Translation:
@@ -937,7 +949,7 @@ def translate(data: bytes, *, name: str = "survey") -> Translation:
     try:
         survey_json = workbook_to_json(book, form_name=name, fallback_form_name=name, warnings=[])
     except PyXFormError as exc:
-        raise XLSFormError([_pyxform_problem(exc)]) from None
+        raise XLSFormError([_pyxform_problem(exc, sheets)]) from None
     form = _Form(sheets["survey"])
     translator = _Translator(form, problems, notes)
     translator.collect(survey_json.get("children") or [], None)
