@@ -14,6 +14,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 MM_PER_PT = 25.4 / 72
@@ -30,6 +31,7 @@ MIN_FONT_PT = 6.0
 _WIDE_AMBIGUOUS = set("·×÷°±§¨¤")
 
 
+@lru_cache(maxsize=65536)
 def char_cells(ch: str) -> int:
     """Grid cells one character takes: 2 for Chinese and full-width forms, else 1."""
     if ord(ch) < 0x1100:
@@ -44,6 +46,8 @@ def char_cells(ch: str) -> int:
 
 def cells(text: str) -> int:
     """Grid cells a text takes on one line."""
+    if text.isascii():
+        return len(text)
     return sum(char_cells(ch) for ch in text)
 
 
@@ -59,6 +63,13 @@ def _clean(text: Any) -> str:
 
 def wrap(text: Any, width: int) -> list[str]:
     """``text`` cut into lines of at most ``width`` cells (at least one line, maybe empty)."""
+    if isinstance(text, str) and text.isprintable() and cells(text) <= width:
+        return [text.rstrip()]  # the common case: it fits
+    return list(_wrap(text if isinstance(text, str) else _clean(text), width))
+
+
+@lru_cache(maxsize=32768)
+def _wrap(text: str, width: int) -> tuple[str, ...]:
     lines: list[str] = []
     for paragraph in _clean(text).split("\n"):
         line, used = "", 0
@@ -80,7 +91,7 @@ def wrap(text: Any, width: int) -> list[str]:
         lines.append(line.rstrip())
     while len(lines) > 1 and not lines[-1]:
         lines.pop()
-    return lines or [""]
+    return tuple(lines or [""])
 
 
 def pad(text: str, width: int, align: str = "left") -> str:
