@@ -100,6 +100,7 @@ def action_labels() -> dict[str, str]:
         "change_tenant": _("租户变更"),
         "merge_duplicate": _("合并重复记录"),
         "import": _("导入"),
+        "resolve_conflict": _("解决修改冲突"),
     }
 
 

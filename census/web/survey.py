@@ -116,7 +116,9 @@ def new(form_name: str):
         _building_or_404(building_name)
     elif form_name == "household" and not current_user.is_staff:
         abort(403)
-    return _form_page(defn, None, {"building": building_name} if building_name else {})
+    # A door page opens the form with its address: building, and unit and room when known.
+    initial = {k: request.args.get(k, "") for k in ("building", "unit", "room")}
+    return _form_page(defn, None, {k: v for k, v in initial.items() if v})
 
 
 @bp.route("/<form_name>/<int:record_id>/edit", methods=["GET", "POST"])

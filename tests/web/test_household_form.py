@@ -226,3 +226,10 @@ def test_the_interface_itself_switches_language(client, auth):
     auth.login("surveyor1")
     page = client.get("/survey/").get_data(as_text=True)
     assert "My buildings" in page and "Log out" in page
+
+
+def test_a_door_page_opens_the_form_with_its_address(client, auth):
+    auth.login("surveyor1")
+    html = client.get("/survey/household/new?building=1栋&unit=2&room=502").get_data(as_text=True)
+    assert 'name="unit" type="text" value="2"' in html or 'value="2"' in html
+    assert 'value="502"' in html
