@@ -31,7 +31,7 @@ from census.domain.residents import (
     natural_key,
     person_rows,
 )
-from census.domain.rules import predicate
+from census.domain.rules import Columns, count, predicate
 from census.surveys.definition import DefinitionError, FormDef, load_surveys
 
 __all__ = [
@@ -324,10 +324,12 @@ def register_counts(
     """``{register key: number of rows}`` on a date, every register from one build."""
     community = build_community(households, as_of)
     counts = {}
+    columns: dict[tuple[str, bool], Columns] = {}  # each field taken out of the rows once
     with bulk():
         for reg in registers:
             rows = _source_rows(reg.record, community, storefronts, units, reg.include_away)
-            counts[reg.key] = sum(map(reg.matches, rows))  # matches gives True or False
+            cols = columns.setdefault((reg.record, reg.include_away), Columns(rows))
+            counts[reg.key] = count(reg.rule, rows, cols)
     return counts
 
 

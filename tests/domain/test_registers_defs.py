@@ -15,7 +15,7 @@ from census.domain.registers import (
     parse_registers,
     register_rows,
 )
-from census.domain.rules import predicate
+from census.domain.rules import Columns, _mask, predicate
 from tests.community import AS_OF
 from tests.factories import make_household, make_member
 
@@ -162,3 +162,29 @@ def test_rules_are_checked_against_the_survey_forms_beside_the_file(tmp_path):
     assert reg.column_label("volunteer_team") == "志愿服务队"
     with pytest.raises(DefinitionError, match="volunteer_team"):
         parse(rule="volunteer_team")  # the standard forms have no such field
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_counting_a_whole_list_agrees_with_the_rule_row_by_row(rule):
+    from census.domain.rules import count
+
+    tree = compile_expr(rule)
+    rows = [env for env in ENVS if not _raises(tree, env)]
+    assert count(tree, rows) == sum(bool(evaluate(tree, env)) for env in rows)
+    assert count(None, rows) == len(rows)
+    for env in rows:  # row by row, where the whole-list shortcut applies
+        mask = _mask(tree, Columns([env]))
+        assert mask is None or mask == [bool(evaluate(tree, env))]
+
+
+def test_every_standard_register_counts_by_the_shortcut():
+    for reg in load_registers():
+        assert reg.rule is None or _mask(reg.rule, Columns([{}])) is not None, reg.key
+
+
+def _raises(tree, env) -> bool:
+    try:
+        evaluate(tree, env)
+    except TypeError:
+        return True
+    return False
