@@ -22,8 +22,10 @@ from flask import (
     flash,
     g,
     jsonify,
+    redirect,
     render_template,
     request,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -32,11 +34,13 @@ from werkzeug.exceptions import HTTPException
 from census import audit, records
 from census.app import get_store
 from census.domain.problems import errors_by_path
+from census.printing.plans import Plan, PrintRequest
 from census.sheets.writer import xlsx_bytes
 from census.store import DuplicateKey
 from census.surveys.validate import unknown_keys
 from census.web.access import ADMIN, STAFF, roles_required
 from census.web.helpers import lang, surveys
+from census.web.prints import runner
 from census.worklog import printing
 from census.worklog.figures import SERVICE, rate_table
 from census.worklog.links import Links, households_of, link_problems
@@ -64,6 +68,7 @@ from census.worklog.store import (
 bp = Blueprint("worklog", __name__, url_prefix="/worklog")
 api_bp = Blueprint("worklog_api", __name__, url_prefix="/api/v1/records")
 PAGE_SIZE = 50
+JOB_FROM_PARTS = 1  # a register longer than one print part (25 sheets) prints as a job
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -246,7 +251,7 @@ def register_pdf(name: str):
                             period or Period(date.min, date.max))  # fmt: skip
         intro = "；".join(f"{n}：{c}/{a}/{h} {r}" for n, c, a, h, r in rows)
         intro = _("咨询/受理/办结 办结率 — ") + intro
-    pdf = printing.register_pdf(
+    parts, title = printing.register_parts(
         reg,
         shown,
         community=current_app.config["COMMUNITY_NAME"],
@@ -256,8 +261,23 @@ def register_pdf(name: str):
         full=full,
         intro_text=intro,
     )
+    filename = f"{_stem(reg, period)}.pdf"
+    if len(parts) > JOB_FROM_PARTS:  # hundreds of pages: a print job, with its progress page
+        request_ = PrintRequest(f"worklog:{name}", full_ids=full, lang=lang())
+        the_plan = Plan(parts, title, filename)
+        job = runner().submit(current_user.username, request_, lambda _req: the_plan)
+        audit.record(
+            get_store(),
+            current_user.username,
+            "print",
+            f"worklog/{name}",
+            full_ids=full,
+            job=job.id,
+        )
+        return redirect(url_for("prints.job", job_id=job.id))
+    pdf = printing.parts_pdf(parts, title, current_app.config["DATA_DIR"])
     audit.record(get_store(), current_user.username, "print", f"worklog/{name}", full_ids=full)
-    return _inline_pdf(pdf, f"{_stem(reg, period)}.pdf")
+    return _inline_pdf(pdf, filename)
 
 
 @bp.route("/<name>/<int:record_id>")

@@ -9,7 +9,9 @@ numbered "第 x 页 / 共 y 页". The rate table and the report are short docume
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from census.printing.grid import (
@@ -21,10 +23,13 @@ from census.printing.grid import (
     grid_document,
     header_lines,
     paginate,
+    split_document,
     wrap,
 )
 from census.printing.household_list import TEMPLATE as GRID_TEMPLATE
 from census.printing.masking import shown_phone
+from census.printing.pipeline import Part, cache_dir, print_parts
+from census.printing.register_list import CHUNK_SHEETS
 from census.printing.render import render_pdf
 from census.printing.words import LIST_SEPARATOR, css_string, page_counter_css
 from census.printing.words import word as print_word
@@ -104,10 +109,27 @@ def register_document(
     )
 
 
-def register_pdf(reg: WorkRegister, rows: list[Row], **kwargs: Any) -> bytes:
-    """A register as PDF bytes."""
+def register_parts(reg: WorkRegister, rows: list[Row], **kwargs: Any) -> tuple[list[Part], str]:
+    """A register cut into print parts (each cached alone), and the printout's title.
+
+    A long register (a year of service cases) has several parts: the web app prints it as
+    a background job (census.printing.jobs); a short one is printed while the user waits.
+    """
     lang = kwargs.get("lang", "zh")
-    return render_pdf(GRID_TEMPLATE, register_document(reg, rows, **kwargs), lang=lang)
+    context = register_document(reg, rows, **kwargs)
+    parts = [
+        Part(GRID_TEMPLATE, piece, lang, reg.title(lang))
+        for piece in split_document(context, CHUNK_SHEETS)
+    ]
+    return parts, context["heading"]
+
+
+def parts_pdf(parts: list[Part], title: str, data_dir: str | Path) -> bytes:
+    """Render (or take from the print cache) some parts here and now, merged into one PDF."""
+    with tempfile.TemporaryDirectory(dir=cache_dir(data_dir)) as tmp:
+        target = Path(tmp) / "register.pdf"
+        print_parts(parts, target, data_dir, title=title, workers=0)
+        return target.read_bytes()
 
 
 def rates_context(

@@ -194,3 +194,22 @@ def test_full_id_numbers_are_for_admins_and_logged(app, client, auth, store, yea
     full = client.get("/worklog/volunteer?full=1").get_data(as_text=True)
     assert f"{number}（未找到）" in full
     assert audit.entries(store, action="view_full_ids")[0]["target"] == "worklog/volunteer"
+
+
+def test_a_long_register_prints_as_a_background_job(app, staff, store, monkeypatch, year_of_work):
+    from census.web import worklog
+    from census.web.prints import runner
+
+    app.config["PRINT_WORKERS"] = 0  # render in the job's own thread
+    monkeypatch.setattr(worklog, "JOB_FROM_PARTS", 0)  # as if it ran to hundreds of pages
+    response = staff.get(f"/worklog/service_case.pdf?{PERIOD}")
+    assert response.status_code == 302 and "/prints/" in response.headers["Location"]
+    job_id = response.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+    job = runner(app).wait(job_id)
+    assert job.state == "done", job.error
+    assert job.title == "佐斯腾社区 便民服务/信访/热线台账"
+    response = staff.get(f"/prints/{job_id}/download")
+    data = response.data
+    response.close()  # the file behind a send_file
+    assert "共 8 条" in PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert audit.entries(store, action="print")[0]["detail"]["job"] == job_id
