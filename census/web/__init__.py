@@ -50,7 +50,7 @@ def register(app: Flask) -> None:
     # After install: these add the staff's own surveys and check every work register.
     app.register_blueprint(__import__("census.web.surveys_admin", fromlist=["bp"]).bp)  # 问卷管理
     app.register_blueprint(__import__("census.web.worklog", fromlist=["bp"]).bp)  # 工作台账、报告
-    app.register_blueprint(__import__("census.web.worklog", fromlist=["bp"]).api_bp)  # 工作记录 API
+    app.register_blueprint(__import__("census.web.worklog_api", fromlist=["bp"]).bp)  # 工作记录 API
 
     @app.errorhandler(403)
     def forbidden(_exc: Exception) -> tuple[str, int]:

@@ -4,8 +4,7 @@ Every register is a page, a PDF and an XLSX with the same rows (a period, a sear
 the service cases also give their completion rates (办结率) by month, quarter or year, and
 the work report of a period (工作报告) is a page, a PDF and an XLSX. Full ID numbers are
 for admins and are logged; every print and export is in the audit log. The JSON API
-(``/api/v1/records/<form>``) saves work records as the forms do, and refuses links that
-lead nowhere.
+is census/web/worklog_api.py.
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -29,15 +26,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
 
-from census import audit, records
+from census import audit
 from census.app import get_store
-from census.domain.problems import errors_by_path
 from census.printing.plans import Plan, PrintRequest
 from census.sheets.writer import xlsx_bytes
-from census.store import DuplicateKey
-from census.surveys.validate import unknown_keys
 from census.web.access import ADMIN, STAFF, roles_required
 from census.web.helpers import lang, surveys
 from census.web.prints import runner
@@ -59,14 +52,12 @@ from census.worklog.store import (
     household_records,
     period_report,
     registers,
-    work_forms,
 )
 from census.worklog.store import (
     records as stored_records,
 )
 
 bp = Blueprint("worklog", __name__, url_prefix="/worklog")
-api_bp = Blueprint("worklog_api", __name__, url_prefix="/api/v1/records")
 PAGE_SIZE = 50
 JOB_FROM_PARTS = 1  # a register longer than one print part (25 sheets) prints as a job
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -416,106 +407,3 @@ def report_xlsx():
         get_store(), current_user.username, "export", f"worklog/report/{found.period.label('en')}"
     )
     return _download(data, f"{found.title(lang())}.xlsx", XLSX)
-
-
-# --- JSON API: work records (and the staff's surveys) saved as the forms save them ----------
-
-
-@api_bp.record_once
-def _api_setup(state: Any) -> None:
-    """Bearer tokens, not cookies: no CSRF token is asked of API calls (as in census.web.api)."""
-    csrf = state.app.extensions.get("csrf")
-    if csrf is not None:
-        csrf.exempt(api_bp)
-
-
-@api_bp.before_request
-def _authenticate() -> Any:
-    """The same authentication as the households API (a token, or the session with CSRF)."""
-    from census.web.api import _authenticate as authenticate
-
-    return authenticate()
-
-
-def _json_error(exc: HTTPException):
-    return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
-
-
-for _code in (400, 403, 404, 405, 413, 500):
-    api_bp.register_error_handler(_code, _json_error)
-
-
-def _api_form(form_name: str):
-    form = work_forms(surveys()).get(form_name)
-    if form is None:
-        abort(404, "没有这个表单 / no such work record form")
-    return form
-
-
-def _public(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k != "_rev"} | {"revision": record.get("_rev")}
-
-
-@api_bp.post("/<form_name>")
-def create(form_name: str):
-    """Save a work record: 201 with its id; 422 with errors by field path (links included).
-
-    A client-made ``uuid`` makes a repeat harmless: the same uuid again gets 200 and the id.
-    """
-    form = _api_form(form_name)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return jsonify(
-            error="invalid_json", message="请求体应为 JSON 对象 / the body must be a JSON object"
-        ), 400
-    store, user = get_store(), g.api_user
-    uuid = str(body.get("uuid") or "").strip()
-    if uuid:
-        earlier = store.collection(form.collection).find_one(uuid=uuid)
-        if earlier is not None:
-            return jsonify(id=earlier["id"]), 200
-    raw = {k: v for k, v in body.items() if k != "uuid"}
-    errors = errors_by_path(unknown_keys(form, raw, set()), "zh")
-    for path, messages in link_problems(Links.from_store(store), form, raw).items():
-        errors.setdefault(path, []).extend(messages)
-    if errors:
-        return jsonify(errors=errors), 422
-    try:
-        result = records.save(
-            store, form, raw, user=user.username, meta={"uuid": uuid} if uuid else None
-        )
-    except DuplicateKey as dup:  # the same uuid a moment ago
-        return jsonify(id=dup.existing_id), 200
-    if not result.saved:
-        return jsonify(errors=errors_by_path(result.problems, "zh")), 422
-    return jsonify(id=result.id, warnings=errors_by_path(result.problems, "zh", "warning")), 201
-
-
-@api_bp.get("/<form_name>/<int:record_id>")
-def get_record(form_name: str, record_id: int):
-    """One work record."""
-    form = _api_form(form_name)
-    found = get_store().collection(form.collection).get(record_id)
-    if found is None:
-        abort(404, "没有这条记录 / no such record")
-    if not (g.api_user.is_staff or found.get("created_by") == g.api_user.username):
-        abort(403, "无权查看 / not yours to see")
-    return jsonify(_public(found))
-
-
-@api_bp.get("/<form_name>")
-def list_records(form_name: str):
-    """Work records of a form; ``?household=H0012`` keeps those that name that household."""
-    form = _api_form(form_name)
-    store, user = get_store(), g.api_user
-    rows = [
-        r
-        for r in stored_records(store, form)
-        if user.is_staff or r.get("created_by") == user.username
-    ]
-    wanted = request.args.get("household", "").strip()
-    if wanted:
-        links = Links.from_store(store)
-        target = links.household(wanted).household
-        rows = [r for r in rows if target and target["id"] in households_of(links, form, r)]
-    return jsonify(records=[_public(r) for r in rows], count=len(rows))

@@ -1,0 +1,127 @@
+"""JSON API for work records and the staff's surveys: saved as the forms save them.
+
+``POST /api/v1/records/<form>`` (a client-made ``uuid`` makes a repeat harmless),
+``GET /api/v1/records/<form>/<id>``, ``GET /api/v1/records/<form>?household=H0012``.
+Authentication is that of the households API (a bearer token, or the session with its
+CSRF token); a link to a household or person that leads nowhere is refused (422) with
+the path of the field, as every other problem.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from census import records
+from census.app import get_store
+from census.domain.problems import errors_by_path
+from census.store import DuplicateKey
+from census.surveys.validate import unknown_keys
+from census.web.helpers import surveys
+from census.worklog.links import Links, households_of, link_problems
+from census.worklog.store import records as stored_records
+from census.worklog.store import work_forms
+
+bp = Blueprint("worklog_api", __name__, url_prefix="/api/v1/records")
+
+
+@bp.record_once
+def _api_setup(state: Any) -> None:
+    """Bearer tokens, not cookies: no CSRF token is asked of API calls (as in census.web.api)."""
+    csrf = state.app.extensions.get("csrf")
+    if csrf is not None:
+        csrf.exempt(bp)
+
+
+@bp.before_request
+def _authenticate() -> Any:
+    """The same authentication as the households API (a token, or the session with CSRF)."""
+    from census.web.api import _authenticate as authenticate
+
+    return authenticate()
+
+
+def _json_error(exc: HTTPException):
+    return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
+
+
+for _code in (400, 403, 404, 405, 413, 500):
+    bp.register_error_handler(_code, _json_error)
+
+
+def _api_form(form_name: str):
+    form = work_forms(surveys()).get(form_name)
+    if form is None:
+        abort(404, "没有这个表单 / no such work record form")
+    return form
+
+
+def _public(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k != "_rev"} | {"revision": record.get("_rev")}
+
+
+@bp.post("/<form_name>")
+def create(form_name: str):
+    """Save a work record: 201 with its id; 422 with errors by field path (links included).
+
+    A client-made ``uuid`` makes a repeat harmless: the same uuid again gets 200 and the id.
+    """
+    form = _api_form(form_name)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(
+            error="invalid_json", message="请求体应为 JSON 对象 / the body must be a JSON object"
+        ), 400
+    store, user = get_store(), g.api_user
+    uuid = str(body.get("uuid") or "").strip()
+    if uuid:
+        earlier = store.collection(form.collection).find_one(uuid=uuid)
+        if earlier is not None:
+            return jsonify(id=earlier["id"]), 200
+    raw = {k: v for k, v in body.items() if k != "uuid"}
+    errors = errors_by_path(unknown_keys(form, raw, set()), "zh")
+    for path, messages in link_problems(Links.from_store(store), form, raw).items():
+        errors.setdefault(path, []).extend(messages)
+    if errors:
+        return jsonify(errors=errors), 422
+    try:
+        result = records.save(
+            store, form, raw, user=user.username, meta={"uuid": uuid} if uuid else None
+        )
+    except DuplicateKey as dup:  # the same uuid a moment ago
+        return jsonify(id=dup.existing_id), 200
+    if not result.saved:
+        return jsonify(errors=errors_by_path(result.problems, "zh")), 422
+    return jsonify(id=result.id, warnings=errors_by_path(result.problems, "zh", "warning")), 201
+
+
+@bp.get("/<form_name>/<int:record_id>")
+def get_record(form_name: str, record_id: int):
+    """One work record."""
+    form = _api_form(form_name)
+    found = get_store().collection(form.collection).get(record_id)
+    if found is None:
+        abort(404, "没有这条记录 / no such record")
+    if not (g.api_user.is_staff or found.get("created_by") == g.api_user.username):
+        abort(403, "无权查看 / not yours to see")
+    return jsonify(_public(found))
+
+
+@bp.get("/<form_name>")
+def list_records(form_name: str):
+    """Work records of a form; ``?household=H0012`` keeps those that name that household."""
+    form = _api_form(form_name)
+    store, user = get_store(), g.api_user
+    rows = [
+        r
+        for r in stored_records(store, form)
+        if user.is_staff or r.get("created_by") == user.username
+    ]
+    wanted = request.args.get("household", "").strip()
+    if wanted:
+        links = Links.from_store(store)
+        target = links.household(wanted).household
+        rows = [r for r in rows if target and target["id"] in households_of(links, form, r)]
+    return jsonify(records=[_public(r) for r in rows], count=len(rows))
