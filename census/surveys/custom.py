@@ -120,18 +120,32 @@ def names(app: Flask) -> set[str]:
     return set(app.extensions.get(EXTENSION, ()))
 
 
+def _code(text: str) -> str:
+    """A text as a survey code: lower case, other characters as _, starting with a letter."""
+    code = re.sub(r"_+", "_", re.sub(r"[^a-z0-9_]", "_", text.strip().lower())).strip("_")
+    return code if NAME.fullmatch(code) else ""
+
+
 def read_upload(filename: str, data: bytes, name: str = "") -> Upload | dict[str, Any]:
     """An uploaded file as a definition dict, or an Upload carrying its problems."""
     suffix = Path(filename).suffix.lower()
-    stem = re.sub(r"[^a-z0-9_]", "_", Path(filename).stem.lower()).strip("_") or "survey"
+    stem = _code(Path(filename).stem)
     if suffix in XLSX_SUFFIXES:
         try:
-            translation = translate(data, name=name or stem)
+            translation = translate(data, name=name or stem or "survey")
         except XLSFormError as exc:
             return Upload(problems=exc.problems)
         raw = translation.definition
-        if name:
-            raw["form"] = name
+        # A form_id such as "Household-Roster_2024" becomes household_roster_2024; one
+        # that gives no usable code (汉字 only) leaves the file's name, else asks for one.
+        raw["form"] = name or _code(str(raw["form"])) or stem
+        if not raw["form"]:
+            detail = {
+                "zh": "请填写问卷代号（英文小写字母、数字、下划线）",
+                "en": "Give the survey a code (lower-case letters, digits and _)",
+            }
+            return Upload(problems=[XLSFormProblem("definition", "settings", None, "form_id",
+                                                   params={"detail": detail})])  # fmt: skip
         return {"raw": raw, "notes": translation.notes}
     if suffix in YAML_SUFFIXES:
         try:

@@ -177,3 +177,14 @@ def test_names_of_built_in_forms_and_bad_definitions_are_refused(app, client, au
 def test_only_admins_manage_surveys(client, auth):
     auth.login("reviewer")
     assert client.get("/admin/surveys/").status_code == 403
+
+
+def test_a_survey_code_comes_from_the_form_id_or_else_the_file_name(app):
+    from census.surveys import custom
+
+    added = custom.add(app, "roster.xlsx", xlsform(settings={"form_id": "Household-Roster"}))
+    assert added.form.name == "household_roster"
+    added = custom.add(app, "老年人需求.xlsx", xlsform(settings={"form_id": "老年人需求"}))
+    assert added.form is None and "code" in added.problems[0].message("en")
+    added = custom.add(app, "elderly_needs.xlsx", xlsform(settings={"form_title": "老年人需求"}))
+    assert added.form.name == "elderly_needs" and added.form.text("zh") == "老年人需求"
