@@ -26,6 +26,7 @@ STATIC = Path(__file__).resolve().parents[1] / "static"
 # What a surveyor's tablet keeps for a day without signal (pages are cached as they are opened).
 OFFLINE_FILES = (
     "app.css",
+    "fieldwork.css",
     "forms.js",
     "offline.js",
     "i18n.js",
