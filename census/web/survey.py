@@ -180,6 +180,8 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
                     flash([problem.message(lang()), link], "warning")
             if defn.name == "household" and result.record.get("building"):
                 return redirect(url_for("survey.building", name=result.record["building"]))
+            if not current_user.is_staff:  # the lists are staff pages; a surveyor goes home
+                return redirect(url_for("survey.home"))
             return redirect(url_for("households.records", form_name=defn.name))
         others = attach_problems(form, result.problems, lang())
     building_name = (record or initial).get("building")
