@@ -150,7 +150,7 @@ def write_template(target: str | IO[bytes], form: FormDef) -> None:
                 ws.cell(row, index).number_format = "@"
     ws.freeze_panes = "A2"
     notes = book.create_sheet(NOTES_SHEET)
-    for text in GENERAL_NOTES[form.name]:
+    for text in GENERAL_NOTES.get(form.name, ()):
         notes.append([text])
     notes.append([])
     notes.append(["列名", "必填", "可填的值或格式", "说明"])
