@@ -10,7 +10,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    has_request_context,
+    render_template,
+    request,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -37,6 +45,7 @@ from census.domain.summary import (
     percent,
     report_paragraph,
 )
+from census.review import approved_only, approved_only_requested
 from census.web.access import ADMIN, STAFF, roles_required
 from census.web.helpers import client_ip, lang
 
@@ -74,6 +83,8 @@ def community_records(store: Any) -> tuple[list[dict], list[dict], list[dict]]:
     """Households and storefronts (each with its building's grid) and units, from the store."""
     grids = {b["name"]: b.get("grid") for b in store.collection("buildings").scan()}
     households = store.collection("households").scan()
+    if has_request_context() and approved_only_requested(request.args):
+        households = approved_only(households)  # ?approved=1: figures of approved records only
     storefronts = store.collection("storefronts").scan()
     for record in households + storefronts:
         if not record.get("grid"):
