@@ -409,13 +409,16 @@ def save_many(
     if is_household:
         _claim_household_numbers(store, results)
     keep = [n for n, result in enumerate(results) if not has_errors(result.problems)]
+    # Without a review state in its meta, a new record's state depends on the user only.
+    state = _review_state(store, user, None, None) if is_household else None
     for n in keep:
         record, meta = results[n].record, metas[n]
         for key in META_KEYS:
             if meta and meta.get(key) is not None:
                 record[key] = meta[key]
         if is_household:
-            record["review_state"] = _review_state(store, user, None, meta)
+            given = meta.get("review_state") if meta else None
+            record["review_state"] = str(given) if given else state
             record.setdefault("visit_outcome", "completed")
             record.setdefault("surveyor", user)
             record.setdefault("visited_at", now)
@@ -452,7 +455,7 @@ def _claim_household_numbers(store: Any, results: list[SaveResult]) -> None:
         number = result.record.get("household_no")
         if not number:
             continue
-        if number in taken or households.find_one(household_no=number):
+        if number in taken or households.count(household_no=number):
             result.problems.append(Problem("household_no_taken", "household_no", {"value": number}))
         taken.add(number)
     n = len(households)
@@ -460,7 +463,7 @@ def _claim_household_numbers(store: Any, results: list[SaveResult]) -> None:
         if result.record.get("household_no") or has_errors(result.problems):
             continue
         n += 1
-        while f"H{n:04d}" in taken or households.find_one(household_no=f"H{n:04d}"):
+        while f"H{n:04d}" in taken or households.count(household_no=f"H{n:04d}"):
             n += 1
         result.record["household_no"] = f"H{n:04d}"
         taken.add(result.record["household_no"])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from census import audit, records
+from census.sheets.gcpause import paused_gc
 from census.sheets.issues import ERROR, Issue
 from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE, Plan
 from census.store import Conflict
@@ -42,6 +43,11 @@ class Applied:
 
 def apply_plan(store: Any, plan: Plan, *, user: str, ip: str | None = None) -> Applied:
     """Store the plan's valid records (rejected ones are left out) and audit the import."""
+    with paused_gc():
+        return _apply(store, plan, user, ip)
+
+
+def _apply(store: Any, plan: Plan, user: str, ip: str | None) -> Applied:
     done = Applied(unchanged=plan.count(UNCHANGED), rejected=plan.count(REJECTED))
     fresh = [p for p in plan.records if p.action == NEW]
     if fresh and plan.form.name == "household":

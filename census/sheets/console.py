@@ -65,7 +65,7 @@ def run_import(
 ) -> int:
     """Plan, print the report, apply unless told not to; the exit code (1: rows rejected)."""
     try:
-        plan, _sheets = plan_file(store, form, path, overrides=_overrides(path, form, maps))
+        plan = plan_file(store, form, path, overrides=_overrides(path, form, maps))[0]
     except SheetError as error:
         echo(Issue(error.code, params=error.params).message(lang))
         return 1

@@ -20,6 +20,7 @@ from typing import Any
 
 from census import records
 from census.domain.codes import label
+from census.sheets.gcpause import paused_gc
 from census.sheets.issues import ERROR, INFO, WARNING, Issue
 from census.sheets.layout import HEADER_SEARCH_ROWS, Layout, cell_text, detect
 from census.sheets.match import changes, match_household, match_record
@@ -56,13 +57,25 @@ def plan_import(
     today: date | None = None,
 ) -> Plan:
     """Read, group, validate and match every row of the sheets for one form."""
+    with paused_gc():
+        return _plan(store, form, sheets, overrides or {}, filename, today)
+
+
+def _plan(
+    store: Any,
+    form: FormDef,
+    sheets: list[Sheet],
+    overrides: dict[str, dict[str, str]],
+    filename: str,
+    today: date | None,
+) -> Plan:
     vocab = vocabulary(form)
     layouts: list[Layout] = []
     issues: list[Issue] = []
     rows: list[SourceRow] = []
     skipped = 0
     for sheet in sheets:
-        layout = detect(sheet, vocab, (overrides or {}).get(sheet.name))
+        layout = detect(sheet, vocab, overrides.get(sheet.name))
         layouts.append(layout)
         if layout.header_row is None:
             if sheet.name not in QUIET_SHEETS and any(

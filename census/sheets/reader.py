@@ -19,6 +19,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
+from census.sheets.gcpause import paused_gc
 from census.sheets.xlsx import Book
 
 XLSX_TYPES = (".xlsx", ".xlsm")
@@ -46,9 +47,11 @@ def read_file(path: Path, filename: str | None = None) -> list[Sheet]:
     """Read the sheets of a file; its type comes from ``filename`` (default: the path)."""
     suffix = Path(filename or path.name).suffix.lower()
     if suffix in XLSX_TYPES:
-        return read_xlsx(path)
+        with paused_gc():
+            return read_xlsx(path)
     if suffix in CSV_TYPES:
-        return [read_csv(path.read_bytes(), Path(filename or path.name).stem)]
+        with paused_gc():
+            return [read_csv(path.read_bytes(), Path(filename or path.name).stem)]
     raise SheetError("file_type", ext=suffix or "?")
 
 
