@@ -42,11 +42,21 @@ def head_of(household: dict[str, Any]) -> dict[str, Any]:
     return next((m for m in members if m.get("relation") == "head"), members[0])
 
 
+def _with_arg(name: str, value: str) -> str:
+    """This page's address with one query argument replaced, the others kept."""
+    args = request.args.to_dict(flat=False)
+    args[name] = [value]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
 def lang_url(code: str) -> str:
     """This page in another language, keeping its own query (e.g. ?building=1栋)."""
-    args = request.args.to_dict(flat=False)
-    args["lang"] = [code]
-    return f"{request.path}?{urlencode(args, doseq=True)}"
+    return _with_arg("lang", code)
+
+
+def page_url(page: int) -> str:
+    """Another page of this list, keeping its filters."""
+    return _with_arg("page", str(page))
 
 
 def install(app: Flask) -> None:
@@ -57,6 +67,7 @@ def install(app: Flask) -> None:
         mask_id=mask_id,
         lang=lang,
         lang_url=lang_url,
+        page_url=page_url,
         address=address,
         head_of=head_of,
         community=lambda: app.config["COMMUNITY_NAME"],

@@ -233,3 +233,16 @@ def test_a_door_page_opens_the_form_with_its_address(client, auth):
     html = client.get("/survey/household/new?building=1栋&unit=2&room=502").get_data(as_text=True)
     assert 'name="unit" type="text" value="2"' in html or 'value="2"' in html
     assert 'value="502"' in html
+
+
+def test_list_pages_keep_their_filters(client, auth, store):
+    defn = client.application.extensions["census_surveys"]["household"]
+    for n in range(52):
+        assert records.save(store, defn, make_household(room=str(100 + n), members=1,
+                                                        notes=str(n)), user="admin").saved
+    auth.login("reviewer")
+    page1 = client.get("/households?building=1栋").get_data(as_text=True)
+    assert "第 1 页 / 共 2 页" in page1
+    assert "/households?building=1%E6%A0%8B&amp;page=2" in page1
+    page2 = client.get("/households?building=1栋&page=2").get_data(as_text=True)
+    assert "第 2 页 / 共 2 页" in page2 and "page=1" in page2
