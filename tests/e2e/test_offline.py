@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from playwright.sync_api import expect
+
 from census import records
 from census.domain.ids import make_resident_id
 from tests.e2e.test_survey_tablet import (
@@ -181,7 +183,8 @@ def test_a_draft_survives_a_reload_and_can_be_discarded(page, login, live_server
     assert "1栋702 · 张建国" in draft.inner_text()
     with page.expect_navigation():
         draft.get_by_role("link", name="继续填写").tap()
-    assert page.locator("#landlord_name").input_value() == "周房东"
+    # The draft is read back from IndexedDB after the page loads: wait for it, as a person would.
+    expect(page.locator("#landlord_name")).to_have_value("周房东")
 
     page.goto("/survey/")
     page.locator("#drafts li.draft").get_by_role("button", name="删除").tap()
