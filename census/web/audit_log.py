@@ -14,6 +14,7 @@ from flask_login import current_user
 from census import audit
 from census.app import get_store
 from census.web.access import ADMIN, roles_required
+from census.web.review import action_labels as version_action_labels
 
 bp = Blueprint("audit_log", __name__, url_prefix="/audit")
 PAGE_SIZE = 50
@@ -28,30 +29,18 @@ def _filters() -> audit.Filters:
 
 
 def action_labels() -> dict[str, str]:
-    """The audited actions as admins read them (others show their code)."""
-    return {
+    """The audited actions as admins read them (others show their code).
+
+    Saves and review actions use the same words as the history pages.
+    """
+    return version_action_labels() | {
         "login": _("登录"),
         "login_failed": _("登录失败"),
         "logout": _("退出"),
         "view_full_ids": _("查看完整证件号码"),
         "print": _("打印"),
         "export": _("导出"),
-        "create": _("新建"),
-        "edit": _("修改"),
-        "restore": _("恢复旧版本"),
-        "review_approve": _("审核通过"),
-        "review_return": _("退回"),
-        "review_resubmit": _("重新提交"),
         "review_comment": _("审核意见"),
-        "move_in": _("迁入"),
-        "move_out": _("迁出"),
-        "death": _("死亡"),
-        "birth": _("出生"),
-        "change_head": _("变更户主"),
-        "split": _("分户"),
-        "merge": _("合户"),
-        "change_tenant": _("租户变更"),
-        "merge_duplicate": _("合并重复记录"),
         "user_add": _("新建账号"),
         "role_change": _("变更角色"),
         "assign": _("分配网格/楼栋"),
