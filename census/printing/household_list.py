@@ -206,4 +206,4 @@ def household_list_pdf(
         full_ids=full_ids,
         as_of=as_of,
     )
-    return render_pdf(TEMPLATE, context, lang=lang)
+    return render_pdf(TEMPLATE, {"docs": [context]}, lang=lang)

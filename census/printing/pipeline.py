@@ -1,9 +1,16 @@
-"""Long prints: parts rendered in worker processes, cached on disk, merged with pypdf.
+"""Long prints: parts rendered in batches in worker processes, cached on disk, merged with pypdf.
 
 A print is a list of parts (a building's household list, a chunk of a register, a
-building's household cards), each a template and plain JSON-able data. A part's PDF is
-kept in ``<data>/print-cache/<sha256>.pdf``, the hash taken over the template files,
-the template name and the data, so a reprint after one edit renders one part again.
+building's household cards), each a template and plain JSON-able data. Parts of the grid
+template (``print/grid.html``: lists whose sheets are cut in Python, one page each) are
+rendered several to one WeasyPrint document: each document carries a fixed cost (styles,
+font subset, PDF writing) that one building of three pages would otherwise pay alone.
+
+The cache keeps each part findable on its own: ``<data>/print-cache/<part key>.json`` names
+the batch PDF that holds the part and the range of its pages there. A part's key hashes the
+template files, the template name, the language and the data, so a reprint after one edit
+renders only the part that changed (as a batch of one) and takes every other part's pages
+from the batches of earlier prints.
 
 Workers start with the ``forkserver`` method: they are fresh processes that never see
 the parent's open store or its folder lock, and receive nothing but plain data.
@@ -14,6 +21,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import threading
@@ -25,13 +33,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 from census.printing.fetcher import STATIC_DIR
-from census.printing.render import TEMPLATES_DIR, render_pdf
+from census.printing.render import TEMPLATES_DIR, html_to_document, render_html, render_pdf
 
 CACHE_FOLDER = "print-cache"
 CACHE_DAYS = 30
+GRID_TEMPLATE = "print/grid.html"
+BATCH_SHEETS = 48  # at most this many sheets in one batch (memory and progress steps)
 Progress = Callable[[int, int, str], None]
 
 
@@ -80,23 +90,55 @@ class PrintStats:
     rendered_labels: list[str] = field(default_factory=list)
 
 
-def render_part(template: str, context: dict[str, Any], lang: str, target: str) -> float:
-    """Render one part to ``target`` (written aside and renamed, so readers never see half).
+@dataclass(frozen=True)
+class Piece:
+    """Where a part's pages are: a cached PDF and the range of its pages in it."""
 
-    Returns the CPU seconds it took (for the benchmark; a busy machine stretches wall time).
+    path: Path
+    first: int = 0
+    count: int | None = None  # None: every page of the file
+
+
+def part_pdf(part: Part) -> bytes:
+    """One part on its own as PDF bytes (what a batch of one renders)."""
+    if part.template == GRID_TEMPLATE:
+        return render_pdf(part.template, {"docs": [part.context]}, lang=part.lang)
+    return render_pdf(part.template, part.context, lang=part.lang)
+
+
+def render_batch(
+    template: str, contexts: Sequence[dict[str, Any]], lang: str, target: str
+) -> tuple[float, list[int | None]]:
+    """Render parts of one template into one PDF at ``target`` (written aside and renamed).
+
+    Returns the CPU seconds it took (for the benchmark; a busy machine stretches wall time)
+    and each part's number of pages (None for a part that is the whole file).
     """
     started = time.thread_time()
-    pdf = render_pdf(template, context, lang=lang)
+    if template == GRID_TEMPLATE:
+        document = html_to_document(render_html(template, {"docs": list(contexts)}, lang=lang))
+        counts: list[int | None] = [len(c["sheets"]) for c in contexts]
+        if len(document.pages) != sum(counts):  # a sheet that did not fit its page
+            raise RuntimeError(
+                f"{template}: {len(document.pages)} pages rendered for {sum(counts)} sheets "
+                f"({contexts[0].get('heading', '')})"
+            )
+        pdf = document.write_pdf()
+    else:
+        if len(contexts) != 1:
+            raise ValueError(f"{template} renders one part at a time")
+        pdf = render_pdf(template, contexts[0], lang=lang)
+        counts = [None]
     tmp = f"{target}.{os.getpid()}.{threading.get_ident()}.tmp"
     with open(tmp, "wb") as fh:
         fh.write(pdf)
     os.replace(tmp, target)
-    return time.thread_time() - started
+    return time.thread_time() - started, counts
 
 
 def _warm_worker() -> None:
     """Load WeasyPrint and the fonts once per worker, before the first part arrives."""
-    render_pdf("print/grid.html", _EMPTY_GRID, lang="zh")
+    render_pdf(GRID_TEMPLATE, {"docs": [_EMPTY_GRID]}, lang="zh")
 
 
 _EMPTY_GRID: dict[str, Any] = {
@@ -164,7 +206,7 @@ def prune_cache(folder: Path, days: int = CACHE_DAYS) -> int:
     """Delete cached parts not used for ``days`` days; returns how many went."""
     limit = time.time() - days * 86400
     removed = 0
-    for path in folder.glob("*.pdf"):
+    for path in [*folder.glob("*.pdf"), *folder.glob("*.json")]:
         try:
             if path.stat().st_mtime < limit:
                 path.unlink()
@@ -174,67 +216,139 @@ def prune_cache(folder: Path, days: int = CACHE_DAYS) -> int:
     return removed
 
 
+def cached_piece(folder: Path, key: str) -> Piece | None:
+    """The cached pages of the part with this key, or None (marked as used when found)."""
+    ref = folder / f"{key}.json"
+    try:
+        where = json.loads(ref.read_text())
+        path = folder / where["file"]
+        os.utime(path)  # recently used: kept by prune_cache
+        os.utime(ref)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return Piece(path, where["first"], where["count"])
+
+
+def _remember(folder: Path, key: str, piece: Piece) -> None:
+    ref = folder / f"{key}.json"
+    tmp = ref.with_name(f"{ref.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    where = {"file": piece.path.name, "first": piece.first, "count": piece.count}
+    tmp.write_text(json.dumps(where))
+    os.replace(tmp, ref)
+
+
+def batches(parts: Sequence[Part], todo: Sequence[int], workers: int) -> list[list[int]]:
+    """The parts to render (indexes, in print order) grouped into batches.
+
+    Consecutive grid parts of one language and orientation share a batch of at most
+    ``BATCH_SHEETS`` sheets, fewer when that leaves a worker idle; any other part is a
+    batch of its own.
+    """
+    grid = [parts[i] for i in todo if parts[i].template == GRID_TEMPLATE]
+    sheets = sum(len(part.context["sheets"]) for part in grid)
+    limit = max(4, min(BATCH_SHEETS, math.ceil(sheets / (max(1, workers) * 3))))
+    out: list[list[int]] = []
+    current: list[int] = []
+    size, kind = 0, None
+    for i in todo:
+        part = parts[i]
+        if part.template != GRID_TEMPLATE:
+            out.append([i])
+            continue
+        n = len(part.context["sheets"])
+        this = (part.lang, part.context["orientation"])
+        if current and (this != kind or size + n > limit):
+            out.append(current)
+            current, size = [], 0
+        current.append(i)
+        size, kind = size + n, this
+    if current:
+        out.append(current)
+    return out
+
+
 def render_parts(
     parts: Sequence[Part],
     folder: Path,
     *,
     workers: int | None = None,
     progress: Progress | None = None,
-) -> tuple[list[Path], PrintStats]:
-    """Each part's PDF in the cache folder, rendering those missing (in parallel when many)."""
+) -> tuple[list[Piece], PrintStats]:
+    """Each part's pages in the cache folder, rendering those missing (in parallel when many)."""
     stats = PrintStats(parts=len(parts))
-    paths = [folder / f"{part.key}.pdf" for part in parts]
-    total, done = len(parts), 0
-    missing: list[int] = []
-    for i, path in enumerate(paths):
-        if path.exists():
-            os.utime(path)  # recently used: kept by prune_cache
-            stats.cached += 1
-            done += 1
-        else:
-            missing.append(i)
+    keys = [part.key for part in parts]
+    pieces: list[Piece | None] = [cached_piece(folder, key) for key in keys]
+    total = len(parts)
+    done = sum(piece is not None for piece in pieces)
+    stats.cached = done
     if progress:
         progress(done, total, "")
-    todo = {}  # several identical parts (e.g. two empty buildings) render once
-    for i in missing:
-        todo.setdefault(paths[i], i)
-    if len(todo) <= 1 or workers == 0:
-        for path, i in todo.items():
-            stats.render_cpu += render_part(
-                parts[i].template, parts[i].context, parts[i].lang, str(path)
-            )
+    todo: dict[str, int] = {}  # several identical parts (e.g. two empty buildings) render once
+    for i, piece in enumerate(pieces):
+        if piece is None:
+            todo.setdefault(keys[i], i)
+    size = default_workers() if workers is None else workers
+    groups = batches(parts, list(todo.values()), size)
+
+    def finished(group: list[int], path: Path, cpu: float, counts: list[int | None]) -> None:
+        nonlocal done
+        stats.render_cpu += cpu
+        first = 0
+        for i, count in zip(group, counts, strict=True):
+            _remember(folder, keys[i], Piece(path, first, count))
+            first += count or 0
             stats.rendered += 1
             stats.rendered_labels.append(parts[i].label)
             done += 1
             if progress:
                 progress(done, total, parts[i].label)
+
+    jobs = []
+    for group in groups:
+        name = hashlib.sha256("".join(keys[i] for i in group).encode()).hexdigest()
+        jobs.append((group, folder / f"{name}.pdf"))
+    if len(jobs) <= 1 or size == 0:
+        for group, path in jobs:
+            first = parts[group[0]]
+            contexts = [parts[i].context for i in group]
+            finished(group, path, *render_batch(first.template, contexts, first.lang, str(path)))
     else:
-        pool = worker_pool(workers)
-        pending: dict[Future[float], int] = {
-            pool.submit(render_part, parts[i].template, parts[i].context, parts[i].lang, str(p)): i
-            for p, i in todo.items()
-        }
+        pool = worker_pool(size)
+        pending: dict[Future[tuple[float, list[int | None]]], tuple[list[int], Path]] = {}
+        for group, path in jobs:
+            first = parts[group[0]]
+            contexts = [parts[i].context for i in group]
+            future = pool.submit(render_batch, first.template, contexts, first.lang, str(path))
+            pending[future] = (group, path)
         while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                i = pending.pop(future)
-                stats.render_cpu += future.result()  # a failed part fails the print
-                stats.rendered += 1
-                stats.rendered_labels.append(parts[i].label)
-                done += 1
-                if progress:
-                    progress(done, total, parts[i].label)
-    done = total
-    return paths, stats
+            ready, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in ready:
+                group, path = pending.pop(future)
+                finished(group, path, *future.result())  # a failed batch fails the print
+    out = []
+    for key in keys:
+        piece = cached_piece(folder, key)
+        if piece is None:
+            raise RuntimeError(f"print part {key[:12]} is missing from the cache after rendering")
+        out.append(piece)
+    return out, stats
 
 
-def merge(paths: Sequence[Path], labels: Sequence[str], target: Path, *, title: str = "") -> int:
-    """Join part PDFs into ``target`` with an outline entry per label; returns the pages."""
+def merge(pieces: Sequence[Piece], labels: Sequence[str], target: Path, *, title: str = "") -> int:
+    """Join the parts' pages into ``target`` with an outline entry per label; returns the pages.
+
+    Each cached file is read once, so the parts of one batch share its fonts in the result.
+    """
     writer = PdfWriter()
+    readers: dict[Path, PdfReader] = {}
     last = None
-    for path, label in zip(paths, labels, strict=True):
+    for piece, label in zip(pieces, labels, strict=True):
+        reader = readers.get(piece.path)
+        if reader is None:
+            reader = readers[piece.path] = PdfReader(piece.path)
+        pages = None if piece.count is None else (piece.first, piece.first + piece.count)
         outline = label if label and label != last else None
-        writer.append(str(path), outline_item=outline, import_outline=False)
+        writer.append(reader, pages=pages, outline_item=outline, import_outline=False)
         last = label
     if title:
         writer.add_metadata({"/Title": title, "/Producer": "Community Census (WeasyPrint, pypdf)"})
@@ -260,7 +374,7 @@ def print_parts(
     started = time.perf_counter()
     folder = cache_dir(data_dir)
     prune_cache(folder)
-    paths, stats = render_parts(parts, folder, workers=workers, progress=progress)
-    stats.pages = merge(paths, [p.label for p in parts], Path(target), title=title)
+    pieces, stats = render_parts(parts, folder, workers=workers, progress=progress)
+    stats.pages = merge(pieces, [p.label for p in parts], Path(target), title=title)
     stats.seconds = time.perf_counter() - started
     return stats

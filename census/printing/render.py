@@ -8,6 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import HTML
+from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError
 
@@ -50,16 +51,21 @@ def render_html(template_name: str, context: dict[str, Any], *, lang: str = "zh"
     return environment().get_template(template_name).render({**context, "lang": lang})
 
 
-def html_to_pdf(html: str) -> bytes:
-    """PDF bytes of an HTML string; links resolve only to files in the static folder."""
+def html_to_document(html: str) -> Document:
+    """The laid-out pages of an HTML string; links resolve only to files in the static folder."""
     document = HTML(string=html, base_url=static_base_url(), url_fetcher=StaticOnlyFetcher())
     try:
-        return document.write_pdf(font_config=font_config())
+        return document.render(font_config=font_config())
     except FatalURLFetchingError as error:
         cause = error.__cause__
         if isinstance(cause, ResourceRefused):
             raise ResourceRefused(str(cause)) from None
         raise OSError(f"{error}: {cause}") from cause
+
+
+def html_to_pdf(html: str) -> bytes:
+    """PDF bytes of an HTML string."""
+    return html_to_document(html).write_pdf()
 
 
 def render_pdf(template_name: str, context: dict[str, Any], *, lang: str = "zh") -> bytes:

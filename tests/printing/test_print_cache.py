@@ -42,3 +42,30 @@ def test_masked_and_full_prints_and_languages_are_cached_apart(demo_records, tmp
     full = print_list(demo_records, tmp_path, grid=grid, full_ids=True)
     english = print_list(demo_records, tmp_path, grid=grid, lang="en")
     assert masked.rendered == full.rendered == english.rendered == masked.parts
+
+
+def test_buildings_rendered_together_keep_their_own_pages(demo_records, tmp_path):
+    from pypdf import PdfReader
+
+    stats = print_list(demo_records, tmp_path)
+    batch_files = list((tmp_path / "print-cache").glob("*.pdf"))
+    assert len(batch_files) < stats.parts  # several buildings shared a render
+
+    reader = PdfReader(tmp_path / "out.pdf")
+    outline = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
+    titles = [title for title, _ in outline]
+    assert sorted(titles) == sorted({h["building"] for h in demo_records.households})
+    starts = [page for _, page in outline] + [len(reader.pages)]
+    for (building, first), end in zip(outline, starts[1:], strict=True):
+        texts = [reader.pages[i].extract_text() for i in range(first, end)]
+        assert building in texts[0]  # the building's title on its first page
+        for number, text in enumerate(texts, start=1):
+            assert f"第 {number} 页 / 共 {len(texts)} 页" in text
+
+
+def test_a_part_whose_batch_file_is_gone_is_rendered_again(demo_records, tmp_path):
+    first = print_list(demo_records, tmp_path)
+    for path in (tmp_path / "print-cache").glob("*.pdf"):
+        path.unlink()
+    again = print_list(demo_records, tmp_path)
+    assert (again.rendered, again.cached, again.pages) == (first.parts, 0, first.pages)

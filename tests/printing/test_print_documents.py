@@ -194,7 +194,7 @@ def test_full_ids_print_the_numbers(tmp_path):
 def test_pages_are_exactly_the_pages_laid_out(demo_records):
     the_plan = plan(PrintRequest("household-list", as_of=AS_OF), demo_records)
     part = the_plan.parts[0]
-    from census.printing.render import render_pdf
+    from census.printing.pipeline import part_pdf
 
-    reader = PdfReader(io.BytesIO(render_pdf(part.template, part.context)))
+    reader = PdfReader(io.BytesIO(part_pdf(part)))
     assert len(reader.pages) == len(part.context["sheets"])
