@@ -6,12 +6,17 @@ Prints a table (never passes or fails on a time):
   the print pipeline (grid layout, one part per building, worker processes, pypdf merge)
   on an empty cache, again with everything cached, and after one household was edited;
 - beside it, stock WeasyPrint: the plain HTML table layout in ONE document, measured in
-  the same run on a slice of the community and extrapolated to the whole.
+  the same run on a slice of the community and extrapolated to the whole;
+- household cards (one household a page) of the first buildings holding about --cards
+  households, with the pipeline (grid layout, batches), beside the same cards as HTML
+  tables (one WeasyPrint document per building, as cards were printed before) for a
+  smaller slice, both extrapolated to the whole community.
 
 Peak memory: the parent's ru_maxrss, each worker's VmHWM (read from /proc before the pool
 stops) and RUSAGE_CHILDREN after it stopped.
 
     .venv/bin/python bench/print_list.py [--households 13000] [--slice 1000] [--workers 2]
+                                         [--cards 1000] [--cards-slice 60]
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from census.demo import generate_demo  # noqa: E402
 from census.printing import pipeline  # noqa: E402
+from census.printing.household_list import natural_key  # noqa: E402
 from census.printing.plans import PrintRequest, Records, plan  # noqa: E402
 
 AS_OF = date(2025, 9, 1)
@@ -128,6 +134,34 @@ def stock_one_document(households: list[dict]) -> tuple[float, int, float]:
     return seconds, cpu, pages, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def html_cards(records: Records, households: list[dict]) -> tuple[float, float, int]:
+    """The cards as HTML tables (templates/print/household_cards.html), a document per building.
+
+    Runs in its own process; returns wall seconds, CPU seconds and pages.
+    """
+    from pypdf import PdfReader
+
+    from census.printing.cards import HTML_TEMPLATE, cards_context
+    from census.printing.render import render_pdf
+
+    started = time.perf_counter()
+    cpu_started = time.process_time()
+    pages = 0
+    buildings: dict[str, list[dict]] = {}
+    for h in households:
+        buildings.setdefault(h["building"], []).append(h)
+    for name, group in buildings.items():
+        context = cards_context(
+            community=records.community,
+            building=name,
+            households=group,
+            as_of=AS_OF,
+            printed_at=PRINTED_AT,
+        )
+        pages += len(PdfReader(io.BytesIO(render_pdf(HTML_TEMPLATE, context))).pages)
+    return time.perf_counter() - started, time.process_time() - cpu_started, pages
+
+
 def run(parts, data_dir: Path, workers: int, label: str, rows: list) -> pipeline.PrintStats:
     target = data_dir / "out.pdf"
     stats = pipeline.print_parts(parts, target, data_dir, workers=workers, title=label)
@@ -151,6 +185,10 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=13000)
     parser.add_argument("--slice", type=int, default=1000, help="households in the stock run")
     parser.add_argument("--workers", type=int, default=pipeline.default_workers())
+    parser.add_argument("--cards", type=int, default=1000, help="households in the cards run")
+    parser.add_argument(
+        "--cards-slice", type=int, default=60, help="households in the HTML-table cards run"
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -179,10 +217,30 @@ def main() -> None:
         the_plan = plan(request, records)
         stats = run(the_plan.parts, data_dir, args.workers, "pipeline, 1 household edited", rows)
         edited_buildings = stats.rendered_labels
+
+        chosen, count = set(), 0
+        for b in sorted({h["building"] for h in records.households}, key=natural_key):
+            if count >= args.cards:
+                break
+            chosen.add(b)
+            count += sum(1 for h in records.households if h["building"] == b)
+        card_records = Records(
+            records.community,
+            [b for b in records.buildings if b["name"] in chosen],
+            [h for h in records.households if h["building"] in chosen],
+        )
+        card_plan = plan(
+            PrintRequest("household-cards", as_of=AS_OF, printed_at=PRINTED_AT), card_records
+        )
+        run(card_plan.parts, data_dir, args.workers, f"cards, {count:,} households", rows)
         workers_peak = [max(a, b) for a, b in zip(workers_peak, worker_peaks(), strict=False)]
         pipeline.shutdown_pool()
         parent_peak = peak_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         children_peak = peak_mb(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+
+    card_slice = records.households[: args.cards_slice]
+    with ProcessPoolExecutor(1, mp_context=get_context("forkserver")) as one:
+        cards_s, cards_cpu, cards_pages = one.submit(html_cards, records, card_slice).result()
 
     slice_ = records.households[: args.slice]
     with ProcessPoolExecutor(1, mp_context=get_context("forkserver")) as one:
@@ -212,6 +270,24 @@ def main() -> None:
     print(
         f"| … stock extrapolated ×{scale:.1f} to the whole community (estimate) | "
         f"{stock_pages * scale:.0f} | {stock_s * scale:.0f} | | | {stock_cpu * scale:.0f} | |"
+    )
+    card_row = next(row for row in rows if row[0].startswith("cards"))
+    card_scale = len(records.households) / count
+    print(
+        f"| … cards extrapolated ×{card_scale:.1f} to the whole community (estimate) | "
+        f"{card_row[1] * card_scale:.0f} | {card_row[2] * card_scale:.0f} | | | "
+        f"{card_row[6] * card_scale:.0f} | |"
+    )
+    print(
+        f"| cards as HTML tables, a document per building, {len(card_slice):,} households, "
+        f"1 process | {cards_pages} | {cards_s:.1f} | {cards_pages / cards_s:.2f} | | "
+        f"{cards_cpu:.0f} | |"
+    )
+    html_scale = len(records.households) / len(card_slice)
+    print(
+        f"| … HTML-table cards extrapolated ×{html_scale:.0f} (estimate, 1 process) | "
+        f"{cards_pages * html_scale:.0f} | {cards_s * html_scale:.0f} | | | "
+        f"{cards_cpu * html_scale:.0f} | |"
     )
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
     print(

@@ -179,7 +179,7 @@ def _card_parts(request: PrintRequest, records: Records) -> list[Part]:
         )
         if not households and not request.building:
             continue
-        context = cards.cards_context(
+        context = cards.card_sheets_context(
             community=records.community,
             building=name,
             households=households,

@@ -60,6 +60,7 @@ WORDS: dict[str, dict[str, str]] = {
     "sign_head": {"zh": "户主签字：", "en": "Head of household:"},
     "sign_surveyor": {"zh": "调查员签字：", "en": "Surveyor:"},
     "sign_date": {"zh": "日期：", "en": "Date:"},
+    "continued": {"zh": "（续）", "en": " (continued)"},
     "figures": {"zh": "主要数据", "en": "Figures"},
     "figure": {"zh": "指标", "en": "Figure"},
     "value": {"zh": "数值", "en": "Value"},

@@ -105,6 +105,32 @@ def test_household_cards_one_household_a_page_with_a_signature_line(tmp_path):
     assert [f"第 {n} 页 / 共 3 页" in page for n, page in enumerate(pages, 1)] == [True] * 3
 
 
+def test_a_card_too_long_for_a_page_goes_on_with_its_headings_and_the_next_starts_a_page(
+    tmp_path,
+):
+    big = make_household(1, members=12)
+    small = make_household(2, members=2)
+    records = Records("幸福社区", [{"name": "3栋", "grid": "第一网格"}], [big, small])
+    pages = texts(printed(records, tmp_path, "household-cards", building="3栋"))
+    assert len(pages) == 3
+    assert "户卡 H0001" in pages[0] and "H0002" not in pages[0] + pages[1]
+    assert "户卡 H0002" in pages[2]
+    assert "户主签字" not in pages[0] and "户主签字" in pages[1] and "户主签字" in pages[2]
+    both = pages[0] + pages[1]
+    for member in big["members"]:
+        assert member["name"] in both
+    assert "成员11" in pages[1] and "项目" in pages[1]  # the headings come again
+    assert "户卡 H0001（续）" in pages[1]
+    assert [f"第 {n} 页 / 共 3 页" in page for n, page in enumerate(pages, 1)] == [True] * 3
+
+
+def test_cards_in_english(tmp_path):
+    records = Records("Xingfu", [{"name": "3栋", "grid": "第一网格"}], [make_household(1)])
+    (page,) = texts(printed(records, tmp_path, "household-cards", building="3栋", lang="en"))
+    for text in ("Household cards H0001", "Member 1", "Head of household:", "Page 1 of 1"):
+        assert text in page
+
+
 def building_runs(pages: list[str]) -> list[tuple[str, int, int]]:
     """(title, page number, total) for every page of a household list."""
     found = []
