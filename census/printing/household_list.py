@@ -34,17 +34,17 @@ _COLUMNS = (
     ("housing", "col_housing", 6, True),
     ("hardship", "col_hardship", 8, True),
     ("no", "col_no", 4, False),
-    ("name", "col_name", 12, False),
-    ("relation", "col_relation", 10, False),
+    ("name", "col_name", 18, False),  # transliterated names (阿依古丽·买买提) are long
+    ("relation", "col_relation", 12, False),
     ("sex", "col_sex", 4, False),
     ("ethnicity", "col_ethnicity", 10, False),
     ("id_number", "col_id_number", 18, False),
     ("birth_date", "col_birth_date", 10, False),
     ("residence_type", "col_residence_type", 8, False),
     ("phone", "col_phone", 11, False),
-    ("political", "col_political", 10, False),
+    ("political", "col_political", 12, False),
     ("conditions", "col_conditions", 16, False),
-    ("notes", "col_notes", 18, True),
+    ("notes", "col_notes", 18, True),  # widened to the rest of the page
 )
 
 
@@ -128,14 +128,14 @@ def household_values(household: dict[str, Any], lang: str, full_ids: bool) -> di
 
 
 # English words are longer than Chinese ones (and wrap at spaces)
-_WIDER_EN = {"relation": 11, "residence_type": 11, "political": 13, "hardship": 10}
+_WIDER_EN = {"residence_type": 11, "political": 13, "hardship": 10}
 
 
 def household_layout(lang: str = "zh") -> Layout:
     """The columns and page geometry of the household list (A4 landscape)."""
     wider = _WIDER_EN if lang != "zh" else {}
     columns = [
-        Column(key, word(w, lang), wider.get(key, width), span=span)
+        Column(key, word(w, lang), max(width, wider.get(key, 0)), span=span)
         for key, w, width, span in _COLUMNS
     ]
     orientation, font, fitted = fit_columns(columns, "landscape")
