@@ -3,20 +3,23 @@
 A job reads the records through a callable the web layer gives it (the server process
 owns the data folder; the job's thread reads through the same thread-safe store), plans
 the parts, and renders them with the worker processes of ``census.printing.pipeline``,
-which receive plain data only. The result is a file under ``<data>/print-jobs/``.
-Jobs live in memory: after a restart the list starts empty (the files stay, and old ones
-are removed after ``KEEP_DAYS``).
+which receive plain data only. The result is a file under ``<data>/print-jobs/``, and
+each job is kept beside it as ``<id>.json`` whenever its state changes, so the list and the
+download links survive a restart; a job that was queued or running when the server stopped
+is shown as failed (interrupted). Results and their records go after ``KEEP_DAYS``.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,11 @@ from census.printing.plans import Plan, PrintRequest
 JOBS_FOLDER = "print-jobs"
 KEEP_DAYS = 7
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+INTERRUPTED = "interrupted: the server stopped before the print was finished"
+_KEPT = (
+    "id owner title state done total pages rendered cached filename result error "
+    "created_at finished_at"
+).split()
 
 
 @dataclass
@@ -62,6 +70,30 @@ class Job:
             return 100
         return int(100 * self.done / self.total) if self.total else 0
 
+    def record(self) -> dict[str, Any]:
+        """What is kept on disk: the job and its request as plain JSON data."""
+        kept = {key: getattr(self, key) for key in _KEPT}
+        kept["request"] = {
+            **self.request.params(),
+            "printed_at": self.request.printed_at.isoformat(),
+        }
+        return kept
+
+    @classmethod
+    def from_record(cls, kept: dict[str, Any]) -> Job:
+        """A job read back from its record."""
+        params = dict(kept["request"])
+        request = PrintRequest(
+            params["target"],
+            building=params.get("building"),
+            grid=params.get("grid"),
+            as_of=date.fromisoformat(params["as_of"]),
+            full_ids=bool(params.get("full_ids")),
+            lang=params.get("lang") or "zh",
+            printed_at=datetime.fromisoformat(params["printed_at"]),
+        )
+        return cls(request=request, **{key: kept[key] for key in _KEPT if key in kept})
+
     def as_dict(self) -> dict[str, Any]:
         """The job as the progress endpoint returns it (no file paths)."""
         return {
@@ -95,18 +127,44 @@ class JobRunner:
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="census-print")
         self._remove_old_results()
+        self._load()
 
     def _remove_old_results(self) -> None:
         limit = time.time() - KEEP_DAYS * 86400
-        for path in self.folder.glob("*.pdf"):
+        for path in [*self.folder.glob("*.pdf"), *self.folder.glob("*.json")]:
             if path.stat().st_mtime < limit:
                 path.unlink(missing_ok=True)
 
+    def _load(self) -> None:
+        """The jobs of earlier runs; those that had not finished are marked interrupted."""
+        for path in self.folder.glob("*.json"):
+            try:
+                job = Job.from_record(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # a record this version cannot read is left alone
+            if not job.finished:
+                job.state, job.error = FAILED, INTERRUPTED
+                job.finished_at = datetime.now().isoformat(timespec="seconds")
+                self._keep(job)
+            if job.state == DONE and not (job.result and Path(job.result).exists()):
+                continue  # its file is gone
+            self._jobs[job.id] = job
+
+    def _keep(self, job: Job) -> None:
+        """Write the job's record beside its result (aside, then renamed)."""
+        path = self.folder / f"{job.id}.json"
+        tmp = path.with_name(f"{path.name}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(job.record(), ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+
     def _set(self, job: Job, **changes: Any) -> None:
         with self._lock:
+            state = job.state
             for key, value in changes.items():
                 setattr(job, key, value)
             job.history.append((job.state, job.done, job.total))
+            if job.state != state or "title" in changes:
+                self._keep(job)  # progress ticks stay in memory
 
     def submit(
         self, owner: str, request: PrintRequest, make_plan: Callable[[PrintRequest], Plan]
@@ -116,6 +174,7 @@ class JobRunner:
         with self._lock:
             self._jobs[job.id] = job
             job.history.append((job.state, 0, 0))
+            self._keep(job)
         self._executor.submit(self._run, job, make_plan)
         return job
 

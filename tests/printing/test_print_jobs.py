@@ -158,3 +158,37 @@ def test_the_building_print_button_uses_the_cache(app, client, auth, store, peop
     assert len(cached) == 1
     again = client.get("/buildings/1栋/household-list.pdf")
     assert again.data == first.data
+
+
+def test_jobs_survive_a_restart_and_an_unfinished_one_shows_as_interrupted(tmp_path, demo_records):
+    import json
+
+    from census.printing.jobs import JobRunner
+    from census.printing.plans import plan
+
+    request = PrintRequest("household-list", building=demo_records.buildings[0]["name"])
+    first = JobRunner(tmp_path, workers=0)
+    job = first.submit("admin", request, lambda r: plan(r, demo_records))
+    done = first.wait(job.id)
+    assert done.state == "done", done.error
+    first.shutdown()
+    # the record a server leaves behind when it stops in the middle of a print
+    stuck = Job(id="0123abcd", owner="reviewer", request=request, state="running", done=2, total=5)
+    (tmp_path / "print-jobs" / "0123abcd.json").write_text(json.dumps(stuck.record()))
+
+    again = JobRunner(tmp_path, workers=0)
+    kept = again.get(job.id)
+    assert (kept.state, kept.owner, kept.title, kept.pages, kept.result) == (
+        "done",
+        "admin",
+        done.title,
+        done.pages,
+        done.result,
+    )
+    assert kept.request == done.request and Path(kept.result).exists()
+    interrupted = again.get("0123abcd")
+    assert interrupted.state == "failed" and "interrupted" in interrupted.error
+    assert [j.id for j in again.jobs("reviewer")] == ["0123abcd"]
+    again.shutdown()
+    # the interrupted state is kept: a third start does not see it as running again
+    assert JobRunner(tmp_path, workers=0).get("0123abcd").state == "failed"
