@@ -6,13 +6,13 @@ update. ``id`` and ``_rev`` are reserved keys: they are added to every document
 a collection returns and ignored in documents passed in.
 
 Everything a collection returns is a fresh deep copy; changing it never
-changes the store.
+changes the store. (``scan_shared`` alone trades that for speed, for readers only.)
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -93,6 +93,17 @@ class Collection(abc.ABC):
     def scan(self, predicate: Predicate | None = None) -> list[Doc]:
         """Return every document (or those the predicate accepts), ordered by id."""
 
+    def scan_shared(self) -> list[Doc]:
+        """Every document, ordered by id, to read and never to modify: cheaper than ``scan``.
+
+        Each document is a dict of its own (with ``id`` and ``_rev``), but the lists and
+        dicts inside it may be the store's own (TinyDB keeps every document in memory):
+        changing one would change the store behind its back. Writes replace stored
+        documents and never change them in place, so what this returned stays as it was.
+        Backends that keep nothing in memory return ``scan()``.
+        """
+        return self.scan()
+
     @abc.abstractmethod
     def count(self, **equals: Any) -> int:
         """Count the documents that ``find(**equals)`` would return."""
@@ -119,6 +130,20 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def collection(self, name: str) -> Collection:
         """Return the collection called ``name``, the same object on every call."""
+
+    @abc.abstractmethod
+    def stamp(self, *names: str) -> Hashable:
+        """A cheap value that changes whenever one of these collections changes.
+
+        With no names, it covers every collection. Compare stamps only for equality, and
+        only stamps of the same store and the same names: if two calls return equal stamps,
+        no write to those collections was committed between them, by this process or
+        (PostgreSQL) any other. A stamp may also change without a write (a refused update,
+        for one) but never the other way round, so anything computed from documents read
+        *after* taking a stamp may be kept under that stamp until the stamp changes.
+
+        Collections not created yet have a stamp too; reading a stamp changes nothing.
+        """
 
     @abc.abstractmethod
     def compact(self) -> None:

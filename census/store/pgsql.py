@@ -1,7 +1,8 @@
 """SQL for the PostgreSQL backend: the schema, equality criteria as WHERE clauses, indexes.
 
 Documents live in one table, ``census_documents(collection, id, rev, doc jsonb)``;
-``census_collections`` holds each collection's highest id ever given out. Lookups
+``census_collections`` holds each collection's highest id ever given out and its number
+of writes (``changes``, the stamp), both bumped in the writing transaction. Lookups
 must mean what they mean in the TinyDB backend, where a criterion holds when a
 value found at the dotted path is ``==`` to the wanted one:
 
@@ -38,8 +39,18 @@ DOCUMENTS = sql.Identifier("census_documents")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS census_collections (
     name text PRIMARY KEY,
-    last_id bigint NOT NULL DEFAULT 0
+    last_id bigint NOT NULL DEFAULT 0,
+    changes bigint NOT NULL DEFAULT 0
 );
+DO $$ BEGIN  -- a database made before the stamp: add its counter (without locking otherwise)
+    IF NOT EXISTS (
+        SELECT 1 FROM pg_attribute
+        WHERE attrelid = 'census_collections'::regclass AND attname = 'changes'
+          AND NOT attisdropped
+    ) THEN
+        ALTER TABLE census_collections ADD COLUMN changes bigint NOT NULL DEFAULT 0;
+    END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS census_documents (
     collection text NOT NULL REFERENCES census_collections (name),
     id bigint NOT NULL CHECK (id > 0),
@@ -54,11 +65,17 @@ REGISTER = "INSERT INTO census_collections (name) VALUES (%s) ON CONFLICT DO NOT
 # Documents travel as one JSON array (text), which the server splits: a text[] parameter
 # would have the client escape every quote of every document.
 #
+# Every write bumps its collection's ``changes`` in its own transaction, so that the
+# stamp is exactly as new as the documents committed with it; and it does so first,
+# holding the collection's row (which the checked writes lock first too) before any
+# document's, so that two writers never wait for each other in a circle.
+#
 # An insert that checks nothing is one statement: bump the counter (which waits for
 # the collection's lock) and insert with the ids it hands out. Its ids are contiguous.
 INSERT_UNCHECKED = """
 WITH counter AS (
-    UPDATE census_collections SET last_id = last_id + %(n)s WHERE name = %(name)s
+    UPDATE census_collections SET last_id = last_id + %(n)s, changes = changes + 1
+    WHERE name = %(name)s
     RETURNING last_id
 )
 INSERT INTO census_documents (collection, id, rev, doc)
@@ -67,7 +84,10 @@ FROM counter, jsonb_array_elements(%(docs)s::jsonb) WITH ORDINALITY AS t (doc, n
 RETURNING id
 """
 # The checked insert's steps, in one transaction.
-TAKE_IDS = "UPDATE census_collections SET last_id = last_id + %s WHERE name = %s RETURNING last_id"
+TAKE_IDS = """
+UPDATE census_collections SET last_id = last_id + %s, changes = changes + 1 WHERE name = %s
+RETURNING last_id
+"""
 INSERT_WITH_IDS = """
 INSERT INTO census_documents (collection, id, rev, doc)
 SELECT %(name)s, %(first)s + t.n - 1, 1, t.doc
@@ -76,17 +96,30 @@ FROM jsonb_array_elements(%(docs)s::jsonb) WITH ORDINALITY AS t (doc, n)
 LOCK_COLLECTION = "SELECT 1 FROM census_collections WHERE name = %s FOR NO KEY UPDATE"
 LOCK_DOCUMENT = "SELECT rev FROM census_documents WHERE collection = %s AND id = %s FOR UPDATE"
 
-# Update and delete change nothing (no row returned) when the id or revision is wrong.
+# Update and delete change nothing (no row returned) when the id or revision is wrong;
+# they bump the counter all the same (a stamp may change without a write). Joining the
+# counter's row makes the bump happen before the document's row is locked.
 UPDATE = """
-UPDATE census_documents SET doc = %s::jsonb, rev = rev + 1
-WHERE collection = %s AND id = %s AND rev = coalesce(%s::bigint, rev)
-RETURNING rev
+WITH counter AS (
+    UPDATE census_collections SET changes = changes + 1 WHERE name = %s RETURNING name
+)
+UPDATE census_documents AS d SET doc = %s::jsonb, rev = d.rev + 1
+FROM counter
+WHERE d.collection = counter.name AND d.id = %s AND d.rev = coalesce(%s::bigint, d.rev)
+RETURNING d.rev
 """
 DELETE = """
-DELETE FROM census_documents
-WHERE collection = %s AND id = %s AND rev = coalesce(%s::bigint, rev)
-RETURNING rev
+WITH counter AS (
+    UPDATE census_collections SET changes = changes + 1 WHERE name = %s RETURNING name
+)
+DELETE FROM census_documents AS d
+USING counter
+WHERE d.collection = counter.name AND d.id = %s AND d.rev = coalesce(%s::bigint, d.rev)
+RETURNING d.rev
 """
+# The stamp: every collection's number of writes, or their sum for the whole store.
+CHANGES = "SELECT name, changes FROM census_collections WHERE name = ANY(%s)"
+ALL_CHANGES = "SELECT coalesce(sum(changes), 0) FROM census_collections"
 ANALYZE = "ANALYZE census_documents"
 ANALYZE_AFTER = 1000  # documents stored by one insert_many
 

@@ -9,6 +9,8 @@ transaction: they are never reused (deletes do not lower it) and a refused write
 burns none. That row is also the collection's write lock: an insert, or an update
 with unique paths, holds it from its unique checks to its commit, so two processes
 storing the same unique value end up with one document and one ``DuplicateKey``.
+Every write also bumps the row's ``changes`` in its transaction: the ``stamp``, one
+small query that sees the writes of every process.
 
 Differences from the TinyDB backend that callers may notice: returned documents
 have their keys in jsonb's order, not the order they were written in, and a
@@ -21,7 +23,7 @@ import operator
 import re
 import threading
 import urllib.parse
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -95,6 +97,15 @@ class PgStore(Store):
             conn.execute(pgsql.REGISTER, (name,))
         with self._lock:
             return self._collections.setdefault(name, PgCollection(self, name))
+
+    def stamp(self, *names: str) -> Hashable:
+        """The collections' numbers of committed writes, read from the database."""
+        with self.connection() as conn:
+            if not names:
+                row = conn.execute(pgsql.ALL_CHANGES).fetchone()
+                return int(row[0]) if row else 0
+            found = dict(conn.execute(pgsql.CHANGES, (list(names),)).fetchall())
+        return tuple(int(found.get(name, 0)) for name in names)
 
     def compact(self) -> None:
         """Nothing to do: PostgreSQL's autovacuum keeps the tables tidy."""
@@ -198,7 +209,7 @@ class PgCollection(Collection):
             raise AppendOnly(self.name)
         text = codec.dumps(_without_reserved(doc))
         clean = codec.loads(text) if unique else {}
-        params = (text.decode(), self.name, doc_id, pgsql.expected_rev(expected_rev))
+        params = (self.name, text.decode(), doc_id, pgsql.expected_rev(expected_rev))
         checks = self._unique_checks([clean], unique)
         with self._store.connection() as conn:
             if not checks:
@@ -359,13 +370,13 @@ class PgCollection(Collection):
         query = sql.SQL(
             "SELECT id, rev, doc FROM {} WHERE collection = %s AND {} ORDER BY id{}"
         ).format(pgsql.DOCUMENTS, criteria.clause(), sql.SQL(limit))
-        with self._store.connection() as conn:
+        with self._store.connection() as conn, codec.paused_gc():
             rows = conn.execute(query, [self.name, *criteria.params]).fetchall()
-        docs = [
-            {"id": doc_id, **doc, "_rev": rev}
-            for doc_id, rev, doc in rows
-            if matches(doc, criteria.in_python)
-        ]
+            docs = [
+                {"id": doc_id, **doc, "_rev": rev}
+                for doc_id, rev, doc in rows
+                if matches(doc, criteria.in_python)
+            ]
         return docs[:1] if first_only else docs
 
 

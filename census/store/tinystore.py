@@ -2,15 +2,18 @@
 
 One process owns the folder (``census.lock``); inside it, one re-entrant lock
 serialises every operation, because waitress answers requests on several
-threads and TinyDB itself is not thread-safe.
+threads and TinyDB itself is not thread-safe. Since no other process writes,
+counting the writes in memory gives an exact ``stamp``.
 """
 
 from __future__ import annotations
 
 import operator
 import os
+import secrets
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +49,11 @@ class TinyStore(Store):
             self._folder_lock.release()
             raise
         self._collections: dict[str, TinyCollection] = {}
+        # Writes per collection since this store was opened; the token keeps the stamps of
+        # two openings of the folder apart (both start counting at zero).
+        self._token = secrets.token_hex(8)
+        self._writes: dict[str, int] = {}
+        self._all_writes = 0
         self._closed = False
 
     def collection(self, name: str) -> TinyCollection:
@@ -60,6 +68,27 @@ class TinyStore(Store):
                 assert isinstance(table, CensusTable)
                 found = self._collections[name] = TinyCollection(self, table)
             return found
+
+    def stamp(self, *names: str) -> Hashable:
+        """Writes counted in memory since the folder was opened (exact: one process writes)."""
+        with self._lock:
+            self._check_open()
+            if not names:
+                return (self._token, self._all_writes)
+            return (self._token, *(self._writes.get(name, 0) for name in names))
+
+    @contextmanager
+    def _writing(self, name: str) -> Iterator[None]:
+        """Count a write to ``name`` when it is done, or failed half-way (call with the lock).
+
+        The count goes up after the documents changed and under the lock the reads take:
+        whoever takes a stamp and then reads sees at least the writes the stamp counts.
+        """
+        try:
+            yield
+        finally:
+            self._writes[name] = self._writes.get(name, 0) + 1
+            self._all_writes += 1
 
     def compact(self) -> None:
         """Rewrite census.json from memory and empty the journal."""
@@ -102,7 +131,8 @@ class TinyCollection(Collection):
         with self._lock:
             self._store._check_open()
             self._check_unique(clean, unique, own_id=None)
-            return self._table.insert(clean)
+            with self._store._writing(self.name):
+                return self._table.insert(clean)
 
     def insert_many(self, docs: Sequence[Doc], *, unique: Sequence[str] = ()) -> list[int]:
         """Store copies of ``docs`` in one journal line (one fsync); return their ids."""
@@ -122,7 +152,8 @@ class TinyCollection(Collection):
             for doc in clean:
                 self._check_unique(doc, unique, own_id=None)
             self._check_unique_within(clean, unique)
-            return self._table.insert_batch(clean)
+            with self._store._writing(self.name):
+                return self._table.insert_batch(clean)
 
     def get(self, doc_id: int) -> Doc | None:
         """Return a copy of the document, or None."""
@@ -149,7 +180,8 @@ class TinyCollection(Collection):
             current = self._current_rev(doc_id, expected_rev)
             self._check_unique(clean, unique, own_id=doc_id)
             clean["_rev"] = current + 1
-            self._table.replace(doc_id, clean)
+            with self._store._writing(self.name):
+                self._table.replace(doc_id, clean)
             return current + 1
 
     def delete(self, doc_id: int, *, expected_rev: int | None = None) -> None:
@@ -159,7 +191,8 @@ class TinyCollection(Collection):
             raise AppendOnly(self.name)
         with self._lock:
             self._current_rev(doc_id, expected_rev)
-            self._table.remove(doc_ids=[doc_id])
+            with self._store._writing(self.name):
+                self._table.remove(doc_ids=[doc_id])
 
     def find(self, **equals: Any) -> list[Doc]:
         """Return copies of the matching documents, ordered by id."""
@@ -192,6 +225,17 @@ class TinyCollection(Collection):
             docs = self._copies(sorted(int(key) for key in self._table.raw()))
         # The predicate sees copies, so it runs outside the lock.
         return docs if predicate is None else [doc for doc in docs if predicate(doc)]
+
+    def scan_shared(self) -> list[Doc]:
+        """All documents, ordered by id: a new dict each, holding the stored values.
+
+        Storage never changes a stored document in place (a write decodes a new one from
+        its journal line and puts it in the old one's place), so these stay as they were.
+        """
+        with self._lock:
+            self._store._check_open()
+            raw = self._table.raw()
+            return [_outgoing(doc_id, raw[str(doc_id)]) for doc_id in sorted(map(int, raw))]
 
     def ensure_index(self, path: str) -> None:
         """Keep an in-memory index of the values at ``path`` (rebuilt on every open)."""
@@ -271,7 +315,8 @@ class TinyCollection(Collection):
     def _copies(self, ids: list[int]) -> list[Doc]:
         """Deep-copy these documents in one orjson round trip, each with its id."""
         raw = self._table.raw()
-        docs = codec.clone([raw[str(doc_id)] for doc_id in ids])
+        with codec.paused_gc():
+            docs = codec.clone([raw[str(doc_id)] for doc_id in ids])
         return [_outgoing(doc_id, doc) for doc_id, doc in zip(ids, docs, strict=True)]
 
 

@@ -323,3 +323,20 @@ def test_documents_that_are_not_json_are_refused_without_a_trace(store: Store) -
     with pytest.raises(TypeError):
         households.insert({"tags": {1, 2}})
     assert len(households) == 0
+
+
+def test_a_shared_scan_reads_what_scan_reads_and_keeps_it_after_writes(
+    store: Store, make_household: Factory
+) -> None:
+    households = store.collection("households")
+    ids = households.insert_many([make_household() for _ in range(3)])
+    shared = households.scan_shared()
+    assert shared == households.scan()
+    kept = repr(shared)
+    households.update(ids[0], make_household(status="done"))
+    households.delete(ids[1])
+    assert repr(shared) == kept  # stored documents are replaced, never changed in place
+    assert households.get(ids[0])["status"] == "done"
+    shared[2]["grid"] = "第一网格"  # each document's top level is the caller's own
+    assert "grid" not in households.get(ids[2])
+    assert store.collection("nothing_yet").scan_shared() == []
