@@ -39,6 +39,7 @@ __all__ = [
     "DefinitionError",
     "RegisterDef",
     "column_info",
+    "counts_in",
     "format_cell",
     "load_registers",
     "parse_registers",
@@ -322,14 +323,31 @@ def register_counts(
     as_of: date,
 ) -> dict[str, int]:
     """``{register key: number of rows}`` on a date, every register from one build."""
-    community = build_community(households, as_of)
+    with bulk():
+        return counts_in(registers, build_community(households, as_of), storefronts, units)
+
+
+def counts_in(
+    registers: list[RegisterDef],
+    community: Community,
+    storefronts: list[dict[str, Any]],
+    units: list[dict[str, Any]],
+) -> dict[str, int]:
+    """``{register key: number of rows}`` from an already built Community.
+
+    Counting needs no rows in order: each field a rule reads is taken out once for every
+    register of its record type (``Community.columns``), and the rule is asked once per
+    distinct value (``rules.count``).
+    """
     counts = {}
-    columns: dict[tuple[str, bool], Columns] = {}  # each field taken out of the rows once
+    others = {"storefront": Columns(storefronts), "unit": Columns(units)}
     with bulk():
         for reg in registers:
-            rows = _source_rows(reg.record, community, storefronts, units, reg.include_away)
-            cols = columns.setdefault((reg.record, reg.include_away), Columns(rows))
-            counts[reg.key] = count(reg.rule, rows, cols)
+            if reg.record in others:
+                cols = others[reg.record]
+            else:
+                cols = community.columns(reg.record, reg.include_away)
+            counts[reg.key] = count(reg.rule, cols=cols)
     return counts
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import cached_property, lru_cache
 from typing import Any
+
+from census.domain.rules import Columns
 
 RESIDENT_TYPES = ("registered", "floating")
 AWAY = "away"
@@ -107,19 +109,60 @@ def door(record: dict[str, Any]) -> tuple[str, str, str]:
     return (record.get("building") or "", record.get("unit") or "", record.get("room") or "")
 
 
+# One person found living here (or away) on the date: the roster entry, its household's
+# part of every person row, residence type, age, place in the roster, place in address order.
+Entry = tuple[dict[str, Any], dict[str, Any], str, int | None, int, int]
+# The keys a person row takes from its household (over the person's own keys of that name).
+PART_KEYS = frozenset((*HOUSEHOLD_FIELDS, "household_id", "address", "head_name"))
+
+
 class Community:
     """Everyone active on one date, and the households and dwellings they live in.
 
-    Person rows are built at once (every register and figure reads them); household and
-    dwelling rows only when something asks for them.
+    Building it finds who lives here; rows (person, household, dwelling) are made only
+    when something asks for them. Counting needs none: ``columns`` reads each field a
+    rule or a figure needs straight from the records. Registers and pages share one
+    Community (the app keeps it until the records change): nothing may modify it.
     """
 
     def __init__(self, as_of: date) -> None:
         self.as_of = as_of
-        self.residents: list[dict[str, Any]] = []
-        self.away: list[dict[str, Any]] = []
-        # (household record, its resident rows) for households with at least one resident
-        self.present: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+        self._residents: list[Entry] = []
+        self._away: list[Entry] = []
+        # (household, its part, its residents' first and end positions in _residents)
+        # for each household with at least one resident, in address order
+        self._present: list[tuple[dict[str, Any], dict[str, Any], int, int]] = []
+        self._columns: dict[tuple[str, bool], Columns] = {}
+
+    @cached_property
+    def residents(self) -> list[dict[str, Any]]:
+        """One row per resident, in address order (heads first within a household)."""
+        with bulk():
+            return [_person_row(entry) for entry in self._residents]
+
+    @cached_property
+    def away(self) -> list[dict[str, Any]]:
+        """One row per person of the records living elsewhere (外出人员), in address order."""
+        with bulk():
+            return [_person_row(entry) for entry in self._away]
+
+    @cached_property
+    def present(self) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """(household record, its resident rows) for households with at least one resident."""
+        rows = self.residents
+        return [(h, rows[first:end]) for h, _part, first, end in self._present]
+
+    def present_households(self) -> list[tuple[dict[str, Any], int]]:
+        """(household record, number of its residents), without making any row."""
+        return [(h, end - first) for h, _part, first, end in self._present]
+
+    def resident_count(self) -> int:
+        """How many residents."""
+        return len(self._residents)
+
+    def away_count(self) -> int:
+        """How many persons living elsewhere."""
+        return len(self._away)
 
     def persons(self, include_away: bool = False) -> list[dict[str, Any]]:
         """Residents, with the away persons in their address places when asked for."""
@@ -137,55 +180,214 @@ class Community:
     def dwellings(self) -> list[dict[str, Any]]:
         """One row per (building, unit, room) with a present household; rented if any is."""
         with bulk():
-            return _dwelling_rows(self.households)
+            return [
+                {key: derive(group) for key, derive in DWELLING_DERIVED.items()}
+                for group in self._dwelling_groups
+            ]
+
+    def columns(self, record: str, include_away: bool = False) -> Columns:
+        """The fields of the person, household or dwelling rows, for counting and figures.
+
+        Read from the records without making the rows, kept, and shared by every register
+        and figure of the record type. With the away persons, person values come in no
+        particular order (a count needs none).
+        """
+        key = (record, include_away and record == "person")
+        found = self._columns.get(key)
+        if found is None:
+            if record == "person":
+                found = _PersonColumns(self, key[1])
+            elif record == "household":
+                found = _HouseholdColumns(self)
+            elif record == "dwelling":
+                found = _DwellingColumns(self)
+            else:
+                raise ValueError(f"a community has no {record} rows")
+            found = self._columns.setdefault(key, found)
+        return found
+
+    def _resident_entries(self, first: int, end: int) -> list[dict[str, Any]]:
+        """The roster entries of residents ``first`` to ``end`` (what their rows hold too)."""
+        return [entry[0] for entry in self._residents[first:end]]
+
+    @cached_property
+    def _dwelling_groups(self) -> list[_Dwelling]:
+        grouped: dict[tuple[str, str, str], list[tuple[dict[str, Any], int, int]]] = {}
+        for h, _part, first, end in self._present:
+            grouped.setdefault(door(h), []).append((h, first, end))
+        return [_Dwelling(self, place, group) for place, group in grouped.items()]
+
+
+def _person_row(entry: Entry) -> dict[str, Any]:
+    person, part, kind, age, index, order = entry
+    row = {**person, **part}
+    conditions = person.get("conditions")
+    if conditions.__class__ is not list:
+        row["conditions"] = as_list(conditions)
+    row["residence_type"] = kind
+    row["age"] = age
+    row["member_index"] = index
+    row["_order"] = order
+    return row
+
+
+def _person_values(entries: list[Entry], name: str) -> list[Any]:
+    """``[_person_row(entry).get(name) for entry in entries]``, without making the rows."""
+    if name == "residence_type":
+        return [entry[2] for entry in entries]
+    if name == "age":
+        return [entry[3] for entry in entries]
+    if name == "member_index":
+        return [entry[4] for entry in entries]
+    if name == "_order":
+        return [entry[5] for entry in entries]
+    if name == "conditions":
+        found = [entry[0].get("conditions") for entry in entries]
+        return [c if c.__class__ is list else as_list(c) for c in found]
+    if name in PART_KEYS:
+        return [entry[1][name] for entry in entries]
+    return [entry[0].get(name) for entry in entries]
+
+
+class _PersonColumns(Columns):
+    """The fields of a community's person rows (with its away persons, if asked)."""
+
+    def __init__(self, community: Community, include_away: bool) -> None:
+        entries = community._residents
+        super().__init__([])
+        self._entries = entries + community._away if include_away else entries
+        self._community = community
+        self._include_away = include_away
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The person rows, made only if a rule must see them one by one."""
+        community = self._community
+        if self._include_away:
+            return community.residents + community.away
+        return community.residents
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def column(self, name: str) -> list[Any]:
+        return _person_values(self._entries, name)
+
+
+# What a household row holds besides the household's own fields: its roster is replaced by
+# the resident rows (``members``), and these are read from the residents (row or roster
+# entry alike: a row holds its entry's name, ID number, phone and ethnicity). The head is
+# the first resident: the head, or when the head does not live here the first who does.
+HOUSEHOLD_DERIVED: dict[str, Callable[[dict[str, Any], list[dict[str, Any]]], Any]] = {
+    "household_id": lambda h, rs: h.get("id"),
+    "address": lambda h, rs: address_text(h),
+    "hardship": lambda h, rs: as_list(h.get("hardship")),
+    "grid": lambda h, rs: h.get("grid"),
+    "residents": lambda h, rs: len(rs),
+    "head_name": lambda h, rs: rs[0].get("name"),
+    "head_id_number": lambda h, rs: rs[0].get("id_number"),
+    "head_phone": lambda h, rs: rs[0].get("phone"),
+    "head_ethnicity": lambda h, rs: rs[0].get("ethnicity"),
+    "member_names": lambda h, rs: "、".join(p.get("name") or "" for p in rs),
+    "members": lambda h, rs: rs,  # (rows only)
+}
 
 
 def _household_row(household: dict[str, Any], residents: list[dict[str, Any]]) -> dict[str, Any]:
     row = dict(household)
     del row["members"]
-    head = residents[0]  # head first; when the head does not live here, the first who does
-    row.update(
-        household_id=household.get("id"),
-        address=address_text(household),
-        hardship=as_list(household.get("hardship")),
-        grid=household.get("grid"),
-        residents=len(residents),
-        head_name=head.get("name"),
-        head_id_number=head.get("id_number"),
-        head_phone=head.get("phone"),
-        head_ethnicity=head.get("ethnicity"),
-        member_names="、".join(p.get("name") or "" for p in residents),
-        members=residents,
-    )
+    row.update({key: derive(household, residents) for key, derive in HOUSEHOLD_DERIVED.items()})
     return row
 
 
-def _dwelling_rows(households: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    for h in households:
-        grouped.setdefault(door(h), []).append(h)
-    rows = []
-    for (building, unit, room), group in grouped.items():
-        rented = [h for h in group if h.get("housing") == "rented"]
-        first = rented[0] if rented else group[0]
-        rows.append(
-            {
-                "building": building,
-                "unit": unit,
-                "room": room,
-                "address": first["address"],
-                "grid": first.get("grid"),
-                "housing": first.get("housing"),
-                "landlord_name": first.get("landlord_name"),
-                "landlord_phone": first.get("landlord_phone"),
-                "households": len(group),
-                "household_nos": "、".join(h.get("household_no") or "" for h in group),
-                "residents": sum(h["residents"] for h in group),
-                "tenants": "、".join(p.get("name") or "" for h in rented for p in h["members"]),
-                "household_ids": [h.get("household_id") for h in group],
-            }
-        )
-    return rows
+class _HouseholdColumns(Columns):
+    """The fields of a community's household rows, read from the household records."""
+
+    def __init__(self, community: Community) -> None:
+        super().__init__([])
+        self._community = community
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The household rows, made only if a rule must see them one by one."""
+        return self._community.households
+
+    def __len__(self) -> int:
+        return len(self._community._present)
+
+    def column(self, name: str) -> list[Any]:
+        community = self._community
+        if name == "members":
+            return [residents for _h, residents in community.present]
+        derive = HOUSEHOLD_DERIVED.get(name)
+        if derive is None:
+            return [h.get(name) for h, _part, _first, _end in community._present]
+        return [
+            derive(h, community._resident_entries(first, end))
+            for h, _part, first, end in community._present
+        ]
+
+
+class _Dwelling:
+    """The households present at one door, and which of them rent it."""
+
+    __slots__ = ("door", "households", "rented", "first", "_community")
+
+    def __init__(
+        self,
+        community: Community,
+        place: tuple[str, str, str],
+        households: list[tuple[dict[str, Any], int, int]],
+    ) -> None:
+        self._community = community
+        self.door = place
+        self.households = households
+        self.rented = [found for found in households if found[0].get("housing") == "rented"]
+        self.first = (self.rented or households)[0][0]
+
+    def residents(self, households: list[tuple[dict[str, Any], int, int]]) -> list[Any]:
+        """The roster entries of these households' residents."""
+        entries = self._community._resident_entries
+        return [person for _h, first, end in households for person in entries(first, end)]
+
+
+# A dwelling row: its door, and what its first rented household (else its first) says.
+DWELLING_DERIVED: dict[str, Callable[[_Dwelling], Any]] = {
+    "building": lambda d: d.door[0],
+    "unit": lambda d: d.door[1],
+    "room": lambda d: d.door[2],
+    "address": lambda d: address_text(d.first),
+    "grid": lambda d: d.first.get("grid"),
+    "housing": lambda d: d.first.get("housing"),
+    "landlord_name": lambda d: d.first.get("landlord_name"),
+    "landlord_phone": lambda d: d.first.get("landlord_phone"),
+    "households": lambda d: len(d.households),
+    "household_nos": lambda d: "、".join(h.get("household_no") or "" for h, _f, _e in d.households),
+    "residents": lambda d: sum(end - first for _h, first, end in d.households),
+    "tenants": lambda d: "、".join(p.get("name") or "" for p in d.residents(d.rented)),
+    "household_ids": lambda d: [h.get("id") for h, _f, _e in d.households],
+}
+
+
+class _DwellingColumns(Columns):
+    """The fields of a community's dwelling rows, without making them."""
+
+    def __init__(self, community: Community) -> None:
+        super().__init__([])
+        self._community = community
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The dwelling rows, made only if a rule must see them one by one."""
+        return self._community.dwellings
+
+    def __len__(self) -> int:
+        return len(self._community._dwelling_groups)
+
+    def column(self, name: str) -> list[Any]:
+        derive = DWELLING_DERIVED.get(name)
+        groups = self._community._dwelling_groups
+        return [None] * len(groups) if derive is None else [derive(d) for d in groups]
 
 
 def _household_part(household: dict[str, Any], head: str) -> dict[str, Any]:
@@ -219,7 +421,8 @@ def build_community(households: Iterable[dict[str, Any]], as_of: date) -> Commun
     """Residents, away persons and present households on ``as_of``, in address order.
 
     This is the hot loop of every register and the summary (50,000 persons at the largest
-    communities), so the checks of ``active_on`` and ``age_on`` are written out here.
+    communities), so the checks of ``active_on`` and ``age_on`` are written out here; it
+    only notes who is found (``Entry``): their rows are made when asked for.
     """
     with bulk():
         return _build(households, as_of)
@@ -231,7 +434,8 @@ def _build(households: Iterable[dict[str, Any]], as_of: date) -> Community:
         key=lambda h: (address_key(h), natural_key(h.get("household_no") or ""), h.get("id") or 0),
     )
     community = Community(as_of)
-    residents_out, away_out = community.residents, community.away
+    residents_out, away_out = community._residents, community._away
+    present_out = community._present
     y, md = as_of.year, (as_of.month, as_of.day)
     order = 0
     for household in ordered:
@@ -244,7 +448,7 @@ def _build(households: Iterable[dict[str, Any]], as_of: date) -> Community:
             ranked = sorted(ranked, key=lambda i: (members[i].get("relation") != "head", i))
         first = members[next(iter(ranked))]
         part: dict[str, Any] | None = None
-        residents = []
+        start = len(residents_out)
         for index in ranked:
             person = members[index]
             status = person.get("status")
@@ -263,22 +467,14 @@ def _build(households: Iterable[dict[str, Any]], as_of: date) -> Community:
                 continue
             if part is None:
                 part = _household_part(household, first.get("name") or "")
-            row = {**person, **part}
-            conditions = person.get("conditions")
-            if conditions.__class__ is not list:
-                row["conditions"] = as_list(conditions)
-            row["residence_type"] = kind
-            row["age"] = None if born is None else y - born.year - (md < (born.month, born.day))
-            row["member_index"] = index
-            row["_order"] = order
+            age = None if born is None else y - born.year - (md < (born.month, born.day))
+            (away_out if kind == AWAY else residents_out).append(
+                (person, part, kind, age, index, order)
+            )
             order += 1
-            if kind == AWAY:
-                away_out.append(row)
-            else:
-                residents.append(row)
-        if residents:
-            residents_out.extend(residents)
-            community.present.append((household, residents))
+        if len(residents_out) > start:
+            assert part is not None
+            present_out.append((household, part, start, len(residents_out)))
     return community
 
 

@@ -89,30 +89,37 @@ def summary(
 def figures_of(
     community: Community, storefronts: list[dict[str, Any]], units: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """The summary from an already built Community (a page that also draws its charts)."""
-    residents = community.residents
-    by_type = Counter(p["residence_type"] for p in residents)
-    by_ethnicity = Counter(p.get("ethnicity") for p in residents if p.get("ethnicity"))
-    bands = Counter(age_band(p["age"]) for p in residents)
+    """The summary from an already built Community (a page that also draws its charts).
+
+    Read from the Community's columns: no person or household row is made for it.
+    """
+    people = community.columns("person")
+    kinds, ethnicities = people["residence_type"], people["ethnicity"]
+    by_type = Counter(kinds)
+    by_ethnicity = Counter(e for e in ethnicities if e)
+    bands: Counter[str | None] = Counter()
+    for age, n in Counter(people["age"]).items():
+        bands[age_band(age)] += n
     minority = sum(n for name, n in by_ethnicity.items() if _is_minority(name))
-    present = community.present
-    hardship = [len(rows) for h, rows in present if h.get("hardship")]
-    doors = {door(h) for h, _rows in present}
-    rented = {door(h) for h, _rows in present if h.get("housing") == "rented"}
+    residents = len(people)
+    present = community.present_households()
+    hardship = [n for h, n in present if h.get("hardship")]
+    doors = {door(h) for h, _n in present}
+    rented = {door(h) for h, _n in present if h.get("housing") == "rented"}
     figures: dict[str, Any] = {
         "households": len(present),
-        "residents": len(residents),
+        "residents": residents,
         "registered_residents": by_type["registered"],
         "floating_residents": by_type["floating"],
-        "away_persons": len(community.away),
+        "away_persons": community.away_count(),
         "ethnic_groups": len(by_ethnicity),
         "minority_residents": minority,
-        "minority_share": round(minority / len(residents), 4) if residents else 0.0,
+        "minority_share": round(minority / residents, 4) if residents else 0.0,
         "minority_ethnic_groups": sum(1 for name in by_ethnicity if _is_minority(name)),
         "floating_minority_residents": sum(
             1
-            for p in residents
-            if p["residence_type"] == "floating" and _is_minority(p.get("ethnicity"))
+            for kind, ethnicity in zip(kinds, ethnicities, strict=True)
+            if kind == "floating" and _is_minority(ethnicity)
         ),
         "rental_dwellings": len(rented),
         "hardship_households": len(hardship),
@@ -120,8 +127,8 @@ def figures_of(
         "elderly_60_plus": bands["60-79"] + bands["80+"],
         "elderly_80_plus": bands["80+"],
         "minors": bands["0-17"],
-        "disabled_persons": sum(1 for p in residents if "disability" in p["conditions"]),
-        "party_members": sum(1 for p in residents if p.get("political") in PARTY),
+        "disabled_persons": sum(1 for c in people["conditions"] if "disability" in c),
+        "party_members": sum(1 for p in people["political"] if p in PARTY),
         "buildings": len({building for building, _unit, _room in doors}),
         "dwellings": len(doors),
         "units": len(units),

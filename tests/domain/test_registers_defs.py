@@ -188,3 +188,31 @@ def _raises(tree, env) -> bool:
     except TypeError:
         return True
     return False
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_counting_once_per_distinct_value_agrees_with_the_rule_row_by_row(rule):
+    """Many rows, few distinct values: the count asks the rule once per value."""
+    from census.domain.rules import _by_values, count
+
+    tree = compile_expr(rule)
+    rows = [dict(env) for env in ENVS * 25 if not _raises(tree, env)]
+    rows += [{"age": 60.0, "key_unit": 1, "hardship": 1}, {"age": 60, "key_unit": 1.0}] * 10
+    expected = sum(bool(evaluate(tree, env)) for env in rows)
+    assert _by_values(tree, Columns(rows)) in (expected, None)
+    assert count(tree, rows) == expected
+    assert count(tree, cols=Columns(rows)) == expected
+    if rule in ("age >= 60", '"disability" in conditions', "hardship", "x in y"):
+        assert _by_values(tree, Columns(rows)) == expected  # lists among the values too
+
+
+def test_values_that_cannot_be_counted_fall_back_to_the_rows():
+    from census.domain.rules import _by_values, count
+
+    tree = compile_expr('"a" in y')
+    rows = [{"y": {"a": 1}}, {"y": [["a"]]}, {"y": ["a"]}, {"y": "abc"}] * 20
+    assert _by_values(tree, Columns(rows)) is None
+    assert count(tree, rows) == sum(bool(evaluate(tree, env)) for env in rows) == 40
+    names = [{"name": f"王{n}"} for n in range(200)]  # all different: a mask is cheaper
+    assert _by_values(compile_expr('name == "王7"'), Columns(names)) is None
+    assert count(compile_expr('name == "王7"'), names) == 1
