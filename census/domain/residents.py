@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import re
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -215,7 +216,7 @@ class Community:
         grouped: dict[tuple[str, str, str], list[tuple[dict[str, Any], int, int]]] = {}
         for h, _part, first, end in self._present:
             grouped.setdefault(door(h), []).append((h, first, end))
-        return [_Dwelling(self, place, group) for place, group in grouped.items()]
+        return [_Dwelling(self._residents, place, group) for place, group in grouped.items()]
 
 
 def _person_row(entry: Entry) -> dict[str, Any]:
@@ -249,15 +250,28 @@ def _person_values(entries: list[Entry], name: str) -> list[Any]:
     return [entry[0].get(name) for entry in entries]
 
 
-class _PersonColumns(Columns):
+class _CommunityColumns(Columns):
+    """Columns a Community keeps: they hold it weakly, so that it is freed without a cycle."""
+
+    def __init__(self, community: Community) -> None:
+        super().__init__([])
+        self._owner = weakref.ref(community)
+
+    @property
+    def _community(self) -> Community:
+        community = self._owner()
+        if community is None:
+            raise RuntimeError("these columns outlived their Community")
+        return community
+
+
+class _PersonColumns(_CommunityColumns):
     """The fields of a community's person rows (with its away persons, if asked)."""
 
     def __init__(self, community: Community, include_away: bool) -> None:
-        entries = community._residents
-        super().__init__([])
-        self._entries = entries + community._away if include_away else entries
-        self._community = community
+        super().__init__(community)
         self._include_away = include_away
+        self._size = len(community._residents) + (len(community._away) if include_away else 0)
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -268,10 +282,13 @@ class _PersonColumns(Columns):
         return community.residents
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self._size
 
     def column(self, name: str) -> list[Any]:
-        return _person_values(self._entries, name)
+        community = self._community
+        if self._include_away:  # the residents' values (kept), then the away persons'
+            return community.columns("person")[name] + _person_values(community._away, name)
+        return _person_values(community._residents, name)
 
 
 # What a household row holds besides the household's own fields: its roster is replaced by
@@ -300,12 +317,8 @@ def _household_row(household: dict[str, Any], residents: list[dict[str, Any]]) -
     return row
 
 
-class _HouseholdColumns(Columns):
+class _HouseholdColumns(_CommunityColumns):
     """The fields of a community's household rows, read from the household records."""
-
-    def __init__(self, community: Community) -> None:
-        super().__init__([])
-        self._community = community
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -331,15 +344,15 @@ class _HouseholdColumns(Columns):
 class _Dwelling:
     """The households present at one door, and which of them rent it."""
 
-    __slots__ = ("door", "households", "rented", "first", "_community")
+    __slots__ = ("door", "households", "rented", "first", "_residents")
 
     def __init__(
         self,
-        community: Community,
+        residents: list[Entry],
         place: tuple[str, str, str],
         households: list[tuple[dict[str, Any], int, int]],
     ) -> None:
-        self._community = community
+        self._residents = residents  # the community's (not the community: no cycle)
         self.door = place
         self.households = households
         self.rented = [found for found in households if found[0].get("housing") == "rented"]
@@ -347,8 +360,8 @@ class _Dwelling:
 
     def residents(self, households: list[tuple[dict[str, Any], int, int]]) -> list[Any]:
         """The roster entries of these households' residents."""
-        entries = self._community._resident_entries
-        return [person for _h, first, end in households for person in entries(first, end)]
+        found = self._residents
+        return [found[n][0] for _h, first, end in households for n in range(first, end)]
 
 
 # A dwelling row: its door, and what its first rented household (else its first) says.
@@ -369,12 +382,8 @@ DWELLING_DERIVED: dict[str, Callable[[_Dwelling], Any]] = {
 }
 
 
-class _DwellingColumns(Columns):
+class _DwellingColumns(_CommunityColumns):
     """The fields of a community's dwelling rows, without making them."""
-
-    def __init__(self, community: Community) -> None:
-        super().__init__([])
-        self._community = community
 
     @property
     def rows(self) -> list[dict[str, Any]]:

@@ -170,3 +170,23 @@ def test_odd_records_read_the_same_as_their_rows():
         assert built.columns("household")[key] == [h.get(key) for h in built.households], key
     for key in DWELLING_DERIVED:
         assert built.columns("dwelling")[key] == [d.get(key) for d in built.dwellings], key
+
+
+def test_a_community_is_freed_as_soon_as_it_is_dropped(community):
+    """Its kept columns and dwellings hold no cycle back to it: no wait for the collector."""
+    import gc
+    import weakref
+
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        built = build_community(community.households, AS_OF)
+        counts_in(REGISTERS, built, community.storefronts, community.units)
+        figures_of(built, community.storefronts, community.units)
+        built.dwellings  # noqa: B018 - made and kept
+        gone = weakref.ref(built)
+        del built
+        assert gone() is None
+    finally:
+        if was_on:
+            gc.enable()
