@@ -6,6 +6,9 @@ plan the import the same way.
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,6 +21,8 @@ from census.sheets.vocabulary import Vocabulary, vocabulary
 from census.surveys.definition import FormDef
 
 PREVIEW_ROWS = 5
+# What planning an import reads from the store: matching, duplicate IDs, buildings and grids.
+PLAN_COLLECTIONS = ("households", "storefronts", "units", "buildings", "grids")
 
 
 @dataclass
@@ -44,6 +49,94 @@ def plan_file(
         store, form, sheets, overrides=overrides, filename=filename or path.name, today=today
     )
     return plan, sheets
+
+
+@dataclass
+class _Kept:
+    key: tuple[Any, ...]
+    form: FormDef
+    sheets: list[Sheet]
+    plan: Plan | None
+    used: float
+
+
+class PlanCache:
+    """The last file read and the last import planned, while nothing they came from changed.
+
+    The wizard's pages (mapping, report, report download, import) each need the file read and
+    most need the plan; at 13,000 households planning takes many seconds. A plan is kept
+    under the file (path, size, modification time), the form, the column mapping, the date
+    and the store's stamp of every collection planning reads, taken before reading: any
+    write there, by this process or another, makes the next page plan again. One entry is
+    kept (a plan of 13,000 households holds a few hundred MB), for ``max_age`` seconds.
+    """
+
+    def __init__(self, max_age: float = 900.0) -> None:
+        self.max_age = max_age
+        self._kept: _Kept | None = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _file_key(path: Path, filename: str | None) -> tuple[Any, ...]:
+        st = path.stat()
+        return (str(path), st.st_size, st.st_mtime_ns, filename)
+
+    def _current(self, form: FormDef, file_key: tuple[Any, ...]) -> _Kept | None:
+        kept = self._kept
+        if kept is None or kept.form is not form or kept.key[: len(file_key)] != file_key:
+            return None
+        if time.monotonic() - kept.used > self.max_age:
+            self._kept = None
+            return None
+        kept.used = time.monotonic()
+        return kept
+
+    def sheets(self, form: FormDef, path: Path, filename: str | None = None) -> list[Sheet]:
+        """The file's sheets (raises ``SheetError`` for an unreadable file)."""
+        file_key = self._file_key(path, filename)
+        with self._lock:
+            kept = self._current(form, file_key)
+            if kept is None:
+                kept = _Kept(file_key, form, read_file(path, filename), None, time.monotonic())
+                self._kept = kept
+            return kept.sheets
+
+    def plan(
+        self,
+        store: Any,
+        form: FormDef,
+        path: Path,
+        *,
+        filename: str | None = None,
+        overrides: dict[str, dict[str, str]] | None = None,
+        today: date | None = None,
+    ) -> tuple[Plan, list[Sheet]]:
+        """What ``plan_file`` gives, planned again only when something it read has changed."""
+        file_key = self._file_key(path, filename)
+        stamp = store.stamp(*PLAN_COLLECTIONS)  # before reading anything
+        key = (
+            *file_key,
+            json.dumps(overrides or {}, sort_keys=True),
+            today or date.today(),
+            stamp,
+        )
+        with self._lock:
+            kept = self._current(form, file_key)
+            if kept is not None and kept.plan is not None and kept.key == key:
+                return kept.plan, kept.sheets
+            sheets = kept.sheets if kept is not None else read_file(path, filename)
+            plan = plan_import(
+                store, form, sheets, overrides=overrides, filename=filename or path.name,
+                today=today,
+            )  # fmt: skip
+            self._kept = _Kept(key, form, sheets, plan, time.monotonic())
+            return plan, sheets
+
+    def forget(self, path: Path) -> None:
+        """Drop what was kept for this file (it was imported or discarded)."""
+        with self._lock:
+            if self._kept is not None and self._kept.key[0] == str(path):
+                self._kept = None
 
 
 def mappings(

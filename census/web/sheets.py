@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from flask import (
@@ -33,10 +34,10 @@ from census.sheets.apply import apply_plan
 from census.sheets.export import HOUSEHOLDS, PERSONS, STOREFRONTS, UNITS, dataset_sheets
 from census.sheets.issues import Issue
 from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE
-from census.sheets.reader import SheetError, read_file
+from census.sheets.reader import SheetError
 from census.sheets.report import action_text, change_lines, line, report_sheets
 from census.sheets.template import write_template
-from census.sheets.wizard import chosen_overrides, mappings, plan_file, target_choices
+from census.sheets.wizard import PlanCache, chosen_overrides, mappings, target_choices
 from census.sheets.writer import csv_bytes, xlsx_bytes
 from census.web.access import ADMIN, STAFF, roles_required
 from census.web.helpers import client_ip, lang, surveys
@@ -73,6 +74,22 @@ def _upload(upload_id: str) -> uploads.Upload:
     if upload.user != current_user.username and current_user.role != ADMIN:
         abort(403)
     return upload
+
+
+def _plans() -> PlanCache:
+    """The app's cache of the file read and the import planned last."""
+    return current_app.extensions.setdefault("census_import_plans", PlanCache())
+
+
+def _plan(upload: uploads.Upload, form: Any):
+    return _plans().plan(
+        get_store(), form, upload.path, filename=upload.filename, overrides=upload.overrides
+    )
+
+
+def _discard(upload: uploads.Upload) -> None:
+    _plans().forget(upload.path)
+    upload.discard()
 
 
 def _form(name: str):
@@ -128,9 +145,9 @@ def mapping(upload_id: str):
     upload = _upload(upload_id)
     form = _form(upload.form)
     try:
-        sheets = read_file(upload.path, upload.filename)
+        sheets = _plans().sheets(form, upload.path, upload.filename)
     except SheetError as error:
-        upload.discard()
+        _discard(upload)
         flash(_file_problem(error), "error")
         return redirect(url_for("sheets.index"))
     if request.method == "POST":
@@ -153,11 +170,9 @@ def report(upload_id: str):
     upload = _upload(upload_id)
     form = _form(upload.form)
     try:
-        plan, _sheets = plan_file(
-            get_store(), form, upload.path, filename=upload.filename, overrides=upload.overrides
-        )
+        plan, _sheets = _plan(upload, form)
     except SheetError as error:
-        upload.discard()
+        _discard(upload)
         flash(_file_problem(error), "error")
         return redirect(url_for("sheets.index"))
     issues = plan.all_issues()
@@ -185,9 +200,7 @@ def report_download(upload_id: str):
     upload = _upload(upload_id)
     form = _form(upload.form)
     try:
-        plan, sheets = plan_file(
-            get_store(), form, upload.path, filename=upload.filename, overrides=upload.overrides
-        )
+        plan, sheets = _plan(upload, form)
     except SheetError:
         abort(404)
     data = xlsx_bytes(report_sheets(plan, sheets, lang()))
@@ -210,18 +223,16 @@ def apply(upload_id: str):
     form = _form(upload.form)
     store = get_store()
     try:
-        plan, _sheets = plan_file(
-            store, form, upload.path, filename=upload.filename, overrides=upload.overrides
-        )
+        plan, _sheets = _plan(upload, form)
     except SheetError as error:
-        upload.discard()
+        _discard(upload)
         flash(_file_problem(error), "error")
         return redirect(url_for("sheets.index"))
     if request.form.get("fingerprint") != plan.fingerprint():
         flash(_("校验之后数据有变化，请查看新的校验结果后再导入。"), "warning")
         return redirect(url_for("sheets.report", upload_id=upload.id))
     done = apply_plan(store, plan, user=current_user.username, ip=client_ip())
-    upload.discard()
+    _discard(upload)
     return render_template(
         "sheets/done.html",
         form=form,
@@ -236,7 +247,7 @@ def apply(upload_id: str):
 def discard(upload_id: str):
     """Import nothing and forget the file."""
     upload = _upload(upload_id)
-    upload.discard()
+    _discard(upload)
     audit.record(
         get_store(),
         current_user.username,

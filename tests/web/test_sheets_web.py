@@ -222,3 +222,34 @@ def test_the_navigation_links_to_import_and_export_in_both_languages(admin):
     assert 'href="/sheets/"' in admin.get("/households").get_data(as_text=True)
     page = admin.get("/sheets/?lang=en").get_data(as_text=True)
     assert "Import an Excel or CSV register" in page and ">Import/Export<" in page
+
+
+def test_the_wizard_plans_once_until_the_records_change(admin, app, store):
+    from census import records
+    from census.surveys.definition import load_surveys
+
+    upload_id = import_id(upload(admin, xlsx(ROWS[:2])))
+    report = admin.get(f"/sheets/import/{upload_id}/report").get_data(as_text=True)
+    assert "新增 1" in report
+    kept = app.extensions["census_import_plans"]._kept.plan
+    again = admin.get(f"/sheets/import/{upload_id}/report").get_data(as_text=True)
+    assert again == report and app.extensions["census_import_plans"]._kept.plan is kept
+
+    # someone registers the same household by hand meanwhile: the file now updates it
+    form = load_surveys()["household"]
+    household = {
+        "household_no": "H0101",
+        "building": "1栋",
+        "unit": "1",
+        "room": "101",
+        "housing": "rented",
+        "landlord_name": "房东甲",
+        "members": [
+            {"name": "张建国", "relation": "head", "id_number": HEAD, "ethnicity": "汉族"},
+        ],
+    }
+    saved = records.save(store, form, household, user="reviewer")
+    assert saved.saved, saved.problems
+    after = admin.get(f"/sheets/import/{upload_id}/report").get_data(as_text=True)
+    assert app.extensions["census_import_plans"]._kept.plan is not kept
+    assert "新增 0" in after and "更新 1" in after
