@@ -90,12 +90,49 @@ def _address(record: dict[str, Any]) -> str:
     return f"{parts[0]}{unit}{parts[2]}"
 
 
-def _cross_checks(store: Any, record: dict[str, Any], record_id: int | None) -> list[Problem]:
+class PeopleIndex:
+    """Every stored household by its members' ID numbers and by their name and birth date.
+
+    For checking many records at once (an import): one read of the households instead of
+    an index lookup per member, each copying every household that shares a common name.
+    The households are the store's shared documents: only read them.
+    """
+
+    def __init__(self, store: Any) -> None:
+        self.by_id: dict[str, list[dict[str, Any]]] = {}
+        self.by_name_birth: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for doc in store.collection("households").scan_shared():
+            for member in doc.get("members") or []:
+                if member.get("id_number"):
+                    self.by_id.setdefault(member["id_number"], []).append(doc)
+                who = checks.name_birth(member)
+                if who is not None:
+                    self.by_name_birth.setdefault(who, []).append(doc)
+
+    def candidates(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """The stored households sharing an active member's ID number or name and birth date."""
+        found: dict[int, dict[str, Any]] = {}
+        for member in record.get("members") or []:
+            if (member.get("status") or "active") != "active":
+                continue
+            for doc in self.by_id.get(member.get("id_number") or "", ()):
+                found[doc["id"]] = doc
+            for doc in self.by_name_birth.get(checks.name_birth(member) or ("", ""), ()):
+                found[doc["id"]] = doc
+        return list(found.values())
+
+
+def _cross_checks(
+    store: Any, record: dict[str, Any], record_id: int | None, people: PeopleIndex | None = None
+) -> list[Problem]:
     """Warnings that need other records: the same person active in another household.
 
     By ID number (``id_in_other_household``), else by name and birth date
-    (``probable_duplicate``); candidates come from the two member indexes, never a scan.
+    (``probable_duplicate``); candidates come from the two member indexes, never a scan
+    (or from ``people``, read once for a whole batch).
     """
+    if people is not None:
+        return checks.cross_checks(record, record_id, people.candidates(record))
     households = store.collection("households")
     candidates: dict[int, dict[str, Any]] = {}
     for member in record.get("members") or []:
@@ -335,10 +372,11 @@ def check_many(
     today = today or date.today()
     ids = record_ids or [None] * len(raws)
     cleaned = _clean_many(form, raws, today, workers or os.cpu_count() or 1, parallel_from)
+    people = PeopleIndex(store) if form.name == "household" and len(raws) > 1 else None
     out = []
     for (record, problems, household), record_id in zip(cleaned, ids, strict=True):
         if form.name == "household":
-            problems += _cross_checks(store, record, record_id)
+            problems += _cross_checks(store, record, record_id, people)
             problems += _not_yet(household, problems)
         out.append((record, problems))
     return out

@@ -132,7 +132,8 @@ def _id_agreement(member: dict[str, Any], path: str) -> list[Problem]:
 # -- across households -------------------------------------------------------------------
 
 
-def _name_birth(member: dict[str, Any]) -> tuple[str, str] | None:
+def name_birth(member: dict[str, Any]) -> tuple[str, str] | None:
+    """Who a member is when ID numbers cannot tell: name and birth date, or None."""
     name, born = (member.get("name") or "").strip(), member.get("birth_date") or ""
     return (name, str(born)) if name and born else None
 
@@ -165,7 +166,7 @@ def cross_checks(
     for n, member in enumerate(_members(record)):
         if not is_active(member):
             continue
-        number, who = member.get("id_number"), _name_birth(member)
+        number, who = member.get("id_number"), name_birth(member)
         for other in candidates:
             for theirs in _members(other):
                 if not is_active(theirs):
@@ -176,7 +177,7 @@ def cross_checks(
                     )
                 elif (
                     who is not None
-                    and _name_birth(theirs) == who
+                    and name_birth(theirs) == who
                     and not (number and theirs.get("id_number"))
                 ):
                     problems.append(
@@ -243,7 +244,7 @@ def check_community(households: list[dict[str, Any]], today: date) -> list[Findi
                 continue
             if member.get("id_number"):
                 by_id.setdefault(member["id_number"], []).append(household)
-            key = _name_birth(member)
+            key = name_birth(member)
             if key is not None:
                 by_person.setdefault(key, []).append(household)
     findings: list[Finding] = []
@@ -256,7 +257,7 @@ def check_community(households: list[dict[str, Any]], today: date) -> list[Findi
                 continue
             for other in by_id.get(member.get("id_number") or "", []):
                 candidates[other["id"]] = other
-            for other in by_person.get(_name_birth(member) or ("", ""), []):
+            for other in by_person.get(name_birth(member) or ("", ""), []):
                 candidates[other["id"]] = other
         candidates.pop(household["id"], None)
         if candidates:  # most households share nobody: skip the pairwise comparison

@@ -38,6 +38,23 @@ def test_check_many_gives_what_check_gives_one_by_one(store):
     assert [p.code for p in together[1][1] if p.is_error] == ["id_checksum"]
 
 
+def test_check_many_finds_the_same_people_in_stored_households_as_check(store):
+    stored = households(6)
+    stored[1]["members"][0] |= {"id_type": "passport", "id_number": "E900000"}
+    for raw in stored:
+        assert records.save(store, HOUSEHOLD, raw, user="t").saved
+    raws = households(8)  # the same six people's households again, and two new ones
+    for raw in raws:
+        raw["room"] = "9" + raw["room"]
+    raws[3]["members"][1] |= {"id_type": "", "id_number": ""}  # known by name and birth only
+    one_by_one = [records.check(store, HOUSEHOLD, raw) for raw in raws]
+    together = records.check_many(store, HOUSEHOLD, raws, workers=1)
+    assert together == one_by_one
+    codes = [sorted({p.code for p in problems if not p.is_error}) for _, problems in together]
+    assert "id_in_other_household" in codes[0] and "probable_duplicate" in codes[3]
+    assert codes[6] == codes[7] == []
+
+
 PARALLEL = """
 import os, tempfile
 from census import records
