@@ -332,6 +332,8 @@ class _HouseholdColumns(_CommunityColumns):
         community = self._community
         if name == "members":
             return [residents for _h, residents in community.present]
+        if name in _SAME_IN_PART:  # worked out once already, for the household's persons
+            return [part[name] for _h, part, _first, _end in community._present]
         derive = HOUSEHOLD_DERIVED.get(name)
         if derive is None:
             return [h.get(name) for h, _part, _first, _end in community._present]
@@ -397,6 +399,11 @@ class _DwellingColumns(_CommunityColumns):
         derive = DWELLING_DERIVED.get(name)
         groups = self._community._dwelling_groups
         return [None] * len(groups) if derive is None else [derive(d) for d in groups]
+
+
+# Household row fields whose value the persons' part holds too (the part's head_name is the
+# roster's head, who may not live here: not the same).
+_SAME_IN_PART = frozenset(("hardship", "address", "household_id", *HOUSEHOLD_FIELDS))
 
 
 def _household_part(household: dict[str, Any], head: str) -> dict[str, Any]:
