@@ -1,7 +1,8 @@
 """Staff pages: the registers (台账) with their counts, one register's rows, the summary (基本情况).
 
 Every page can be seen as of a date (``?as_of=YYYY-MM-DD``): the lists and figures that
-the records gave on that day, ages on that day.
+the records gave on that day, ages on that day. What they show comes from the app's
+``Derived`` cache, made again only when the records change; it is shared, so read only.
 """
 
 from __future__ import annotations
@@ -25,23 +26,19 @@ from markupsafe import Markup
 
 from census import audit
 from census.app import get_store
-from census.domain.charts import summary_charts
+from census.derived import Derived, View, read_records
 from census.domain.codes import FORMS_DIR
 from census.domain.registers import (
     RegisterDef,
     format_cell,
     group_counts,
     load_registers,
-    register_counts,
-    rows_in,
 )
-from census.domain.residents import build_community
 from census.domain.summary import (
     AGE_BANDS,
     FIGURES,
     age_band,
     figure_label,
-    figures_of,
     percent,
     report_paragraph,
 )
@@ -71,7 +68,9 @@ def _load(state: Any) -> None:
     """Read forms/registers.yaml at start-up: a broken register stops the app with its name."""
     path = Path(state.app.config.get("FORMS_DIR") or FORMS_DIR) / "registers.yaml"
     # a forms folder of its own without a registers file keeps the standard registers
-    state.app.extensions["census_registers"] = load_registers(path if path.exists() else None)
+    defs = load_registers(path if path.exists() else None)
+    state.app.extensions["census_registers"] = defs
+    state.app.extensions["census_derived"] = Derived(get_store(state.app), defs)
 
 
 def registers() -> list[RegisterDef]:
@@ -80,16 +79,21 @@ def registers() -> list[RegisterDef]:
 
 
 def community_records(store: Any) -> tuple[list[dict], list[dict], list[dict]]:
-    """Households and storefronts (each with its building's grid) and units, from the store."""
-    grids = {b["name"]: b.get("grid") for b in store.collection("buildings").scan()}
-    households = store.collection("households").scan()
+    """Households and storefronts (each with its building's grid) and units, from the store.
+
+    Read afresh on every call (the command line's one-off figures); pages use ``view()``.
+    """
+    records = read_records(store)
+    households = records.households
     if has_request_context() and approved_only_requested(request.args):
         households = approved_only(households)  # ?approved=1: figures of approved records only
-    storefronts = store.collection("storefronts").scan()
-    for record in households + storefronts:
-        if not record.get("grid"):
-            record["grid"] = grids.get(record.get("building"))
-    return households, storefronts, store.collection("units").scan()
+    return households, records.storefronts, records.units
+
+
+def view(as_of: date) -> View:
+    """The registers and summary of the request's date (and ``?approved=1``), from the cache."""
+    derived: Derived = current_app.extensions["census_derived"]
+    return derived.view(as_of, approved=approved_only_requested(request.args))
 
 
 def as_of_date() -> date:
@@ -109,8 +113,7 @@ def as_of_date() -> date:
 def index():
     """Every register with its number of rows, grouped by what it lists."""
     as_of = as_of_date()
-    households, storefronts, units = community_records(get_store())
-    counts = register_counts(registers(), households, storefronts, units, as_of)
+    counts = view(as_of).counts()
     sections: dict[str, list[RegisterDef]] = {}
     for record, title in SECTIONS:
         sections.setdefault(title, []).extend(r for r in registers() if r.record == record)
@@ -158,8 +161,8 @@ def register(key: str):
             store, current_user.username, "view_full_ids", f"registers/{key}", ip=client_ip()
         )
     as_of = as_of_date()
-    households, storefronts, units = community_records(store)
-    rows = rows_in(reg, build_community(households, as_of), storefronts, units)
+    shared = view(as_of)
+    rows = shared.rows(reg)  # shared: filtered into new lists, never changed
     args = {
         k: request.args.get(k, "").strip() for k in ("grid", "building", "ethnicity", "age", "q")
     }
@@ -172,7 +175,7 @@ def register(key: str):
         [format_cell(reg, row, c, language, full_ids=full) for c in reg.columns]
         for row in page_rows
     ]
-    buildings = store.collection("buildings").scan()
+    buildings = shared.records.buildings
     return render_template(
         "registers/register.html",
         reg=reg,
@@ -195,7 +198,9 @@ def register(key: str):
         full=full,
         grids=sorted({b.get("grid") for b in buildings if b.get("grid")}),
         buildings=sorted({b["name"] for b in buildings}),
-        ethnicities=[e for e, _n in _distinct(rows, "ethnicity")],
+        ethnicities=shared.memo(
+            ("ethnicities", reg.key), lambda: [e for e, _n in _distinct(rows, "ethnicity")]
+        ),
         age_bands=AGE_BANDS,
     )
 
@@ -214,12 +219,11 @@ def _distinct(rows: list[dict[str, Any]], key: str) -> list[tuple[str, int]]:
 def summary_page():
     """基本情况: every figure of the summary, the report's opening paragraph and the charts."""
     as_of = as_of_date()
-    households, storefronts, units = community_records(get_store())
-    community = build_community(households, as_of)
-    figures = figures_of(community, storefronts, units)
+    shared = view(as_of)
+    figures = shared.figures()
     language = lang()
-    charts = summary_charts(figures, community.residents, language)
-    charts = {k: Markup(v) for k, v in charts.items()}  # our own SVG; pygal escapes text
+    # our own SVG; pygal escapes text
+    charts = {k: Markup(v) for k, v in shared.charts(language).items()}
     plain = [k for k in FIGURES if k not in ("by_ethnicity", "age_bands")]
     return render_template(
         "registers/summary.html",

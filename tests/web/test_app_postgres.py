@@ -60,3 +60,64 @@ def test_a_household_saved_through_the_api_lands_in_postgres(tmp_path, pg_url):
     assert rows == [("101",)]
     # The local folder holds no records: nothing went to TinyDB files.
     assert not (tmp_path / "local" / "census.json").exists()
+
+
+# A census import in another process (a command, another app server) writing to the database.
+WRITER = """
+import sys
+from census.store import open_store
+with open_store(sys.argv[1]) as store:
+    store.collection("households").insert({
+        "building": "1栋", "unit": "1", "room": "102", "housing": "rented",
+        "members": [{"name": "马丽", "relation": "head", "birth_date": "1990-05-01",
+                     "residence_type": "floating", "ethnicity": "回族", "status": "active"}],
+    })
+"""
+
+
+def test_the_registers_on_postgres_count_writes_of_this_app_and_of_other_processes(
+    tmp_path, pg_url
+):
+    import re
+    import subprocess
+    import sys
+
+    from census.users import create_token
+    from tests.conftest import Auth
+
+    app = create_app(
+        {
+            "DATA_DIR": str(tmp_path / "local"),
+            "DATABASE_URL": pg_url,
+            "SECRET_KEY": "x",
+            "FSYNC": False,
+            "TESTING": True,
+        }
+    )
+    store = get_store(app)
+    try:
+        store.collection("buildings").insert({"name": "1栋", "grid": "第一网格"})
+        add_user(store, "admin", "admin", "secret-pass-1", hash_method="pbkdf2:sha256:1000")
+        token = create_token(store, "admin")
+        client = app.test_client()
+        Auth(client).login("admin")
+
+        def counts() -> dict[str, int]:
+            html = client.get("/registers/?as_of=2026-01-01").get_data(as_text=True)
+            return {k: int(n) for k, n in re.findall(r'data-register="(\w+)">(\d+)<', html)}
+
+        assert counts()["registered"] == 0
+        body = make_household(members=2) | {"uuid": str(uuid.uuid4())}
+        response = client.post(
+            "/api/v1/households", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 201, response.json
+        assert counts()["registered"] == 2  # the very next view
+        assert counts()["floating"] == 0  # (a repeat view, from the cache)
+        subprocess.run([sys.executable, "-c", WRITER, pg_url], check=True, timeout=60)
+        after = counts()
+        assert (after["registered"], after["floating"], after["rental"]) == (2, 1, 1)
+        summary = client.get("/summary?as_of=2026-01-01").get_data(as_text=True)
+        assert "共有居民2户3人" in summary
+    finally:
+        store.close()
