@@ -10,8 +10,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from census import records
 from census.domain.ids import make_resident_id
 from tests.factories import make_household
