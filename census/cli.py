@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import getpass
 import sys
 from pathlib import Path
@@ -140,6 +141,11 @@ def serve(host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
     app = _app()
+    # The store keeps every record in memory (TinyDB): hundreds of thousands of objects that
+    # live as long as the server. Out of the cycle collector's sight, a full collection no
+    # longer walks them all (about half a second at 13,000 households) in some request.
+    gc.collect()
+    gc.freeze()
     click.echo(f"社区入户摸底调查: http://{host}:{port}/  (Ctrl+C 停止 / to stop)")
     waitress_serve(app, host=host, port=port, threads=threads)
 
