@@ -83,15 +83,20 @@ class Records:
 
 
 def read_records(store: Any, community: str) -> Records:
-    """Buildings, households and storefronts (each with its grid) and units from a store."""
-    buildings = store.collection("buildings").scan()
+    """Buildings, households and storefronts (each with its grid) and units from a store.
+
+    The documents come from ``scan_shared``: planning reads them and never changes what is
+    inside them (only their own top level gets the grid).
+    """
+    buildings = store.collection("buildings").scan_shared()
     grids = {b["name"]: b.get("grid") for b in buildings}
-    households = store.collection("households").scan()
-    storefronts = store.collection("storefronts").scan()
+    households = store.collection("households").scan_shared()
+    storefronts = store.collection("storefronts").scan_shared()
     for record in households + storefronts:
         if not record.get("grid"):
             record["grid"] = grids.get(record.get("building"))
-    return Records(community, buildings, households, storefronts, store.collection("units").scan())
+    units = store.collection("units").scan_shared()
+    return Records(community, buildings, households, storefronts, units)
 
 
 @dataclass

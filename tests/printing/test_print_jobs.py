@@ -192,3 +192,15 @@ def test_jobs_survive_a_restart_and_an_unfinished_one_shows_as_interrupted(tmp_p
     again.shutdown()
     # the interrupted state is kept: a third start does not see it as running again
     assert JobRunner(tmp_path, workers=0).get("0123abcd").state == "failed"
+
+
+def test_printing_everything_leaves_the_stored_records_as_they_were(store, people, tmp_path):
+    from census.printing.pipeline import print_parts
+    from census.printing.plans import plan, read_records
+
+    before = store.collection("households").scan()
+    for target in ("household-list", "household-cards", "summary", "elderly_60", "minority"):
+        records_ = read_records(store, "幸福社区")
+        the_plan = plan(PrintRequest(target, full_ids=True), records_)
+        print_parts(the_plan.parts, tmp_path / f"{target}.pdf", tmp_path, workers=0)
+    assert store.collection("households").scan() == before
