@@ -134,8 +134,8 @@ def cards_context(
 
 
 # Widths in grid cells (half an em) of the facts table and of the members' tables.
-FACT_LABEL, FACT_VALUE = 16, 46
-ITEM, MEMBER = 12, 22
+FACT_LABEL, FACT_VALUE = 16, 47
+ITEM, MEMBER = 14, 22
 # a block of plain lines: no title, headings or rules
 _NO_BLOCK: dict[str, Any] = {
     "title": "", "header_lines": [], "rules": [], "grid_em": 0, "lines": []
