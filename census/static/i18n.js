@@ -39,6 +39,10 @@ const TEXT = {
     untitled: "（未填地址）",
     logout_pending: "还有 {n} 份登记没有发送。退出后要重新登录才能发送，确定退出吗？",
     general: "整份登记",
+    visit_saved: "已记录：{door} {outcome}",
+    visit_local: "已记录在本机：{door} {outcome}，有信号时自动发送",
+    visit_rejected: "这次走访没有记上：{door}，请看“需要修改”。",
+    visit_flagged: "{door} 已 {n} 次无人在家，已提醒社区工作人员",
   },
   en: {
     outbox: "Outbox",
@@ -76,6 +80,10 @@ const TEXT = {
     untitled: "(no address yet)",
     logout_pending: "{n} form(s) have not been sent. After logging out you must log in again to send them. Log out?",
     general: "Whole form",
+    visit_saved: "Recorded: {door} {outcome}",
+    visit_local: "Kept on this tablet: {door} {outcome}; it is sent as soon as there is signal",
+    visit_rejected: "This visit was not recorded: {door}; see “To correct”.",
+    visit_flagged: "{door}: nobody home {n} times; the community staff have been told",
   },
 };
 

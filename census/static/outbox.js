@@ -122,7 +122,10 @@ async function attempt(entry, token) {
   }
   const general = (message) => ({ "": [message || `HTTP ${response.status}`] });
   if (response.status === 200 || response.status === 201) {
-    return { state: "sent", record_id: data.id, household_no: data.household_no, warnings: data.warnings || {} };
+    return {
+      state: "sent", record_id: data.id, household_no: data.household_no, warnings: data.warnings || {},
+      flagged: Boolean(data.flagged), not_home_count: data.not_home_count, // a visit's door
+    };
   }
   if (response.status === 422) return { state: "rejected", errors: data.errors || general(data.message) };
   if (response.status === 409 && data.conflict !== undefined) return { state: "conflict", conflict: data.conflict };

@@ -37,6 +37,7 @@ OFFLINE_FILES = (
     "fields.js",
     "survey.js",
     "lists.js",
+    "visits.js",
     "manifest.webmanifest",
     "icons/icon-192.png",
     "icons/icon-512.png",

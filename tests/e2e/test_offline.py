@@ -323,3 +323,56 @@ def test_an_edit_made_without_signal_that_crossed_another_is_kept_for_a_reviewer
     kept = live_server.store.collection("households").get(saved.id)
     assert (kept["room"], kept.get("notes") or "") == ("503", "")  # nothing overwritten
     assert len(live_server.store.collection("conflicts").find(household_id=saved.id)) == 1
+
+
+def visits(live_server) -> list[dict[str, Any]]:
+    return live_server.store.collection("visits").scan()
+
+
+def test_a_door_marked_without_signal_is_recorded_once_when_the_signal_returns(
+    page, login, live_server
+):
+    login("surveyor1")
+    open_home_and_keep_it_offline(page)
+    with page.expect_navigation():
+        page.locator("a.tile", has_text="1栋").tap()
+    page.context.set_offline(True)  # in the stairwell
+    form = page.locator("form[data-visit]")
+    form.locator("input[name=unit]").fill("2")
+    form.locator("input[name=room]").fill("301")
+    form.get_by_role("button", name="无人在家").tap()
+    expect(form.locator(".visit-status")).to_have_text(
+        "已记录在本机：1栋2单元301 无人在家，有信号时自动发送"
+    )
+    pending = page.locator("[data-building-pending] li.outbox-item")
+    expect(pending).to_have_count(1)
+    expect(pending.first).to_contain_text("1栋2单元301 · 无人在家")
+    assert outbox_count(page) == "1"
+    assert visits(live_server) == []
+
+    page.context.set_offline(False)  # the signal comes back: sent by itself, once
+    expect(page.locator(".sync-bar .outbox-link .count")).to_have_text("0", timeout=15_000)
+    (visit,) = visits(live_server)
+    assert (visit["building"], visit["unit"], visit["room"], visit["outcome"]) == (
+        "1栋",
+        "2",
+        "301",
+        "not_home",
+    )
+    assert visit["surveyor"] == "surveyor1"
+
+
+def test_a_door_marked_with_signal_shows_its_new_state_at_once(page, login, live_server):
+    login("surveyor1")
+    page.goto("/survey/")
+    with page.expect_navigation():
+        page.locator("a.tile", has_text="1栋").tap()
+    form = page.locator("form[data-visit]")
+    form.locator("input[name=unit]").fill("1")
+    form.locator("input[name=room]").fill("502")
+    with page.expect_navigation():
+        form.get_by_role("button", name="空置").tap()
+    expect(page.locator(".flash.success").first).to_have_text("已记录：1栋1单元502 空置")
+    (visit,) = visits(live_server)
+    assert (visit["room"], visit["outcome"]) == ("502", "vacant")
+    expect(page.locator("main")).to_contain_text("1 户已走访")
