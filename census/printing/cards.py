@@ -29,6 +29,7 @@ from census.printing.grid import (
     block_lines,
     fit_columns,
     header_lines,
+    rules_image,
 )
 from census.printing.household_list import address, ordered_members
 from census.printing.masking import shown_id, shown_phone
@@ -138,7 +139,7 @@ FACT_LABEL, FACT_VALUE = 16, 47
 ITEM, MEMBER = 14, 22
 # a block of plain lines: no title, headings or rules
 _NO_BLOCK: dict[str, Any] = {
-    "title": "", "header_lines": [], "rules": [], "grid_em": 0, "lines": []
+    "title": "", "header_lines": [], "rules": [], "rules_image": "", "grid_em": 0, "lines": []
 }  # fmt: skip
 
 
@@ -184,6 +185,7 @@ def _block(layout: Layout, title: str, heads: list[str], rows: list[dict[str, st
         "title": title,
         "header_lines": heading,
         "rules": layout.rules(),
+        "rules_image": rules_image(layout.rules(), layout.grid_cells / 2, layout.font_pt),
         "grid_em": layout.grid_cells / 2,
         "lines": [[line.text, line.cls] for line in lines],
     }
@@ -286,6 +288,7 @@ def card_sheets_context(
         "sheet_mm": sheet_mm,
         "grid_em": max(facts_layout.grid_cells, members_layout.grid_cells) / 2,
         "rules": [],
+        "rules_image": "",
         "header_lines": [],
         "heading": f"{community} {building} {word('household_cards', lang)}",
         "meta": [as_of_text, word("printed_on", lang) + printed_at.strftime("%Y-%m-%d")],

@@ -3,10 +3,15 @@
 Names and notes typed by residents and staff end up in print templates. Autoescape
 keeps them text; this fetcher is the second wall: whatever URL WeasyPrint asks for,
 only files inside ``census/static/`` are served, and everything else stops the render.
+The one exception is an SVG image carried in the page itself as a base64 ``data:`` URL
+(the grid's column rules, drawn from numbers by ``census.printing.grid``): it reaches no
+file and no network, and anything it might link to comes back through this fetcher.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -18,6 +23,9 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 # imported as a namespace package (no census.__file__).
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 STATIC_DIR = PACKAGE_DIR / "static"
+
+
+SVG_DATA = "data:image/svg+xml;base64,"
 
 
 class ResourceRefused(ValueError):
@@ -49,10 +57,18 @@ class StaticOnlyFetcher(URLFetcher):
     """A WeasyPrint URL fetcher that serves static files and refuses everything else."""
 
     def __init__(self) -> None:
-        super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=True)
+        super().__init__(
+            allowed_protocols=("file", "data"), allow_redirects=False, fail_on_errors=True
+        )
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        """Serve ``url`` from the static folder, or raise ResourceRefused."""
+        """Serve ``url`` from the static folder (or an inline SVG), or raise ResourceRefused."""
+        if url.startswith(SVG_DATA):
+            try:
+                body = base64.b64decode(url[len(SVG_DATA) :], validate=True)
+            except (binascii.Error, ValueError):
+                raise ResourceRefused("print resources: an unreadable inline SVG") from None
+            return URLFetcherResponse(url, body=body, headers={"Content-Type": "image/svg+xml"})
         path = static_path_for(url)
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(

@@ -148,6 +148,7 @@ _EMPTY_GRID: dict[str, Any] = {
     "sheet_mm": 277,
     "grid_em": 10,
     "rules": [],
+    "rules_image": "",
     "header_lines": [],
     "sheets": [{"number": 1, "total": 1, "first": True, "lines": [], "foot": "1"}],
     "heading": "预热",

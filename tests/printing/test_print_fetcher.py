@@ -81,3 +81,38 @@ def test_a_document_using_static_css_renders():
 def test_print_templates_are_autoescaped():
     template = environment().from_string("<p>{{ name }}</p>")
     assert template.render(name="<img src=x>") == "<p>&lt;img src=x&gt;</p>"
+
+
+def test_an_inline_svg_renders_and_what_it_links_to_is_still_refused(tmp_path, caplog):
+    import base64
+
+    from census.printing.grid import rules_image
+
+    rules = rules_image([2.5, 5.0], 10, 8)
+    assert rules.startswith("data:image/svg+xml;base64,")
+    pdf = html_to_pdf(f'<div style="width: 10em; height: 3em; background: url({rules})">表</div>')
+    assert pdf.startswith(b"%PDF-")
+
+    from PIL import Image
+
+    secret = tmp_path / "secret.png"  # a real picture, outside the static folder
+    Image.new("RGB", (4, 4), "red").save(secret)
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'width="10" height="10"><image xlink:href="{secret.as_uri()}" width="10" height="10"/>'
+        "</svg>"
+    )
+    url = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    with caplog.at_level("ERROR", logger="weasyprint"):
+        pdf = html_to_pdf(f'<p>表</p><img src="{url}">')
+    # the SVG's link came back through the fetcher, was refused, and nothing was drawn
+    assert "Failed to render SVG image" in caplog.text
+    assert b"/Subtype /Image" not in pdf and b"/Subtype/Image" not in pdf
+
+
+@pytest.mark.parametrize(
+    "url", ["data:text/css;base64,aDF7Y29sb3I6cmVkfQ==", "data:image/png;base64,iVBORw0KGgo="]
+)
+def test_other_inline_data_is_refused(url):
+    with pytest.raises(ResourceRefused):
+        html_to_pdf(f'<link rel="stylesheet" href="{url}"><img src="{url}"><p>表</p>')
