@@ -242,15 +242,17 @@ def batches(parts: Sequence[Part], todo: Sequence[int], workers: int) -> list[li
     """The parts to render (indexes, in print order) grouped into batches.
 
     Consecutive grid parts of one language and orientation share a batch of at most
-    ``BATCH_SHEETS`` sheets, fewer when that leaves a worker idle; any other part is a
-    batch of its own.
+    ``BATCH_SHEETS`` sheets, fewer when that leaves a worker idle, and fewer towards the end
+    (a batch takes at most a ``2 × workers``-th of what is left), so that the workers finish
+    together; any other part is a batch of its own.
     """
+    workers = max(1, workers)
     grid = [parts[i] for i in todo if parts[i].template == GRID_TEMPLATE]
-    sheets = sum(len(part.context["sheets"]) for part in grid)
-    limit = max(4, min(BATCH_SHEETS, math.ceil(sheets / (max(1, workers) * 3))))
+    left = sum(len(part.context["sheets"]) for part in grid)
+    limit = max(4, min(BATCH_SHEETS, math.ceil(left / (workers * 3))))
     out: list[list[int]] = []
     current: list[int] = []
-    size, kind = 0, None
+    size, kind, cap = 0, None, limit
     for i in todo:
         part = parts[i]
         if part.template != GRID_TEMPLATE:
@@ -258,11 +260,13 @@ def batches(parts: Sequence[Part], todo: Sequence[int], workers: int) -> list[li
             continue
         n = len(part.context["sheets"])
         this = (part.lang, part.context["orientation"])
-        if current and (this != kind or size + n > limit):
+        if current and (this != kind or size + n > cap):
             out.append(current)
             current, size = [], 0
+        if not current:
+            cap = max(4, min(limit, math.ceil(left / (workers * 2))))
         current.append(i)
-        size, kind = size + n, this
+        size, kind, left = size + n, this, left - n
     if current:
         out.append(current)
     return out
