@@ -110,3 +110,71 @@ def _check_serving(server: subprocess.Popen[str], demo_dir: Path) -> None:
             urllib.request.urlopen(req, timeout=5)
         assert refused.value.code == 401
         assert json.loads(refused.value.read())["error"] == "unauthorized"
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_server_stopped_with_sigterm_stops_its_print_workers(demo_dir):
+    import http.cookiejar
+    import re
+    import signal
+    import urllib.parse
+
+    base = "http://127.0.0.1:5733"
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+
+    def token(path: str) -> str:
+        with opener.open(base + path, timeout=10) as page:
+            return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.read().decode())[1]
+
+    def post(path: str, **form: str):
+        data = urllib.parse.urlencode({"csrf_token": token(path), **form}).encode()
+        return opener.open(base + path, data=data, timeout=30)
+
+    env = dict(os.environ, CENSUS_DATA_DIR=str(demo_dir), CENSUS_FSYNC="false")
+    server = subprocess.Popen(
+        [*CENSUS, "serve", "--port", "5733"], env=env, stdout=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                opener.open(base + "/login", timeout=2).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.3)
+        post("/login", username="admin", password="admin1234").close()
+        with post("/prints/", target="household-list", as_of="2025-09-01") as job_page:
+            job = job_page.geturl().rstrip("/").rsplit("/", 1)[-1]
+        while True:
+            with opener.open(f"{base}/prints/{job}.json", timeout=10) as status:
+                state = json.loads(status.read())["state"]
+            if state in ("done", "failed"):
+                break
+            assert time.monotonic() < deadline + 60, "the print did not finish"
+            time.sleep(0.3)
+        assert state == "done"
+        forkserver = _children(server.pid)
+        workers = [pid for parent in forkserver for pid in _children(parent)]
+        assert workers, "the print ran without worker processes"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in forkserver + workers):
+        assert time.monotonic() < deadline, "print workers were left running"
+        time.sleep(0.2)
