@@ -44,9 +44,10 @@ from census.domain.registers import (
     register_rows,
     rows_in,
 )
-from census.domain.residents import build_community, bulk
+from census.domain.residents import build_community
 from census.domain.rules import Columns, _mask, predicate
 from census.domain.summary import figures_of, summary
+from census.gcpause import paused_gc  # noqa: E402
 from census.store import Store, codec
 from census.users import add_user
 
@@ -286,7 +287,7 @@ def old_register_counts(
     community = build_community(households, as_of)
     counts = {}
     columns: dict[tuple[str, bool], Columns] = {}
-    with bulk():
+    with paused_gc():
         for reg in registers:
             rows = _source_rows(reg.record, community, storefronts, units, reg.include_away)
             cols = columns.setdefault((reg.record, reg.include_away), Columns(rows))

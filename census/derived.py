@@ -24,8 +24,9 @@ from typing import Any, TypeVar
 
 from census.domain.charts import summary_charts
 from census.domain.registers import RegisterDef, counts_in, rows_in
-from census.domain.residents import Community, build_community, bulk
+from census.domain.residents import Community, build_community
 from census.domain.summary import figures_of
+from census.gcpause import paused_gc
 from census.review import approved_only
 from census.store import Store
 
@@ -52,7 +53,7 @@ def read_records(store: Store) -> Records:
     The documents come from ``scan_shared``: their insides may be the store's own, so
     nothing made from them may be modified (their top level is theirs: the grid goes there).
     """
-    with bulk():
+    with paused_gc():
         buildings = store.collection("buildings").scan_shared()
         grids = {b.get("name"): b.get("grid") for b in buildings}
         households = store.collection("households").scan_shared()
@@ -101,7 +102,7 @@ class View:
         """
         with self._lock:
             if key not in self._parts:
-                with bulk():
+                with paused_gc():
                     self._parts[key] = make()
             return self._parts[key]  # type: ignore[no-any-return]
 

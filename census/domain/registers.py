@@ -27,11 +27,11 @@ from census.domain.residents import (
     Community,
     address_key,
     build_community,
-    bulk,
     natural_key,
     person_rows,
 )
 from census.domain.rules import Columns, count, predicate
+from census.gcpause import paused_gc
 from census.surveys.definition import DefinitionError, FormDef, load_surveys
 
 __all__ = [
@@ -298,7 +298,7 @@ def rows_in(
 ) -> list[dict[str, Any]]:
     """A register's rows from an already built Community (several registers, one build)."""
     rows = _source_rows(reg.record, community, storefronts, units, reg.include_away)
-    with bulk():
+    with paused_gc():
         return _ordered(reg, list(filter(reg.matches, rows)))
 
 
@@ -323,7 +323,7 @@ def register_counts(
     as_of: date,
 ) -> dict[str, int]:
     """``{register key: number of rows}`` on a date, every register from one build."""
-    with bulk():
+    with paused_gc():
         return counts_in(registers, build_community(households, as_of), storefronts, units)
 
 
@@ -341,7 +341,7 @@ def counts_in(
     """
     counts = {}
     others = {"storefront": Columns(storefronts), "unit": Columns(units)}
-    with bulk():
+    with paused_gc():
         for reg in registers:
             if reg.record in others:
                 cols = others[reg.record]

@@ -8,16 +8,15 @@ they are on the 外出人员 register but are not residents (DOMAIN.md §5, §6)
 
 from __future__ import annotations
 
-import gc
 import re
 import weakref
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cached_property, lru_cache
 from typing import Any
 
 from census.domain.rules import Columns
+from census.gcpause import paused_gc
 
 RESIDENT_TYPES = ("registered", "floating")
 AWAY = "away"
@@ -138,13 +137,13 @@ class Community:
     @cached_property
     def residents(self) -> list[dict[str, Any]]:
         """One row per resident, in address order (heads first within a household)."""
-        with bulk():
+        with paused_gc():
             return [_person_row(entry) for entry in self._residents]
 
     @cached_property
     def away(self) -> list[dict[str, Any]]:
         """One row per person of the records living elsewhere (外出人员), in address order."""
-        with bulk():
+        with paused_gc():
             return [_person_row(entry) for entry in self._away]
 
     @cached_property
@@ -174,13 +173,13 @@ class Community:
     @cached_property
     def households(self) -> list[dict[str, Any]]:
         """One row per household with at least one resident, in address order."""
-        with bulk():
+        with paused_gc():
             return [_household_row(h, residents) for h, residents in self.present]
 
     @cached_property
     def dwellings(self) -> list[dict[str, Any]]:
         """One row per (building, unit, room) with a present household; rented if any is."""
-        with bulk():
+        with paused_gc():
             return [
                 {key: derive(group) for key, derive in DWELLING_DERIVED.items()}
                 for group in self._dwelling_groups
@@ -416,23 +415,6 @@ def _household_part(household: dict[str, Any], head: str) -> dict[str, Any]:
     return part
 
 
-@contextmanager
-def bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector while tens of thousands of rows are made.
-
-    The rows are plain dicts without cycles, but making 50,000 of them sets off collections
-    that walk every stored record each time: 40% of the time of a summary. Reference
-    counting still frees everything; the collector resumes (if it was on) afterwards.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
 def build_community(households: Iterable[dict[str, Any]], as_of: date) -> Community:
     """Residents, away persons and present households on ``as_of``, in address order.
 
@@ -440,7 +422,7 @@ def build_community(households: Iterable[dict[str, Any]], as_of: date) -> Commun
     communities), so the checks of ``active_on`` and ``age_on`` are written out here; it
     only notes who is found (``Entry``): their rows are made when asked for.
     """
-    with bulk():
+    with paused_gc():
         return _build(households, as_of)
 
 

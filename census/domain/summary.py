@@ -13,7 +13,8 @@ from functools import cache
 from typing import Any
 
 from census.domain.codes import ethnic_groups
-from census.domain.residents import Community, build_community, bulk, door
+from census.domain.residents import Community, build_community, door
+from census.gcpause import paused_gc
 
 HAN = "汉族"
 PARTY = ("cpc_member", "cpc_probationary")
@@ -82,7 +83,7 @@ def summary(
     as_of: date,
 ) -> dict[str, Any]:
     """Every figure of DOMAIN.md §6 on ``as_of``, with exactly its keys."""
-    with bulk():
+    with paused_gc():
         return figures_of(build_community(households, as_of), storefronts, units)
 
 

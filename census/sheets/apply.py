@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from census import audit, records
-from census.sheets.gcpause import paused_gc
+from census.gcpause import paused_gc
 from census.sheets.issues import ERROR, Issue
 from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE, Plan
 from census.store import Conflict

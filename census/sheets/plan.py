@@ -20,7 +20,7 @@ from typing import Any
 
 from census import records
 from census.domain.codes import label
-from census.sheets.gcpause import paused_gc
+from census.gcpause import paused_gc
 from census.sheets.issues import ERROR, INFO, WARNING, Issue
 from census.sheets.layout import HEADER_SEARCH_ROWS, Layout, cell_text, detect
 from census.sheets.match import changes, match_household, match_record

@@ -19,7 +19,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
-from census.sheets.gcpause import paused_gc
+from census.gcpause import paused_gc
 from census.sheets.xlsx import Book
 
 XLSX_TYPES = (".xlsx", ".xlsm")

@@ -33,6 +33,8 @@ from psycopg import sql
 from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from census.gcpause import paused_gc
+
 from . import codec, pgsql
 from .base import Collection, Doc, Predicate, Store
 from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError
@@ -370,7 +372,7 @@ class PgCollection(Collection):
         query = sql.SQL(
             "SELECT id, rev, doc FROM {} WHERE collection = %s AND {} ORDER BY id{}"
         ).format(pgsql.DOCUMENTS, criteria.clause(), sql.SQL(limit))
-        with self._store.connection() as conn, codec.paused_gc():
+        with self._store.connection() as conn, paused_gc():
             rows = conn.execute(query, [self.name, *criteria.params]).fetchall()
             docs = [
                 {"id": doc_id, **doc, "_rev": rev}

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from census.gcpause import paused_gc
+
 from . import codec
 from .base import Collection, Doc, Predicate, Store
 from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError
@@ -315,7 +317,7 @@ class TinyCollection(Collection):
     def _copies(self, ids: list[int]) -> list[Doc]:
         """Deep-copy these documents in one orjson round trip, each with its id."""
         raw = self._table.raw()
-        with codec.paused_gc():
+        with paused_gc():
             docs = codec.clone([raw[str(doc_id)] for doc_id in ids])
         return [_outgoing(doc_id, doc) for doc_id, doc in zip(ids, docs, strict=True)]
 
