@@ -22,7 +22,7 @@ from census.printing.grid import (
     paginate,
 )
 from census.printing.masking import shown_id, shown_phone
-from census.printing.render import render_pdf
+from census.printing.pipeline import Part, part_pdf
 from census.printing.words import LIST_SEPARATOR, word
 
 TEMPLATE = "print/grid.html"
@@ -206,4 +206,4 @@ def household_list_pdf(
         full_ids=full_ids,
         as_of=as_of,
     )
-    return render_pdf(TEMPLATE, {"docs": [context]}, lang=lang)
+    return part_pdf(Part(TEMPLATE, context, lang))

@@ -27,7 +27,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -295,12 +295,15 @@ def render_parts(
     size = default_workers() if workers is None else workers
     groups = batches(parts, list(todo.values()), size)
 
+    made: dict[str, Piece] = {}
+
     def finished(group: list[int], path: Path, cpu: float, counts: list[int | None]) -> None:
         nonlocal done
         stats.render_cpu += cpu
         first = 0
         for i, count in zip(group, counts, strict=True):
-            _remember(folder, keys[i], Piece(path, first, count))
+            made[keys[i]] = Piece(path, first, count)
+            _remember(folder, keys[i], made[keys[i]])
             first += count or 0
             stats.rendered += 1
             stats.rendered_labels.append(parts[i].label)
@@ -308,34 +311,27 @@ def render_parts(
             if progress:
                 progress(done, total, parts[i].label)
 
-    jobs = []
+    jobs = []  # (group, file, arguments of render_batch)
     for group in groups:
         name = hashlib.sha256("".join(keys[i] for i in group).encode()).hexdigest()
-        jobs.append((group, folder / f"{name}.pdf"))
+        path = folder / f"{name}.pdf"
+        head = parts[group[0]]
+        contexts = [parts[i].context for i in group]
+        jobs.append((group, path, (head.template, contexts, head.lang, str(path))))
     if len(jobs) <= 1 or size == 0:
-        for group, path in jobs:
-            first = parts[group[0]]
-            contexts = [parts[i].context for i in group]
-            finished(group, path, *render_batch(first.template, contexts, first.lang, str(path)))
+        for group, path, arguments in jobs:
+            finished(group, path, *render_batch(*arguments))
     else:
         pool = worker_pool(size)
-        pending: dict[Future[tuple[float, list[int | None]]], tuple[list[int], Path]] = {}
-        for group, path in jobs:
-            first = parts[group[0]]
-            contexts = [parts[i].context for i in group]
-            future = pool.submit(render_batch, first.template, contexts, first.lang, str(path))
-            pending[future] = (group, path)
+        pending = {
+            pool.submit(render_batch, *arguments): (group, path) for group, path, arguments in jobs
+        }
         while pending:
             ready, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in ready:
                 group, path = pending.pop(future)
                 finished(group, path, *future.result())  # a failed batch fails the print
-    out = []
-    for key in keys:
-        piece = cached_piece(folder, key)
-        if piece is None:
-            raise RuntimeError(f"print part {key[:12]} is missing from the cache after rendering")
-        out.append(piece)
+    out = [piece or made[key] for piece, key in zip(pieces, keys, strict=True)]
     return out, stats
 
 
