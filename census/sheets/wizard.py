@@ -42,9 +42,13 @@ def plan_file(
     filename: str | None = None,
     overrides: dict[str, dict[str, str]] | None = None,
     today: date | None = None,
+    sheets: list[Sheet] | None = None,
 ) -> tuple[Plan, list[Sheet]]:
-    """Read a file and plan its import (raises ``SheetError`` for an unreadable file)."""
-    sheets = read_file(path, filename)
+    """Read a file (unless its ``sheets`` are given) and plan its import.
+
+    Raises ``SheetError`` for an unreadable file.
+    """
+    sheets = sheets if sheets is not None else read_file(path, filename)
     plan = plan_import(
         store, form, sheets, overrides=overrides, filename=filename or path.name, today=today
     )
@@ -124,10 +128,9 @@ class PlanCache:
             kept = self._current(form, file_key)
             if kept is not None and kept.plan is not None and kept.key == key:
                 return kept.plan, kept.sheets
-            sheets = kept.sheets if kept is not None else read_file(path, filename)
-            plan = plan_import(
-                store, form, sheets, overrides=overrides, filename=filename or path.name,
-                today=today,
+            plan, sheets = plan_file(
+                store, form, path, filename=filename, overrides=overrides, today=today,
+                sheets=kept.sheets if kept is not None else None,
             )  # fmt: skip
             self._kept = _Kept(key, form, sheets, plan, time.monotonic())
             return plan, sheets

@@ -12,15 +12,6 @@ import { toast } from "./offline.js";
 
 const SEND_WAIT_MS = 8000;
 
-function newUuid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
 function say(form, text, kind) {
   let box = form.querySelector(".visit-status");
   if (!box) {
@@ -36,7 +27,7 @@ async function record(form, button) {
   const field = (name) => (form.elements[name]?.value || "").trim();
   const uuidField = form.elements.uuid;
   const body = {
-    uuid: field("uuid") || newUuid(),
+    uuid: field("uuid") || crypto.randomUUID(),
     building: field("building"),
     unit: field("unit"),
     room: field("room"),
@@ -59,7 +50,7 @@ async function record(form, button) {
     page: location.pathname + location.search,
     back: location.pathname,
   });
-  if (uuidField) uuidField.value = newUuid(); // the next tap is another visit
+  if (uuidField) uuidField.value = crypto.randomUUID(); // the next tap is another visit
   const answer = await outbox.sendNow(body.uuid, SEND_WAIT_MS);
   if (answer.state === "sent") {
     const warnings = answer.flagged ? [t("visit_flagged", { door, n: answer.not_home_count })] : [];
