@@ -18,6 +18,7 @@ from census.printing.fetcher import (
     StaticOnlyFetcher,
     static_base_url,
 )
+from census.printing.grid import grid_text, rows_image
 
 TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
 
@@ -29,13 +30,15 @@ _fonts = threading.local()
 @cache
 def environment() -> Environment:
     """The Jinja environment for print templates: autoescape always on, undefined is an error."""
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals.update(grid_text=grid_text, rows_image=rows_image)
+    return env
 
 
 def font_config() -> FontConfiguration:

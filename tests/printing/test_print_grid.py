@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import re
+
 from census.printing.grid import (
+    HEADER_FILL,
     Column,
     Layout,
     block_lines,
     cells,
     fit_columns,
+    grid_text,
     header_lines,
     paginate,
+    rows_image,
     wrap,
 )
 
@@ -75,3 +81,30 @@ def test_wide_registers_turn_landscape_and_shrink():
     wide = [Column(str(i), "x", 16) for i in range(12)]
     orientation, font, _ = fit_columns(wide)
     assert orientation == "landscape" and font <= 8.0
+
+
+def test_grid_text_is_one_escaped_block_with_greyed_lines_as_spans():
+    text = grid_text(
+        [" 户编号  姓名"],
+        [[" H0001  <b>王</b>", ""], ["", "end"], [" H0002  李四", "off end"]],
+    )
+    assert str(text).split("\n") == [
+        " 户编号  姓名",
+        " H0001  &lt;b&gt;王&lt;/b&gt;",
+        " ",  # an empty line keeps its line box
+        '<span class="off"> H0002  李四</span>',
+    ]
+
+
+def test_rows_image_shades_the_heading_and_rules_the_end_of_each_block():
+    url = rows_image(2, [["a", ""], ["b", "end"], ["c", ""], ["d", "end"]], font_pt=8)
+    assert url.startswith("data:image/svg+xml;base64,")
+    svg = base64.b64decode(url.split(",", 1)[1]).decode()
+    assert 'viewBox="0 0 1 6"' in svg and 'preserveAspectRatio="none"' in svg
+    rect = r'<rect x="0" y="([\d.]+)" width="1" height="([\d.]+)" fill="([^"]+)"/>'
+    rects = re.findall(rect, svg)
+    assert rects[0] == ("0", "2", HEADER_FILL)  # the two heading lines shaded
+    rule = 0.5 / (8 * 1.4)  # 0.5 pt in lines of 8 pt × 1.4
+    bottoms = [round(float(y) + float(h), 3) for y, h, fill in rects[1:]]
+    assert bottoms == [2, 4]  # under the heading and under "b"; "d" meets the grid's border
+    assert all(abs(float(h) - rule) < 1e-3 for _y, h, _fill in rects[1:])
