@@ -24,6 +24,10 @@ function headName(data) {
 }
 
 function title(data) {
+  if (!Array.isArray(data.members)) {
+    // a storefront or a unit: its name and where it is
+    return [data.name, data.address || data.building].filter(Boolean).join(" · ") || t("untitled");
+  }
   const name = headName(data);
   return name ? `${address(data)} · ${name}` : address(data);
 }
@@ -68,7 +72,7 @@ async function start(form, rules) {
   outbox.setUser(user);
   const params = new URLSearchParams(location.search);
   const checksOn = params.get("checks") !== "off"; // tests turn them off to reach the server
-  const mode = form.dataset.outbox || ""; // POST (new household), PUT (an edit), "" (plain POST)
+  const mode = form.dataset.outbox || ""; // POST (a new record), PUT (an edit), "" (plain POST)
   const recordId = form.dataset.recordId || "";
   const formName = form.dataset.form;
   let uuid = params.get("uuid") || "";
@@ -211,12 +215,11 @@ async function start(form, rules) {
     const base = form.dataset.back || "/survey/";
     let key = uuid;
     let body = { ...data, uuid };
-    let url = "/api/v1/households";
+    const url = form.dataset.api; // the collection (a new record) or the record (an edit)
     if (mode === "PUT") {
       // Every edit is its own request with its own uuid; it carries the revision it started from.
       key = crypto.randomUUID();
       body = { ...data, uuid: key, base_revision: Number(revInput?.value || 0) };
-      url = `/api/v1/households/${recordId}`;
       if (rejectedKey) await outbox.drop(rejectedKey); // replaced by this corrected edit
     }
     const page = mode === "PUT" ? withParam(location.href, "uuid", key) : location.pathname + location.search;

@@ -113,7 +113,7 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-// Keep the pages the home page lists (each building and its new-household form).
+// Keep the pages the home page lists (each building and its new-record forms).
 async function precache(urls) {
   const cache = await caches.open(PAGES);
   let kept = 0;

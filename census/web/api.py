@@ -1,4 +1,7 @@
-"""JSON API v1 with bearer tokens: households in, households out, idempotent by ``uuid``."""
+"""JSON API v1 with bearer tokens: households (and storefronts, units) in, households out.
+
+Every new record and visit carries a client-made ``uuid``: a repeat gets the first answer.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from census.domain.problems import Problem, errors_by_path
 from census.fieldwork import VISITS, edits, outcomes
 from census.store import DuplicateKey
 from census.surveys.validate import unknown_keys
-from census.web.access import User
+from census.web.access import User, may_register
 from census.web.helpers import surveys
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -78,6 +81,23 @@ def _body_hash(body: dict[str, Any]) -> str:
 @bp.post("/households")
 def create_household():
     """Store a household; a repeat of the same uuid and body returns the first id."""
+    return _create("household")
+
+
+@bp.post("/storefronts")
+def create_storefront():
+    """Store a storefront (门面); idempotent by uuid like a household."""
+    return _create("storefront")
+
+
+@bp.post("/units")
+def create_unit():
+    """Store a unit (单位); idempotent by uuid like a household."""
+    return _create("unit")
+
+
+def _create(form_name: str):
+    """Store a new record of a survey form from a JSON body carrying its client-made uuid."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify(
@@ -87,13 +107,13 @@ def create_household():
     if not uuid:
         problems = [Problem("required", "uuid")]
         return jsonify(errors=errors_by_path(problems, "zh")), 422
-    store, defn, user = get_store(), surveys()["household"], g.api_user
+    store, defn, user = get_store(), surveys()[form_name], g.api_user
+    collection = store.collection(defn.collection)
     digest = _body_hash(body)
-    existing = store.collection("households").find_one(uuid=uuid)
+    existing = collection.find_one(uuid=uuid)
     if existing is not None:
         return _repeat(existing, digest)
-    building = store.collection("buildings").find_one(name=str(body.get("building") or ""))
-    if not user.is_staff and (building is None or not user.covers(building)):
+    if not may_register(store, user, defn.name, str(body.get("building") or "")):
         abort(403, "此楼栋未分配给您 / this building is not assigned to you")
     problems = unknown_keys(defn, body, set(PUBLIC_META))
     raw = {k: v for k, v in body.items() if k not in PUBLIC_META}
@@ -109,17 +129,17 @@ def create_household():
         if dup.field != "uuid":
             raise
         # Another request with this uuid won the race a moment ago.
-        return _repeat(store.collection("households").get(dup.existing_id), digest)
+        return _repeat(collection.get(dup.existing_id), digest)
     if not result.saved:
         return jsonify(
             errors=errors_by_path(result.problems, "zh"),
             warnings=errors_by_path(result.problems, "zh", level="warning"),
         ), 422
-    return jsonify(
-        id=result.id,
-        household_no=result.record["household_no"],
-        warnings=errors_by_path(result.problems, "zh", level="warning"),
-    ), 201
+    answer: dict[str, Any] = {"id": result.id}
+    if "household_no" in result.record:
+        answer["household_no"] = result.record["household_no"]
+    answer["warnings"] = errors_by_path(result.problems, "zh", level="warning")
+    return jsonify(answer), 201
 
 
 def _repeat(existing: dict[str, Any], digest: str):

@@ -21,7 +21,7 @@ from census import records
 from census.app import get_store
 from census.store import Conflict
 from census.surveys.wtf import attach_problems, form_class, formdata_to_raw, record_to_formdata
-from census.web.access import ROLES, roles_required
+from census.web.access import ROLES, may_register, roles_required
 from census.web.helpers import lang, surveys
 from census.web.offline import client_checks
 
@@ -66,11 +66,17 @@ def home():
 
 
 def _precache(names: Any) -> list[str]:
-    """Pages a tablet keeps for working without signal: home, outbox, each building and its form."""
+    """Pages a tablet keeps for working without signal.
+
+    Home, the outbox and the unit form, then each building with its household and
+    storefront forms.
+    """
     urls = [url_for("survey.home"), url_for("survey.outbox")]
+    urls.append(url_for("survey.new", form_name="unit"))
     for name in names:
         urls.append(url_for("survey.building", name=name))
         urls.append(url_for("survey.new", form_name="household", building=name))
+        urls.append(url_for("survey.new", form_name="storefront", building=name))
     return urls
 
 
@@ -140,7 +146,10 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
     if request.method == "POST":
         form = form_cls()
     else:
-        form = form_cls(data=record_to_formdata(defn, initial))
+        data = record_to_formdata(defn, initial)
+        if record is None:  # a new form: what the door page gave, the form's defaults for the rest
+            data = {key: value for key, value in data.items() if key in initial}
+        form = form_cls(data=data)
     roster = next((f.key for f in defn.fields if f.type == "repeat"), None)
     others: dict[str, list[str]] = {}
     if request.method == "POST" and roster and request.form.get("add_item"):
@@ -155,10 +164,11 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
         raw = formdata_to_raw(defn, form)
         if record is not None and defn.name != "household" and record.get("building"):
             raw.setdefault("building", record["building"])
-        if not current_user.is_staff and defn.name == "household":
-            allowed = store.collection("buildings").find_one(name=raw.get("building") or "")
-            if allowed is None or not current_user.covers(allowed):
-                abort(403)
+        # a household may move only within the user's buildings; a new record lands in them
+        if (record is None or defn.name == "household") and not may_register(
+            store, current_user, defn.name, str(raw.get("building") or "")
+        ):
+            abort(403)
         try:
             result = records.save(
                 store,
@@ -198,17 +208,18 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
     )
 
 
-def _outbox_mode(defn: Any, record: dict[str, Any] | None) -> str | None:
-    """How the browser saves this form through its outbox: POST a new household, PUT an edit.
+def _outbox_mode(defn: Any, record: dict[str, Any] | None) -> tuple[str, str] | None:
+    """How the browser saves this form through its outbox: the method and the API address.
 
-    None leaves the form to the ordinary POST to this page (forms the API does not take).
+    A new record is POSTed to its collection, an edit PUT to the record. None leaves the
+    form to the ordinary POST to this page (what the API does not take: storefront and
+    unit edits).
     """
-    if defn.name != "household":
-        return None
-    if record is None:
-        return "POST"
-    put = any(
-        rule.rule == "/api/v1/households/<int:record_id>" and "PUT" in (rule.methods or ())
-        for rule in current_app.url_map.iter_rules()
+    api = f"/api/v1/{defn.collection}"
+    method, rule = ("POST", api) if record is None else ("PUT", api + "/<int:record_id>")
+    taken = any(
+        r.rule == rule and method in (r.methods or ()) for r in current_app.url_map.iter_rules()
     )
-    return "PUT" if put else None
+    if not taken:
+        return None
+    return method, api if record is None else f"{api}/{record['id']}"

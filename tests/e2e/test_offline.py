@@ -73,8 +73,15 @@ def test_three_members_go_through_the_outbox_and_land_once(page, login, live_ser
     tap_add_member(page)
     tap_add_member(page)
     type_member(page, 1, name="李秀兰", relation="配偶", id_number=SPOUSE_ID)
-    type_member(page, 2, name="阿依古丽", relation="非亲属/租户", id_number=LODGER_ID,
-                residence_type="流动人口", hukou_address="新疆乌鲁木齐市天山区")
+    type_member(
+        page,
+        2,
+        name="阿依古丽",
+        relation="非亲属/租户",
+        id_number=LODGER_ID,
+        residence_type="流动人口",
+        hukou_address="新疆乌鲁木齐市天山区",
+    )
     tap_save(page)
 
     assert "/survey/building/" in page.url
@@ -117,9 +124,7 @@ def register_one(page: Any, room: str, name: str, id_number: str) -> str:
     return uuid
 
 
-def test_two_households_saved_without_signal_reach_the_server_once_each(
-    page, login, live_server
-):
+def test_two_households_saved_without_signal_reach_the_server_once_each(page, login, live_server):
     login("surveyor1")
     open_home_and_keep_it_offline(page)
     page.context.set_offline(True)
@@ -135,8 +140,9 @@ def test_two_households_saved_without_signal_reach_the_server_once_each(
     assert households(live_server) == []
 
     page.reload()  # still no signal: the page comes from the tablet, the outbox from IndexedDB
-    page.wait_for_function("document.querySelector('.sync-bar .outbox-link .count')"
-                           "?.textContent === '2'")
+    page.wait_for_function(
+        "document.querySelector('.sync-bar .outbox-link .count')?.textContent === '2'"
+    )
     with page.expect_navigation():
         page.locator(".sync-bar .outbox-link").tap()
     waiting = page.locator("#waiting li.outbox-item")
@@ -147,8 +153,9 @@ def test_two_households_saved_without_signal_reach_the_server_once_each(
     assert households(live_server) == []
 
     page.context.set_offline(False)  # the signal comes back: the outbox sends by itself
-    page.wait_for_function("document.querySelectorAll('#sent li.outbox-item').length === 2",
-                           timeout=15_000)
+    page.wait_for_function(
+        "document.querySelectorAll('#sent li.outbox-item').length === 2", timeout=15_000
+    )
     assert outbox_count(page) == "0"
     stored = households(live_server)
     assert sorted(h["uuid"] for h in stored) == sorted([first, second])
@@ -193,12 +200,11 @@ def test_a_draft_survives_a_reload_and_can_be_discarded(page, login, live_server
     assert households(live_server) == []
 
 
-def test_a_submission_the_server_refuses_comes_back_with_its_messages(
-    page, login, live_server
-):
+def test_a_submission_the_server_refuses_comes_back_with_its_messages(page, login, live_server):
     defn = live_server.app.extensions["census_surveys"]["household"]
-    taken = records.save(live_server.store, defn, make_household(members=1, room="901"),
-                         user="admin").record["household_no"]
+    taken = records.save(
+        live_server.store, defn, make_household(members=1, room="901"), user="admin"
+    ).record["household_no"]
     wrong = SPOUSE_ID[:-1] + ("0" if SPOUSE_ID[-1] != "0" else "1")
     login("surveyor1")
     # The browser's checks would catch the check digit: turn them off to reach the server.
@@ -256,8 +262,7 @@ def test_a_wrong_check_digit_is_caught_before_anything_is_sent(page, login, live
     login("surveyor1")
     page.goto("/survey/household/new?building=1栋")
     sent: list[str] = []
-    page.on("request", lambda request: sent.append(request.url) if "/api/" in request.url
-            else None)
+    page.on("request", lambda request: sent.append(request.url) if "/api/" in request.url else None)
     wrong = HEAD_ID[:-1] + ("0" if HEAD_ID[-1] != "0" else "1")
     page.locator("#room").fill("301")
     page.locator("#housing").select_option(label="租住")
@@ -275,7 +280,8 @@ def test_a_wrong_check_digit_is_caught_before_anything_is_sent(page, login, live
     # A wrong ID does not also ask for the birth date and sex it would have given.
     assert field(member(page, 0), "birth_date").locator(".error").count() == 0
     assert page.locator('[data-error-for="members"]').inner_text() == (
-        "每户必须有且只有一位户主（现有 2 位）")
+        "每户必须有且只有一位户主（现有 2 位）"
+    )
     assert sent == [] and outbox_count(page) == "0"
 
     # Corrected at the door, the messages go as the answers are fixed.
@@ -294,8 +300,9 @@ def test_an_edit_made_without_signal_that_crossed_another_is_kept_for_a_reviewer
     page, login, live_server
 ):
     defn = live_server.app.extensions["census_surveys"]["household"]
-    saved = records.save(live_server.store, defn, make_household(members=2, room="501"),
-                         user="surveyor1")
+    saved = records.save(
+        live_server.store, defn, make_household(members=2, room="501"), user="surveyor1"
+    )
     login("surveyor1")
     page.goto(f"/survey/household/{saved.id}/edit")  # opened with signal: kept on the tablet
     assert page.locator("form.survey").get_attribute("data-outbox") == "PUT"
@@ -312,8 +319,9 @@ def test_an_edit_made_without_signal_that_crossed_another_is_kept_for_a_reviewer
     # Meanwhile, at the office, staff change the same household.
     current = live_server.store.collection("households").get(saved.id)
     answers = {f.key: current.get(f.key) for f in defn.fields}
-    records.save(live_server.store, defn, answers | {"room": "503"}, user="admin",
-                 record_id=saved.id)
+    records.save(
+        live_server.store, defn, answers | {"room": "503"}, user="admin", record_id=saved.id
+    )
 
     page.context.set_offline(False)
     page.goto("/survey/outbox")
@@ -376,3 +384,56 @@ def test_a_door_marked_with_signal_shows_its_new_state_at_once(page, login, live
     (visit,) = visits(live_server)
     assert (visit["room"], visit["outcome"]) == ("502", "vacant")
     expect(page.locator("main")).to_contain_text("1 户已走访")
+
+
+def test_a_storefront_and_a_unit_saved_without_signal_land_once_each(page, login, live_server):
+    login("surveyor1")
+    open_home_and_keep_it_offline(page)
+    page.context.set_offline(True)  # the storefront and unit forms were kept with the buildings
+
+    with page.expect_navigation():
+        page.locator("a.tile", has_text="1栋").tap()
+    with page.expect_navigation():
+        page.get_by_role("link", name="登记门面").tap()
+    assert page.locator("h1").inner_text() == "门面/个体工商户登记表"
+    shop_uuid = form_uuid(page)
+    page.locator("#name").fill("红柳烤肉店")
+    page.locator("#address").fill("1栋101底商")
+    page.locator("#category").select_option(label="餐饮")
+    page.locator("#operator_name").fill("马明")
+    tap_save(page)
+    assert page.locator(".flash.success").inner_text() == "已保存到本机，有信号时会自动发送"
+    assert "/survey/building/" in page.url
+    pending = page.locator("[data-building-pending] li.outbox-item")
+    expect(pending).to_have_count(1)
+    expect(pending.first).to_contain_text("红柳烤肉店 · 1栋101底商")
+
+    page.goto("/survey/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="登记单位").tap()
+    unit_uuid = form_uuid(page)
+    page.locator("#name").fill("和什托洛盖镇中心学校")
+    page.locator("#kind").select_option(label="学校")
+    page.locator("#address").fill("和什路1号")
+    tap_save(page)
+    assert page.locator(".flash.success").inner_text() == "已保存到本机，有信号时会自动发送"
+    assert outbox_count(page) == "2"
+    store = live_server.store
+    assert store.collection("storefronts").scan() == store.collection("units").scan() == []
+
+    page.context.set_offline(False)  # the signal comes back: both are sent by themselves
+    expect(page.locator(".sync-bar .outbox-link .count")).to_have_text("0", timeout=15_000)
+    (shop,) = store.collection("storefronts").scan()
+    (unit,) = store.collection("units").scan()
+    assert (shop["uuid"], shop["name"], shop["building"], shop["category"]) == (
+        shop_uuid,
+        "红柳烤肉店",
+        "1栋",
+        "catering",
+    )
+    assert (unit["uuid"], unit["name"], unit["kind"]) == (
+        unit_uuid,
+        "和什托洛盖镇中心学校",
+        "school",
+    )
+    assert shop["surveyor"] == unit["surveyor"] == "surveyor1"

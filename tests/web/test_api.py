@@ -154,3 +154,69 @@ def test_a_surveyor_cannot_post_into_a_building_not_assigned(client, tokens, sto
 def test_unknown_household_is_404_json(client, tokens):
     response = get(client, tokens["admin"], "/api/v1/households/999")
     assert response.status_code == 404 and response.json["error"] == "not_found"
+
+
+def shop_body(**overrides):
+    body = {
+        "name": "红柳烤肉店",
+        "building": "1栋",
+        "address": "1栋101底商",
+        "category": "catering",
+        "operator_name": "马明",
+        "premises": "rented",
+        "landlord_name": "周房东",
+        "employees": "4",
+        "uuid": str(uuidlib.uuid4()),
+    }
+    return body | overrides
+
+
+def post_to(client, token, url, body):
+    return client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
+
+
+def test_a_storefront_lands_once_however_often_it_is_sent(client, tokens, store):
+    body = shop_body()
+    first = post_to(client, tokens["surveyor1"], "/api/v1/storefronts", body)
+    assert first.status_code == 201, first.json
+    assert "household_no" not in first.json and first.json["warnings"] == {}
+    again = post_to(client, tokens["surveyor1"], "/api/v1/storefronts", body)
+    assert again.status_code == 200 and again.json["id"] == first.json["id"]
+    (shop,) = store.collection("storefronts").scan()
+    assert shop["name"] == "红柳烤肉店" and shop["employees"] == 4
+    assert shop["uuid"] == body["uuid"] and shop["surveyor"] == "surveyor1"
+    assert shop["created_by"] == "surveyor1"
+    other = post_to(client, tokens["surveyor1"], "/api/v1/storefronts", body | {"name": "别家"})
+    assert other.status_code == 409 and len(store.collection("storefronts")) == 1
+
+
+def test_a_storefront_with_errors_is_422_and_not_stored(client, tokens, store):
+    body = shop_body(category="", operator_name="")
+    response = post_to(client, tokens["surveyor1"], "/api/v1/storefronts", body)
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"category", "operator_name"}
+    assert len(store.collection("storefronts")) == 0
+
+
+def test_storefronts_stay_in_the_surveyors_buildings_units_have_none(client, tokens, store):
+    url = "/api/v1/storefronts"
+    elsewhere = post_to(client, tokens["surveyor1"], url, shop_body(building="2栋"))
+    assert elsewhere.status_code == 403
+    # a courtyard or street that is no building of ours
+    street = post_to(
+        client, tokens["surveyor1"], "/api/v1/storefronts", shop_body(building="和平路")
+    )
+    assert street.status_code == 201
+    unit = {
+        "name": "和什托洛盖镇中心学校",
+        "kind": "school",
+        "address": "和什路1号",
+        "key_unit": "yes",
+        "staff_count": "85",
+        "uuid": str(uuidlib.uuid4()),
+    }
+    created = post_to(client, tokens["surveyor1"], "/api/v1/units", unit)
+    assert created.status_code == 201, created.json
+    stored = store.collection("units").get(created.json["id"])
+    assert stored["key_unit"] is True and stored["staff_count"] == 85
+    assert [s["building"] for s in store.collection("storefronts").scan()] == ["和平路"]

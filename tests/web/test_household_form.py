@@ -238,11 +238,32 @@ def test_a_door_page_opens_the_form_with_its_address(client, auth):
 def test_list_pages_keep_their_filters(client, auth, store):
     defn = client.application.extensions["census_surveys"]["household"]
     for n in range(52):
-        assert records.save(store, defn, make_household(room=str(100 + n), members=1,
-                                                        notes=str(n)), user="admin").saved
+        assert records.save(
+            store, defn, make_household(room=str(100 + n), members=1, notes=str(n)), user="admin"
+        ).saved
     auth.login("reviewer")
     page1 = client.get("/households?building=1栋").get_data(as_text=True)
     assert "第 1 页 / 共 2 页" in page1
     assert "/households?building=1%E6%A0%8B&amp;page=2" in page1
     page2 = client.get("/households?building=1栋&page=2").get_data(as_text=True)
     assert "第 2 页 / 共 2 页" in page2 and "page=1" in page2
+
+
+def test_a_surveyor_registers_storefronts_only_in_their_buildings(client, auth, store):
+    auth.login("surveyor1")
+    shop = {
+        "name": "红柳烤肉店",
+        "address": "2栋底商",
+        "category": "catering",
+        "operator_name": "马明",
+    }
+    url = "/survey/storefront/new?building=2栋"  # 2栋 is another grid's
+    refused = client.post(
+        url, data=shop | {"building": "2栋", "csrf_token": csrf_token(client, url)}
+    )
+    assert refused.status_code == 403
+    assert len(store.collection("storefronts")) == 0
+    url = "/survey/storefront/new?building=1栋"
+    saved = client.post(url, data=shop | {"building": "1栋", "csrf_token": csrf_token(client, url)})
+    assert saved.status_code == 302
+    assert [s["building"] for s in store.collection("storefronts").scan()] == ["1栋"]

@@ -49,7 +49,7 @@ def test_the_worker_is_served_at_the_root_and_may_control_the_whole_site(client)
     script = response.get_data(as_text=True)
     version = re.search(r'^const CENSUS_VERSION = "([0-9a-f]{16})";$', script, re.M)
     files = json.loads(re.search(r"^const CENSUS_FILES = (\[.*\]);$", script, re.M).group(1))
-    assert version and "self.addEventListener(\"fetch\"" in script
+    assert version and 'self.addEventListener("fetch"' in script
     assert files == [f"/static/{name}" for name in OFFLINE_FILES]
     # Everything it caches at install exists (a missing one would fail the install).
     for url in files:
@@ -71,7 +71,10 @@ def test_the_manifest_makes_the_survey_installable(client):
     manifest = json.loads(response.get_data(as_text=True))
     assert manifest["name"] == "社区入户摸底"
     assert (manifest["start_url"], manifest["display"], manifest["scope"]) == (
-        "/survey/", "standalone", "/")
+        "/survey/",
+        "standalone",
+        "/",
+    )
     sizes = set()
     for icon in manifest["icons"]:
         image = fetch(client, icon["src"])
@@ -85,8 +88,9 @@ def test_the_manifest_makes_the_survey_installable(client):
 def test_every_page_links_the_manifest_and_starts_the_offline_script(client, auth):
     login_page = client.get("/login").get_data(as_text=True)
     assert 'rel="manifest" href="/manifest.webmanifest"' in login_page
-    assert re.search(r'<script type="module" src="/static/offline.js" data-census data-user="">',
-                     login_page)
+    assert re.search(
+        r'<script type="module" src="/static/offline.js" data-census data-user="">', login_page
+    )
     auth.login("surveyor1")
     home = client.get("/survey/").get_data(as_text=True)
     assert 'data-census data-user="surveyor1"' in home
@@ -95,9 +99,10 @@ def test_every_page_links_the_manifest_and_starts_the_offline_script(client, aut
 def test_a_surveyor_keeps_their_buildings_and_forms_not_others(client, auth):
     auth.login("surveyor1")
     kept = precache_list(client.get("/survey/").get_data(as_text=True))
-    assert kept[:2] == ["/survey/", "/survey/outbox"]
+    assert kept[:3] == ["/survey/", "/survey/outbox", "/survey/unit/new"]
     assert "/survey/building/1%E6%A0%8B" in kept
     assert "/survey/household/new?building=1%E6%A0%8B" in kept
+    assert "/survey/storefront/new?building=1%E6%A0%8B" in kept
     assert "/survey/building/%E6%B0%91%E6%97%8F%E5%A4%A7%E9%99%A2" in kept  # 民族大院
     assert not any("2%E6%A0%8B" in url for url in kept)  # 2栋 is another grid's
     for url in kept:
@@ -118,7 +123,7 @@ def test_the_outbox_page_is_for_logged_in_users(client, auth):
 def test_the_form_carries_its_rules_and_the_problem_catalogue(client, auth):
     auth.login("surveyor1")
     page = client.get("/survey/household/new?building=1栋").get_data(as_text=True)
-    assert 'data-outbox="POST"' in page
+    assert 'data-outbox="POST" data-api="/api/v1/households"' in page
     assert 'data-back="/survey/building/1%E6%A0%8B"' in page
     rules = embedded(page, "census-checks")
     assert rules["messages"] == {code: texts["zh"] for code, texts in MESSAGES.items()}
@@ -126,22 +131,42 @@ def test_the_form_carries_its_rules_and_the_problem_catalogue(client, auth):
     fields = {f["key"]: f for f in rules["fields"]}
     assert fields["landlord_name"]["required"] is True
     assert fields["landlord_name"]["relevant"] == {
-        "op": "==", "args": [{"var": "housing"}, {"const": "rented"}]}
+        "op": "==",
+        "args": [{"var": "housing"}, {"const": "rented"}],
+    }
     members = {f["key"]: f for f in fields["members"]["fields"]}
     assert fields["members"]["exactly_one"]["problem"] == "head_count"
     assert members["id_number"]["birth_date_field"] == "birth_date"
     assert members["birth_date"]["past"] is True
 
     english = client.get("/survey/household/new?building=1栋&lang=en").get_data(as_text=True)
-    assert embedded(english, "census-checks")["messages"]["required"] == (
-        MESSAGES["required"]["en"])
+    assert (
+        embedded(english, "census-checks")["messages"]["required"] == (MESSAGES["required"]["en"])
+    )
 
 
-def test_forms_the_api_does_not_take_keep_the_plain_post(client, auth):
+def test_new_storefronts_and_units_go_through_the_outbox_their_edits_post(client, auth, store):
     auth.login("admin")
     page = client.get("/survey/storefront/new?building=1栋").get_data(as_text=True)
-    assert "data-outbox" not in page
+    assert 'data-outbox="POST" data-api="/api/v1/storefronts"' in page
+    assert 'data-back="/survey/building/1%E6%A0%8B"' in page
     assert embedded(page, "census-checks")["form"] == "storefront"
+    # a new form starts from the door page's address and the form's defaults (状态: 营业)
+    status = re.search(r'<select[^>]*id="status".*?</select>', page, re.S).group(0)
+    assert re.search(r'<option selected value="open">营业</option>', status), status
+    assert 'value="1栋"' in page
+    unit = client.get("/survey/unit/new").get_data(as_text=True)
+    assert 'data-outbox="POST" data-api="/api/v1/units"' in unit
+    assert "data-back" not in unit  # back to the surveyor's home page
+
+    # the API takes no storefront edits: an edit posts the page as before
+    shop = store.collection("storefronts").insert(
+        {"name": "老王烧烤", "building": "1栋", "address": "1栋底商3号", "created_by": "admin"}
+    )
+    edit = client.get(f"/survey/storefront/{shop}/edit").get_data(as_text=True)
+    assert "data-outbox" not in edit and "data-api" not in edit
+    household = client.get("/survey/household/new?building=1栋")
+    assert household.status_code == 200
 
 
 def test_the_outbox_sends_with_the_session_and_its_csrf_token(client, auth, store):
