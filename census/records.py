@@ -227,32 +227,36 @@ def save(
     record["created_at"] = previous.get("created_at", now) if previous else now
     record["created_by"] = previous.get("created_by", user) if previous else user
     unique = ("uuid", "household_no") if form.name == "household" else ("uuid",)
-    try:
-        if record_id is None:
-            record_id = collection.insert(record, unique=unique)
-            rev = 1
-        else:
-            rev = collection.update(record_id, record, expected_rev=expected_rev, unique=unique)
-    except DuplicateKey as dup:
-        if dup.field == "household_no":
-            problems.append(
-                Problem("household_no_taken", "household_no", {"value": record["household_no"]})
-            )
-            return SaveResult(None, record, problems)
-        raise
-    action = action or ("create" if rev == 1 else "edit")
-    store.collection(VERSIONS).insert(
-        {
-            "key": f"{form.collection}/{record_id}",
-            "rev": rev,
-            "saved_by": user,
-            "saved_at": now,
-            "action": action,
-            "detail": detail or {},
-            "record": record,
-        }
-    )
-    audit.record(store, user, action, f"{form.collection}/{record_id}", rev=rev, **(detail or {}))
+    # the record, its version and the audit entry are stored together or not at all
+    with store.atomic():
+        try:
+            if record_id is None:
+                record_id = collection.insert(record, unique=unique)
+                rev = 1
+            else:
+                rev = collection.update(record_id, record, expected_rev=expected_rev, unique=unique)
+        except DuplicateKey as dup:
+            if dup.field == "household_no":
+                problems.append(
+                    Problem("household_no_taken", "household_no", {"value": record["household_no"]})
+                )
+                return SaveResult(None, record, problems)
+            raise
+        action = action or ("create" if rev == 1 else "edit")
+        store.collection(VERSIONS).insert(
+            {
+                "key": f"{form.collection}/{record_id}",
+                "rev": rev,
+                "saved_by": user,
+                "saved_at": now,
+                "action": action,
+                "detail": detail or {},
+                "record": record,
+            }
+        )
+        audit.record(
+            store, user, action, f"{form.collection}/{record_id}", rev=rev, **(detail or {})
+        )
     return SaveResult(record_id, record, problems)
 
 
@@ -434,8 +438,9 @@ def save_many(
 
     The same rules as ``save`` (pass ``checked``, the results of ``check`` on the same raws,
     to skip validating twice). Records with errors are not stored; the others go into the
-    store in one batch, with their versions in a second one and one audit entry. ID numbers
-    shared between records of the batch are the caller's to check.
+    store in one batch, with their versions and one audit entry. ID numbers
+    shared between records of the batch are the caller's to check. Everything is stored in
+    one go (``Store.atomic``): a failure stores none of the batch.
     """
     if checked is None:
         checked = [check(store, form, raw, today=today) for raw in raws]
@@ -463,25 +468,26 @@ def save_many(
         record["updated_at"], record["updated_by"] = now, user
         record["created_at"], record["created_by"] = now, user
     unique = ("uuid", "household_no") if is_household else ("uuid",)
-    ids = collection.insert_many([results[n].record for n in keep], unique=unique)
+    with store.atomic():  # the records, their versions and the audit entry: all or nothing
+        ids = collection.insert_many([results[n].record for n in keep], unique=unique)
+        store.collection(VERSIONS).insert_many(
+            [
+                {
+                    "key": f"{form.collection}/{record_id}",
+                    "rev": 1,
+                    "saved_by": user,
+                    "saved_at": now,
+                    "action": "create",
+                    "detail": {},
+                    "record": results[n].record,
+                }
+                for n, record_id in zip(keep, ids, strict=True)
+            ]
+        )
+        if ids:
+            audit.record(store, user, "create", form.collection, ids=ids, count=len(ids), rev=1)
     for n, record_id in zip(keep, ids, strict=True):
         results[n].id = record_id
-    store.collection(VERSIONS).insert_many(
-        [
-            {
-                "key": f"{form.collection}/{results[n].id}",
-                "rev": 1,
-                "saved_by": user,
-                "saved_at": now,
-                "action": "create",
-                "detail": {},
-                "record": results[n].record,
-            }
-            for n in keep
-        ]
-    )
-    if ids:
-        audit.record(store, user, "create", form.collection, ids=ids, count=len(ids), rev=1)
     return results
 
 

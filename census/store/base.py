@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Hashable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -143,6 +144,17 @@ class Store(abc.ABC):
         *after* taking a stamp may be kept under that stamp until the stamp changes.
 
         Collections not created yet have a stamp too; reading a stamp changes nothing.
+        """
+
+    @abc.abstractmethod
+    def atomic(self) -> AbstractContextManager[None]:
+        """A block whose writes, to any collections, are stored all together or not at all.
+
+        ``with store.atomic(): ...`` — reads inside see the block's own writes. If an error
+        leaves the block (or the final write fails), none of its writes are kept; an error
+        caught inside the block does not undo the writes made before it. Blocks nest: the
+        outermost one decides. Other writers wait while a block runs (TinyDB) or do not see
+        its writes before it ends (PostgreSQL).
         """
 
     @abc.abstractmethod

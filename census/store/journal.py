@@ -7,6 +7,7 @@ Line formats (``t`` is the table, ``id`` the document id as a string)::
     {"t": "households", "clear": true}             every document of the table was removed
     {"t": "households", "many": {"5": {...}, ...}} a batch of new states, all or nothing
     {"reset": {"households": {"1": {...}}, ...}}   everything was replaced (TinyDB drop_tables)
+    {"batch": [{"t": ...}, ...]}                   entries of several tables, all or nothing
 
 Every entry carries a full state, never a difference, so replaying a journal
 over a snapshot that already contains some or all of its entries gives the
@@ -54,6 +55,14 @@ def encode_clear(table: str) -> bytes:
     return orjson.dumps({"t": table, "clear": True}) + b"\n"
 
 
+def encode_batch(lines: list[bytes]) -> bytes:
+    """Return ONE journal line holding other entries' lines (a group of writes).
+
+    A crash that tears the line drops every entry in it on replay: all or nothing.
+    """
+    return b'{"batch":[%b]}\n' % b",".join(line.rstrip(b"\n") for line in lines)
+
+
 def encode_reset(tables: Tables) -> bytes:
     """Return the journal line recording that the whole database was replaced."""
     return orjson.dumps({"reset": tables}) + b"\n"
@@ -64,6 +73,10 @@ def apply_entry(tables: Tables, entry: dict[str, Any]) -> None:
     if "reset" in entry:
         tables.clear()
         tables.update(entry["reset"])
+        return
+    if "batch" in entry:
+        for part in entry["batch"]:
+            apply_entry(tables, part)
         return
     table = tables.setdefault(entry["t"], {})
     if entry.get("clear"):
@@ -86,6 +99,15 @@ def _parse(line: bytes) -> dict[str, Any] | None:
         return None
     if isinstance(entry.get("reset"), dict):
         return entry
+    if isinstance(entry.get("batch"), list):
+        return entry if all(_check(part) is not None for part in entry["batch"]) else None
+    return _check(entry)
+
+
+def _check(entry: Any) -> dict[str, Any] | None:
+    """The entry if it is a well-formed single-table entry, else None."""
+    if not isinstance(entry, dict):
+        return None
     if not isinstance(entry.get("t"), str):
         return None
     if entry.get("clear") is True or isinstance(entry.get("many"), dict):

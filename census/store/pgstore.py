@@ -52,6 +52,7 @@ class PgStore(Store):
         self.data_dir = None  # type: ignore[assignment]  # there is no data folder
         self._fsync = fsync
         self._lock = threading.Lock()
+        self._local = threading.local()  # the connection of this thread's atomic() block
         self._collections: dict[str, PgCollection] = {}
         self._indexed: set[str] = set()
         self._closed = True
@@ -109,6 +110,25 @@ class PgStore(Store):
             found = dict(conn.execute(pgsql.CHANGES, (list(names),)).fetchall())
         return tuple(int(found.get(name, 0)) for name in names)
 
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction for every write in the block, on this thread (see Store).
+
+        The block's operations use its connection; their own transactions become
+        savepoints inside it.
+        """
+        current = getattr(self._local, "conn", None)
+        if current is not None:
+            yield
+            return
+        with self.connection() as conn:
+            with conn.transaction():
+                self._local.conn = conn
+                try:
+                    yield
+                finally:
+                    self._local.conn = None
+
     def compact(self) -> None:
         """Nothing to do: PostgreSQL's autovacuum keeps the tables tidy."""
         self._check_open()
@@ -142,9 +162,16 @@ class PgStore(Store):
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
-        """Lend a pooled connection (in autocommit); database failures become ``StoreError``."""
+        """Lend a pooled connection (in autocommit); database failures become ``StoreError``.
+
+        Inside ``atomic()``, the block's connection, in its transaction.
+        """
         self._check_open()
+        current = getattr(self._local, "conn", None)
         try:
+            if current is not None:
+                yield current
+                return
             with self._pool.connection() as conn:
                 yield conn
         except psycopg.errors.UntranslatableCharacter as exc:

@@ -33,6 +33,8 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,7 @@ from .journal import (
     Journal,
     Tables,
     apply_entry,
+    encode_batch,
     encode_clear,
     encode_delete,
     encode_many,
@@ -107,6 +110,10 @@ class JournalStorage(Storage):
             )
             self._journal.truncate(found.valid_bytes)
         self._next_compaction = 0
+        # Inside group(): the lines waiting to be journaled as one, and what to put back.
+        self._grouped = 0
+        self._group_lines: list[bytes] = []
+        self._group_undo: list[tuple[str, str | None, Any]] = []
         if self._journal.size:
             self._try_compact()
 
@@ -118,6 +125,8 @@ class JournalStorage(Storage):
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         """Replace everything (TinyDB does this for drop_table(s)): journal it, then compact."""
+        if self._grouped:
+            raise StoreError("cannot replace the whole database inside a group of writes")
         line = encode_reset(data)
         # TinyDB may have mutated the live dict before calling us, so the old
         # state is gone; a "reset" entry holding the new one keeps replay right
@@ -141,6 +150,44 @@ class JournalStorage(Storage):
         """Return the live documents of a table, keyed by string id (an empty dict if none)."""
         return self._data.get(name, {})
 
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """Journal every commit made inside as ONE line: a replay sees all of them or none.
+
+        The commits apply in memory at once, so reads inside the group see them. If an
+        error leaves the outermost group, or its journal line cannot be written, memory is
+        put back as it was before the group and ``generation`` moves on (indexes rebuild).
+        Groups nest: only the outermost one writes. The caller serialises access.
+        """
+        self._grouped += 1
+        if self._grouped > 1:
+            try:
+                yield
+            finally:
+                self._grouped -= 1
+            return
+        try:
+            yield
+            if self._group_lines:
+                self._journal.append(encode_batch(self._group_lines))
+        except BaseException:
+            self._undo_group()
+            raise
+        finally:
+            self._grouped = 0
+            self._group_lines, self._group_undo = [], []
+        self._maybe_compact()
+
+    def _undo_group(self) -> None:
+        for table, doc_id, old in reversed(self._group_undo):
+            if doc_id is None:  # the table was cleared: ``old`` is all it held
+                self._data[table] = old
+            elif old is None:
+                self._data.get(table, {}).pop(doc_id, None)
+            else:
+                self._data.setdefault(table, {})[doc_id] = old
+        self.generation += 1
+
     def commit(
         self,
         table: str,
@@ -152,8 +199,9 @@ class JournalStorage(Storage):
     ) -> list[Change]:
         """Journal and apply one table update; return what changed.
 
-        Nothing is applied in memory unless the journal write succeeded. With ``atomic``
-        the changed documents go into one journal line, so a replay sees all or none.
+        Nothing is applied in memory unless the journal write succeeded (inside a group:
+        memory is put back if the group's write fails). With ``atomic`` the changed
+        documents go into one journal line, so a replay sees all or none.
         """
         lines = [encode_clear(table)] if cleared else []
         lines += [encode_delete(table, doc_id) for doc_id in deleted]
@@ -162,11 +210,15 @@ class JournalStorage(Storage):
             lines.append(encode_many(table, encoded))
         else:
             lines += [encode_set(table, doc_id, doc_json) for doc_id, doc_json in encoded.items()]
-        if lines:
+        if self._grouped:
+            self._group_lines.extend(lines)
+        elif lines:
             self._journal.append(b"".join(lines))
 
         live = self._data.setdefault(table, {})
         if cleared:
+            if self._grouped:
+                self._group_undo.append((table, None, dict(live)))
             live.clear()
         changes: list[Change] = []
         for doc_id in deleted:
@@ -177,11 +229,17 @@ class JournalStorage(Storage):
             new = codec.loads(doc_json)
             changes.append((doc_id, live.get(doc_id), new))
             live[doc_id] = new
+        if self._grouped:
+            self._group_undo.extend((table, doc_id, old) for doc_id, old, _new in changes)
+        else:
+            self._maybe_compact()
+        return changes
+
+    def _maybe_compact(self) -> None:
         if self._journal.size > max(
             self._compact_min_bytes, self._snapshot_size, self._next_compaction
         ):
             self._try_compact()
-        return changes
 
     # -- compaction -------------------------------------------------------------
 

@@ -92,6 +92,22 @@ class TinyStore(Store):
             self._writes[name] = self._writes.get(name, 0) + 1
             self._all_writes += 1
 
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Writes to any collections journaled as one line: all of them or none (see Store).
+
+        Holds the store's lock throughout, so other threads' writes wait for the block.
+        """
+        with self._lock:
+            self._check_open()
+            try:
+                with self._db.storage.group():  # type: ignore[attr-defined]
+                    yield
+            except BaseException:
+                for found in self._collections.values():
+                    found._table.clear_cache()  # query results may hold the undone writes
+                raise
+
     def compact(self) -> None:
         """Rewrite census.json from memory and empty the journal."""
         with self._lock:

@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import orjson
+import pytest
 from sheet_files import SURVEYS
 
 from census import audit, records
+from census.store.errors import StoreError
 from tests.factories import make_household, make_member
 
 HOUSEHOLD = SURVEYS["household"]
@@ -117,3 +120,29 @@ def test_save_many_takes_meta_and_prechecked_records(store):
     stored = store.collection("households").get(result.id)
     assert stored["surveyor"] == "surveyor1" and stored["visited_at"] == "2025-08-01T09:00"
     assert stored["created_by"] == "admin"
+
+
+def test_a_save_is_one_journal_line_with_its_version_and_audit_entry(store):
+    journal = store.data_dir / "census.journal"
+    before = journal.read_bytes() if journal.exists() else b""
+    result = records.save(store, HOUSEHOLD, make_household(members=2), user="admin")
+    (line,) = journal.read_bytes()[len(before) :].splitlines()
+    batch = orjson.loads(line)["batch"]
+    assert [part["t"] for part in batch] == ["households", "versions", "audit"]
+    assert batch[0]["d"]["household_no"] == result.record["household_no"]
+
+
+def test_a_batch_whose_write_fails_stores_nothing_and_the_next_one_works(store, monkeypatch):
+    def full_disk(fd, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full_disk)
+    with pytest.raises(StoreError):
+        records.save_many(store, HOUSEHOLD, households(3), user="admin")
+    monkeypatch.undo()
+    for name in ("households", "versions", "audit"):
+        assert len(store.collection(name)) == 0, name
+    results = records.save_many(store, HOUSEHOLD, households(3), user="admin")
+    assert sum(r.saved for r in results) == 2
+    assert len(store.collection("households")) == len(store.collection("versions")) == 2
+    assert [h["household_no"] for h in store.collection("households").scan()] == ["H0001", "H0002"]
