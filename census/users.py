@@ -47,29 +47,28 @@ def add_user(
     users = store.collection("users")
     if users.find_one(username=username):
         raise UserError(f"用户 {username} 已存在 / user {username} exists already")
-    new_id = users.insert(
-        {
-            "username": username,
-            "role": role,
-            "display_name": display_name or username,
-            "password_hash": generate_password_hash(password, method=hash_method),
-            "grids": grids or [],
-            "buildings": buildings or [],
-            "active": True,
-            "created_at": datetime.now().isoformat(timespec="seconds"),
-        },
-        unique=("username",),
-    )
-    if actor is not None:
-        audit.record(
-            store,
-            actor,
-            "user_add",
-            f"users/{username}",
-            role=role,
-            grids=grids or [],
-            buildings=buildings or [],
-        )
+    doc = {
+        "username": username,
+        "role": role,
+        "display_name": display_name or username,
+        "password_hash": generate_password_hash(password, method=hash_method),
+        "grids": grids or [],
+        "buildings": buildings or [],
+        "active": True,
+        "created_at": datetime.now().isoformat(timespec="seconds"),
+    }
+    with store.atomic():  # no account without its audit entry
+        new_id = users.insert(doc, unique=("username",))
+        if actor is not None:
+            audit.record(
+                store,
+                actor,
+                "user_add",
+                f"users/{username}",
+                role=role,
+                grids=grids or [],
+                buildings=buildings or [],
+            )
     return new_id
 
 
@@ -84,10 +83,11 @@ def set_role(store: Any, username: str, role: str, *, actor: str) -> dict[str, A
     if user["role"] == role:
         return user
     changed = {k: v for k, v in user.items() if k not in ("id", "_rev")} | {"role": role}
-    rev = users.update(user["id"], changed, expected_rev=user["_rev"])
-    audit.record(
-        store, actor, "role_change", f"users/{username}", role_before=user["role"], role=role
-    )
+    with store.atomic():  # no role change without its audit entry
+        rev = users.update(user["id"], changed, expected_rev=user["_rev"])
+        audit.record(
+            store, actor, "role_change", f"users/{username}", role_before=user["role"], role=role
+        )
     return changed | {"id": user["id"], "_rev": rev}
 
 
