@@ -28,6 +28,16 @@ from census.surveys.definition import FormDef
 from census.surveys.validate import clean, has_errors, unknown_keys
 
 _LOCK = threading.Lock()
+
+
+class _AnsweredElsewhere(Exception):
+    """The same edit was stored by another process while this one applied it."""
+
+    def __init__(self, existing_id: int) -> None:
+        super().__init__(existing_id)
+        self.existing_id = existing_id
+
+
 # Keys a client may send back as it got them from GET; they are not the household's data.
 ECHOED = (
     "id",
@@ -121,24 +131,29 @@ def submit(
                 "uuid_reused",
                 "该 uuid 已用于另一次修改 / this uuid was used for a different edit",
             )
-        answer = _apply(store, defn, record_id, body, user=user, uuid=uuid, base=base)
-        if answer[0] not in (200, 409):
-            return answer  # nothing was kept: the client may fix the edit and send it again
         try:
-            store.collection(EDITS).insert(
-                {
-                    "uuid": uuid,
-                    "household_id": record_id,
-                    "body_hash": digest,
-                    "status": answer[0],
-                    "answer": answer[1],
-                    "by": user.username,
-                    "at": datetime.now().isoformat(timespec="seconds"),
-                },
-                unique=("uuid",),
-            )
-        except DuplicateKey as dup:  # another process answered this edit a moment ago
-            earlier = store.collection(EDITS).get(dup.existing_id)
+            # the edit (or its conflict) and the answer kept for retries: together or not at all
+            with store.atomic():
+                answer = _apply(store, defn, record_id, body, user=user, uuid=uuid, base=base)
+                if answer[0] not in (200, 409):
+                    return answer  # nothing was kept: the client may fix the edit and resend
+                try:
+                    store.collection(EDITS).insert(
+                        {
+                            "uuid": uuid,
+                            "household_id": record_id,
+                            "body_hash": digest,
+                            "status": answer[0],
+                            "answer": answer[1],
+                            "by": user.username,
+                            "at": datetime.now().isoformat(timespec="seconds"),
+                        },
+                        unique=("uuid",),
+                    )
+                except DuplicateKey as dup:
+                    raise _AnsweredElsewhere(dup.existing_id) from None  # undo this one
+        except _AnsweredElsewhere as other:  # another process answered this edit a moment ago
+            earlier = store.collection(EDITS).get(other.existing_id)
             return earlier["status"], earlier["answer"]
         return answer
 
