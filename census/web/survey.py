@@ -94,13 +94,19 @@ def outbox():
 @bp.route("/building/<name>")
 @login_required
 def building(name: str):
-    """One building: its households in unit and room order, and a button for a new one."""
+    """One building: its doors, its households in unit and room order, its storefronts."""
     building = _building_or_404(name)
-    households = sorted(get_store().collection("households").find(building=name), key=_room_key)
+    store = get_store()
+    households = sorted(store.collection("households").find(building=name), key=_room_key)
+    storefronts = sorted(
+        store.collection("storefronts").find(building=name),
+        key=lambda s: (s.get("address") or "", s.get("name") or ""),
+    )
     return render_template(
         "survey/building.html",
         building=building,
         households=households,
+        storefronts=storefronts,
         precache=_precache([name]),
     )
 

@@ -267,3 +267,27 @@ def test_a_surveyor_registers_storefronts_only_in_their_buildings(client, auth, 
     saved = client.post(url, data=shop | {"building": "1栋", "csrf_token": csrf_token(client, url)})
     assert saved.status_code == 302
     assert [s["building"] for s in store.collection("storefronts").scan()] == ["1栋"]
+
+
+def test_a_building_page_lists_its_storefronts(client, auth, store):
+    store.collection("storefronts").insert(
+        {
+            "name": "红柳烤肉店",
+            "building": "1栋",
+            "address": "1栋底商3号",
+            "category": "catering",
+            "operator_name": "马明",
+            "status": "open",
+            "created_by": "surveyor1",
+        }
+    )
+    store.collection("storefronts").insert(
+        {"name": "别家小卖部", "building": "2栋", "address": "2栋底商1号", "category": "retail"}
+    )
+    auth.login("surveyor1")
+    page = client.get("/survey/building/1栋").get_data(as_text=True)
+    assert "已登记门面" in page and "红柳烤肉店 · 马明" in page and "餐饮 · 营业" in page
+    assert "别家小卖部" not in page
+    assert "/survey/storefront/1/edit" in page  # theirs to correct
+    english = client.get("/survey/building/1栋?lang=en").get_data(as_text=True)
+    assert "Registered storefronts" in english
