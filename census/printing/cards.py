@@ -29,8 +29,8 @@ from census.printing.grid import (
     block_lines,
     fit_columns,
     header_lines,
-    rules_image,
 )
+from census.printing.gridstyle import rules_image
 from census.printing.household_list import address, ordered_members
 from census.printing.masking import shown_id, shown_phone
 from census.printing.words import LIST_SEPARATOR, css_string, page_counter_css, word

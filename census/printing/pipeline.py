@@ -35,6 +35,7 @@ from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 
+from census.printing import gridstyle
 from census.printing.fetcher import STATIC_DIR
 from census.printing.render import TEMPLATES_DIR, html_to_document, render_html, render_pdf
 
@@ -47,9 +48,14 @@ Progress = Callable[[int, int, str], None]
 
 @cache
 def assets_digest() -> str:
-    """A hash of every print template and print stylesheet: a change empties the cache."""
+    """A hash of every print template and print stylesheet: a change empties the cache.
+
+    The grid's images and text block are drawn by code the template calls (gridstyle.py),
+    so that file counts too.
+    """
     digest = hashlib.sha256()
     files = sorted((TEMPLATES_DIR / "print").glob("*.html")) + sorted(STATIC_DIR.glob("print*.css"))
+    files.append(Path(gridstyle.__file__))
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

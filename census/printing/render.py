@@ -18,7 +18,7 @@ from census.printing.fetcher import (
     StaticOnlyFetcher,
     static_base_url,
 )
-from census.printing.grid import grid_text, rows_image
+from census.printing.gridstyle import grid_text, rows_image
 
 TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
 

@@ -69,3 +69,26 @@ def test_a_part_whose_batch_file_is_gone_is_rendered_again(demo_records, tmp_pat
         path.unlink()
     again = print_list(demo_records, tmp_path)
     assert (again.rendered, again.cached, again.pages) == (first.parts, 0, first.pages)
+
+
+def test_a_change_to_the_grid_drawing_code_empties_the_cache(monkeypatch):
+    from pathlib import Path
+
+    from census.printing import gridstyle, pipeline
+
+    pipeline.assets_digest.cache_clear()
+    before = pipeline.assets_digest()
+    drawing = Path(gridstyle.__file__).resolve()
+    real = Path.read_bytes
+
+    def edited(path):
+        data = real(path)
+        return data + b"\n# another colour\n" if path.resolve() == drawing else data
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    pipeline.assets_digest.cache_clear()
+    try:
+        assert pipeline.assets_digest() != before
+    finally:
+        monkeypatch.undo()
+        pipeline.assets_digest.cache_clear()

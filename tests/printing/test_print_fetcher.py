@@ -86,7 +86,7 @@ def test_print_templates_are_autoescaped():
 def test_an_inline_svg_renders_and_what_it_links_to_is_still_refused(tmp_path, caplog):
     import base64
 
-    from census.printing.grid import rules_image
+    from census.printing.gridstyle import rules_image
 
     rules = rules_image([2.5, 5.0], 10, 8)
     assert rules.startswith("data:image/svg+xml;base64,")

@@ -6,18 +6,16 @@ import base64
 import re
 
 from census.printing.grid import (
-    HEADER_FILL,
     Column,
     Layout,
     block_lines,
     cells,
     fit_columns,
-    grid_text,
     header_lines,
     paginate,
-    rows_image,
     wrap,
 )
+from census.printing.gridstyle import HEADER_FILL, grid_text, rows_image
 
 
 def test_chinese_takes_two_cells_latin_one():
@@ -97,7 +95,8 @@ def test_grid_text_is_one_escaped_block_with_greyed_lines_as_spans():
 
 
 def test_rows_image_shades_the_heading_and_rules_the_end_of_each_block():
-    url = rows_image(2, [["a", ""], ["b", "end"], ["c", ""], ["d", "end"]], font_pt=8)
+    line_mm = 8 * 1.4 * 25.4 / 72  # 8 pt text, lines 1.4 times as high
+    url = rows_image(2, [["a", ""], ["b", "end"], ["c", ""], ["d", "end"]], line_mm=line_mm)
     assert url.startswith("data:image/svg+xml;base64,")
     svg = base64.b64decode(url.split(",", 1)[1]).decode()
     assert 'viewBox="0 0 1 6"' in svg and 'preserveAspectRatio="none"' in svg
