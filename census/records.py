@@ -438,9 +438,9 @@ def save_many(
 
     The same rules as ``save`` (pass ``checked``, the results of ``check`` on the same raws,
     to skip validating twice). Records with errors are not stored; the others go into the
-    store in one batch, with their versions and one audit entry. ID numbers
-    shared between records of the batch are the caller's to check. Everything is stored in
-    one go (``Store.atomic``): a failure stores none of the batch.
+    store in one batch with their versions and one audit entry, all in one ``Store.atomic``
+    block: a failure stores none of the batch. ID numbers shared between records of the batch
+    are the caller's to check.
     """
     if checked is None:
         checked = [check(store, form, raw, today=today) for raw in raws]
