@@ -286,20 +286,21 @@ def set_meta(
 
         raise NotFound(collection_name, record_id)
     record = {k: v for k, v in current.items() if k not in ("id", "_rev")} | changes
-    rev = collection.update(record_id, record, expected_rev=expected_rev)
     target = f"{collection_name}/{record_id}"
-    store.collection(VERSIONS).insert(
-        {
-            "key": target,
-            "rev": rev,
-            "saved_by": user,
-            "saved_at": datetime.now().isoformat(timespec="seconds"),
-            "action": action,
-            "detail": detail,
-            "record": record,
-        }
-    )
-    audit.record(store, user, action, target, rev=rev, **detail)
+    with store.atomic():  # the record, its version and the audit entry
+        rev = collection.update(record_id, record, expected_rev=expected_rev)
+        store.collection(VERSIONS).insert(
+            {
+                "key": target,
+                "rev": rev,
+                "saved_by": user,
+                "saved_at": datetime.now().isoformat(timespec="seconds"),
+                "action": action,
+                "detail": detail,
+                "record": record,
+            }
+        )
+        audit.record(store, user, action, target, rev=rev, **detail)
     return record | {"id": record_id, "_rev": rev}
 
 

@@ -101,28 +101,29 @@ def act(
     if action == "comment" and not comment:
         raise ReviewError(Problem("required", "comment"))
     target = f"{COLLECTION}/{record_id}"
-    if comment:
-        _add_comment(store, target, username, role, action, comment)
     new_state = RULES[action][2]
-    if new_state is None:
-        audit.record(store, username, "review_comment", target)
-        return record
     now = datetime.now().isoformat(timespec="seconds")
     changes: dict[str, Any] = {"review_state": new_state}
     if action in ("approve", "return"):
         changes |= {"reviewed_by": username, "reviewed_at": now}
-    return records.set_meta(
-        store,
-        COLLECTION,
-        record_id,
-        changes,
-        user=username,
-        action=f"review_{action}",
-        expected_rev=expected_rev,
-        state_before=state_of(record),
-        **({"comment": comment} if comment else {}),
-        **detail,
-    )
+    with store.atomic():  # a comment is kept only with the state change it explains
+        if comment:
+            _add_comment(store, target, username, role, action, comment)
+        if new_state is None:
+            audit.record(store, username, "review_comment", target)
+            return record
+        return records.set_meta(
+            store,
+            COLLECTION,
+            record_id,
+            changes,
+            user=username,
+            action=f"review_{action}",
+            expected_rev=expected_rev,
+            state_before=state_of(record),
+            **({"comment": comment} if comment else {}),
+            **detail,
+        )
 
 
 def bulk_approve(

@@ -281,24 +281,30 @@ def resolve(
     merged = merge(defn, d, choices)
     picked = {name: THEIRS if choices.get(name) == THEIRS else MINE for name in d.names()}
     took = sorted(name for name, side in picked.items() if side == THEIRS)
-    result = records.save(
-        store,
-        defn,
-        merged,
-        user=user,
-        record_id=current["id"],
-        expected_rev=expected_rev,
-        action="resolve_conflict",  # the version says it merged an edit, and whose
-        detail={"conflict": conflict["id"], "submitted_by": conflict["by"], "took_theirs": took},
-    )
-    if not result.saved:
-        return result, d
-    closed = dict(conflict) | {
-        "state": RESOLVED,
-        "resolved_by": user,
-        "resolved_at": datetime.now().isoformat(timespec="seconds"),
-        "resolved_revision": expected_rev + 1,
-        "choices": picked,
-    }
-    store.collection(CONFLICTS).update(conflict["id"], closed, expected_rev=conflict["_rev"])
+    # the merged version and the closed conflict: together or not at all
+    with store.atomic():
+        result = records.save(
+            store,
+            defn,
+            merged,
+            user=user,
+            record_id=current["id"],
+            expected_rev=expected_rev,
+            action="resolve_conflict",  # the version says it merged an edit, and whose
+            detail={
+                "conflict": conflict["id"],
+                "submitted_by": conflict["by"],
+                "took_theirs": took,
+            },
+        )
+        if not result.saved:
+            return result, d
+        closed = dict(conflict) | {
+            "state": RESOLVED,
+            "resolved_by": user,
+            "resolved_at": datetime.now().isoformat(timespec="seconds"),
+            "resolved_revision": expected_rev + 1,
+            "choices": picked,
+        }
+        store.collection(CONFLICTS).update(conflict["id"], closed, expected_rev=conflict["_rev"])
     return result, d

@@ -9,7 +9,9 @@ import uuid as uuidlib
 import pytest
 
 from census import audit, records
+from census.fieldwork import conflicts as fieldwork_conflicts
 from census.fieldwork.conflicts import diff
+from census.store import Conflict
 from census.surveys.definition import load_surveys
 from census.users import create_token
 from tests.conftest import Auth, csrf_token
@@ -354,3 +356,31 @@ def test_retries_from_several_processes_still_make_one_save_or_one_conflict(
     assert len(records.history(store, "households", record_id)) == 2
     assert len(store.collection("conflicts")) == (1 if stale else 0)
     assert len(store.collection("edits").find(uuid=edit["uuid"])) == 1
+
+
+def test_two_reviewers_merging_one_conflict_save_one_version(store, conflict):
+    """The second merge started from the same page: neither its version nor its close stays."""
+    record_id, conflict_id = conflict
+    defn = load_surveys()["household"]
+    row = store.collection("conflicts").get(conflict_id)
+    rev = store.collection("households").get(record_id)["_rev"]
+    first, _ = fieldwork_conflicts.resolve(
+        store, defn, row, {"f.notes": "theirs"}, user="reviewer", expected_rev=rev
+    )
+    assert first.saved
+    # a second reviewer whose page shows the record as it now is, but the conflict as it was
+    # before the first merge closed it: the close is refused, and the merge with it
+    stale_row = dict(row)
+    before = len(records.history(store, "households", record_id))
+    with pytest.raises(Conflict):
+        fieldwork_conflicts.resolve(
+            store,
+            defn,
+            stale_row | {"state": "open"},
+            {"f.notes": "mine"},
+            user="admin",
+            expected_rev=rev + 1,
+        )
+    assert len(records.history(store, "households", record_id)) == before
+    assert store.collection("households").get(record_id)["notes"] == "离线补充：租户已搬走"
+    assert store.collection("conflicts").get(conflict_id)["resolved_by"] == "reviewer"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from census import audit, records, review
+from census.store import Conflict
 from tests.conftest import csrf_token
 from tests.factories import form_fields, make_household
 
@@ -163,3 +164,24 @@ def test_registers_can_be_limited_to_approved_records(store, defn):
     assert pending not in [h["id"] for h in review.approved_only(households)]
     assert review.approved_only_requested({"approved": "1"})
     assert not review.approved_only_requested({})
+
+
+def test_a_return_refused_as_stale_keeps_neither_its_comment_nor_a_state(store, defn):
+    hid = submit(store, defn)
+    seen = store.collection("households").get(hid)["_rev"]
+    review.act(store, hid, "comment", username="reviewer", role="reviewer", comment="先看看")
+    records.set_meta(
+        store, "households", hid, {"visit_outcome": "completed"}, user="admin", action="touch"
+    )  # someone else changed the record meanwhile
+    with pytest.raises(Conflict):
+        review.act(
+            store,
+            hid,
+            "return",
+            username="reviewer",
+            role="reviewer",
+            comment="人数不对",
+            expected_rev=seen,
+        )
+    assert [c["text"] for c in review.thread(store, hid)] == ["先看看"]
+    assert state(store, hid) == "submitted"
