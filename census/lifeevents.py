@@ -448,21 +448,29 @@ def split(
     _note(form, household, f"{when} {'、'.join(p.get('name') or '' for p in people.values())} 分户")
     old = _data(household)
     _validate(form, [old, new], today)
-    created = _save(
-        store, form, new, user=user, action="split", today=today, on=when, split_from=household_id
-    )
-    kept = _save(
-        store,
-        form,
-        old,
-        user=user,
-        action="split",
-        record_id=household_id,
-        expected_rev=expected_rev,
-        today=today,
-        on=when,
-        split_into=created.id,
-    )
+    with store.atomic():  # both households or neither
+        created = _save(
+            store,
+            form,
+            new,
+            user=user,
+            action="split",
+            today=today,
+            on=when,
+            split_from=household_id,
+        )
+        kept = _save(
+            store,
+            form,
+            old,
+            user=user,
+            action="split",
+            record_id=household_id,
+            expected_rev=expected_rev,
+            today=today,
+            on=when,
+            split_into=created.id,
+        )
     return EventResult([household_id, created.id or 0], kept.problems + created.problems)
 
 
@@ -560,31 +568,32 @@ def _combine(
     new_into, new_source = _data(into), _data(source)
     _validate(form, [new_into, new_source], today)
     merged_from = [*(into.get("merged_from") or []), source["id"]]
-    kept = _save(
-        store,
-        form,
-        new_into,
-        user=user,
-        action=action,
-        record_id=into["id"],
-        expected_rev=into["_rev"],
-        meta={"merged_from": merged_from},
-        today=today,
-        merged=source["id"],
-        joined="、".join(p.get("name") or "" for p in joining),
-    )
-    gone = _save(
-        store,
-        form,
-        new_source,
-        user=user,
-        action=action,
-        record_id=source["id"],
-        expected_rev=source["_rev"],
-        meta={"merged_into": into["id"], "merged_at": on},
-        today=today,
-        into=into["id"],
-    )
+    with store.atomic():  # both sides of the merge or neither
+        kept = _save(
+            store,
+            form,
+            new_into,
+            user=user,
+            action=action,
+            record_id=into["id"],
+            expected_rev=into["_rev"],
+            meta={"merged_from": merged_from},
+            today=today,
+            merged=source["id"],
+            joined="、".join(p.get("name") or "" for p in joining),
+        )
+        gone = _save(
+            store,
+            form,
+            new_source,
+            user=user,
+            action=action,
+            record_id=source["id"],
+            expected_rev=source["_rev"],
+            meta={"merged_into": into["id"], "merged_at": on},
+            today=today,
+            into=into["id"],
+        )
     return EventResult([into["id"], source["id"]], kept.problems + gone.problems)
 
 
@@ -625,27 +634,28 @@ def change_tenant(
         if landlord_phone is not None:
             new["landlord_phone"] = landlord_phone
     _validate(form, [old] + ([new] if new else []), today)
-    gone = _save(
-        store,
-        form,
-        old,
-        user=user,
-        action="change_tenant",
-        record_id=household_id,
-        expected_rev=expected_rev,
-        today=today,
-        on=when,
-    )
-    if new is None:
-        return _one(gone)
-    created = _save(
-        store,
-        form,
-        new,
-        user=user,
-        action="change_tenant",
-        today=today,
-        on=when,
-        previous=household_id,
-    )
+    with store.atomic():  # the old tenants out and the new in, or neither
+        gone = _save(
+            store,
+            form,
+            old,
+            user=user,
+            action="change_tenant",
+            record_id=household_id,
+            expected_rev=expected_rev,
+            today=today,
+            on=when,
+        )
+        if new is None:
+            return _one(gone)
+        created = _save(
+            store,
+            form,
+            new,
+            user=user,
+            action="change_tenant",
+            today=today,
+            on=when,
+            previous=household_id,
+        )
     return EventResult([household_id, created.id or 0], gone.problems + created.problems)

@@ -10,6 +10,7 @@ import pytest
 from census import audit, lifeevents, records
 from census.domain.ids import make_resident_id
 from census.domain.summary import summary
+from census.store import Conflict
 from census.surveys.definition import load_surveys
 from tests.factories import make_household, make_member
 
@@ -141,6 +142,19 @@ def test_a_split_moves_people_to_a_new_household_and_both_keep_history(store):
     assert (new["building"], new["room"]) == ("2栋", "502")
     assert [v["action"] for v in records.history(store, "households", hid)] == ["split", "create"]
     assert [v["action"] for v in records.history(store, "households", new["id"])] == ["split"]
+
+
+def test_a_split_from_a_stale_page_creates_no_household(store):
+    hid = saved(store, people(1, size=5))
+    records.set_meta(
+        store, "households", hid, {"visit_outcome": "completed"}, user="admin", action="touch"
+    )  # changed since the page was drawn at revision 1
+    with pytest.raises(Conflict):
+        lifeevents.split(
+            store, FORM, hid, [2, 4], new_head=2, on="2025-06-01", user="admin", expected_rev=1
+        )
+    assert [h["id"] for h in store.collection("households").scan()] == [hid]
+    assert [m.get("status", "active") for m in get(store, hid)["members"]] == ["active"] * 5
 
 
 def test_two_households_merge(store):

@@ -120,20 +120,21 @@ def assign(
             return user  # nothing changes, nothing to audit
         changed = dict(user) | {"grids": new_grids, "buildings": new_buildings}
         try:
-            rev = users.update(user["id"], changed, expected_rev=user["_rev"])
+            with store.atomic():  # the assignment and its audit entry
+                rev = users.update(user["id"], changed, expected_rev=user["_rev"])
+                audit.record(
+                    store,
+                    actor,
+                    "assign",
+                    f"users/{username}",
+                    ip=ip,
+                    grids_before=list(before[0]),
+                    buildings_before=list(before[1]),
+                    grids=new_grids,
+                    buildings=new_buildings,
+                )
         except Conflict:
             continue  # the account changed meanwhile (e.g. a password): apply to the new one
-        audit.record(
-            store,
-            actor,
-            "assign",
-            f"users/{username}",
-            ip=ip,
-            grids_before=list(before[0]),
-            buildings_before=list(before[1]),
-            grids=new_grids,
-            buildings=new_buildings,
-        )
         return changed | {"_rev": rev}
     raise AssignmentError(
         f"用户 {username} 正被频繁修改，请重试 / {username} keeps changing, try again"

@@ -277,17 +277,18 @@ def record_visit(
         "recorded_at": datetime.now().isoformat(timespec="seconds"),
         "submission_hash": digest,
     }
-    try:
-        new_id = visits.insert(doc, unique=("uuid",))
-    except DuplicateKey as dup:
-        return visits.get(dup.existing_id), False
-    audit.record(
-        store,
-        user,
-        "visit",
-        f"{VISITS}/{new_id}",
-        ip=ip,
-        outcome=doc["outcome"],
-        dwelling=list(dwelling_key(doc["building"], doc["unit"], doc["room"])),
-    )
+    with store.atomic():  # the visit and its audit entry
+        try:
+            new_id = visits.insert(doc, unique=("uuid",))
+        except DuplicateKey as dup:
+            return visits.get(dup.existing_id), False
+        audit.record(
+            store,
+            user,
+            "visit",
+            f"{VISITS}/{new_id}",
+            ip=ip,
+            outcome=doc["outcome"],
+            dwelling=list(dwelling_key(doc["building"], doc["unit"], doc["room"])),
+        )
     return visits.get(new_id), True
