@@ -47,6 +47,7 @@ bench: install
 
 lint: install
 	$(VENV)/bin/ruff check census tests bench
+	$(VENV)/bin/ruff format --check census tests bench
 
 # After adding interface text: refresh the English catalogue, then fill in its empty msgstr.
 translations: install

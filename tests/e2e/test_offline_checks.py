@@ -37,17 +37,34 @@ def resident_id_ending_in_x() -> str:
 def person(n: int = 0, **overrides: Any) -> dict[str, Any]:
     """A roster row as the form sends it: every question present, blanks as ''."""
     row = {
-        "name": "", "relation": "", "id_type": "resident_id", "id_number": "", "sex": "",
-        "birth_date": "", "ethnicity": "汉族", "residence_type": "registered",
-        "hukou_address": "", "move_in_date": "", "phone": "", "political": "", "education": "",
-        "marital": "", "employment": "", "conditions": [], "status": "active", "status_date": "",
+        "name": "",
+        "relation": "",
+        "id_type": "resident_id",
+        "id_number": "",
+        "sex": "",
+        "birth_date": "",
+        "ethnicity": "汉族",
+        "residence_type": "registered",
+        "hukou_address": "",
+        "move_in_date": "",
+        "phone": "",
+        "political": "",
+        "education": "",
+        "marital": "",
+        "employment": "",
+        "conditions": [],
+        "status": "active",
+        "status_date": "",
     }
     return row | make_member(n) | overrides
 
 
 def household(*people: dict[str, Any], **overrides: Any) -> dict[str, Any]:
-    base = make_household(members=0) | {"household_no": "", "landlord_name": "",
-                                        "landlord_phone": ""}
+    base = make_household(members=0) | {
+        "household_no": "",
+        "landlord_name": "",
+        "landlord_phone": "",
+    }
     return base | {"members": list(people) or [person(0)]} | overrides
 
 
@@ -71,10 +88,18 @@ def household_cases() -> list[dict[str, Any]]:
         household(person(0, birth_date="", sex="", id_number=wrong)),
         household(person(0, id_type="passport", id_number="E12345678", birth_date="", sex="")),
         household(person(0, id_type="passport", id_number="P" * 31, birth_date="", sex="")),
-        household(person(0, phone="+86 139 1234 5678"), person(1, phone="0991-1234567转801"),
-                  person(2, phone="(0991)1234567"), person(3, phone="０９９１－１２３４５６７")),
-        household(person(0, phone="12345"), person(1, phone="13912345678;13812345678"),
-                  person(2, phone="1391234567"), person(3, phone="0991 1234567 801")),
+        household(
+            person(0, phone="+86 139 1234 5678"),
+            person(1, phone="0991-1234567转801"),
+            person(2, phone="(0991)1234567"),
+            person(3, phone="０９９１－１２３４５６７"),
+        ),
+        household(
+            person(0, phone="12345"),
+            person(1, phone="13912345678;13812345678"),
+            person(2, phone="1391234567"),
+            person(3, phone="0991 1234567 801"),
+        ),
         household(housing="rented"),
         household(housing="rented", landlord_name="周房东", landlord_phone="0991-765432"),
         household(housing="owned", landlord_name="留下的房东", landlord_phone="abc"),
@@ -91,11 +116,23 @@ def household_cases() -> list[dict[str, Any]]:
 
 
 def storefront_cases() -> list[dict[str, Any]]:
-    base = {"name": "老马拉面", "building": "1栋", "address": "1栋底商3号", "category": "catering",
-            "operator_name": "马建华", "operator_id_number": "", "operator_ethnicity": "回族",
-            "operator_phone": "", "licence_type": "individual", "uscc": "", "employees": "",
-            "premises": "owned", "landlord_name": "", "fire_safety_checked": "yes",
-            "status": "open"}
+    base = {
+        "name": "老马拉面",
+        "building": "1栋",
+        "address": "1栋底商3号",
+        "category": "catering",
+        "operator_name": "马建华",
+        "operator_id_number": "",
+        "operator_ethnicity": "回族",
+        "operator_phone": "",
+        "licence_type": "individual",
+        "uscc": "",
+        "employees": "",
+        "premises": "owned",
+        "landlord_name": "",
+        "fire_safety_checked": "yes",
+        "status": "open",
+    }
     return [
         base,
         base | {"uscc": "91110105MA01ABCD12", "employees": "-1"},
@@ -121,9 +158,23 @@ def test_the_browser_finds_the_same_errors_as_the_server(page, login, live_serve
         for raw, found in zip(cases, browser, strict=True):
             assert sorted(found) == server_says(surveys[form], raw), raw
     # The table is not vacuous: most rows are refused, for many different reasons.
-    codes = {code for raw in household_cases() for _p, code, _m in server_says(
-        surveys["household"], raw)}
-    assert {"id_checksum", "id_length", "id_format", "id_birth_date", "birth_date_mismatch",
-            "sex_mismatch", "phone_invalid", "required", "head_count", "members_empty",
-            "id_duplicate_in_household", "date_future", "text_too_long", "date_invalid",
-            "pattern_mismatch"} <= codes
+    codes = {
+        code for raw in household_cases() for _p, code, _m in server_says(surveys["household"], raw)
+    }
+    assert {
+        "id_checksum",
+        "id_length",
+        "id_format",
+        "id_birth_date",
+        "birth_date_mismatch",
+        "sex_mismatch",
+        "phone_invalid",
+        "required",
+        "head_count",
+        "members_empty",
+        "id_duplicate_in_household",
+        "date_future",
+        "text_too_long",
+        "date_invalid",
+        "pattern_mismatch",
+    } <= codes

@@ -87,8 +87,9 @@ def test_a_surveyor_registers_a_household_of_three_on_the_tablet(page, login, li
     assert page.locator("#members-2-residence_type").input_value() == "registered"
 
     type_member(page, 1, name="李秀兰", relation="配偶", id_number=SPOUSE_ID, sex="女")
-    type_member(page, 2, name="阿依古丽", relation="非亲属/租户", id_number=LODGER_ID,
-                ethnicity="维吾尔族")
+    type_member(
+        page, 2, name="阿依古丽", relation="非亲属/租户", id_number=LODGER_ID, ethnicity="维吾尔族"
+    )
 
     # Landlord questions only for rented homes.
     landlord = [field(page, "landlord_name"), field(page, "landlord_phone")]
@@ -163,8 +164,16 @@ def test_a_wrong_check_digit_is_shown_beside_the_id_and_nothing_typed_is_lost(
     page.locator("#notes").fill("三楼西户，晚上在家")
     type_member(page, 0, name="张建国", relation="户主", id_number=HEAD_ID)
     tap_add_member(page)
-    type_member(page, 1, name="李秀兰", relation="配偶", id_number=wrong,
-                residence_type="流动人口", hukou_address="四川省成都市武侯区", phone="13812345678")
+    type_member(
+        page,
+        1,
+        name="李秀兰",
+        relation="配偶",
+        id_number=wrong,
+        residence_type="流动人口",
+        hukou_address="四川省成都市武侯区",
+        phone="13812345678",
+    )
 
     # The browser checks the ID before sending anything (static/checks.js): no page load.
     page.get_by_role("button", name="保存").tap()
@@ -267,8 +276,14 @@ def assert_fits_tablet(page: Any, where: str) -> None:
 
 def test_pages_fit_the_tablet_in_both_orientations(page, login, live_server):
     defn = live_server.app.extensions["census_surveys"]["household"]
-    household = make_household(members=3, unit="3", room="1202", housing="rented",
-                               landlord_name="周房东", notes="长备注" * 40)
+    household = make_household(
+        members=3,
+        unit="3",
+        room="1202",
+        housing="rented",
+        landlord_name="周房东",
+        notes="长备注" * 40,
+    )
     records.save(live_server.store, defn, household, user="surveyor1")
 
     page.goto("/login")
@@ -294,8 +309,7 @@ def test_pages_fit_the_tablet_in_both_orientations(page, login, live_server):
     SCREENSHOTS.mkdir(exist_ok=True)
     for size, orientation in ((PORTRAIT, "portrait"), (LANDSCAPE, "landscape")):
         page.set_viewport_size(size)
-        page.screenshot(path=str(SCREENSHOTS / f"household-form-{orientation}.png"),
-                        full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / f"household-form-{orientation}.png"), full_page=True)
         page.screenshot(path=str(SCREENSHOTS / f"household-form-{orientation}-top.png"))
 
 
@@ -331,7 +345,8 @@ def test_english_and_back_to_chinese(page, login):
     assert page.locator('label[for="room"]').inner_text().startswith("Room or door no.")
     assert page.locator('label[for="members-0-name"]').inner_text().startswith("Name")
     assert page.locator("#members-0-residence_type option:checked").inner_text() == (
-        "Registered resident")
+        "Registered resident"
+    )
     assert page.get_by_role("button", name="Add a member").is_visible()
     assert page.get_by_role("button", name="Save").is_visible()
     assert page.locator("#building").input_value() == "1栋"
