@@ -29,6 +29,21 @@ def covers(user: Mapping[str, Any], building: Mapping[str, Any]) -> bool:
     )
 
 
+def may_register(store: Any, user: Any, form_name: str, building_name: str) -> bool:
+    """May this user (an ``access.User``) save a record of this form in this building?
+
+    A household must be in a building the user covers. A storefront may name a courtyard
+    or street that is no building of ours, but when it names one of our buildings, the
+    user must cover it too. A unit has no building. Staff may everywhere.
+    """
+    if user.is_staff:
+        return True
+    building = store.collection("buildings").find_one(name=building_name) if building_name else None
+    if building is None:
+        return form_name != "household"
+    return bool(user.covers(building))
+
+
 def assigned_buildings(
     user: Mapping[str, Any], buildings: Iterable[Mapping[str, Any]]
 ) -> list[Mapping[str, Any]]:

@@ -1,8 +1,9 @@
 """Conflicts: an edit that started from an old revision, kept aside until a reviewer decides.
 
-When a client sends a household edit whose ``base_revision`` is no longer the stored
-revision, nothing is overwritten: the submitted body is kept in a conflict record
-(``theirs``) and a reviewer compares it with the stored record (``mine``) field by field.
+When a client sends an edit (of a household, storefront or unit) whose ``base_revision`` is
+no longer the stored revision, nothing is overwritten: the submitted body is kept in a
+conflict record (``theirs``) and a reviewer compares it with the stored record (``mine``)
+field by field.
 
 Members are matched by identity, not by position: first by ``id_number`` (when both have
 one), then by ``name`` among the members still unmatched. A member only one side has is a
@@ -213,6 +214,7 @@ def display(f: FieldDef | None, value: Any, lang: str = "zh") -> str:
 def open_conflict(
     store: Any,
     *,
+    collection: str = "households",
     household_id: int,
     base_revision: int,
     current_revision: int,
@@ -223,9 +225,12 @@ def open_conflict(
     """Keep a submitted edit that started from an old revision; audited. Returns its id.
 
     One conflict per edit uuid: a retry of the same edit returns the conflict kept first.
+    ``household_id`` is the record's id in ``collection`` (households, or a storefront's or
+    unit's since those are edited offline too; the key kept its first name).
     """
     doc = {
         "uuid": uuid,
+        "collection": collection,
         "household_id": household_id,
         "base_revision": base_revision,
         "current_revision": current_revision,
@@ -242,7 +247,7 @@ def open_conflict(
         store,
         by,
         "conflict",
-        f"households/{household_id}",
+        f"{collection}/{household_id}",
         conflict=conflict_id,
         base_revision=base_revision,
         current_revision=current_revision,
@@ -272,6 +277,8 @@ def resolve(
     """
     if conflict.get("state") != OPEN:
         raise ValueError("conflict is not open")
+    if conflict.get("collection", "households") != defn.collection:
+        raise ValueError(f"a conflict of {conflict.get('collection')}, not {defn.collection}")
     current = store.collection(defn.collection).get(conflict["household_id"])
     if current is None:
         raise LookupError(conflict["household_id"])

@@ -1,15 +1,15 @@
-"""Household edits sent by clients: saved when they start from the stored revision,
-kept as a conflict when they do not — never written over someone else's change.
+"""Edits sent by clients (households, storefronts, units): saved when they start from the
+stored revision, kept as a conflict when they do not — never written over another's change.
 
-``submit`` is what ``PUT /api/v1/households/<id>`` does. Each edit carries a client-made
-``uuid``; its answer is kept in the ``edits`` collection, so a retry of the same edit (the
-offline outbox resends until it hears back) gets the same answer instead of a conflict with
-itself. Within a process a lock around "look up the uuid, compare revisions, save, keep
-the answer" makes retries sent at the same moment produce one save. Across processes (a
-database shared by several servers) the store's unique keys do it: the second save of a
-retry fails on its revision and finds the record already saying what it sends (200, no
-second version), a second conflict record or answer with the same uuid is refused and the
-first one is returned.
+``submit`` is what ``PUT /api/v1/households/<id>`` (and ``storefronts``, ``units``) does.
+Each edit carries a client-made ``uuid``; its answer is kept in the ``edits`` collection, so
+a retry of the same edit (the offline outbox resends until it hears back) gets the same
+answer instead of a conflict with itself. Within a process a lock around "look up the uuid,
+compare revisions, save, keep the answer" makes retries sent at the same moment produce one
+save. Across processes (a database shared by several servers) the store's unique keys do
+it: the second save of a retry fails on its revision and finds the record already saying
+what it sends (200, no second version), a second conflict record or answer with the same
+uuid is refused and the first one is returned.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 from census import records
 from census.domain.problems import Problem, errors_by_path
 from census.fieldwork import EDITS, conflicts
+from census.fieldwork.assignments import may_register
 from census.fieldwork.outcomes import OUTCOMES, body_hash, parse_time
 from census.store import Conflict, DuplicateKey
 from census.surveys.definition import FormDef
@@ -68,7 +69,7 @@ def _refused(status: int, error: str, message: str) -> Answer:
 
 
 def may_edit(user: Any, record: Mapping[str, Any]) -> bool:
-    """Staff edit any household; a surveyor the ones they registered."""
+    """Staff edit any record; a surveyor the ones they registered."""
     return bool(
         user.is_staff
         or record.get("surveyor") == user.username
@@ -171,7 +172,7 @@ def _apply(
     """Check, then save or keep as a conflict (called with the lock held)."""
     current = store.collection(defn.collection).get(record_id)
     if current is None:
-        return _refused(404, "not_found", "没有这条记录 / no such household")
+        return _refused(404, "not_found", "没有这条记录 / no such record")
     if not may_edit(user, current):
         return _refused(403, "forbidden", "无权修改 / not yours to edit")
     problems = unknown_keys(defn, dict(body), set(ECHOED) | set(META))
@@ -181,12 +182,8 @@ def _apply(
     problems += found
     if has_errors(problems):
         return _invalid(problems)
-    if not user.is_staff:
-        building = store.collection("buildings").find_one(name=cleaned.get("building") or "")
-        if building is None or not user.covers(building):
-            return _refused(
-                403, "forbidden", "此楼栋未分配给您 / this building is not assigned to you"
-            )
+    if not may_register(store, user, defn.name, str(cleaned.get("building") or "")):
+        return _refused(403, "forbidden", "此楼栋未分配给您 / this building is not assigned to you")
     if base > current["_rev"]:
         return _invalid([Problem("revision_invalid", "base_revision")])
     if current["_rev"] == base:
@@ -224,6 +221,7 @@ def _apply(
         }
     conflict_id = conflicts.open_conflict(
         store,
+        collection=defn.collection,
         household_id=record_id,
         base_revision=base,
         current_revision=current["_rev"],
@@ -236,5 +234,5 @@ def _apply(
         "conflict": conflict_id,
         "current_revision": current["_rev"],
         "message": "记录已被他人修改，您的修改已转交审核人员处理 / "
-        "the household changed since you opened it; a reviewer will merge your edit",
+        "the record changed since you opened it; a reviewer will merge your edit",
     }

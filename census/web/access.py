@@ -50,21 +50,6 @@ class User(UserMixin):
         return self.is_staff or household.get("surveyor") == self.username
 
 
-def may_register(store: Any, user: User, form_name: str, building_name: str) -> bool:
-    """May this user save a new record of this form in this building?
-
-    A household must be in a building the user covers. A storefront may name a courtyard
-    or street that is no building of ours, but when it names one of our buildings, the
-    user must cover it too. A unit has no building.
-    """
-    if user.is_staff:
-        return True
-    building = store.collection("buildings").find_one(name=building_name) if building_name else None
-    if building is None:
-        return form_name != "household"
-    return user.covers(building)
-
-
 def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Log-in required, and one of these roles (403 otherwise)."""
 

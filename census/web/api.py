@@ -20,9 +20,10 @@ from census import records, users
 from census.app import get_store
 from census.domain.problems import Problem, errors_by_path
 from census.fieldwork import VISITS, edits, outcomes
+from census.fieldwork.assignments import may_register
 from census.store import DuplicateKey
 from census.surveys.validate import unknown_keys
-from census.web.access import User, may_register
+from census.web.access import User
 from census.web.helpers import surveys
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -179,13 +180,29 @@ def list_households():
 @bp.put("/households/<int:record_id>")
 def edit_household(record_id: int):
     """Save an edit made from ``base_revision``; a stale one becomes a conflict (409)."""
+    return _edit("household", record_id)
+
+
+@bp.put("/storefronts/<int:record_id>")
+def edit_storefront(record_id: int):
+    """Save a storefront's edit as a household's is saved."""
+    return _edit("storefront", record_id)
+
+
+@bp.put("/units/<int:record_id>")
+def edit_unit(record_id: int):
+    """Save a unit's edit as a household's is saved."""
+    return _edit("unit", record_id)
+
+
+def _edit(form_name: str, record_id: int):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify(
             error="invalid_json", message="请求体应为 JSON 对象 / the body must be a JSON object"
         ), 400
     status, answer = edits.submit(
-        get_store(), surveys()["household"], record_id, body, user=g.api_user
+        get_store(), surveys()[form_name], record_id, body, user=g.api_user
     )
     return jsonify(answer), status
 

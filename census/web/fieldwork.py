@@ -35,7 +35,7 @@ from census.fieldwork import (
 from census.sheets.writer import write_xlsx
 from census.store import Conflict
 from census.web.access import ADMIN, ROLES, STAFF, roles_required
-from census.web.helpers import client_ip, lang, surveys
+from census.web.helpers import address, client_ip, lang, surveys
 
 bp = Blueprint("fieldwork", __name__, url_prefix="/fieldwork")
 
@@ -311,9 +311,10 @@ def conflict_list():
     """Edits that started from an old revision, waiting for a reviewer."""
     store = get_store()
     rows = conflicts.open_conflicts(store)
-    households = store.collection("households")
     for row in rows:
-        row["household"] = households.get(row["household_id"]) or {}
+        defn = _form_of(row)
+        record = store.collection(defn.collection).get(row["household_id"]) or {}
+        row["household"], row["title"] = record, _title(defn, record)
     resolved = sorted(
         store.collection(CONFLICTS).find(state=conflicts.RESOLVED),
         key=lambda c: c.get("resolved_at") or "",
@@ -327,11 +328,11 @@ def conflict_list():
 def conflict(conflict_id: int):
     """Resolve a conflict field by field: keep the record's value or take the edit's."""
     store = get_store()
-    defn = surveys()["household"]
     row = store.collection(CONFLICTS).get(conflict_id)
     if row is None:
         abort(404)
-    current = store.collection("households").get(row["household_id"])
+    defn = _form_of(row)
+    current = store.collection(defn.collection).get(row["household_id"])
     if current is None:
         abort(404)
     full = request.args.get("full") == "1"
@@ -375,7 +376,7 @@ def conflict(conflict_id: int):
         compared = next(
             (
                 v["record"]
-                for v in records.history(store, "households", current["id"])
+                for v in records.history(store, defn.collection, current["id"])
                 if v["rev"] == seen
             ),
             current,
@@ -385,6 +386,7 @@ def conflict(conflict_id: int):
         "fieldwork/conflict.html",
         conflict=row,
         household=current,
+        title=_title(defn, current),
         diff=conflicts.diff(defn, compared, row["theirs"]),
         defn=defn,
         choices=choices,
@@ -393,6 +395,19 @@ def conflict(conflict_id: int):
         full=full,
         show=lambda f, v: _show(f, v, full),
     )
+
+
+def _form_of(conflict: dict[str, Any]) -> Any:
+    """The survey whose record a conflict is about (households before storefronts had any)."""
+    collection = conflict.get("collection") or "households"
+    return next(d for d in surveys().values() if d.collection == collection)
+
+
+def _title(defn: Any, record: dict[str, Any]) -> str:
+    """How a reviewer recognises the record: a household's number and door, else its name."""
+    if defn.name == "household":
+        return f"{record.get('household_no') or ''} {address(record)}".strip()
+    return " · ".join(str(v) for v in (record.get("name"), record.get("address")) if v)
 
 
 def _where(defn: Any, path: str) -> str:

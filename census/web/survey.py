@@ -19,9 +19,10 @@ from flask_login import current_user, login_required
 
 from census import records
 from census.app import get_store
+from census.fieldwork.assignments import may_register
 from census.store import Conflict
 from census.surveys.wtf import attach_problems, form_class, formdata_to_raw, record_to_formdata
-from census.web.access import ROLES, may_register, roles_required
+from census.web.access import ROLES, roles_required
 from census.web.helpers import lang, surveys
 from census.web.offline import client_checks
 

@@ -437,3 +437,38 @@ def test_a_storefront_and_a_unit_saved_without_signal_land_once_each(page, login
         "school",
     )
     assert shop["surveyor"] == unit["surveyor"] == "surveyor1"
+
+
+def test_a_storefront_corrected_without_signal_is_saved_once_the_signal_returns(
+    page, login, live_server
+):
+    store = live_server.store
+    shop = store.collection("storefronts").insert(
+        {
+            "name": "红柳烤肉店",
+            "building": "1栋",
+            "address": "1栋101底商",
+            "category": "catering",
+            "operator_name": "马明",
+            "status": "open",
+            "created_by": "surveyor1",
+        }
+    )
+    login("surveyor1")
+    open_home_and_keep_it_offline(page)
+    with page.expect_navigation():
+        page.locator("a.tile", has_text="1栋").tap()
+    with page.expect_navigation():
+        page.locator("ul.storefronts li", has_text="红柳烤肉店").get_by_role(
+            "link", name="修改"
+        ).tap()
+    page.context.set_offline(True)  # the page is open; the signal goes
+    page.locator("#status").select_option(label="停业")
+    tap_save(page)
+    assert page.locator(".flash.success").inner_text() == "已保存到本机，有信号时会自动发送"
+    assert store.collection("storefronts").get(shop)["status"] == "open"
+
+    page.context.set_offline(False)
+    expect(page.locator(".sync-bar .outbox-link .count")).to_have_text("0", timeout=15_000)
+    saved = store.collection("storefronts").get(shop)
+    assert (saved["status"], saved["_rev"], saved["updated_by"]) == ("closed", 2, "surveyor1")

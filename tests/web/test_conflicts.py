@@ -384,3 +384,62 @@ def test_two_reviewers_merging_one_conflict_save_one_version(store, conflict):
     assert len(records.history(store, "households", record_id)) == before
     assert store.collection("households").get(record_id)["notes"] == "离线补充：租户已搬走"
     assert store.collection("conflicts").get(conflict_id)["resolved_by"] == "reviewer"
+
+
+SHOP = {
+    "name": "红柳烤肉店",
+    "building": "1栋",
+    "address": "1栋101底商",
+    "category": "catering",
+    "operator_name": "马明",
+    "status": "open",
+}
+
+
+def test_a_storefront_edit_is_saved_or_kept_for_a_reviewer_like_a_households(
+    app, client, tokens, store
+):
+    created = client.post(
+        "/api/v1/storefronts",
+        json=SHOP | {"uuid": str(uuidlib.uuid4())},
+        headers=headers(tokens["surveyor1"]),
+    )
+    shop_id = created.json["id"]
+    url = f"/api/v1/storefronts/{shop_id}"
+
+    def send(token, base, **changes):
+        body = SHOP | changes | {"base_revision": base, "uuid": str(uuidlib.uuid4())}
+        return client.put(url, json=body, headers=headers(token))
+
+    saved = send(tokens["surveyor1"], 1, employees=3)
+    assert saved.status_code == 200 and saved.json["revision"] == 2
+    assert store.collection("storefronts").get(shop_id)["employees"] == 3
+    assert send(tokens["surveyor2"], 2, status="closed").status_code == 403  # not theirs
+    # a desk edit, then the surveyor's offline edit from revision 2: kept aside
+    current = store.collection("storefronts").get(shop_id)
+    raw = {k: v for k, v in current.items() if k not in ("id", "_rev")} | {"operator_name": "马亮"}
+    assert records.save(
+        store, load_surveys()["storefront"], raw, user="reviewer", record_id=shop_id, expected_rev=2
+    ).saved
+    crossed = send(tokens["surveyor1"], 2, employees=3, status="closed")
+    assert crossed.status_code == 409, crossed.json
+    assert store.collection("storefronts").get(shop_id)["status"] == "open"
+    conflict_id = crossed.json["conflict"]
+    assert store.collection("conflicts").get(conflict_id)["collection"] == "storefronts"
+
+    reviewer = Auth(app.test_client())
+    reviewer.login("reviewer")
+    listing = reviewer.client.get("/fieldwork/conflicts").get_data(as_text=True)
+    assert "红柳烤肉店 · 1栋101底商" in listing
+    page_url = f"/fieldwork/conflicts/{conflict_id}"
+    page = reviewer.client.get(page_url).get_data(as_text=True)
+    assert "门面/个体工商户登记表" in page and "经营者" in page and "状态" in page
+    assert set(radio_names(page)) == {"f.status", "f.operator_name"}
+    token = csrf_token(reviewer.client, page_url)
+    done = reviewer.client.post(
+        page_url, data={"csrf_token": token, "rev": 3, "f.status": "theirs"}
+    )
+    assert done.status_code == 302
+    shop = store.collection("storefronts").get(shop_id)
+    assert (shop["status"], shop["operator_name"], shop["_rev"]) == ("closed", "马亮", 4)
+    assert store.collection("conflicts").get(conflict_id)["state"] == "resolved"

@@ -145,7 +145,7 @@ def test_the_form_carries_its_rules_and_the_problem_catalogue(client, auth):
     )
 
 
-def test_new_storefronts_and_units_go_through_the_outbox_their_edits_post(client, auth, store):
+def test_storefronts_and_units_go_through_the_outbox_other_forms_post(client, auth, store):
     auth.login("admin")
     page = client.get("/survey/storefront/new?building=1栋").get_data(as_text=True)
     assert 'data-outbox="POST" data-api="/api/v1/storefronts"' in page
@@ -159,12 +159,15 @@ def test_new_storefronts_and_units_go_through_the_outbox_their_edits_post(client
     assert 'data-outbox="POST" data-api="/api/v1/units"' in unit
     assert "data-back" not in unit  # back to the surveyor's home page
 
-    # the API takes no storefront edits: an edit posts the page as before
+    # an edit goes through the outbox too, to the record itself
     shop = store.collection("storefronts").insert(
         {"name": "老王烧烤", "building": "1栋", "address": "1栋底商3号", "created_by": "admin"}
     )
     edit = client.get(f"/survey/storefront/{shop}/edit").get_data(as_text=True)
-    assert "data-outbox" not in edit and "data-api" not in edit
+    assert f'data-outbox="PUT" data-api="/api/v1/storefronts/{shop}"' in edit
+    # forms the API does not take keep the plain post
+    mediation = client.get("/survey/mediation/new").get_data(as_text=True)
+    assert "data-outbox" not in mediation and "data-api" not in mediation
     household = client.get("/survey/household/new?building=1栋")
     assert household.status_code == 200
 
