@@ -431,6 +431,8 @@ def test_a_storefront_edit_is_saved_or_kept_for_a_reviewer_like_a_households(
     reviewer.login("reviewer")
     listing = reviewer.client.get("/fieldwork/conflicts").get_data(as_text=True)
     assert "红柳烤肉店 · 1栋101底商" in listing
+    english = reviewer.client.get("/fieldwork/conflicts?lang=en").get_data(as_text=True)
+    assert "<th>Record</th>" in english and "(households, storefronts, units)" in english
     page_url = f"/fieldwork/conflicts/{conflict_id}"
     page = reviewer.client.get(page_url).get_data(as_text=True)
     assert "门面/个体工商户登记表" in page and "经营者" in page and "状态" in page
