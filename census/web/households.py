@@ -12,6 +12,9 @@ from flask_login import current_user
 
 from census import audit, records
 from census.app import get_store
+from census.domain.diff import version_diffs
+from census.domain.ids import mask_id
+from census.fieldwork.conflicts import display
 from census.printing.pipeline import cache_dir, print_parts
 from census.printing.plans import HOUSEHOLD_LIST, PrintRequest, Records, plan
 from census.web.access import ADMIN, ROLES, STAFF, roles_required
@@ -105,6 +108,41 @@ def records_list(form_name: str):
         abort(404)
     rows = get_store().collection(defn.collection).scan()
     return render_template("households/records.html", defn=defn, rows=rows)
+
+
+@bp.route("/records/<form_name>/<int:record_id>/history", endpoint="record_history")
+@roles_required(*STAFF)
+def record_history(form_name: str, record_id: int):
+    """Every saved version of a storefront or unit and what it changed (IDs masked)."""
+    defn = surveys().get(form_name)
+    if defn is None or form_name == "household":
+        abort(404)
+    store = get_store()
+    record = store.collection(defn.collection).get(record_id)
+    if record is None:
+        abort(404)
+    fields = {f.key: f for f in defn.fields}
+    versions = []
+    for version, changed in version_diffs(records.history(store, defn.collection, record_id)):
+        rows = [
+            (
+                fields[c.key].text(lang()),
+                _shown(fields[c.key], c.before),
+                _shown(fields[c.key], c.after),
+            )
+            for c in changed.fields
+            if c.key in fields
+        ]
+        versions.append((version, rows))
+    return render_template(
+        "households/record_history.html", defn=defn, record=record, versions=versions
+    )
+
+
+def _shown(f: Any, value: Any) -> str:
+    if f.type == "id_number" and value:
+        return mask_id(str(value))
+    return display(f, value, lang()) or "—"
 
 
 @bp.route("/buildings/<name>/household-list.pdf")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid as uuidlib
+from datetime import date
 
 import pytest
 
@@ -445,3 +446,28 @@ def test_a_storefront_edit_is_saved_or_kept_for_a_reviewer_like_a_households(
     assert store.collection("conflicts").get(conflict_id)["state"] == "resolved"
     english = reviewer.client.get("/fieldwork/conflicts?lang=en").get_data(as_text=True)
     assert "<th>Record</th>" in english and "(households, storefronts, units)" in english
+
+
+def test_a_storefronts_history_shows_each_version_with_masked_ids(app, store):
+    from census.domain.ids import make_resident_id
+
+    operator_id = make_resident_id("650102", date(1980, 5, 1), 7, "male")
+    defn = load_surveys()["storefront"]
+    first = records.save(store, defn, SHOP | {"operator_id_number": operator_id}, user="admin")
+    new_operator = make_resident_id("650102", date(1985, 3, 9), 8, "female")
+    raw = SHOP | {"operator_id_number": new_operator, "status": "closed", "employees": 2}
+    assert records.save(store, defn, raw, user="reviewer", record_id=first.id).saved
+    staff = Auth(app.test_client())
+    staff.login("reviewer")
+    listing = staff.client.get("/records/storefront").get_data(as_text=True)
+    url = f"/records/storefront/{first.id}/history"
+    assert url in listing
+    page = staff.client.get(url).get_data(as_text=True)
+    assert "红柳烤肉店 · 1栋101底商" in page and "第 2 版" in page and "首次登记" in page
+    assert re.search(r"<td>状态</td><td><del>营业</del></td><td><ins>停业</ins></td>", page)
+    assert re.search(r"<td>从业人数</td><td><del>—</del></td><td><ins>2</ins></td>", page)
+    assert operator_id not in page and new_operator not in page
+    assert f"<del>{operator_id[:6]}********{operator_id[-4:]}</del>" in page
+    surveyor = Auth(app.test_client())
+    surveyor.login("surveyor1")
+    assert surveyor.client.get(url).status_code == 403
