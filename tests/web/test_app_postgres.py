@@ -121,3 +121,42 @@ def test_the_registers_on_postgres_count_writes_of_this_app_and_of_other_process
         assert "共有居民2户3人" in summary
     finally:
         store.close()
+
+
+def test_a_stale_split_on_postgres_leaves_no_household_behind(tmp_path, pg_url):
+    from census import lifeevents, records
+    from census.store import Conflict
+    from census.surveys.definition import load_surveys
+
+    app = create_app(
+        {"DATA_DIR": str(tmp_path / "local"), "DATABASE_URL": pg_url, "SECRET_KEY": "x"}
+    )
+    store = get_store(app)
+    form = load_surveys()["household"]
+    try:
+        saved = records.save(store, form, make_household(members=4), user="admin")
+        assert saved.saved
+        assert len(records.history(store, "households", saved.id)) == 1  # with its version
+        records.set_meta(
+            store,
+            "households",
+            saved.id,
+            {"visit_outcome": "completed"},
+            user="admin",
+            action="touch",
+        )
+        with pytest.raises(Conflict):
+            lifeevents.split(
+                store,
+                form,
+                saved.id,
+                [2],
+                new_head=2,
+                on="2025-06-01",
+                user="admin",
+                expected_rev=1,
+            )
+        assert [h["id"] for h in store.collection("households").scan()] == [saved.id]
+        assert len(records.history(store, "households", saved.id)) == 2
+    finally:
+        store.close()
