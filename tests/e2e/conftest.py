@@ -88,7 +88,10 @@ def live_server(tmp_path) -> Iterator[LiveServer]:
         yield LiveServer(app, f"http://127.0.0.1:{server.effective_port}")
     finally:
         server.task_dispatcher.shutdown()
-        wasyncore.close_all(server._map)  # the listener and any kept-alive connection
+        # Close the listener and any kept-alive connection from the server's own thread: closed
+        # from here, a socket could vanish under its select() (EBADF); with none left, its
+        # loop ends.
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         thread.join(timeout=5)
         store.close()
 
