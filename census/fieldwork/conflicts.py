@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from census import audit, records
+from census.domain.ids import mask_id
 from census.fieldwork import CONFLICTS
 from census.store import Conflict, DuplicateKey
 from census.surveys.definition import FieldDef, FormDef
@@ -193,10 +194,15 @@ def merge(defn: FormDef, d: Diff, choices: Mapping[str, str]) -> dict[str, Any]:
     return merged
 
 
-def display(f: FieldDef | None, value: Any, lang: str = "zh") -> str:
-    """A value as a reviewer reads it: labels for codes, 是/否, a dash for nothing."""
+def display(f: FieldDef | None, value: Any, lang: str = "zh", *, full_ids: bool = False) -> str:
+    """A value as a reviewer reads it: labels for codes, 是/否, a dash for nothing.
+
+    ID numbers are masked unless ``full_ids`` (for an admin who asked; the caller logs it).
+    """
     if _blank(value):
         return "—"
+    if f is not None and f.type == "id_number" and not full_ids:
+        return mask_id(str(value))
     if f is not None and f.type in ("select_one", "select_many") and f.choices:
         labels = dict(f.options(lang))
         items = value if isinstance(value, list) else [value]

@@ -393,7 +393,7 @@ def conflict(conflict_id: int):
         closed=closed,
         errors=errors,
         full=full,
-        show=lambda f, v: _show(f, v, full),
+        show=lambda f, v: conflicts.display(f, v, lang(), full_ids=full),
     )
 
 
@@ -425,12 +425,3 @@ def _where(defn: Any, path: str) -> str:
     except (KeyError, StopIteration):
         return path
     return " · ".join(words)
-
-
-def _show(f: Any, value: Any, full: bool) -> str:
-    """A value for the conflict page; ID numbers masked unless an admin asked (logged)."""
-    from census.domain.ids import mask_id
-
-    if f is not None and f.type == "id_number" and value and not full:
-        return mask_id(str(value))
-    return conflicts.display(f, value, lang())

@@ -13,7 +13,6 @@ from flask_login import current_user
 from census import audit, records
 from census.app import get_store
 from census.domain.diff import version_diffs
-from census.domain.ids import mask_id
 from census.fieldwork.conflicts import display
 from census.printing.pipeline import cache_dir, print_parts
 from census.printing.plans import HOUSEHOLD_LIST, PrintRequest, Records, plan
@@ -127,8 +126,8 @@ def record_history(form_name: str, record_id: int):
         rows = [
             (
                 fields[c.key].text(lang()),
-                _shown(fields[c.key], c.before),
-                _shown(fields[c.key], c.after),
+                display(fields[c.key], c.before, lang()),
+                display(fields[c.key], c.after, lang()),
             )
             for c in changed.fields
             if c.key in fields
@@ -137,12 +136,6 @@ def record_history(form_name: str, record_id: int):
     return render_template(
         "households/record_history.html", defn=defn, record=record, versions=versions
     )
-
-
-def _shown(f: Any, value: Any) -> str:
-    if f.type == "id_number" and value:
-        return mask_id(str(value))
-    return display(f, value, lang()) or "—"
 
 
 @bp.route("/buildings/<name>/household-list.pdf")
