@@ -50,6 +50,18 @@ def make_household(members: int = 3, **overrides: Any) -> dict[str, Any]:
     return household
 
 
+def make_storefront(**overrides: Any) -> dict[str, Any]:
+    """A valid storefront (门面) in 1栋 with the form's keys and codes."""
+    return {
+        "name": "红柳烤肉店",
+        "building": "1栋",
+        "address": "1栋101底商",
+        "category": "catering",
+        "operator_name": "马明",
+        "status": "open",
+    } | overrides
+
+
 def form_fields(household: dict[str, Any]) -> dict[str, Any]:
     """A household as the browser posts its form: members-0-name, lists as repeated keys."""
     data: dict[str, Any] = {}

@@ -23,7 +23,7 @@ from tests.e2e.test_survey_tablet import (
     tap_add_member,
     type_member,
 )
-from tests.factories import make_household
+from tests.factories import make_household, make_storefront
 
 OTHER_HEAD_ID = make_resident_id("650102", date(1975, 5, 20), 21, "male")
 
@@ -443,17 +443,7 @@ def test_a_storefront_corrected_without_signal_is_saved_once_the_signal_returns(
     page, login, live_server
 ):
     store = live_server.store
-    shop = store.collection("storefronts").insert(
-        {
-            "name": "红柳烤肉店",
-            "building": "1栋",
-            "address": "1栋101底商",
-            "category": "catering",
-            "operator_name": "马明",
-            "status": "open",
-            "created_by": "surveyor1",
-        }
-    )
+    shop = store.collection("storefronts").insert(make_storefront(created_by="surveyor1"))
     login("surveyor1")
     open_home_and_keep_it_offline(page)
     with page.expect_navigation():

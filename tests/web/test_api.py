@@ -9,7 +9,7 @@ import pytest
 
 from census.app import get_store
 from census.users import create_token
-from tests.factories import make_household
+from tests.factories import make_household, make_storefront
 
 
 @pytest.fixture
@@ -157,18 +157,12 @@ def test_unknown_household_is_404_json(client, tokens):
 
 
 def shop_body(**overrides):
-    body = {
-        "name": "红柳烤肉店",
-        "building": "1栋",
-        "address": "1栋101底商",
-        "category": "catering",
-        "operator_name": "马明",
-        "premises": "rented",
-        "landlord_name": "周房东",
-        "employees": "4",
-        "uuid": str(uuidlib.uuid4()),
-    }
-    return body | overrides
+    return (
+        make_storefront(
+            premises="rented", landlord_name="周房东", employees="4", uuid=str(uuidlib.uuid4())
+        )
+        | overrides
+    )
 
 
 def post_to(client, token, url, body):

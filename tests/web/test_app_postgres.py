@@ -28,15 +28,21 @@ def pg_url():
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
-def test_a_household_saved_through_the_api_lands_in_postgres(tmp_path, pg_url):
-    app = create_app(
+def pg_app(tmp_path, pg_url, **config):
+    """The app on this test's schema; its local files (print cache, uploads) in tmp_path."""
+    return create_app(
         {
             "DATA_DIR": str(tmp_path / "local"),
             "DATABASE_URL": pg_url,
             "SECRET_KEY": "x",
             "FSYNC": False,
         }
+        | config
     )
+
+
+def test_a_household_saved_through_the_api_lands_in_postgres(tmp_path, pg_url):
+    app = pg_app(tmp_path, pg_url)
     store = get_store(app)
     try:
         store.collection("buildings").insert({"name": "1栋", "grid": "第一网格"})
@@ -85,15 +91,7 @@ def test_the_registers_on_postgres_count_writes_of_this_app_and_of_other_process
     from census.users import create_token
     from tests.conftest import Auth
 
-    app = create_app(
-        {
-            "DATA_DIR": str(tmp_path / "local"),
-            "DATABASE_URL": pg_url,
-            "SECRET_KEY": "x",
-            "FSYNC": False,
-            "TESTING": True,
-        }
-    )
+    app = pg_app(tmp_path, pg_url, TESTING=True)
     store = get_store(app)
     try:
         store.collection("buildings").insert({"name": "1栋", "grid": "第一网格"})
@@ -128,9 +126,7 @@ def test_a_stale_split_on_postgres_leaves_no_household_behind(tmp_path, pg_url):
     from census.store import Conflict
     from census.surveys.definition import load_surveys
 
-    app = create_app(
-        {"DATA_DIR": str(tmp_path / "local"), "DATABASE_URL": pg_url, "SECRET_KEY": "x"}
-    )
+    app = pg_app(tmp_path, pg_url)
     store = get_store(app)
     form = load_surveys()["household"]
     try:

@@ -16,7 +16,7 @@ from census.store import Conflict
 from census.surveys.definition import load_surveys
 from census.users import create_token
 from tests.conftest import Auth, csrf_token
-from tests.factories import make_household
+from tests.factories import make_household, make_storefront
 
 
 @pytest.fixture
@@ -387,29 +387,19 @@ def test_two_reviewers_merging_one_conflict_save_one_version(store, conflict):
     assert store.collection("conflicts").get(conflict_id)["resolved_by"] == "reviewer"
 
 
-SHOP = {
-    "name": "红柳烤肉店",
-    "building": "1栋",
-    "address": "1栋101底商",
-    "category": "catering",
-    "operator_name": "马明",
-    "status": "open",
-}
-
-
 def test_a_storefront_edit_is_saved_or_kept_for_a_reviewer_like_a_households(
     app, client, tokens, store
 ):
     created = client.post(
         "/api/v1/storefronts",
-        json=SHOP | {"uuid": str(uuidlib.uuid4())},
+        json=make_storefront(uuid=str(uuidlib.uuid4())),
         headers=headers(tokens["surveyor1"]),
     )
     shop_id = created.json["id"]
     url = f"/api/v1/storefronts/{shop_id}"
 
     def send(token, base, **changes):
-        body = SHOP | changes | {"base_revision": base, "uuid": str(uuidlib.uuid4())}
+        body = make_storefront(**changes, base_revision=base, uuid=str(uuidlib.uuid4()))
         return client.put(url, json=body, headers=headers(token))
 
     saved = send(tokens["surveyor1"], 1, employees=3)
@@ -453,9 +443,9 @@ def test_a_storefronts_history_shows_each_version_with_masked_ids(app, store):
 
     operator_id = make_resident_id("650102", date(1980, 5, 1), 7, "male")
     defn = load_surveys()["storefront"]
-    first = records.save(store, defn, SHOP | {"operator_id_number": operator_id}, user="admin")
+    first = records.save(store, defn, make_storefront(operator_id_number=operator_id), user="admin")
     new_operator = make_resident_id("650102", date(1985, 3, 9), 8, "female")
-    raw = SHOP | {"operator_id_number": new_operator, "status": "closed", "employees": 2}
+    raw = make_storefront(operator_id_number=new_operator, status="closed", employees=2)
     assert records.save(store, defn, raw, user="reviewer", record_id=first.id).saved
     staff = Auth(app.test_client())
     staff.login("reviewer")

@@ -6,7 +6,7 @@ import re
 
 from census import records
 from tests.conftest import csrf_token
-from tests.factories import form_fields, make_household
+from tests.factories import form_fields, make_household, make_storefront
 
 
 def post_household(client, url, household, **extra):
@@ -251,12 +251,7 @@ def test_list_pages_keep_their_filters(client, auth, store):
 
 def test_a_surveyor_registers_storefronts_only_in_their_buildings(client, auth, store):
     auth.login("surveyor1")
-    shop = {
-        "name": "红柳烤肉店",
-        "address": "2栋底商",
-        "category": "catering",
-        "operator_name": "马明",
-    }
+    shop = make_storefront(address="2栋底商")
     url = "/survey/storefront/new?building=2栋"  # 2栋 is another grid's
     refused = client.post(
         url, data=shop | {"building": "2栋", "csrf_token": csrf_token(client, url)}
@@ -271,15 +266,7 @@ def test_a_surveyor_registers_storefronts_only_in_their_buildings(client, auth, 
 
 def test_a_building_page_lists_its_storefronts(client, auth, store):
     store.collection("storefronts").insert(
-        {
-            "name": "红柳烤肉店",
-            "building": "1栋",
-            "address": "1栋底商3号",
-            "category": "catering",
-            "operator_name": "马明",
-            "status": "open",
-            "created_by": "surveyor1",
-        }
+        make_storefront(address="1栋底商3号", created_by="surveyor1")
     )
     store.collection("storefronts").insert(
         {"name": "别家小卖部", "building": "2栋", "address": "2栋底商1号", "category": "retail"}
