@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -175,12 +176,23 @@ def _review_state(
     return APPROVED
 
 
-def _next_household_no(store: Any) -> str:
+HOUSEHOLD_NO = "household_no"
+
+
+def _next_household_no(store: Any, taken: Collection[str] = ()) -> str:
+    """A household number nobody holds, claimed from the store's counter.
+
+    Call inside the ``atomic()`` block that stores the household: the claim and the record
+    are kept together, and two servers saving at the same moment never get the same number.
+    Numbers typed in (imports, staff) are skipped over, never taken twice. The counter
+    starts after the households already there (a data folder from before the counter).
+    """
     households = store.collection("households")
-    n = len(households) + 1
-    while households.find_one(household_no=f"H{n:04d}"):
-        n += 1
-    return f"H{n:04d}"
+    floor = len(households) + 1
+    while True:
+        number = f"H{store.next_number(HOUSEHOLD_NO, floor=floor):04d}"
+        if number not in taken and not households.count(household_no=number):
+            return number
 
 
 def save(
@@ -220,28 +232,36 @@ def save(
         record.setdefault("visit_outcome", "completed")
         record.setdefault("surveyor", user)
         record.setdefault("visited_at", now)
-        if not record.get("household_no"):
-            kept = previous.get("household_no") if previous else None
-            record["household_no"] = kept or _next_household_no(store)
+        if not record.get("household_no") and previous and previous.get("household_no"):
+            record["household_no"] = previous["household_no"]
     record["updated_at"], record["updated_by"] = now, user
     record["created_at"] = previous.get("created_at", now) if previous else now
     record["created_by"] = previous.get("created_by", user) if previous else user
     unique = ("uuid", "household_no") if form.name == "household" else ("uuid",)
     # the record, its version and the audit entry are stored together or not at all
+    numbered = form.name == "household" and not record.get("household_no")
     with store.atomic():
-        try:
-            if record_id is None:
-                record_id = collection.insert(record, unique=unique)
-                rev = 1
-            else:
-                rev = collection.update(record_id, record, expected_rev=expected_rev, unique=unique)
-        except DuplicateKey as dup:
-            if dup.field == "household_no":
+        for attempt in range(5):
+            if numbered:
+                record["household_no"] = _next_household_no(store)
+            try:
+                if record_id is None:
+                    record_id = collection.insert(record, unique=unique)
+                    rev = 1
+                else:
+                    rev = collection.update(
+                        record_id, record, expected_rev=expected_rev, unique=unique
+                    )
+                break
+            except DuplicateKey as dup:
+                if dup.field != "household_no":
+                    raise
+                if numbered and attempt < 4:
+                    continue  # another server stored the number typed in meanwhile: the next
                 problems.append(
                     Problem("household_no_taken", "household_no", {"value": record["household_no"]})
                 )
                 return SaveResult(None, record, problems)
-            raise
         action = action or ("create" if rev == 1 else "edit")
         store.collection(VERSIONS).insert(
             {
@@ -470,6 +490,8 @@ def save_many(
         record["created_at"], record["created_by"] = now, user
     unique = ("uuid", "household_no") if is_household else ("uuid",)
     with store.atomic():  # the records, their versions and the audit entry: all or nothing
+        if is_household:
+            _number_blank(store, [results[n] for n in keep])
         ids = collection.insert_many([results[n].record for n in keep], unique=unique)
         store.collection(VERSIONS).insert_many(
             [
@@ -493,7 +515,7 @@ def save_many(
 
 
 def _claim_household_numbers(store: Any, results: list[SaveResult]) -> None:
-    """Refuse numbers already stored or used twice in the batch; number the blank ones."""
+    """Refuse numbers already stored or used twice in the batch."""
     households = store.collection("households")
     taken: set[str] = set()
     for result in results:
@@ -503,15 +525,15 @@ def _claim_household_numbers(store: Any, results: list[SaveResult]) -> None:
         if number in taken or households.count(household_no=number):
             result.problems.append(Problem("household_no_taken", "household_no", {"value": number}))
         taken.add(number)
-    n = len(households)
+
+
+def _number_blank(store: Any, results: list[SaveResult]) -> None:
+    """Give the households without a number one each (inside the block that stores them)."""
+    taken = {r.record["household_no"] for r in results if r.record.get("household_no")}
     for result in results:
-        if result.record.get("household_no") or has_errors(result.problems):
-            continue
-        n += 1
-        while f"H{n:04d}" in taken or households.count(household_no=f"H{n:04d}"):
-            n += 1
-        result.record["household_no"] = f"H{n:04d}"
-        taken.add(result.record["household_no"])
+        if not result.record.get("household_no"):
+            result.record["household_no"] = _next_household_no(store, taken)
+            taken.add(result.record["household_no"])
 
 
 def history(store: Any, collection: str, record_id: int) -> list[dict[str, Any]]:

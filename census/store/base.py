@@ -24,6 +24,8 @@ Predicate = Callable[[Doc], bool]
 # Collections that record what happened (the audit log, every saved version of a record):
 # every backend refuses ``update`` and ``delete`` on them with ``AppendOnly``, whoever asks.
 APPEND_ONLY = frozenset({"audit", "versions"})
+# Where the TinyDB backend keeps the numbers ``Store.next_number`` hands out.
+COUNTERS = "counters"
 
 
 class Collection(abc.ABC):
@@ -156,6 +158,25 @@ class Store(abc.ABC):
         outermost one decides. Other writers wait while a block runs (TinyDB) or do not see
         its writes before it ends (PostgreSQL).
         """
+
+    def next_number(self, name: str, floor: int = 1) -> int:
+        """Claim the next number of the sequence ``name``: never handed out twice.
+
+        The number is at least ``floor`` and greater than every number claimed before,
+        by this process or (PostgreSQL) any other. Called inside ``atomic()``, the claim
+        belongs to the block: a block that fails gives its number back on TinyDB (and
+        burns it on PostgreSQL, where a sequence may have gaps). This is how the server
+        allocates numbers people see (household numbers), never ``len() + 1``.
+        """
+        with self.atomic():
+            counters = self.collection(COUNTERS)
+            doc = counters.find_one(name=name)
+            value = max(int(floor), int(doc["value"]) + 1 if doc else 1)
+            if doc is None:
+                counters.insert({"name": name, "value": value}, unique=("name",))
+            else:
+                counters.update(doc["id"], {"name": name, "value": value})
+            return value
 
     @abc.abstractmethod
     def compact(self) -> None:

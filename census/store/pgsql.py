@@ -51,6 +51,10 @@ DO $$ BEGIN  -- a database made before the stamp: add its counter (without locki
         ALTER TABLE census_collections ADD COLUMN changes bigint NOT NULL DEFAULT 0;
     END IF;
 END $$;
+CREATE TABLE IF NOT EXISTS census_counters (
+    name text PRIMARY KEY,
+    value bigint NOT NULL
+);
 CREATE TABLE IF NOT EXISTS census_documents (
     collection text NOT NULL REFERENCES census_collections (name),
     id bigint NOT NULL CHECK (id > 0),
@@ -58,6 +62,14 @@ CREATE TABLE IF NOT EXISTS census_documents (
     doc jsonb NOT NULL CHECK (jsonb_typeof(doc) = 'object'),
     PRIMARY KEY (collection, id)
 );
+"""
+
+# Store.next_number: the row lock taken here is held until the claiming transaction ends,
+# so two servers claiming at once get consecutive numbers, never the same one.
+NEXT_NUMBER = """
+INSERT INTO census_counters AS c (name, value) VALUES (%s, %s)
+ON CONFLICT (name) DO UPDATE SET value = GREATEST(c.value + 1, EXCLUDED.value)
+RETURNING value
 """
 
 REGISTER = "INSERT INTO census_collections (name) VALUES (%s) ON CONFLICT DO NOTHING"

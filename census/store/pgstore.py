@@ -129,6 +129,12 @@ class PgStore(Store):
                 finally:
                     self._local.conn = None
 
+    def next_number(self, name: str, floor: int = 1) -> int:
+        """Claim the next number of ``name`` from its row in ``census_counters`` (see Store)."""
+        with self.connection() as conn:
+            row = conn.execute(pgsql.NEXT_NUMBER, (name, max(1, int(floor)))).fetchone()
+        return int(row[0])
+
     def compact(self) -> None:
         """Nothing to do: PostgreSQL's autovacuum keeps the tables tidy."""
         self._check_open()

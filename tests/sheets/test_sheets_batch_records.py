@@ -128,8 +128,10 @@ def test_a_save_is_one_journal_line_with_its_version_and_audit_entry(store):
     result = records.save(store, HOUSEHOLD, make_household(members=2), user="admin")
     (line,) = journal.read_bytes()[len(before) :].splitlines()
     batch = orjson.loads(line)["batch"]
-    assert [part["t"] for part in batch] == ["households", "versions", "audit"]
-    assert batch[0]["d"]["household_no"] == result.record["household_no"]
+    # the claimed household number is kept in the same line as the household itself
+    assert [part["t"] for part in batch] == ["counters", "households", "versions", "audit"]
+    assert batch[1]["d"]["household_no"] == result.record["household_no"]
+    assert f"H{batch[0]['d']['value']:04d}" == result.record["household_no"]
 
 
 def test_a_batch_whose_write_fails_stores_nothing_and_the_next_one_works(store, monkeypatch):
