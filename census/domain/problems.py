@@ -82,6 +82,36 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Household number {value} is already in use",
     },
     "unknown_field": {"zh": "未知字段 {field}", "en": "Unknown field {field}"},
+    "nesting_too_deep": {
+        "zh": "嵌套超过 {max} 层，表单中没有这样的字段",
+        "en": "Nested more than {max} levels deep: no form has such a field",
+    },
+    "too_many_fields": {"zh": "字段超过 {max} 个", "en": "More than {max} fields"},
+    "too_many_items": {"zh": "超过 {max} 项", "en": "More than {max} items"},
+    "field_name_invalid": {
+        "zh": "字段名“{field}”含有不允许的字符",
+        "en": "The field name “{field}” holds characters that are not allowed",
+    },
+    "number_out_of_range": {
+        "zh": "数值超出范围（绝对值不能超过 {max}）",
+        "en": "The number is out of range (at most {max} either way)",
+    },
+    "text_surrogate": {
+        "zh": "含有无效的字符（不成对的代理项），请重新输入",
+        "en": "Holds an invalid character (a lone surrogate); please type it again",
+    },
+    "text_control_char": {
+        "zh": "含有不可见的控制字符 {code}，请删除",
+        "en": "Holds the invisible control character {code}; please remove it",
+    },
+    "type_invalid": {
+        "zh": "值的类型不对（应为一个文本、数字或日期）",
+        "en": "The value has the wrong type (one text, number or date is expected)",
+    },
+    "uuid_invalid": {
+        "zh": "uuid 应为不超过 64 个字符的文本",
+        "en": "The uuid must be text of at most 64 characters",
+    },
     "id_region_retired": {
         "zh": "地区码 {region} 已于 {year} 年后停用，早于出生年份，请核对（不影响保存）",
         "en": "Region code {region} went out of use after {year}, before the birth year; "

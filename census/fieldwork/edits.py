@@ -23,7 +23,7 @@ from census import records
 from census.domain.problems import Problem, errors_by_path
 from census.fieldwork import EDITS, conflicts
 from census.fieldwork.assignments import may_register
-from census.fieldwork.outcomes import OUTCOMES, body_hash, parse_time
+from census.fieldwork.outcomes import body_hash, visit_meta
 from census.store import Conflict, DuplicateKey
 from census.surveys.definition import FormDef
 from census.surveys.validate import clean, has_errors, unknown_keys
@@ -85,23 +85,6 @@ def _base_revision(value: Any) -> int | None:
     except ValueError:
         return None
     return number if number >= 1 else None
-
-
-def _meta(body: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
-    meta: dict[str, Any] = {}
-    if body.get("visit_outcome"):
-        if body["visit_outcome"] in OUTCOMES:
-            meta["visit_outcome"] = body["visit_outcome"]
-        else:
-            problems.append(
-                Problem("choice_invalid", "visit_outcome", {"value": body["visit_outcome"]})
-            )
-    if body.get("visited_at"):
-        when = parse_time(body["visited_at"], datetime.now())
-        if when is None:
-            problems.append(Problem("datetime_invalid", "visited_at"))
-        meta["visited_at"] = when
-    return meta
 
 
 def submit(
@@ -177,7 +160,7 @@ def _apply(
         return _refused(403, "forbidden", "无权修改 / not yours to edit")
     problems = unknown_keys(defn, dict(body), set(ECHOED) | set(META))
     raw = {k: v for k, v in body.items() if k not in ECHOED and k not in META}
-    meta = _meta(body, problems)
+    meta = visit_meta(body, problems)
     cleaned, found = clean(defn, raw)
     problems += found
     if has_errors(problems):

@@ -228,6 +228,33 @@ def parse_time(value: Any, now: datetime) -> str | None:
     return parsed.isoformat(timespec="seconds")
 
 
+def visit_meta(body: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    """A household's ``visit_outcome`` and ``visited_at`` as a client sent them, checked.
+
+    The one place both are read from a client (new records and edits alike): an outcome
+    from the code list, a time that parses and is not in the future; anything else is a
+    problem at its field, and nothing of it is kept.
+    """
+    meta: dict[str, Any] = {}
+    outcome = body.get("visit_outcome")
+    if outcome not in (None, ""):
+        if isinstance(outcome, str) and outcome in OUTCOMES:
+            meta["visit_outcome"] = outcome
+        else:
+            shown = outcome if isinstance(outcome, str | int | float) else type(outcome).__name__
+            problems.append(Problem("choice_invalid", "visit_outcome", {"value": str(shown)[:40]}))
+    when = body.get("visited_at")
+    if when not in (None, ""):
+        parsed = (
+            parse_time(when, datetime.now()) if isinstance(when, str) and len(when) < 40 else None
+        )
+        if parsed is None:
+            problems.append(Problem("datetime_invalid", "visited_at"))
+        else:
+            meta["visited_at"] = parsed
+    return meta
+
+
 def parse_visit(
     body: Mapping[str, Any], buildings: Mapping[str, Mapping[str, Any]], now: datetime
 ) -> tuple[dict[str, Any], list[Problem]]:

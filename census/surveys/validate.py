@@ -15,6 +15,7 @@ from census.domain.expr import evaluate
 from census.domain.ids import check_person_id, normalise_id
 from census.domain.problems import WARNING, Problem
 from census.surveys.definition import FieldDef, FormDef
+from census.surveys.jsonbody import text_problem
 
 _YES = {"yes", "y", "true", "1", "是", "on"}
 _NO = {"no", "n", "false", "0", "否", "off"}
@@ -28,30 +29,61 @@ def _blank(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
+# Without a max_length of its own, no text is longer than this (a person types it).
+DEFAULT_MAX_LENGTH = {"text": 500, "textarea": 5000}
+MAX_REPEAT_ITEMS = 200
+_SCALAR = (str, int, float, bool, date)
+
+
+def _shown(value: Any) -> str:
+    """A value as a message may quote it: short, and text whatever it was."""
+    return str(value)[:40]
+
+
 def _coerce(f: FieldDef, value: Any, path: str, today: date, out: list[Problem]) -> Any:
-    """Turn one raw value into its stored form, adding problems for what cannot be."""
+    """Turn one raw value into its stored form, adding problems for what cannot be.
+
+    Every write comes through here (forms, API, imports, life events): a value of the
+    wrong shape (a list where one answer is wanted, an object anywhere), or text holding
+    control characters or lone surrogates, is a problem at its path and never stored.
+    """
     if f.type == "select_many":
         if _blank(value):
+            return []
+        if isinstance(value, dict) or (
+            isinstance(value, list) and not all(isinstance(i, str | int) for i in value)
+        ):
+            out.append(Problem("type_invalid", path))
             return []
         items = value if isinstance(value, list) else re.split(r"[,，;；、\s]+", str(value))
         items = [str(i).strip() for i in items if str(i).strip()]
         for item in items:
             if item not in f.codes:
-                out.append(Problem("choice_invalid", path, {"value": item}))
+                out.append(Problem("choice_invalid", path, {"value": _shown(item)}))
         return list(dict.fromkeys(items))
+    if not _blank(value) and not isinstance(value, _SCALAR):
+        out.append(Problem("type_invalid", path))
+        return None
     if isinstance(value, str):
+        bad = text_problem(value, path)
+        if bad is not None:
+            out.append(bad)
+            return None
         value = value.strip()
     if _blank(value):
         return None
     if f.type in ("text", "textarea"):
         value = str(value)
-        if f.max_length and len(value) > f.max_length:
-            out.append(Problem("text_too_long", path, {"max": f.max_length}))
+        limit = f.max_length or DEFAULT_MAX_LENGTH[f.type]
+        if len(value) > limit:
+            out.append(Problem("text_too_long", path, {"max": limit}))
         if f.pattern and not re.fullmatch(f.pattern, value):
             out.append(Problem("pattern_mismatch", path))
         return value
     if f.type == "integer":
-        if isinstance(value, bool) or not re.fullmatch(r"-?\d+", str(value)):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not re.fullmatch(r"-?\d{1,15}", str(value)):
             out.append(Problem("integer_invalid", path))
             return str(value)
         number = int(value)
@@ -72,7 +104,7 @@ def _coerce(f: FieldDef, value: Any, path: str, today: date, out: list[Problem])
     if f.type == "select_one":
         value = str(value)
         if value not in f.codes:
-            out.append(Problem("choice_invalid", path, {"value": value}))
+            out.append(Problem("choice_invalid", path, {"value": _shown(value)}))
         return value
     if f.type == "yes_no":
         word = str(value).strip().lower()
@@ -161,7 +193,15 @@ def _clean_record(
 def _clean_repeat(
     f: FieldDef, raw: Any, path: str, today: date, out: list[Problem]
 ) -> list[dict[str, Any]]:
+    if not _blank(raw) and not isinstance(raw, list):
+        out.append(Problem("type_invalid", path))
     items = raw if isinstance(raw, list) else []
+    if len(items) > MAX_REPEAT_ITEMS:
+        out.append(Problem("too_many_items", path, {"max": MAX_REPEAT_ITEMS}))
+        items = []
+    for n, item in enumerate(items):
+        if not isinstance(item, dict) and not _blank(item):
+            out.append(Problem("type_invalid", f"{path}[{n}]"))
     # A roster row left entirely blank on a form is not a member; paths keep the index
     # that the client sent, so that messages land beside the right row.
     kept = [

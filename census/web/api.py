@@ -11,61 +11,23 @@ from typing import Any
 
 import orjson
 from flask import Blueprint, abort, g, jsonify, request
-from flask_login import current_user
-from flask_wtf.csrf import generate_csrf, validate_csrf
-from werkzeug.exceptions import HTTPException
-from wtforms.validators import ValidationError
+from flask_wtf.csrf import generate_csrf
 
-from census import records, users
+from census import records
 from census.app import get_store
-from census.domain.problems import Problem, errors_by_path
+from census.domain.problems import errors_by_path
 from census.fieldwork import VISITS, edits, outcomes
 from census.fieldwork.assignments import may_register
 from census.store import DuplicateKey
 from census.surveys.validate import unknown_keys
-from census.web.access import User
+from census.web import apikit
 from census.web.helpers import surveys
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_META = ("uuid", "surveyor", "visited_at", "visit_outcome", "review_state")
 
 
-@bp.before_request
-def _authenticate() -> Any:
-    """A bearer token, or the logged-in session of the survey pages (whose outbox sends here).
-
-    A session is a cookie the browser adds by itself, so a request that changes something
-    must also carry the page's CSRF token in ``X-CSRFToken``.
-    """
-    header = request.headers.get("Authorization", "")
-    if not header and current_user.is_authenticated:
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            try:
-                validate_csrf(request.headers.get("X-CSRFToken", ""))
-            except ValidationError:
-                return jsonify(
-                    error="csrf_invalid",
-                    message="页面已过期，请刷新后重试 / the CSRF token is missing or invalid",
-                ), 400
-        g.api_user = current_user._get_current_object()
-        return None
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    doc = users.user_for_token(get_store(), token) if token else None
-    if doc is None:
-        return jsonify(
-            error="unauthorized", message="需要有效的访问令牌 / a valid bearer token is required"
-        ), 401
-    g.api_user = User(doc)
-    return None
-
-
-def _json_error(exc: HTTPException):
-    return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
-
-
-# Per status code: the app's HTML pages for 403/404 would otherwise win over a class handler.
-for _code in (400, 403, 404, 405, 413, 500):
-    bp.register_error_handler(_code, _json_error)
+apikit.install(bp)
 
 
 def _public(record: dict[str, Any]) -> dict[str, Any]:
@@ -99,14 +61,11 @@ def create_unit():
 
 def _create(form_name: str):
     """Store a new record of a survey form from a JSON body carrying its client-made uuid."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return jsonify(
-            error="invalid_json", message="请求体应为 JSON 对象 / the body must be a JSON object"
-        ), 400
-    uuid = str(body.get("uuid") or "").strip()
-    if not uuid:
-        problems = [Problem("required", "uuid")]
+    body, refused = apikit.json_body()
+    if body is None:
+        return refused
+    uuid, problems = apikit.client_uuid(body)
+    if problems:
         return jsonify(errors=errors_by_path(problems, "zh")), 422
     store, defn, user = get_store(), surveys()[form_name], g.api_user
     collection = store.collection(defn.collection)
@@ -119,9 +78,7 @@ def _create(form_name: str):
     problems = unknown_keys(defn, body, set(PUBLIC_META))
     raw = {k: v for k, v in body.items() if k not in PUBLIC_META}
     meta = {"uuid": uuid, "submission_hash": digest, "surveyor": user.username}
-    for key in ("visited_at", "visit_outcome"):
-        if body.get(key):
-            meta[key] = body[key]
+    meta |= outcomes.visit_meta(body, problems)
     if problems:
         return jsonify(errors=errors_by_path(problems, "zh")), 422
     try:
@@ -196,11 +153,9 @@ def edit_unit(record_id: int):
 
 
 def _edit(form_name: str, record_id: int):
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return jsonify(
-            error="invalid_json", message="请求体应为 JSON 对象 / the body must be a JSON object"
-        ), 400
+    body, refused = apikit.json_body()
+    if body is None:
+        return refused
     status, answer = edits.submit(
         get_store(), surveys()[form_name], record_id, body, user=g.api_user
     )
@@ -210,11 +165,9 @@ def _edit(form_name: str, record_id: int):
 @bp.post("/visits")
 def record_visit():
     """Log one knock on a door (not home, refused, vacant, completed); idempotent by uuid."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return jsonify(
-            error="invalid_json", message="请求体应为 JSON 对象 / the body must be a JSON object"
-        ), 400
+    body, refused = apikit.json_body()
+    if body is None:
+        return refused
     store, user = get_store(), g.api_user
     digest = outcomes.body_hash(body)
     uuid = str(body.get("uuid") or "").strip()

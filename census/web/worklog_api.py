@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request
-from werkzeug.exceptions import HTTPException
 
 from census import records
 from census.app import get_store
 from census.domain.problems import errors_by_path
 from census.store import DuplicateKey
 from census.surveys.validate import unknown_keys
+from census.web import apikit
 from census.web.helpers import surveys
 from census.worklog.links import Links, households_of, link_problems
 from census.worklog.store import records as stored_records
@@ -35,20 +35,7 @@ def _api_setup(state: Any) -> None:
         csrf.exempt(bp)
 
 
-@bp.before_request
-def _authenticate() -> Any:
-    """The same authentication as the households API (a token, or the session with CSRF)."""
-    from census.web.api import _authenticate as authenticate
-
-    return authenticate()
-
-
-def _json_error(exc: HTTPException):
-    return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
-
-
-for _code in (400, 403, 404, 405, 413, 500):
-    bp.register_error_handler(_code, _json_error)
+apikit.install(bp)
 
 
 def _api_form(form_name: str):
@@ -69,13 +56,13 @@ def create(form_name: str):
     A client-made ``uuid`` makes a repeat harmless: the same uuid again gets 200 and the id.
     """
     form = _api_form(form_name)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return jsonify(
-            error="invalid_json", message="请求体应为 JSON 对象 / the body must be a JSON object"
-        ), 400
+    body, refused = apikit.json_body()
+    if body is None:
+        return refused
     store, user = get_store(), g.api_user
-    uuid = str(body.get("uuid") or "").strip()
+    uuid, problems = apikit.client_uuid(body) if "uuid" in body else ("", [])
+    if problems:
+        return jsonify(errors=errors_by_path(problems, "zh")), 422
     if uuid:
         earlier = store.collection(form.collection).find_one(uuid=uuid)
         if earlier is not None:

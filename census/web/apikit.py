@@ -1,0 +1,106 @@
+"""What every JSON API blueprint shares: who is calling, the body gate, JSON errors.
+
+``install(bp)`` gives a blueprint the bearer-token (or session + CSRF) authentication, the
+body size limit and JSON answers for HTTP errors; its views read bodies with
+``json_body()`` and client-made uuids with ``client_uuid()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from werkzeug.exceptions import HTTPException
+from wtforms.validators import ValidationError
+
+from census import users
+from census.app import get_store
+from census.domain.problems import Problem, errors_by_path
+from census.surveys import jsonbody
+from census.web.access import User
+
+# Per status code: the app's HTML pages for 403/404 would otherwise win over a class handler.
+JSON_ERRORS = (400, 403, 404, 405, 413, 500)
+
+
+def install(bp: Blueprint) -> None:
+    """Authentication, the body limit and JSON error answers for every view of ``bp``."""
+    bp.before_request(limit_body)
+    bp.before_request(authenticate)
+    for code in JSON_ERRORS:
+        bp.register_error_handler(code, json_error)
+
+
+def authenticate() -> Any:
+    """A bearer token, or the logged-in session of the survey pages (whose outbox sends here).
+
+    A session is a cookie the browser adds by itself, so a request that changes something
+    must also carry the page's CSRF token in ``X-CSRFToken``.
+    """
+    header = request.headers.get("Authorization", "")
+    if not header and current_user.is_authenticated:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            try:
+                validate_csrf(request.headers.get("X-CSRFToken", ""))
+            except ValidationError:
+                return jsonify(
+                    error="csrf_invalid",
+                    message="页面已过期，请刷新后重试 / the CSRF token is missing or invalid",
+                ), 400
+        g.api_user = current_user._get_current_object()
+        return None
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    doc = users.user_for_token(get_store(), token) if token else None
+    if doc is None:
+        return jsonify(
+            error="unauthorized", message="需要有效的访问令牌 / a valid bearer token is required"
+        ), 401
+    g.api_user = User(doc)
+    return None
+
+
+def limit_body() -> None:
+    """A JSON write is small: refuse more than ``MAX_BODY_BYTES`` before reading it (413)."""
+    request.max_content_length = jsonbody.MAX_BODY_BYTES
+
+
+def json_body() -> tuple[dict[str, Any] | None, Any]:
+    """The request's JSON object once it passed the gate, or (None, the answer to send).
+
+    Not JSON, or not an object: 400. JSON holding what no field may hold (control
+    characters, lone surrogates, numbers out of range, absurd nesting): 422 with the path
+    of each such value. Every write of the API reads its body through here.
+    """
+    try:
+        body = jsonbody.parse(request.get_data(cache=True))
+    except jsonbody.BodyError as bad:
+        return None, (jsonify(error="invalid_json", message=str(bad)), 400)
+    if not isinstance(body, dict):
+        message = "请求体应为 JSON 对象 / the body must be a JSON object"
+        return None, (jsonify(error="invalid_json", message=message), 400)
+    problems = jsonbody.inspect(body)
+    if problems:
+        return None, (jsonify(errors=errors_by_path(problems, "zh")), 422)
+    return body, None
+
+
+def client_uuid(body: dict[str, Any]) -> tuple[str, list[Problem]]:
+    """The client-made uuid of a write (stripped), and what is wrong with it."""
+    value = body.get("uuid")
+    if value is None or value == "":
+        return "", [Problem("required", "uuid")]
+    if not isinstance(value, str) or len(value.strip()) > 64:
+        return "", [Problem("uuid_invalid", "uuid")]
+    uuid = value.strip()
+    return uuid, [] if uuid else [Problem("required", "uuid")]
+
+
+def json_error(exc: HTTPException):
+    """An HTTP error as JSON: ``{"error": "not_found", "message": …}``."""
+    message = exc.description
+    if exc.code == 413:
+        limit = (request.max_content_length or jsonbody.MAX_BODY_BYTES) // 1024
+        message = f"请求体过大（上限 {limit} KB）/ the body is larger than {limit} KB"
+    return jsonify(error=exc.name.lower().replace(" ", "_"), message=message), exc.code
