@@ -58,6 +58,18 @@ class Collection(abc.ABC):
         """
 
     @abc.abstractmethod
+    def restore_many(self, docs: Sequence[Doc], *, last_id: int = 0) -> None:
+        """Store copies of documents that keep their own ``id`` and ``_rev`` (a restore).
+
+        Every document must carry an ``id`` (a positive int) and a ``_rev`` (>= 1); none
+        of the ids may be taken (``DuplicateKey("id", id)``, nothing stored). All or
+        nothing, like ``insert_many``; allowed on append-only collections too. Ids handed
+        out afterwards continue above the highest restored id, and above ``last_id``
+        where the backend remembers ids it gave out and then deleted (PostgreSQL).
+        No unique checks: the documents come from a store that made them.
+        """
+
+    @abc.abstractmethod
     def get(self, doc_id: int) -> Doc | None:
         """Return a copy of the document (with ``id`` and ``_rev``), or None."""
 

@@ -106,6 +106,22 @@ SELECT %(name)s, %(first)s + t.n - 1, 1, t.doc
 FROM jsonb_array_elements(%(docs)s::jsonb) WITH ORDINALITY AS t (doc, n)
 """
 LOCK_COLLECTION = "SELECT 1 FROM census_collections WHERE name = %s FOR NO KEY UPDATE"
+# A restore (Collection.restore_many): documents keep their ids and revisions, and the
+# collection's last_id rises to cover them (and the ids the backup had given out).
+RESTORE_TAKEN = """
+SELECT min(id) FROM census_documents WHERE collection = %s AND id = ANY(%s::bigint[])
+"""
+RESTORE = """
+WITH counter AS (
+    UPDATE census_collections SET last_id = GREATEST(last_id, %(last)s), changes = changes + 1
+    WHERE name = %(name)s
+    RETURNING name
+)
+INSERT INTO census_documents (collection, id, rev, doc)
+SELECT counter.name, (t.d ->> 'id')::bigint, (t.d ->> 'rev')::integer, t.d -> 'doc'
+FROM counter, jsonb_array_elements(%(docs)s::jsonb) AS t (d)
+"""
+RESTORE_CHUNK = 1000  # documents per statement
 LOCK_DOCUMENT = "SELECT rev FROM census_documents WHERE collection = %s AND id = %s FOR UPDATE"
 
 # Update and delete change nothing (no row returned) when the id or revision is wrong;

@@ -225,6 +225,39 @@ class PgCollection(Collection):
                 conn.execute(pgsql.ANALYZE)
         return ids
 
+    def restore_many(self, docs: Sequence[Doc], *, last_id: int = 0) -> None:
+        """Store documents with their own ids and revisions in one transaction (see Collection).
+
+        ``last_id`` rises to cover the restored ids and the given ``last_id``, so that ids
+        deleted before the backup are not handed out again either.
+        """
+        rows: list[tuple[int, bytes]] = []
+        seen: set[int] = set()
+        for doc in docs:
+            doc_id, rev = doc.get("id"), doc.get("_rev")
+            if type(doc_id) is not int or not 0 < doc_id <= pgsql.BIGINT_MAX:
+                raise ValueError(f"a restored document needs a positive int id, not {doc_id!r}")
+            if type(rev) is not int or not 0 < rev < 2**31:
+                raise ValueError(f"a restored document needs a positive int _rev, not {rev!r}")
+            if doc_id in seen:
+                raise DuplicateKey("id", doc_id)
+            seen.add(doc_id)
+            body = codec.dumps(_without_reserved(doc))
+            rows.append((doc_id, b'{"id":%d,"rev":%d,"doc":%b}' % (doc_id, rev, body)))
+        if not rows:
+            return
+        last = max(int(last_id), max(seen))
+        with self._store.connection() as conn, conn.transaction():
+            if conn.execute(pgsql.LOCK_COLLECTION, (self.name,)).fetchone() is None:
+                raise StoreError(f"collection {self.name!r} is missing from the database")
+            taken = conn.execute(pgsql.RESTORE_TAKEN, (self.name, sorted(seen))).fetchone()
+            if taken and taken[0] is not None:
+                raise DuplicateKey("id", int(taken[0]))
+            for start in range(0, len(rows), pgsql.RESTORE_CHUNK):
+                chunk = rows[start : start + pgsql.RESTORE_CHUNK]
+                array = (b"[" + b",".join(text for _, text in chunk) + b"]").decode()
+                conn.execute(pgsql.RESTORE, {"name": self.name, "last": last, "docs": array})
+
     def get(self, doc_id: int) -> Doc | None:
         """Return a copy of the document, or None."""
         found = self._select(pgsql.Where([sql.SQL("id = %s")], [operator.index(doc_id)]))

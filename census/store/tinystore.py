@@ -173,6 +173,32 @@ class TinyCollection(Collection):
             with self._store._writing(self.name):
                 return self._table.insert_batch(clean)
 
+    def restore_many(self, docs: Sequence[Doc], *, last_id: int = 0) -> None:
+        """Store copies of documents with their own ids and revisions, in one journal line.
+
+        TinyDB keeps no id counter apart from the documents: new ids continue above the
+        highest id stored, so ``last_id`` changes nothing here.
+        """
+        restored = _restored(docs)
+        if not restored:
+            return
+        with self._lock:
+            self._store._check_open()
+            raw = self._table.raw()
+            for doc_id in restored:
+                if str(doc_id) in raw:
+                    raise DuplicateKey("id", doc_id)
+
+            def updater(table: dict[int, Any]) -> None:
+                for doc_id, doc in restored.items():
+                    table[doc_id] = doc
+
+            with self._store._writing(self.name):
+                try:
+                    self._table._update_table(updater, atomic=True)
+                finally:
+                    self._table._next_id = None  # the next id is found afresh (max + 1)
+
     def get(self, doc_id: int) -> Doc | None:
         """Return a copy of the document, or None."""
         doc_id = operator.index(doc_id)
@@ -346,6 +372,26 @@ def _incoming(doc: Mapping[str, Any]) -> Doc:
     for key in RESERVED:
         clean.pop(key, None)
     return clean
+
+
+def _restored(docs: Sequence[Doc]) -> dict[int, Doc]:
+    """Documents to restore by id: JSON-clean copies keeping ``_rev``, ids checked."""
+    out: dict[int, Doc] = {}
+    for doc in docs:
+        if not isinstance(doc, Mapping):
+            raise TypeError(f"a document must be a dict, not {type(doc).__name__}")
+        # Shallow copies, as in insert_many: the storage keeps what it decodes from the journal.
+        clean = {k: v for k, v in doc.items() if k not in RESERVED}
+        doc_id, rev = doc.get("id"), doc.get("_rev")
+        if type(doc_id) is not int or doc_id <= 0:
+            raise ValueError(f"a restored document needs a positive int id, not {doc_id!r}")
+        if type(rev) is not int or rev <= 0:
+            raise ValueError(f"a restored document needs a positive int _rev, not {rev!r}")
+        if doc_id in out:
+            raise DuplicateKey("id", doc_id)
+        clean["_rev"] = rev
+        out[doc_id] = clean
+    return out
 
 
 def _outgoing(doc_id: int, doc: Doc) -> Doc:
