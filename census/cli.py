@@ -430,6 +430,7 @@ def worklog_report_command(start: str, end: str, lang: str, output: Path | None)
 
     from census import audit
     from census.app import get_store
+    from census.outputs import write_output
     from census.sheets.writer import write_xlsx
     from census.worklog.periods import parse_period
     from census.worklog.printing import report_pdf
@@ -452,9 +453,10 @@ def worklog_report_command(start: str, end: str, lang: str, output: Path | None)
         click.echo(report.services)
         return
     if output.suffix.lower() == ".pdf":
-        output.write_bytes(report_pdf(report, datetime.now(), lang))
+        write_output(output, report_pdf(report, datetime.now(), lang))
     else:
-        write_xlsx(output, report_sheets(report, lang))
+        sheets = report_sheets(report, lang)
+        write_output(output, lambda fh: write_xlsx(fh, sheets))
     action = "print" if output.suffix.lower() == ".pdf" else "export"
     audit.record(store, f"cli:{getpass.getuser()}", action, f"worklog/report/{period.label('en')}")
     click.echo(f"已写入 / written: {output}")

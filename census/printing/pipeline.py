@@ -35,6 +35,7 @@ from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 
+from census.outputs import write_output
 from census.printing import gridstyle
 from census.printing.fetcher import STATIC_DIR
 from census.printing.render import TEMPLATES_DIR, html_to_document, render_html, render_pdf
@@ -360,11 +361,10 @@ def merge(pieces: Sequence[Piece], labels: Sequence[str], target: Path, *, title
     if title:
         writer.add_metadata({"/Title": title, "/Producer": "Community Census (WeasyPrint, pypdf)"})
     pages = len(writer.pages)
-    tmp = target.with_name(target.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        writer.write(fh)
-    writer.close()
-    os.replace(tmp, target)
+    try:
+        write_output(target, writer.write)  # renamed over target only if it is a regular file
+    finally:
+        writer.close()
     return pages
 
 

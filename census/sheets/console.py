@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from census import audit
+from census.outputs import write_output
 from census.sheets.apply import apply_plan
 from census.sheets.export import PERSONS, dataset_sheets
 from census.sheets.issues import Issue
@@ -14,7 +15,7 @@ from census.sheets.plan import NEW, UPDATE
 from census.sheets.reader import SheetError
 from census.sheets.report import has_rejections, line, text_report
 from census.sheets.wizard import plan_file
-from census.sheets.writer import write_csv, write_xlsx
+from census.sheets.writer import csv_bytes, write_xlsx
 from census.surveys.definition import FormDef
 
 Echo = Callable[[str], None]
@@ -97,10 +98,11 @@ def run_import(
 def run_export(store: Any, surveys: dict[str, FormDef], path: Path, *, user: str) -> str:
     """Write the dataset (XLSX: four sheets; CSV: the members) and audit it."""
     sheets = dataset_sheets(store, surveys)
+    # Aside and renamed over a regular file; written in place into a device or a FIFO.
     if path.suffix.lower() == ".csv":
-        write_csv(path, *sheets[PERSONS])
+        write_output(path, csv_bytes(*sheets[PERSONS]))
     else:
-        write_xlsx(path, sheets)
+        write_output(path, lambda fh: write_xlsx(fh, sheets))
     counts = {title: len(rows) for title, (_headers, rows) in sheets.items()}
     audit.record(store, user, "export", f"dataset{path.suffix.lower()}", file=path.name)
     return "，".join(f"{title} {n}" for title, n in counts.items())
