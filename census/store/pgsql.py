@@ -121,6 +121,10 @@ INSERT INTO census_documents (collection, id, rev, doc)
 SELECT counter.name, (t.d ->> 'id')::bigint, (t.d ->> 'rev')::integer, t.d -> 'doc'
 FROM counter, jsonb_array_elements(%(docs)s::jsonb) AS t (d)
 """
+RESTORE_LAST_ID = """
+UPDATE census_collections SET last_id = GREATEST(last_id, %s), changes = changes + 1
+WHERE name = %s
+"""
 RESTORE_CHUNK = 1000  # documents per statement
 LOCK_DOCUMENT = "SELECT rev FROM census_documents WHERE collection = %s AND id = %s FOR UPDATE"
 

@@ -245,6 +245,9 @@ class PgCollection(Collection):
             body = codec.dumps(_without_reserved(doc))
             rows.append((doc_id, b'{"id":%d,"rev":%d,"doc":%b}' % (doc_id, rev, body)))
         if not rows:
+            if last_id > 0:  # a collection whose documents were all deleted keeps its ids
+                with self._store.connection() as conn:
+                    conn.execute(pgsql.RESTORE_LAST_ID, (int(last_id), self.name))
             return
         last = max(int(last_id), max(seen))
         with self._store.connection() as conn, conn.transaction():

@@ -1,0 +1,596 @@
+"""``census backup FILE`` and ``census restore FILE``: everything a deployment keeps, in one file.
+
+What a backup holds
+-------------------
+- every collection of the store (records, versions, the audit log, users, tokens, settings,
+  conflicts, visits, work records, staff surveys' records …), each document with its id
+  and ``_rev``; each collection's highest id given out (``last_id``); and the numbers
+  ``Store.next_number`` hands out (household numbers);
+- the local files of the data folder that are not in the store: ``secret_key``, the staff
+  surveys' definitions (``surveys/``) and the import wizard's uploads (``imports/``); the
+  print cache (``print-cache/``) only with ``--with-print-cache``. Finished print jobs
+  (``print-jobs/``) are left out: they are results kept for a week, and name their files
+  by absolute path.
+
+The file is a gzipped tar: ``manifest.json`` (format, version, created_at, backend,
+counts, last ids, numbers, the content hash, each local file's size and SHA-256), then
+``collections/<name>.jsonl`` (one document a line, by id), ``numbers.json`` and
+``files/<path>``.
+
+The content hash
+----------------
+A SHA-256 over a canonical text of the store's content: for each collection that holds
+documents, by name, each document by id as the JSON array ``[collection, id, _rev,
+fields]`` with sorted keys, one a line; then each number as ``[name, value]``. The same
+content gives the same hash on TinyDB and on PostgreSQL (ids handed out and then
+deleted, which only PostgreSQL remembers, are not part of it). Both commands print it;
+``restore`` checks the file against its manifest before changing anything, and prints the
+hash again after reading the restored store back.
+
+Reading a store that is in use
+------------------------------
+TinyDB: one process owns the folder (``census.lock``), so a backup never opens the store.
+It reads the files the server writes: ``census.json`` and the complete lines of the
+append-only ``census.journal`` (every line is one whole group of writes; a torn last line
+is left out, as on the server's next start). A compaction replaces ``census.json`` by a
+rename and only then empties the journal; the backup holds the snapshot it opened and
+checks afterwards that ``census.json`` is still that file, else reads again. What it gets
+is the store as it was after some acknowledged write: every household acknowledged
+before the backup started is in it.
+
+PostgreSQL: one REPEATABLE READ, READ ONLY transaction reads every row of
+``census_collections``, ``census_counters`` and ``census_documents``: one snapshot of the
+database, however many servers write to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import stat
+import tarfile
+import time
+import urllib.parse
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+import orjson
+
+from census.outputs import write_output
+from census.store import database_url, open_store
+from census.store.base import COUNTERS, Doc
+from census.store.journal import apply_entry, read_journal
+from census.store.lock import FolderLock
+from census.store.tinystorage import JOURNAL_NAME, SNAPSHOT_NAME
+
+FORMAT = "census-backup"
+VERSION = 1
+MANIFEST = "manifest.json"
+NUMBERS = "numbers.json"
+COLLECTIONS = "collections"
+FILES = "files"
+HASH_HEADER = b"census content v1\n"
+
+# Local files of the data folder that belong to the deployment (paths relative to it).
+LOCAL_FILES = ("secret_key",)
+LOCAL_FOLDERS = ("surveys", "imports")
+PRINT_CACHE = "print-cache"
+SECRET_FILES = ("secret_key",)  # restored readable by the owner only
+READ_ATTEMPTS = 100  # TinyDB: reads retried when a compaction replaced census.json meanwhile
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot be done; the message says why (nothing was changed)."""
+
+
+@dataclass
+class Contents:
+    """A store's content: documents by collection, ids given out, numbers handed out."""
+
+    backend: str
+    collections: dict[str, list[Doc]] = field(default_factory=dict)  # non-empty, docs by id
+    last_ids: dict[str, int] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what a reader should be told
+
+    def counts(self) -> dict[str, int]:
+        """The number of documents per collection, by name."""
+        return {name: len(docs) for name, docs in sorted(self.collections.items())}
+
+    def is_empty(self) -> bool:
+        """True when the store holds no document and no number."""
+        return not self.collections and not self.numbers
+
+    def content_hash(self) -> str:
+        """The SHA-256 of the canonical content (see the module docstring), in hex."""
+        digest = hashlib.sha256(HASH_HEADER)
+        for line in canonical_lines(self):
+            digest.update(line)
+        return digest.hexdigest()
+
+
+def canonical_lines(contents: Contents) -> Iterator[bytes]:
+    """The canonical text the content hash is taken over, line by line."""
+    for name in sorted(contents.collections):
+        for doc in contents.collections[name]:
+            body = {k: v for k, v in doc.items() if k not in ("id", "_rev")}
+            yield _canonical([name, doc["id"], doc.get("_rev", 0), body])
+    for name in sorted(contents.numbers):
+        yield _canonical([name, contents.numbers[name]])
+
+
+def _canonical(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS) + b"\n"
+
+
+@dataclass
+class Result:
+    """What a backup or restore did, for the command to print."""
+
+    path: Path
+    backend: str
+    content_hash: str
+    counts: dict[str, int]
+    numbers: dict[str, int]
+    files: list[str]
+    size: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    expected_hash: str = ""  # restore: the hash the backup's manifest records
+    origin: str = ""  # restore: when and from where the backup was made
+    target: str = ""  # restore: where it was restored
+
+    @property
+    def documents(self) -> int:
+        return sum(self.counts.values())
+
+
+# -- reading a store ------------------------------------------------------------------------
+
+
+def read_store(target: str | os.PathLike[str]) -> Contents:
+    """Read a TinyDB data folder or a PostgreSQL URL consistently, without opening the store."""
+    url = database_url(target)
+    return read_database(url) if url is not None else read_folder(Path(target))
+
+
+def read_folder(folder: Path) -> Contents:
+    """A TinyDB folder's content, read from its files even while a server owns the folder."""
+    snapshot, journal = folder / SNAPSHOT_NAME, folder / JOURNAL_NAME
+    for _attempt in range(READ_ATTEMPTS):
+        try:
+            fd: int | None = os.open(snapshot, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            fd = None
+        try:
+            before = _identity(os.fstat(fd)) if fd is not None else None
+            raw = _read_fd(fd) if fd is not None else b""
+            found = read_journal(journal)
+            try:
+                after: tuple[int, int] | None = _identity(os.stat(snapshot))
+            except FileNotFoundError:
+                after = None
+        finally:
+            if fd is not None:
+                os.close(fd)
+        # The file opened is still census.json: no compaction emptied the journal since.
+        if after == before:
+            break
+    else:
+        raise BackupError(f"{folder}: census.json kept being replaced; try again")
+    tables = _tables(raw, snapshot)
+    for entry in found.entries:
+        apply_entry(tables, entry)
+    contents = Contents("tinydb")
+    if found.damaged:
+        contents.notes.append(
+            f"{journal} has a damaged line followed by others: read up to it, "
+            "as the store does when it opens"
+        )
+    for name in sorted(tables):
+        table = tables[name]
+        if not table:
+            continue
+        docs = [{"id": int(key), **table[key]} for key in sorted(table, key=int)]
+        for doc in docs:
+            doc.setdefault("_rev", 0)  # written by other tools: TinyDB reads it as 0
+        if name == COUNTERS:  # Store.next_number's numbers, kept as documents by TinyDB
+            contents.numbers = {str(d["name"]): int(d["value"]) for d in docs}
+            continue
+        contents.collections[name] = docs
+        contents.last_ids[name] = docs[-1]["id"]
+    return contents
+
+
+def _identity(st: os.stat_result) -> tuple[int, int]:
+    return (st.st_dev, st.st_ino)
+
+
+def _read_fd(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _tables(raw: bytes, path: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    if not raw.strip():
+        return {}
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BackupError(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(t, dict) and all(isinstance(d, dict) for d in t.values()) for t in data.values()
+    ):
+        raise BackupError(f"{path} is not a TinyDB file ({{table: {{id: document}}}})")
+    return data
+
+
+def read_database(url: str) -> Contents:
+    """Every row of a PostgreSQL store, read in one REPEATABLE READ snapshot."""
+    import psycopg
+
+    contents = Contents("postgresql")
+    try:
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
+            with conn.transaction():
+                present = conn.execute(
+                    "SELECT to_regclass('census_documents') IS NOT NULL,"
+                    " to_regclass('census_counters') IS NOT NULL"
+                ).fetchone()
+                if not present or not present[0]:
+                    return contents  # a schema no server has opened yet: empty
+                last_ids = dict(conn.execute("SELECT name, last_id FROM census_collections"))
+                if present[1]:
+                    contents.numbers = {
+                        str(name): int(value)
+                        for name, value in conn.execute(
+                            "SELECT name, value FROM census_counters ORDER BY name"
+                        )
+                    }
+                for name in sorted(last_ids):
+                    rows = conn.execute(
+                        "SELECT id, rev, doc::text FROM census_documents"
+                        " WHERE collection = %s ORDER BY id",
+                        (name,),
+                    ).fetchall()
+                    contents.last_ids[name] = int(last_ids[name])
+                    if rows:
+                        contents.collections[name] = [
+                            {"id": int(i), **orjson.loads(text), "_rev": int(rev)}
+                            for i, rev, text in rows
+                        ]
+    except psycopg.Error as exc:
+        raise BackupError(f"PostgreSQL at {_safe_url(url)}: {exc}") from None
+    return contents
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages and the manifest."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username}:***@{netloc.rpartition('@')[2]}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+# -- local files ------------------------------------------------------------------------------
+
+
+def local_files(data_dir: Path, *, with_print_cache: bool = False) -> list[tuple[str, Path]]:
+    """The deployment's files in the data folder: (path inside it, with /; where it is)."""
+    found: list[tuple[str, Path]] = []
+    for name in LOCAL_FILES:
+        path = data_dir / name
+        if path.is_file():
+            found.append((name, path))
+    folders = [*LOCAL_FOLDERS, *([PRINT_CACHE] if with_print_cache else [])]
+    for folder in folders:
+        root = data_dir / folder
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and not path.is_symlink() and not path.name.endswith(".tmp"):
+                found.append((path.relative_to(data_dir).as_posix(), path))
+    return found
+
+
+# -- backup ---------------------------------------------------------------------------------
+
+
+def backup(
+    out: Path,
+    target: str | os.PathLike[str],
+    data_dir: Path,
+    *,
+    with_print_cache: bool = False,
+) -> Result:
+    """Write a backup of the store at ``target`` and the data folder's files to ``out``."""
+    started = time.perf_counter()
+    contents = read_store(target)
+    files = []
+    for name, path in local_files(Path(data_dir), with_print_cache=with_print_cache):
+        try:
+            data = path.read_bytes()
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:
+            continue  # removed while we looked (an import finished, a cache entry pruned)
+        files.append((name, data, mtime))
+    digest = contents.content_hash()
+    url = database_url(target)
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "app_version": _app_version(),
+        "backend": contents.backend,
+        "source": _safe_url(url) if url else str(Path(target).absolute()),
+        "content_hash": digest,
+        "counts": contents.counts(),
+        "last_ids": contents.last_ids,
+        "numbers": contents.numbers,
+        "with_print_cache": with_print_cache,
+        "files": [
+            {"path": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            for name, data, _mtime in files
+        ],
+    }
+
+    def write(fh: IO[bytes]) -> None:
+        with tarfile.open(fileobj=fh, mode="w:gz", compresslevel=6) as tar:
+            now = time.time()
+            _add(tar, MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2), now)
+            for name, docs in contents.collections.items():
+                _add(tar, f"{COLLECTIONS}/{_member_name(name)}.jsonl", _jsonl(docs), now)
+            _add(tar, NUMBERS, orjson.dumps(contents.numbers), now)
+            for name, data, mtime in files:
+                _add(tar, f"{FILES}/{name}", data, mtime, mode=0o600 if _secret(name) else 0o644)
+
+    write_output(out, write)
+    return Result(
+        path=out,
+        backend=contents.backend,
+        content_hash=digest,
+        counts=contents.counts(),
+        numbers=contents.numbers,
+        files=[name for name, _data, _mtime in files],
+        size=_size(out),
+        seconds=time.perf_counter() - started,
+        notes=contents.notes,
+    )
+
+
+def _add(tar: tarfile.TarFile, name: str, data: bytes, mtime: float, mode: int = 0o644) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = len(data), int(mtime), mode
+    tar.addfile(info, io.BytesIO(data))
+
+
+def _jsonl(docs: Iterable[Doc]) -> bytes:
+    return b"".join(
+        orjson.dumps({"id": d["id"], "_rev": d["_rev"], **_body(d)}) + b"\n" for d in docs
+    )
+
+
+def _body(doc: Doc) -> Doc:
+    return {k: v for k, v in doc.items() if k not in ("id", "_rev")}
+
+
+def _member_name(collection: str) -> str:
+    """A collection's name as a file name (names are letters, digits and _ in practice)."""
+    return urllib.parse.quote(collection, safe="")
+
+
+def _secret(name: str) -> bool:
+    return name in SECRET_FILES
+
+
+def _size(path: Path) -> int:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return 0
+    return st.st_size if stat.S_ISREG(st.st_mode) else 0
+
+
+def _app_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("community-census")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+# -- reading a backup -----------------------------------------------------------------------
+
+
+@dataclass
+class Backup:
+    """A backup file read back and checked: its manifest, content and files."""
+
+    manifest: dict[str, Any]
+    contents: Contents
+    files: dict[str, tuple[bytes, float]]  # path inside the data folder -> (data, mtime)
+
+
+def read_backup(path: Path) -> Backup:
+    """Read a backup file and check it against its manifest (BackupError if it does not match)."""
+    try:
+        tar = tarfile.open(path, mode="r:*")
+    except (OSError, tarfile.TarError) as exc:
+        raise BackupError(f"{path} is not a census backup: {exc}") from None
+    members: dict[str, tuple[bytes, float]] = {}
+    with tar:
+        try:
+            for info in tar:
+                if not info.isfile():
+                    continue
+                extracted = tar.extractfile(info)
+                if extracted is None:
+                    continue
+                members[info.name] = (extracted.read(), float(info.mtime))
+        except (OSError, tarfile.TarError, EOFError) as exc:
+            raise BackupError(f"{path} is damaged: {exc}") from None
+    try:
+        manifest = orjson.loads(members[MANIFEST][0])
+    except (KeyError, orjson.JSONDecodeError):
+        raise BackupError(f"{path} is not a census backup (no readable {MANIFEST})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(f"{path} is not a census backup")
+    if manifest.get("version") != VERSION:
+        raise BackupError(
+            f"{path} is a backup of format version {manifest.get('version')}; "
+            f"this version of census reads version {VERSION}"
+        )
+    contents = Contents(str(manifest.get("backend", "")))
+    contents.last_ids = {str(k): int(v) for k, v in (manifest.get("last_ids") or {}).items()}
+    try:
+        contents.numbers = {str(k): int(v) for k, v in orjson.loads(members[NUMBERS][0]).items()}
+        for name in manifest["counts"]:
+            data = members[f"{COLLECTIONS}/{_member_name(name)}.jsonl"][0]
+            contents.collections[name] = [orjson.loads(line) for line in data.splitlines()]
+    except (KeyError, ValueError, AttributeError, TypeError) as exc:
+        raise BackupError(f"{path} is incomplete or damaged: {exc!r}") from None
+    if contents.counts() != manifest["counts"]:
+        raise BackupError(f"{path}: the documents do not match the counts of its manifest")
+    found = contents.content_hash()
+    if found != manifest.get("content_hash"):
+        raise BackupError(
+            f"{path}: the content hash {found} differs from the manifest's "
+            f"{manifest.get('content_hash')}: the file is damaged"
+        )
+    files: dict[str, tuple[bytes, float]] = {}
+    for entry in manifest.get("files") or []:
+        name = str(entry["path"])
+        if not _safe_relative(name):
+            raise BackupError(f"{path}: the file name {name!r} leaves the data folder")
+        member = members.get(f"{FILES}/{name}")
+        if member is None or hashlib.sha256(member[0]).hexdigest() != entry["sha256"]:
+            raise BackupError(f"{path}: the file {name} is missing or damaged")
+        files[name] = member
+    return Backup(manifest, contents, files)
+
+
+def _safe_relative(name: str) -> bool:
+    parts = PurePosixPath(name).parts
+    return bool(parts) and not PurePosixPath(name).is_absolute() and ".." not in parts
+
+
+# -- restore --------------------------------------------------------------------------------
+
+
+def restore(source: Path, target: str | os.PathLike[str], data_dir: Path) -> Result:
+    """Restore a backup into an empty store at ``target`` and its files into ``data_dir``.
+
+    Refuses (``BackupError``, nothing changed) when the file does not match its manifest,
+    when the store holds any document or number, or when the data folder already holds
+    staff surveys. The data folder's ``secret_key``, if any, is replaced by the backup's.
+    """
+    started = time.perf_counter()
+    found = read_backup(source)
+    data_dir = Path(data_dir)
+    url = database_url(target)
+    taken = [
+        name
+        for name in found.files
+        if name.startswith(f"{LOCAL_FOLDERS[0]}/") and (data_dir / name).exists()
+    ]
+    if taken:
+        raise BackupError(
+            f"{data_dir} already holds staff surveys ({', '.join(taken[:3])}): "
+            "restore into an empty data folder"
+        )
+    if url is None:
+        _check_folder_empty(Path(target))
+    else:
+        _check_empty(read_database(url), _safe_url(url))
+
+    store = open_store(target if url is None else url)
+    try:
+        with store.atomic():
+            if url is not None:
+                _lock_database(store, _safe_url(url))
+            # Collections whose documents were all deleted keep their last id (PostgreSQL).
+            last_ids = found.contents.last_ids
+            names = set(found.contents.collections) | {n for n, v in last_ids.items() if v > 0}
+            for name in sorted(names):
+                store.collection(name).restore_many(
+                    found.contents.collections.get(name, []), last_id=last_ids.get(name, 0)
+                )
+            for name, value in found.contents.numbers.items():
+                got = store.next_number(name, floor=value)
+                if got != value:
+                    raise BackupError(f"the number {name} was already in use")
+    finally:
+        store.close()
+    for name, (data, mtime) in found.files.items():
+        path = data_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = 0o600 if _secret(name) else 0o644
+        if not path.exists():  # created with its mode, so a secret is never readable by others
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, mode))
+        os.chmod(path, mode)
+        write_output(path, data)  # keeps the mode of the file it replaces
+        os.utime(path, (mtime, mtime))
+    back = read_store(target if url is None else url)
+    return Result(
+        path=source,
+        backend=back.backend,
+        content_hash=back.content_hash(),
+        counts=back.counts(),
+        numbers=back.numbers,
+        files=sorted(found.files),
+        size=_size(source),
+        seconds=time.perf_counter() - started,
+        notes=back.notes,
+        expected_hash=str(found.manifest["content_hash"]),
+        origin=f"{found.manifest.get('created_at')}, {found.manifest.get('source')}",
+        target=_safe_url(url) if url else str(Path(target).absolute()),
+    )
+
+
+def _check_empty(contents: Contents, where: str) -> None:
+    if not contents.is_empty():
+        counts = ", ".join(f"{name} {n}" for name, n in contents.counts().items())
+        raise BackupError(
+            f"{where} is not empty ({counts or 'numbers in use'}): "
+            "restore only into an empty data folder or database schema"
+        )
+
+
+def _check_folder_empty(folder: Path) -> None:
+    """A TinyDB folder must be free (no server) and hold no document."""
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise BackupError(f"{folder} is not a folder")
+    from census.store import StoreLocked
+
+    try:
+        lock = FolderLock(folder)
+    except StoreLocked as exc:
+        raise BackupError(f"{exc}: stop the server before restoring") from None
+    try:
+        _check_empty(read_folder(folder), str(folder))
+    finally:
+        lock.release()
+
+
+def _lock_database(store: Any, where: str) -> None:
+    """Inside the restore's transaction: keep other writers out, and check again it is empty."""
+    with store.connection() as conn:
+        conn.execute("LOCK TABLE census_documents, census_counters IN SHARE ROW EXCLUSIVE MODE")
+        row = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM census_documents)"
+            " OR EXISTS (SELECT 1 FROM census_counters)"
+        ).fetchone()
+    if row and row[0]:
+        raise BackupError(f"{where} is not empty: someone wrote to it while the restore began")
