@@ -434,14 +434,25 @@ def _locations() -> tuple[str, Path]:
     return (str(url) if url else str(data_dir)), data_dir
 
 
-def _echo_result(result: Any) -> None:
+def _is_stdout(path: Path) -> bool:
+    """True when ``path`` is where standard output goes (``/dev/stdout``, ``/proc/self/fd/1``)."""
+    import os
+
+    try:
+        there, out = os.stat(path), os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError):
+        return False
+    return (there.st_dev, there.st_ino) == (out.st_dev, out.st_ino)
+
+
+def _echo_result(result: Any, *, err: bool = False) -> None:
     """What a backup or restore holds: collections, numbers, files."""
     shown = "，".join(f"{name} {n}" for name, n in result.counts.items()) or "—"
-    click.echo(f"集合 / collections ({result.documents} 条 documents): {shown}")
+    click.echo(f"集合 / collections ({result.documents} 条 documents): {shown}", err=err)
     if result.numbers:
         numbers = "，".join(f"{k} {v}" for k, v in sorted(result.numbers.items()))
-        click.echo(f"编号 / numbers: {numbers}")
-    click.echo(f"文件 / files: {', '.join(result.files) or '—'}")
+        click.echo(f"编号 / numbers: {numbers}", err=err)
+    click.echo(f"文件 / files: {', '.join(result.files) or '—'}", err=err)
     for note in result.notes:
         click.echo(f"注意 / note: {note}", err=True)
 
@@ -459,14 +470,16 @@ def backup_command(file: Path, with_print_cache: bool) -> None:
     target, data_dir = _locations()
     try:
         result = backup(file, target, data_dir, with_print_cache=with_print_cache)
-    except BackupError as exc:
+    except (BackupError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
-    _echo_result(result)
+    err = _is_stdout(file)  # `census backup /dev/stdout | ssh …`: the report goes to stderr
+    _echo_result(result, err=err)
     click.echo(
-        f"已备份 / written: {file} ({result.size:,} bytes, {result.backend}, "
-        f"{result.seconds:.2f} s)"
+        f"已备份 / written: {file} ({f'{result.size:,} bytes, ' if result.size else ''}"
+        f"{result.backend}, {result.seconds:.2f} s)",
+        err=err,
     )
-    click.echo(f"内容哈希 / content hash: {result.content_hash}")
+    click.echo(f"内容哈希 / content hash: {result.content_hash}", err=err)
 
 
 @main.command("restore")
@@ -482,7 +495,7 @@ def restore_command(file: Path) -> None:
     target, data_dir = _locations()
     try:
         result = restore(file, target, data_dir)
-    except (BackupError, StoreError) as exc:
+    except (BackupError, StoreError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"备份 / backup of: {result.origin}")
     _echo_result(result)

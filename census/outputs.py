@@ -39,20 +39,29 @@ def write_output(
     The writer always gets a real, seekable file (zip and PDF writers need one), whatever
     ``path`` is. See the module docstring for when the target is renamed over.
     """
-    target = Path(os.path.realpath(path))
-    if replaceable(target):
+    target = _rename_target(Path(path))
+    if target is not None:
         _write_aside(target, content, fsync=fsync)
     else:
         _write_in_place(Path(path), content)
 
 
-def replaceable(path: Path) -> bool:
-    """True when ``path`` is missing or a regular file: one may rename a new file over it."""
+def _rename_target(path: Path) -> Path | None:
+    """The file to rename a new one over (links followed), or None to write ``path`` in place."""
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        return True
-    return stat.S_ISREG(mode)
+        return Path(os.path.realpath(path))  # missing (or a link to a missing file): create it
+    if not stat.S_ISREG(mode):
+        return None  # a device, a FIFO, a socket
+    real = Path(os.path.realpath(path))
+    try:
+        if os.path.samefile(path, real):
+            return real
+    except OSError:
+        pass
+    # A regular file without a name to rename over (/dev/stdout to a deleted file, say).
+    return None
 
 
 def _write_aside(target: Path, content: bytes | Writer, *, fsync: bool) -> None:

@@ -11,6 +11,7 @@ import os
 import stat
 import subprocess
 import sys
+import tarfile
 import threading
 import zipfile
 from pathlib import Path
@@ -210,3 +211,15 @@ def test_worklog_report_into_a_fifo_and_a_link_to_dev_null(demo_dir, tmp_path):
     written = run(demo_dir, "worklog", "report", "-o", str(link))
     assert written.returncode == 0, written.stderr
     assert link.is_symlink() and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_backup_to_standard_output_and_to_dev_null(demo_dir):
+    env = dict(os.environ, CENSUS_DATA_DIR=str(demo_dir), CENSUS_FSYNC="false")
+    piped = subprocess.run([*CENSUS, "backup", "/dev/stdout"], capture_output=True, env=env)
+    assert piped.returncode == 0, piped.stderr
+    with tarfile.open(fileobj=io.BytesIO(piped.stdout), mode="r:gz") as tar:
+        assert "manifest.json" in tar.getnames()
+    assert "content hash" in piped.stderr.decode()  # the report keeps out of the archive
+    nulled = run(demo_dir, "backup", "/dev/null")
+    assert nulled.returncode == 0, nulled.stderr
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
