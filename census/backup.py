@@ -112,6 +112,7 @@ class Contents:
     last_ids: dict[str, int] = field(default_factory=dict)
     numbers: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what a reader should be told
+    present: bool = True  # False: no store there at all (no census.json, no census tables)
 
     def counts(self) -> dict[str, int]:
         """The number of documents per collection, by name."""
@@ -202,7 +203,7 @@ def read_folder(folder: Path) -> Contents:
     tables = _tables(raw, snapshot)
     for entry in found.entries:
         apply_entry(tables, entry)
-    contents = Contents("tinydb")
+    contents = Contents("tinydb", present=before is not None or journal.exists())
     if found.damaged:
         contents.notes.append(
             f"{journal} has a damaged line followed by others: read up to it, "
@@ -264,7 +265,8 @@ def read_database(url: str) -> Contents:
                     " to_regclass('census_counters') IS NOT NULL"
                 ).fetchone()
                 if not present or not present[0]:
-                    return contents  # a schema no server has opened yet: empty
+                    contents.present = False  # a schema no server has opened yet: empty
+                    return contents
                 last_ids = dict(conn.execute("SELECT name, last_id FROM census_collections"))
                 if present[1]:
                     contents.numbers = {
@@ -334,6 +336,13 @@ def backup(
     """Write a backup of the store at ``target`` and the data folder's files to ``out``."""
     started = time.perf_counter()
     contents = read_store(target)
+    url = database_url(target)
+    if not contents.present:
+        where = _safe_url(url) if url else str(target)
+        raise BackupError(
+            f"{where} holds no census store (CENSUS_DATA_DIR, CENSUS_DATABASE_URL?): "
+            "nothing backed up"
+        )
     files = []
     for name, path in local_files(Path(data_dir), with_print_cache=with_print_cache):
         try:
@@ -343,7 +352,6 @@ def backup(
             continue  # removed while we looked (an import finished, a cache entry pruned)
         files.append((name, data, mtime))
     digest = contents.content_hash()
-    url = database_url(target)
     manifest = {
         "format": FORMAT,
         "version": VERSION,

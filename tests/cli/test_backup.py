@@ -491,3 +491,14 @@ def test_a_backup_taken_while_a_server_stores_households(backend, places):
     assert status == 201, answer
     assert answer["id"] not in ids and answer["id"] > max(ids)
     assert answer["household_no"] not in numbers
+
+
+def test_a_backup_of_no_store_is_refused(places, tmp_path):
+    nowhere = places.new("nowhere", "tinydb")
+    refused = census(nowhere, "backup", str(tmp_path / "b.tar.gz"))
+    assert refused.returncode == 1 and "no census store" in refused.stderr
+    assert not (tmp_path / "b.tar.gz").exists()
+    fresh = places.new("fresh", "tinydb")
+    assert census(fresh, "init").returncode == 0
+    empty = census(fresh, "backup", str(tmp_path / "b.tar.gz"))  # empty, but a store
+    assert empty.returncode == 0, empty.stderr
