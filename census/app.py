@@ -56,7 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     store = open_store(target, fsync=bool(app.config["FSYNC"]))
     app.extensions["census_store"] = store
     try:
-        from census.records import prepare_store
+        from census.records import prepare_store, repair_stored
         from census.web import register
 
         prepare_store(store)
@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if settings and "COMMUNITY_NAME" not in (config or {}):
             app.config["COMMUNITY_NAME"] = settings["name"]
         register(app)
+        repair_stored(store, app.extensions["census_surveys"])
     except BaseException:
         store.close()  # a start that fails (e.g. a broken survey definition) frees the folder
         raise

@@ -25,7 +25,8 @@ from typing import Any
 from census import audit
 from census.domain import checks
 from census.domain.problems import Problem
-from census.store import DuplicateKey
+from census.store import Conflict, DuplicateKey
+from census.surveys.conform import conform
 from census.surveys.definition import FormDef
 from census.surveys.validate import clean, has_errors
 
@@ -83,6 +84,47 @@ def prepare_store(store: Any) -> None:
     store.collection("users").ensure_index("username")
     store.collection("tokens").ensure_index("token_hash")
     store.collection("buildings").ensure_index("name")
+
+
+def repair_stored(store: Any, forms: dict[str, FormDef], *, user: str = "system") -> int:
+    """Bring stored records that are not in their form's shape back to it; return how many.
+
+    See ``census.surveys.conform``: run when the app opens the store, so that no page or
+    export meets a value of the wrong type. Each repaired record is saved as a new version
+    (action ``repair``, audited); the version before keeps what was stored.
+    """
+    repaired, seen = 0, set()
+    for form in forms.values():
+        if form.collection in seen:
+            continue
+        seen.add(form.collection)
+        collection = store.collection(form.collection)
+        for doc in collection.scan_shared():
+            fixed = conform(form, doc)
+            if fixed is None:
+                continue
+            record = {k: v for k, v in fixed.items() if k not in ("id", "_rev")}
+            target = f"{form.collection}/{doc['id']}"
+            now = datetime.now().isoformat(timespec="seconds")
+            try:
+                with store.atomic():
+                    rev = collection.update(doc["id"], record, expected_rev=doc["_rev"])
+                    store.collection(VERSIONS).insert(
+                        {
+                            "key": target,
+                            "rev": rev,
+                            "saved_by": user,
+                            "saved_at": now,
+                            "action": "repair",
+                            "detail": {},
+                            "record": record,
+                        }
+                    )
+                    audit.record(store, user, "repair", target, rev=rev)
+            except Conflict:
+                continue  # changed meanwhile (another server): that write went through clean
+            repaired += 1
+    return repaired
 
 
 def _address(record: dict[str, Any]) -> str:

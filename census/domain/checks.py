@@ -152,6 +152,11 @@ def is_merged(household: dict[str, Any]) -> bool:
     return bool(household.get("merged_into"))
 
 
+# How many other households one person's warning names; the report stays linear in size
+# even when one ID number was entered in every household of a building.
+MAX_OTHER_HOUSEHOLDS = 3
+
+
 def cross_checks(
     record: dict[str, Any], record_id: int | None, others: Iterable[dict[str, Any]]
 ) -> list[Problem]:
@@ -167,7 +172,10 @@ def cross_checks(
         if not is_active(member):
             continue
         number, who = member.get("id_number"), name_birth(member)
+        before = len(problems)
         for other in candidates:
+            if len(problems) - before >= MAX_OTHER_HOUSEHOLDS:
+                break  # the same person in hundreds of households: the first few say enough
             for theirs in _members(other):
                 if not is_active(theirs):
                     continue

@@ -64,8 +64,8 @@ def inspect(value: Any, path: str = "", depth: int = 0) -> list[Problem]:
         found: list[Problem] = []
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)
-            problem = text_problem(key, where)
-            if problem is not None:
+            problem = text_problem(key, where, limit=100)
+            if problem is not None or not key.strip():
                 found.append(Problem("field_name_invalid", path, {"field": key[:40]}))
                 continue
             found += inspect(item, where, depth + 1)

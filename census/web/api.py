@@ -219,6 +219,16 @@ def list_visits():
     return jsonify(visits=rows, count=len(rows))
 
 
+@bp.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3 description of this API, made from the form definitions (no login)."""
+    from census.web import openapi
+    from census.worklog.store import work_forms
+
+    forms = surveys()
+    return jsonify(openapi.describe(forms, work_forms(forms)))
+
+
 @bp.get("/me")
 def me():
     """Who is calling; a session also gets a fresh CSRF token for its next writes."""

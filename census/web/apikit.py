@@ -23,6 +23,7 @@ from census.web.access import User
 
 # Per status code: the app's HTML pages for 403/404 would otherwise win over a class handler.
 JSON_ERRORS = (400, 403, 404, 405, 413, 500)
+PUBLIC_ENDPOINTS = frozenset({"api.openapi_document"})  # a description, no data
 
 
 def install(bp: Blueprint) -> None:
@@ -39,6 +40,8 @@ def authenticate() -> Any:
     A session is a cookie the browser adds by itself, so a request that changes something
     must also carry the page's CSRF token in ``X-CSRFToken``.
     """
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
     header = request.headers.get("Authorization", "")
     if not header and current_user.is_authenticated:
         if request.method not in ("GET", "HEAD", "OPTIONS"):

@@ -101,6 +101,7 @@ def action_labels() -> dict[str, str]:
         "merge_duplicate": _("合并重复记录"),
         "import": _("导入"),
         "resolve_conflict": _("解决修改冲突"),
+        "repair": _("修正存储格式"),
     }
 
 

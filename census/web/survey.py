@@ -163,8 +163,8 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
         getattr(form, roster).append_entry()
     elif request.method == "POST" and roster and request.form.get("remove_item"):
         entries = getattr(form, roster).entries
-        index = int(request.form["remove_item"])
-        if 0 <= index < len(entries) and len(entries) > 1:
+        index = request.form.get("remove_item", type=int)
+        if index is not None and 0 <= index < len(entries) and len(entries) > 1:
             entries.pop(index)
     elif form.validate_on_submit():
         store = get_store()
@@ -183,7 +183,7 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
                 raw,
                 user=current_user.username,
                 record_id=record["id"] if record else None,
-                expected_rev=int(request.form.get("_rev") or 0) or None if record else None,
+                expected_rev=(request.form.get("_rev", type=int) or None) if record else None,
             )
         except Conflict:
             flash(_("此记录已被他人修改，请重新打开后再保存"), "error")

@@ -1,0 +1,91 @@
+"""Stored records brought back to the shape their form promises, so that reading never fails.
+
+Every write goes through ``clean``, so a record stored by this version has the shape of
+its form. A record stored otherwise (by an older version, by hand, restored from an old
+backup) may not: a number where text belongs, a list where one code belongs, a roster that
+is not a list. Pages, exports and prints read records as their form says they are; rather
+than guard every reader, the app conforms such records once when it opens the store:
+every value keeps its content, shown as text where its type was wrong, and the record's
+previous version stays in its history.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from census.surveys.definition import FieldDef, FormDef
+from census.surveys.jsonbody import clean_text
+
+# Bookkeeping every record kind may carry, all of them text.
+TEXT_META = (
+    "uuid",
+    "surveyor",
+    "visited_at",
+    "visit_outcome",
+    "review_state",
+    "reviewed_by",
+    "reviewed_at",
+    "household_no",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "merged_into",
+    "merged_at",
+)
+_TEXT_TYPES = ("text", "textarea", "select_one", "date", "id_number", "phone", "uscc")
+
+
+def as_text(value: Any) -> str:
+    """Any stored value as the text a page shows for it."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float):
+        return str(value)
+    return clean_text(orjson.dumps(value, default=str).decode())
+
+
+def _value(f: FieldDef, value: Any) -> Any:
+    if value is None:
+        return [] if f.type in ("select_many", "repeat") else None
+    if f.type == "repeat":
+        items = value if isinstance(value, list) else [value]
+        rows = [item if isinstance(item, dict) else {"notes": as_text(item)} for item in items]
+        return [_record(f.fields, row) for row in rows]
+    if f.type == "select_many":
+        items = value if isinstance(value, list) else [value]
+        return [as_text(item) for item in items if item is not None]
+    if f.type == "integer":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        return as_text(value)
+    if f.type == "yes_no":
+        return value if isinstance(value, bool) else as_text(value)
+    if f.type in _TEXT_TYPES:
+        return as_text(value)
+    return value
+
+
+def _record(fields: tuple[FieldDef, ...], doc: dict[str, Any]) -> dict[str, Any]:
+    out = dict(doc)
+    for f in fields:
+        if f.key in out:
+            out[f.key] = _value(f, out[f.key])
+    return out
+
+
+def conform(form: FormDef, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """``doc`` in its form's shape, or None when it already is (the common case)."""
+    out = _record(form.fields, doc)
+    for key in TEXT_META:
+        if out.get(key) is not None and not isinstance(out[key], str):
+            out[key] = as_text(out[key])
+        elif isinstance(out.get(key), str):
+            out[key] = clean_text(out[key])
+    if "merged_from" in out and not isinstance(out["merged_from"], list):
+        out["merged_from"] = [out["merged_from"]]
+    return None if out == doc else out
