@@ -10,7 +10,16 @@ from __future__ import annotations
 import os
 
 from .base import APPEND_ONLY, Collection, Store
-from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError, StoreLocked
+from .errors import (
+    AppendOnly,
+    Conflict,
+    DuplicateKey,
+    NotFound,
+    StoreError,
+    StoreFull,
+    StoreLocked,
+    is_disk_full,
+)
 
 URL_SCHEMES = ("postgresql", "postgres")
 
@@ -23,6 +32,8 @@ __all__ = [
     "NotFound",
     "Store",
     "StoreError",
+    "StoreFull",
+    "is_disk_full",
     "StoreLocked",
     "open_store",
 ]

@@ -9,6 +9,20 @@ class StoreError(Exception):
     """Base class for all storage errors."""
 
 
+class StoreFull(StoreError):
+    """The disk (or the database's) is full: nothing of the write was kept; try again later."""
+
+
+DISK_FULL_ERRNOS = frozenset({28, 122})  # ENOSPC, EDQUOT
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for an error that means no space is left (a full disk or an exceeded quota)."""
+    return isinstance(exc, StoreFull) or (
+        isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
+    )
+
+
 class Conflict(StoreError):
     """The document changed since the caller read it (optimistic locking failed)."""
 

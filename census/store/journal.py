@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from .errors import StoreError
+from .errors import StoreError, StoreFull, is_disk_full
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 
@@ -188,7 +188,8 @@ class Journal:
                 os.ftruncate(self._fd, start)
             except OSError:
                 pass
-            raise StoreError(f"could not write the journal {self.path}: {exc}") from exc
+            error = StoreFull if is_disk_full(exc) else StoreError
+            raise error(f"could not write the journal {self.path}: {exc}") from exc
         self.size = start + len(data)
 
     def truncate(self, length: int = 0) -> None:

@@ -37,7 +37,7 @@ from census.gcpause import paused_gc
 
 from . import codec, pgsql
 from .base import Collection, Doc, Predicate, Store
-from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError
+from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError, StoreFull
 from .paths import index_key, is_empty, matches, split, values_at
 
 RESERVED = ("id", "_rev")
@@ -184,6 +184,8 @@ class PgStore(Store):
             raise ValueError(
                 f"PostgreSQL cannot store this text (a NUL character?): {exc}"
             ) from exc
+        except psycopg.errors.DiskFull as exc:
+            raise StoreFull(f"PostgreSQL at {self}: {exc}") from exc
         except (psycopg.Error, PoolTimeout) as exc:
             raise StoreError(f"PostgreSQL at {self}: {exc}") from exc
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template
+from typing import Any
+
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from census.i18n import TRANSLATIONS, compile_catalogs
+from census.store import StoreFull, is_disk_full
 from census.web.access import User
 
 
@@ -51,6 +54,24 @@ def register(app: Flask) -> None:
     app.register_blueprint(__import__("census.web.surveys_admin", fromlist=["bp"]).bp)  # 问卷管理
     app.register_blueprint(__import__("census.web.worklog", fromlist=["bp"]).bp)  # 工作台账、报告
     app.register_blueprint(__import__("census.web.worklog_api", fromlist=["bp"]).bp)  # 工作记录 API
+
+    @app.errorhandler(StoreFull)
+    @app.errorhandler(OSError)
+    def disk_full(exc: Exception) -> Any:
+        """A full disk: 507 and what to do, never a bare 500 (nothing of the write was kept).
+
+        The API's clients (the tablet's outbox) keep the record and send it again later.
+        """
+        if not is_disk_full(exc):
+            raise exc
+        current_app.logger.error("disk full: %s", exc)
+        if request.path.startswith("/api/"):
+            return jsonify(
+                error="storage_full",
+                message="存储空间已满，记录保留在平板上，稍后自动重发 / "
+                "the server's storage is full: the record stays on the tablet and is sent later",
+            ), 507
+        return render_template("errors/507.html"), 507
 
     @app.errorhandler(403)
     def forbidden(_exc: Exception) -> tuple[str, int]:
