@@ -25,8 +25,147 @@ IMPORT_MESSAGES: dict[str, dict[str, str]] = {
         "en": "The file cannot be read ({reason}); is it an Excel .xlsx file?",
     },
     "csv_encoding": {
-        "zh": "无法识别 CSV 文件的编码（支持 UTF-8 和 GB18030/GBK）",
-        "en": "The CSV encoding is not recognised (UTF-8 and GB18030/GBK are)",
+        "zh": "无法识别 CSV 文件的编码：第 {row} 行有无法解码的字节（{bytes}）。支持 UTF-8、"
+        "GB18030/GBK 和带 BOM 的 UTF-16；请在 Excel 中另存为“CSV UTF-8”后重新上传",
+        "en": "The CSV encoding is not recognised: line {row} holds bytes that cannot be "
+        "decoded ({bytes}). UTF-8, GB18030/GBK and UTF-16 with a BOM are read; save it "
+        "as “CSV UTF-8” in Excel and upload again",
+    },
+    "csv_binary": {
+        "zh": "文件第 {row} 行含有 NUL 等二进制字符，不是文本 CSV 文件",
+        "en": "Line {row} of the file holds NUL or other binary characters; it is not a "
+        "text CSV file",
+    },
+    "csv_broken": {
+        "zh": "CSV 文件“{sheet}”第 {row} 行无法解析（{reason}）",
+        "en": "Row {row} of the CSV file “{sheet}” cannot be parsed ({reason})",
+    },
+    "file_too_large": {
+        "zh": "文件大小为 {size}，超过上限 {limit}，未导入；请拆分成几个文件分别导入",
+        "en": "The file is {size}, more than the limit of {limit}; nothing imported. Split "
+        "it into several files",
+    },
+    "file_empty": {
+        "zh": "文件“{name}”是空的（0 字节）",
+        "en": "The file “{name}” is empty (0 bytes)",
+    },
+    "file_kind": {
+        "zh": "文件“{name}”的扩展名是 {ext}，但内容是{kind_zh}，不是表格文件",
+        "en": "The file “{name}” is named {ext} but holds {kind_en}, not a spreadsheet",
+    },
+    "xls_old": {
+        "zh": "文件“{name}”是旧版 Excel（.xls，97–2003）文件或设了打开密码的工作簿；"
+        "请在 Excel 或 WPS 中去掉密码、另存为 .xlsx 后重新上传",
+        "en": "The file “{name}” is an old Excel .xls (97–2003) file or a workbook with an "
+        "opening password; remove the password and save it as .xlsx in Excel or WPS",
+    },
+    "xlsx_is_text": {
+        "zh": "无法读取该文件：“{name}”的扩展名是 {ext}，但内容是文本（CSV）；"
+        "请把文件改名为 .csv 后重新上传",
+        "en": "The file cannot be read: “{name}” is named {ext} but holds text (CSV); rename "
+        "it to .csv and upload again",
+    },
+    "csv_is_xlsx": {
+        "zh": "文件“{name}”的扩展名是 {ext}，但内容是 Excel 工作簿；"
+        "请把文件改名为 .xlsx 后重新上传",
+        "en": "The file “{name}” is named {ext} but holds an Excel workbook; rename it to "
+        ".xlsx and upload again",
+    },
+    "xlsx_damaged": {
+        "zh": "无法读取该文件：已损坏，不是完整的 .xlsx 工作簿（{reason}）；"
+        "请在 Excel 或 WPS 中重新保存",
+        "en": "The file cannot be read: it is damaged, not a whole .xlsx workbook ({reason}); "
+        "save it again in Excel or WPS",
+    },
+    "not_a_workbook": {
+        "zh": "文件是 zip 压缩包，但其中没有 Excel 工作簿（xl/workbook.xml），"
+        "可能是 Word 等其他文件",
+        "en": "The file is a zip archive without an Excel workbook (xl/workbook.xml) in it; "
+        "it may be a Word or other document",
+    },
+    "too_many_parts": {
+        "zh": "工作簿包含 {count} 个部件，超过上限 {limit}，未读取",
+        "en": "The workbook holds {count} parts, more than the limit of {limit}; not read",
+    },
+    "zip_method": {
+        "zh": "工作簿中的“{part}”使用了不支持的压缩或加密方式（{method}）；请在 Excel 或 WPS "
+        "中重新保存",
+        "en": "The part “{part}” of the workbook uses an unsupported compression or "
+        "encryption ({method}); save it again in Excel or WPS",
+    },
+    "part_too_large": {
+        "zh": "工作簿中的“{part}”解压后为 {size}，超过上限 {limit}（可能是压缩炸弹），未导入",
+        "en": "The part “{part}” of the workbook unpacks to {size}, more than the limit of "
+        "{limit} (a compression bomb?); nothing imported",
+    },
+    "archive_too_large": {
+        "zh": "工作簿解压后共 {size}，超过上限 {limit}（可能是压缩炸弹），未导入",
+        "en": "The workbook unpacks to {size} in all, more than the limit of {limit} (a "
+        "compression bomb?); nothing imported",
+    },
+    "xml_dtd": {
+        "zh": "工作簿中的“{part}”含有 DOCTYPE 或实体（ENTITY）声明，出于安全原因不予读取；"
+        "请在 Excel 或 WPS 中重新保存",
+        "en": "The part “{part}” of the workbook declares a DOCTYPE or entities, which is "
+        "refused for safety; save it again in Excel or WPS",
+    },
+    "too_many_sheets": {
+        "zh": "工作簿有 {count} 个工作表，超过上限 {limit}",
+        "en": "The workbook has {count} sheets, more than the limit of {limit}",
+    },
+    "too_many_rows": {
+        "zh": "工作表“{sheet}”第 {row} 行有内容，超出上限：每个工作表最多 {limit} 行；"
+        "请拆分后分别导入",
+        "en": "Sheet “{sheet}” has a value on row {row}, beyond the limit of {limit} rows per "
+        "sheet; split it and import the parts",
+    },
+    "too_many_columns": {
+        "zh": "工作表“{sheet}”第 {row} 行 {column} 列有内容，超出上限："
+        "最多 {limit} 列（A–{last} 列）",
+        "en": "Sheet “{sheet}” has a value on row {row} in column {column}, beyond the limit "
+        "of {limit} columns (A–{last})",
+    },
+    "too_many_cells": {
+        "zh": "文件的单元格超过 {limit} 个（到工作表“{sheet}”第 {row} 行时），未导入；"
+        "请拆分后分别导入",
+        "en": "The file has more than {limit} cells (by sheet “{sheet}”, row {row}); nothing "
+        "imported. Split it and import the parts",
+    },
+    "merge_too_large": {
+        "zh": "工作表“{sheet}”的合并单元格 {range} 覆盖 {cells} 个单元格，超过上限 {limit}",
+        "en": "The merged cells {range} of sheet “{sheet}” cover {cells} cells, more than the "
+        "limit of {limit}",
+    },
+    "too_many_merges": {
+        "zh": "工作表“{sheet}”的合并单元格超过 {limit} 处",
+        "en": "Sheet “{sheet}” has more than {limit} merged ranges",
+    },
+    "cell_too_long": {
+        "zh": "工作表“{sheet}”第 {row} 行 {column} 列的内容有 {length} 个字符，超过单元格上限 "
+        "{limit} 个字符（与 Excel 相同），未导入",
+        "en": "Sheet “{sheet}”, row {row}, column {column} holds {length} characters, more "
+        "than the {limit} a cell may hold (as in Excel); nothing imported",
+    },
+    "row_too_large": {
+        "zh": "工作表“{sheet}”第 {row} 行附近的一行数据超过 {limit}，无法读取",
+        "en": "A row of sheet “{sheet}” near row {row} is larger than {limit} and cannot be read",
+    },
+    "too_many_strings": {
+        "zh": "工作簿中的“{part}”有超过 {limit} 个共享字符串，未导入",
+        "en": "The part “{part}” of the workbook holds more than {limit} shared strings; "
+        "nothing imported",
+    },
+    "string_too_large": {
+        "zh": "工作簿中的“{part}”第 {index} 个共享字符串超过 {limit}，无法读取",
+        "en": "Shared string {index} of the part “{part}” is larger than {limit} and cannot "
+        "be read",
+    },
+    "slow_too_large": {
+        "zh": "该工作簿的写法需要用较慢的方式读取，而它有 {cells} 个单元格，超过这种方式的上限 "
+        "{limit} 个；请用 Excel 或 WPS 打开后另存为 .xlsx 再上传",
+        "en": "This workbook is written in a way that needs the slower reader, and its {cells} "
+        "cells are more than that reader's limit of {limit}; open it in Excel or WPS, save "
+        "it as .xlsx and upload again",
     },
     "no_header": {
         "zh": "工作表“{sheet}”的前 {rows} 行中没有可识别的表头，未导入",
