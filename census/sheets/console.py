@@ -67,8 +67,11 @@ def run_import(
     """Plan, print the report, apply unless told not to; the exit code (1: rows rejected)."""
     try:
         plan = plan_file(store, form, path, overrides=_overrides(path, form, maps))[0]
-    except SheetError as error:
-        echo(Issue(error.code, params=error.params).message(lang))
+    except SheetError as error:  # nothing was read into the store
+        issue = Issue(error.code, params=error.params)
+        echo(issue.message(lang))
+        if lang == "zh":
+            echo(issue.message("en"))
         return 1
     for text in text_report(plan, lang):
         echo(text)

@@ -101,6 +101,8 @@ def detect(sheet: Sheet, vocab: Vocabulary, overrides: dict[str, str] | None = N
     layout = Layout(sheet.name, header + 1)
     taken: dict[str, str] = {}
     overrides = overrides or {}
+    untitled = [n for n, v in enumerate(sheet.rows[header]) if not cell_text(v)]
+    filled = _filled_columns(sheet.rows[header + 1 :], untitled) if untitled else set()
     for index, value in enumerate(sheet.rows[header]):
         column = Column(index, cell_text(value), None, UNKNOWN)
         letter = column.letter
@@ -115,7 +117,7 @@ def detect(sheet: Sheet, vocab: Vocabulary, overrides: dict[str, str] | None = N
             elif key is not None:
                 column.key, column.status = key, MATCHED
             elif not column.header:
-                if not any(_filled(row, index) for row in sheet.rows[header + 1 :]):
+                if index not in filled:
                     continue  # an empty column without a title: nothing to say about it
         if column.key is not None:
             if column.key in taken:
@@ -126,8 +128,21 @@ def detect(sheet: Sheet, vocab: Vocabulary, overrides: dict[str, str] | None = N
     return layout
 
 
-def _filled(row: list[Any], index: int) -> bool:
-    return index < len(row) and cell_text(row[index]) != ""
+def _filled_columns(rows: list[list[Any]], columns: list[int]) -> set[int]:
+    """Which of these columns hold a value in some row (one pass over the cells present)."""
+    wanted, found = set(columns), set()
+    for row in rows:
+        width = len(row)
+        if len(wanted) < width:  # few columns still unseen: look at those
+            seen = {n for n in wanted if n < width and cell_text(row[n])}
+        else:  # many (a wide sheet without titles): look at the cells the row has
+            seen = {n for n, v in enumerate(row) if v is not None and n in wanted and cell_text(v)}
+        if seen:
+            found |= seen
+            wanted -= seen
+            if not wanted:
+                break
+    return found
 
 
 def looks_like_note(text: str) -> bool:

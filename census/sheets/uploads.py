@@ -14,11 +14,13 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from census.sheets.limits import MAX_FILE_BYTES, SheetError, size_text
 from census.sheets.reader import CSV_TYPES, XLSX_TYPES
 
 FOLDER = "imports"
+CHUNK = 1024 * 1024
 MAX_AGE_SECONDS = 24 * 3600
 _ID = re.compile(r"[0-9a-f]{16}")
 
@@ -55,16 +57,40 @@ def accepted(filename: str) -> bool:
     return Path(filename).suffix.lower() in XLSX_TYPES + CSV_TYPES
 
 
-def create(data_dir: Path, filename: str, data: bytes, form: str, user: str) -> Upload:
-    """Keep an uploaded file under a new random id."""
+def create(data_dir: Path, filename: str, data: bytes | IO[bytes], form: str, user: str) -> Upload:
+    """Keep an uploaded file (its bytes, or a stream copied in chunks) under a new random id.
+
+    A file larger than ``MAX_FILE_BYTES`` is not kept: ``SheetError("file_too_large")``.
+    """
     remove_old(data_dir)
     upload_id = secrets.token_hex(8)
     folder = data_dir / FOLDER / upload_id
     folder.mkdir(parents=True)
     upload = Upload(upload_id, folder, Path(filename).name or "upload", form, user)
-    upload.path.write_bytes(data)
+    try:
+        size = _copy(data, upload.path)
+    except BaseException:
+        upload.discard()
+        raise
+    if size > MAX_FILE_BYTES:
+        upload.discard()
+        shown = f"> {size_text(MAX_FILE_BYTES)}"
+        raise SheetError("file_too_large", size=shown, limit=size_text(MAX_FILE_BYTES))
     upload.save()
     return upload
+
+
+def _copy(data: bytes | IO[bytes], path: Path) -> int:
+    """Write the upload; stop one chunk past the size limit. The bytes written."""
+    if isinstance(data, bytes | bytearray):
+        path.write_bytes(data[: MAX_FILE_BYTES + 1])
+        return len(data)
+    written = 0
+    with open(path, "wb") as out:
+        while written <= MAX_FILE_BYTES and (chunk := data.read(CHUNK)):
+            out.write(chunk)
+            written += len(chunk)
+    return written
 
 
 def load(data_dir: Path, upload_id: str) -> Upload | None:

@@ -33,8 +33,9 @@ from census.sheets import uploads
 from census.sheets.apply import apply_plan
 from census.sheets.export import HOUSEHOLDS, PERSONS, STOREFRONTS, UNITS, dataset_sheets
 from census.sheets.issues import Issue
+from census.sheets.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, size_text
 from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE
-from census.sheets.reader import SheetError
+from census.sheets.reader import SheetError, check_file
 from census.sheets.report import action_text, change_lines, line, report_sheets
 from census.sheets.template import write_template
 from census.sheets.wizard import PlanCache, chosen_overrides, mappings, target_choices
@@ -46,6 +47,12 @@ bp = Blueprint("sheets", __name__, url_prefix="/sheets")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ISSUES = 500
 SHOWN_CHANGES = 200
+LIMITS = {
+    "size": size_text(MAX_FILE_BYTES),
+    "rows": f"{MAX_ROWS:,}",
+    "columns": MAX_COLUMNS,
+    "chars": f"{MAX_CELL_CHARS:,}",
+}
 EXPORT_COUNTS = {
     "households": HOUSEHOLDS,
     "members": PERSONS,
@@ -103,11 +110,21 @@ def _file_problem(error: SheetError) -> str:
     return Issue(error.code, params=error.params).message(lang())
 
 
+@bp.errorhandler(413)
+def too_large(_error: Exception):
+    """An upload larger than the app accepts: the same message as for a file too large."""
+    size = request.content_length
+    shown = size_text(size) if size else f"> {size_text(MAX_FILE_BYTES)}"
+    params = {"size": shown, "limit": size_text(MAX_FILE_BYTES)}
+    flash(Issue("file_too_large", params=params).message(lang()), "error")
+    return redirect(url_for("sheets.index"))
+
+
 @bp.route("/")
 @roles_required(*STAFF)
 def index():
     """Upload a file to import; download the templates and the whole dataset."""
-    return render_template("sheets/index.html", forms=surveys())
+    return render_template("sheets/index.html", forms=surveys(), limits=LIMITS)
 
 
 @bp.route("/upload", methods=["POST"])
@@ -124,7 +141,19 @@ def upload():
         ext = Path(file.filename).suffix or "?"
         flash(Issue("file_type", params={"ext": ext}).message(lang()), "error")
         return redirect(url_for("sheets.index"))
-    kept = uploads.create(_data_dir(), file.filename, file.read(), form_name, current_user.username)
+    try:
+        kept = uploads.create(
+            _data_dir(), file.filename, file.stream, form_name, current_user.username
+        )
+    except SheetError as error:
+        flash(_file_problem(error), "error")
+        return redirect(url_for("sheets.index"))
+    try:  # the quick checks now (size, kind); the file is read on the next page
+        check_file(kept.path, kept.filename)
+    except SheetError as error:
+        kept.discard()
+        flash(_file_problem(error), "error")
+        return redirect(url_for("sheets.index"))
     audit.record(
         get_store(),
         current_user.username,
