@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -74,7 +75,7 @@ def household(n: int) -> dict[str, Any]:
         "hardship": [],
         "members": [
             {
-                "name": "张建国",
+                "name": _name(n),
                 "relation": "head",
                 "sex": "male",
                 "ethnicity": "汉族",
@@ -94,6 +95,19 @@ def household(n: int) -> dict[str, Any]:
     }
 
 
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅鹏辉建国文斌宇浩凯健俊帆帅旭宁"
+
+
+def _name(n: int) -> str:
+    """Names as varied as a street's: few people share one (as in a real register)."""
+    return (
+        SURNAMES[n % len(SURNAMES)]
+        + GIVEN[n // len(SURNAMES) % len(GIVEN)]
+        + GIVEN[n // (len(SURNAMES) * len(GIVEN)) % len(GIVEN)]
+    )
+
+
 def _born(n: int) -> date:
     return date(1940, 1, 1) + timedelta(days=n // 499)
 
@@ -105,16 +119,20 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "census", "serve", "--port", str(self.port)]
+        # The server's log goes to a file: a pipe nobody reads would fill up and stop the
+        # server in the middle of a write (waitress logs a warning when its queue is deep).
+        self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [*command, "--threads", str(threads)],
             env=os.environ | env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"census serve stopped: {self.process.stderr.read().decode()}")
+                self.log.seek(0)
+                raise RuntimeError(f"census serve stopped: {self.log.read().decode()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return
@@ -131,8 +149,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process.stderr:
-            self.process.stderr.close()
+        self.log.close()
 
 
 @contextmanager
