@@ -57,7 +57,7 @@ def _csv_value(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, list | tuple):
         value = "、".join(str(v) for v in value)
-    return str(neutralise(str(value)))
+    return _ILLEGAL.sub("", str(neutralise(str(value))))
 
 
 def _width(header: str, rows: Rows, index: int) -> float:

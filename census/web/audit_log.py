@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from urllib.parse import quote
 
@@ -13,6 +11,7 @@ from flask_login import current_user
 
 from census import audit
 from census.app import get_store
+from census.sheets.writer import csv_bytes, xlsx_bytes
 from census.web.access import ADMIN, roles_required
 from census.web.review import action_labels as version_action_labels
 
@@ -82,7 +81,7 @@ def export(fmt: str):
     store = get_store()
     filters = _filters()
     rows = audit.search(store, filters)
-    table = [_header(), *audit.table(rows)]
+    table = list(audit.table(rows))
     audit.record(
         store,
         current_user.username,
@@ -93,28 +92,15 @@ def export(fmt: str):
     )
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
     name = f"{_('审计日志')}-{stamp}.{fmt}"
+    # Through the sheet writer: a username like =HYPERLINK(…) stays text, NUL is dropped.
     if fmt == "csv":
-        out = io.StringIO()
-        csv.writer(out).writerows(table)
-        body = ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel reads the Chinese
+        body = csv_bytes(_header(), table)
         mimetype = "text/csv"
     else:
-        body = _xlsx(table)
+        body = xlsx_bytes({_("审计日志"): (_header(), table)})
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         body,
         mimetype=mimetype,
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
     )
-
-
-def _xlsx(table: list[list[str]]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("审计日志"))
-    for row in table:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

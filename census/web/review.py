@@ -3,8 +3,6 @@ the consistency report (page, CSV, PDF) and merging duplicates."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
@@ -32,6 +30,7 @@ from census.domain.diff import version_diffs
 from census.domain.ids import mask_id
 from census.printing import render_pdf
 from census.printing.words import css_string, page_counter_css, word
+from census.sheets.writer import csv_bytes
 from census.store import Conflict
 from census.web.access import ROLES, STAFF, roles_required
 from census.web.helpers import lang, surveys, when
@@ -376,14 +375,9 @@ def checks_csv():
     """The consistency report as CSV (UTF-8 with BOM, so that Excel reads the Chinese)."""
     store = get_store()
     findings = _findings(store)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(_report_header())
-    writer.writerows(_report_rows(findings))
+    body = csv_bytes(_report_header(), _report_rows(findings))  # neutralised: no formulas
     audit.record(store, current_user.username, "export", "checks.csv", rows=len(findings))
-    return _download(
-        ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv", _("核查报告") + ".csv"
-    )
+    return _download(body, "text/csv", _("核查报告") + ".csv")
 
 
 @bp.route("/checks.pdf")

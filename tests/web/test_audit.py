@@ -150,3 +150,18 @@ def test_changes_of_roles_are_logged_with_before_and_after(store):
         ),
         ("role_change", "users/newcomer", {"role_before": "surveyor", "role": "reviewer"}),
     ]
+
+
+def test_exports_of_the_log_keep_a_hostile_username_as_text(client, auth, store):
+    hostile = '=HYPERLINK("http://evil.example","open")'
+    token = csrf_token(client, "/login")
+    client.post("/login", data={"username": hostile, "password": "x", "csrf_token": token})
+    audit.record(store, "admin", "edit", "households/1", uuid="a\x00b")  # an old entry with NUL
+    auth.login("admin")
+    text = client.get("/audit/export.csv").data.decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert "'" + hostile in cells and hostile not in cells
+    response = client.get("/audit/export.xlsx")
+    assert response.status_code == 200
+    cells = [c.value for row in load_workbook(io.BytesIO(response.data)).active.rows for c in row]
+    assert "'" + hostile in cells and hostile not in cells
