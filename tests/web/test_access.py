@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from census import audit
+from tests.conftest import PASSWORD, csrf_token
 from tests.factories import make_household
 
 
@@ -92,3 +93,40 @@ def test_a_surveyor_sees_only_their_buildings(client, auth):
     page = client.get("/survey/").get_data(as_text=True)
     assert "1栋" in page and "民族大院" in page
     assert "2栋" not in page
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example", "/\t/evil.example", "/\\evil.example",
+     "https://evil.example/", "/\n/evil.example", "javascript:alert(1)"],
+)  # fmt: skip
+def test_login_never_redirects_to_another_site(client, target):
+    from urllib.parse import quote
+
+    url = "/login?next=" + quote(target, safe="")
+    token = csrf_token(client, url)
+    response = client.post(
+        url, data={"username": "admin", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/") and not location.startswith("//"), location
+    assert "evil" not in location and "javascript" not in location
+
+
+def test_login_keeps_a_local_next_page(client):
+    token = csrf_token(client, "/login?next=/survey/building/1栋")
+    response = client.post(
+        "/login?next=/survey/building/1栋",
+        data={"username": "admin", "password": PASSWORD, "csrf_token": token},
+    )
+    from urllib.parse import unquote
+
+    assert unquote(response.headers["Location"]) == "/survey/building/1栋"
+
+
+def test_a_failed_login_keeps_only_the_start_of_a_huge_username(client, store):
+    token = csrf_token(client, "/login")
+    client.post("/login", data={"username": "x" * 100_000, "password": "p", "csrf_token": token})
+    (entry,) = [e for e in store.collection("audit").scan() if e["action"] == "login_failed"]
+    assert entry["actor"] == "x" * 64
