@@ -152,6 +152,24 @@ def is_merged(household: dict[str, Any]) -> bool:
     return bool(household.get("merged_into"))
 
 
+# What a surveyor is told instead: that the person is registered, not where or by whom
+# (a surveyor could otherwise locate anyone by typing an ID number into a form).
+SURVEYOR_VIEW = {
+    "id_in_other_household": "id_registered_elsewhere",
+    "probable_duplicate": "person_registered_elsewhere",
+}
+
+
+def as_seen_by(problems: list[Problem], *, staff: bool) -> list[Problem]:
+    """The problems as this caller may read them: staff see the other household, others not."""
+    if staff:
+        return problems
+    return [
+        Problem(SURVEYOR_VIEW[p.code], p.path, {}, p.level) if p.code in SURVEYOR_VIEW else p
+        for p in problems
+    ]
+
+
 # How many other households one person's warning names; the report stays linear in size
 # even when one ID number was entered in every household of a building.
 MAX_OTHER_HOUSEHOLDS = 3

@@ -155,6 +155,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "配偶未满 18 岁（{age} 岁），请核对出生日期或关系",
         "en": "The spouse is under 18 ({age}); check the birth date or the relation",
     },
+    "id_registered_elsewhere": {
+        "zh": "此证件号码已在本社区登记，提交后由工作人员核对",
+        "en": "This ID number is already registered in the community; staff will check it",
+    },
+    "person_registered_elsewhere": {
+        "zh": "同名同出生日期的人已在本社区登记，提交后由工作人员核对",
+        "en": "Someone with this name and birth date is already registered; staff will check it",
+    },
     "probable_duplicate": {
         "zh": "{name}（{birth_date}）也登记在 {household} 户（{address}），可能重复登记",
         "en": "{name} ({birth_date}) is also in household {household} ({address}): "

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from census import records
+from census.domain import checks
 from census.domain.problems import Problem, errors_by_path
 from census.fieldwork import EDITS, conflicts
 from census.fieldwork.assignments import may_register
@@ -185,13 +186,14 @@ def _apply(
             current = store.collection(defn.collection).get(record_id) or current
             current["_rev"] = exc.current_rev
         else:
+            shown = checks.as_seen_by(result.problems, staff=user.is_staff)
             if not result.saved:
-                return _invalid(result.problems)
+                return _invalid(shown)
             return 200, {
                 "id": record_id,
                 "revision": base + 1,
                 "household_no": result.record.get("household_no"),
-                "warnings": errors_by_path(result.problems, "zh", level="warning"),
+                "warnings": errors_by_path(shown, "zh", level="warning"),
             }
     if conflicts.diff(defn, current, raw).empty:
         # The record already says exactly this (both made the same change): nothing to keep.

@@ -15,6 +15,7 @@ from flask_wtf.csrf import generate_csrf
 
 from census import records
 from census.app import get_store
+from census.domain import checks
 from census.domain.problems import errors_by_path
 from census.fieldwork import VISITS, edits, outcomes
 from census.fieldwork.assignments import may_register
@@ -88,15 +89,16 @@ def _create(form_name: str):
             raise
         # Another request with this uuid won the race a moment ago.
         return _repeat(collection.get(dup.existing_id), digest)
+    shown = checks.as_seen_by(result.problems, staff=user.is_staff)
     if not result.saved:
         return jsonify(
-            errors=errors_by_path(result.problems, "zh"),
-            warnings=errors_by_path(result.problems, "zh", level="warning"),
+            errors=errors_by_path(shown, "zh"),
+            warnings=errors_by_path(shown, "zh", level="warning"),
         ), 422
     answer: dict[str, Any] = {"id": result.id}
     if "household_no" in result.record:
         answer["household_no"] = result.record["household_no"]
-    answer["warnings"] = errors_by_path(result.problems, "zh", level="warning")
+    answer["warnings"] = errors_by_path(shown, "zh", level="warning")
     return jsonify(answer), 201
 
 

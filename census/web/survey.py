@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 
 from census import records
 from census.app import get_store
+from census.domain import checks
 from census.fieldwork.assignments import may_register
 from census.store import Conflict
 from census.surveys.wtf import attach_problems, form_class, formdata_to_raw, record_to_formdata
@@ -188,9 +189,10 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
         except Conflict:
             flash(_("此记录已被他人修改，请重新打开后再保存"), "error")
             return redirect(url_for("survey.edit", form_name=defn.name, record_id=record["id"]))
+        shown = checks.as_seen_by(result.problems, staff=current_user.is_staff)
         if result.saved:
             flash(_("已保存"), "success")
-            for problem in result.problems:
+            for problem in shown:
                 if not problem.is_error:
                     other = problem.params.get("id")
                     link = url_for("households.view", record_id=other) if other else ""
@@ -200,7 +202,7 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
             if not current_user.is_staff:  # the lists are staff pages; a surveyor goes home
                 return redirect(url_for("survey.home"))
             return redirect(url_for("households.records", form_name=defn.name))
-        others = attach_problems(form, result.problems, lang())
+        others = attach_problems(form, shown, lang())
     building_name = (record or initial).get("building")
     return render_template(
         "survey/form.html",

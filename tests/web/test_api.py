@@ -214,3 +214,21 @@ def test_storefronts_stay_in_the_surveyors_buildings_units_have_none(client, tok
     stored = store.collection("units").get(created.json["id"])
     assert stored["key_unit"] is True and stored["staff_count"] == 85
     assert [s["building"] for s in store.collection("storefronts").scan()] == ["和平路"]
+
+
+def test_a_surveyor_learns_that_a_person_is_registered_not_where(client, tokens, store):
+    first = new_body(room="909")
+    first_answer = post(client, tokens["admin"], first)
+    number = store.collection("households").get(first_answer.json["id"])["household_no"]
+    probe = new_body(room="303")
+    probe["members"] = [first["members"][2] | {"relation": "head", "phone": "not a phone"}]
+    refused = post(client, tokens["surveyor1"], probe)  # invalid on purpose: nothing saved
+    assert refused.status_code == 422
+    said = str(refused.json)
+    assert "已在本社区登记" in said and number not in said and "909" not in said
+    assert first["members"][2]["name"] not in said
+    probe["members"][0].pop("phone")
+    saved = post(client, tokens["surveyor1"], probe)
+    assert saved.status_code == 201 and "909" not in str(saved.json)
+    staff = post(client, tokens["admin"], new_body(room="304") | {"members": probe["members"]})
+    assert number in str(staff.json["warnings"])  # staff see where, to merge duplicates
