@@ -469,3 +469,79 @@ def test_every_refusal_has_a_message_in_both_languages():
     for case in CASES:
         texts = IMPORT_MESSAGES[case.code]
         assert texts["zh"] and texts["en"]
+
+
+# -- the limits themselves, exactly --------------------------------------------------------
+
+
+def one_cell_xlsx(path: Path, ref: str, value: str = "x") -> Path:
+    rows = hf.row_xml(1, hf.HEADER) + (
+        f'<row r="{ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}"><c r="{ref}" t="inlineStr">'
+        f"<is><t>{value}</t></is></c></row>"
+    )
+    return hf.write_zip(path, hf.workbook({"住户": hf.sheet_xml(rows)}))
+
+
+def test_the_last_row_and_column_are_read_one_further_is_refused(tmp_path):
+    (sheet,) = read_file(one_cell_xlsx(tmp_path / "a.xlsx", "A100000"))
+    assert len(sheet.rows) == 100_000 and sheet.rows[-1] == ["x"]
+    assert sheet.rows[50_000] == []  # rows between are empty, not padded to a width
+    with pytest.raises(limits.SheetError) as refused:
+        read_file(one_cell_xlsx(tmp_path / "b.xlsx", "A100001"))
+    assert refused.value.code == "too_many_rows"
+    (sheet,) = read_file(one_cell_xlsx(tmp_path / "c.xlsx", "SF2"))
+    assert len(sheet.rows[1]) == 500 and sheet.rows[1][-1] == "x"
+    with pytest.raises(limits.SheetError) as refused:
+        read_file(one_cell_xlsx(tmp_path / "d.xlsx", "SG2"))
+    assert refused.value.params["column"] == "SG" and refused.value.params["row"] == "2"
+
+
+def test_a_cell_may_hold_32767_characters_not_one_more(tmp_path):
+    (sheet,) = read_file(one_cell_xlsx(tmp_path / "a.xlsx", "B2", "长" * 32_767))
+    assert len(sheet.rows[1][1]) == 32_767
+    with pytest.raises(limits.SheetError) as refused:
+        read_file(one_cell_xlsx(tmp_path / "b.xlsx", "B2", "长" * 32_768))
+    assert refused.value.params["length"] == "32,768"
+    ok = csv_text(tmp_path / "a.csv", f"户编号,姓名\nH1,{'长' * 32_767}\n")
+    assert len(read_file(ok)[0].rows[1][1]) == 32_767
+    with pytest.raises(limits.SheetError) as refused:
+        read_file(csv_text(tmp_path / "b.csv", f"户编号,姓名\nH1,{'长' * 32_768}\n"))
+    assert (refused.value.params["row"], refused.value.params["column"]) == ("2", "B")
+
+
+def test_csv_rows_keep_their_numbers_across_blank_lines(tmp_path):
+    path = csv_text(tmp_path / "a.csv", "户编号,姓名\n\n ,\nH1,张三\n\n\n")
+    assert read_file(path)[0].rows == [["户编号", "姓名"], [], [], ["H1", "张三"]]
+
+
+def test_a_file_over_16_mb_or_empty_is_refused_before_reading(tmp_path):
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as fh:
+        fh.truncate(limits.MAX_FILE_BYTES + 1)
+    with pytest.raises(limits.SheetError) as refused:
+        read_file(big)
+    assert refused.value.code == "file_too_large" and refused.value.params["limit"] == "16 MB"
+    (tmp_path / "empty.xlsx").write_bytes(b"")
+    with pytest.raises(limits.SheetError) as refused:
+        read_file(tmp_path / "empty.xlsx")
+    assert refused.value.code == "file_empty"
+
+
+def test_a_csv_named_xlsx_the_other_way_round(tmp_path):
+    path = hf.normal_xlsx(tmp_path / "real.xlsx", 1)
+    renamed = tmp_path / "台账.csv"
+    renamed.write_bytes(path.read_bytes())
+    with pytest.raises(limits.SheetError) as refused:
+        read_file(renamed)
+    assert refused.value.code == "csv_is_xlsx"
+
+
+def test_a_zip_that_is_not_a_workbook(tmp_path):
+    import zipfile
+
+    path = tmp_path / "doc.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("word/document.xml", "<document/>")
+    with pytest.raises(limits.SheetError) as refused:
+        read_file(path)
+    assert refused.value.code == "not_a_workbook"
