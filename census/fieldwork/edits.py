@@ -26,6 +26,7 @@ from census.fieldwork import EDITS, conflicts
 from census.fieldwork.assignments import may_register
 from census.fieldwork.outcomes import body_hash, visit_meta
 from census.store import Conflict, DuplicateKey
+from census.surveys.conform import unmasked
 from census.surveys.definition import FormDef
 from census.surveys.validate import clean, has_errors, unknown_keys
 
@@ -161,6 +162,7 @@ def _apply(
         return _refused(403, "forbidden", "无权修改 / not yours to edit")
     problems = unknown_keys(defn, dict(body), set(ECHOED) | set(META))
     raw = {k: v for k, v in body.items() if k not in ECHOED and k not in META}
+    raw = unmasked(defn, raw, current)  # sent back as it was shown: masked ID numbers
     meta = visit_meta(body, problems)
     cleaned, found = clean(defn, raw)
     problems += found

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from census.domain.ids import mask_id
 from census.surveys.definition import FieldDef, FormDef
 from census.surveys.jsonbody import clean_text
 
@@ -89,3 +90,59 @@ def conform(form: FormDef, doc: dict[str, Any]) -> dict[str, Any] | None:
     if "merged_from" in out and not isinstance(out["merged_from"], list):
         out["merged_from"] = [out["merged_from"]]
     return None if out == doc else out
+
+
+def masked(form: FormDef, record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with every ID-number field of its form masked (110105********002X).
+
+    The form says which fields are ID numbers (type ``id_number``, in repeats too), so a new
+    form's numbers are masked without anyone listing them.
+    """
+    return _masked(form.fields, record)
+
+
+def _masked(fields: tuple[FieldDef, ...], doc: dict[str, Any]) -> dict[str, Any]:
+    out = dict(doc)
+    for f in fields:
+        value = out.get(f.key)
+        if f.type == "id_number" and isinstance(value, str):
+            out[f.key] = mask_id(value)
+        elif f.type == "repeat" and isinstance(value, list):
+            out[f.key] = [_masked(f.fields, v) if isinstance(v, dict) else v for v in value]
+    return out
+
+
+def unmasked(form: FormDef, sent: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """An edit sent back with the masked ID numbers it was shown, given its stored numbers.
+
+    A client that read a record (numbers masked) and sends it back whole must not lose the
+    numbers: a masked value that is exactly the mask of the stored number at the same place
+    (the same member: by ``person_id``, else by position) is the stored number. Any other
+    value is the client's, checked as usual (a mask of something else is refused).
+    """
+    return _unmasked(form.fields, sent, stored)
+
+
+def _unmasked(
+    fields: tuple[FieldDef, ...], sent: dict[str, Any], stored: dict[str, Any]
+) -> dict[str, Any]:
+    out = dict(sent)
+    for f in fields:
+        value, before = out.get(f.key), stored.get(f.key)
+        if f.type == "id_number" and isinstance(value, str) and "*" in value:
+            if isinstance(before, str) and before and mask_id(before) == value.strip():
+                out[f.key] = before
+        elif f.type == "repeat" and isinstance(value, list) and isinstance(before, list):
+            rows = [r for r in before if isinstance(r, dict)]
+            by_person = {r.get("person_id"): r for r in rows if r.get("person_id")}
+            out[f.key] = [
+                _unmasked(f.fields, row, by_person.get(row.get("person_id")) or _at(rows, n))
+                if isinstance(row, dict)
+                else row
+                for n, row in enumerate(value)
+            ]
+    return out
+
+
+def _at(rows: list[dict[str, Any]], n: int) -> dict[str, Any]:
+    return rows[n] if n < len(rows) else {}

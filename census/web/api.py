@@ -13,16 +13,18 @@ import orjson
 from flask import Blueprint, abort, g, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
-from census import records
+from census import audit, records
 from census.app import get_store
 from census.domain import checks
 from census.domain.problems import errors_by_path
 from census.fieldwork import VISITS, edits, outcomes
 from census.fieldwork.assignments import may_register
 from census.store import DuplicateKey
+from census.surveys.conform import masked
 from census.surveys.validate import unknown_keys
 from census.web import apikit
-from census.web.helpers import surveys
+from census.web.access import ADMIN
+from census.web.helpers import client_ip, surveys
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_META = ("uuid", "surveyor", "visited_at", "visit_outcome", "review_state")
@@ -31,11 +33,27 @@ PUBLIC_META = ("uuid", "surveyor", "visited_at", "visit_outcome", "review_state"
 apikit.install(bp)
 
 
-def _public(record: dict[str, Any]) -> dict[str, Any]:
-    """A stored household as the API shows it (internal bookkeeping left out)."""
-    return {k: v for k, v in record.items() if k not in ("submission_hash", "_rev")} | {
+def _public(record: dict[str, Any], full: bool = False) -> dict[str, Any]:
+    """A stored household as the API shows it: bookkeeping left out, ID numbers masked.
+
+    ``full`` (an admin who asked with ``?full=1``, logged by ``_full_ids``) shows them whole.
+    """
+    shown = record if full else masked(surveys()["household"], record)
+    return {k: v for k, v in shown.items() if k not in ("submission_hash", "_rev")} | {
         "revision": record.get("_rev")
     }
+
+
+def _full_ids(target: str, count: int) -> bool:
+    """Whether this request asked for full ID numbers (admins only; 403 otherwise), logged."""
+    if request.args.get("full") != "1":
+        return False
+    if g.api_user.role != ADMIN:
+        abort(403, "只有管理员可以查看完整证件号码 / only admins may see full ID numbers")
+    audit.record(
+        get_store(), g.api_user.username, "view_full_ids", target, count=count, ip=client_ip()
+    )
+    return True
 
 
 def _body_hash(body: dict[str, Any]) -> str:
@@ -122,7 +140,7 @@ def get_household(record_id: int):
         abort(404, "没有这条记录 / no such household")
     if not g.api_user.may_open(record):
         abort(403, "无权查看 / not yours to see")
-    return jsonify(_public(record))
+    return jsonify(_public(record, _full_ids(f"households/{record_id}", 1)))
 
 
 @bp.get("/households")
@@ -132,8 +150,9 @@ def list_households():
     building = request.args.get("building")
     rows = collection.find(building=building) if building else collection.scan()
     user = g.api_user
-    rows = [_public(r) for r in rows if user.may_open(r)]
-    return jsonify(households=rows, count=len(rows))
+    rows = [r for r in rows if user.may_open(r)]
+    full = _full_ids(f"api/households?building={building or ''}", len(rows))
+    return jsonify(households=[_public(r, full) for r in rows], count=len(rows))
 
 
 @bp.put("/households/<int:record_id>")

@@ -8,6 +8,7 @@ import uuid as uuidlib
 import pytest
 
 from census.app import get_store
+from census.domain.ids import mask_id
 from census.users import create_token
 from tests.factories import make_household, make_storefront
 
@@ -47,8 +48,8 @@ def test_a_household_with_five_members_round_trips(client, tokens, store):
     got = get(client, tokens["surveyor1"], f"/api/v1/households/{new_id}").json
     for key in ("building", "unit", "room", "housing", "landlord_name", "landlord_phone", "uuid"):
         assert got[key] == body[key], key
-    assert got["members"] == [
-        {k: m.get(k) for k in got["members"][0]} | {k: v for k, v in m.items()}
+    assert got["members"] == [  # ID numbers masked: only an admin's ?full=1 shows them
+        {k: m.get(k) for k in got["members"][0]} | m | {"id_number": mask_id(m["id_number"])}
         for m in body["members"]
     ]
     assert got["surveyor"] == "surveyor1" and got["revision"] == 1
@@ -232,3 +233,56 @@ def test_a_surveyor_learns_that_a_person_is_registered_not_where(client, tokens,
     assert saved.status_code == 201 and "909" not in str(saved.json)
     staff = post(client, tokens["admin"], new_body(room="304") | {"members": probe["members"]})
     assert number in str(staff.json["warnings"])  # staff see where, to merge duplicates
+
+
+def test_id_numbers_are_masked_unless_an_admin_asks_and_that_is_logged(client, app, tokens, store):
+    from census.users import add_user
+
+    add_user(store, "rev", "reviewer", "secret-pass-1", hash_method="pbkdf2:sha256:1000")
+    tokens["rev"] = create_token(store, "rev")
+    body = new_body()
+    new_id = post(client, tokens["admin"], body).json["id"]
+    numbers = [m["id_number"] for m in body["members"]]
+    for who in ("rev", "admin"):
+        for url in ("/api/v1/households", f"/api/v1/households/{new_id}"):
+            said = get(client, tokens[who], url).get_data(as_text=True)
+            assert not any(n in said for n in numbers), (who, url)
+            assert numbers[0][:6] + "********" + numbers[0][-4:] in said
+    assert get(client, tokens["rev"], "/api/v1/households?full=1").status_code == 403
+    whole = get(client, tokens["admin"], f"/api/v1/households/{new_id}?full=1").json
+    assert [m["id_number"] for m in whole["members"]] == numbers
+    listed = get(client, tokens["admin"], "/api/v1/households?full=1").get_data(as_text=True)
+    assert all(n in listed for n in numbers)
+    logged = [e for e in store.collection("audit").scan() if e["action"] == "view_full_ids"]
+    assert [(e["actor"], e["target"]) for e in logged] == [
+        ("admin", f"households/{new_id}"),
+        ("admin", "api/households?building="),
+    ]
+
+
+def test_an_edit_sent_back_with_the_masked_numbers_it_was_shown_keeps_them(client, tokens, store):
+    body = new_body()
+    new_id = post(client, tokens["admin"], body).json["id"]
+    shown = get(client, tokens["admin"], f"/api/v1/households/{new_id}").json
+    edit = {k: v for k, v in shown.items() if k not in ("id", "revision", "household_no")}
+    edit |= {"uuid": str(uuidlib.uuid4()), "base_revision": shown["revision"], "notes": "改"}
+    for k in ("surveyor", "review_state", "created_at", "created_by", "updated_at", "updated_by"):
+        edit.pop(k, None)
+    answer = client.put(
+        f"/api/v1/households/{new_id}",
+        json=edit,
+        headers={"Authorization": f"Bearer {tokens['admin']}"},
+    )
+    assert answer.status_code == 200, answer.json
+    stored = store.collection("households").get(new_id)
+    assert [m["id_number"] for m in stored["members"]] == [m["id_number"] for m in body["members"]]
+    assert stored["notes"] == "改"
+    forged = dict(edit, uuid=str(uuidlib.uuid4()), base_revision=stored["_rev"])
+    forged["members"] = [dict(m) for m in edit["members"]]
+    forged["members"][0]["id_number"] = "110105********9999"  # not the mask of the stored one
+    refused = client.put(
+        f"/api/v1/households/{new_id}",
+        json=forged,
+        headers={"Authorization": f"Bearer {tokens['admin']}"},
+    )
+    assert refused.status_code == 422 and "members[0].id_number" in refused.json["errors"]
