@@ -69,7 +69,7 @@ def create(form_name: str):
             return jsonify(id=earlier["id"]), 200
     raw = {k: v for k, v in body.items() if k != "uuid"}
     errors = errors_by_path(unknown_keys(form, raw, set()), "zh")
-    for path, messages in link_problems(Links.from_store(store), form, raw).items():
+    for path, messages in link_problems(Links.seen_by(store, user), form, raw).items():
         errors.setdefault(path, []).extend(messages)
     if errors:
         return jsonify(errors=errors), 422
@@ -108,7 +108,7 @@ def list_records(form_name: str):
     ]
     wanted = request.args.get("household", "").strip()
     if wanted:
-        links = Links.from_store(store)
+        links = Links.seen_by(store, user)
         target = links.household(wanted).household
         rows = [r for r in rows if target and target["id"] in households_of(links, form, r)]
     return jsonify(records=[_public(r) for r in rows], count=len(rows))

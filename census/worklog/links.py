@@ -117,6 +117,18 @@ class Links:
         """Links over every household of a store."""
         return cls(store.collection("households").scan())
 
+    @classmethod
+    def seen_by(cls, store: Any, user: Any) -> Links:
+        """Links over the households this user may know of: staff every one, a surveyor
+        those in their buildings. A reference outside them is unknown to the surveyor,
+        exactly as one that is nowhere: the answer tells nothing about who is registered.
+        """
+        households = store.collection("households").scan()
+        if getattr(user, "is_staff", False):
+            return cls(households)
+        covered = {b["name"] for b in store.collection("buildings").scan() if user.covers(b)}
+        return cls(h for h in households if h.get("building") in covered)
+
     def household(self, value: Any) -> Resolved:
         """A household by number, or by address when exactly one household lives there."""
         text = str(value or "").strip()

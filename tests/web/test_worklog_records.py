@@ -186,3 +186,29 @@ def test_surveyors_may_record_but_not_read_the_registers(app, client, auth):
     assert client.get("/survey/visit/new").status_code == 200
     for url in ("/worklog/", "/worklog/visit", "/worklog/report", "/worklog/visit.xlsx"):
         assert client.get(url).status_code == 403, url
+
+
+def test_the_api_tells_a_surveyor_nothing_about_people_outside_their_buildings(
+    app, store, client, home
+):
+    from datetime import date
+
+    from census.domain.ids import make_resident_id
+
+    known = home["members"][1]["id_number"]  # registered in 1栋 (第一网格)
+    nobody = make_resident_id("110105", date(1971, 3, 4), 77, "female")
+    body = records_for(app, home)["mediation"]
+
+    def answer(who: str, number: str):
+        headers = {"Authorization": f"Bearer {create_token(store, who)}"}
+        sent = dict(body, parties=[dict(body["parties"][0], person=number)])
+        response = client.post("/api/v1/records/mediation", json=sent, headers=headers)
+        said = response.get_json().get("errors", {})
+        return response.status_code, {
+            k: [m.replace(number, "…") for m in v] for k, v in said.items()
+        }
+
+    # surveyor2 works in 第二网格: someone registered in 1栋 and nobody at all look the same
+    assert answer("surveyor2", known) == answer("surveyor2", nobody)
+    assert answer("surveyor2", known)[0] == 422
+    assert answer("surveyor1", known)[0] == 201  # their own building: the link resolves
