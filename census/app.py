@@ -19,8 +19,15 @@ def _secret_key(data_dir: Path) -> str:
     """A per-installation secret kept in the data folder (created on first start)."""
     path = data_dir / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # Created 0600 whatever the umask: the key signs every session cookie.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it a moment ago
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+    path.chmod(0o600)
     return path.read_text().strip()
 
 
@@ -40,12 +47,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="zh",
+        SECURE_COOKIES=False,  # CENSUS_SECURE_COOKIES=true: session cookie always Secure
+        BEHIND_PROXY=False,  # CENSUS_BEHIND_PROXY=true: trust X-Forwarded-For/-Proto (1 hop)
     )
     app.config.from_prefixed_env("CENSUS")
     if config:
         app.config.from_mapping(config)
     data_dir = Path(app.config["DATA_DIR"])
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        data_dir.chmod(0o700)  # who lives where: nobody but the app's own account reads it
+    except PermissionError:  # a folder owned by someone else: leave its mode to them
+        pass
     app.config.setdefault("SECRET_KEY", None)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(data_dir)

@@ -161,7 +161,8 @@ class Journal:
         self.path = path
         self._fsync = fsync
         created = not path.exists()
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        os.fchmod(self._fd, 0o600)  # owner only, whatever the umask (and for older 0644 files)
         self.size = os.fstat(self._fd).st_size
         if created and fsync:
             # Without this a power cut could lose the new file's name, and with

@@ -26,7 +26,7 @@ class FolderLock:
         with _held_guard:
             if self._key in _held:
                 raise StoreLocked(folder, os.getpid())
-            fd = os.open(folder / filename, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            fd = os.open(folder / filename, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -36,6 +36,7 @@ class FolderLock:
             except BaseException:
                 os.close(fd)
                 raise
+            os.fchmod(fd, 0o600)
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
             self._fd = fd

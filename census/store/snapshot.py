@@ -48,7 +48,7 @@ def write_snapshot(path: Path, data: Tables, *, fsync: bool) -> int:
             tmp.flush()
             if fsync:
                 os.fsync(tmp.fileno())
-        os.chmod(tmp_name, 0o644)
+        os.chmod(tmp_name, 0o600)  # owner only: the records are who lives where
         os.replace(tmp_name, path)
     except BaseException:
         try:

@@ -85,6 +85,10 @@ class JournalStorage(Storage):
         # rebuild their indexes.
         self.generation = 0
 
+        try:
+            self.data_dir.chmod(0o700)  # the records are who lives where: owner only
+        except PermissionError:  # a folder owned by someone else: leave its mode to them
+            pass
         remove_stale_temps(self.data_dir)
         self._data: Tables = load_snapshot(self.snapshot_path)
         self._snapshot_size = _size(self.snapshot_path)
@@ -96,6 +100,7 @@ class JournalStorage(Storage):
                 f"{JOURNAL_NAME}.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
             )
             shutil.copyfile(self.journal_path, kept)
+            kept.chmod(0o600)
             log.warning(
                 "journal %s has a bad line before good ones; copy kept as %s",
                 self.journal_path,

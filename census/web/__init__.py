@@ -11,7 +11,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from census.i18n import TRANSLATIONS, compile_catalogs
 from census.store import StoreFull, is_disk_full
-from census.web.access import User
+from census.web import security
+from census.web.access import User, load_session
 
 
 def register(app: Flask) -> None:
@@ -31,9 +32,10 @@ def register(app: Flask) -> None:
     login.login_message = None
 
     @login.user_loader
-    def load_user(username: str) -> User | None:
-        doc = get_store(app).collection("users").find_one(username=username)
-        return User(doc) if doc and doc.get("active", True) else None
+    def load_user(session_id: str) -> User | None:
+        return load_session(get_store(app), session_id)
+
+    security.install(app)
 
     for module in (auth, survey, households, registers, offline):
         app.register_blueprint(module.bp)

@@ -23,6 +23,15 @@ class User(UserMixin):
         self.username = doc["username"]
         self.role = doc["role"]
         self.display_name = doc.get("display_name") or doc["username"]
+        self.session_version = int(doc.get("session_version") or 0)
+
+    def get_id(self) -> str:
+        """What the session keeps: the username and the account's session version.
+
+        Logout, a password change and deactivation bump the version, and ``load_session``
+        then refuses every session made before (a copied cookie included).
+        """
+        return f"{self.username}:{self.session_version}"
 
     @property
     def is_staff(self) -> bool:
@@ -48,6 +57,19 @@ class User(UserMixin):
     def may_open(self, household: dict[str, Any]) -> bool:
         """Staff open any household; a surveyor only the ones they submitted."""
         return self.is_staff or household.get("surveyor") == self.username
+
+
+def load_session(store: Any, session_id: str) -> User | None:
+    """The user a login session belongs to, if the account is active and the session current."""
+    username, _sep, version = session_id.rpartition(":")
+    if not username or not version.isdigit():
+        return None  # a session made before session versions existed: log in again
+    doc = store.collection("users").find_one(username=username)
+    if not doc or not doc.get("active", True):
+        return None
+    if int(doc.get("session_version") or 0) != int(version):
+        return None
+    return User(doc)
 
 
 def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

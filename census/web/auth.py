@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import urllib.parse
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, EqualTo
 
-from census import audit, users
+from census import audit, throttle, users
 from census.app import get_store
 from census.web.access import User
 from census.web.helpers import client_ip
@@ -24,6 +24,17 @@ class LoginForm(FlaskForm):
 
     username = StringField("用户名", validators=[DataRequired()])
     password = PasswordField("密码", validators=[DataRequired()])
+
+
+class PasswordForm(FlaskForm):
+    """The current password, and the new one twice."""
+
+    current = PasswordField("当前密码", validators=[DataRequired()])
+    new = PasswordField("新密码", validators=[DataRequired()])
+    confirm = PasswordField(
+        "再次输入新密码",
+        validators=[DataRequired(), EqualTo("new", message="两次输入的新密码不一致")],
+    )
 
 
 USERNAME_KEPT = 64
@@ -55,19 +66,30 @@ def index():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Check the password; log success and failure."""
+    """Check the password (if the throttle lets it be checked); log success and failure.
+
+    Each username and each client address get a few tries per quarter of an hour
+    (``census.throttle``); past that the answer is 429 and no password is checked at all.
+    """
     form = LoginForm()
     error = None
     if form.validate_on_submit():
         store = get_store()
+        # What was typed as a username is kept short: nobody fills the disk by failing.
+        tried = form.username.data.strip()[:USERNAME_KEPT]
+        attempt = throttle.begin(store, tried, client_ip())
+        if not attempt.allowed:
+            error = _("登录失败次数过多，请 %(n)s 分钟后再试", n=attempt.minutes)
+            page = render_template("auth/login.html", form=form, error=error)
+            return page, 429, {"Retry-After": str(int(attempt.wait) + 1)}
         doc = users.authenticate(store, form.username.data.strip(), form.password.data)
         if doc:
+            throttle.succeeded(store, attempt)
             login_user(User(doc))
             audit.record(store, doc["username"], "login", ip=client_ip())
             return redirect(local_target(request.args.get("next", "")) or url_for("auth.index"))
-        # What was typed as a username is kept short: nobody fills the disk by failing.
-        tried = form.username.data.strip()[:USERNAME_KEPT]
-        audit.record(store, tried, "login_failed", ip=client_ip())
+        detail = {"locked_minutes": throttle.WINDOW // 60} if attempt.last else {}
+        audit.record(store, tried, "login_failed", ip=client_ip(), **detail)
         error = _("用户名或密码不正确")
     return render_template("auth/login.html", form=form, error=error)
 
@@ -75,7 +97,36 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """End the session."""
-    audit.record(get_store(), current_user.username, "logout", ip=client_ip())
+    """End the session, and every copy of it: the account's session version moves on."""
+    store = get_store()
+    users.end_sessions(store, current_user.username)
+    audit.record(store, current_user.username, "logout", ip=client_ip())
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password; every other session of the account ends."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        store = get_store()
+        try:
+            doc = users.set_password(
+                store,
+                current_user.username,
+                form.new.data,
+                actor=current_user.username,
+                current=form.current.data,
+            )
+        except users.UserError as exc:
+            flash(str(exc), "error")
+        else:
+            login_user(User(doc))  # this session goes on, under the new version
+            flash(_("密码已修改，其他设备上的登录已退出"), "success")
+            return redirect(url_for("auth.index"))
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "error")
+    return render_template("auth/password.html", form=form)
