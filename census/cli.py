@@ -6,6 +6,8 @@ import gc
 import getpass
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,26 +67,106 @@ def user_add(
     buildings: tuple[str, ...],
 ) -> None:
     """Add an account."""
-    from census.app import get_store
     from census.users import UserError, add_user
 
     if password is None:
         password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
-    app = _app()
     try:
-        add_user(
-            get_store(app),
-            name,
-            role,
-            password,
-            display_name=display_name,
-            grids=list(grids),
-            buildings=list(buildings),
-            actor=f"cli:{getpass.getuser()}",
-        )
+        with _accounts() as store:
+            add_user(
+                store,
+                name,
+                role,
+                password,
+                display_name=display_name,
+                grids=list(grids),
+                buildings=list(buildings),
+                actor=_actor(),
+                check_policy=True,
+            )
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"已添加用户 / added user {name} ({role})")
+
+
+@contextmanager
+def _accounts() -> Iterator[Any]:
+    """The store of the accounts for one command, closed when the command is done."""
+    from census.app import get_store
+
+    store = get_store(_app())
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _actor() -> str:
+    """Who the audit log names for a command: the operating-system account."""
+    return f"cli:{getpass.getuser()}"
+
+
+@user.command("passwd")
+@click.argument("name")
+@click.option("--password", default=None, help="omit to be prompted")
+def user_passwd(name: str, password: str | None) -> None:
+    """Set a new password (the policy applies); the account's sessions end."""
+    from census import throttle
+    from census.users import UserError, set_password
+
+    if password is None:
+        password = click.prompt("新密码 / new password", hide_input=True, confirmation_prompt=True)
+    try:
+        with _accounts() as store:
+            set_password(store, name, password, actor=_actor())
+            throttle.unlock(store, name)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已为 {name} 设置新密码 / new password set for {name}")
+
+
+@user.command("deactivate")
+@click.argument("name")
+def user_deactivate(name: str) -> None:
+    """Deactivate an account: no login, its sessions end, its API tokens are revoked."""
+    from census.users import UserError, set_active
+
+    try:
+        with _accounts() as store:
+            set_active(store, name, False, actor=_actor())
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已停用 {name} / {name} deactivated")
+
+
+@user.command("activate")
+@click.argument("name")
+def user_activate(name: str) -> None:
+    """Let a deactivated account log in again (its old tokens stay revoked)."""
+    from census.users import UserError, set_active
+
+    try:
+        with _accounts() as store:
+            set_active(store, name, True, actor=_actor())
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已启用 {name} / {name} activated")
+
+
+@user.command("unlock")
+@click.argument("name")
+def user_unlock(name: str) -> None:
+    """Forget an account's failed logins, so that it may log in again at once."""
+    from census import audit, throttle
+
+    with _accounts() as store:
+        unlocked = throttle.unlock(store, name)
+        if unlocked:
+            audit.record(store, _actor(), "login_unlock", f"users/{name}")
+    if unlocked:
+        click.echo(f"已解除 {name} 的登录限制 / {name} unlocked")
+    else:
+        click.echo(f"{name} 没有被限制登录 / {name} was not locked")
 
 
 @main.group()
@@ -94,17 +176,48 @@ def token() -> None:
 
 @token.command("create")
 @click.argument("name")
-def token_create(name: str) -> None:
+@click.option("--days", type=click.IntRange(min=1), default=None, help="expires after N days")
+def token_create(name: str, days: int | None) -> None:
     """Create an API token for a user; the token is the last word printed."""
-    from census.app import get_store
     from census.users import UserError, create_token
 
-    app = _app()
     try:
-        value = create_token(get_store(app), name)
+        with _accounts() as store:
+            value = create_token(store, name, days=days, actor=_actor())
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"API token for {name}: {value}")
+
+
+@token.command("list")
+@click.argument("name", required=False)
+def token_list(name: str | None) -> None:
+    """List API tokens (of one user, or all): id, user, created, expires. Never the token."""
+    from census.users import list_tokens
+
+    with _accounts() as store:
+        rows = list_tokens(store, name)
+    if not rows:
+        click.echo("没有访问令牌 / no tokens")
+    for row in rows:
+        expiry = row["expires_at"] or "-"
+        state = "  (已过期 / expired)" if row["expired"] else ""
+        click.echo(f"{row['token_id']}  {row['username']:<12} {row['created_at']}  {expiry}{state}")
+
+
+@token.command("revoke")
+@click.argument("name")
+@click.option("--id", "token_id", default=None, help="only the token with this id (token list)")
+def token_revoke(name: str, token_id: str | None) -> None:
+    """Revoke a user's API tokens (all of them, or the one given by --id)."""
+    from census.users import UserError, revoke_tokens
+
+    try:
+        with _accounts() as store:
+            count = revoke_tokens(store, name, actor=_actor(), token_id=token_id)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已撤销 {count} 个令牌 / {count} token(s) of {name} revoked")
 
 
 @main.command()

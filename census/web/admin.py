@@ -8,6 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from census import throttle
+from census import users as accounts
 from census.app import get_store
 from census.fieldwork import assignments
 from census.fieldwork.coverage import building_rows
@@ -33,7 +35,82 @@ def users():
         for u in rows
         if u["role"] == assignments.SURVEYOR
     }
-    return render_template("admin/users.html", users=rows, counts=counts)
+    tokens: dict[str, int] = {}
+    for row in accounts.list_tokens(store):
+        if not row["expired"]:
+            tokens[row["username"]] = tokens.get(row["username"], 0) + 1
+    return render_template("admin/users.html", users=rows, counts=counts, tokens=tokens)
+
+
+def _account_or_404(username: str) -> dict[str, Any]:
+    user = get_store().collection("users").find_one(username=username)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<username>/password", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def reset_password(username: str):
+    """Give an account a new password (under the policy); its sessions end; audited."""
+    user = _account_or_404(username)
+    if request.method == "POST":
+        new, again = request.form.get("password", ""), request.form.get("confirm", "")
+        store = get_store()
+        if new != again:
+            flash(_("两次输入的新密码不一致"), "error")
+        else:
+            try:
+                accounts.set_password(store, username, new, actor=current_user.username)
+            except accounts.UserError as exc:
+                flash(str(exc), "error")
+            else:
+                throttle.unlock(store, username)
+                flash(
+                    _("已为 %(name)s 设置新密码", name=user.get("display_name") or username),
+                    "success",
+                )
+                return redirect(url_for("admin.users"))
+    return render_template("admin/password.html", user=user)
+
+
+@bp.route("/users/<username>/active", methods=["POST"])
+@roles_required(ADMIN)
+def set_active(username: str):
+    """Deactivate an account (sessions end, tokens revoked) or bring it back; audited."""
+    user = _account_or_404(username)
+    active = request.form.get("active") == "1"
+    if not active and username == current_user.username:
+        flash(_("不能停用自己的账号"), "error")
+        return redirect(url_for("admin.users"))
+    try:
+        accounts.set_active(get_store(), username, active, actor=current_user.username)
+    except accounts.UserError as exc:
+        flash(str(exc), "error")
+    else:
+        name = user.get("display_name") or username
+        if active:
+            flash(_("已启用 %(name)s", name=name), "success")
+        else:
+            flash(_("已停用 %(name)s，其登录和访问令牌已失效", name=name), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<username>/tokens/revoke", methods=["POST"])
+@roles_required(ADMIN)
+def revoke_tokens(username: str):
+    """Revoke every API token of an account; audited."""
+    user = _account_or_404(username)
+    count = accounts.revoke_tokens(get_store(), username, actor=current_user.username)
+    flash(
+        _(
+            "已撤销 %(name)s 的 %(n)s 个访问令牌",
+            name=user.get("display_name") or username,
+            n=count,
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/<username>/assignments", methods=["GET", "POST"])
