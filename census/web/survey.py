@@ -172,10 +172,9 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
         raw = formdata_to_raw(defn, form)
         if record is not None and defn.name != "household" and record.get("building"):
             raw.setdefault("building", record["building"])
-        # a household may move only within the user's buildings; a new record lands in them
-        if (record is None or defn.name == "household") and not may_register(
-            store, current_user, defn.name, str(raw.get("building") or "")
-        ):
+        # every record (new or edited, of any kind) lands only in the user's buildings, as
+        # through the API: a storefront may not be moved into another grid's building either
+        if not may_register(store, current_user, defn.name, str(raw.get("building") or "")):
             abort(403)
         try:
             result = records.save(
