@@ -128,5 +128,5 @@ def change_password():
             return redirect(url_for("auth.index"))
     for errors in form.errors.values():
         for message in errors:
-            flash(message, "error")
+            flash(_(message), "error")
     return render_template("auth/password.html", form=form)
