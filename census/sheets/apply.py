@@ -15,6 +15,7 @@ from census import audit, records
 from census.gcpause import paused_gc
 from census.sheets.issues import ERROR, Issue
 from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE, Plan
+from census.sheets.reader import Progress
 from census.store import Conflict
 
 
@@ -41,15 +42,31 @@ class Applied:
         }
 
 
-def apply_plan(store: Any, plan: Plan, *, user: str, ip: str | None = None) -> Applied:
-    """Store the plan's valid records (rejected ones are left out) and audit the import."""
+def apply_plan(
+    store: Any,
+    plan: Plan,
+    *,
+    user: str,
+    ip: str | None = None,
+    progress: Progress | None = None,
+) -> Applied:
+    """Store the plan's valid records (rejected ones are left out) and audit the import.
+
+    ``progress("save", done, total)`` counts the records stored (the new ones in one batch).
+    """
     with paused_gc():
-        return _apply(store, plan, user, ip)
+        return _apply(store, plan, user, ip, progress)
 
 
-def _apply(store: Any, plan: Plan, user: str, ip: str | None) -> Applied:
+def _apply(
+    store: Any, plan: Plan, user: str, ip: str | None, progress: Progress | None = None
+) -> Applied:
     done = Applied(unchanged=plan.count(UNCHANGED), rejected=plan.count(REJECTED))
     fresh = [p for p in plan.records if p.action == NEW]
+    changed = [p for p in plan.records if p.action == UPDATE]
+    total = len(fresh) + len(changed)
+    if progress is not None:
+        progress("save", 0, total)
     if fresh and plan.form.name == "household":
         done.buildings = _add_buildings(store, plan)
     if fresh:
@@ -67,7 +84,9 @@ def _apply(store: Any, plan: Plan, user: str, ip: str | None) -> Applied:
             else:
                 reason = "; ".join(p.message() for p in result.problems if p.is_error)
                 done.failed.append(_failure(planned.rows[0], "not_saved", reason=reason))
-    for planned in (p for p in plan.records if p.action == UPDATE):
+    for n, planned in enumerate(changed):
+        if progress is not None:
+            progress("save", len(fresh) + n, total)
         assert planned.target is not None
         try:
             result = records.save(
@@ -87,6 +106,8 @@ def _apply(store: Any, plan: Plan, user: str, ip: str | None) -> Applied:
         else:
             reason = "; ".join(p.message() for p in result.problems if p.is_error)
             done.failed.append(_failure(planned.rows[0], "not_saved", reason=reason))
+    if progress is not None:
+        progress("save", total, total)
     audit.record(
         store,
         user,

@@ -34,7 +34,7 @@ from census.sheets.model import (
     Planned,
     SourceRow,
 )
-from census.sheets.reader import Sheet
+from census.sheets.reader import Progress, Sheet
 from census.sheets.rows import column_issues, read_rows
 from census.sheets.vocabulary import MEMBERS, Target, Vocabulary, vocabulary
 from census.surveys.definition import FormDef
@@ -55,10 +55,15 @@ def plan_import(
     overrides: dict[str, dict[str, str]] | None = None,
     filename: str = "",
     today: date | None = None,
+    progress: Progress | None = None,
 ) -> Plan:
-    """Read, group, validate and match every row of the sheets for one form."""
+    """Read, group, validate and match every row of the sheets for one form.
+
+    ``progress("check", done, total)`` is told how far matching (the first half) and
+    deciding (the second) have got; validating the batch comes between them.
+    """
     with paused_gc():
-        return _plan(store, form, sheets, overrides or {}, filename, today)
+        return _plan(store, form, sheets, overrides or {}, filename, today, progress)
 
 
 def _plan(
@@ -68,6 +73,7 @@ def _plan(
     overrides: dict[str, dict[str, str]],
     filename: str,
     today: date | None,
+    progress: Progress | None = None,
 ) -> Plan:
     vocab = vocabulary(form)
     layouts: list[Layout] = []
@@ -103,8 +109,12 @@ def _plan(
     else:
         drafts = [Planned([row]) for row in rows]
     plan = Plan(form, filename, layouts, drafts, issues, len(rows), skipped)
-    _build(store, plan, vocab, today)
+    _build(store, plan, vocab, today, progress or _quiet)
     return plan
+
+
+def _quiet(_step: str, _done: int, _total: int) -> None:
+    return None
 
 
 def _household_key(row: SourceRow) -> tuple[str, ...] | None:
@@ -159,10 +169,16 @@ def _address_key(row: SourceRow) -> tuple[str, ...] | None:
 # -- building the records -----------------------------------------------------------------
 
 
-def _build(store: Any, plan: Plan, vocab: Vocabulary, today: date | None) -> None:
+def _build(
+    store: Any, plan: Plan, vocab: Vocabulary, today: date | None, progress: Progress
+) -> None:
     form = plan.form
     claimed: dict[int, Planned] = {}
-    for planned in plan.records:
+    total = 2 * len(plan.records) or 1
+    progress("check", 0, total)
+    for n, planned in enumerate(plan.records):
+        if n % 200 == 0:
+            progress("check", n, total)
         for row in planned.rows:
             planned.issues += row.issues
         if planned.action == REJECTED:
@@ -188,7 +204,10 @@ def _build(store: Any, plan: Plan, vocab: Vocabulary, today: date | None) -> Non
         today=today,
     )
     seen_ids: dict[str, tuple[SourceRow, Planned]] = {}
-    for planned, (record, problems) in zip(todo, checked, strict=True):
+    offset = total - len(todo)
+    for n, (planned, (record, problems)) in enumerate(zip(todo, checked, strict=True)):
+        if n % 200 == 0:
+            progress("check", offset + n, total)
         planned.record, planned.problems = record, problems
         _place_problems(planned, vocab)
         if form.name == "household":
@@ -199,6 +218,7 @@ def _build(store: Any, plan: Plan, vocab: Vocabulary, today: date | None) -> Non
     for planned in plan.records:
         if planned.action == REJECTED:
             _mark_rejected_rows(planned, vocab)
+    progress("check", total, total)
 
 
 def _gather(planned: Planned, vocab: Vocabulary) -> tuple[dict[str, Any], list[tuple]]:

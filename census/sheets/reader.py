@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ from census.sheets.limits import (
     too_many_rows,
 )
 from census.sheets.xlsx import _ANY_CELL, _ANY_SI, Archive, Book, Unsupported
+
+Progress = Callable[[str, int, int], None]  # step ("read", "check", "save"), done, total
 
 __all__ = ["CSV_TYPES", "XLSX_TYPES", "Sheet", "SheetError", "read_csv", "read_file"]
 
@@ -145,18 +148,28 @@ def check_file(path: Path, filename: str | None = None) -> str:
     return kind
 
 
-def read_file(path: Path, filename: str | None = None) -> list[Sheet]:
-    """Read the sheets of a file; its type comes from ``filename`` (default: the path)."""
+def read_file(
+    path: Path, filename: str | None = None, progress: Progress | None = None
+) -> list[Sheet]:
+    """Read the sheets of a file; its type comes from ``filename`` (default: the path).
+
+    ``progress("read", done, total)`` is called as the file is read (bytes unpacked).
+    """
     check_file(path, filename)
     name = Path(filename or path.name)
     if name.suffix.lower() in XLSX_TYPES:
         with paused_gc():
-            return read_xlsx(path)
+            return read_xlsx(path, progress)
+    if progress is not None:
+        progress("read", 0, 1)
     with paused_gc():
-        return [read_csv(path.read_bytes(), name.stem)]
+        sheet = read_csv(path.read_bytes(), name.stem)
+    if progress is not None:
+        progress("read", 1, 1)
+    return [sheet]
 
 
-def read_xlsx(path: Path) -> list[Sheet]:
+def read_xlsx(path: Path, progress: Progress | None = None) -> list[Sheet]:
     """Every worksheet of an XLSX file, merged cells filled in.
 
     The fast reader (``xlsx.Book``) reads what Excel, WPS and openpyxl write; a shape it
@@ -167,6 +180,11 @@ def read_xlsx(path: Path) -> list[Sheet]:
         book = Book(str(path))
     except Unsupported:
         return _read_xlsx_openpyxl(path)
+    if progress is not None:
+        parts = [part for _name, part in book.sheets]
+        total = sum(book.zip.getinfo(part).file_size for part in parts) or 1
+        start = book.archive.unpacked
+        book.archive.progress = lambda n: progress("read", min(n - start, total), total)
     try:
         budget = Budget()
         sheets = []

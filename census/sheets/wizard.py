@@ -16,7 +16,7 @@ from typing import Any
 
 from census.sheets.layout import DATA, Layout, cell_text, classify, detect
 from census.sheets.plan import Plan, plan_import
-from census.sheets.reader import Sheet, read_file
+from census.sheets.reader import Progress, Sheet, read_file
 from census.sheets.vocabulary import Vocabulary, vocabulary
 from census.surveys.definition import FormDef
 
@@ -43,14 +43,22 @@ def plan_file(
     overrides: dict[str, dict[str, str]] | None = None,
     today: date | None = None,
     sheets: list[Sheet] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Plan, list[Sheet]]:
     """Read a file (unless its ``sheets`` are given) and plan its import.
 
-    Raises ``SheetError`` for an unreadable file.
+    Raises ``SheetError`` for an unreadable file. ``progress`` is told of the reading and
+    the checking (``reader.Progress``).
     """
-    sheets = sheets if sheets is not None else read_file(path, filename)
+    sheets = sheets if sheets is not None else read_file(path, filename, progress)
     plan = plan_import(
-        store, form, sheets, overrides=overrides, filename=filename or path.name, today=today
+        store,
+        form,
+        sheets,
+        overrides=overrides,
+        filename=filename or path.name,
+        today=today,
+        progress=progress,
     )
     return plan, sheets
 
@@ -114,26 +122,58 @@ class PlanCache:
         filename: str | None = None,
         overrides: dict[str, dict[str, str]] | None = None,
         today: date | None = None,
+        progress: Progress | None = None,
     ) -> tuple[Plan, list[Sheet]]:
         """What ``plan_file`` gives, planned again only when something it read has changed."""
         file_key = self._file_key(path, filename)
-        stamp = store.stamp(*PLAN_COLLECTIONS)  # before reading anything
-        key = (
-            *file_key,
-            json.dumps(overrides or {}, sort_keys=True),
-            today or date.today(),
-            stamp,
-        )
+        key = self._plan_key(store, file_key, overrides, today)  # before reading anything
         with self._lock:
             kept = self._current(form, file_key)
             if kept is not None and kept.plan is not None and kept.key == key:
                 return kept.plan, kept.sheets
             plan, sheets = plan_file(
                 store, form, path, filename=filename, overrides=overrides, today=today,
-                sheets=kept.sheets if kept is not None else None,
+                sheets=kept.sheets if kept is not None else None, progress=progress,
             )  # fmt: skip
             self._kept = _Kept(key, form, sheets, plan, time.monotonic())
             return plan, sheets
+
+    @staticmethod
+    def _plan_key(
+        store: Any,
+        file_key: tuple[Any, ...],
+        overrides: dict[str, dict[str, str]] | None,
+        today: date | None,
+    ) -> tuple[Any, ...]:
+        stamp = store.stamp(*PLAN_COLLECTIONS)
+        return (
+            *file_key,
+            json.dumps(overrides or {}, sort_keys=True),
+            today or date.today(),
+            stamp,
+        )
+
+    def peek(
+        self,
+        store: Any,
+        form: FormDef,
+        path: Path,
+        *,
+        filename: str | None = None,
+        overrides: dict[str, dict[str, str]] | None = None,
+        today: date | None = None,
+    ) -> tuple[Plan, list[Sheet]] | None:
+        """The plan ``plan`` would give, if it is kept and still holds; never plans."""
+        try:
+            file_key = self._file_key(path, filename)
+        except OSError:
+            return None
+        key = self._plan_key(store, file_key, overrides, today)
+        kept = self._kept  # without the lock: a job may be planning meanwhile, holding it
+        if kept is not None and kept.form is form and kept.plan is not None and kept.key == key:
+            if time.monotonic() - kept.used <= self.max_age:
+                return kept.plan, kept.sheets
+        return None
 
     def forget(self, path: Path) -> None:
         """Drop what was kept for this file (it was imported or discarded)."""

@@ -28,7 +28,7 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import lru_cache
 from typing import IO, Any
@@ -210,6 +210,8 @@ class Counted:
             raise damaged(f"{self.name}: {exc}") from None
         self.count += len(data)
         self.archive.unpacked += len(data)
+        if self.archive.progress is not None:
+            self.archive.progress(self.archive.unpacked)
         if self.count > self.limit:
             raise part_too_large(self.name, f"> {size_text(self.limit)}", self.limit)
         if self.archive.unpacked > MAX_ARCHIVE_BYTES:
@@ -229,6 +231,7 @@ class Archive:
     def __init__(self, source: str | IO[bytes]) -> None:
         self.zip = open_zip(source)
         self.unpacked = 0
+        self.progress: Callable[[int], None] | None = None  # told the bytes unpacked so far
         try:
             check_archive(self.zip)
         except BaseException:

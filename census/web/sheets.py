@@ -7,6 +7,8 @@ every export, report download and applied or abandoned import is in the audit lo
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -19,6 +21,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -33,6 +36,7 @@ from census.sheets import uploads
 from census.sheets.apply import apply_plan
 from census.sheets.export import HOUSEHOLDS, PERSONS, STOREFRONTS, UNITS, dataset_sheets
 from census.sheets.issues import Issue
+from census.sheets.jobs import APPLY, CHECK, FAILED, ImportJob, ImportJobs
 from census.sheets.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, size_text
 from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE
 from census.sheets.reader import SheetError, check_file
@@ -46,6 +50,8 @@ from census.web.helpers import client_ip, lang, surveys
 bp = Blueprint("sheets", __name__, url_prefix="/sheets")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ISSUES = 500
+WAIT_SECONDS = 3.0  # a job done within this answers the page directly
+STALE = "stale"  # an apply job whose check no longer held
 SHOWN_CHANGES = 200
 LIMITS = {
     "size": size_text(MAX_FILE_BYTES),
@@ -86,6 +92,21 @@ def _upload(upload_id: str) -> uploads.Upload:
 def _plans() -> PlanCache:
     """The app's cache of the file read and the import planned last."""
     return current_app.extensions.setdefault("census_import_plans", PlanCache())
+
+
+def _jobs() -> ImportJobs:
+    """The app's import jobs (checks and applies in the background)."""
+    return current_app.extensions.setdefault("census_import_jobs", ImportJobs())
+
+
+def _waited(job: ImportJob) -> ImportJob | None:
+    """The job, if it finished within ``IMPORT_WAIT_SECONDS`` (default ``WAIT_SECONDS``);
+    None when the page should show its progress bar instead (always, with 0)."""
+    seconds = float(current_app.config.get("IMPORT_WAIT_SECONDS", WAIT_SECONDS))
+    if seconds <= 0:
+        return None
+    job = _jobs().wait(job, seconds)
+    return job if job.finished else None
 
 
 def _plan(upload: uploads.Upload, form: Any):
@@ -195,15 +216,28 @@ def mapping(upload_id: str):
 @bp.route("/import/<upload_id>/report")
 @roles_required(*STAFF)
 def report(upload_id: str):
-    """Every row checked: counts, problems per row and column, and what would change."""
+    """Every row checked: counts, problems per row and column, and what would change.
+
+    The check runs as a background job (``census.sheets.jobs``): a plan still current is
+    shown at once, a short check is waited for, a long one shows its progress bar, whose
+    page comes back here with ``?job=`` when it is done.
+    """
     upload = _upload(upload_id)
     form = _form(upload.form)
-    try:
-        plan, _sheets = _plan(upload, form)
-    except SheetError as error:
-        _discard(upload)
-        flash(_file_problem(error), "error")
-        return redirect(url_for("sheets.index"))
+    found = _plans().peek(
+        get_store(), form, upload.path, filename=upload.filename, overrides=upload.overrides
+    )
+    if found is None:
+        job = _finished_check(upload, request.args.get("job", ""))
+        if job is None:
+            started = _start_check(upload, form)
+            job = _waited(started)
+            if job is None:
+                return redirect(url_for("sheets.job", job_id=started.id))
+        if job.state == FAILED:
+            return _check_failed(upload, job)
+        found = job.result
+    plan, _sheets = found
     issues = plan.all_issues()
     updates = [p for p in plan.records if p.action == UPDATE]
     return render_template(
@@ -220,6 +254,47 @@ def report(upload_id: str):
         update_total=len(updates),
         fingerprint=plan.fingerprint(),
     )
+
+
+def _check_key(upload: uploads.Upload) -> tuple[str, str]:
+    return (upload.filename, json.dumps(upload.overrides, sort_keys=True))
+
+
+def _start_check(upload: uploads.Upload, form: Any) -> ImportJob:
+    """Check (read and plan) an upload in the background; the plan lands in the cache."""
+    store, plans = get_store(), _plans()
+    path, filename, overrides = upload.path, upload.filename, dict(upload.overrides)
+
+    def work(progress):
+        return plans.plan(
+            store, form, path, filename=filename, overrides=overrides, progress=progress
+        )
+
+    return _jobs().submit(upload.id, CHECK, current_user.username, work, key=_check_key(upload))
+
+
+def _finished_check(upload: uploads.Upload, job_id: str) -> ImportJob | None:
+    """The check job a progress page came back with, if it is this upload's, for the same
+    mapping, and finished within a minute (a reload after that checks again)."""
+    job = _jobs().get(job_id) if job_id else None
+    if job is None or job.kind != CHECK or job.upload_id != upload.id or not job.finished:
+        return None
+    if job.key != _check_key(upload) or time.time() - (job.finished_at or 0) > 60:
+        return None
+    return job
+
+
+def _check_failed(upload: uploads.Upload | None, job: ImportJob):
+    """A check or apply that failed: the file's problem (the upload is dropped) or the error."""
+    if job.error is not None:
+        if upload is not None:
+            _discard(upload)
+        flash(_file_problem(job.error), "error")
+        return redirect(url_for("sheets.index"))
+    flash(_("检查或导入时出错：%(error)s", error=job.failure or "?"), "error")
+    if upload is not None and upload.folder.exists():
+        return redirect(url_for("sheets.mapping", upload_id=upload.id))
+    return redirect(url_for("sheets.index"))
 
 
 @bp.route("/import/<upload_id>/report.xlsx")
@@ -247,35 +322,99 @@ def report_download(upload_id: str):
 @bp.route("/import/<upload_id>/apply", methods=["POST"])
 @roles_required(ADMIN)
 def apply(upload_id: str):
-    """Import the valid records, if the check the user saw still holds."""
+    """Import the valid records, if the check the user saw still holds (a background job)."""
     upload = _upload(upload_id)
     form = _form(upload.form)
-    store = get_store()
-    try:
-        plan, _sheets = _plan(upload, form)
-    except SheetError as error:
-        _discard(upload)
-        flash(_file_problem(error), "error")
-        return redirect(url_for("sheets.index"))
-    if request.form.get("fingerprint") != plan.fingerprint():
-        flash(_("校验之后数据有变化，请查看新的校验结果后再导入。"), "warning")
-        return redirect(url_for("sheets.report", upload_id=upload.id))
-    done = apply_plan(store, plan, user=current_user.username, ip=client_ip())
-    _discard(upload)
+    store, plans = get_store(), _plans()
+    seen = request.form.get("fingerprint", "")
+    user, ip = current_user.username, client_ip()
+    path, filename, overrides = upload.path, upload.filename, dict(upload.overrides)
+
+    def work(progress):
+        plan, _sheets = plans.plan(
+            store, form, path, filename=filename, overrides=overrides, progress=progress
+        )
+        if seen != plan.fingerprint():
+            return STALE
+        done = apply_plan(store, plan, user=user, ip=ip, progress=progress)
+        plans.forget(path)
+        upload.discard()
+        return {"done": done, "form": form.name, "filename": filename}
+
+    job = _jobs().submit(upload.id, APPLY, user, work, key=seen)
+    finished = _waited(job)
+    if finished is None:
+        return redirect(url_for("sheets.job", job_id=job.id))
+    return _applied(finished)
+
+
+def _applied(job: ImportJob):
+    """The page of a finished apply job."""
+    upload = uploads.load(_data_dir(), job.upload_id)
+    if job.state == FAILED:
+        return _check_failed(upload, job)
+    if job.result == STALE:
+        flash([_("校验之后数据有变化，请查看新的校验结果后再导入。"), ""], "warning")
+        if upload is None:
+            return redirect(url_for("sheets.index"))
+        return redirect(url_for("sheets.report", upload_id=job.upload_id))
+    done = job.result["done"]
     return render_template(
         "sheets/done.html",
-        form=form,
-        filename=upload.filename,
+        form=_form(job.result["form"]),
+        filename=job.result["filename"],
         done=done,
         failures=[line(i, lang()) for i in done.failed],
     )
 
 
+@bp.route("/job/<job_id>")
+@roles_required(*STAFF)
+def job(job_id: str):
+    """A check's or an import's progress bar; once finished, its report or its result."""
+    found = _job_or_404(job_id)
+    if not found.finished:
+        return render_template("sheets/job.html", job=found, steps=_steps())
+    if found.kind == APPLY:
+        return _applied(found)
+    if found.state == FAILED:
+        return _check_failed(uploads.load(_data_dir(), found.upload_id), found)
+    return redirect(url_for("sheets.report", upload_id=found.upload_id, job=found.id))
+
+
+@bp.route("/job/<job_id>.json")
+@roles_required(*STAFF)
+def job_status(job_id: str):
+    """How far a job is: state, step, done/total, percent; where to go once finished."""
+    found = _job_or_404(job_id)
+    data = found.as_dict()
+    data["step_text"] = _steps().get(found.step, "")
+    data["next"] = url_for("sheets.job", job_id=found.id)
+    return jsonify(data)
+
+
+def _job_or_404(job_id: str) -> ImportJob:
+    found = _jobs().get(job_id)
+    if found is None:
+        abort(404)
+    if found.owner != current_user.username and current_user.role != ADMIN:
+        abort(403)
+    return found
+
+
+def _steps() -> dict[str, str]:
+    return {"read": _("读取文件"), "check": _("检查记录"), "save": _("保存记录")}
+
+
 @bp.route("/import/<upload_id>/discard", methods=["POST"])
 @roles_required(*STAFF)
 def discard(upload_id: str):
-    """Import nothing and forget the file."""
+    """Import nothing and forget the file (not while it is being imported)."""
     upload = _upload(upload_id)
+    busy = _jobs().busy(upload.id)
+    if busy is not None and busy.kind == APPLY:
+        flash([_("正在导入这个文件，请等它完成。"), ""], "warning")
+        return redirect(url_for("sheets.job", job_id=busy.id))
     _discard(upload)
     audit.record(
         get_store(),
