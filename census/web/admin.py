@@ -52,8 +52,13 @@ def _account_or_404(username: str) -> dict[str, Any]:
 @bp.route("/users/<username>/password", methods=["GET", "POST"])
 @roles_required(ADMIN)
 def reset_password(username: str):
-    """Give an account a new password (under the policy); its sessions end; audited."""
+    """Give an account a new password (under the policy); its sessions end; audited.
+
+    One's own password is changed on the account page, which asks for the current one.
+    """
     user = _account_or_404(username)
+    if username == current_user.username:
+        return redirect(url_for("auth.change_password"))
     if request.method == "POST":
         new, again = request.form.get("password", ""), request.form.get("confirm", "")
         store = get_store()

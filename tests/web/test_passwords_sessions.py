@@ -454,3 +454,14 @@ def test_census_user_passwd_deactivate_and_unlock(tmp_path):
     with open_store(tmp_path / "data") as store:
         assert throttle.begin(store, "li", "10.0.0.1").allowed
         assert authenticate(store, "li", "stairwell-9") is None
+
+
+def test_an_admin_changes_their_own_password_only_with_the_current_one(client, auth):
+    auth.login("admin")
+    response = client.get("/admin/users/admin/password")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        "/account/password"
+    )
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "/admin/users/admin/active" not in page  # nobody deactivates themselves here
+    assert "/admin/users/surveyor1/active" in page
