@@ -24,6 +24,7 @@ from typing import Any
 
 from census import audit
 from census.domain import checks
+from census.domain.address import address_text, room_part, unit_part
 from census.domain.problems import Problem
 from census.store import Conflict, DuplicateKey
 from census.surveys.conform import conform
@@ -127,10 +128,7 @@ def repair_stored(store: Any, forms: dict[str, FormDef], *, user: str = "system"
     return repaired
 
 
-def _address(record: dict[str, Any]) -> str:
-    parts = [record.get("building") or "", record.get("unit") or "", record.get("room") or ""]
-    unit = f"{parts[1]}单元" if parts[1] else ""
-    return f"{parts[0]}{unit}{parts[2]}"
+_address = address_text
 
 
 class PeopleIndex:
@@ -198,6 +196,17 @@ def consistency(
     return found + _cross_checks(store, household, record_id)
 
 
+def canonical_dwelling(record: dict[str, Any]) -> None:
+    """Unit and room stored as their canonical parts: 3单元 → 3, 101室 → 101, 三 → 3.
+
+    Every page and print shows them one way (``address_text``: 1栋3单元101室), and the
+    same dwelling typed two ways is one dwelling.
+    """
+    for key, part in (("unit", unit_part), ("room", room_part)):
+        if isinstance(record.get(key), str):
+            record[key] = part(record[key])
+
+
 def _not_yet(found: list[Problem], known: list[Problem]) -> list[Problem]:
     """Problems not already reported at the same place with the same code."""
     seen = {(p.code, p.path) for p in known}
@@ -256,6 +265,7 @@ def save(
     life events pass move_out, birth …) and ``detail`` adds to the audit entry.
     """
     record, problems = clean(form, raw, today=today)
+    canonical_dwelling(record)
     collection = store.collection(form.collection)
     if form.name == "household":
         problems += _cross_checks(store, record, record_id)
@@ -409,6 +419,7 @@ def check(
 ) -> tuple[dict[str, Any], list[Problem]]:
     """The record as ``save`` would store it and every problem, without storing anything."""
     record, problems = clean(form, raw, today=today)
+    canonical_dwelling(record)
     if form.name == "household":
         problems += _cross_checks(store, record, record_id)
         problems += _not_yet(checks.check_household(record, today or date.today()), problems)
@@ -455,6 +466,7 @@ Cleaned = tuple[dict[str, Any], list[Problem], list[Problem]]
 def _clean_one(form: FormDef, raw: dict[str, Any], today: date) -> Cleaned:
     """What needs no store: ``clean`` and the household's own consistency checks."""
     record, problems = clean(form, raw, today=today)
+    canonical_dwelling(record)
     household = checks.check_household(record, today) if form.name == "household" else []
     return record, problems, household
 

@@ -8,13 +8,13 @@ they are on the 外出人员 register but are not residents (DOMAIN.md §5, §6)
 
 from __future__ import annotations
 
-import re
 import weakref
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cached_property, lru_cache
 from typing import Any
 
+from census.domain.address import address_key, address_text, natural_key  # noqa: F401
 from census.domain.rules import Columns
 from census.gcpause import paused_gc
 
@@ -69,30 +69,6 @@ def active_on(person: dict[str, Any], day: date) -> bool:
         return False
     born = to_date(person.get("birth_date"))
     return born is None or born <= day
-
-
-@lru_cache(maxsize=65536)
-def natural_key(text: str) -> tuple[Any, ...]:
-    """Sort key that puts 2栋 before 10栋 and 302 before 1101."""
-    parts = re.split(r"(\d+)", text or "")
-    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts))
-
-
-def address_key(record: dict[str, Any]) -> tuple[Any, ...]:
-    """Address order: building, unit, room, each in natural order."""
-    return (
-        natural_key(record.get("building") or ""),
-        natural_key(record.get("unit") or ""),
-        natural_key(record.get("room") or ""),
-    )
-
-
-def address_text(record: dict[str, Any]) -> str:
-    """Building, unit and room as staff write them: 3栋2单元301."""
-    unit = record.get("unit") or ""
-    return (
-        f"{record.get('building') or ''}{unit + '单元' if unit else ''}{record.get('room') or ''}"
-    )
 
 
 def as_list(value: Any) -> list[Any]:

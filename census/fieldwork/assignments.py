@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from census import audit
+from census.domain.address import natural_key, natural_sorted
 from census.store import Conflict
 
 SURVEYOR = "surveyor"
@@ -49,7 +50,7 @@ def assigned_buildings(
 ) -> list[Mapping[str, Any]]:
     """The buildings a surveyor covers, in grid and name order."""
     mine = [b for b in buildings if covers(user, b)]
-    return sorted(mine, key=lambda b: (b.get("grid") or "", b["name"]))
+    return sorted(mine, key=lambda b: (natural_key(b.get("grid")), natural_key(b["name"])))
 
 
 def grid_names(
@@ -57,7 +58,7 @@ def grid_names(
 ) -> list[str]:
     """Every grid: the ones listed, in their order, then others that buildings name."""
     names = [g["name"] for g in grids if g.get("name")]
-    names += sorted({b["grid"] for b in buildings if b.get("grid")} - set(names))
+    names += natural_sorted({b["grid"] for b in buildings if b.get("grid")} - set(names))
     return list(dict.fromkeys(names))
 
 
@@ -66,7 +67,7 @@ def buildings_by_grid(
 ) -> dict[str, list[Mapping[str, Any]]]:
     """Grid name -> its buildings by name; buildings without a grid under ''."""
     grouped: dict[str, list[Mapping[str, Any]]] = {name: [] for name in grids}
-    for b in sorted(buildings, key=lambda b: b["name"]):
+    for b in sorted(buildings, key=lambda b: natural_key(b["name"])):
         grouped.setdefault(b.get("grid") or "", []).append(b)
     return grouped
 

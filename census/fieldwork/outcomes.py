@@ -27,8 +27,6 @@ ask the neighbours).
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +35,7 @@ from typing import Any
 import orjson
 
 from census import audit
+from census.domain.address import dwelling_key, natural_key
 from census.domain.problems import Problem
 from census.fieldwork import VISITS
 from census.store import DuplicateKey
@@ -50,21 +49,9 @@ VISIT_KEYS = ("uuid", "building", "unit", "room", "outcome", "visited_at", "note
 Key = tuple[str, str, str]
 
 
-def _norm(text: Any, suffix: str) -> str:
-    """Full-width digits and spaces folded (NFKC), a trailing 单元/室 dropped."""
-    value = unicodedata.normalize("NFKC", str(text or "")).strip()
-    return value[: -len(suffix)].strip() if suffix and value.endswith(suffix) else value
-
-
-def dwelling_key(building: Any, unit: Any, room: Any) -> Key:
-    """The identity of a dwelling: ('1栋', '1', '301') for 1栋 1单元 301室 or 1栋１单元301."""
-    return (_norm(building, ""), _norm(unit, "单元"), _norm(room, "室"))
-
-
-def natural(text: str) -> tuple[int, str]:
-    """Sort '2' before '10' and '301' before '1201'."""
-    digits = re.match(r"\d+", text or "")
-    return (int(digits.group()) if digits else 1 << 30, text or "")
+def natural(text: str) -> tuple[Any, ...]:
+    """Sort '2' before '10' and '301' before '1201' (the one natural order)."""
+    return natural_key(text)
 
 
 @dataclass(frozen=True)

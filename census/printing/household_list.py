@@ -7,10 +7,10 @@ household; a household never breaks across pages when it fits on one.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any
 
+from census.domain.address import dwelling_text, natural_key
 from census.domain.codes import label
 from census.printing.grid import (
     Column,
@@ -30,7 +30,7 @@ TEMPLATE = "print/grid.html"
 # key, word, width in cells (half an em), span (a household value)
 _COLUMNS = (
     ("household_no", "col_household_no", 8, True),
-    ("door", "col_door", 8, True),
+    ("door", "col_door", 12, True),  # 12单元1201室
     ("housing", "col_housing", 6, True),
     ("hardship", "col_hardship", 8, True),
     ("no", "col_no", 4, False),
@@ -48,16 +48,9 @@ _COLUMNS = (
 )
 
 
-def natural_key(value: Any) -> tuple[tuple[int, int | str], ...]:
-    """Sort key that puts "2" before "10" and "2单元" before "10单元"."""
-    parts = re.split(r"(\d+)", str(value or ""))
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p)
-
-
 def address(unit: Any, room: Any) -> str:
-    """The dwelling as printed: "unit-room", or just the room when there is no unit."""
-    unit, room = str(unit or "").strip(), str(room or "").strip()
-    return f"{unit}-{room}" if unit and room else unit or room
+    """The dwelling as printed, as on every page: 3单元101室."""
+    return dwelling_text(unit, room)
 
 
 def _text(value: Any) -> str:

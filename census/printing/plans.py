@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from census.domain.address import natural_key
 from census.domain.charts import summary_charts
 from census.domain.registers import RegisterDef, load_registers, rows_in
 from census.domain.residents import build_community
 from census.domain.summary import report_paragraph, summary
 from census.printing import cards, household_list, register_list, summary_print
 from census.printing.grid import split_document
-from census.printing.household_list import natural_key
 from census.printing.pipeline import Part
 from census.printing.words import word
 

@@ -16,6 +16,7 @@ from flask_wtf.csrf import generate_csrf
 from census import audit, records
 from census.app import get_store
 from census.domain import checks
+from census.domain.address import natural_sorted
 from census.domain.problems import errors_by_path
 from census.fieldwork import VISITS, edits, outcomes
 from census.fieldwork.assignments import may_register
@@ -234,7 +235,7 @@ def list_visits():
     covered = {b["name"] for b in store.collection("buildings").scan() if user.covers(b)}
     if building and building not in covered:
         abort(403, "此楼栋未分配给您 / this building is not assigned to you")
-    names = [building] if building else sorted(covered)
+    names = [building] if building else natural_sorted(covered)
     rows = [v for name in names for v in store.collection(VISITS).find(building=name)]
     rows = [{k: v for k, v in r.items() if k not in ("submission_hash", "_rev")} for r in rows]
     return jsonify(visits=rows, count=len(rows))

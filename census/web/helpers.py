@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, request
 
+from census.domain.address import address_text
 from census.domain.codes import FORMS_DIR, label
 from census.domain.ids import mask_id
 from census.surveys.definition import load_surveys
@@ -28,12 +29,7 @@ def client_ip() -> str:
     return request.remote_addr or ""
 
 
-def address(record: dict[str, Any]) -> str:
-    """Building, unit and room as staff write them: 3栋2单元301."""
-    unit = record.get("unit") or ""
-    return (
-        f"{record.get('building') or ''}{unit + '单元' if unit else ''}{record.get('room') or ''}"
-    )
+address = address_text  # 1栋3单元101室, as everywhere
 
 
 def head_of(household: dict[str, Any]) -> dict[str, Any]:

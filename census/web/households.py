@@ -12,13 +12,13 @@ from flask_login import current_user
 
 from census import audit, records
 from census.app import get_store
+from census.domain.address import address_key, natural_sorted
 from census.domain.diff import version_diffs
 from census.fieldwork.conflicts import display
 from census.printing.pipeline import cache_dir, print_parts
 from census.printing.plans import HOUSEHOLD_LIST, PrintRequest, Records, plan
 from census.web.access import ADMIN, ROLES, STAFF, roles_required
 from census.web.helpers import client_ip, lang, surveys
-from census.web.survey import _room_key
 
 bp = Blueprint("households", __name__)
 PAGE_SIZE = 50
@@ -44,11 +44,11 @@ def index():
     rows = collection.find(building=building) if building else collection.scan()
     if q:
         rows = [h for h in rows if _matches(h, q)]
-    rows.sort(key=lambda h: (h.get("building") or "", _room_key(h)))
+    rows.sort(key=address_key)
     page = max(1, request.args.get("page", 1, type=int))
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    buildings = sorted(b["name"] for b in store.collection("buildings").scan())
+    buildings = natural_sorted(b["name"] for b in store.collection("buildings").scan())
     return render_template(
         "households/index.html",
         households=shown,

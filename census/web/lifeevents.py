@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from census import lifeevents
 from census.app import get_store
+from census.domain.address import natural_sorted
 from census.domain.codes import choice_lists
 from census.domain.problems import Problem
 from census.store import Conflict
@@ -135,7 +136,7 @@ def move_in_household():
             problems = refused.problems
         else:
             return _done(result)
-    buildings = sorted(b["name"] for b in get_store().collection("buildings").scan())
+    buildings = natural_sorted(b["name"] for b in get_store().collection("buildings").scan())
     return render_template(
         "lifeevents/event.html",
         household=None,

@@ -30,6 +30,7 @@ from flask_login import current_user
 
 from census import audit
 from census.app import get_store
+from census.domain.address import natural_sorted
 from census.printing.jobs import DONE, Job, JobRunner
 from census.printing.plans import (
     FIXED_TARGETS,
@@ -89,8 +90,8 @@ def index():
     return render_template(
         "prints/index.html",
         targets=_targets(),
-        buildings=sorted(b["name"] for b in buildings),
-        grids=sorted({b.get("grid") for b in buildings if b.get("grid")}),
+        buildings=natural_sorted(b["name"] for b in buildings),
+        grids=natural_sorted(b.get("grid") for b in buildings if b.get("grid")),
         jobs=runner().jobs(owner),
         selected=request.args.get("target", ""),
         today=date.today().isoformat(),

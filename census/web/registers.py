@@ -27,6 +27,7 @@ from markupsafe import Markup
 from census import audit
 from census.app import get_store
 from census.derived import Derived, View, read_records
+from census.domain.address import natural_sorted
 from census.domain.codes import FORMS_DIR
 from census.domain.registers import (
     RegisterDef,
@@ -196,8 +197,8 @@ def register(key: str):
         as_of=as_of,
         as_of_arg=request.args.get("as_of", ""),
         full=full,
-        grids=sorted({b.get("grid") for b in buildings if b.get("grid")}),
-        buildings=sorted({b["name"] for b in buildings}),
+        grids=natural_sorted(b.get("grid") for b in buildings if b.get("grid")),
+        buildings=natural_sorted(b["name"] for b in buildings),
         ethnicities=shared.memo(
             ("ethnicities", reg.key), lambda: [e for e, _n in _distinct(rows, "ethnicity")]
         ),

@@ -25,6 +25,7 @@ from markupsafe import Markup
 from census import audit, lifeevents, records, review
 from census.app import get_store
 from census.domain import checks
+from census.domain.address import natural_sorted
 from census.domain.codes import label
 from census.domain.diff import version_diffs
 from census.domain.ids import mask_id
@@ -231,8 +232,8 @@ def queue():
         pages=pages,
         state=state,
         grids=grids,
-        grid_names=sorted(set(grids.values()) - {""}),
-        buildings=sorted(grids),
+        grid_names=natural_sorted(set(grids.values()) - {""}),
+        buildings=natural_sorted(grids),
         surveyors=surveyors,
         warnings=warnings,
         **wanted,

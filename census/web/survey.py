@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 from census import records
 from census.app import get_store
 from census.domain import checks
+from census.domain.address import address_key, natural_key
 from census.fieldwork.assignments import may_register
 from census.store import Conflict
 from census.surveys.wtf import attach_problems, form_class, formdata_to_raw, record_to_formdata
@@ -31,11 +32,7 @@ bp = Blueprint("survey", __name__, url_prefix="/survey")
 
 
 def _room_key(household: dict[str, Any]) -> tuple[Any, ...]:
-    def natural(text: str) -> tuple[int, str]:
-        digits = "".join(ch for ch in text if ch.isdigit())
-        return (int(digits) if digits else 0, text)
-
-    return (natural(household.get("unit") or ""), natural(household.get("room") or ""))
+    return address_key(household)[1:]
 
 
 def buildings_for(user: Any) -> list[dict[str, Any]]:
@@ -45,7 +42,7 @@ def buildings_for(user: Any) -> list[dict[str, Any]]:
     rows = [b for b in store.collection("buildings").scan() if user.covers(b)]
     for row in rows:
         row["households"] = households.count(building=row["name"])
-    return sorted(rows, key=lambda b: (b.get("grid") or "", b["name"]))
+    return sorted(rows, key=lambda b: (natural_key(b.get("grid")), natural_key(b["name"])))
 
 
 def _building_or_404(name: str) -> dict[str, Any]:

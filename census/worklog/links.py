@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from census.domain.address import address_text
 from census.surveys.definition import FieldDef, FormDef
 
 _SLASH = re.compile(r"\s*[/／]\s*")
@@ -51,9 +52,12 @@ def fold(text: Any) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).upper()
 
 
-def _address(h: dict[str, Any]) -> str:
-    unit = h.get("unit") or ""
-    return f"{h.get('building') or ''}{unit + '单元' if unit else ''}{h.get('room') or ''}"
+_address = address_text
+
+
+def _address_key(text: Any) -> str:
+    """An address as typed or shown, compared: 3栋2单元301 and 3栋2单元301室 are one."""
+    return fold(text).removesuffix("室")
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ class Links:
                 continue
             if h.get("household_no"):
                 self.by_no[fold(h["household_no"])] = h
-            self.by_address.setdefault(fold(_address(h)), []).append(h)
+            self.by_address.setdefault(_address_key(_address(h)), []).append(h)
             for m in h.get("members") or []:
                 if m.get("id_number"):
                     self.by_id.setdefault(fold(m["id_number"]), []).append(Person(h, m))
@@ -135,7 +139,7 @@ class Links:
         key = fold(text)
         if key in self.by_no:
             return Resolved(text, self.by_no[key])
-        found = self.by_address.get(key, [])
+        found = self.by_address.get(_address_key(text), [])
         if len(found) == 1:
             return Resolved(text, found[0])
         return Resolved(text, problem="household_ambiguous" if found else "household_unknown")

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from census.domain.address import natural_key
 from census.domain.ids import mask_id
-from census.domain.residents import natural_key
 from census.printing.masking import mask_phone
 from census.surveys.definition import DefinitionError, FieldDef, FormDef
 from census.worklog.links import Links

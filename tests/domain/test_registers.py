@@ -121,10 +121,10 @@ def test_address_order_is_natural_and_heads_come_first():
     rows = person_rows(households, AS_OF)
     doors = [r["address"] for r in rows]
     assert list(dict.fromkeys(doors)) == [
-        "2栋1单元602",
-        "2栋2单元302",
-        "2栋2单元1101",
-        "10栋1单元101",
+        "2栋1单元602室",
+        "2栋2单元302室",
+        "2栋2单元1101室",
+        "10栋1单元101室",
     ]
     tenth = [r for r in rows if r["building"] == "10栋"]
     assert tenth[0]["relation"] == "head" and tenth[0]["member_index"] == 1

@@ -102,7 +102,7 @@ def test_a_visit_names_the_household_and_the_person_visited(app, store, client, 
     assert visit["households"] == [{"household": "H0001", "person": "H0001/张建国"}]
     assert visit["aid_amount"] == 300
     page = client.get(f"/worklog/visit/{visit['id']}").get_data(as_text=True)
-    assert "H0001 1栋1单元101" in page and f'href="/households/{home["id"]}"' in page
+    assert "H0001 1栋1单元101室" in page and f'href="/households/{home["id"]}"' in page
     household_page = client.get(f"/households/{home['id']}").get_data(as_text=True)
     assert "走访慰问记录" in household_page and "慰问" in household_page
 
@@ -114,7 +114,7 @@ def test_a_mediation_lists_its_parties_residents_linked(app, store, client, auth
     (mediation,) = store.collection("mediations").scan()
     page = client.get(f"/worklog/mediation/{mediation['id']}").get_data(as_text=True)
     assert "张建国" in page and "赵六" in page and "被申请人" in page
-    assert "李秀兰（H0001 1栋1单元101）" in page  # the applicant's link resolves by ID number
+    assert "李秀兰（H0001 1栋1单元101室）" in page  # the applicant's link resolves by ID number
     register = client.get("/worklog/mediation").get_data(as_text=True)
     assert "张建国（申请人，李秀兰）" in register and "139****5678" in register
     assert "调解成功" in register
@@ -125,7 +125,7 @@ def test_a_volunteer_is_a_person_of_the_register(app, store, client, auth, home)
     defn = app.extensions["census_surveys"]["volunteer"]
     post_form(client, defn, records_for(app, home)["volunteer"])
     register = client.get("/worklog/volunteer").get_data(as_text=True)
-    assert "李秀兰（H0001 1栋1单元101）" in register
+    assert "李秀兰（H0001 1栋1单元101室）" in register
     assert "为老服务、教育辅导" in register and "48" in register
 
 

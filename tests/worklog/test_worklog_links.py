@@ -14,11 +14,12 @@ def test_a_household_is_found_by_number_or_by_its_address():
     links = Links(households())
     assert links.household("H0002").household["id"] == 2
     assert links.household(" ｈ0002 ").household["id"] == 2  # full-width, spaces, case
-    assert links.household("1栋1单元201").household["id"] == 3
+    assert links.household("1栋1单元201").household["id"] == 3  # typed as staff write it
+    assert links.household("1栋1单元201室").household["id"] == 3  # or as it is shown
     missing = links.household("H0404")
     assert missing.household is None and missing.problem == "household_unknown"
     assert missing.text() == "H0404（未找到）"
-    assert links.household("H0001").text() == "H0001 1栋1单元101"
+    assert links.household("H0001").text() == "H0001 1栋1单元101室"
 
 
 def test_a_person_is_found_by_household_and_name_or_by_id_number():
@@ -26,7 +27,7 @@ def test_a_person_is_found_by_household_and_name_or_by_id_number():
     links = Links(homes)
     head = links.person("H0001/张建国")
     assert head.person.name == "张建国" and head.household["id"] == 1
-    assert head.text() == "张建国（H0001 1栋1单元101）"
+    assert head.text() == "张建国（H0001 1栋1单元101室）"
     second = homes[1]["members"][1]
     by_id = links.person(second["id_number"].lower())
     assert by_id.person.member is second

@@ -23,8 +23,8 @@ def test_a_visit_log_shows_words_links_and_newest_first():
     rows = register_rows(reg, records, Links(households()), period=year_period(2025))
     assert [r.id for r in rows] == [2, 1]
     assert rows[1].cells["kind"] == "慰问"
-    assert rows[1].cells["households"] == "H0001 1栋1单元101"
-    assert rows[0].cells["households"] == "H0002 1栋1单元102；H0404（未找到）"
+    assert rows[1].cells["households"] == "H0001 1栋1单元101室"
+    assert rows[0].cells["households"] == "H0002 1栋1单元102室；H0404（未找到）"
     assert rows[0].broken_links == 1 and rows[1].broken_links == 0
     assert group_counts(reg, rows) == [("慰问", 1), ("政策宣传", 1)]
     headers, body = sheet(reg, rows)
@@ -68,7 +68,7 @@ def test_a_volunteer_is_shown_as_the_person_of_the_register_and_unknown_ids_stay
         Links(homes),
     )
     texts = {r.id: r.cells["person"] for r in rows}
-    assert texts[1] == f"{someone['name']}（H0003 1栋1单元201）"
+    assert texts[1] == f"{someone['name']}（H0003 1栋1单元201室）"
     assert texts[2] == "110105********1234（未找到）"
 
 

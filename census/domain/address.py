@@ -1,0 +1,116 @@
+"""Addresses, one way: the parts of a dwelling, how they are shown, and their natural order.
+
+A surveyor may type a unit as "3", "3单元", "３单元" or "三单元" and a room as "101" or
+"101室": all are the same dwelling. ``unit_part`` and ``room_part`` bring each to its
+canonical part ("3", "101"), records are stored that way, and ``address_text`` shows a
+dwelling one way everywhere: 1栋3单元101室.
+
+``natural_key`` orders names the way people count: 2栋 before 10栋 before 12栋, 第二网格
+before 第十网格, 302 before 1101 (digits and Chinese numerals read as numbers).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_DIGITS |= {"七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+_NUMBER = re.compile(r"(\d+|[零〇一二两三四五六七八九十百千]+)")
+_UNIT_SUFFIX = ("单元", "单")
+_ROOM_SUFFIX = ("室", "号", "户")
+
+
+def fold(text: Any) -> str:
+    """Full-width letters, digits and spaces folded (NFKC), outer spaces dropped."""
+    return unicodedata.normalize("NFKC", str(text or "")).strip()
+
+
+def chinese_number(text: str) -> int | None:
+    """三 → 3, 十二 → 12, 一百零一 → 101, 二〇一 → 201; None when it is not a numeral."""
+    if not text or any(ch not in _DIGITS and ch not in _UNITS for ch in text):
+        return None
+    if not any(ch in _UNITS for ch in text):  # digit by digit: 二〇一
+        return int("".join(str(_DIGITS[ch]) for ch in text))
+    total, digit = 0, None
+    for ch in text:
+        if ch in _DIGITS:
+            digit = _DIGITS[ch]
+        else:
+            total += (1 if digit is None else digit) * _UNITS[ch]
+            digit = None
+    return total + (digit or 0)
+
+
+def _part(text: Any, suffixes: tuple[str, ...]) -> str:
+    value = fold(text)
+    for suffix in suffixes:
+        if value.endswith(suffix) and len(value) > len(suffix):
+            value = value[: -len(suffix)].strip()
+            break
+    number = chinese_number(value)
+    return str(number) if number is not None else value
+
+
+def unit_part(text: Any) -> str:
+    """The canonical unit: "3" for 3, 3单元, ３单元 or 三单元."""
+    return _part(text, _UNIT_SUFFIX)
+
+
+def room_part(text: Any) -> str:
+    """The canonical room: "101" for 101 or 101室."""
+    return _part(text, _ROOM_SUFFIX)
+
+
+def dwelling_key(building: Any, unit: Any, room: Any) -> tuple[str, str, str]:
+    """The identity of a dwelling: ('1栋', '1', '301') for 1栋 1单元 301室 or 1栋１单元301."""
+    return (fold(building), unit_part(unit), room_part(room))
+
+
+def dwelling_text(unit: Any, room: Any) -> str:
+    """A dwelling within its building as shown everywhere: 3单元101室, 101室, 底商."""
+    unit, room = unit_part(unit), room_part(room)
+    shown_unit = f"{unit}单元" if unit else ""
+    shown_room = f"{room}室" if room and room[-1:].isalnum() and room[-1:].isascii() else room
+    return shown_unit + shown_room
+
+
+def address_text(record: dict[str, Any]) -> str:
+    """Building, unit and room as one text: 1栋3单元101室."""
+    return fold(record.get("building")) + dwelling_text(record.get("unit"), record.get("room"))
+
+
+@lru_cache(maxsize=65536)
+def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    parts = []
+    for n, piece in enumerate(_NUMBER.split(fold(text))):
+        if not piece:
+            continue
+        if n % 2:
+            number = int(piece) if piece.isdigit() else chinese_number(piece)
+            parts.append((0, number) if number is not None else (1, piece))
+        else:
+            parts.append((1, piece))
+    return tuple(parts)
+
+
+def natural_key(value: Any) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that counts: 2栋 < 10栋 < 12栋, 第二网格 < 第十网格, 302 < 1101."""
+    return _natural(str(value if value is not None else ""))
+
+
+def address_key(record: dict[str, Any]) -> tuple[Any, ...]:
+    """Address order: building, unit, room, each in natural order."""
+    return (
+        natural_key(record.get("building")),
+        natural_key(unit_part(record.get("unit"))),
+        natural_key(room_part(record.get("room"))),
+    )
+
+
+def natural_sorted(names: Any) -> list[Any]:
+    """Names (grids, buildings) in natural order, each once."""
+    return sorted(set(names), key=natural_key)

@@ -1,0 +1,56 @@
+"""One address: the parts of a dwelling, shown one way, in the order people count."""
+
+from __future__ import annotations
+
+import pytest
+
+from census.domain.address import (
+    address_key,
+    address_text,
+    chinese_number,
+    dwelling_key,
+    natural_key,
+    natural_sorted,
+    room_part,
+    unit_part,
+)
+
+
+@pytest.mark.parametrize("typed", ["3", "3单元", "３单元", " 3 单元 ", "三单元", "三"])
+def test_a_unit_typed_any_way_is_one_unit(typed):
+    assert unit_part(typed) == "3"
+
+
+@pytest.mark.parametrize("typed", ["101", "101室", "１０１室", "101号"])
+def test_a_room_typed_any_way_is_one_room(typed):
+    assert room_part(typed) == "101"
+
+
+def test_a_dwelling_is_shown_one_way():
+    assert address_text({"building": "1栋", "unit": "3单元", "room": "101室"}) == "1栋3单元101室"
+    assert address_text({"building": "1栋", "unit": "3", "room": "101"}) == "1栋3单元101室"
+    assert address_text({"building": "民族大院", "unit": "", "room": "东厢房"}) == "民族大院东厢房"
+    assert dwelling_key("1栋", "３单元", "101室") == dwelling_key("1栋", "3", "101")
+
+
+def test_chinese_numerals_are_numbers():
+    assert [chinese_number(t) for t in ("三", "十", "十二", "二十", "一百零一", "二〇一")] == [
+        3, 10, 12, 20, 101, 201,
+    ]  # fmt: skip
+    assert chinese_number("大院") is None
+
+
+def test_grids_and_buildings_come_in_the_order_people_count():
+    grids = ["第一网格", "第三网格", "第二网格", "第十网格", "第十一网格"]
+    assert natural_sorted(grids) == ["第一网格", "第二网格", "第三网格", "第十网格", "第十一网格"]
+    buildings = ["129栋", "12栋", "132栋", "2栋", "10栋", "民族大院"]
+    assert sorted(buildings, key=natural_key) == [
+        "2栋",
+        "10栋",
+        "12栋",
+        "129栋",
+        "132栋",
+        "民族大院",
+    ]
+    doors = [{"building": "2栋", "unit": "1", "room": r} for r in ("1101", "302", "90")]
+    assert [d["room"] for d in sorted(doors, key=address_key)] == ["90", "302", "1101"]
