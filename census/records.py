@@ -239,9 +239,13 @@ def _next_household_no(store: Any, taken: Collection[str] = ()) -> str:
     starts after the households already there (a data folder from before the counter).
     """
     households = store.collection("households")
-    floor = len(households) + 1
+    floor = 1
     while True:
-        number = f"H{store.next_number(HOUSEHOLD_NO, floor=floor):04d}"
+        claimed = store.next_number(HOUSEHOLD_NO, floor=floor)
+        if claimed == 1 and floor == 1 and len(households):
+            floor = len(households) + 1  # a folder from before the counter: start after them
+            continue
+        number = f"H{claimed:04d}"
         if number not in taken and not households.count(household_no=number):
             return number
 
