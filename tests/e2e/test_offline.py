@@ -141,7 +141,7 @@ def test_two_households_saved_without_signal_reach_the_server_once_each(page, lo
 
     page.reload()  # still no signal: the page comes from the tablet, the outbox from IndexedDB
     page.wait_for_function(
-        "document.querySelector('.sync-bar .outbox-link .count')?.textContent === '2'"
+        "() => document.querySelector('.sync-bar .outbox-link .count')?.textContent === '2'"
     )
     with page.expect_navigation():
         page.locator(".sync-bar .outbox-link").tap()
@@ -154,7 +154,8 @@ def test_two_households_saved_without_signal_reach_the_server_once_each(page, lo
 
     page.context.set_offline(False)  # the signal comes back: the outbox sends by itself
     page.wait_for_function(
-        "document.querySelectorAll('#sent li.outbox-item').length === 2", timeout=15_000
+        "() => document.querySelectorAll('#sent li.outbox-item').length === 2",
+        timeout=15_000,
     )
     assert outbox_count(page) == "0"
     stored = households(live_server)
