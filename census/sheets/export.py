@@ -13,6 +13,7 @@ from typing import Any
 from census.domain.codes import label
 from census.sheets.vocabulary import MEMBERS, Target, Vocabulary, vocabulary
 from census.sheets.writer import SheetData
+from census.surveys.conform import masked
 from census.surveys.definition import FormDef
 
 HOUSEHOLDS, PERSONS, STOREFRONTS, UNITS = "住户", "成员", "门面", "单位"
@@ -60,14 +61,22 @@ def headers(vocab: Vocabulary, keys: list[str]) -> list[str]:
     return [vocab.targets[k].text("zh") for k in keys]
 
 
-def dataset_sheets(store: Any, surveys: dict[str, FormDef]) -> dict[str, SheetData]:
-    """Every household, member, storefront and unit, as the four export sheets."""
+def dataset_sheets(
+    store: Any, surveys: dict[str, FormDef], *, full_ids: bool = True
+) -> dict[str, SheetData]:
+    """Every household, member, storefront and unit, as the four export sheets.
+
+    ``full_ids=False`` masks every ID-number field (the web export for whoever did not ask,
+    as an admin, for full numbers); the command line and backups keep them whole.
+    """
+    hide = (lambda form, doc: doc) if full_ids else masked
     vocab = vocabulary(surveys["household"])
     grids = {b["name"]: b.get("grid") or "" for b in store.collection("buildings").scan()}
     house_keys, person_keys = household_columns(vocab), member_columns(vocab)
     house_rows: list[list[Any]] = []
     person_rows: list[list[Any]] = []
     for household in store.collection("households").scan():
+        household = hide(surveys["household"], household)
         values = dict(household, grid=grids.get(household.get("building") or ""))
         house_rows.append([shown(vocab.targets[k], values.get(k)) for k in house_keys])
         key_cells = [shown(vocab.targets[k], household.get(k)) for k in KEY_COLUMNS]
@@ -84,17 +93,18 @@ def dataset_sheets(store: Any, surveys: dict[str, FormDef]) -> dict[str, SheetDa
         PERSONS: (headers(vocab, person_keys), person_rows),
     }
     for name, title in (("storefront", STOREFRONTS), ("unit", UNITS)):
-        sheets[title] = record_sheet(store, surveys[name])
+        sheets[title] = record_sheet(store, surveys[name], full_ids=full_ids)
     return sheets
 
 
-def record_sheet(store: Any, form: FormDef) -> SheetData:
+def record_sheet(store: Any, form: FormDef, *, full_ids: bool = True) -> SheetData:
     """The storefronts or units as one sheet."""
     vocab = vocabulary(form)
     keys = record_columns(vocab)
+    docs = store.collection(form.collection).scan()
     rows = [
         [shown(vocab.targets[k], doc.get(k)) for k in keys]
-        for doc in store.collection(form.collection).scan()
+        for doc in (docs if full_ids else [masked(form, d) for d in docs])
     ]
     return headers(vocab, keys), rows
 

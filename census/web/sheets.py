@@ -446,7 +446,14 @@ def export(fmt: str):
     if fmt not in ("xlsx", "csv"):
         abort(404)
     store = get_store()
-    sheets = dataset_sheets(store, surveys())
+    full = request.args.get("full") == "1"
+    if full and current_user.role != ADMIN:
+        abort(403)
+    sheets = dataset_sheets(store, surveys(), full_ids=full)
+    if full:
+        audit.record(
+            store, current_user.username, "view_full_ids", f"dataset.{fmt}", ip=client_ip()
+        )
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
     community = current_app.config["COMMUNITY_NAME"]
     if fmt == "xlsx":
