@@ -117,16 +117,24 @@ def describe(forms: dict[str, FormDef], work_forms: dict[str, FormDef]) -> dict[
                 "responses": _answers(200, 400, 401, 403, 404, 409, 413, 422, 507),
             }
         }
+    full = {
+        "name": "full",
+        "in": "query",
+        "required": False,
+        "description": "1: full ID numbers (admins only, logged); otherwise they are masked",
+        "schema": {"type": "string", "enum": ["1"]},
+    }
     paths["/households"]["get"] = {
         "operationId": "list_households",
         "parameters": [
-            {"name": "building", "in": "query", "required": False, "schema": {"type": "string"}}
+            {"name": "building", "in": "query", "required": False, "schema": {"type": "string"}},
+            full,
         ],
-        "responses": _answers(200, 401),
+        "responses": _answers(200, 401, 403),
     }
     paths["/households/{record_id}"]["get"] = {
         "operationId": "get_household",
-        "parameters": [_id_parameter()],
+        "parameters": [_id_parameter(), full],
         "responses": _answers(200, 401, 403, 404),
     }
     visit = {
