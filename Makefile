@@ -48,6 +48,7 @@ bench: install
 lint: install
 	$(VENV)/bin/ruff check census tests bench
 	$(VENV)/bin/ruff format --check census tests bench
+	$(VENV)/bin/mypy
 
 # After adding interface text: refresh the English catalogue, then fill in its empty msgstr.
 translations: install
