@@ -17,7 +17,7 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 def choice_lists() -> dict[str, dict[str, dict[str, str]]]:
     """All named code lists: ``{list: {code: {"zh": ..., "en": ...}}}``."""
     with open(FORMS_DIR / "choices.yaml", encoding="utf-8") as fh:
-        lists = yaml.safe_load(fh)
+        lists: dict[str, dict[str, dict[str, str]]] = yaml.safe_load(fh)
     lists["ethnicity"] = {name: {"zh": name, "en": en} for name, en in ethnic_groups()}
     return lists
 

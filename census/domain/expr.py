@@ -46,11 +46,11 @@ def _tree(node: ast.AST, source: str) -> dict[str, Any]:
     if isinstance(node, ast.Compare):
         # a < b < c becomes (a < b) and (b < c), as in Python.
         parts, left = [], node.left
-        for op, right in zip(node.ops, node.comparators, strict=True):
-            if type(op) not in _COMPARE:
+        for cmp, right in zip(node.ops, node.comparators, strict=True):
+            if type(cmp) not in _COMPARE:
                 raise ExpressionError(f"operator not allowed in “{source}”")
             parts.append(
-                {"op": _COMPARE[type(op)], "args": [_tree(left, source), _tree(right, source)]}
+                {"op": _COMPARE[type(cmp)], "args": [_tree(left, source), _tree(right, source)]}
             )
             left = right
         return parts[0] if len(parts) == 1 else {"op": "and", "args": parts}

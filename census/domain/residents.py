@@ -14,7 +14,10 @@ from datetime import date
 from functools import cached_property, lru_cache
 from typing import Any
 
-from census.domain.address import address_key, address_text, natural_key  # noqa: F401
+# Re-exported: callers take the address helpers from here too.
+from census.domain.address import address_key as address_key
+from census.domain.address import address_text as address_text
+from census.domain.address import natural_key as natural_key
 from census.domain.rules import Columns
 from census.gcpause import paused_gc
 

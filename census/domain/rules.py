@@ -222,8 +222,9 @@ def _mask(tree: dict[str, Any], cols: Columns) -> Mask | None:
         return [bool(tree["const"])] * len(cols)
     op, args = tree.get("op"), tree.get("args") or []
     if op in ("and", "or"):
-        masks = [_mask(a, cols) for a in args]
-        if any(m is None for m in masks):
+        maybe = [_mask(a, cols) for a in args]
+        masks = [m for m in maybe if m is not None]
+        if len(masks) < len(maybe):
             return None
         combined = masks[0]
         for m in masks[1:]:

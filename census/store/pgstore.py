@@ -133,6 +133,8 @@ class PgStore(Store):
         """Claim the next number of ``name`` from its row in ``census_counters`` (see Store)."""
         with self.connection() as conn:
             row = conn.execute(pgsql.NEXT_NUMBER, (name, max(1, int(floor)))).fetchone()
+        if row is None:  # INSERT ... RETURNING always returns the row it wrote
+            raise StoreError(f"counter {name!r}: the database returned no value")
         return int(row[0])
 
     def compact(self) -> None:

@@ -146,7 +146,8 @@ class CensusTable(Table):
 
         def updater(table: dict[int, Any]) -> None:
             for doc in docs:
-                doc_id = self._get_next_id()
+                # TinyDB leaves this helper unannotated; it returns an int.
+                doc_id: int = self._get_next_id()  # type: ignore[no-untyped-call]
                 doc_ids.append(doc_id)
                 table[doc_id] = doc
 
