@@ -97,7 +97,7 @@ class Collection(abc.ABC):
         """
 
     @abc.abstractmethod
-    def find(self, **equals: Any) -> list[Doc]:
+    def find(self, **equals: object) -> list[Doc]:
         """Return the documents whose fields equal the given values, ordered by id.
 
         A dotted path (``find(**{"members.id_number": x})``) looks inside
@@ -120,7 +120,7 @@ class Collection(abc.ABC):
         return self.scan()
 
     @abc.abstractmethod
-    def count(self, **equals: Any) -> int:
+    def count(self, **equals: object) -> int:
         """Count the documents that ``find(**equals)`` would return."""
 
     @abc.abstractmethod
@@ -131,7 +131,7 @@ class Collection(abc.ABC):
     def __len__(self) -> int:
         """Return the number of documents."""
 
-    def find_one(self, **equals: Any) -> Doc | None:
+    def find_one(self, **equals: object) -> Doc | None:
         """Return the first document (lowest id) that matches, or None."""
         found = self.find(**equals)
         return found[0] if found else None
@@ -140,7 +140,7 @@ class Collection(abc.ABC):
 class Store(abc.ABC):
     """A data folder (or database) holding named collections."""
 
-    data_dir: Path
+    data_dir: Path | None  # the data folder; None for a database (PostgreSQL)
 
     @abc.abstractmethod
     def collection(self, name: str) -> Collection:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
+
+# What ``clone`` copies: a document, or a list (of documents); the copy has the same type.
+_Container = TypeVar("_Container", bound=dict[str, Any] | list[Any])
 
 # orjson would quietly turn datetimes into strings that read back as strings;
 # refusing them keeps "what you read is what you stored" true.
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 
 
-def dumps(value: Any) -> bytes:
+def dumps(value: object) -> bytes:
     """Encode as compact UTF-8 JSON; TypeError for anything JSON cannot hold."""
     return orjson.dumps(value, option=_OPTIONS)
 
@@ -21,6 +24,7 @@ def loads(data: bytes) -> Any:
     return orjson.loads(data)
 
 
-def clone(value: Any) -> Any:
+def clone(value: _Container) -> _Container:
     """Return a deep copy that shares nothing with ``value``."""
-    return orjson.loads(orjson.dumps(value, option=_OPTIONS))
+    copy: _Container = orjson.loads(orjson.dumps(value, option=_OPTIONS))
+    return copy

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 from .paths import index_key, split, values_at
@@ -14,7 +14,7 @@ class EqualityIndex:
     def __init__(self, path: str) -> None:
         self.path = path
         self._keys = split(path)
-        self._ids: dict[Any, set[int]] = {}
+        self._ids: dict[Hashable, set[int]] = {}
 
     def add(self, doc_id: int, doc: Mapping[str, Any] | None) -> None:
         """Record the values of a newly stored document."""

@@ -104,7 +104,7 @@ def _parse(line: bytes) -> dict[str, Any] | None:
     return _check(entry)
 
 
-def _check(entry: Any) -> dict[str, Any] | None:
+def _check(entry: object) -> dict[str, Any] | None:
     """The entry if it is a well-formed single-table entry, else None."""
     if not isinstance(entry, dict):
         return None

@@ -180,7 +180,7 @@ class Where:
         return sql.SQL(" AND ").join(self.conditions)
 
 
-def where(equals: Mapping[str, Any]) -> Where:
+def where(equals: Mapping[str, object]) -> Where:
     """Translate ``find(**equals)`` criteria; see the module docstring."""
     out = Where()
     for path, wanted in equals.items():
@@ -229,7 +229,7 @@ def _tests(keys: tuple[str, ...], spellings: list[str]) -> Iterator[tuple[sql.Co
             yield sql.SQL("{} @> %s::jsonb").format(head), pattern
 
 
-def _spellings(value: Any) -> list[str]:
+def _spellings(value: object) -> list[str]:
     """The JSON texts of every stored scalar that is ``==`` to ``value`` (none if nothing is)."""
     if isinstance(value, str) and "\x00" in value:
         return []  # PostgreSQL cannot store it, so no document holds it
@@ -245,7 +245,7 @@ def _spellings(value: Any) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
-def expected_rev(value: Any) -> int | None:
+def expected_rev(value: object) -> int | None:
     """``expected_rev`` for UPDATE and DELETE: -1, which no row has, if no revision is ``==``."""
     if value is None:
         return None
@@ -253,7 +253,7 @@ def expected_rev(value: Any) -> int | None:
     return -1 if rev is None else rev
 
 
-def _whole_number(value: Any) -> int | None:
+def _whole_number(value: object) -> int | None:
     """The revision ``value`` is ``==`` to, or None."""
     if isinstance(value, bool | int):
         return int(value) if 0 < value <= BIGINT_MAX else None

@@ -30,6 +30,7 @@ from typing import Any
 import orjson
 import psycopg
 from psycopg import sql
+from psycopg.rows import TupleRow
 from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -49,7 +50,7 @@ class PgStore(Store):
 
     def __init__(self, url: str, *, fsync: bool = True, pool_size: int = 8) -> None:
         self.url = url
-        self.data_dir = None  # type: ignore[assignment]  # there is no data folder
+        self.data_dir = None  # there is no data folder
         self._fsync = fsync
         self._lock = threading.Lock()
         self._local = threading.local()  # the connection of this thread's atomic() block
@@ -79,7 +80,7 @@ class PgStore(Store):
             raise StoreError(f"cannot connect to PostgreSQL at {self}: {exc}") from exc
         self._closed = False
 
-    def _configure(self, conn: psycopg.Connection[Any]) -> None:
+    def _configure(self, conn: psycopg.Connection[TupleRow]) -> None:
         """Set up each pooled connection: orjson for jsonb, and the commit durability."""
         set_json_loads(orjson.loads, conn)
         if not self._fsync:
@@ -169,7 +170,7 @@ class PgStore(Store):
             self._indexed.add(name)
 
     @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+    def connection(self) -> Iterator[psycopg.Connection[TupleRow]]:
         """Lend a pooled connection (in autocommit); database failures become ``StoreError``.
 
         Inside ``atomic()``, the block's connection, in its transaction.
@@ -309,16 +310,16 @@ class PgCollection(Collection):
             row = conn.execute(pgsql.DELETE, params).fetchone()
             self._changed(conn, doc_id, row)
 
-    def find(self, **equals: Any) -> list[Doc]:
+    def find(self, **equals: object) -> list[Doc]:
         """Return copies of the matching documents, ordered by id."""
         return self._select(pgsql.where(equals))
 
-    def find_one(self, **equals: Any) -> Doc | None:
+    def find_one(self, **equals: object) -> Doc | None:
         """Return a copy of the matching document with the lowest id, or None."""
         found = self._select(pgsql.where(equals), first_only=True)
         return found[0] if found else None
 
-    def count(self, **equals: Any) -> int:
+    def count(self, **equals: object) -> int:
         """Count the matching documents (in SQL unless a wanted value is a list or dict)."""
         criteria = pgsql.where(equals)
         if criteria.in_python:
@@ -375,7 +376,9 @@ class PgCollection(Collection):
                 )
                 return list(range(first, first + len(texts)))
 
-    def _changed(self, conn: psycopg.Connection[Any], doc_id: int, row: Any) -> int:
+    def _changed(
+        self, conn: psycopg.Connection[TupleRow], doc_id: int, row: TupleRow | None
+    ) -> int:
         """Return the revision an UPDATE or DELETE returned; if none, say why it did nothing."""
         if row is not None:
             return int(row[0])
@@ -400,7 +403,7 @@ class PgCollection(Collection):
         ]
 
     def _raise_duplicate(
-        self, conn: psycopg.Connection[Any], checks: list[tuple[str, Any]], own_id: int | None
+        self, conn: psycopg.Connection[TupleRow], checks: list[tuple[str, Any]], own_id: int | None
     ) -> None:
         """Raise ``DuplicateKey`` for the first checked value another document holds.
 
@@ -459,7 +462,7 @@ def _check_unique_within(docs: list[Doc], unique: Sequence[str]) -> None:
     """Two documents of one batch may not share a value of a unique path either."""
     for path in unique:
         keys = split(path)
-        seen: dict[Any, int] = {}
+        seen: dict[Hashable, int] = {}
         for n, doc in enumerate(docs):
             for value in values_at(doc, keys):
                 if is_empty(value):

@@ -101,7 +101,7 @@ class TinyStore(Store):
         with self._lock:
             self._check_open()
             try:
-                with self._db.storage.group():  # type: ignore[attr-defined]
+                with self._db.journal_storage.group():
                     yield
             except BaseException:
                 for found in self._collections.values():
@@ -112,7 +112,7 @@ class TinyStore(Store):
         """Rewrite census.json from memory and empty the journal."""
         with self._lock:
             self._check_open()
-            self._db.storage.compact()  # type: ignore[attr-defined]
+            self._db.journal_storage.compact()
 
     def close(self) -> None:
         """Compact if needed, close the files and release the folder."""
@@ -238,20 +238,20 @@ class TinyCollection(Collection):
             with self._store._writing(self.name):
                 self._table.remove(doc_ids=[doc_id])
 
-    def find(self, **equals: Any) -> list[Doc]:
+    def find(self, **equals: object) -> list[Doc]:
         """Return copies of the matching documents, ordered by id."""
         with self._lock:
             self._store._check_open()
             return self._copies(self._matching_ids(equals))
 
-    def find_one(self, **equals: Any) -> Doc | None:
+    def find_one(self, **equals: object) -> Doc | None:
         """Return a copy of the matching document with the lowest id, or None."""
         with self._lock:
             self._store._check_open()
             ids = self._matching_ids(equals)
             return self._copies(ids[:1])[0] if ids else None
 
-    def count(self, **equals: Any) -> int:
+    def count(self, **equals: object) -> int:
         """Count the matching documents."""
         with self._lock:
             self._store._check_open()
@@ -324,7 +324,7 @@ class TinyCollection(Collection):
         """Two documents of one batch may not share a value of a unique path either."""
         for path in unique:
             keys = split(path)
-            seen: dict[Any, int] = {}
+            seen: dict[Hashable, int] = {}
             for n, doc in enumerate(docs):
                 for value in values_at(doc, keys):
                     if is_empty(value):
@@ -334,7 +334,7 @@ class TinyCollection(Collection):
                         raise DuplicateKey(path, 0)  # 0: the other holder is in this batch
                     seen[key] = n
 
-    def _matching_ids(self, equals: Mapping[str, Any]) -> list[int]:
+    def _matching_ids(self, equals: Mapping[str, object]) -> list[int]:
         """Return the ids of the documents matching every criterion, ascending."""
         raw = self._table.raw()
         criteria = [(split(path), value) for path, value in equals.items() if path != "id"]

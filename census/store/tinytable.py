@@ -204,3 +204,8 @@ class CensusTinyDB(TinyDB):
 
     table_class = CensusTable  # type: ignore[assignment]  # TinyDB annotates the stock class
     default_storage_class = JournalStorage  # type: ignore[assignment]
+
+    @property
+    def journal_storage(self) -> JournalStorage:
+        """The storage, with its precise type."""
+        return cast(JournalStorage, self.storage)
