@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Hashable, Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 _DIGITS |= {"七": 7, "八": 8, "九": 9}
@@ -23,8 +24,12 @@ _NUMBER = re.compile(r"(\d+|[零〇一二两三四五六七八九十百千]+)")
 _UNIT_SUFFIX = ("单元", "单")
 _ROOM_SUFFIX = ("室", "号", "户")
 
+# A sort key that counts (``natural_key``): (0, number) or (1, text) per piece of the name.
+NaturalKey = tuple[tuple[int, int | str], ...]
+_Name = TypeVar("_Name", bound=Hashable)
 
-def fold(text: Any) -> str:
+
+def fold(text: object) -> str:
     """Full-width letters, digits and spaces folded (NFKC), outer spaces dropped."""
     return unicodedata.normalize("NFKC", str(text or "")).strip()
 
@@ -45,7 +50,7 @@ def chinese_number(text: str) -> int | None:
     return total + (digit or 0)
 
 
-def _part(text: Any, suffixes: tuple[str, ...]) -> str:
+def _part(text: object, suffixes: tuple[str, ...]) -> str:
     value = fold(text)
     for suffix in suffixes:
         if value.endswith(suffix) and len(value) > len(suffix):
@@ -55,26 +60,30 @@ def _part(text: Any, suffixes: tuple[str, ...]) -> str:
     return str(number) if number is not None else value
 
 
-def unit_part(text: Any) -> str:
+def unit_part(text: object) -> str:
     """The canonical unit: "3" for 3, 3单元, ３单元 or 三单元."""
     return _part(text, _UNIT_SUFFIX)
 
 
-def room_part(text: Any) -> str:
+def room_part(text: object) -> str:
     """The canonical room: "101" for 101 or 101室."""
     return _part(text, _ROOM_SUFFIX)
 
 
-def dwelling_key(building: Any, unit: Any, room: Any) -> tuple[str, str, str]:
+def dwelling_key(building: object, unit: object, room: object) -> tuple[str, str, str]:
     """The identity of a dwelling: ('1栋', '1', '301') for 1栋 1单元 301室 or 1栋１单元301."""
     return (fold(building), unit_part(unit), room_part(room))
 
 
-def dwelling_text(unit: Any, room: Any) -> str:
+def dwelling_text(unit: object, room: object) -> str:
     """A dwelling within its building as shown everywhere: 3单元101室, 101室, 底商."""
-    unit, room = unit_part(unit), room_part(room)
-    shown_unit = f"{unit}单元" if unit else ""
-    shown_room = f"{room}室" if room and room[-1:].isalnum() and room[-1:].isascii() else room
+    unit_text, room_text = unit_part(unit), room_part(room)
+    shown_unit = f"{unit_text}单元" if unit_text else ""
+    shown_room = (
+        f"{room_text}室"
+        if room_text and room_text[-1:].isalnum() and room_text[-1:].isascii()
+        else room_text
+    )
     return shown_unit + shown_room
 
 
@@ -84,8 +93,8 @@ def address_text(record: dict[str, Any]) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
-    parts = []
+def _natural(text: str) -> NaturalKey:
+    parts: list[tuple[int, int | str]] = []
     for n, piece in enumerate(_NUMBER.split(fold(text))):
         if not piece:
             continue
@@ -97,12 +106,12 @@ def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
     return tuple(parts)
 
 
-def natural_key(value: Any) -> tuple[tuple[int, int | str], ...]:
+def natural_key(value: object) -> NaturalKey:
     """Sort key that counts: 2栋 < 10栋 < 12栋, 第二网格 < 第十网格, 302 < 1101."""
     return _natural(str(value if value is not None else ""))
 
 
-def address_key(record: dict[str, Any]) -> tuple[Any, ...]:
+def address_key(record: dict[str, Any]) -> tuple[NaturalKey, NaturalKey, NaturalKey]:
     """Address order: building, unit, room, each in natural order."""
     return (
         natural_key(record.get("building")),
@@ -111,6 +120,6 @@ def address_key(record: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def natural_sorted(names: Any) -> list[Any]:
+def natural_sorted(names: Iterable[_Name]) -> list[_Name]:
     """Names (grids, buildings) in natural order, each once."""
     return sorted(set(names), key=natural_key)

@@ -9,7 +9,7 @@ of a child without an ID number is then still a change, not a removal and an add
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,11 +61,11 @@ class RecordDiff:
         return [m for m in self.members if m.kind == kind]
 
 
-def _blank(value: Any) -> bool:
+def _blank(value: object) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: object, b: object) -> bool:
     """Equal values; None, '' and [] all mean 'not answered'."""
     return (_blank(a) and _blank(b)) or a == b
 
@@ -96,11 +96,14 @@ def _name(m: dict[str, Any]) -> str | None:
     return (m.get("name") or "").strip() or None
 
 
-def _person_id(m: dict[str, Any]) -> Any:
+def _person_id(m: dict[str, Any]) -> Hashable | None:
     return m.get("person_id") or None
 
 
-IDENTITIES: tuple[Callable[[dict[str, Any]], Any], ...] = (
+# What makes two roster entries the same person; None: this entry cannot tell.
+Identity = Callable[[dict[str, Any]], Hashable | None]
+
+IDENTITIES: tuple[Identity, ...] = (
     _person_id,
     _id_number,
     _name_birth,
@@ -125,7 +128,7 @@ def match_members(
 
 
 def _pair_by(
-    identity: Callable[[dict[str, Any]], Any],
+    identity: Identity,
     before: list[dict[str, Any]],
     after: list[dict[str, Any]],
     pairs: dict[int, int],
@@ -134,12 +137,12 @@ def _pair_by(
     unique_only: bool,
 ) -> None:
     """Pair still-unmatched members whose identity key is equal (in roster order)."""
-    waiting: dict[Any, list[int]] = {}
+    waiting: dict[Hashable, list[int]] = {}
     for i, member in enumerate(before):
         key = identity(member)
         if i not in taken and key is not None:
             waiting.setdefault(key, []).append(i)
-    open_after: dict[Any, list[int]] = {}
+    open_after: dict[Hashable, list[int]] = {}
     for j, member in enumerate(after):
         key = identity(member)
         if j not in pairs and key is not None:

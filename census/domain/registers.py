@@ -32,7 +32,7 @@ from census.domain.residents import (
 )
 from census.domain.rules import Columns, count, predicate
 from census.gcpause import paused_gc
-from census.surveys.definition import DefinitionError, FormDef, load_surveys
+from census.surveys.definition import DefinitionError, FieldDef, FormDef, load_surveys
 
 __all__ = [
     "RECORD_TYPES",
@@ -126,7 +126,7 @@ def column_info(record: str, surveys: dict[str, FormDef] | None = None) -> dict[
     found: dict[str, Column] = {}
     household = surveys["household"]
 
-    def add(fields: Iterable[Any]) -> None:
+    def add(fields: Iterable[FieldDef]) -> None:
         for f in fields:
             if f.type != "repeat":
                 found[f.key] = Column(f.key, dict(f.label), f.type, f.choices)
@@ -147,7 +147,7 @@ def column_info(record: str, surveys: dict[str, FormDef] | None = None) -> dict[
     return found
 
 
-def _names(value: Any, source: str, where: str, what: str) -> _T:
+def _names(value: object, source: str, where: str, what: str) -> _T:
     if isinstance(value, str) and value:
         return {"zh": value}
     if not isinstance(value, dict) or not value.get("zh"):
@@ -155,7 +155,7 @@ def _names(value: Any, source: str, where: str, what: str) -> _T:
     return {str(k): str(v) for k, v in value.items()}
 
 
-def _register(raw: Any, n: int, source: str, surveys: dict[str, FormDef] | None) -> RegisterDef:
+def _register(raw: object, n: int, source: str, surveys: dict[str, FormDef] | None) -> RegisterDef:
     where = f"register #{n}"
     if not isinstance(raw, dict):
         raise DefinitionError(source, where, "a register must be a mapping with key, name, record")
@@ -224,7 +224,7 @@ def _register(raw: Any, n: int, source: str, surveys: dict[str, FormDef] | None)
 
 
 def parse_registers(
-    raw: Any, source: str, surveys: dict[str, FormDef] | None = None
+    raw: object, source: str, surveys: dict[str, FormDef] | None = None
 ) -> list[RegisterDef]:
     """Validate a loaded registers file (``{"registers": [...]}``) into RegisterDefs."""
     if not isinstance(raw, dict) or not isinstance(raw.get("registers"), list):

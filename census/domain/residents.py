@@ -45,7 +45,7 @@ def _parse_date(text: str) -> date | None:
         return None
 
 
-def to_date(value: Any) -> date | None:
+def to_date(value: object) -> date | None:
     """An ISO date string (or a date) as a date; None when blank or unreadable."""
     if not value:
         return None
@@ -74,7 +74,7 @@ def active_on(person: dict[str, Any], day: date) -> bool:
     return born is None or born <= day
 
 
-def as_list(value: Any) -> list[Any]:
+def as_list(value: object) -> list[Any]:
     """A multi-select value as a list (None and '' become [])."""
     if value is None or value == "":
         return []

@@ -72,7 +72,7 @@ def age_band(age: int | None) -> str | None:
     return "60-79" if age < 80 else "80+"
 
 
-def _is_minority(ethnicity: Any) -> bool:
+def _is_minority(ethnicity: object) -> bool:
     return bool(ethnicity) and ethnicity != HAN
 
 
