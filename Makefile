@@ -28,7 +28,12 @@ browser:
 	  echo "Installing chromium (Debian) ..."; \
 	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
 
-install: $(STAMP) fonts
+# The English catalogue, compiled when installing (the running app never writes the package).
+MO := census/translations/en/LC_MESSAGES/messages.mo
+$(MO): census/translations/en/LC_MESSAGES/messages.po $(STAMP)
+	$(PY) -m census.translations >/dev/null
+
+install: $(STAMP) $(MO) fonts
 
 run: install
 	$(VENV)/bin/census init
@@ -54,3 +59,4 @@ lint: install
 translations: install
 	$(VENV)/bin/pybabel -q extract -F babel.cfg -o census/translations/messages.pot .
 	$(VENV)/bin/pybabel -q update -i census/translations/messages.pot -d census/translations
+	$(PY) -m census.translations >/dev/null

@@ -28,7 +28,7 @@ from openpyxl import Workbook
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from census.domain.ids import make_resident_id  # noqa: E402
-from census.records import prepare_store  # noqa: E402
+from census.services.records import prepare_store  # noqa: E402
 from census.sheets.apply import apply_plan  # noqa: E402
 from census.sheets.plan import plan_import  # noqa: E402
 from census.sheets.reader import read_file  # noqa: E402

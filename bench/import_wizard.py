@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from import_persons import person_rows, write_xlsx  # noqa: E402
 
-from census.records import prepare_store  # noqa: E402
+from census.services.records import prepare_store  # noqa: E402
 from census.sheets.apply import apply_plan  # noqa: E402
 from census.sheets.plan import plan_import  # noqa: E402
 from census.sheets.reader import read_file  # noqa: E402

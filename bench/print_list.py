@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from census.demo import generate_demo  # noqa: E402
+from census.demo.generate import generate_demo  # noqa: E402
 from census.printing import pipeline  # noqa: E402
 from census.printing.household_list import natural_key  # noqa: E402
 from census.printing.plans import PrintRequest, Records, plan  # noqa: E402

@@ -13,7 +13,7 @@ The last two tables compare, in the same run:
 - old: the path every page view took before the app kept its results: the store read with
   the cycle collector running, household and dwelling rows made for counting, every rule
   counted row by row (a copy of that code lives here, as the baseline);
-- cold: the first view after a write, through the app's cache (``census.derived``);
+- cold: the first view after a write, through the app's cache (``census.queries.derived``);
 - warm: a repeat view, answered from the cache;
 
 and then the pages themselves through the app's test client (template included).
@@ -33,9 +33,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from census.app import create_app, get_store
-from census.demo import DEMO_DATE, generate_demo
-from census.derived import Derived, read_records
+from census.app import create_app
+from census.demo.generate import DEMO_DATE, generate_demo
 from census.domain.charts import summary_charts
 from census.domain.registers import (
     RegisterDef,
@@ -47,9 +46,11 @@ from census.domain.registers import (
 from census.domain.residents import build_community
 from census.domain.rules import Columns, _mask, predicate
 from census.domain.summary import figures_of, summary
-from census.gcpause import paused_gc  # noqa: E402
+from census.queries.derived import Derived, read_records
+from census.services.accounts import add_user
 from census.store import Store, codec
-from census.users import add_user
+from census.util.gcpause import paused_gc  # noqa: E402
+from census.web.current import get_store
 
 TARGET_S = 1.0
 PASSWORD = "bench-pass-1"
@@ -110,7 +111,7 @@ def main() -> None:
             stored = time.perf_counter() - start
             del data  # the app's process holds the store's records, not the generated ones
             add_user(store, "bench", "reviewer", PASSWORD, hash_method="pbkdf2:sha256:1000")
-            registers: list[RegisterDef] = app.extensions["census_registers"]
+            registers: list[RegisterDef] = app.extensions["census"].registers
             reg = next((r for r in registers if r.key == args.register), registers[0])
             print(f"generated in {made:.1f} s, stored (insert_many) in {stored:.1f} s")
             for section in (

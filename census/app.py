@@ -1,4 +1,4 @@
-"""The application factory: configuration as data, one store per app, blueprints per task."""
+"""The application factory: configuration → one application context → the web layer."""
 
 from __future__ import annotations
 
@@ -9,10 +9,20 @@ from typing import Any
 
 from flask import Flask, g, request, session
 
-from census.store import Store, open_store
+from census import web
+from census.context import Census, load_config
+from census.util.resources import TEMPLATES_DIR
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LANGUAGES = ("zh", "en")
+WEB_DEFAULTS: dict[str, Any] = {
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "BABEL_DEFAULT_LOCALE": "zh",
+    "SECURE_COOKIES": False,  # CENSUS_SECURE_COOKIES=true: session cookie always Secure
+    "BEHIND_PROXY": False,  # CENSUS_BEHIND_PROXY=true: trust X-Forwarded-For/-Proto (1 hop)
+}
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -33,53 +43,18 @@ def _secret_key(data_dir: Path) -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. Tests pass a dict; deployments set CENSUS_* environment variables."""
-    app = Flask(
-        __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder="static",
-    )
-    app.config.from_mapping(
-        DATA_DIR=os.environ.get("CENSUS_DATA_DIR", str(PROJECT_ROOT / "storage")),
-        COMMUNITY_NAME="示范社区",
-        FSYNC=True,
-        WTF_CSRF_TIME_LIMIT=None,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
-        BABEL_DEFAULT_LOCALE="zh",
-        SECURE_COOKIES=False,  # CENSUS_SECURE_COOKIES=true: session cookie always Secure
-        BEHIND_PROXY=False,  # CENSUS_BEHIND_PROXY=true: trust X-Forwarded-For/-Proto (1 hop)
-    )
-    app.config.from_prefixed_env("CENSUS")
-    if config:
-        app.config.from_mapping(config)
-    data_dir = Path(app.config["DATA_DIR"])
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder="static")
+    app.config.update(load_config(config, **WEB_DEFAULTS))
+    census = Census.open(app.config)
     try:
-        data_dir.chmod(0o700)  # who lives where: nobody but the app's own account reads it
-    except PermissionError:  # a folder owned by someone else: leave its mode to them
-        pass
-    app.config.setdefault("SECRET_KEY", None)
-    if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = _secret_key(data_dir)
-
-    # The data folder always holds the local files (secret key, print cache, uploads); the
-    # records live there too (TinyDB) unless a PostgreSQL URL is given.
-    target = app.config.get("DATABASE_URL") or data_dir
-    store = open_store(target, fsync=bool(app.config["FSYNC"]))
-    app.extensions["census_store"] = store
-    try:
-        from census.records import prepare_store, repair_stored
-        from census.web import register
-
-        prepare_store(store)
-        settings = store.collection("settings").find_one(key="community")
-        if settings and "COMMUNITY_NAME" not in (config or {}):
-            app.config["COMMUNITY_NAME"] = settings["name"]
-        register(app)
-        repair_stored(store, app.extensions["census_surveys"])
+        if "COMMUNITY_NAME" not in (config or {}):
+            app.config["COMMUNITY_NAME"] = census.community_name()
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = _secret_key(census.data_dir)
+        app.extensions["census"] = census
+        web.init_app(app)
     except BaseException:
-        store.close()  # a start that fails (e.g. a broken survey definition) frees the folder
+        census.close()  # a start that fails frees the folder
         raise
 
     @app.before_request
@@ -90,10 +65,3 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         g.lang = session.get("lang", "zh")
 
     return app
-
-
-def get_store(app: Flask | None = None) -> Store:
-    """The store of the current (or given) app."""
-    from flask import current_app
-
-    return (app or current_app).extensions["census_store"]

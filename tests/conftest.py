@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from census.app import create_app, get_store
-from census.users import add_user
+from census.app import create_app
+from census.services.accounts import add_user
+from census.web.current import get_store
 
 PASSWORD = "secret-pass-1"
 FAST_HASH = "pbkdf2:sha256:1000"  # production uses scrypt; see test_passwords_are_stored_hashed

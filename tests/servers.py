@@ -24,9 +24,10 @@ from typing import Any
 
 import orjson
 
-from census.app import create_app, get_store
+from census.app import create_app
 from census.domain.ids import make_resident_id
-from census.users import add_user, create_token
+from census.services.accounts import add_user, create_token
+from census.web.current import get_store
 
 BUILDINGS = [f"{n}栋" for n in range(1, 9)]
 SECRET = "one secret for every server of the test"

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from census import audit, lifeevents, records
 from census.domain.ids import make_resident_id
 from census.domain.summary import summary
+from census.services import audit, lifeevents, records
 from census.store import Conflict
 from census.surveys.definition import load_surveys
 from tests.factories import make_household, make_member

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import csv
 from functools import cache
-from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-FORMS_DIR = ROOT / "forms"
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+from census.util.resources import CODE_TABLES_DIR, FORMS_DIR
 
 
 @cache
@@ -25,7 +22,7 @@ def choice_lists() -> dict[str, dict[str, dict[str, str]]]:
 @cache
 def ethnic_groups() -> tuple[tuple[str, str], ...]:
     """(Chinese name, English name) of the 56 groups plus codes 97/98, in code order."""
-    with open(DATA_DIR / "ethnicity_gb3304.csv", encoding="utf-8") as fh:
+    with open(CODE_TABLES_DIR / "ethnicity_gb3304.csv", encoding="utf-8") as fh:
         return tuple((row["name_zh"], row["name_en"]) for row in csv.DictReader(fh))
 
 

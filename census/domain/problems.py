@@ -172,7 +172,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "租住房屋未登记房东姓名",
         "en": "A rented dwelling without the landlord's name",
     },
-    # Review, life events and merges (census.review, census.lifeevents).
+    # Review, life events and merges (census.services.review, census.services.lifeevents).
     "review_not_allowed": {
         "zh": "您不能对状态为“{state}”的记录执行此操作",
         "en": "You cannot do this to a record whose state is “{state}”",

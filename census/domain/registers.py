@@ -31,8 +31,8 @@ from census.domain.residents import (
     person_rows,
 )
 from census.domain.rules import Columns, count, predicate
-from census.gcpause import paused_gc
 from census.surveys.definition import DefinitionError, FieldDef, FormDef, load_surveys
+from census.util.gcpause import paused_gc
 
 __all__ = [
     "RECORD_TYPES",

@@ -19,7 +19,7 @@ from census.domain.address import address_key as address_key
 from census.domain.address import address_text as address_text
 from census.domain.address import natural_key as natural_key
 from census.domain.rules import Columns
-from census.gcpause import paused_gc
+from census.util.gcpause import paused_gc
 
 RESIDENT_TYPES = ("registered", "floating")
 AWAY = "away"

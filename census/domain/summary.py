@@ -14,7 +14,7 @@ from typing import Any
 
 from census.domain.codes import ethnic_groups
 from census.domain.residents import Community, build_community, door
-from census.gcpause import paused_gc
+from census.util.gcpause import paused_gc
 
 HAN = "汉族"
 PARTY = ("cpc_member", "cpc_probationary")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from census import audit
 from census.domain.address import natural_key, natural_sorted
+from census.services import audit
 from census.store import Conflict
 
 SURVEYOR = "surveyor"

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from census import audit, records
 from census.domain.ids import mask_id
 from census.fieldwork import CONFLICTS
+from census.services import audit, records
 from census.store import Conflict, DuplicateKey
 from census.surveys.definition import FieldDef, FormDef
 from census.surveys.validate import clean

@@ -19,12 +19,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from census import records
 from census.domain import checks
 from census.domain.problems import Problem, errors_by_path
 from census.fieldwork import EDITS, conflicts
 from census.fieldwork.assignments import may_register
 from census.fieldwork.outcomes import body_hash, visit_meta
+from census.services import records
 from census.store import Conflict, DuplicateKey
 from census.surveys.conform import unmasked
 from census.surveys.definition import FormDef

@@ -34,10 +34,10 @@ from typing import Any
 
 import orjson
 
-from census import audit
 from census.domain.address import dwelling_key, natural_key
 from census.domain.problems import Problem
 from census.fieldwork import VISITS
+from census.services import audit
 from census.store import DuplicateKey
 
 OUTCOMES = ("completed", "not_home", "refused", "vacant")

@@ -19,11 +19,7 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-# The census package folder; taken from this file, which also works when the package is
-# imported as a namespace package (no census.__file__).
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
-STATIC_DIR = PACKAGE_DIR / "static"
-
+from census.util.resources import STATIC_DIR
 
 SVG_DATA = "data:image/svg+xml;base64,"
 

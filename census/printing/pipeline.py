@@ -35,10 +35,10 @@ from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 
-from census.outputs import write_output
 from census.printing import gridstyle
 from census.printing.fetcher import STATIC_DIR
 from census.printing.render import TEMPLATES_DIR, html_to_document, render_html, render_pdf
+from census.util.outputs import write_output
 
 CACHE_FOLDER = "print-cache"
 CACHE_DAYS = 30

@@ -12,15 +12,9 @@ from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError
 
-from census.printing.fetcher import (
-    PACKAGE_DIR,
-    ResourceRefused,
-    StaticOnlyFetcher,
-    static_base_url,
-)
+from census.printing.fetcher import ResourceRefused, StaticOnlyFetcher, static_base_url
 from census.printing.gridstyle import grid_text, rows_image
-
-TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
+from census.util.resources import TEMPLATES_DIR
 
 # Building a FontConfiguration scans the system fonts (tens of milliseconds with the
 # CJK collections); keep one per thread, as Pango font maps are not shared safely.

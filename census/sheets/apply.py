@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from census import audit, records
-from census.gcpause import paused_gc
+from census.services import audit, records
 from census.sheets.issues import ERROR, Issue
 from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE, Plan
 from census.sheets.reader import Progress
 from census.store import Conflict
+from census.util.gcpause import paused_gc
 
 
 @dataclass

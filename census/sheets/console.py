@@ -6,8 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from census import audit
-from census.outputs import write_output
+from census.services import audit
 from census.sheets.apply import apply_plan
 from census.sheets.export import PERSONS, dataset_sheets
 from census.sheets.issues import Issue
@@ -17,6 +16,7 @@ from census.sheets.report import has_rejections, line, text_report
 from census.sheets.wizard import plan_file
 from census.sheets.writer import csv_bytes, write_xlsx
 from census.surveys.definition import FormDef
+from census.util.outputs import write_output
 
 Echo = Callable[[str], None]
 

@@ -18,9 +18,8 @@ import re
 from datetime import date
 from typing import Any
 
-from census import records
 from census.domain.codes import label
-from census.gcpause import paused_gc
+from census.services import records
 from census.sheets.issues import ERROR, INFO, WARNING, Issue
 from census.sheets.layout import HEADER_SEARCH_ROWS, Layout, cell_text, detect
 from census.sheets.match import changes, match_household, match_record
@@ -38,6 +37,7 @@ from census.sheets.reader import Progress, Sheet
 from census.sheets.rows import column_issues, read_rows
 from census.sheets.vocabulary import MEMBERS, Target, Vocabulary, vocabulary
 from census.surveys.definition import FormDef
+from census.util.gcpause import paused_gc
 
 __all__ = ["NEW", "REJECTED", "UNCHANGED", "UPDATE", "Change", "Plan", "Planned", "plan_import"]
 

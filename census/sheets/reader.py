@@ -27,7 +27,6 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from census.gcpause import paused_gc
 from census.sheets.limits import (
     MAX_CELL_CHARS,
     MAX_CELLS,
@@ -44,6 +43,7 @@ from census.sheets.limits import (
     too_many_rows,
 )
 from census.sheets.xlsx import _ANY_CELL, _ANY_SI, Archive, Book, Unsupported
+from census.util.gcpause import paused_gc
 
 Progress = Callable[[str, int, int], None]  # step ("read", "check", "save"), done, total
 

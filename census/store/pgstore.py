@@ -34,7 +34,7 @@ from psycopg.rows import TupleRow
 from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from census.gcpause import paused_gc
+from census.util.gcpause import paused_gc
 
 from . import codec, pgsql
 from .base import Collection, Doc, Predicate, Store

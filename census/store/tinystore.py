@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from census.gcpause import paused_gc
+from census.util.gcpause import paused_gc
 
 from . import codec
 from .base import Collection, Doc, Predicate, Store

@@ -16,10 +16,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from flask import Flask
 
 from census.domain.codes import choice_lists
 from census.surveys.definition import (
@@ -31,11 +30,13 @@ from census.surveys.definition import (
 )
 from census.surveys.xlsform import RESERVED_KEYS, XLSFormError, XLSFormProblem, translate
 
+if TYPE_CHECKING:  # the context holds the surveys; this module only reads and writes files
+    from census.context import Census
+
 FOLDER = "surveys"
 NAME = re.compile(r"[a-z][a-z0-9_]{1,39}")
 # Names a survey may not take: the built-in forms, and words that are addresses of pages.
 RESERVED_NAMES = {*SURVEYS, *WORK_RECORDS, "new", "report", "rates", "api", "admin", "outbox"}
-EXTENSION = "census_custom_surveys"
 YAML_SUFFIXES = (".yaml", ".yml")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -105,19 +106,18 @@ def load(data_dir: str | Path) -> dict[str, FormDef]:
     return found
 
 
-def install(app: Flask) -> None:
-    """Add the data folder's surveys to the app's survey definitions (after the built-in ones)."""
-    surveys = app.extensions["census_surveys"]
-    custom = load(app.config["DATA_DIR"])
+def install(census: Census) -> None:
+    """Add the data folder's surveys to the loaded definitions (after the built-in ones)."""
+    custom = load(census.data_dir)
     for name, form in custom.items():
         publish(form)
-        surveys[name] = form
-    app.extensions[EXTENSION] = set(custom)
+        census.surveys[name] = form
+    census.custom = set(custom)
 
 
-def names(app: Flask) -> set[str]:
+def names(census: Census) -> set[str]:
     """The names of the surveys staff added."""
-    return set(app.extensions.get(EXTENSION, ()))
+    return set(census.custom)
 
 
 def _code(text: str) -> str:
@@ -187,7 +187,9 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def add(app: Flask, filename: str, data: bytes, *, name: str = "", replace: bool = False) -> Upload:
+def add(
+    census: Census, filename: str, data: bytes, *, name: str = "", replace: bool = False
+) -> Upload:
     """Check an uploaded definition and, when it is sound, keep it and make it live at once.
 
     A survey of the same name is replaced only when ``replace`` is set (its records stay;
@@ -201,8 +203,8 @@ def add(app: Flask, filename: str, data: bytes, *, name: str = "", replace: bool
         form = _checked(raw, filename)
     except DefinitionError as exc:
         return Upload(problems=[_definition_problem(exc, filename, data)], notes=notes)
-    surveys = app.extensions["census_surveys"]
-    mine = names(app)
+    surveys = census.surveys
+    mine = names(census)
     if form.name in surveys and form.name not in mine:
         problem = XLSFormProblem(
             "definition", filename, params={"detail": f"“{form.name}” is a built-in form"}
@@ -214,7 +216,7 @@ def add(app: Flask, filename: str, data: bytes, *, name: str = "", replace: bool
             "en": f"A survey “{form.name}” exists; tick “replace” to replace it",
         }
         return Upload(problems=[XLSFormProblem("definition", filename, params={"detail": detail})])
-    target = folder(app.config["DATA_DIR"])
+    target = folder(census.data_dir)
     target.mkdir(parents=True, exist_ok=True)
     path = target / f"{form.name}.yaml"
     replaced = path.exists()
@@ -229,24 +231,24 @@ def add(app: Flask, filename: str, data: bytes, *, name: str = "", replace: bool
     _write(target / f"{form.name}.source{Path(filename).suffix.lower()}", data)
     publish(form)
     surveys[form.name] = form
-    app.extensions[EXTENSION] = mine | {form.name}
+    census.custom = mine | {form.name}
     return Upload(form=form, notes=notes, replaced=replaced)
 
 
-def remove(app: Flask, name: str) -> None:
+def remove(census: Census, name: str) -> None:
     """Take a survey out (the caller checks that it has no records); its file is kept aside."""
-    path = folder(app.config["DATA_DIR"]) / f"{name}.yaml"
+    path = folder(census.data_dir) / f"{name}.yaml"
     if path.exists():
         stamp = datetime.now().strftime("%Y%m%d%H%M%S")
         os.replace(path, path.with_name(f"{name}.{stamp}.yaml.removed"))
-    app.extensions["census_surveys"].pop(name, None)
-    app.extensions[EXTENSION] = names(app) - {name}
+    census.surveys.pop(name, None)
+    census.custom = names(census) - {name}
 
 
-def source_file(app: Flask, name: str) -> Path | None:
+def source_file(census: Census, name: str) -> Path | None:
     """The file a survey was uploaded as (XLSForm or YAML), if kept."""
     for suffix in (*XLSX_SUFFIXES, *YAML_SUFFIXES):
-        path = folder(app.config["DATA_DIR"]) / f"{name}.source{suffix}"
+        path = folder(census.data_dir) / f"{name}.source{suffix}"
         if path.exists():
             return path
     return None

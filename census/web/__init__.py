@@ -9,22 +9,42 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from census.i18n import TRANSLATIONS, compile_catalogs
 from census.store import StoreFull, is_disk_full
-from census.web import security
+from census.util.resources import TRANSLATIONS_DIR
+from census.web import helpers, security
 from census.web.access import User, load_session
+from census.web.current import get_store
 
 
-def register(app: Flask) -> None:
-    """Attach login, CSRF, translations, template helpers and blueprints to the app."""
-    from census.app import get_store
-    from census.web import admin, api, auth, fieldwork, households, offline, registers, survey
+def init_app(app: Flask) -> None:
+    """Attach login, CSRF, translations, headers, template helpers and every blueprint.
 
-    compile_catalogs()
+    The app's ``Census`` (store, definitions, read models) is already in
+    ``app.extensions["census"]``; nothing here reads a file or the store.
+    """
+    from census.web import (
+        admin,
+        audit_log,
+        auth,
+        fieldwork,
+        households,
+        lifeevents,
+        offline,
+        prints,
+        registers,
+        review,
+        sheets,
+        survey,
+        surveys_admin,
+        worklog,
+    )
+    from census.web.api import households as api
+    from census.web.api import worklog as worklog_api
+
     Babel(
         app,
         locale_selector=lambda: g.get("lang", "zh"),
-        default_translation_directories=str(TRANSLATIONS),
+        default_translation_directories=str(TRANSLATIONS_DIR),
     )
     csrf = CSRFProtect(app)
     login = LoginManager(app)
@@ -36,26 +56,20 @@ def register(app: Flask) -> None:
         return load_session(get_store(app), session_id)
 
     security.install(app)
-
-    for module in (auth, survey, households, registers, offline):
-        app.register_blueprint(module.bp)
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
-    app.register_blueprint(__import__("census.web.prints", fromlist=["bp"]).bp)  # 打印任务
-    app.register_blueprint(admin.bp)  # assignments, accounts
-    app.register_blueprint(fieldwork.bp)  # visit outcomes, coverage, conflicts
-    app.register_blueprint(__import__("census.web.sheets", fromlist=["bp"]).bp)  # 导入/导出
-    app.register_blueprint(__import__("census.web.review", fromlist=["bp"]).bp)  # 审核、核查
-    app.register_blueprint(__import__("census.web.lifeevents", fromlist=["bp"]).bp)  # 人员变动
-    app.register_blueprint(__import__("census.web.audit_log", fromlist=["bp"]).bp)  # 审计日志
-
-    from census.web import helpers
-
     helpers.install(app)
-    # After install: these add the staff's own surveys and check every work register.
-    app.register_blueprint(__import__("census.web.surveys_admin", fromlist=["bp"]).bp)  # 问卷管理
-    app.register_blueprint(__import__("census.web.worklog", fromlist=["bp"]).bp)  # 工作台账、报告
-    app.register_blueprint(__import__("census.web.worklog_api", fromlist=["bp"]).bp)  # 工作记录 API
+    worklog.install(app)
+    for module in (auth, survey, households, registers, offline, prints, admin, fieldwork):
+        app.register_blueprint(module.bp)
+    for module in (sheets, review, lifeevents, audit_log, surveys_admin, worklog):
+        app.register_blueprint(module.bp)
+    for api_module in (api, worklog_api):  # bearer tokens, not cookies: no CSRF token asked
+        app.register_blueprint(api_module.bp)
+        csrf.exempt(api_module.bp)
+    _error_pages(app)
+
+
+def _error_pages(app: Flask) -> None:
+    """A full disk, a refusal and a missing page, each in words."""
 
     @app.errorhandler(StoreFull)
     @app.errorhandler(OSError)

@@ -8,13 +8,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from census import throttle
-from census import users as accounts
-from census.app import get_store
 from census.fieldwork import assignments
 from census.fieldwork.coverage import building_rows
 from census.fieldwork.outcomes import load_dwellings
+from census.services import accounts, throttle
 from census.web.access import ADMIN, roles_required
+from census.web.current import get_store
 from census.web.helpers import client_ip
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -9,10 +9,10 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from census import audit
-from census.app import get_store
+from census.services import audit
 from census.sheets.writer import csv_bytes, xlsx_bytes
 from census.web.access import ADMIN, roles_required
+from census.web.current import get_store
 from census.web.review import action_labels as version_action_labels
 
 bp = Blueprint("audit_log", __name__, url_prefix="/audit")

@@ -11,9 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo
 
-from census import audit, throttle, users
-from census.app import get_store
+from census.services import accounts, audit, throttle
 from census.web.access import User
+from census.web.current import get_store
 from census.web.helpers import client_ip
 
 bp = Blueprint("auth", __name__)
@@ -69,7 +69,7 @@ def login():
     """Check the password (if the throttle lets it be checked); log success and failure.
 
     Each username and each client address get a few tries per quarter of an hour
-    (``census.throttle``); past that the answer is 429 and no password is checked at all.
+    (``census.services.throttle``); past that the answer is 429 and no password is checked at all.
     """
     form = LoginForm()
     error = None
@@ -82,7 +82,7 @@ def login():
             error = _("登录失败次数过多，请 %(n)s 分钟后再试", n=attempt.minutes)
             page = render_template("auth/login.html", form=form, error=error)
             return page, 429, {"Retry-After": str(int(attempt.wait) + 1)}
-        doc = users.authenticate(store, form.username.data.strip(), form.password.data)
+        doc = accounts.authenticate(store, form.username.data.strip(), form.password.data)
         if doc:
             throttle.succeeded(store, attempt)
             login_user(User(doc))
@@ -99,7 +99,7 @@ def login():
 def logout():
     """End the session, and every copy of it: the account's session version moves on."""
     store = get_store()
-    users.end_sessions(store, current_user.username)
+    accounts.end_sessions(store, current_user.username)
     audit.record(store, current_user.username, "logout", ip=client_ip())
     logout_user()
     return redirect(url_for("auth.login"))
@@ -113,14 +113,14 @@ def change_password():
     if form.validate_on_submit():
         store = get_store()
         try:
-            doc = users.set_password(
+            doc = accounts.set_password(
                 store,
                 current_user.username,
                 form.new.data,
                 actor=current_user.username,
                 current=form.current.data,
             )
-        except users.UserError as exc:
+        except accounts.UserError as exc:
             flash(str(exc), "error")
         else:
             login_user(User(doc))  # this session goes on, under the new version

@@ -22,27 +22,21 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from census import audit, records
-from census.app import get_store
 from census.fieldwork import (
     CONFLICTS,
     assignments,
     conflicts,
     coverage,
     outcomes,
-    prepare_store,
 )
+from census.services import audit, records
 from census.sheets.writer import write_xlsx
 from census.store import Conflict
 from census.web.access import ADMIN, ROLES, STAFF, roles_required
+from census.web.current import get_store
 from census.web.helpers import address, client_ip, lang, surveys
 
 bp = Blueprint("fieldwork", __name__, url_prefix="/fieldwork")
-
-
-@bp.record_once
-def _prepare(state: Any) -> None:
-    prepare_store(get_store(state.app))
 
 
 # -- what the surveyor pages show (survey/home.html and survey/building.html call these) ---

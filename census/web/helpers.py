@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, request
+from flask import Flask, g, request
 
 from census.domain.address import address_text
-from census.domain.codes import FORMS_DIR, label
+from census.domain.codes import label
 from census.domain.ids import mask_id
-from census.surveys.definition import load_surveys
+from census.web.current import context
 
 
 def lang() -> str:
@@ -21,7 +20,7 @@ def lang() -> str:
 
 def surveys() -> dict[str, Any]:
     """The survey definitions loaded at start-up."""
-    return current_app.extensions["census_surveys"]
+    return context().surveys
 
 
 def client_ip() -> str:
@@ -56,8 +55,7 @@ def page_url(page: int) -> str:
 
 
 def install(app: Flask) -> None:
-    """Load the survey definitions (a broken one stops start-up) and expose helpers to Jinja."""
-    app.extensions["census_surveys"] = load_surveys(Path(app.config.get("FORMS_DIR") or FORMS_DIR))
+    """Expose the template helpers to Jinja."""
     app.jinja_env.globals.update(
         code_label=lambda list_name, code: label(list_name, code, lang()),
         mask_id=mask_id,

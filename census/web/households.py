@@ -10,14 +10,14 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from census import audit, records
-from census.app import get_store
 from census.domain.address import address_key, natural_sorted
 from census.domain.diff import version_diffs
 from census.fieldwork.conflicts import display
 from census.printing.pipeline import cache_dir, print_parts
 from census.printing.plans import HOUSEHOLD_LIST, PrintRequest, Records, plan
+from census.services import audit, records
 from census.web.access import ADMIN, ROLES, STAFF, roles_required
+from census.web.current import context, get_store
 from census.web.helpers import client_ip, lang, surveys
 
 bp = Blueprint("households", __name__)
@@ -177,7 +177,7 @@ def building_list_pdf(store: Any, name: str, *, full_ids: bool = False, lang: st
         household.setdefault("grid", building.get("grid"))
     records = Records(current_app.config["COMMUNITY_NAME"], [building], households)
     request_ = PrintRequest(HOUSEHOLD_LIST, building=name, full_ids=full_ids, lang=lang)
-    the_plan = plan(request_, records, current_app.extensions.get("census_registers"))
+    the_plan = plan(request_, records, context().registers)
     data_dir = Path(current_app.config["DATA_DIR"])
     with tempfile.TemporaryDirectory(dir=cache_dir(data_dir)) as tmp:
         target = Path(tmp) / "list.pdf"

@@ -1,4 +1,4 @@
-"""Life event pages for staff: one small form per event, each saved by ``census.lifeevents``."""
+"""Life event pages for staff: one small form per event, each saved by the life-events service."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from census import lifeevents
-from census.app import get_store
 from census.domain.address import natural_sorted
 from census.domain.codes import choice_lists
 from census.domain.problems import Problem
+from census.services import lifeevents
 from census.store import Conflict
 from census.web.access import STAFF, roles_required
+from census.web.current import get_store
 from census.web.helpers import lang, surveys
 
 bp = Blueprint("lifeevents", __name__)

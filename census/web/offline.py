@@ -19,10 +19,11 @@ from flask import Blueprint, Response, current_app, url_for
 from census.domain.ids import EARLIEST_BIRTH_YEAR, OTHER_ID_MAX_LENGTH, RESIDENT_ID, SEX_WORDS
 from census.domain.problems import MESSAGES
 from census.surveys.definition import FieldDef, FormDef
+from census.util.resources import STATIC_DIR
 
 bp = Blueprint("offline", __name__)
 
-STATIC = Path(__file__).resolve().parents[1] / "static"
+
 # What a surveyor's tablet keeps for a day without signal (pages are cached as they are opened).
 OFFLINE_FILES = (
     "app.css",
@@ -57,7 +58,7 @@ def _version(folder: Path) -> str:
 @bp.get("/sw.js")
 def service_worker() -> Response:
     """The service worker, with its version and file list, allowed to control the whole site."""
-    folder = Path(current_app.static_folder or STATIC)
+    folder = Path(current_app.static_folder or STATIC_DIR)
     version = _version(folder) if not current_app.debug else _version.__wrapped__(folder)
     files = [url_for("static", filename=name) for name in OFFLINE_FILES]
     head = (
@@ -75,7 +76,7 @@ def service_worker() -> Response:
 @bp.get("/manifest.webmanifest")
 def manifest() -> Response:
     """The web app manifest (install to the home screen, open at the surveyor's buildings)."""
-    folder = Path(current_app.static_folder or STATIC)
+    folder = Path(current_app.static_folder or STATIC_DIR)
     response = Response(
         (folder / "manifest.webmanifest").read_bytes(), mimetype="application/manifest+json"
     )

@@ -28,8 +28,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from census import audit
-from census.app import get_store
 from census.domain.address import natural_sorted
 from census.printing.jobs import DONE, Job, JobRunner
 from census.printing.plans import (
@@ -44,7 +42,9 @@ from census.printing.plans import (
     registers_by_key,
     target_title,
 )
+from census.services import audit
 from census.web.access import ADMIN, STAFF, roles_required
+from census.web.current import context, get_store
 from census.web.helpers import client_ip, lang
 
 bp = Blueprint("prints", __name__, url_prefix="/prints")
@@ -61,7 +61,7 @@ def runner(app: Flask | None = None) -> JobRunner:
 
 
 def _registers() -> dict[str, Any]:
-    return registers_by_key(current_app.extensions.get("census_registers"))
+    return registers_by_key(context().registers)
 
 
 def _targets() -> list[tuple[str, str]]:
@@ -136,7 +136,7 @@ def create():
 
     def make_plan(req: PrintRequest) -> Plan:
         records = read_records(get_store(app), app.config["COMMUNITY_NAME"])
-        return plan(req, records, app.extensions.get("census_registers"))
+        return plan(req, records, context(app).registers)
 
     job = runner().submit(current_user.username, print_request, make_plan)
     audit.record(

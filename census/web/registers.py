@@ -8,7 +8,6 @@ the records gave on that day, ages on that day. What they show comes from the ap
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -16,7 +15,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    has_request_context,
     render_template,
     request,
 )
@@ -24,16 +22,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from census import audit
-from census.app import get_store
-from census.derived import Derived, View, read_records
 from census.domain.address import natural_sorted
-from census.domain.codes import FORMS_DIR
 from census.domain.registers import (
     RegisterDef,
     format_cell,
     group_counts,
-    load_registers,
 )
 from census.domain.summary import (
     AGE_BANDS,
@@ -43,8 +36,11 @@ from census.domain.summary import (
     percent,
     report_paragraph,
 )
-from census.review import approved_only, approved_only_requested
+from census.queries.derived import View
+from census.services import audit
+from census.services.review import approved_only_requested
 from census.web.access import ADMIN, STAFF, roles_required
+from census.web.current import context, get_store
 from census.web.helpers import client_ip, lang
 
 bp = Blueprint("registers", __name__)
@@ -64,36 +60,15 @@ SECTIONS = (
 )
 
 
-@bp.record_once
-def _load(state: Any) -> None:
-    """Read forms/registers.yaml at start-up: a broken register stops the app with its name."""
-    path = Path(state.app.config.get("FORMS_DIR") or FORMS_DIR) / "registers.yaml"
-    # a forms folder of its own without a registers file keeps the standard registers
-    defs = load_registers(path if path.exists() else None)
-    state.app.extensions["census_registers"] = defs
-    state.app.extensions["census_derived"] = Derived(get_store(state.app), defs)
-
-
 def registers() -> list[RegisterDef]:
-    """The register definitions loaded at start-up."""
-    return current_app.extensions["census_registers"]
-
-
-def community_records(store: Any) -> tuple[list[dict], list[dict], list[dict]]:
-    """Households and storefronts (each with its building's grid) and units, from the store.
-
-    Read afresh on every call (the command line's one-off figures); pages use ``view()``.
-    """
-    records = read_records(store)
-    households = records.households
-    if has_request_context() and approved_only_requested(request.args):
-        households = approved_only(households)  # ?approved=1: figures of approved records only
-    return households, records.storefronts, records.units
+    """The register definitions loaded at start-up (forms/registers.yaml)."""
+    return context().registers
 
 
 def view(as_of: date) -> View:
     """The registers and summary of the request's date (and ``?approved=1``), from the cache."""
-    derived: Derived = current_app.extensions["census_derived"]
+    derived = context().derived
+    assert derived is not None
     return derived.view(as_of, approved=approved_only_requested(request.args))
 
 

@@ -22,8 +22,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from census import audit, lifeevents, records, review
-from census.app import get_store
 from census.domain import checks
 from census.domain.address import natural_sorted
 from census.domain.codes import label
@@ -31,9 +29,11 @@ from census.domain.diff import version_diffs
 from census.domain.ids import mask_id
 from census.printing import render_pdf
 from census.printing.words import css_string, page_counter_css, word
+from census.services import audit, lifeevents, records, review
 from census.sheets.writer import csv_bytes
 from census.store import Conflict
 from census.web.access import ROLES, STAFF, roles_required
+from census.web.current import get_store
 from census.web.helpers import lang, surveys, when
 
 bp = Blueprint("review", __name__, url_prefix="/review")

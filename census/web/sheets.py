@@ -30,8 +30,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from census import audit
-from census.app import get_store
+from census.services import audit
 from census.sheets import uploads
 from census.sheets.apply import apply_plan
 from census.sheets.export import HOUSEHOLDS, PERSONS, STOREFRONTS, UNITS, dataset_sheets
@@ -45,6 +44,7 @@ from census.sheets.template import write_template
 from census.sheets.wizard import PlanCache, chosen_overrides, mappings, target_choices
 from census.sheets.writer import csv_bytes, xlsx_bytes
 from census.web.access import ADMIN, STAFF, roles_required
+from census.web.current import get_store
 from census.web.helpers import client_ip, lang, surveys
 
 bp = Blueprint("sheets", __name__, url_prefix="/sheets")

@@ -17,14 +17,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from census import records
-from census.app import get_store
 from census.domain import checks
 from census.domain.address import address_key, natural_key
 from census.fieldwork.assignments import may_register
+from census.services import records
 from census.store import Conflict
 from census.surveys.wtf import attach_problems, form_class, formdata_to_raw, record_to_formdata
 from census.web.access import ROLES, roles_required
+from census.web.current import get_store
 from census.web.helpers import lang, surveys
 from census.web.offline import client_checks
 

@@ -25,26 +25,20 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from census import audit
-from census.app import get_store
+from census.services import audit
 from census.surveys import custom
 from census.surveys.definition import SURVEYS
 from census.web.access import ADMIN, roles_required
+from census.web.current import context, get_store
 from census.web.helpers import lang, surveys
 
 bp = Blueprint("surveys_admin", __name__, url_prefix="/admin/surveys")
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
-@bp.record_once
-def _load(state: Any) -> None:
-    """Add the data folder's surveys to the loaded ones (a broken one stops start-up)."""
-    custom.install(state.app)
-
-
 def _rows() -> list[dict[str, Any]]:
     store = get_store()
-    mine = custom.names(current_app)
+    mine = custom.names(context())
     rows = []
     for name, form in surveys().items():
         kind = "census" if name in SURVEYS else "custom" if name in mine else "worklog"
@@ -54,7 +48,7 @@ def _rows() -> list[dict[str, Any]]:
                 "form": form,
                 "kind": kind,
                 "count": len(store.collection(form.collection)),
-                "source": custom.source_file(current_app, name) is not None,
+                "source": custom.source_file(context(), name) is not None,
             }
         )
     return rows
@@ -75,7 +69,7 @@ def index():
             flash(_("文件太大（最大 5 MB）"), "error")
         else:
             upload = custom.add(
-                current_app,
+                context(),
                 file.filename,
                 data,
                 name=request.form.get("name", ""),
@@ -106,7 +100,7 @@ def index():
 
 
 def _custom_or_404(name: str):
-    if name not in custom.names(current_app):
+    if name not in custom.names(context()):
         abort(404)
     return surveys()[name]
 
@@ -129,7 +123,7 @@ def definition(name: str):
 def source(name: str):
     """The file the survey was uploaded as (an XLSForm or a YAML file)."""
     _custom_or_404(name)
-    path = custom.source_file(current_app, name)
+    path = custom.source_file(context(), name)
     if path is None:
         abort(404)
     return send_file(path, as_attachment=True, download_name=f"{name}{path.suffix}")
@@ -144,7 +138,7 @@ def remove(name: str):
     if len(store.collection(form.collection)):
         flash(_("“%(t)s”已有记录，不能删除", t=form.text(lang())), "error")
         return redirect(url_for("surveys_admin.index"))
-    custom.remove(current_app, name)
+    custom.remove(context(), name)
     audit.record(store, current_user.username, "survey_remove", f"surveys/{name}")
     flash(_("已删除问卷“%(t)s”", t=form.text(lang())), "success")
     return redirect(url_for("surveys_admin.index"))

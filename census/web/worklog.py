@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -27,11 +28,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from census import audit
-from census.app import get_store
 from census.printing.plans import Plan, PrintRequest
+from census.services import audit
 from census.sheets.writer import xlsx_bytes
 from census.web.access import ADMIN, STAFF, roles_required
+from census.web.current import context, get_store
 from census.web.helpers import lang, surveys
 from census.web.prints import runner
 from census.worklog import printing
@@ -63,14 +64,12 @@ JOB_FROM_PARTS = 1  # a register longer than one print part (25 sheets) prints a
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@bp.record_once
-def _install(state: Any) -> None:
-    """Check every work register at start-up, and let the household page list its records."""
-    app = state.app
-    registers(app.extensions["census_surveys"])  # a broken register: DefinitionError now
+def install(app: Flask) -> None:
+    """Let the household page list the household's work records."""
+    census = context(app)
 
     def work_records_for(household: dict[str, Any]) -> list[tuple[WorkRegister, dict]]:
-        return household_records(get_store(app), app.extensions["census_surveys"], household)
+        return household_records(census.store, census.surveys, household)
 
     app.jinja_env.globals["work_records_for"] = work_records_for
     app.jinja_env.globals["work_value"] = lambda f, v: value_text(f, v, None, lang())
@@ -164,7 +163,7 @@ def index():
 def _custom() -> set[str]:
     from census.surveys.custom import names
 
-    return names(current_app)
+    return names(context())
 
 
 @bp.route("/<name>")

@@ -25,15 +25,16 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from census.app import create_app, get_store
-from census.backup import read_folder, read_store
-from census.demo import generate_demo
-from census.records import HOUSEHOLD_NO, save
-from census.seed import load_demo
+from census.app import create_app
+from census.demo.generate import generate_demo
+from census.demo.seed import load_demo
+from census.services.accounts import add_user, create_token
+from census.services.backup import read_folder, read_store
+from census.services.records import HOUSEHOLD_NO, save
 from census.store import open_store
 from census.store.tinystore import TinyStore
 from census.surveys import custom
-from census.users import add_user, create_token
+from census.web.current import get_store
 from tests.servers import Client, household, prepare, servers, settings
 from tests.store.conftest import pg_server, with_search_path  # noqa: F401  (a fixture)
 from tests.surveys.xlsform_files import xlsform
@@ -128,11 +129,11 @@ def populate(place: Place) -> str:
     app = create_app(place.config())  # no SECRET_KEY: one is generated into the data folder
     store = get_store(app)
     try:
-        surveys = app.extensions["census_surveys"]
+        surveys = app.extensions["census"].surveys
         load_demo(store, generate_demo(households=12), surveys)
         add_user(store, "chief", "admin", PASSWORD, hash_method=FAST_HASH)
         token = create_token(store, "chief")
-        added = custom.add(app, "roster.xlsx", xlsform())
+        added = custom.add(app.extensions["census"], "roster.xlsx", xlsform())
         assert added.form is not None, added.problems
         store.collection(added.form.collection).insert({"uuid": "r-1", "notes": "一条记录"})
         for n in range(3):  # saved as the API saves: numbers claimed from the store's counter
@@ -219,7 +220,7 @@ def test_backup_then_restore_gives_the_same_content(backend, places):
     # one is still valid (same secret key), and numbers and ids continue.
     old, new = create_app(source.config()), create_app(target.config())
     try:
-        assert "roster" in custom.names(new)
+        assert "roster" in custom.names(new.extensions["census"])
         browser = old.test_client()
         page = browser.get("/login").get_data(as_text=True)
         csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
@@ -233,7 +234,7 @@ def test_backup_then_restore_gives_the_same_content(backend, places):
         home = other.get("/")
         assert "/login" not in home.headers.get("Location", "")  # not sent back to log in
         assert new.test_client().get("/").headers["Location"].startswith("/login")
-        surveys = new.extensions["census_surveys"]
+        surveys = new.extensions["census"].surveys
         body = household(50)
         uuid = body.pop("uuid")
         store = get_store(new)

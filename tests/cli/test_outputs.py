@@ -1,6 +1,6 @@
 """Output files: renamed over a regular file (or written where none was), never over a device.
 
-``census.outputs.write_output`` on its own, then the commands that write files a user
+``census.util.outputs.write_output`` on its own, then the commands that write files a user
 names (`census print -o`, `census export`, `census worklog report -o`) in real processes.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from census.outputs import write_output
+from census.util.outputs import write_output
 
 CENSUS = [sys.executable, "-m", "census"]
 

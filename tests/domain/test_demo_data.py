@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from census.demo import DEMO_DATE, generate_demo
+from census.demo.generate import DEMO_DATE, generate_demo
 from census.domain.codes import choice_lists, ethnic_groups
 from census.domain.contact import check_phone, check_uscc
 from census.domain.ids import check_person_id

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from census.app import create_app, get_store
+from census.app import create_app
+from census.web.current import get_store
 from tests.community import AS_OF, PAST, TRUE_FIGURES, TRUE_REGISTERS, build
 
 

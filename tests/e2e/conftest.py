@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from census.app import create_app, get_store
-from census.users import add_user
+from census.app import create_app
+from census.services.accounts import add_user
+from census.web.current import get_store
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from census import records
+from census.services import records
 from tests.factories import make_household
 
 LISTEN = """
@@ -44,7 +44,7 @@ def visit(page: Any, url: str, seen: dict[str, list[str]]) -> None:
 
 
 def test_no_page_of_a_surveyor_or_an_admin_is_blocked_by_the_policy(page, login, live_server):
-    defn = live_server.app.extensions["census_surveys"]["household"]
+    defn = live_server.app.extensions["census"].surveys["household"]
     saved = records.save(live_server.store, defn, make_household(), user="surveyor1")
     assert saved.saved
     complaints = watch(page)

@@ -12,8 +12,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from census import records
 from census.domain.ids import make_resident_id
+from census.services import records
 from tests.e2e.test_survey_tablet import (
     HEAD_ID,
     LODGER_ID,
@@ -202,7 +202,7 @@ def test_a_draft_survives_a_reload_and_can_be_discarded(page, login, live_server
 
 
 def test_a_submission_the_server_refuses_comes_back_with_its_messages(page, login, live_server):
-    defn = live_server.app.extensions["census_surveys"]["household"]
+    defn = live_server.app.extensions["census"].surveys["household"]
     taken = records.save(
         live_server.store, defn, make_household(members=1, room="901"), user="admin"
     ).record["household_no"]
@@ -300,7 +300,7 @@ def test_a_wrong_check_digit_is_caught_before_anything_is_sent(page, login, live
 def test_an_edit_made_without_signal_that_crossed_another_is_kept_for_a_reviewer(
     page, login, live_server
 ):
-    defn = live_server.app.extensions["census_surveys"]["household"]
+    defn = live_server.app.extensions["census"].surveys["household"]
     saved = records.save(
         live_server.store, defn, make_household(members=2, room="501"), user="surveyor1"
     )

@@ -150,7 +150,7 @@ def server_says(defn, raw: dict[str, Any]) -> list[list[str]]:
 
 
 def test_the_browser_finds_the_same_errors_as_the_server(page, login, live_server):
-    surveys = live_server.app.extensions["census_surveys"]
+    surveys = live_server.app.extensions["census"].surveys
     login("surveyor1")
     for form, cases in (("household", household_cases()), ("storefront", storefront_cases())):
         page.goto(f"/survey/{form}/new?building=1栋")

@@ -10,8 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from census import records
 from census.domain.ids import make_resident_id
+from census.services import records
 from tests.factories import make_household
 
 SCREENSHOTS = Path(tempfile.gettempdir()) / "census-e2e"
@@ -275,7 +275,7 @@ def assert_fits_tablet(page: Any, where: str) -> None:
 
 
 def test_pages_fit_the_tablet_in_both_orientations(page, login, live_server):
-    defn = live_server.app.extensions["census_surveys"]["household"]
+    defn = live_server.app.extensions["census"].surveys["household"]
     household = make_household(
         members=3,
         unit="3",

@@ -26,7 +26,7 @@ def demo_records():
     """A generated community of 30 households in six buildings and three grids."""
     from datetime import date
 
-    from census.demo import generate_demo
+    from census.demo.generate import generate_demo
     from census.printing.plans import Records
 
     demo = generate_demo(households=30, as_of=date(2025, 9, 1))

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from census import audit, records
 from census.printing.jobs import Job
 from census.printing.plans import PrintRequest
+from census.services import audit, records
+from census.services.accounts import add_user
 from census.surveys.definition import load_surveys
-from census.users import add_user
 from census.web.prints import runner
 from tests.conftest import FAST_HASH, PASSWORD, csrf_token
 from tests.factories import make_household

@@ -11,7 +11,7 @@ import orjson
 import pytest
 from sheet_files import SURVEYS
 
-from census import audit, records
+from census.services import audit, records
 from census.store.errors import StoreError
 from tests.factories import make_household, make_member
 
@@ -60,8 +60,8 @@ def test_check_many_finds_the_same_people_in_stored_households_as_check(store):
 
 PARALLEL = """
 import os, tempfile
-from census import records
-from census.records import prepare_store
+from census.services import records
+from census.services.records import prepare_store
 from census.store import open_store
 from census.surveys.definition import load_surveys
 from test_sheets_batch_records import households

@@ -9,9 +9,9 @@ import pytest
 from openpyxl import load_workbook
 from sheet_files import SURVEYS, write_book
 
-from census.demo import generate_demo
-from census.records import prepare_store
-from census.seed import load_demo
+from census.demo.generate import generate_demo
+from census.demo.seed import load_demo
+from census.services.records import prepare_store
 from census.sheets.apply import apply_plan
 from census.sheets.export import HOUSEHOLDS, PERSONS, STOREFRONTS, UNITS, dataset_sheets
 from census.sheets.plan import NEW, UNCHANGED, UPDATE
@@ -140,7 +140,7 @@ def test_cells_that_would_run_as_formulas_are_neutralised(tmp_path):
 
 
 def test_an_injected_formula_survives_a_round_trip_as_plain_text(store, tmp_path):
-    from census import records
+    from census.services import records
 
     form = SURVEYS["unit"]
     raw = {"name": '=HYPERLINK("http://x")', "kind": "other", "address": "@地址", "contact": "-王"}

@@ -417,7 +417,7 @@ def uploaded_folders(app) -> list[Path]:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_the_web_upload_refuses_a_hostile_file_with_its_message(case, admin, app, store, tmp_path):
-    from census import records
+    from census.services import records
     from census.surveys.definition import load_surveys
     from tests.factories import make_household
 

@@ -7,8 +7,8 @@ from datetime import date, datetime
 import pytest
 from sheet_files import SURVEYS, write_book, write_csv
 
-from census import audit, records
 from census.domain.ids import make_resident_id
+from census.services import audit, records
 from census.sheets.apply import apply_plan
 from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE
 from census.sheets.reader import read_file

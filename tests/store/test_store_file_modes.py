@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from census.app import create_app, get_store
+from census.app import create_app
 from census.store import open_store
 from census.store.tinystorage import JOURNAL_NAME
+from census.web.current import get_store
 from tests.factories import make_household
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from census import audit
+from census.services import audit
 from tests.conftest import PASSWORD, csrf_token
 from tests.factories import make_household
 
@@ -28,7 +28,7 @@ def test_a_wrong_password_is_refused_and_logged(client, auth, store):
 
 
 def test_passwords_are_stored_hashed(store):
-    from census.users import add_user, authenticate
+    from census.services.accounts import add_user, authenticate
 
     add_user(store, "newcomer", "surveyor", "a-long-password")
     user = store.collection("users").find_one(username="newcomer")
@@ -45,7 +45,7 @@ def test_forms_without_a_csrf_token_are_refused(client):
 
 @pytest.fixture
 def household_id(store):
-    from census import records
+    from census.services import records
     from census.surveys.definition import load_surveys
 
     result = records.save(store, load_surveys()["household"], make_household(), user="surveyor1")

@@ -8,7 +8,7 @@ import uuid
 
 from pypdf import PdfReader
 
-from census.users import create_token
+from census.services.accounts import create_token
 from tests.factories import make_household
 
 

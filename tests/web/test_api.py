@@ -7,9 +7,9 @@ import uuid as uuidlib
 
 import pytest
 
-from census.app import get_store
 from census.domain.ids import mask_id
-from census.users import create_token
+from census.services.accounts import create_token
+from census.web.current import get_store
 from tests.factories import make_household, make_storefront
 
 
@@ -236,7 +236,7 @@ def test_a_surveyor_learns_that_a_person_is_registered_not_where(client, tokens,
 
 
 def test_id_numbers_are_masked_unless_an_admin_asks_and_that_is_logged(client, app, tokens, store):
-    from census.users import add_user
+    from census.services.accounts import add_user
 
     add_user(store, "rev", "reviewer", "secret-pass-1", hash_method="pbkdf2:sha256:1000")
     tokens["rev"] = create_token(store, "rev")

@@ -7,8 +7,9 @@ import uuid
 import psycopg
 import pytest
 
-from census.app import create_app, get_store
-from census.users import add_user
+from census.app import create_app
+from census.services.accounts import add_user
+from census.web.current import get_store
 from tests.factories import make_household
 
 URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -47,7 +48,7 @@ def test_a_household_saved_through_the_api_lands_in_postgres(tmp_path, pg_url):
     try:
         store.collection("buildings").insert({"name": "1栋", "grid": "第一网格"})
         add_user(store, "admin", "admin", "secret-pass-1", hash_method="pbkdf2:sha256:1000")
-        from census.users import create_token
+        from census.services.accounts import create_token
 
         token = create_token(store, "admin")
         body = make_household(members=2) | {"uuid": str(uuid.uuid4())}
@@ -88,7 +89,7 @@ def test_the_registers_on_postgres_count_writes_of_this_app_and_of_other_process
     import subprocess
     import sys
 
-    from census.users import create_token
+    from census.services.accounts import create_token
     from tests.conftest import Auth
 
     app = pg_app(tmp_path, pg_url, TESTING=True)
@@ -122,7 +123,7 @@ def test_the_registers_on_postgres_count_writes_of_this_app_and_of_other_process
 
 
 def test_a_stale_split_on_postgres_leaves_no_household_behind(tmp_path, pg_url):
-    from census import lifeevents, records
+    from census.services import lifeevents, records
     from census.store import Conflict
     from census.surveys.definition import load_surveys
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from census import audit, records
+from census.services import audit, records
 from census.store import AppendOnly
 from tests.conftest import csrf_token
 from tests.factories import form_fields, make_household
@@ -128,14 +128,14 @@ def test_no_entry_can_be_changed_or_removed(client, auth, store, app):
 
 
 def test_a_save_outside_a_request_is_logged_without_an_address(store, app):
-    defn = app.extensions["census_surveys"]["household"]
+    defn = app.extensions["census"].surveys["household"]
     records.save(store, defn, make_household(), user="admin")
     (entry,) = audit.entries(store, action="create")
     assert entry["ip"] == "" and entry["detail"] == {"rev": 1}
 
 
 def test_changes_of_roles_are_logged_with_before_and_after(store):
-    from census.users import add_user, set_role
+    from census.services.accounts import add_user, set_role
 
     add_user(store, "newcomer", "surveyor", "a-long-password", grids=["第二网格"], actor="admin")
     set_role(store, "newcomer", "reviewer", actor="admin")

@@ -71,14 +71,14 @@ def test_two_servers_on_one_postgres_refuse_none(tmp_path, pg_url):  # noqa: F81
 
 
 def test_a_folder_from_before_the_counter_numbers_on_after_its_households(app, store):
-    from census import records
+    from census.services import records
     from tests.factories import make_household
 
     for n in (1, 2, 3):  # stored by an older version: numbers, no counter
         store.collection("households").insert(make_household(room=f"{n}01") | {
             "household_no": f"H{n:04d}"
         })  # fmt: skip
-    form = app.extensions["census_surveys"]["household"]
+    form = app.extensions["census"].surveys["household"]
     first = records.save(store, form, make_household(room="401"), user="admin")
     second = records.save(store, form, make_household(room="402"), user="admin")
     assert (first.record["household_no"], second.record["household_no"]) == ("H0004", "H0005")

@@ -9,12 +9,12 @@ from datetime import date
 
 import pytest
 
-from census import audit, records
 from census.fieldwork import conflicts as fieldwork_conflicts
 from census.fieldwork.conflicts import diff
+from census.services import audit, records
+from census.services.accounts import create_token
 from census.store import Conflict
 from census.surveys.definition import load_surveys
-from census.users import create_token
 from tests.conftest import Auth, csrf_token
 from tests.factories import make_household, make_storefront
 

@@ -11,8 +11,9 @@ import yaml
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from census import audit
-from census.app import create_app, get_store
+from census.app import create_app
+from census.services import audit
+from census.web.current import get_store
 from tests.conftest import csrf_token
 from tests.surveys.xlsform_files import ROSTER, xlsform
 from tests.web.worklog_helpers import post_form
@@ -57,7 +58,7 @@ def test_an_xlsform_roster_becomes_a_working_survey(app, store, client, auth):
         "args": [{"var": "housing"}, {"const": "rented"}],
     }
     # Filled and saved through the form: stored, listed, registered, exported, printed.
-    defn = app.extensions["census_surveys"]["roster"]
+    defn = app.extensions["census"].surveys["roster"]
     saved = post_form(client, defn, FAMILY)
     assert saved.status_code == 302, saved.get_data(as_text=True)
     (record,) = store.collection("survey_roster").scan()
@@ -80,7 +81,7 @@ def test_an_xlsform_roster_becomes_a_working_survey(app, store, client, auth):
 def test_the_uploaded_rules_refuse_what_the_xlsform_forbids(app, store, client, auth):
     auth.login("admin")
     upload(client, xlsform())
-    defn = app.extensions["census_surveys"]["roster"]
+    defn = app.extensions["census"].surveys["roster"]
     wrong = dict(FAMILY, landlord="", size="25")
     wrong["people"] = [{"pname": "王芳", "psex": "f", "age": "150"}]
     response = post_form(client, defn, wrong)
@@ -101,7 +102,7 @@ def test_an_xlsform_with_unsupported_features_is_refused_with_rows_named(app, cl
     assert response.status_code == 422
     assert re.search(r'data-row="3" data-column="type"><td>A3</td>.*?geopoint', html, re.S)
     assert re.search(r'data-row="7" data-column="type"><td>A7</td>.*?calculate', html, re.S)
-    assert "roster" not in app.extensions["census_surveys"]
+    assert "roster" not in app.extensions["census"].surveys
     assert client.get("/survey/roster/new").status_code == 404
     from census.surveys.custom import folder
 
@@ -115,15 +116,15 @@ def test_a_survey_added_is_there_after_a_restart(tmp_path):
     first = create_app(config | {"FSYNC": False})
     from census.surveys import custom
 
-    added = custom.add(first, "roster.xlsx", xlsform())
+    added = custom.add(first.extensions["census"], "roster.xlsx", xlsform())
     assert added.form is not None and not added.problems
     get_store(first).close()
     again = create_app(config | {"FSYNC": False})
     try:
-        form = again.extensions["census_surveys"]["roster"]
+        form = again.extensions["census"].surveys["roster"]
         assert form.collection == "survey_roster"
         assert form.field("housing").options("zh") == [("owned", "自有"), ("rented", "租住")]
-        assert custom.names(again) == {"roster"}
+        assert custom.names(again.extensions["census"]) == {"roster"}
     finally:
         get_store(again).close()
 
@@ -155,12 +156,12 @@ def test_a_yaml_definition_is_added_replaced_and_removed(app, store, client, aut
     definition["title"]["zh"] = "犬只登记（新）"
     text = yaml.safe_dump(definition, allow_unicode=True).encode()
     assert upload(client, text, "pets.yaml", replace="1").status_code == 302
-    assert app.extensions["census_surveys"]["pets"].text("zh") == "犬只登记（新）"
+    assert app.extensions["census"].surveys["pets"].text("zh") == "犬只登记（新）"
     download = client.get("/admin/surveys/pets/definition.yaml")
     assert yaml.safe_load(download.data)["title"]["zh"] == "犬只登记（新）"
     token = csrf_token(client, "/admin/surveys/")
     client.post("/admin/surveys/pets/remove", data={"csrf_token": token})
-    assert "pets" not in app.extensions["census_surveys"]
+    assert "pets" not in app.extensions["census"].surveys
     assert client.get("/survey/pets/new").status_code == 404
 
 
@@ -182,9 +183,17 @@ def test_only_admins_manage_surveys(client, auth):
 def test_a_survey_code_comes_from_the_form_id_or_else_the_file_name(app):
     from census.surveys import custom
 
-    added = custom.add(app, "roster.xlsx", xlsform(settings={"form_id": "Household-Roster"}))
+    added = custom.add(
+        app.extensions["census"], "roster.xlsx", xlsform(settings={"form_id": "Household-Roster"})
+    )
     assert added.form.name == "household_roster"
-    added = custom.add(app, "老年人需求.xlsx", xlsform(settings={"form_id": "老年人需求"}))
+    added = custom.add(
+        app.extensions["census"], "老年人需求.xlsx", xlsform(settings={"form_id": "老年人需求"})
+    )
     assert added.form is None and "code" in added.problems[0].message("en")
-    added = custom.add(app, "elderly_needs.xlsx", xlsform(settings={"form_title": "老年人需求"}))
+    added = custom.add(
+        app.extensions["census"],
+        "elderly_needs.xlsx",
+        xlsform(settings={"form_title": "老年人需求"}),
+    )
     assert added.form.name == "elderly_needs" and added.form.text("zh") == "老年人需求"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from census import audit
-from census.users import create_token
+from census.services import audit
+from census.services.accounts import create_token
 from tests.conftest import Auth, csrf_token
 from tests.factories import make_household
 
@@ -92,8 +92,9 @@ def test_the_assign_command_adds_replaces_and_removes(tmp_path):
     import subprocess
     import sys
 
-    from census.app import create_app, get_store
-    from census.users import add_user
+    from census.app import create_app
+    from census.services.accounts import add_user
+    from census.web.current import get_store
 
     data = tmp_path / "data"
     app = create_app({"DATA_DIR": str(data), "SECRET_KEY": "x", "FSYNC": False})

@@ -9,8 +9,8 @@ import uuid as uuidlib
 import pytest
 from openpyxl import load_workbook
 
-from census import audit
-from census.users import create_token
+from census.services import audit
+from census.services.accounts import create_token
 from tests.conftest import Auth
 from tests.factories import make_household
 

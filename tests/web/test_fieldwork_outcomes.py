@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import pytest
 
 from census.fieldwork.outcomes import dwelling_at
-from census.users import create_token
+from census.services.accounts import create_token
 from tests.conftest import Auth, csrf_token
 from tests.factories import make_household
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from census.app import create_app, get_store
+from census.app import create_app
 from census.store import open_store
+from census.web.current import get_store
 from tests.conftest import csrf_token
 from tests.factories import make_household
 from tests.servers import Client, household, prepare, servers, settings
@@ -97,7 +98,7 @@ def test_a_failing_write_is_507_on_the_api_and_a_page_on_the_web(tmp_path, monke
     )
     store = get_store(app)
     try:
-        from census.users import add_user, create_token
+        from census.services.accounts import add_user, create_token
 
         store.collection("buildings").insert({"name": "1栋", "grid": "第一网格"})
         add_user(store, "admin", "admin", "admin-pass-1", hash_method="pbkdf2:sha256:1000")

@@ -24,9 +24,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from census.app import create_app, get_store
+from census.app import create_app
+from census.services.accounts import add_user, create_token
 from census.surveys.conform import conform
-from census.users import add_user, create_token
+from census.web.current import get_store
 from tests.conftest import ACCOUNTS, BUILDINGS, FAST_HASH, PASSWORD
 from tests.factories import make_household, make_storefront
 
@@ -374,7 +375,7 @@ def test_pages_show_odd_stored_values_as_text(tmp_path):
     store = get_store(app)
     repaired = [e for e in store.collection("audit").scan() if e["action"] == "repair"]
     assert len(repaired) > n // 2  # the values of a wrong type; their versions keep the old
-    household = app.extensions["census_surveys"]["household"]
+    household = app.extensions["census"].surveys["household"]
     assert all(conform(household, h) is None for h in store.collection("households").scan())
     odd = store.collection("storefronts").scan()[-1]
     assert odd["name"] == "5" and odd["category"] == '["x"]'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from census import records
+from census.services import records
 from tests.conftest import csrf_token
 from tests.factories import form_fields, make_household, make_storefront
 
@@ -84,7 +84,7 @@ def test_add_and_remove_members_without_javascript_keeps_what_was_typed(client, 
 def test_an_id_already_in_another_household_is_a_warning_that_says_not_where(client, auth, store):
     first = make_household(members=2)
     saved = records.save(
-        store, client.application.extensions["census_surveys"]["household"], first, user="admin"
+        store, client.application.extensions["census"].surveys["household"], first, user="admin"
     )
     auth.login("surveyor1")
     second = make_household(members=1, room="202")
@@ -98,7 +98,7 @@ def test_an_id_already_in_another_household_is_a_warning_that_says_not_where(cli
 
 
 def test_staff_search_by_name_id_number_household_no_and_building(client, auth, store):
-    defn = client.application.extensions["census_surveys"]["household"]
+    defn = client.application.extensions["census"].surveys["household"]
     a = records.save(store, defn, make_household(room="101"), user="admin")
     b = make_household(building="2栋", room="502", members=1)
     b["members"][0].update(
@@ -123,7 +123,7 @@ def test_staff_search_by_name_id_number_household_no_and_building(client, auth, 
 
 
 def test_editing_keeps_every_version_with_who_and_when(client, auth, store):
-    defn = client.application.extensions["census_surveys"]["household"]
+    defn = client.application.extensions["census"].surveys["household"]
     saved = records.save(store, defn, make_household(), user="surveyor1")
     auth.login("reviewer")
     changed = make_household(notes="已核实")
@@ -146,7 +146,7 @@ def test_editing_keeps_every_version_with_who_and_when(client, auth, store):
 
 
 def test_a_stale_edit_is_refused_not_overwritten(client, auth, store):
-    defn = client.application.extensions["census_surveys"]["household"]
+    defn = client.application.extensions["census"].surveys["household"]
     saved = records.save(store, defn, make_household(), user="admin")
     records.save(store, defn, make_household(notes="别人先改了"), user="admin", record_id=saved.id)
     auth.login("reviewer")
@@ -158,9 +158,9 @@ def test_a_stale_edit_is_refused_not_overwritten(client, auth, store):
 
 
 def test_admin_sees_full_ids_on_request_and_it_is_logged(client, auth, store):
-    from census import audit
+    from census.services import audit
 
-    defn = client.application.extensions["census_surveys"]["household"]
+    defn = client.application.extensions["census"].surveys["household"]
     saved = records.save(store, defn, make_household(), user="admin")
     head_id = saved.record["members"][0]["id_number"]
     auth.login("admin")
@@ -237,7 +237,7 @@ def test_a_door_page_opens_the_form_with_its_address(client, auth):
 
 
 def test_list_pages_keep_their_filters(client, auth, store):
-    defn = client.application.extensions["census_surveys"]["household"]
+    defn = client.application.extensions["census"].surveys["household"]
     for n in range(52):
         assert records.save(
             store, defn, make_household(room=str(100 + n), members=1, notes=str(n)), user="admin"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from census import records
+from census.services import records
 from tests.conftest import csrf_token
 from tests.factories import make_household
 
 
 @pytest.fixture
 def hid(store, app):
-    defn = app.extensions["census_surveys"]["household"]
+    defn = app.extensions["census"].surveys["household"]
     return records.save(store, defn, make_household(members=4), user="surveyor1").id
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image
 
 from census.domain.problems import MESSAGES
-from census.users import create_token
+from census.services.accounts import create_token
 from census.web.offline import OFFLINE_FILES, STATIC, _version
 from tests.factories import make_household
 
@@ -200,7 +200,7 @@ def test_the_outbox_sends_with_the_session_and_its_csrf_token(client, auth, stor
 
 def test_without_a_session_the_api_still_wants_a_bearer_token(app, client, auth):
     assert client.get("/api/v1/me").status_code == 401
-    token = create_token(app.extensions["census_store"], "surveyor2")
+    token = create_token(app.extensions["census"].store, "surveyor2")
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json
     assert me == {"username": "surveyor2", "role": "surveyor"}
     # A bearer header is taken at its word, even beside a session.

@@ -11,10 +11,11 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from census import audit, passwords, throttle, users
-from census.app import get_store
 from census.cli import main as census_command
-from census.users import add_user, authenticate, create_token
+from census.domain import passwords
+from census.services import accounts, audit, throttle
+from census.services.accounts import add_user, authenticate, create_token
+from census.web.current import get_store
 from tests.conftest import FAST_HASH, PASSWORD, Auth, csrf_token
 from tests.web.test_app_postgres import pg_app, pg_url  # noqa: F401 - the fixture
 
@@ -108,14 +109,14 @@ def _parallel_failures(apps, streams: int, tries: int, monkeypatch) -> tuple[lis
     Returns every status code and how many passwords were really checked.
     """
     checks, guard = [0], threading.Lock()
-    real_check = users.check_password_hash
+    real_check = accounts.check_password_hash
 
     def counting_check(hashed: str, password: str) -> bool:
         with guard:
             checks[0] += 1
         return real_check(hashed, password)
 
-    monkeypatch.setattr(users, "check_password_hash", counting_check)
+    monkeypatch.setattr(accounts, "check_password_hash", counting_check)
     clients = [apps[n % len(apps)].test_client() for n in range(streams)]
     tokens = [csrf_token(c, "/login") for c in clients]
     barrier = threading.Barrier(streams)
@@ -227,7 +228,7 @@ def test_census_user_add_applies_the_policy_and_the_demo_bypasses_it(tmp_path):
     assert added.exit_code == 0, added.output
     # The demo's accounts keep their well-known passwords (for the demo only).
     from census.app import create_app
-    from census.seed import DEMO_ACCOUNTS
+    from census.demo.seed import DEMO_ACCOUNTS
 
     app = create_app({"DATA_DIR": str(tmp_path / "demo"), "SECRET_KEY": "x", "FSYNC": False})
     store = get_store(app)
@@ -368,8 +369,8 @@ def test_a_deactivated_account_cannot_log_in_and_its_sessions_and_tokens_stop(
 
 
 def test_the_last_admin_cannot_be_deactivated(store):
-    with pytest.raises(users.UserError):
-        users.set_active(store, "admin", False, actor="cli:root")
+    with pytest.raises(accounts.UserError):
+        accounts.set_active(store, "admin", False, actor="cli:root")
     assert store.collection("users").find_one(username="admin")["active"]
 
 
@@ -399,7 +400,7 @@ def test_a_token_stops_at_its_expiry(app, store):
     row = tokens.find_one(username="surveyor1")
     tokens.update(row["id"], row | {"expires_at": "2020-01-01T00:00:00"})
     assert app.test_client().get("/api/v1/households", headers=bearer).status_code == 401
-    assert users.list_tokens(store, "surveyor1")[0]["expired"]
+    assert accounts.list_tokens(store, "surveyor1")[0]["expired"]
 
 
 def test_census_token_list_and_revoke(tmp_path):
@@ -415,14 +416,14 @@ def test_census_token_list_and_revoke(tmp_path):
     token = made.output.split()[-1]
     listed = runner.invoke(census_command, ["token", "list"])
     assert "li" in listed.output and token not in listed.output
-    assert users._digest(token)[:8] in listed.output
+    assert accounts._digest(token)[:8] in listed.output
     revoked = runner.invoke(census_command, ["token", "revoke", "li"])
     assert revoked.exit_code == 0 and "1" in revoked.output
     assert "no tokens" in runner.invoke(census_command, ["token", "list", "li"]).output
     from census.store import open_store
 
     with open_store(tmp_path / "data") as store:
-        assert users.user_for_token(store, token) is None
+        assert accounts.user_for_token(store, token) is None
         actions = [e["action"] for e in audit.entries(store)]
     assert {"user_add", "token_create", "token_revoke"} <= set(actions)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from census import records
+from census.services import records
 from tests.factories import make_household
 
 
 def test_the_summary_can_count_approved_records_only(app, client, auth, store):
-    defn = app.extensions["census_surveys"]["household"]
+    defn = app.extensions["census"].surveys["household"]
     records.save(store, defn, make_household(room="101", members=2), user="admin")
     pending = records.save(store, defn, make_household(room="102", members=3), user="surveyor1")
     assert store.collection("households").get(pending.id)["review_state"] == "submitted"

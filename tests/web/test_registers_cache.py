@@ -8,9 +8,10 @@ from datetime import date
 
 import pytest
 
-from census import derived, records
-from census.derived import Derived
-from census.users import create_token
+from census.queries import derived
+from census.queries.derived import Derived
+from census.services import records
+from census.services.accounts import create_token
 from tests.conftest import csrf_token
 from tests.factories import form_fields, make_household, make_member
 
@@ -83,7 +84,7 @@ def test_a_household_saved_through_the_form_counts_on_the_very_next_view(client,
 
 
 def test_life_events_and_edits_through_the_app_show_at_once(client, auth, store, app):
-    defn = app.extensions["census_surveys"]["household"]
+    defn = app.extensions["census"].surveys["household"]
     hid = records.save(store, defn, household(), user="admin").id
     auth.login("reviewer")
     assert counts(client)["registered"] == 3
@@ -96,7 +97,7 @@ def test_life_events_and_edits_through_the_app_show_at_once(client, auth, store,
 
 
 def test_an_approval_shows_at_once_among_the_approved_records(client, auth, store, app):
-    defn = app.extensions["census_surveys"]["household"]
+    defn = app.extensions["census"].surveys["household"]
     hid = records.save(store, defn, household(), user="surveyor1").id
     auth.login("reviewer")
     assert headline(client) == (1, 3)
@@ -131,9 +132,9 @@ def test_writes_elsewhere_keep_the_views(client, auth, store, reads):
 
 
 def test_a_page_cannot_change_what_the_next_one_shows(app, store):
-    defn = app.extensions["census_surveys"]["household"]
+    defn = app.extensions["census"].surveys["household"]
     records.save(store, defn, household(), user="admin")
-    cache: Derived = app.extensions["census_derived"]
+    cache: Derived = app.extensions["census"].derived
     view = cache.view(date(2026, 1, 1))
     view.counts()["registered"] = 99
     view.figures()["by_ethnicity"]["汉族"] = 99
@@ -144,9 +145,9 @@ def test_a_page_cannot_change_what_the_next_one_shows(app, store):
 
 
 def test_the_cache_keeps_a_few_dates_and_makes_each_once(app, store, reads):
-    defn = app.extensions["census_surveys"]["household"]
+    defn = app.extensions["census"].surveys["household"]
     records.save(store, defn, household(), user="admin")
-    cache = Derived(store, app.extensions["census_registers"], views=2)
+    cache = Derived(store, app.extensions["census"].registers, views=2)
     days = [date(2026, 1, n) for n in range(1, 5)]
     start = threading.Barrier(8)
     seen = []
@@ -177,17 +178,17 @@ def test_the_cache_keeps_a_few_dates_and_makes_each_once(app, store, reads):
 def test_the_charts_drawn_from_the_counts_are_those_drawn_from_the_rows(app, store):
     from census.domain.charts import summary_charts
 
-    defn = app.extensions["census_surveys"]["household"]
+    defn = app.extensions["census"].surveys["household"]
     for room in ("101", "102", "201"):
         records.save(store, defn, household(room), user="admin")
-    view = app.extensions["census_derived"].view(date(2026, 1, 1))
+    view = app.extensions["census"].derived.view(date(2026, 1, 1))
     for lang in ("zh", "en"):
         drawn = summary_charts(view.figures(), view.community().residents, lang)
         assert view.charts(lang) == drawn
 
 
 def test_no_page_changes_the_records_it_shares_with_the_store(app, client, auth, store):
-    defn = app.extensions["census_surveys"]["household"]
+    defn = app.extensions["census"].surveys["household"]
     for room in ("101", "102"):
         records.save(store, defn, household(room), user="surveyor1")
     store.collection("storefronts").insert({"name": "小卖部", "building": "1栋", "status": "open"})
@@ -196,7 +197,7 @@ def test_no_page_changes_the_records_it_shares_with_the_store(app, client, auth,
     for args in ("", "&approved=1"):
         assert client.get(f"/registers/?as_of={DAY}{args}").status_code == 200
         assert client.get(f"/summary?as_of={DAY}{args}").status_code == 200
-        for reg in app.extensions["census_registers"]:
+        for reg in app.extensions["census"].registers:
             for query in ("", "&q=张&grid=第一网格&age=18-59&ethnicity=汉族", "&full=1&page=2"):
                 url = f"/registers/{reg.key}?as_of={DAY}{args}{query}"
                 assert client.get(url).status_code == 200, url

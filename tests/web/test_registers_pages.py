@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from census import audit
-from census.app import create_app, get_store
-from census.users import add_user
+from census.app import create_app
+from census.services import audit
+from census.services.accounts import add_user
+from census.web.current import get_store
 from tests.community import AS_OF, PAST, TRUE_FIGURES, TRUE_REGISTERS, build
 from tests.conftest import ACCOUNTS, FAST_HASH, PASSWORD, Auth
 

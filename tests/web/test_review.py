@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from census import audit, records, review
+from census.services import audit, records, review
 from census.store import Conflict
 from tests.conftest import csrf_token
 from tests.factories import form_fields, make_household
@@ -12,7 +12,7 @@ from tests.factories import form_fields, make_household
 
 @pytest.fixture
 def defn(app):
-    return app.extensions["census_surveys"]["household"]
+    return app.extensions["census"].surveys["household"]
 
 
 def submit(store, defn, user="surveyor1", **overrides):

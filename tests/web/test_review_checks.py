@@ -9,8 +9,8 @@ from datetime import date
 
 from pypdf import PdfReader
 
-from census import audit, records
 from census.domain.ids import make_resident_id
+from census.services import audit, records
 from tests.conftest import csrf_token
 from tests.factories import make_household, make_member
 
@@ -25,7 +25,7 @@ def own_people(household, seq):
 
 
 def test_warnings_of_the_checks_show_beside_the_fields_and_on_save(client, auth, store):
-    defn = client.application.extensions["census_surveys"]["household"]
+    defn = client.application.extensions["census"].surveys["household"]
     household = own_people(make_household(), 1)
     household["members"][1]["birth_date"] = "2012-01-01"  # the spouse is a child
     household["members"][1]["id_number"] = make_resident_id("110105", date(2012, 1, 1), 9, "female")
@@ -54,7 +54,7 @@ def _duplicates(store, defn):
 
 
 def test_the_report_counts_each_check_and_links_to_the_records(client, auth, store):
-    defn = client.application.extensions["census_surveys"]["household"]
+    defn = client.application.extensions["census"].surveys["household"]
     first, second, third = _duplicates(store, defn)
     auth.login("reviewer")
     page = client.get("/review/checks").get_data(as_text=True)
@@ -67,7 +67,7 @@ def test_the_report_counts_each_check_and_links_to_the_records(client, auth, sto
 
 
 def test_the_report_exports_to_csv_and_prints_and_both_are_logged(client, auth, store):
-    defn = client.application.extensions["census_surveys"]["household"]
+    defn = client.application.extensions["census"].surveys["household"]
     _duplicates(store, defn)
     auth.login("admin")
     response = client.get("/review/checks.csv")
@@ -83,7 +83,7 @@ def test_the_report_exports_to_csv_and_prints_and_both_are_logged(client, auth, 
 
 
 def test_merging_duplicates_from_the_report(client, auth, store):
-    defn = client.application.extensions["census_surveys"]["household"]
+    defn = client.application.extensions["census"].surveys["household"]
     first, second, _ = _duplicates(store, defn)
     auth.login("reviewer")
     url = f"/review/merge?keep={first}&duplicate={second}"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from census import audit, records
+from census.services import audit, records
 from census.store import AppendOnly
 from tests.conftest import csrf_token
 from tests.factories import form_fields, make_household, make_member
 
 
 def test_the_history_page_shows_each_change_with_members_matched_by_identity(client, auth, store):
-    defn = client.application.extensions["census_surveys"]["household"]
+    defn = client.application.extensions["census"].surveys["household"]
     first = make_household(members=4)
     saved = records.save(store, defn, first, user="surveyor1")
     head, spouse, child, leaving = (dict(m) for m in first["members"])
@@ -34,7 +34,7 @@ def test_the_history_page_shows_each_change_with_members_matched_by_identity(cli
 
 
 def test_restoring_an_old_version_saves_it_as_a_new_one(client, auth, store):
-    defn = client.application.extensions["census_surveys"]["household"]
+    defn = client.application.extensions["census"].surveys["household"]
     saved = records.save(store, defn, make_household(notes="第一版"), user="surveyor1")
     records.save(store, defn, make_household(notes="改错了"), user="admin", record_id=saved.id)
     auth.login("surveyor1")
@@ -71,7 +71,7 @@ def test_restoring_an_old_version_saves_it_as_a_new_one(client, auth, store):
 
 
 def test_restoring_a_version_that_no_longer_validates_is_refused(store, app):
-    defn = app.extensions["census_surveys"]["household"]
+    defn = app.extensions["census"].surveys["household"]
     saved = records.save(store, defn, make_household(), user="admin")
     result = records.restore(store, defn, saved.id, 7, user="admin")
     assert not result.saved and result.problems[0].code == "version_unknown"

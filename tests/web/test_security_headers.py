@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from census.app import PROJECT_ROOT, create_app, get_store
-from census.users import add_user
+from census.app import create_app
+from census.services.accounts import add_user
+from census.util.resources import CHECKOUT as PROJECT_ROOT
+from census.web.current import get_store
 from census.web.security import CONTENT_SECURITY_POLICY
 from tests.conftest import FAST_HASH, PASSWORD, csrf_token
 

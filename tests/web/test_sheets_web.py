@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from census import audit
 from census.domain.ids import make_resident_id
+from census.services import audit
 from tests.conftest import csrf_token
 
 HEAD = make_resident_id("110105", date(1960, 1, 1), 5, "male")
@@ -173,7 +173,7 @@ def test_unreadable_and_foreign_files_are_refused_with_a_message(admin):
 
 
 def test_exports_and_templates_download_and_are_audited(admin, store):
-    from census import records
+    from census.services import records
     from census.surveys.definition import load_surveys
     from tests.factories import make_household
 
@@ -225,7 +225,7 @@ def test_the_navigation_links_to_import_and_export_in_both_languages(admin):
 
 
 def test_the_wizard_plans_once_until_the_records_change(admin, app, store):
-    from census import records
+    from census.services import records
     from census.surveys.definition import load_surveys
 
     upload_id = import_id(upload(admin, xlsx(ROWS[:2])))
@@ -259,7 +259,7 @@ def test_the_wizard_plans_once_until_the_records_change(admin, app, store):
 
 
 def test_the_web_export_masks_id_numbers_unless_an_admin_asks(admin, client, auth, store):
-    from census import records
+    from census.services import records
     from census.surveys.definition import load_surveys
     from tests.factories import make_household
 

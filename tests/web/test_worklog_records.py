@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from census.users import create_token
+from census.services.accounts import create_token
 from census.worklog.links import Links, households_of
 from tests.web.worklog_helpers import post_form, stored_household
 
@@ -79,7 +79,7 @@ def test_a_work_record_is_made_through_its_form_and_shows_where_it_belongs(
     kind, app, store, client, auth, home
 ):
     auth.login("reviewer")
-    defn = app.extensions["census_surveys"][kind]
+    defn = app.extensions["census"].surveys[kind]
     response = post_form(client, defn, records_for(app, home)[kind])
     assert response.status_code == 302, response.get_data(as_text=True)
     (stored,) = store.collection(defn.collection).scan()
@@ -96,7 +96,7 @@ def test_a_work_record_is_made_through_its_form_and_shows_where_it_belongs(
 
 def test_a_visit_names_the_household_and_the_person_visited(app, store, client, auth, home):
     auth.login("reviewer")
-    defn = app.extensions["census_surveys"]["visit"]
+    defn = app.extensions["census"].surveys["visit"]
     post_form(client, defn, records_for(app, home)["visit"])
     (visit,) = store.collection("care_visits").scan()
     assert visit["households"] == [{"household": "H0001", "person": "H0001/张建国"}]
@@ -109,7 +109,7 @@ def test_a_visit_names_the_household_and_the_person_visited(app, store, client, 
 
 def test_a_mediation_lists_its_parties_residents_linked(app, store, client, auth, home):
     auth.login("reviewer")
-    defn = app.extensions["census_surveys"]["mediation"]
+    defn = app.extensions["census"].surveys["mediation"]
     post_form(client, defn, records_for(app, home)["mediation"])
     (mediation,) = store.collection("mediations").scan()
     page = client.get(f"/worklog/mediation/{mediation['id']}").get_data(as_text=True)
@@ -122,7 +122,7 @@ def test_a_mediation_lists_its_parties_residents_linked(app, store, client, auth
 
 def test_a_volunteer_is_a_person_of_the_register(app, store, client, auth, home):
     auth.login("reviewer")
-    defn = app.extensions["census_surveys"]["volunteer"]
+    defn = app.extensions["census"].surveys["volunteer"]
     post_form(client, defn, records_for(app, home)["volunteer"])
     register = client.get("/worklog/volunteer").get_data(as_text=True)
     assert "李秀兰（H0001 1栋1单元101室）" in register
@@ -138,7 +138,7 @@ def test_a_work_record_is_made_through_the_api_too(kind, app, store, client, hom
     record_id = response.get_json()["id"]
     again = client.post(f"/api/v1/records/{kind}", json=body, headers=headers)
     assert (again.status_code, again.get_json()["id"]) == (200, record_id)  # the same uuid
-    defn = app.extensions["census_surveys"][kind]
+    defn = app.extensions["census"].surveys[kind]
     assert len(store.collection(defn.collection)) == 1
     shown = client.get(f"/api/v1/records/{kind}/{record_id}", headers=headers).get_json()
     assert shown["uuid"] == f"test-{kind}-1" and shown["created_by"] == "admin"
@@ -169,7 +169,7 @@ def test_the_api_refuses_a_link_that_leads_nowhere_and_says_where(app, store, cl
 
 def test_a_form_with_an_unknown_household_saves_but_the_register_flags_it(app, store, client, auth):
     auth.login("reviewer")
-    defn = app.extensions["census_surveys"]["visit"]
+    defn = app.extensions["census"].surveys["visit"]
     record = {
         "date": "2025-02-01",
         "kind": "care",

@@ -10,12 +10,12 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from census import audit, records
+from census.services import audit, records
 from tests.web.worklog_helpers import stored_household
 
 
 def save(app, store, kind, record):
-    result = records.save(store, app.extensions["census_surveys"][kind], record, user="admin")
+    result = records.save(store, app.extensions["census"].surveys[kind], record, user="admin")
     assert result.saved, result.problems
     return result.id
 

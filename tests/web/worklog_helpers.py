@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from census import records
+from census.services import records
 from tests.conftest import csrf_token
 from tests.factories import make_household
 
 
 def stored_household(app: Any, store: Any, **overrides: Any) -> dict[str, Any]:
     """Save a household as staff would; returns it as stored (with id and household_no)."""
-    defn = app.extensions["census_surveys"]["household"]
+    defn = app.extensions["census"].surveys["household"]
     result = records.save(store, defn, make_household(**overrides), user="admin")
     assert result.saved, result.problems
     return store.collection("households").get(result.id)

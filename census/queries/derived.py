@@ -26,9 +26,9 @@ from census.domain.charts import summary_charts
 from census.domain.registers import RegisterDef, counts_in, rows_in
 from census.domain.residents import Community, build_community
 from census.domain.summary import figures_of
-from census.gcpause import paused_gc
-from census.review import approved_only
+from census.services.review import approved_only
 from census.store import Store
+from census.util.gcpause import paused_gc
 
 # The collections the registers and the summary are made from.
 WATCHED = ("households", "storefronts", "units", "buildings")
@@ -63,6 +63,15 @@ def read_records(store: Store) -> Records:
                 record["grid"] = grids.get(record.get("building"))
         units = store.collection("units").scan_shared()
     return Records(households, storefronts, units, buildings)
+
+
+def community_records(store: Store) -> tuple[list[dict], list[dict], list[dict]]:
+    """Households and storefronts (each with its building's grid) and units, from the store.
+
+    Read afresh on every call (the command line's one-off figures); pages use ``Derived``.
+    """
+    records = read_records(store)
+    return records.households, records.storefronts, records.units
 
 
 class _Once:

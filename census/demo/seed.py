@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from census import records, users
+from census.services import accounts, records
 from census.surveys.definition import FormDef
 
 DEMO_ACCOUNTS = (
@@ -53,5 +53,5 @@ def load_demo(store: Any, data: dict[str, Any], surveys: dict[str, FormDef]) -> 
         counts[key] = saved
     for username, role, password, name, grids in DEMO_ACCOUNTS:
         if not store.collection("users").find_one(username=username):
-            users.add_user(store, username, role, password, display_name=name, grids=grids)
+            accounts.add_user(store, username, role, password, display_name=name, grids=grids)
     return counts

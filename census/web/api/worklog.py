@@ -13,26 +13,18 @@ from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request
 
-from census import records
-from census.app import get_store
 from census.domain.problems import errors_by_path
+from census.services import records
 from census.store import DuplicateKey
 from census.surveys.validate import unknown_keys
-from census.web import apikit
+from census.web.api import kit as apikit
+from census.web.current import get_store
 from census.web.helpers import surveys
 from census.worklog.links import Links, households_of, link_problems
 from census.worklog.store import records as stored_records
 from census.worklog.store import work_forms
 
 bp = Blueprint("worklog_api", __name__, url_prefix="/api/v1/records")
-
-
-@bp.record_once
-def _api_setup(state: Any) -> None:
-    """Bearer tokens, not cookies: no CSRF token is asked of API calls (as in census.web.api)."""
-    csrf = state.app.extensions.get("csrf")
-    if csrf is not None:
-        csrf.exempt(bp)
 
 
 apikit.install(bp)

@@ -15,11 +15,11 @@ from flask_wtf.csrf import validate_csrf
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
-from census import users
-from census.app import get_store
 from census.domain.problems import Problem, errors_by_path
+from census.services import accounts
 from census.surveys import jsonbody
 from census.web.access import User
+from census.web.current import get_store
 
 # Per status code: the app's HTML pages for 403/404 would otherwise win over a class handler.
 JSON_ERRORS = (400, 403, 404, 405, 413, 500)
@@ -55,7 +55,7 @@ def authenticate() -> Any:
         g.api_user = current_user._get_current_object()
         return None
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    doc = users.user_for_token(get_store(), token) if token else None
+    doc = accounts.user_for_token(get_store(), token) if token else None
     if doc is None:
         return jsonify(
             error="unauthorized", message="需要有效的访问令牌 / a valid bearer token is required"

@@ -7,7 +7,7 @@ Who may do what (``may``):
 * ``return`` — a reviewer or an admin, on a submitted or an approved record, always with a
   comment saying what to fix;
 * ``resubmit`` — the surveyor who submitted the record, when it was returned (saving an
-  edit resubmits as well: see ``census.records``);
+  edit resubmits as well: see ``census.services.records``);
 * ``comment`` — anyone who may open the record.
 
 Every action is one audited step: the new state goes through ``records.set_meta`` (a new
@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from census import audit, records
 from census.domain.problems import Problem
+from census.services import audit, records
 
 SUBMITTED, RETURNED, APPROVED = "submitted", "returned", "approved"
 STATES = (SUBMITTED, RETURNED, APPROVED)

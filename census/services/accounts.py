@@ -15,7 +15,8 @@ from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from census import audit, passwords
+from census.domain import passwords
+from census.services import audit
 from census.store import Conflict
 
 ROLES = ("admin", "reviewer", "surveyor")
@@ -45,7 +46,7 @@ def add_user(
     ``hash_method`` is werkzeug's; tests pass a cheap one so that each test's accounts
     are made in milliseconds, as Django's test settings do. With ``actor`` (whoever creates
     the account) the new role and areas go into the audit log. ``check_policy`` applies the
-    password policy (``census.passwords``): every place a person chooses a password (``census
+    password policy (``census.domain.passwords``): every place a person chooses a password (``census
     user add``, the admin pages, password changes) asks for it; the demo's accounts and the
     test fixtures do not, and only an 8-character floor holds for them.
     """

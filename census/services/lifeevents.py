@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from census import records
 from census.domain.diff import match_members
 from census.domain.problems import Problem
+from census.services import records
 from census.surveys.definition import FormDef
 from census.surveys.validate import clean, has_errors
 

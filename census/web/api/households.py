@@ -13,18 +13,18 @@ import orjson
 from flask import Blueprint, abort, g, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
-from census import audit, records
-from census.app import get_store
 from census.domain import checks
 from census.domain.address import natural_sorted
 from census.domain.problems import errors_by_path
 from census.fieldwork import VISITS, edits, outcomes
 from census.fieldwork.assignments import may_register
+from census.services import audit, records
 from census.store import DuplicateKey
 from census.surveys.conform import masked
 from census.surveys.validate import unknown_keys
-from census.web import apikit
 from census.web.access import ADMIN
+from census.web.api import kit as apikit
+from census.web.current import get_store
 from census.web.helpers import client_ip, surveys
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -244,7 +244,7 @@ def list_visits():
 @bp.get("/openapi.json")
 def openapi_document():
     """The OpenAPI 3 description of this API, made from the form definitions (no login)."""
-    from census.web import openapi
+    from census.web.api import openapi
     from census.worklog.store import work_forms
 
     forms = surveys()

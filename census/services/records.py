@@ -1,11 +1,11 @@
 """Saving survey records: clean, check against other records, store, keep the version.
 
 The web form, the JSON API and the demo loader all save through ``save``; nothing else
-writes households, storefronts or units. Life events (``census.lifeevents``) and restoring
+writes households, storefronts or units. Life events (``census.services.lifeevents``) and restoring
 an old version save through it too; review actions and merge links change only bookkeeping
 fields, through ``set_meta``, which keeps a version and audits the same way.
 
-Review state on save (``census.review``): whatever a surveyor saves, new or edited, is
+Review state on save (``census.services.review``): whatever a surveyor saves, new or edited, is
 ``submitted`` for review; staff (and the system: imports, the demo) create records
 ``approved`` and keep the state of records they edit — a reviewer fixing a typo does not
 approve, nor undo an approval. Consistency checks (``census.domain.checks``) run on every
@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from census import audit
 from census.domain import checks
 from census.domain.address import address_text, room_part, unit_part
 from census.domain.problems import Problem
+from census.services import audit
 from census.store import Conflict, DuplicateKey
 from census.surveys.conform import conform
 from census.surveys.definition import FormDef

@@ -61,13 +61,13 @@ from typing import IO, Any, TypeVar, cast
 
 import orjson
 
-from census.gcpause import paused_gc
-from census.outputs import write_output
 from census.store import database_url, open_store
 from census.store.base import COUNTERS, Doc
 from census.store.journal import apply_entry, read_journal
 from census.store.lock import FolderLock
 from census.store.tinystorage import JOURNAL_NAME, SNAPSHOT_NAME
+from census.util.gcpause import paused_gc
+from census.util.outputs import write_output
 
 FORMAT = "census-backup"
 VERSION = 1

@@ -3,7 +3,7 @@
 Staff (admins, reviewers) see and change every household of the community, so their
 passwords need 10 characters. Surveyors see only the buildings assigned to them and type
 their password on a tablet in a stairwell: 8 characters, with the login throttle
-(``census.throttle``) bounding online guessing to a few tries per quarter of an hour.
+(``census.services.throttle``) bounding online guessing to a few tries per quarter of an hour.
 """
 
 from __future__ import annotations

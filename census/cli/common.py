@@ -1,0 +1,49 @@
+"""What every command shares: the application context, who acts, the date and language options."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+import click
+
+from census.context import Census, load_config
+from census.store import StoreLocked
+
+
+@contextmanager
+def open_census(**overrides: Any) -> Iterator[Census]:
+    """The installation's context for one command (closed after it); a locked folder: exit 1."""
+    try:
+        census = Census.open(load_config(overrides or None))
+    except StoreLocked as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    try:
+        yield census
+    finally:
+        census.close()
+
+
+def actor() -> str:
+    """Who the audit log names for a command: the operating-system account."""
+    return f"cli:{getpass.getuser()}"
+
+
+def as_of_date(value: Any) -> date:
+    """--as-of YYYY-MM-DD as a date (today when absent)."""
+    return value.date() if value else date.today()
+
+
+AS_OF_OPTION = click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="统计日期 YYYY-MM-DD（默认今天）/ register date (default today)",
+)
+LANG_OPTION = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")

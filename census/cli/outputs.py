@@ -1,0 +1,205 @@
+"""``census print``, ``summary``, ``registers``, ``worklog report``: what staff hand upward."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from census.cli.common import AS_OF_OPTION, LANG_OPTION, actor, as_of_date, open_census
+
+
+@click.command("print")
+@click.argument("target")
+@click.option("--building", default=None, help="楼栋名称 / one building")
+@click.option("--grid", default=None, help="网格名称 / one grid")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="统计日期 YYYY-MM-DD（默认今天）/ register date (default today)",
+)
+@click.option(
+    "--full-ids", is_flag=True, help="完整证件号码（记录在审计日志）/ unmasked IDs (audited)"
+)
+@LANG_OPTION
+@click.option("--workers", type=int, default=None, help="渲染进程数 / render processes")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def print_command(
+    target: str,
+    building: str | None,
+    grid: str | None,
+    as_of: Any,
+    full_ids: bool,
+    lang: str,
+    workers: int | None,
+    output: Path,
+) -> None:
+    """Print REGISTER|household-cards|household-list|summary to PDF.
+
+    Without --building or --grid: the whole community. REGISTER is a key of
+    forms/registers.yaml (`census registers` lists them).
+    """
+    from datetime import date
+
+    from census.printing.plans import PrintRequest, PrintRequestError, plan, read_records
+    from census.services import audit
+
+    request = PrintRequest(
+        target,
+        building=building or None,
+        grid=grid or None,
+        as_of=as_of.date() if as_of else date.today(),
+        full_ids=full_ids,
+        lang=lang,
+    )
+    with open_census() as census:
+        records = read_records(census.store, census.community_name())
+        try:
+            the_plan = plan(request, records, census.registers)
+        except PrintRequestError as exc:
+            raise click.ClickException(str(exc)) from None
+        stats = _print(the_plan, output, census.data_dir, workers)
+        audit.record(
+            census.store,
+            actor(),
+            "print",
+            request.audit_target(),
+            full_ids=full_ids,
+            pages=stats.pages,
+        )
+    click.echo(
+        f"已生成 / written: {output} ({stats.pages} 页 pages; "
+        f"{stats.rendered} 部分重新生成 rendered, {stats.cached} 部分取自缓存 cached; "
+        f"{stats.seconds:.1f} s)"
+    )
+
+
+def _print(the_plan: Any, output: Path, data_dir: Path, workers: int | None) -> Any:
+    """Render the plan's parts into ``output``, with a bar on a terminal, else a line a part."""
+    from census.printing.pipeline import print_parts
+
+    def line_progress(done: int, total: int, label: str) -> None:
+        if label:  # one line per finished part where no terminal shows a bar
+            click.echo(f"[{done}/{total}] {label}", err=True)
+
+    if sys.stderr.isatty():
+        with click.progressbar(
+            length=len(the_plan.parts),
+            label=the_plan.title,
+            file=sys.stderr,
+            item_show_func=lambda item: item or "",
+        ) as bar:
+
+            def bar_progress(done: int, total: int, label: str) -> None:
+                bar.update(done - bar.pos, label)
+
+            return print_parts(
+                the_plan.parts,
+                output,
+                data_dir,
+                title=the_plan.title,
+                workers=workers,
+                progress=bar_progress,
+            )
+    else:
+        click.echo(the_plan.title, err=True)
+        stats = print_parts(
+            the_plan.parts,
+            output,
+            data_dir,
+            title=the_plan.title,
+            workers=workers,
+            progress=line_progress,
+        )
+    return stats
+
+
+@click.command("summary")
+@click.option("--json", "as_json", is_flag=True, help="JSON, keys exactly as docs/domain.md §6")
+@AS_OF_OPTION
+@LANG_OPTION
+def summary_command(as_json: bool, as_of: Any, lang: str) -> None:
+    """基本情况: the community's figures on a date, and the report's opening paragraph."""
+    import json
+
+    from census.domain.summary import figure_label, percent, report_paragraph, summary
+    from census.queries.derived import community_records
+
+    with open_census() as census:
+        figures = summary(*community_records(census.store), as_of_date(as_of))
+        community = census.community_name()
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            value = "，".join(f"{k} {v}" for k, v in value.items())
+        elif key == "minority_share":
+            value = percent(value)
+        click.echo(f"{figure_label(key, lang)}\t{value}")
+    click.echo("")
+    click.echo(report_paragraph(figures, community, lang))
+
+
+@click.command("registers")
+@AS_OF_OPTION
+@LANG_OPTION
+def registers_command(as_of: Any, lang: str) -> None:
+    """台账: every register of forms/registers.yaml with its number of rows on a date."""
+    from census.domain.registers import register_counts
+    from census.queries.derived import community_records
+
+    with open_census() as census:
+        defs = census.registers
+        counts = register_counts(defs, *community_records(census.store), as_of_date(as_of))
+    width = max(len(r.key) for r in defs)
+    for reg in defs:
+        click.echo(f"{reg.key:<{width}}  {counts[reg.key]:>7}  {reg.title(lang)}")
+
+
+@click.group("worklog")
+def worklog_group() -> None:
+    """工作台账: work records, completion rates and the period work report."""
+
+
+@worklog_group.command("report")
+@click.option("--from", "start", default="", help="起始日期 YYYY-MM-DD（默认今年1月1日）/ from")
+@click.option("--to", "end", default="", help="截止日期 YYYY-MM-DD（默认今天）/ to")
+@LANG_OPTION
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def worklog_report_command(start: str, end: str, lang: str, output: Path | None) -> None:
+    """Print the work report of a period, or write it to OUTPUT (.pdf or .xlsx); logged."""
+    from datetime import datetime
+
+    from census.services import audit
+    from census.sheets.writer import write_xlsx
+    from census.util.outputs import write_output
+    from census.worklog.periods import parse_period
+    from census.worklog.printing import report_pdf
+    from census.worklog.report import report_sheets
+    from census.worklog.store import period_report
+
+    period, bad = parse_period(start, end)
+    if bad:
+        raise click.BadParameter("日期应为 YYYY-MM-DD / dates are YYYY-MM-DD", param_hint=bad[0])
+    if output is not None and output.suffix.lower() not in (".pdf", ".xlsx"):
+        raise click.BadParameter("文件名应以 .pdf 或 .xlsx 结尾 / use .pdf or .xlsx")
+    with open_census() as census:
+        report = period_report(census.store, census.surveys, census.community_name(), period, lang)
+        if output is None:
+            click.echo(report.title(lang))
+            click.echo(report.opening)
+            click.echo(report.services)
+            return
+        if output.suffix.lower() == ".pdf":
+            write_output(output, report_pdf(report, datetime.now(), lang))
+        else:
+            sheets = report_sheets(report, lang)
+            write_output(output, lambda fh: write_xlsx(fh, sheets))
+        action = "print" if output.suffix.lower() == ".pdf" else "export"
+        audit.record(census.store, actor(), action, f"worklog/report/{period.label('en')}")
+    click.echo(f"已写入 / written: {output}")

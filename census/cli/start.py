@@ -1,0 +1,74 @@
+"""``census init``, ``census demo``, ``census serve``: a data folder, the demo, the server."""
+
+from __future__ import annotations
+
+import gc
+import signal
+import sys
+
+import click
+
+from census.cli.common import open_census
+
+
+@click.command()
+@click.option("--community", default=None, help="社区名称 / the community's name")
+def init(community: str | None) -> None:
+    """Create the data folder (storage/ or $CENSUS_DATA_DIR)."""
+    from census.demo.seed import set_community
+
+    with open_census() as census:
+        if community:
+            set_community(census.store, community)
+        click.echo(f"数据目录 / data folder: {census.data_dir}")
+
+
+@click.command()
+@click.option("--households", default=50, show_default=True)
+def demo(households: int) -> None:
+    """Load the demo community and demo accounts (once)."""
+    from census.demo.generate import generate_demo
+    from census.demo.seed import DEMO_ACCOUNTS, load_demo
+
+    with open_census() as census:
+        counts = load_demo(census.store, generate_demo(households=households), census.surveys)
+    if counts:
+        click.echo(
+            "已载入示范社区 / demo community loaded: "
+            + ", ".join(f"{k} {v}" for k, v in counts.items())
+        )
+    else:
+        click.echo("已有数据，未重复载入 / data present, demo not loaded again")
+    click.echo("示范账号 / demo accounts (用户名 username / 密码 password / 角色 role):")
+    for username, role, password, _name, grids in DEMO_ACCOUNTS:
+        click.echo(
+            f"  {username:<10} {password:<11} {role}{'  ' + '、'.join(grids) if grids else ''}"
+        )
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the app with waitress (a production WSGI server)."""
+    from waitress import serve as waitress_serve
+
+    from census.app import create_app
+    from census.store import StoreLocked
+
+    try:
+        app = create_app()
+    except StoreLocked as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    # The store keeps every record in memory (TinyDB): hundreds of thousands of objects that
+    # live as long as the server. Out of the cycle collector's sight, a full collection no
+    # longer walks them all (about half a second at 13,000 households) in some request.
+    gc.collect()
+    gc.freeze()
+    # Stopped by a service manager (SIGTERM) as by Ctrl+C: exit normally, so that the print
+    # workers are stopped too (atexit) instead of being left behind holding memory.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    click.echo(f"社区入户摸底调查: http://{host}:{port}/  (Ctrl+C 停止 / to stop)")
+    waitress_serve(app, host=host, port=port, threads=threads)

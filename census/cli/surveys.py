@@ -1,0 +1,51 @@
+"""``census survey``: the surveys of the app, and surveys that staff add."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from census.cli.common import LANG_OPTION, actor, open_census
+
+
+@click.group("survey")
+def survey_group() -> None:
+    """问卷: the surveys of the app, and surveys that staff add (XLSForm or YAML)."""
+
+
+@survey_group.command("list")
+def survey_list_command() -> None:
+    """Every survey with its code, records and whether staff added it."""
+    from census.surveys import custom
+
+    with open_census() as census:
+        mine = custom.names(census)
+        for name, form in census.surveys.items():
+            added = " *" if name in mine else ""
+            count = len(census.store.collection(form.collection))
+            click.echo(f"{name}\t{form.text('zh')}\t{count}{added}")
+
+
+@survey_group.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", default="", help="问卷代号 / the survey's code (default: form_id)")
+@click.option("--replace", is_flag=True, help="替换同名问卷 / replace a survey of this name")
+@LANG_OPTION
+def survey_add_command(file: Path, name: str, replace: bool, lang: str) -> None:
+    """Add a survey from an XLSForm (.xlsx) or a YAML definition; problems by row and column."""
+    from census.services import audit
+    from census.surveys import custom
+
+    with open_census() as census:
+        added = custom.add(census, file.name, file.read_bytes(), name=name, replace=replace)
+        for note in added.notes:
+            click.echo(f"{note.where(lang)}: {note.message(lang)}")
+        if added.form is None:
+            for problem in added.problems:
+                click.echo(f"{problem.where(lang)}: {problem.message(lang)}", err=True)
+            sys.exit(1)
+        action = "survey_replace" if added.replaced else "survey_add"
+        audit.record(census.store, actor(), action, f"surveys/{added.form.name}", file=file.name)
+    click.echo(f"已添加 / added: {added.form.name} ({added.form.text(lang)})")

@@ -1,0 +1,1 @@
+"""The demo community: generated households, storefronts and units, and the demo accounts."""

@@ -1,0 +1,1 @@
+"""The only writers: each action in one atomic block with its version and audit entry."""
