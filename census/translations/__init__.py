@@ -45,7 +45,3 @@ def stale_catalogs(folder: Path = TRANSLATIONS_DIR) -> list[Path]:
             stale.append(po_path)
     return stale
 
-
-if __name__ == "__main__":  # python -m census.translations: what make install runs
-    for path in compile_catalogs():
-        print(path)

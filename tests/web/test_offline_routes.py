@@ -15,7 +15,8 @@ from PIL import Image
 
 from census.domain.problems import MESSAGES
 from census.services.accounts import create_token
-from census.web.offline import OFFLINE_FILES, STATIC, _version
+from census.util.resources import STATIC_DIR as STATIC
+from census.web.offline import OFFLINE_FILES, _version
 from tests.factories import make_household
 
 
