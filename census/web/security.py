@@ -9,6 +9,11 @@ Behind a reverse proxy that ends HTTPS, set ``CENSUS_BEHIND_PROXY=true``: the pr
 ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are then believed (one hop, werkzeug's
 ``ProxyFix``), so the audit log and the login throttle see the client's address and the
 cookies get their Secure flag. ``CENSUS_SECURE_COOKIES=true`` makes them Secure always.
+
+``Strict-Transport-Security`` (browsers then use HTTPS only, for a year) is sent only when
+the site is known to be HTTPS: the request came over HTTPS (directly, or through the proxy
+when it is believed) or ``CENSUS_SECURE_COOKIES`` says so. A server reached over plain
+HTTP on the office network must not tell browsers that it has a certificate.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"  # one year: the browser keeps to HTTPS
 
 
 def _flag(value: Any) -> bool:
@@ -74,4 +80,6 @@ def install(app: Flask) -> None:
     def _security_headers(response: Response) -> Response:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        if request.is_secure or app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
         return response

@@ -167,3 +167,48 @@ def test_logging_in_over_https_keeps_working(app):
     )
     assert response.status_code == 302
     assert client.get("/households", base_url="https://localhost").status_code == 200
+
+
+# -- Strict-Transport-Security: only where the site is known to be HTTPS ----------------------
+
+HSTS = "max-age=31536000"
+
+
+def test_no_hsts_over_plain_http(client):
+    response = client.get("/login")
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_hsts_over_https(client):
+    for url in ("/login", "/", "/api/v1/households"):
+        response = client.get(url, base_url="https://census.example")
+        assert response.headers.get("Strict-Transport-Security") == HSTS, url
+
+
+def test_hsts_behind_the_proxy_only_when_the_proxy_is_believed(tmp_path):
+    forwarded = {"X-Forwarded-Proto": "https"}
+    believed = _app(tmp_path / "believed", BEHIND_PROXY=True)
+    ignored = _app(tmp_path / "ignored")
+    try:
+        assert (
+            believed.test_client()
+            .get("/login", headers=forwarded)
+            .headers.get("Strict-Transport-Security")
+            == HSTS
+        )
+        assert "Strict-Transport-Security" not in believed.test_client().get("/login").headers
+        response = ignored.test_client().get("/login", headers=forwarded)
+        assert "Strict-Transport-Security" not in response.headers
+    finally:
+        get_store(believed).close()
+        get_store(ignored).close()
+
+
+def test_census_secure_cookies_sends_hsts_always(tmp_path, monkeypatch):
+    monkeypatch.setenv("CENSUS_SECURE_COOKIES", "true")
+    app = _app(tmp_path)
+    try:
+        response = app.test_client().get("/login")
+        assert response.headers.get("Strict-Transport-Security") == HSTS
+    finally:
+        get_store(app).close()
