@@ -4,6 +4,7 @@ sessions that end (issue 12, item 5)."""
 
 from __future__ import annotations
 
+import re
 import statistics
 import threading
 import time
@@ -147,6 +148,7 @@ def test_eight_parallel_streams_get_no_more_password_checks_than_the_limit(app, 
     assert codes.count(200) == 5 and codes.count(429) == 35
 
 
+@pytest.mark.postgres
 def test_the_limit_holds_across_two_app_servers_on_one_postgresql(tmp_path, pg_url, monkeypatch):  # noqa: F811
     first = pg_app(tmp_path / "a", pg_url, TESTING=True)
     second = pg_app(tmp_path / "b", pg_url, TESTING=True)
@@ -466,3 +468,24 @@ def test_an_admin_changes_their_own_password_only_with_the_current_one(client, a
     page = client.get("/admin/users").get_data(as_text=True)
     assert "/admin/users/admin/active" not in page  # nobody deactivates themselves here
     assert "/admin/users/surveyor1/active" in page
+
+
+# -- the way to the change-password page ----------------------------------------------------
+
+TOPBAR = re.compile(r'<header class="topbar">.*?</header>', re.S)
+
+
+@pytest.mark.parametrize("username", ["admin", "reviewer", "surveyor1"])
+def test_every_logged_in_user_finds_change_password_in_the_top_bar(app, username):
+    client = app.test_client()
+    Auth(client).login(username)
+    for start, word in (("/survey/?lang=zh", "修改密码"), ("/survey/?lang=en", "Change password")):
+        bar = TOPBAR.search(client.get(start).get_data(as_text=True)).group(0)
+        assert f'<a href="/account/password">{word}</a>' in bar, (username, start)
+    page = client.get("/account/password")
+    assert page.status_code == 200 and 'name="current"' in page.get_data(as_text=True)
+
+
+def test_the_login_page_has_no_change_password_link(client):
+    bar = TOPBAR.search(client.get("/login").get_data(as_text=True)).group(0)
+    assert "/account/password" not in bar
