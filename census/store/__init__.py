@@ -51,8 +51,16 @@ def open_store(data_dir: str | os.PathLike[str], *, fsync: bool = True) -> Store
     """
     url = database_url(data_dir)
     if url is not None:
-        from .pgstore import PgStore
-
+        # psycopg is an extra: imported only for a URL, so the TinyDB default runs without it.
+        try:
+            from .pgstore import PgStore
+        except ImportError as exc:
+            if not (exc.name or "psycopg").startswith("psycopg"):
+                raise
+            raise StoreError(
+                f"a PostgreSQL store needs psycopg ({exc}): "
+                "pip install 'community-census[postgres]'"
+            ) from exc
         return PgStore(url, fsync=fsync)
     from .tinystore import TinyStore
 
