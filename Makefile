@@ -8,7 +8,7 @@ PORT   ?= 5000
 
 .PHONY: run install fonts browser test test-fast bench lint translations
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
@@ -43,9 +43,10 @@ run: install
 test: install browser
 	$(VENV)/bin/pytest
 
-# Without the browser and durability tests, for a quick check while editing.
+# Without the browser, slow (durability, wheel) and PostgreSQL tests: a quick check while
+# editing that needs no database server.
 test-fast: install
-	$(VENV)/bin/pytest -m "not e2e and not slow"
+	$(VENV)/bin/pytest -m "not e2e and not slow and not postgres"
 
 bench: install
 	$(PY) bench/store_writes.py

@@ -25,6 +25,18 @@ BUILDINGS = (
 )
 
 
+# The fixtures that connect to the PostgreSQL server (tests/store/conftest.py, test_app_postgres).
+PG_FIXTURES = frozenset({"pg_server", "pg_url"})
+
+
+def pytest_collection_modifyitems(items):
+    """Mark ``postgres`` every test that takes a PostgreSQL fixture, even if its mark was
+    forgotten, so that ``-m "not postgres"`` (``make test-fast``) never needs the server."""
+    for item in items:
+        if PG_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture
 def app(tmp_path):
     """An app with its own data folder, three buildings and one account per role."""

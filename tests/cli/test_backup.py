@@ -160,6 +160,7 @@ def documents(target: str) -> dict[str, list[dict]]:
 # -- the store interface ------------------------------------------------------------------
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("kind", ["tinydb", "postgres"])
 def test_restore_many_keeps_ids_and_revisions(kind, places):
     place = places.new("data", kind)
@@ -185,6 +186,7 @@ def test_restore_many_keeps_ids_and_revisions(kind, places):
 # -- backup and restore -------------------------------------------------------------------
 
 
+@pytest.mark.postgres
 def test_backup_then_restore_gives_the_same_content(backend, places):
     source = places.new("source", backend)
     populate(source)
@@ -250,6 +252,7 @@ def test_backup_then_restore_gives_the_same_content(backend, places):
         get_store(new).close()
 
 
+@pytest.mark.postgres
 def test_restore_refuses_a_target_that_holds_records(backend, places):
     source = places.new("source", backend)
     populate(source)
@@ -271,6 +274,7 @@ def test_restore_refuses_a_target_that_holds_records(backend, places):
     assert not (target.data_dir / "surveys").exists()
 
 
+@pytest.mark.postgres
 def test_restore_refuses_a_folder_a_server_holds_and_a_damaged_backup(places, tmp_path):
     source = places.new("source", "tinydb")
     populate(source)
@@ -303,6 +307,7 @@ def test_restore_refuses_a_folder_a_server_holds_and_a_damaged_backup(places, tm
     assert not (empty.data_dir / "secret_key").exists()
 
 
+@pytest.mark.postgres
 def test_postgres_backup_restores_into_a_data_folder(places):
     source = places.new("source", "postgres")
     populate(source)
@@ -319,6 +324,7 @@ def test_postgres_backup_restores_into_a_data_folder(places):
     assert printed_hash(again) == printed_hash(made)
 
 
+@pytest.mark.postgres
 def test_the_print_cache_only_when_asked(places, tmp_path):
     place = places.new("data", "tinydb")
     populate(place)
@@ -416,6 +422,7 @@ def login(server, username: str, password: str) -> bool:
         conn.close()
 
 
+@pytest.mark.postgres
 @pytest.mark.slow
 def test_a_backup_taken_while_a_server_stores_households(backend, places):
     source = places.new("source", backend)
@@ -494,6 +501,7 @@ def test_a_backup_taken_while_a_server_stores_households(backend, places):
     assert answer["household_no"] not in numbers
 
 
+@pytest.mark.postgres
 def test_a_backup_of_no_store_is_refused(places, tmp_path):
     nowhere = places.new("nowhere", "tinydb")
     refused = census(nowhere, "backup", str(tmp_path / "b.tar.gz"))

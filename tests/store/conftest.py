@@ -19,7 +19,7 @@ from census.store import Store, open_store
 # Tests that take ``store`` or ``reopen`` run on each of these. Tests of one backend's own
 # machinery (TinyDB's journal, kill -9, folder lock; PostgreSQL's sharing between
 # processes) open their folder or URL themselves and run on that backend only.
-BACKENDS = ["tinydb", "postgres"]
+BACKENDS = ["tinydb", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 # The server CI and every developer machine run; the store tests need it (they fail without).
 PG_URL = os.environ.get("CENSUS_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")

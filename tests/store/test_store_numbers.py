@@ -46,6 +46,7 @@ def test_threads_claiming_at_once_get_distinct_numbers(target):
     assert sorted(got) == list(range(1, 201))
 
 
+@pytest.mark.postgres
 def test_two_processes_on_one_database_get_distinct_numbers(pg_url):
     stores = [open_store(pg_url, fsync=False) for _ in range(2)]
     try:

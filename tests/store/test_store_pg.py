@@ -19,6 +19,8 @@ from census.store import Conflict, DuplicateKey, Store, StoreError, open_store, 
 from census.store.pgstore import PgStore
 from census.store.tinystore import TinyStore
 
+pytestmark = pytest.mark.postgres
+
 Factory = Callable[..., dict[str, Any]]
 
 # A child process: open the store, wait for the common start time, then race the others

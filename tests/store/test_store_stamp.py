@@ -151,6 +151,7 @@ def test_writes_from_many_threads_all_land_and_change_the_stamp(
 # ---------------------------------------------------------------- PostgreSQL: many writers
 
 
+@pytest.mark.postgres
 def test_a_write_through_another_store_changes_the_stamp(
     pg_url: str, make_household: Factory
 ) -> None:
@@ -165,6 +166,7 @@ def test_a_write_through_another_store_changes_the_stamp(
         assert first.stamp(*WATCHED) != before
 
 
+@pytest.mark.postgres
 def test_plain_and_checked_writes_racing_on_one_document_never_deadlock(
     pg_url: str, make_household: Factory
 ) -> None:
@@ -205,6 +207,7 @@ def test_plain_and_checked_writes_racing_on_one_document_never_deadlock(
         assert [d["_rev"] for d in households[1].scan()] == [1 + 12 * 4, 1 + 12 * 4]
 
 
+@pytest.mark.postgres
 def test_a_database_made_before_the_stamp_gets_its_counter_on_open(
     pg_url: str, pg_server: str
 ) -> None:

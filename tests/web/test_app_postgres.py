@@ -12,6 +12,8 @@ from census.services.accounts import add_user
 from census.web.current import get_store
 from tests.factories import make_household
 
+pytestmark = pytest.mark.postgres
+
 URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 

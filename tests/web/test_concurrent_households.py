@@ -57,6 +57,7 @@ def test_eight_tablets_at_once_on_tinydb_refuse_none(tmp_path):
         _check(answers, store)
 
 
+@pytest.mark.postgres
 @pytest.mark.slow
 def test_two_servers_on_one_postgres_refuse_none(tmp_path, pg_url):  # noqa: F811
     token = prepare(tmp_path / "a", pg_url)
