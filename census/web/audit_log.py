@@ -28,9 +28,11 @@ def _filters() -> audit.Filters:
 
 
 def action_labels() -> dict[str, str]:
-    """The audited actions as admins read them (others show their code).
+    """The audited actions as admins read them, in the page's language.
 
-    Saves and review actions use the same words as the history pages.
+    Saves and review actions use the same words as the history pages. Every action the
+    code records has a label here (tests/web/test_audit_labels.py finds them all), so the
+    page never shows a bare code such as ``token_revoke``.
     """
     return version_action_labels() | {
         "login": _("登录"),
@@ -43,6 +45,19 @@ def action_labels() -> dict[str, str]:
         "user_add": _("新建账号"),
         "role_change": _("变更角色"),
         "assign": _("分配网格/楼栋"),
+        "password_change": _("修改密码"),
+        "password_reset": _("重置密码"),
+        "user_activate": _("启用账号"),
+        "user_deactivate": _("停用账号"),
+        "token_create": _("创建访问令牌"),
+        "token_revoke": _("撤销访问令牌"),
+        "login_unlock": _("解除登录锁定"),
+        "survey_add": _("添加问卷"),
+        "survey_replace": _("替换问卷"),
+        "survey_remove": _("删除问卷"),
+        "print_download": _("下载打印文件"),
+        "visit": _("入户走访"),
+        "conflict": _("发生修改冲突"),
     }
 
 
