@@ -1,11 +1,19 @@
-"""Login throttling: a few tries per account and per address in a sliding window.
+"""Login throttling: a few free tries per account and per address, then a growing delay.
 
 Every login attempt first takes a slot for its username and for its client address; the
 password is checked only if both had one free, so eight parallel streams get exactly as many
-password checks as the limit allows. A successful login gives the username's slots back and
-its address slot; failures stay counted until they are older than the window. The lock is
-time-limited by construction: nobody can lock an account out for longer than one window
-after their last failure (and ``census user unlock`` ends it at once).
+password checks as the limit allows. Failures count while they follow each other: a run
+of failures is forgotten once ``WINDOW`` (30 minutes, twice the longest wait, so that a
+guesser who tries whenever allowed never starts a new run) passes without one. The first
+``PER_USERNAME`` (5) failures of a username in a run cost nothing; after them each try has
+to wait, 1 minute after the 5th failure, then twice as long after each further one (2, 4,
+8 minutes), at most ``MAX_DELAY`` (15 minutes). An address gets ``PER_ADDRESS`` (20) free
+failures (an office may share one) and then the same delays. A successful login gives the
+username's slots back and its address slot.
+
+The lock is time-limited by construction: nobody can lock an account out for longer than
+15 minutes after their last failure (and ``census user unlock`` ends it at once), while
+a guesser gets about one try per quarter of an hour once the delay is at its longest.
 
 The counters live in the store (collection ``login_throttle``), not in the process: with
 PostgreSQL every app server sees the same counts. Each counter is one document updated
@@ -24,9 +32,12 @@ from typing import Any
 from census.store import Conflict, DuplicateKey, NotFound
 
 COLLECTION = "login_throttle"
-WINDOW = 15 * 60  # seconds
-PER_USERNAME = 5  # failures per username in the window
-PER_ADDRESS = 20  # failures per client address in the window (an office may share one)
+WINDOW = 30 * 60  # seconds without a failure after which a run of failures is forgotten
+PER_USERNAME = 5  # free failures per username in a run
+PER_ADDRESS = 20  # free failures per client address in a run (an office may share one)
+FIRST_DELAY = 60  # seconds to wait after the last free failure; doubled per further one
+MAX_DELAY = 15 * 60  # the longest wait
+KEPT = 64  # failures kept per counter (more change nothing: the delay is at its longest)
 PURGE_EVERY = 50  # new counters between sweeps of expired ones
 
 clock: Callable[[], float] = time.time  # tests move time forward here
@@ -40,7 +51,7 @@ class Attempt:
     address_key: str
     at: float
     wait: float = 0.0
-    last: bool = False  # this attempt took the username's last free slot
+    delay_if_failed: float = 0.0  # what the username waits if this attempt fails
 
     @property
     def allowed(self) -> bool:
@@ -56,20 +67,37 @@ def _keys(username: str, address: str) -> tuple[str, str]:
     return f"user:{username}", f"addr:{address}"
 
 
+def delay(failures: int, limit: int) -> float:
+    """The wait after ``failures`` failures in a run: none below ``limit``, then 1, 2, 4,
+    8 minutes, doubling, at most ``MAX_DELAY``."""
+    if failures < limit:
+        return 0.0
+    return float(min(MAX_DELAY, FIRST_DELAY * 2 ** min(failures - limit, 20)))
+
+
 def _recent(doc: dict[str, Any] | None, now: float, window: float) -> list[float]:
-    return [t for t in (doc or {}).get("failures", []) if t > now - window]
+    """The current run of failures: each within ``window`` of the next, the last within
+    ``window`` of now (an older run is forgotten)."""
+    failures = sorted((doc or {}).get("failures", []))
+    if not failures or now - failures[-1] > window:
+        return []
+    start = len(failures) - 1
+    while start > 0 and failures[start] - failures[start - 1] <= window:
+        start -= 1
+    return failures[start:]
 
 
 def _take(store: Any, key: str, limit: int, now: float, window: float) -> tuple[float, int]:
-    """Take one slot of ``key``: (0, slots now used) or (seconds to wait, limit)."""
+    """Take one slot of ``key``: (0, failures in the run now) or (seconds to wait, failures)."""
     counters = store.collection(COLLECTION)
     for _ in range(100):
         doc = counters.find_one(key=key)
         recent = _recent(doc, now, window)
-        if len(recent) >= limit:
-            oldest = sorted(recent)[len(recent) - limit]
-            return max(1.0, oldest + window - now), limit
-        body = {"key": key, "failures": [*recent, now]}
+        if recent:
+            wait = recent[-1] + delay(len(recent), limit) - now
+            if wait > 0:
+                return max(1.0, wait), len(recent)
+        body = {"key": key, "failures": [*recent, now][-KEPT:]}
         try:
             if doc is None:
                 counters.insert(body, unique=("key",))
@@ -79,7 +107,7 @@ def _take(store: Any, key: str, limit: int, now: float, window: float) -> tuple[
                 counters.update(doc["id"], body, expected_rev=doc["_rev"])
         except (Conflict, DuplicateKey, NotFound):
             continue  # another thread or process took a slot meanwhile: count again
-        return 0.0, len(body["failures"])
+        return 0.0, len(recent) + 1
     raise RuntimeError(f"login counter {key} kept changing")  # pragma: no cover
 
 
@@ -124,7 +152,7 @@ def begin(
     if wait:
         _give_back(store, addr_key, now)  # a refusal is no password check: not counted
         return Attempt(user_key, addr_key, now, wait)
-    return Attempt(user_key, addr_key, now, last=used >= per_username)
+    return Attempt(user_key, addr_key, now, delay_if_failed=delay(used, per_username))
 
 
 def succeeded(store: Any, attempt: Attempt) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import urllib.parse
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -68,8 +70,9 @@ def index():
 def login():
     """Check the password (if the throttle lets it be checked); log success and failure.
 
-    Each username and each client address get a few tries per quarter of an hour
-    (``census.services.throttle``); past that the answer is 429 and no password is checked at all.
+    Each username and each client address get a few free tries, then a growing delay
+    (``census.services.throttle``); a try that comes too early is answered 429 with
+    ``Retry-After`` and no password is checked at all.
     """
     form = LoginForm()
     error = None
@@ -79,16 +82,21 @@ def login():
         tried = form.username.data.strip()[:USERNAME_KEPT]
         attempt = throttle.begin(store, tried, client_ip())
         if not attempt.allowed:
-            error = _("登录失败次数过多，请 %(n)s 分钟后再试", n=attempt.minutes)
+            error = ngettext(
+                "登录失败次数过多，请 %(num)s 分钟后再试",
+                "登录失败次数过多，请 %(num)s 分钟后再试",
+                attempt.minutes,
+            )
             page = render_template("auth/login.html", form=form, error=error)
-            return page, 429, {"Retry-After": str(int(attempt.wait) + 1)}
+            return page, 429, {"Retry-After": str(math.ceil(attempt.wait))}
         doc = accounts.authenticate(store, form.username.data.strip(), form.password.data)
         if doc:
             throttle.succeeded(store, attempt)
             login_user(User(doc))
             audit.record(store, doc["username"], "login", ip=client_ip())
             return redirect(local_target(request.args.get("next", "")) or url_for("auth.index"))
-        detail = {"locked_minutes": throttle.WINDOW // 60} if attempt.last else {}
+        wait = attempt.delay_if_failed  # this failure makes the next try wait so long
+        detail = {"locked_minutes": math.ceil(wait / 60)} if wait else {}
         audit.record(store, tried, "login_failed", ip=client_ip(), **detail)
         error = _("用户名或密码不正确")
     return render_template("auth/login.html", form=form, error=error)

@@ -20,8 +20,6 @@ from census.web.current import get_store
 from tests.conftest import FAST_HASH, PASSWORD, Auth, csrf_token
 from tests.web.test_app_postgres import pg_app, pg_url  # noqa: F401 - the fixture
 
-LOCKED = "登录失败次数过多，请 15 分钟后再试"
-
 
 def post_login(client, username: str, password: str, *, addr: str = "127.0.0.1"):
     token = csrf_token(client, "/login")
@@ -51,23 +49,66 @@ def later(monkeypatch):
 # -- throttling -------------------------------------------------------------------------
 
 
-def test_five_failures_lock_the_username_for_a_quarter_of_an_hour(client, store, later):
+def locked_text(minutes: int) -> str:
+    return f"登录失败次数过多，请 {minutes} 分钟后再试"
+
+
+def test_five_failures_then_a_delay_that_doubles_per_further_failure(client, store, later):
     for _ in range(5):
         refused = post_login(client, "admin", "wrong-password")
         assert refused.status_code == 200 and "用户名或密码不正确" in refused.get_data(as_text=True)
-    locked = post_login(client, "admin", PASSWORD)  # even the right password waits
-    assert locked.status_code == 429
-    assert LOCKED in locked.get_data(as_text=True)
-    assert 850 <= int(locked.headers["Retry-After"]) <= 901
-    assert not client.get("/survey/").status_code == 200
-    # The failure that filled the window says so in the audit log; refusals add nothing.
-    failed = audit.entries(store, action="login_failed")
-    assert len(failed) == 5 and failed[0]["detail"] == {"locked_minutes": 15}
-    # Time-limited: nobody locks the admin out for longer than the window.
-    later(14 * 60)
-    assert post_login(client, "admin", PASSWORD).status_code == 429
-    later(61)
+    # After the 5th failure: 1 minute, then 2, 4, 8 and at most 15 per further failure.
+    for minutes in (1, 2, 4, 8, 15, 15):
+        locked = post_login(client, "admin", PASSWORD)  # even the right password waits
+        assert locked.status_code == 429
+        assert locked_text(minutes) in locked.get_data(as_text=True)
+        assert int(locked.headers["Retry-After"]) == minutes * 60
+        assert not client.get("/survey/").status_code == 200
+        later(minutes * 60 - 2)
+        assert post_login(client, "admin", PASSWORD).status_code == 429  # not yet
+        later(2)
+        again = post_login(client, "admin", "wrong-password")  # one try, and it fails
+        assert again.status_code == 200 and "用户名或密码不正确" in again.get_data(as_text=True)
+    # Every failure from the 5th on says in the audit log how long it locks; refusals add nothing.
+    failed = list(reversed(audit.entries(store, action="login_failed")))
+    assert len(failed) == 11
+    assert [e["detail"].get("locked_minutes") for e in failed] == [
+        None, None, None, None, 1, 2, 4, 8, 15, 15, 15,
+    ]  # fmt: skip
+    # Time-limited: nobody locks the admin out for longer than 15 minutes after a failure.
+    later(15 * 60)
     assert logged_in(post_login(client, "admin", PASSWORD))
+
+
+def test_the_wait_in_english(client, later):
+    for _ in range(5):
+        post_login(client, "reviewer", "wrong-password")
+    url = "/login?lang=en"
+    token = csrf_token(client, url)
+    data = {"username": "reviewer", "password": PASSWORD, "csrf_token": token}
+    one = client.post(url, data=data)
+    assert one.status_code == 429
+    assert "Too many failed logins: try again in 1 minute<" in one.get_data(as_text=True)
+    later(60)
+    post_login(client, "reviewer", "wrong-password")
+    two = client.post(url, data=data | {"csrf_token": csrf_token(client, url)})
+    assert "Too many failed logins: try again in 2 minutes" in two.get_data(as_text=True)
+
+
+def test_a_quiet_quarter_of_an_hour_forgets_the_failures(client, later):
+    for _ in range(5):
+        post_login(client, "surveyor2", "wrong-password")
+    assert post_login(client, "surveyor2", PASSWORD).status_code == 429
+    later(throttle.WINDOW + 1)
+    # Five free failures again, not a delay carried over from the old run.
+    for _ in range(5):
+        assert post_login(client, "surveyor2", "wrong-password").status_code == 200
+    assert post_login(client, "surveyor2", PASSWORD).status_code == 429
+
+
+def test_the_delays(app):
+    assert [throttle.delay(n, 5) for n in range(4, 11)] == [0, 60, 120, 240, 480, 900, 900]
+    assert throttle.delay(10_000, 5) == throttle.MAX_DELAY
 
 
 def test_a_success_forgets_the_usernames_failures(client, auth):
