@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from census.domain.codes import FORMS_DIR, label
+from census.domain.codes import label
 from census.domain.expr import ExpressionError, compile_expr, variables
 from census.domain.ids import mask_id
 from census.domain.residents import (
@@ -33,6 +33,7 @@ from census.domain.residents import (
 from census.domain.rules import Columns, count, predicate
 from census.surveys.definition import DefinitionError, FieldDef, FormDef, load_surveys
 from census.util.gcpause import paused_gc
+from census.util.resources import FORMS_DIR
 
 __all__ = [
     "RECORD_TYPES",

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from census.domain.codes import FORMS_DIR, label
+from census.domain.codes import label
 from census.printing.grid import (
     FOOT_MM,
     META_MM,
@@ -35,6 +35,7 @@ from census.printing.household_list import address, ordered_members
 from census.printing.masking import shown_id, shown_phone
 from census.printing.words import LIST_SEPARATOR, css_string, page_counter_css, word
 from census.surveys.definition import FieldDef, FormDef, load_surveys
+from census.util.resources import FORMS_DIR
 
 TEMPLATE = "print/grid.html"
 HTML_TEMPLATE = "print/household_cards.html"  # the same cards as HTML tables (bench baseline)

@@ -16,8 +16,9 @@ from typing import Any
 
 import yaml
 
-from census.domain.codes import FORMS_DIR, choice_lists
+from census.domain.codes import choice_lists
 from census.surveys.definition import FieldDef, FormDef
+from census.util.resources import FORMS_DIR
 
 ALIASES_FILE = "import_aliases.yaml"
 IGNORE = ""  # the key of a column that is recognised and deliberately not imported

@@ -12,8 +12,9 @@ from typing import Any
 
 import yaml
 
-from census.domain.codes import FORMS_DIR, choice_lists
+from census.domain.codes import choice_lists
 from census.domain.expr import ExpressionError, compile_expr, variables
+from census.util.resources import FORMS_DIR
 
 FIELD_TYPES = {
     "text",

@@ -7,7 +7,6 @@ import itertools
 import pytest
 import yaml
 
-from census.domain.codes import FORMS_DIR
 from census.domain.expr import compile_expr, evaluate
 from census.domain.registers import (
     DefinitionError,
@@ -16,6 +15,7 @@ from census.domain.registers import (
     register_rows,
 )
 from census.domain.rules import Columns, _mask, predicate
+from census.util.resources import FORMS_DIR
 from tests.community import AS_OF
 from tests.factories import make_household, make_member
 

@@ -88,8 +88,8 @@ def test_broken_definitions_name_the_file_field_and_problem(field, where, proble
 
 def test_a_broken_definition_stops_the_app_from_starting(tmp_path):
     from census.app import create_app
-    from census.domain.codes import FORMS_DIR
     from census.surveys.definition import SURVEYS
+    from census.util.resources import FORMS_DIR
 
     forms = tmp_path / "forms"
     forms.mkdir()
@@ -103,6 +103,4 @@ def test_a_broken_definition_stops_the_app_from_starting(tmp_path):
         create_app({"DATA_DIR": str(tmp_path / "data"), "FORMS_DIR": str(forms), "FSYNC": False})
     assert "unit.yaml: field key_unit: type “yesno”" in str(caught.value)
     # The failed start released the data folder: a corrected start works at once.
-    create_app({"DATA_DIR": str(tmp_path / "data"), "FSYNC": False}).extensions[
-        "census_store"
-    ].close()
+    create_app({"DATA_DIR": str(tmp_path / "data"), "FSYNC": False}).extensions["census"].close()

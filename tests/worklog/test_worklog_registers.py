@@ -103,7 +103,7 @@ def test_a_survey_without_register_settings_lists_its_first_questions_newest_fir
 def test_a_broken_register_setting_names_the_file_and_the_problem(register, problem):
     import yaml
 
-    from census.domain.codes import FORMS_DIR
+    from census.util.resources import FORMS_DIR
 
     raw = yaml.safe_load((FORMS_DIR / "visit.yaml").read_text(encoding="utf-8"))
     form = parse_definition(dict(raw, register=register), "visit.yaml")
