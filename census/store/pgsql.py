@@ -29,7 +29,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from psycopg import sql
+from psycopg.rows import TupleRow
 
 from . import codec
 from .paths import split
@@ -154,6 +156,14 @@ CHANGES = "SELECT name, changes FROM census_collections WHERE name = ANY(%s)"
 ALL_CHANGES = "SELECT coalesce(sum(changes), 0) FROM census_collections"
 ANALYZE = "ANALYZE census_documents"
 ANALYZE_AFTER = 1000  # documents stored by one insert_many
+# Fresh planner statistics after this process wrote ANALYZE_BASE documents plus this share of
+# the table's size at the last ANALYZE: until then the planner believes the table is as
+# small as it was (empty, on a new database) and looks every member up by scanning the
+# whole collection, so a household's save grew with the community (autovacuum may be off,
+# and is a minute late even when on).
+ANALYZE_BASE = 200
+ANALYZE_SHARE = 0.2
+TABLE_ROWS = "SELECT reltuples FROM pg_class WHERE oid = 'census_documents'::regclass"
 
 READ_REV = "SELECT rev FROM census_documents WHERE collection = %s AND id = %s"
 
@@ -279,9 +289,30 @@ def index_ddl(path: str) -> tuple[str, sql.Composed] | None:
             sql.Identifier(name), DOCUMENTS, head
         )
     name = _index_name("in", keys[0])
+    # fastupdate off: no pending list of new entries that every lookup reads through and
+    # that the planner counts against the index (only VACUUM empties it, and autovacuum
+    # may be off): with it, a member lookup scanned the whole collection instead.
     return name, sql.SQL(
-        "CREATE INDEX IF NOT EXISTS {} ON {} USING gin ({} jsonb_path_ops)"
+        "CREATE INDEX IF NOT EXISTS {} ON {} USING gin ({} jsonb_path_ops) WITH (fastupdate = off)"
     ).format(sql.Identifier(name), DOCUMENTS, head)
+
+
+def is_gin(name: str) -> bool:
+    """Whether ``name`` (from ``index_ddl``) is a GIN index of a dotted path."""
+    return name.startswith("census_in_")
+
+
+def without_pending_list(conn: psycopg.Connection[TupleRow], name: str) -> None:
+    """Turn a GIN index's pending list off and empty it (indexes made before fastupdate=off)."""
+    row = conn.execute(
+        "SELECT coalesce('fastupdate=off' = ANY(reloptions), false) FROM pg_class"
+        " WHERE oid = to_regclass(%s)",
+        (name,),
+    ).fetchone()
+    if row is None or row[0]:
+        return
+    conn.execute(sql.SQL("ALTER INDEX {} SET (fastupdate = off)").format(sql.Identifier(name)))
+    conn.execute("SELECT gin_clean_pending_list(to_regclass(%s))", (name,))
 
 
 def _index_name(kind: str, key: str) -> str:

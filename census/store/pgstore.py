@@ -56,6 +56,9 @@ class PgStore(Store):
         self._local = threading.local()  # the connection of this thread's atomic() block
         self._collections: dict[str, PgCollection] = {}
         self._indexed: set[str] = set()
+        self._written = 0  # documents written since the planner's statistics were refreshed
+        self._rows_analyzed = 0.0  # the table's size then, as PostgreSQL estimated it
+        self._analyzing = False
         self._closed = True
         try:
             with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
@@ -138,6 +141,31 @@ class PgStore(Store):
             raise StoreError(f"counter {name!r}: the database returned no value")
         return int(row[0])
 
+    def wrote(self, count: int) -> None:
+        """Count written documents; refresh the planner's statistics once they add up."""
+        with self._lock:
+            self._written += count
+            due = pgsql.ANALYZE_BASE + pgsql.ANALYZE_SHARE * self._rows_analyzed
+            if self._analyzing or self._closed or self._written < due:
+                return
+            self._analyzing = True
+            self._written = 0
+        threading.Thread(target=self._analyze, name="census-analyze", daemon=True).start()
+
+    def _analyze(self) -> None:
+        """ANALYZE on a connection of its own, beside the writes (it blocks none of them)."""
+        try:
+            with self._pool.connection(timeout=CONNECT_TIMEOUT) as conn:
+                conn.execute(pgsql.ANALYZE)
+                row = conn.execute(pgsql.TABLE_ROWS).fetchone()
+            with self._lock:
+                self._rows_analyzed = float(row[0]) if row else 0.0
+        except Exception:  # noqa: BLE001 - closed or unreachable: the next writes try again
+            pass
+        finally:
+            with self._lock:
+                self._analyzing = False
+
     def compact(self) -> None:
         """Nothing to do: PostgreSQL's autovacuum keeps the tables tidy."""
         self._check_open()
@@ -166,6 +194,8 @@ class PgStore(Store):
                     conn.execute(pgsql.DDL_LOCK)
                     conn.execute(statement)
                 conn.execute(pgsql.ANALYZE)  # the planner needs statistics on the new expression
+            elif pgsql.is_gin(name):
+                pgsql.without_pending_list(conn, name)  # an index made by an older version
         with self._lock:
             self._indexed.add(name)
 
@@ -361,6 +391,7 @@ class PgCollection(Collection):
         clean = [codec.loads(text) for text in texts] if unique else []
         checks = self._unique_checks(clean, unique)
         with self._store.connection() as conn:
+            self._store.wrote(len(texts))
             if not checks:  # (nothing to check, so no duplicates within the batch either)
                 params = {"name": self.name, "n": len(texts), "docs": array}
                 return sorted(row[0] for row in conn.execute(pgsql.INSERT_UNCHECKED, params))
