@@ -1,4 +1,4 @@
-"""Record factories for tests: valid households and members with DOMAIN.md keys and codes."""
+"""Record factories for tests: valid households and members with docs/domain.md keys and codes."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def make_member(n: int = 0, **overrides: Any) -> dict[str, Any]:
 
 
 def make_household(members: int = 3, **overrides: Any) -> dict[str, Any]:
-    """A valid household document with DOMAIN.md keys and codes."""
+    """A valid household document with docs/domain.md keys and codes."""
     household = {
         "building": "1栋",
         "unit": "1",

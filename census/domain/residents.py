@@ -3,7 +3,7 @@
 Registers and the summary both start from one ``Community`` built here, so a person counts
 the same way everywhere: active on the date (still ``active``, or moved out / died after
 it), moved in on or before it, born on or before it. ``away`` persons are kept apart:
-they are on the 外出人员 register but are not residents (DOMAIN.md §5, §6).
+they are on the 外出人员 register but are not residents (docs/domain.md §5, §6).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from census.util.gcpause import paused_gc
 
 RESIDENT_TYPES = ("registered", "floating")
 AWAY = "away"
-# Household fields copied onto each person row (DOMAIN.md §4).
+# Household fields copied onto each person row (docs/domain.md §4).
 HOUSEHOLD_FIELDS = (
     "household_no",
     "building",

@@ -1,6 +1,6 @@
-"""The community summary (基本情况): the figures of DOMAIN.md §6 and the report's opening words.
+"""The community summary (基本情况): the figures of docs/domain.md §6 and the report's opening words.
 
-``summary`` returns exactly the keys of DOMAIN.md §6, counted over the records active on the
+``summary`` returns exactly the keys of docs/domain.md §6, counted over the records active on the
 register date; ``report_paragraph`` writes them as the communities' own reports do:
 “共有居民1057户3753人，其中少数民族1007人，占26.83%，有汉、回、哈萨克等13个民族……”.
 """
@@ -19,7 +19,7 @@ from census.util.gcpause import paused_gc
 HAN = "汉族"
 PARTY = ("cpc_member", "cpc_probationary")
 AGE_BANDS = ("0-17", "18-59", "60-79", "80+")
-# The order of DOMAIN.md §6; the JSON keeps it.
+# The order of docs/domain.md §6; the JSON keeps it.
 FIGURES = (
     "households", "residents", "registered_residents", "floating_residents", "away_persons",
     "ethnic_groups", "minority_residents", "minority_share", "minority_ethnic_groups",
@@ -62,7 +62,7 @@ SHORT_NAMES = {"维吾尔族": "维", "蒙古族": "蒙", "其他未识别民族
 
 
 def age_band(age: int | None) -> str | None:
-    """The band of DOMAIN.md §6 an age falls in."""
+    """The band of docs/domain.md §6 an age falls in."""
     if age is None:
         return None
     if age < 18:
@@ -82,7 +82,7 @@ def summary(
     units: list[dict[str, Any]],
     as_of: date,
 ) -> dict[str, Any]:
-    """Every figure of DOMAIN.md §6 on ``as_of``, with exactly its keys."""
+    """Every figure of docs/domain.md §6 on ``as_of``, with exactly its keys."""
     with paused_gc():
         return figures_of(build_community(households, as_of), storefronts, units)
 

@@ -1,6 +1,6 @@
 """Visit outcomes: what happened at each door, and which doors to go back to.
 
-A dwelling is (building, unit, room) — DOMAIN.md §3; unit may be empty. Its history is a
+A dwelling is (building, unit, room) — docs/domain.md §3; unit may be empty. Its history is a
 list of *events*, from two sources:
 
 - the ``visits`` collection, an append-only log: one document per knock on a door, with

@@ -1,4 +1,4 @@
-"""What a printout may show of a phone number or an ID number (DOMAIN.md section 8)."""
+"""What a printout may show of a phone number or an ID number (docs/domain.md §8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Excel/CSV import and export (DOMAIN.md §7).
+"""Excel/CSV import and export (docs/domain.md §7).
 
 The pipeline, one small module a step::
 

@@ -1,6 +1,6 @@
 """The blank workbook staff fill in: the Chinese headers, an example, and a notes sheet.
 
-The household template is the person sheet of DOMAIN.md §7: one row per person, the
+The household template is the person sheet of docs/domain.md §7: one row per person, the
 household's columns repeated (or left to 户编号). The notes sheet lists every column: is
 it required, which words it takes, which formats are understood.
 """

@@ -32,6 +32,7 @@ from census.fieldwork import (
 from census.services import audit, records
 from census.sheets.writer import write_xlsx
 from census.store import Conflict
+from census.surveys.conform import id_numbers
 from census.web.access import ADMIN, ROLES, STAFF, roles_required
 from census.web.current import get_store
 from census.web.helpers import address, client_ip, lang, surveys
@@ -71,7 +72,7 @@ def _template_helpers() -> dict[str, Any]:
 
 
 def outcome_label(code: str) -> str:
-    """A door's state in words (the code list of DOMAIN.md §4 visit_outcome)."""
+    """A door's state in words (the code list of docs/domain.md §4 visit_outcome)."""
     labels = {
         "completed": _("已登记"),
         "not_home": _("无人在家"),
@@ -333,12 +334,9 @@ def conflict(conflict_id: int):
     if full:
         if current_user.role != ADMIN:
             abort(403)
-        audit.record(
-            store,
-            current_user.username,
-            "view_full_ids",
-            f"conflicts/{conflict_id}",
-            ip=client_ip(),
+        both = id_numbers(defn, current) + id_numbers(defn, row.get("theirs") or {})
+        audit.full_ids_shown(
+            store, current_user.username, f"conflicts/{conflict_id}", len(both), ip=client_ip()
         )
     errors: list[str] = []
     choices: dict[str, str] = {}

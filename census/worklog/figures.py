@@ -1,4 +1,4 @@
-"""The service figures of a work report (DOMAIN.md §2), counted from the work records.
+"""The service figures of a work report (docs/domain.md §2), counted from the work records.
 
 Plain records in, numbers out. A record belongs to a period by its date (a visit's date, a
 case's received date); the volunteer roster is counted as it stood at the period's end.

@@ -1,6 +1,6 @@
 """The period work report (工作报告): the summary's opening paragraph, then the service figures.
 
-Written as the communities write theirs (DOMAIN.md §2): “2025年1月1日至12月31日，社区共走访
+Written as the communities write theirs (docs/domain.md §2): “2025年1月1日至12月31日，社区共走访
 慰问困难群众…户…；窗口接待咨询32895件，受理25462件，办结25452件，办结率99.96%；…”.
 The same ``WorkReport`` fills the page, the PDF and the spreadsheet.
 """

@@ -33,7 +33,7 @@ def test_the_design_adds_up(community):
 
 def test_summary_equals_the_known_figures_exactly(figures):
     assert figures == TRUE_FIGURES
-    assert list(figures) == list(FIGURES)  # exactly the keys of DOMAIN.md §6, in its order
+    assert list(figures) == list(FIGURES)  # exactly the keys of docs/domain.md §6, in its order
     assert json.loads(json.dumps(figures, ensure_ascii=False)) == TRUE_FIGURES
 
 

@@ -1,4 +1,4 @@
-"""The work report's words: the reports' own style (DOMAIN.md §2), in Chinese and English."""
+"""The work report's words: the reports' own style (docs/domain.md §2), in Chinese and English."""
 
 from __future__ import annotations
 
