@@ -1,4 +1,4 @@
-"""The community summary (基本情况): the figures of docs/domain.md §6 and the report's opening words.
+"""The community summary (基本情况): the figures of docs/domain.md §6 and the opening words.
 
 ``summary`` returns exactly the keys of docs/domain.md §6, counted over the records active on the
 register date; ``report_paragraph`` writes them as the communities' own reports do:
