@@ -7,6 +7,8 @@ dwelling one way everywhere: 1栋3单元101室.
 
 ``natural_key`` orders names the way people count: 2栋 before 10栋 before 12栋, 第二网格
 before 第十网格, 302 before 1101 (digits and Chinese numerals read as numbers).
+``place_key`` orders buildings grid by grid that way, the buildings in no grid (未分网格,
+``grid_name``: a building a save or an import added without one) after every grid.
 """
 
 from __future__ import annotations
@@ -118,6 +120,19 @@ def address_key(record: dict[str, Any]) -> tuple[NaturalKey, NaturalKey, Natural
         natural_key(unit_part(record.get("unit"))),
         natural_key(room_part(record.get("room"))),
     )
+
+
+NO_GRID = {"zh": "未分网格", "en": "No grid"}
+
+
+def grid_name(grid: object, lang: str = "zh") -> str:
+    """A grid as lists, prints and bookmarks show it: its name, or 未分网格 for none."""
+    return fold(grid) or NO_GRID.get(lang, NO_GRID["zh"])
+
+
+def place_key(grid: object, building: object) -> tuple[bool, NaturalKey, NaturalKey]:
+    """Grid by grid as people count (no grid last), then the building: 2栋 < 10栋."""
+    return (not fold(grid), natural_key(grid), natural_key(building))
 
 
 def natural_sorted(names: Iterable[_Name]) -> list[_Name]:

@@ -81,6 +81,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "户编号 {value} 已被使用",
         "en": "Household number {value} is already in use",
     },
+    "building_unknown": {
+        "zh": "本社区没有楼栋“{building}”：请核对楼栋名称，或请社区工作人员先添加该楼栋",
+        "en": "{building} is not a building of this community: check the name, "
+        "or ask the community staff to add the building first",
+    },
+    "building_not_assigned": {
+        "zh": "此楼栋未分配给您",
+        "en": "This building is not assigned to you",
+    },
     "unknown_field": {"zh": "未知字段 {field}", "en": "Unknown field {field}"},
     "nesting_too_deep": {
         "zh": "嵌套超过 {max} 层，表单中没有这样的字段",

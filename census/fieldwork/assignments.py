@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from census.domain.address import natural_key, natural_sorted
-from census.services import audit
+from census.domain.address import natural_key, natural_sorted, place_key
+from census.domain.problems import Problem
+from census.services import audit, places
 from census.store import Conflict
 
 SURVEYOR = "surveyor"
@@ -30,19 +31,35 @@ def covers(user: Mapping[str, Any], building: Mapping[str, Any]) -> bool:
     )
 
 
-def may_register(store: Any, user: Any, form_name: str, building_name: str) -> bool:
-    """May this user (an ``access.User``) save a record of this form in this building?
+NOT_ASSIGNED = Problem("building_not_assigned", "building")
 
-    A household must be in a building the user covers. A storefront may name a courtyard
-    or street that is no building of ours, but when it names one of our buildings, the
-    user must cover it too. A unit has no building. Staff may everywhere.
+
+def refusal(store: Any, user: Any, form_name: str, building_name: str) -> Problem | None:
+    """Why this user (an ``access.User``) may not save a record of this form here, or None.
+
+    A household must be in a building the user covers. A surveyor naming a building the
+    community does not have gets ``building_unknown`` (at the field ``building``, naming
+    it: a typo, or a building staff must add first); one naming another surveyor's
+    building gets ``building_not_assigned``. A storefront may name a courtyard or street
+    that is no building of ours, but when it names one of our buildings, the user must
+    cover it too. A unit has no building. Staff may everywhere: a household of theirs in
+    a new building adds it to the tree (``census.services.places``).
     """
     if user.is_staff:
-        return True
+        return None
     building = store.collection("buildings").find_one(name=building_name) if building_name else None
     if building is None:
-        return form_name != "household"
-    return bool(user.covers(building))
+        if form_name == "household":
+            return places.unknown_building(building_name) if building_name else NOT_ASSIGNED
+        return None
+    if user.covers(building):
+        return None
+    return Problem("building_not_assigned", "building", {"building": building_name})
+
+
+def may_register(store: Any, user: Any, form_name: str, building_name: str) -> bool:
+    """May this user save a record of this form in this building? (``refusal`` is None)"""
+    return refusal(store, user, form_name, building_name) is None
 
 
 def assigned_buildings(
@@ -50,7 +67,7 @@ def assigned_buildings(
 ) -> list[Mapping[str, Any]]:
     """The buildings a surveyor covers, in grid and name order."""
     mine = [b for b in buildings if covers(user, b)]
-    return sorted(mine, key=lambda b: (natural_key(b.get("grid")), natural_key(b["name"])))
+    return sorted(mine, key=lambda b: place_key(b.get("grid"), b["name"]))
 
 
 def grid_names(

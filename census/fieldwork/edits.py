@@ -22,7 +22,7 @@ from typing import Any
 from census.domain import checks
 from census.domain.problems import Problem, errors_by_path
 from census.fieldwork import EDITS, conflicts
-from census.fieldwork.assignments import may_register
+from census.fieldwork.assignments import refusal
 from census.fieldwork.outcomes import body_hash, visit_meta
 from census.services import records
 from census.store import Conflict, DuplicateKey
@@ -168,7 +168,10 @@ def _apply(
     problems += found
     if has_errors(problems):
         return _invalid(problems)
-    if not may_register(store, user, defn.name, str(cleaned.get("building") or "")):
+    barred = refusal(store, user, defn.name, str(cleaned.get("building") or ""))
+    if barred is not None and barred.code == "building_unknown":
+        return _invalid([barred])
+    if barred is not None:
         return _refused(403, "forbidden", "此楼栋未分配给您 / this building is not assigned to you")
     if base > current["_rev"]:
         return _invalid([Problem("revision_invalid", "base_revision")])

@@ -71,6 +71,7 @@ class Part:
     context: dict[str, Any]
     lang: str = "zh"
     label: str = ""  # shown in progress and as the PDF outline entry (e.g. the building)
+    group: str = ""  # the outline entry the label's entry goes under (e.g. the grid)
 
     @property
     def key(self) -> str:
@@ -342,21 +343,35 @@ def render_parts(
     return out, stats
 
 
-def merge(pieces: Sequence[Piece], labels: Sequence[str], target: Path, *, title: str = "") -> int:
+def merge(
+    pieces: Sequence[Piece],
+    labels: Sequence[str],
+    target: Path,
+    *,
+    title: str = "",
+    groups: Sequence[str] | None = None,
+) -> int:
     """Join the parts' pages into ``target`` with an outline entry per label; returns the pages.
 
-    Each cached file is read once, so the parts of one batch share its fonts in the result.
+    A part's ``group`` (its grid) gets an entry of its own at its first page, and the labels
+    of its parts (its buildings) go under it, in print order. Each cached file is read once,
+    so the parts of one batch share its fonts in the result.
     """
     writer = PdfWriter()
     readers: dict[Path, PdfReader] = {}
-    last = None
-    for piece, label in zip(pieces, labels, strict=True):
+    last, last_group, parent = None, None, None
+    for piece, label, group in zip(pieces, labels, groups or [""] * len(labels), strict=True):
         reader = readers.get(piece.path)
         if reader is None:
             reader = readers[piece.path] = PdfReader(piece.path)
         pages = None if piece.count is None else (piece.first, piece.first + piece.count)
-        outline = label if label and label != last else None
-        writer.append(reader, pages=pages, outline_item=outline, import_outline=False)
+        first = len(writer.pages)
+        writer.append(reader, pages=pages, import_outline=False)
+        if group != last_group:
+            parent = writer.add_outline_item(title=group, page_number=first) if group else None
+            last_group, last = group, None
+        if label and label != last:
+            writer.add_outline_item(title=label, page_number=first, parent=parent)
         last = label
     if title:
         writer.add_metadata({"/Title": title, "/Producer": "Community Census (WeasyPrint, pypdf)"})
@@ -382,6 +397,7 @@ def print_parts(
     folder = cache_dir(data_dir)
     prune_cache(folder)
     pieces, stats = render_parts(parts, folder, workers=workers, progress=progress)
-    stats.pages = merge(pieces, [p.label for p in parts], Path(target), title=title)
+    labels, groups = [p.label for p in parts], [p.group for p in parts]
+    stats.pages = merge(pieces, labels, Path(target), title=title, groups=groups)
     stats.seconds = time.perf_counter() - started
     return stats

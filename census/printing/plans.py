@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from census.domain.address import natural_key
+from census.domain.address import grid_name, natural_key, place_key
 from census.domain.charts import summary_charts
 from census.domain.registers import RegisterDef, load_registers, rows_in
 from census.domain.residents import build_community
@@ -138,12 +138,20 @@ def check(request: PrintRequest, records: Records, registers: dict[str, Register
 
 
 def buildings_in_scope(request: PrintRequest, records: Records) -> list[str]:
-    """The buildings printed, grid by grid, in natural order ("2栋" before "10栋")."""
+    """The buildings printed, grid by grid, in natural order ("2栋" before "10栋").
+
+    Buildings in no grid come after every grid (their bookmark says 未分网格).
+    """
     if request.building:
         return [request.building]
     chosen = [b for b in records.buildings if not request.grid or b.get("grid") == request.grid]
-    chosen.sort(key=lambda b: (natural_key(b.get("grid")), natural_key(b["name"])))
+    chosen.sort(key=lambda b: place_key(b.get("grid"), b["name"]))
     return [b["name"] for b in chosen]
+
+
+def _grids(records: Records, lang: str) -> dict[str, str]:
+    """Each building's grid as its bookmark names it (未分网格 for none)."""
+    return {b["name"]: grid_name(b.get("grid"), lang) for b in records.buildings}
 
 
 def _by_building(households: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -155,6 +163,7 @@ def _by_building(households: list[dict[str, Any]]) -> dict[str, list[dict[str, A
 
 def _household_list_parts(request: PrintRequest, records: Records) -> list[Part]:
     grouped = _by_building(records.households)
+    grids = _grids(records, request.lang)
     parts = []
     for name in buildings_in_scope(request, records):
         households = grouped.get(name, [])
@@ -170,12 +179,13 @@ def _household_list_parts(request: PrintRequest, records: Records) -> list[Part]
             as_of=request.as_of,
         )
         for piece in split_document(context, LIST_SHEETS_PER_PART):
-            parts.append(Part(household_list.TEMPLATE, piece, request.lang, name))
+            parts.append(Part(household_list.TEMPLATE, piece, request.lang, name, grids[name]))
     return parts
 
 
 def _card_parts(request: PrintRequest, records: Records) -> list[Part]:
     grouped = _by_building(records.households)
+    grids = _grids(records, request.lang)
     parts = []
     for name in buildings_in_scope(request, records):
         households = sorted(
@@ -193,7 +203,7 @@ def _card_parts(request: PrintRequest, records: Records) -> list[Part]:
             lang=request.lang,
             full_ids=request.full_ids,
         )
-        parts.append(Part(cards.TEMPLATE, context, request.lang, name))
+        parts.append(Part(cards.TEMPLATE, context, request.lang, name, grids[name]))
     return parts
 
 

@@ -10,6 +10,11 @@ Review state on save (``census.services.review``): whatever a surveyor saves, ne
 ``approved`` and keep the state of records they edit — a reviewer fixing a typo does not
 approve, nor undo an approval. Consistency checks (``census.domain.checks``) run on every
 household save and come back as warnings beside the fields.
+
+The address tree on save (``census.services.places``): a household in a building the
+community does not have yet adds the building, in the same atomic block, when staff or
+the system save it; a surveyor's is refused (``building_unknown``), so no household is
+stored where the printed lists and the coverage cannot see it.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Any
 from census.domain import checks
 from census.domain.address import address_text, room_part, unit_part
 from census.domain.problems import Problem
-from census.services import audit
+from census.services import audit, places
 from census.store import Conflict, DuplicateKey
 from census.surveys.conform import conform
 from census.surveys.definition import FormDef
@@ -93,14 +98,21 @@ def repair_stored(store: Any, forms: dict[str, FormDef], *, user: str = "system"
     See ``census.surveys.conform``: run when the app opens the store, so that no page or
     export meets a value of the wrong type. Each repaired record is saved as a new version
     (action ``repair``, audited); the version before keeps what was stored.
+
+    Households stored in a building missing from the address tree (older data, written
+    before every save put its building there) get their building added, without a grid
+    (``places.add_buildings``, reason ``repair``): every output then shows them.
     """
     repaired, seen = 0, set()
+    buildings: dict[str, None] = {}
     for form in forms.values():
         if form.collection in seen:
             continue
         seen.add(form.collection)
         collection = store.collection(form.collection)
         for doc in collection.scan_shared():
+            if form.name == "household" and doc.get("building"):
+                buildings[doc["building"]] = None
             fixed = conform(form, doc)
             if fixed is None:
                 continue
@@ -125,6 +137,9 @@ def repair_stored(store: Any, forms: dict[str, FormDef], *, user: str = "system"
             except Conflict:
                 continue  # changed meanwhile (another server): that write went through clean
             repaired += 1
+    places.add_buildings(
+        store, [(name, places.NO_GRID) for name in buildings], user=user, reason="repair"
+    )
     return repaired
 
 
@@ -227,6 +242,31 @@ def _review_state(
     return APPROVED
 
 
+def _adds_buildings(store: Any, user: str) -> bool:
+    """May this user's save add a building the tree lacks? Staff and the system, not surveyors."""
+    account = store.collection("users").find_one(username=user)
+    return account is None or account.get("role") in STAFF_ROLES
+
+
+def _building_check(store: Any, record: dict[str, Any], user: str) -> list[Problem]:
+    """A surveyor's household in a building the community does not have: refused, named.
+
+    A staff member's (or an import's) adds the building when stored (``places``).
+    """
+    name = record.get("building")
+    if not name or not places.missing(store, [name]) or _adds_buildings(store, user):
+        return []
+    return [places.unknown_building(name)]
+
+
+def _add_building(store: Any, record: dict[str, Any], user: str, target: str) -> None:
+    """Put a household's building into the tree if it is not there (inside the save's block)."""
+    if record.get("building"):
+        places.add_buildings(
+            store, [(record["building"], places.NO_GRID)], user=user, reason="save", record=target
+        )
+
+
 HOUSEHOLD_NO = "household_no"
 
 
@@ -272,6 +312,7 @@ def save(
     canonical_dwelling(record)
     collection = store.collection(form.collection)
     if form.name == "household":
+        problems += _building_check(store, record, user)
         problems += _cross_checks(store, record, record_id)
         problems += _not_yet(checks.check_household(record, today or date.today()), problems)
     if has_errors(problems):
@@ -319,6 +360,8 @@ def save(
                 )
                 return SaveResult(None, record, problems)
         action = action or ("create" if rev == 1 else "edit")
+        if form.name == "household":
+            _add_building(store, record, user, f"{form.collection}/{record_id}")
         store.collection(VERSIONS).insert(
             {
                 "key": f"{form.collection}/{record_id}",
@@ -550,6 +593,14 @@ def save_many(
     with store.atomic():  # the records, their versions and the audit entry: all or nothing
         if is_household:
             _number_blank(store, [results[n] for n in keep])
+            kept = [results[n].record.get("building") for n in keep]
+            places.add_buildings(
+                store,
+                [(name, places.NO_GRID) for name in kept if name],
+                user=user,
+                reason="save",
+                record=form.collection,
+            )
         ids = collection.insert_many([results[n].record for n in keep], unique=unique)
         store.collection(VERSIONS).insert_many(
             [

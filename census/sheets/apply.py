@@ -3,7 +3,8 @@
 New households go through ``records.save_many`` (one journal write for all of them, with
 the validation the plan already ran); changed ones through ``records.save`` with the
 revision the plan saw, so a record edited in between is refused, never overwritten.
-Buildings that the file names and the store does not know are added first.
+Buildings that the file names and the store does not know are added first, with the grid
+the file gives them (``places.add_buildings``, as every save that names a new building).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from census.services import audit, records
+from census.services import audit, places, records
 from census.sheets.issues import ERROR, Issue
 from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE, Plan
 from census.sheets.reader import Progress
@@ -67,8 +68,8 @@ def _apply(
     total = len(fresh) + len(changed)
     if progress is not None:
         progress("save", 0, total)
-    if fresh and plan.form.name == "household":
-        done.buildings = _add_buildings(store, plan)
+    if (fresh or changed) and plan.form.name == "household":  # a move names one too
+        done.buildings = _add_buildings(store, plan, user)
     if fresh:
         results = records.save_many(
             store,
@@ -121,16 +122,12 @@ def _apply(
     return done
 
 
-def _add_buildings(store: Any, plan: Plan) -> int:
+def _add_buildings(store: Any, plan: Plan, user: str) -> int:
     """Add the buildings (and grids) of the file that the store does not know yet, at once."""
-    buildings = store.collection("buildings")
-    grids = store.collection("grids")
-    known_grids = {g.get("name") for g in grids.scan()}
-    new = [(name, grid) for name, grid in plan.new_buildings if not buildings.find_one(name=name)]
-    buildings.insert_many([{"name": name, "grid": grid} for name, grid in new], unique=("name",))
-    fresh_grids = sorted({grid for _name, grid in new if grid and grid not in known_grids})
-    grids.insert_many([{"name": grid} for grid in fresh_grids])
-    return len(new)
+    added = places.add_buildings(
+        store, plan.new_buildings, user=user, reason="import", file=plan.filename
+    )
+    return len(added)
 
 
 def _failure(row: Any, code: str, **params: Any) -> Issue:

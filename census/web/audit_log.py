@@ -45,6 +45,7 @@ def action_labels() -> dict[str, str]:
         "user_add": _("新建账号"),
         "role_change": _("变更角色"),
         "assign": _("分配网格/楼栋"),
+        "add_building": _("添加楼栋"),
         "password_change": _("修改密码"),
         "password_reset": _("重置密码"),
         "user_activate": _("启用账号"),

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, g, request
 
-from census.domain.address import address_text
+from census.domain.address import address_text, grid_name
 from census.domain.codes import label
 from census.domain.ids import mask_id
 from census.web.current import context
@@ -58,6 +58,7 @@ def install(app: Flask) -> None:
     """Expose the template helpers to Jinja."""
     app.jinja_env.globals.update(
         code_label=lambda list_name, code: label(list_name, code, lang()),
+        grid_name=lambda grid: grid_name(grid, lang()),  # 未分网格 for a building in none
         mask_id=mask_id,
         lang=lang,
         lang_url=lang_url,

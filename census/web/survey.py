@@ -18,8 +18,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from census.domain import checks
-from census.domain.address import address_key, natural_key
-from census.fieldwork.assignments import may_register
+from census.domain.address import address_key, place_key
+from census.fieldwork.assignments import refusal
 from census.services import records
 from census.store import Conflict
 from census.surveys.wtf import attach_problems, form_class, formdata_to_raw, record_to_formdata
@@ -42,7 +42,12 @@ def buildings_for(user: Any) -> list[dict[str, Any]]:
     rows = [b for b in store.collection("buildings").scan() if user.covers(b)]
     for row in rows:
         row["households"] = households.count(building=row["name"])
-    return sorted(rows, key=lambda b: (natural_key(b.get("grid")), natural_key(b["name"])))
+    return sorted(rows, key=lambda b: place_key(b.get("grid"), b["name"]))
+
+
+def _missing(name: str) -> bool:
+    """Is this no building of the tree? (a staff save there adds it: ``services.places``)"""
+    return get_store().collection("buildings").find_one(name=name) is None
 
 
 def _building_or_404(name: str) -> dict[str, Any]:
@@ -123,9 +128,9 @@ def new(form_name: str):
     """A blank survey form; the building comes from the page it was opened on."""
     defn = _definition(form_name)
     building_name = request.values.get("building", "")
-    if building_name:
-        _building_or_404(building_name)
-    elif form_name == "household" and not current_user.is_staff:
+    if building_name and not (current_user.is_staff and _missing(building_name)):
+        _building_or_404(building_name)  # staff may start a household in a new building
+    elif not building_name and form_name == "household" and not current_user.is_staff:
         abort(403)
     # A door page opens the form with its address: building, and unit and room when known.
     initial = {k: request.args.get(k, "") for k in ("building", "unit", "room")}
@@ -171,20 +176,24 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
             raw.setdefault("building", record["building"])
         # every record (new or edited, of any kind) lands only in the user's buildings, as
         # through the API: a storefront may not be moved into another grid's building either
-        if not may_register(store, current_user, defn.name, str(raw.get("building") or "")):
+        barred = refusal(store, current_user, defn.name, str(raw.get("building") or ""))
+        if barred is not None and barred.code != "building_unknown":
             abort(403)
-        try:
-            result = records.save(
-                store,
-                defn,
-                raw,
-                user=current_user.username,
-                record_id=record["id"] if record else None,
-                expected_rev=(request.form.get("_rev", type=int) or None) if record else None,
-            )
-        except Conflict:
-            flash(_("此记录已被他人修改，请重新打开后再保存"), "error")
-            return redirect(url_for("survey.edit", form_name=defn.name, record_id=record["id"]))
+        if barred is not None:  # a building the community does not have: said at its field
+            result = records.SaveResult(None, raw, [barred])
+        else:
+            try:
+                result = records.save(
+                    store,
+                    defn,
+                    raw,
+                    user=current_user.username,
+                    record_id=record["id"] if record else None,
+                    expected_rev=(request.form.get("_rev", type=int) or None) if record else None,
+                )
+            except Conflict:
+                flash(_("此记录已被他人修改，请重新打开后再保存"), "error")
+                return redirect(url_for("survey.edit", form_name=defn.name, record_id=record["id"]))
         shown = checks.as_seen_by(result.problems, staff=current_user.is_staff)
         if result.saved:
             flash(_("已保存"), "success")

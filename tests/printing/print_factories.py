@@ -96,3 +96,11 @@ def page_texts(reader: PdfReader) -> list[str]:
 def flat(text: str) -> str:
     """``text`` with every run of whitespace (a wrapped table cell) made one space."""
     return " ".join(text.split())
+
+
+def building_bookmarks(reader: PdfReader) -> list[Any]:
+    """The buildings' outline entries, in order: each under its grid's entry."""
+    outline = reader.outline
+    grids = outline[0::2]  # grid, [its buildings], grid, [its buildings] …
+    assert not any(isinstance(grid, list) for grid in grids), "a grid bookmark first"
+    return [entry for buildings in outline[1::2] for entry in buildings]

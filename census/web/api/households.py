@@ -17,7 +17,7 @@ from census.domain import checks
 from census.domain.address import natural_sorted
 from census.domain.problems import errors_by_path
 from census.fieldwork import VISITS, edits, outcomes
-from census.fieldwork.assignments import may_register
+from census.fieldwork.assignments import refusal
 from census.services import audit, records
 from census.store import DuplicateKey
 from census.surveys.conform import masked
@@ -93,7 +93,10 @@ def _create(form_name: str):
     existing = collection.find_one(uuid=uuid)
     if existing is not None:
         return _repeat(existing, digest)
-    if not may_register(store, user, defn.name, str(body.get("building") or "")):
+    barred = refusal(store, user, defn.name, str(body.get("building") or ""))
+    if barred is not None and barred.code == "building_unknown":  # named, at its field
+        return jsonify(errors=errors_by_path([barred], "zh")), 422
+    if barred is not None:
         abort(403, "此楼栋未分配给您 / this building is not assigned to you")
     problems = unknown_keys(defn, body, set(PUBLIC_META))
     raw = {k: v for k, v in body.items() if k not in PUBLIC_META}
