@@ -84,23 +84,28 @@ REGISTER = "INSERT INTO census_collections (name) VALUES (%s) ON CONFLICT DO NOT
 # holding the collection's row (which the checked writes lock first too) before any
 # document's, so that two writers never wait for each other in a circle.
 #
+# Each write also returns the collection's ``changes`` after its bump: the number of that
+# write, under which the process notes the ids it touched (``Store.changed_ids``).
+#
 # An insert that checks nothing is one statement: bump the counter (which waits for
 # the collection's lock) and insert with the ids it hands out. Its ids are contiguous.
 INSERT_UNCHECKED = """
 WITH counter AS (
     UPDATE census_collections SET last_id = last_id + %(n)s, changes = changes + 1
     WHERE name = %(name)s
-    RETURNING last_id
+    RETURNING last_id, changes
+), inserted AS (
+    INSERT INTO census_documents (collection, id, rev, doc)
+    SELECT %(name)s, counter.last_id - %(n)s + t.n, 1, t.doc
+    FROM counter, jsonb_array_elements(%(docs)s::jsonb) WITH ORDINALITY AS t (doc, n)
+    RETURNING id
 )
-INSERT INTO census_documents (collection, id, rev, doc)
-SELECT %(name)s, counter.last_id - %(n)s + t.n, 1, t.doc
-FROM counter, jsonb_array_elements(%(docs)s::jsonb) WITH ORDINALITY AS t (doc, n)
-RETURNING id
+SELECT inserted.id, counter.changes FROM inserted, counter
 """
 # The checked insert's steps, in one transaction.
 TAKE_IDS = """
 UPDATE census_collections SET last_id = last_id + %s, changes = changes + 1 WHERE name = %s
-RETURNING last_id
+RETURNING last_id, changes
 """
 INSERT_WITH_IDS = """
 INSERT INTO census_documents (collection, id, rev, doc)
@@ -117,39 +122,49 @@ RESTORE = """
 WITH counter AS (
     UPDATE census_collections SET last_id = GREATEST(last_id, %(last)s), changes = changes + 1
     WHERE name = %(name)s
-    RETURNING name
+    RETURNING name, changes
+), restored AS (
+    INSERT INTO census_documents (collection, id, rev, doc)
+    SELECT counter.name, (t.d ->> 'id')::bigint, (t.d ->> 'rev')::integer, t.d -> 'doc'
+    FROM counter, jsonb_array_elements(%(docs)s::jsonb) AS t (d)
 )
-INSERT INTO census_documents (collection, id, rev, doc)
-SELECT counter.name, (t.d ->> 'id')::bigint, (t.d ->> 'rev')::integer, t.d -> 'doc'
-FROM counter, jsonb_array_elements(%(docs)s::jsonb) AS t (d)
+SELECT changes FROM counter
 """
 RESTORE_LAST_ID = """
 UPDATE census_collections SET last_id = GREATEST(last_id, %s), changes = changes + 1
 WHERE name = %s
+RETURNING changes
 """
 RESTORE_CHUNK = 1000  # documents per statement
 LOCK_DOCUMENT = "SELECT rev FROM census_documents WHERE collection = %s AND id = %s FOR UPDATE"
 
-# Update and delete change nothing (no row returned) when the id or revision is wrong;
-# they bump the counter all the same (a stamp may change without a write). Joining the
-# counter's row makes the bump happen before the document's row is locked.
+# Update and delete change nothing (a NULL revision) when the id or revision is wrong;
+# they bump the counter all the same (a stamp may change without a write), and say so with
+# its number. Joining the counter's row makes the bump happen before the document's row
+# is locked.
 UPDATE = """
 WITH counter AS (
-    UPDATE census_collections SET changes = changes + 1 WHERE name = %s RETURNING name
+    UPDATE census_collections SET changes = changes + 1 WHERE name = %s
+    RETURNING name, changes
+), changed AS (
+    UPDATE census_documents AS d SET doc = %s::jsonb, rev = d.rev + 1
+    FROM counter
+    WHERE d.collection = counter.name AND d.id = %s AND d.rev = coalesce(%s::bigint, d.rev)
+    RETURNING d.rev
 )
-UPDATE census_documents AS d SET doc = %s::jsonb, rev = d.rev + 1
-FROM counter
-WHERE d.collection = counter.name AND d.id = %s AND d.rev = coalesce(%s::bigint, d.rev)
-RETURNING d.rev
+SELECT changed.rev, counter.changes FROM counter LEFT JOIN changed ON true
 """
 DELETE = """
 WITH counter AS (
-    UPDATE census_collections SET changes = changes + 1 WHERE name = %s RETURNING name
+    UPDATE census_collections SET changes = changes + 1 WHERE name = %s
+    RETURNING name, changes
+), deleted AS (
+    DELETE FROM census_documents AS d
+    USING counter
+    WHERE d.collection = counter.name AND d.id = %s AND d.rev = coalesce(%s::bigint, d.rev)
+    RETURNING d.rev
 )
-DELETE FROM census_documents AS d
-USING counter
-WHERE d.collection = counter.name AND d.id = %s AND d.rev = coalesce(%s::bigint, d.rev)
-RETURNING d.rev
+SELECT deleted.rev, counter.changes FROM counter LEFT JOIN deleted ON true
 """
 # The stamp: every collection's number of writes, or their sum for the whole store.
 CHANGES = "SELECT name, changes FROM census_collections WHERE name = ANY(%s)"

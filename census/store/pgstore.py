@@ -38,6 +38,7 @@ from census.util.gcpause import paused_gc
 
 from . import codec, pgsql
 from .base import Collection, Doc, Predicate, Store
+from .changelog import ChangeLog
 from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError, StoreFull
 from .paths import index_key, is_empty, matches, split, values_at
 
@@ -54,6 +55,7 @@ class PgStore(Store):
         self._fsync = fsync
         self._lock = threading.Lock()
         self._local = threading.local()  # the connection of this thread's atomic() block
+        self._changes = ChangeLog()  # the ids each committed write of this process touched
         self._collections: dict[str, PgCollection] = {}
         self._indexed: set[str] = set()
         self._written = 0  # documents written since the planner's statistics were refreshed
@@ -114,6 +116,41 @@ class PgStore(Store):
             found = dict(conn.execute(pgsql.CHANGES, (list(names),)).fetchall())
         return tuple(int(found.get(name, 0)) for name in names)
 
+    def changed_ids(
+        self, before: Hashable, after: Hashable, *names: str
+    ) -> dict[str, set[int]] | None:
+        """The ids this process's writes between the two stamps touched (see ``Store``).
+
+        None as soon as one write in between is not this process's: another server's
+        writes are seen only by reading again.
+        """
+        if not (isinstance(before, tuple) and isinstance(after, tuple)):
+            return None
+        if not len(before) == len(after) == len(names):
+            return None
+        found: dict[str, set[int]] = {}
+        for name, old, new in zip(names, before, after, strict=True):
+            ids = self._changes.between(name, int(old), int(new))
+            if ids is None:
+                return None
+            found[name] = ids
+        return found
+
+    def noted(self, name: str, number: int | None, ids: Sequence[int]) -> None:
+        """Note the ids write ``number`` of ``name`` touched, once it is committed.
+
+        Inside ``atomic()`` the note waits for the block's commit (a block rolled back
+        wrote nothing, and its numbers go to the next writers); outside, the write's own
+        transaction has ended when this is called.
+        """
+        if number is None:
+            return
+        pending = getattr(self._local, "pending", None)
+        if pending is not None:
+            pending.append((name, number, tuple(ids)))
+        else:
+            self._changes.note(name, number, ids)
+
     @contextmanager
     def atomic(self) -> Iterator[None]:
         """One transaction for every write in the block, on this thread (see Store).
@@ -125,13 +162,16 @@ class PgStore(Store):
         if current is not None:
             yield
             return
+        pending: list[tuple[str, int, tuple[int, ...]]] = []
         with self.connection() as conn:
             with conn.transaction():
-                self._local.conn = conn
+                self._local.conn, self._local.pending = conn, pending
                 try:
                     yield
                 finally:
-                    self._local.conn = None
+                    self._local.conn = self._local.pending = None
+        for name, number, ids in pending:  # committed: the block's writes count now
+            self._changes.note(name, number, ids)
 
     def next_number(self, name: str, floor: int = 1) -> int:
         """Claim the next number of ``name`` from its row in ``census_counters`` (see Store)."""
@@ -282,9 +322,11 @@ class PgCollection(Collection):
         if not rows:
             if last_id > 0:  # a collection whose documents were all deleted keeps its ids
                 with self._store.connection() as conn:
-                    conn.execute(pgsql.RESTORE_LAST_ID, (int(last_id), self.name))
+                    row = conn.execute(pgsql.RESTORE_LAST_ID, (int(last_id), self.name))
+                    self._store.noted(self.name, _number(row.fetchone()), ())
             return
         last = max(int(last_id), max(seen))
+        written: list[tuple[int | None, list[int]]] = []
         with self._store.connection() as conn, conn.transaction():
             if conn.execute(pgsql.LOCK_COLLECTION, (self.name,)).fetchone() is None:
                 raise StoreError(f"collection {self.name!r} is missing from the database")
@@ -294,7 +336,11 @@ class PgCollection(Collection):
             for start in range(0, len(rows), pgsql.RESTORE_CHUNK):
                 chunk = rows[start : start + pgsql.RESTORE_CHUNK]
                 array = (b"[" + b",".join(text for _, text in chunk) + b"]").decode()
-                conn.execute(pgsql.RESTORE, {"name": self.name, "last": last, "docs": array})
+                params = {"name": self.name, "last": last, "docs": array}
+                number = _number(conn.execute(pgsql.RESTORE, params).fetchone())
+                written.append((number, [doc_id for doc_id, _ in chunk]))
+        for number, ids in written:
+            self._store.noted(self.name, number, ids)
 
     def get(self, doc_id: int) -> Doc | None:
         """Return a copy of the document, or None."""
@@ -319,7 +365,9 @@ class PgCollection(Collection):
         checks = self._unique_checks([clean], unique)
         with self._store.connection() as conn:
             if not checks:
-                return self._changed(conn, doc_id, conn.execute(pgsql.UPDATE, params).fetchone())
+                row = conn.execute(pgsql.UPDATE, params).fetchone()
+                self._store.noted(self.name, _number(row), (doc_id,))
+                return self._changed(conn, doc_id, row)
             with conn.transaction():
                 conn.execute(pgsql.LOCK_COLLECTION, (self.name,))
                 row = conn.execute(pgsql.LOCK_DOCUMENT, (self.name, doc_id)).fetchone()
@@ -328,7 +376,10 @@ class PgCollection(Collection):
                 if expected_rev is not None and expected_rev != row[0]:
                     raise Conflict(int(row[0]))
                 self._raise_duplicate(conn, checks, own_id=doc_id)
-                return self._changed(conn, doc_id, conn.execute(pgsql.UPDATE, params).fetchone())
+                row = conn.execute(pgsql.UPDATE, params).fetchone()
+                rev = self._changed(conn, doc_id, row)
+            self._store.noted(self.name, _number(row), (doc_id,))
+            return rev
 
     def delete(self, doc_id: int, *, expected_rev: int | None = None) -> None:
         """Remove the document."""
@@ -338,6 +389,7 @@ class PgCollection(Collection):
         with self._store.connection() as conn:
             params = (self.name, doc_id, pgsql.expected_rev(expected_rev))
             row = conn.execute(pgsql.DELETE, params).fetchone()
+            self._store.noted(self.name, _number(row), (doc_id,))
             self._changed(conn, doc_id, row)
 
     def find(self, **equals: object) -> list[Doc]:
@@ -394,7 +446,11 @@ class PgCollection(Collection):
             self._store.wrote(len(texts))
             if not checks:  # (nothing to check, so no duplicates within the batch either)
                 params = {"name": self.name, "n": len(texts), "docs": array}
-                return sorted(row[0] for row in conn.execute(pgsql.INSERT_UNCHECKED, params))
+                rows = conn.execute(pgsql.INSERT_UNCHECKED, params).fetchall()
+                ids = sorted(row[0] for row in rows)
+                if rows:
+                    self._store.noted(self.name, _number(rows[0]), ids)
+                return ids
             with conn.transaction():
                 row = conn.execute(pgsql.TAKE_IDS, (len(texts), self.name)).fetchone()
                 if row is None:
@@ -405,13 +461,15 @@ class PgCollection(Collection):
                 conn.execute(
                     pgsql.INSERT_WITH_IDS, {"name": self.name, "first": first, "docs": array}
                 )
-                return list(range(first, first + len(texts)))
+            ids = list(range(first, first + len(texts)))
+            self._store.noted(self.name, _number(row), ids)
+            return ids
 
     def _changed(
         self, conn: psycopg.Connection[TupleRow], doc_id: int, row: TupleRow | None
     ) -> int:
         """Return the revision an UPDATE or DELETE returned; if none, say why it did nothing."""
-        if row is not None:
+        if row is not None and row[0] is not None:
             return int(row[0])
         current = conn.execute(pgsql.READ_REV, (self.name, doc_id)).fetchone()
         if current is None:
@@ -487,6 +545,11 @@ class PgCollection(Collection):
                 if matches(doc, criteria.in_python)
             ]
         return docs[:1] if first_only else docs
+
+
+def _number(row: TupleRow | None) -> int | None:
+    """The write's number a statement returned last in its row (None: no collection row)."""
+    return None if row is None or row[-1] is None else int(row[-1])
 
 
 def _check_unique_within(docs: list[Doc], unique: Sequence[str]) -> None:

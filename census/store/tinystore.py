@@ -3,7 +3,8 @@
 One process owns the folder (``census.lock``); inside it, one re-entrant lock
 serialises every operation, because waitress answers requests on several
 threads and TinyDB itself is not thread-safe. Since no other process writes,
-counting the writes in memory gives an exact ``stamp``.
+counting the writes in memory gives an exact ``stamp``, and noting the ids each of them
+touched an exact ``changed_ids``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from census.util.gcpause import paused_gc
 
 from . import codec
 from .base import Collection, Doc, Predicate, Store
+from .changelog import ChangeLog
 from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError
 from .lock import FolderLock
 from .paths import index_key, is_empty, matches, split, values_at
@@ -56,6 +58,7 @@ class TinyStore(Store):
         self._token = secrets.token_hex(8)
         self._writes: dict[str, int] = {}
         self._all_writes = 0
+        self._changes = ChangeLog()  # the ids each counted write touched (``changed_ids``)
         self._closed = False
 
     def collection(self, name: str) -> TinyCollection:
@@ -79,18 +82,46 @@ class TinyStore(Store):
                 return (self._token, self._all_writes)
             return (self._token, *(self._writes.get(name, 0) for name in names))
 
+    def changed_ids(
+        self, before: Hashable, after: Hashable, *names: str
+    ) -> dict[str, set[int]] | None:
+        """The ids each write counted between the two stamps touched (see ``Store``).
+
+        Exact here as long as the writes are remembered: only this process writes.
+        """
+        if not (isinstance(before, tuple) and isinstance(after, tuple)):
+            return None
+        if len(before) != len(names) + 1 or len(after) != len(names) + 1:
+            return None
+        if before[0] != self._token or after[0] != self._token:
+            return None  # a stamp of another opening of the folder
+        found: dict[str, set[int]] = {}
+        for name, old, new in zip(names, before[1:], after[1:], strict=True):
+            ids = self._changes.between(name, int(old), int(new))
+            if ids is None:
+                return None
+            found[name] = ids
+        return found
+
     @contextmanager
-    def _writing(self, name: str) -> Iterator[None]:
+    def _writing(self, name: str, ids: Iterable[int] = ()) -> Iterator[list[int]]:
         """Count a write to ``name`` when it is done, or failed half-way (call with the lock).
 
         The count goes up after the documents changed and under the lock the reads take:
         whoever takes a stamp and then reads sees at least the writes the stamp counts.
+        The write's ids (given, or added to the list this yields once an insert knows them)
+        are noted under its count; an insert that fails before it knows its ids is noted as
+        not known, so that read models read everything again.
         """
+        touched = list(ids)
+        done = False
         try:
-            yield
+            yield touched
+            done = True
         finally:
-            self._writes[name] = self._writes.get(name, 0) + 1
+            count = self._writes[name] = self._writes.get(name, 0) + 1
             self._all_writes += 1
+            self._changes.note(name, count, touched if (done or touched) else None)
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -149,8 +180,10 @@ class TinyCollection(Collection):
         with self._lock:
             self._store._check_open()
             self._check_unique(clean, unique, own_id=None)
-            with self._store._writing(self.name):
-                return self._table.insert(clean)
+            with self._store._writing(self.name) as touched:
+                new_id = self._table.insert(clean)
+                touched.append(new_id)
+                return new_id
 
     def insert_many(self, docs: Sequence[Doc], *, unique: Sequence[str] = ()) -> list[int]:
         """Store copies of ``docs`` in one journal line (one fsync); return their ids."""
@@ -170,8 +203,10 @@ class TinyCollection(Collection):
             for doc in clean:
                 self._check_unique(doc, unique, own_id=None)
             self._check_unique_within(clean, unique)
-            with self._store._writing(self.name):
-                return self._table.insert_batch(clean)
+            with self._store._writing(self.name) as touched:
+                ids = self._table.insert_batch(clean)
+                touched.extend(ids)
+                return ids
 
     def restore_many(self, docs: Sequence[Doc], *, last_id: int = 0) -> None:
         """Store copies of documents with their own ids and revisions, in one journal line.
@@ -193,7 +228,7 @@ class TinyCollection(Collection):
                 for doc_id, doc in restored.items():
                     table[doc_id] = doc
 
-            with self._store._writing(self.name):
+            with self._store._writing(self.name, restored):
                 try:
                     self._table._update_table(updater, atomic=True)
                 finally:
@@ -224,7 +259,7 @@ class TinyCollection(Collection):
             current = self._current_rev(doc_id, expected_rev)
             self._check_unique(clean, unique, own_id=doc_id)
             clean["_rev"] = current + 1
-            with self._store._writing(self.name):
+            with self._store._writing(self.name, [doc_id]):
                 self._table.replace(doc_id, clean)
             return current + 1
 
@@ -235,7 +270,7 @@ class TinyCollection(Collection):
             raise AppendOnly(self.name)
         with self._lock:
             self._current_rev(doc_id, expected_rev)
-            with self._store._writing(self.name):
+            with self._store._writing(self.name, [doc_id]):
                 self._table.remove(doc_ids=[doc_id])
 
     def find(self, **equals: object) -> list[Doc]:
