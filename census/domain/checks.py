@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from census.domain.ids import RESIDENT_ID, RESIDENT_ID_LENGTH, SEX_WORDS, normalise_id
+from census.domain.persons import id_key, name_birth, same_person
 from census.domain.problems import WARNING, Problem
 from census.domain.residents import address_text, age_on, to_date
 
@@ -132,12 +133,6 @@ def _id_agreement(member: dict[str, Any], path: str) -> list[Problem]:
 # -- across households -------------------------------------------------------------------
 
 
-def name_birth(member: dict[str, Any]) -> tuple[str, str] | None:
-    """Who a member is when ID numbers cannot tell: name and birth date, or None."""
-    name, born = (member.get("name") or "").strip(), member.get("birth_date") or ""
-    return (name, str(born)) if name and born else None
-
-
 def _other(household: dict[str, Any]) -> dict[str, Any]:
     """How a message names the other household, and the id its link opens."""
     return {
@@ -181,37 +176,34 @@ def cross_checks(
     """The same person active in this and another household: by ID number, else name + birth.
 
     ``others`` are candidate households (any may be this record itself, which is skipped).
-    A pair with ID numbers on both sides is compared by ID number alone: two people who share
-    a name and a birthday but not an ID are two people.
+    Who is the same person is ``census.domain.persons.same_person``: a pair with ID numbers
+    on both sides is compared by ID number alone, so two people who share a name and a
+    birthday but not an ID are two people.
     """
     candidates = [h for h in others if h.get("id") != record_id and not is_merged(h)]
     problems: list[Problem] = []
     for n, member in enumerate(_members(record)):
         if not is_active(member):
             continue
-        number, who = member.get("id_number"), name_birth(member)
+        number = id_key(member)
         before = len(problems)
         for other in candidates:
             if len(problems) - before >= MAX_OTHER_HOUSEHOLDS:
                 break  # the same person in hundreds of households: the first few say enough
             for theirs in _members(other):
-                if not is_active(theirs):
+                if not is_active(theirs) or not same_person(member, theirs):
                     continue
-                if number and theirs.get("id_number") == number:
+                if number is not None and number == id_key(theirs):
                     problems.append(
                         _warn("id_in_other_household", f"members[{n}].id_number", **_other(other))
                     )
-                elif (
-                    who is not None
-                    and name_birth(theirs) == who
-                    and not (number and theirs.get("id_number"))
-                ):
+                else:
                     problems.append(
                         _warn(
                             "probable_duplicate",
                             f"members[{n}].name",
-                            name=who[0],
-                            birth_date=who[1],
+                            name=member.get("name"),
+                            birth_date=str(member.get("birth_date") or ""),
                             **_other(other),
                         )
                     )
@@ -268,8 +260,9 @@ def check_community(households: list[dict[str, Any]], today: date) -> list[Findi
         for member in _members(household):
             if not is_active(member):
                 continue
-            if member.get("id_number"):
-                by_id.setdefault(member["id_number"], []).append(household)
+            number = id_key(member)
+            if number is not None:
+                by_id.setdefault(number, []).append(household)
             key = name_birth(member)
             if key is not None:
                 by_person.setdefault(key, []).append(household)
@@ -281,7 +274,7 @@ def check_community(households: list[dict[str, Any]], today: date) -> list[Findi
         for member in _members(household):
             if not is_active(member):
                 continue
-            for other in by_id.get(member.get("id_number") or "", []):
+            for other in by_id.get(id_key(member) or "", []):
                 candidates[other["id"]] = other
             for other in by_person.get(name_birth(member) or ("", ""), []):
                 candidates[other["id"]] = other

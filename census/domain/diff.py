@@ -1,17 +1,18 @@
 """What changed between two versions of a record, field by field; roster members by identity.
 
 Members are matched by who they are, never by their place in the list: a roster that was
-reordered, with one person added and one removed, shows exactly that. Identity, strongest
-first: a ``person_id`` both sides carry, the ID number, name and birth date, and finally the
-name alone when exactly one unmatched member on each side bears it (a corrected birth date
-of a child without an ID number is then still a change, not a removal and an addition).
+reordered, with one person added and one removed, shows exactly that. Who is the same
+person is decided by ``census.domain.persons`` (person_id, ID number, name and birth date,
+the name alone), the rule the conflict merge and the import use too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from census.domain import persons
 
 # Bookkeeping that every save changes; showing it as a change would drown the real ones.
 IGNORED = frozenset(
@@ -83,77 +84,19 @@ def field_changes(
     ]
 
 
-def _id_number(m: dict[str, Any]) -> str | None:
-    return str(m["id_number"]).strip().upper() if m.get("id_number") else None
-
-
-def _name_birth(m: dict[str, Any]) -> tuple[str, str] | None:
-    name, born = (m.get("name") or "").strip(), m.get("birth_date") or ""
-    return (name, born) if name and born else None
-
-
-def _name(m: dict[str, Any]) -> str | None:
-    return (m.get("name") or "").strip() or None
-
-
-def _person_id(m: dict[str, Any]) -> Hashable | None:
-    return m.get("person_id") or None
-
-
-# What makes two roster entries the same person; None: this entry cannot tell.
-Identity = Callable[[dict[str, Any]], Hashable | None]
-
-IDENTITIES: tuple[Identity, ...] = (
-    _person_id,
-    _id_number,
-    _name_birth,
-)
-
-
 def match_members(
     before: list[dict[str, Any]], after: list[dict[str, Any]]
 ) -> list[tuple[int | None, int | None]]:
     """Pairs of (index before, index after) for the same person; None on the missing side.
 
-    Pairs come in the new roster's order, then the removed members in their old order.
+    Who is the same person is ``census.domain.persons``' rule. Pairs come in the new
+    roster's order, then the removed members in their old order.
     """
-    pairs: dict[int, int] = {}  # after index -> before index
-    taken: set[int] = set()
-    for identity in IDENTITIES:
-        _pair_by(identity, before, after, pairs, taken, unique_only=False)
-    _pair_by(_name, before, after, pairs, taken, unique_only=True)
+    pairs = persons.match_members(before, after)  # after index -> before index
+    taken = set(pairs.values())
     matched: list[tuple[int | None, int | None]] = [(pairs.get(j), j) for j in range(len(after))]
     matched += [(i, None) for i in range(len(before)) if i not in taken]
     return matched
-
-
-def _pair_by(
-    identity: Identity,
-    before: list[dict[str, Any]],
-    after: list[dict[str, Any]],
-    pairs: dict[int, int],
-    taken: set[int],
-    *,
-    unique_only: bool,
-) -> None:
-    """Pair still-unmatched members whose identity key is equal (in roster order)."""
-    waiting: dict[Hashable, list[int]] = {}
-    for i, member in enumerate(before):
-        key = identity(member)
-        if i not in taken and key is not None:
-            waiting.setdefault(key, []).append(i)
-    open_after: dict[Hashable, list[int]] = {}
-    for j, member in enumerate(after):
-        key = identity(member)
-        if j not in pairs and key is not None:
-            open_after.setdefault(key, []).append(j)
-    for key, js in open_after.items():
-        candidates = waiting.get(key, [])
-        if unique_only and (len(candidates) != 1 or len(js) != 1):
-            continue
-        for j, i in zip(js, candidates, strict=False):
-            pairs[j] = i
-            taken.add(i)
 
 
 def member_changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[MemberChange]:

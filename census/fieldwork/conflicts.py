@@ -5,12 +5,13 @@ no longer the stored revision, nothing is overwritten: the submitted body is kep
 conflict record (``theirs``) and a reviewer compares it with the stored record (``mine``)
 field by field.
 
-Members are matched by identity, not by position: first by ``id_number`` (when both have
-one), then by ``name`` among the members still unmatched. A member only one side has is a
-choice too (keep or drop one that the edit removed; add or skip one that the edit added).
-Every choice defaults to the stored value, so saving without touching anything changes
-nothing. The resolution is saved as a new version (the stored one stays in the history),
-and the conflict keeps the submitted body for good.
+Members are matched by identity, not by position (``census.domain.persons``: the ID
+number, else name and birth date, else a name only one member on each side bears; two
+different ID numbers are two people). A member only one side has is a choice too (keep or
+drop one that the edit removed; add or skip one that the edit added). Every choice
+defaults to the stored value, so saving without touching anything changes nothing. The
+resolution is saved as a new version (the stored one stays in the history), and the
+conflict keeps the submitted body for good.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from census.domain import persons
 from census.domain.ids import mask_id
 from census.fieldwork import CONFLICTS
 from census.services import audit, records
@@ -37,31 +39,14 @@ MINE, THEIRS = "mine", "theirs"
 def match_members(
     mine: Sequence[Mapping[str, Any]], theirs: Sequence[Mapping[str, Any]]
 ) -> list[tuple[int | None, int | None]]:
-    """Pairs of (index in mine, index in theirs): by ID number, then by name; loners alone.
+    """Pairs of (index in mine, index in theirs) for the same person; loners alone.
 
-    Pairs come in the stored order, then the members only the edit has, in its order.
+    Who is the same person is ``census.domain.persons``' rule (the history and the import
+    use it too). Pairs come in the stored order, then the members only the edit has.
     """
-    partner: dict[int, int] = {}
-    taken: set[int] = set()
-    for attr in ("id_number", "name"):
-        for i, m in enumerate(mine):
-            if i in partner or not m.get(attr):
-                continue
-            j = next(
-                (
-                    j
-                    for j, t in enumerate(theirs)
-                    if j not in taken
-                    and t.get(attr) == m.get(attr)
-                    # two different ID numbers are two people, whatever their names
-                    and not (attr == "name" and m.get("id_number") and t.get("id_number"))
-                ),
-                None,
-            )
-            if j is not None:
-                partner[i] = j
-                taken.add(j)
+    partner = {i: j for j, i in persons.match_members(mine, theirs).items()}
     pairs: list[tuple[int | None, int | None]] = [(i, partner.get(i)) for i in range(len(mine))]
+    taken = set(partner.values())
     pairs += [(None, j) for j in range(len(theirs)) if j not in taken]
     return pairs
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from census.domain import checks
+from census.domain import checks, persons
 from census.domain.address import address_text, room_part, unit_part
 from census.domain.problems import Problem
 from census.services import audit, places
@@ -161,7 +161,7 @@ class PeopleIndex:
             for member in doc.get("members") or []:
                 if member.get("id_number"):
                     self.by_id.setdefault(member["id_number"], []).append(doc)
-                who = checks.name_birth(member)
+                who = persons.name_birth(member)
                 if who is not None:
                     self.by_name_birth.setdefault(who, []).append(doc)
 
@@ -173,7 +173,7 @@ class PeopleIndex:
                 continue
             for doc in self.by_id.get(member.get("id_number") or "", ()):
                 found[doc["id"]] = doc
-            for doc in self.by_name_birth.get(checks.name_birth(member) or ("", ""), ()):
+            for doc in self.by_name_birth.get(persons.name_birth(member) or ("", ""), ()):
                 found[doc["id"]] = doc
         return list(found.values())
 

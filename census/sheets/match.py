@@ -1,15 +1,17 @@
 """Finding what a planned record is in the store, and what importing it would change.
 
 Households are found by 户编号, else by their members' ID numbers; within a household,
-members by ID number, else by name (and birth date when two share a name). The record
-to validate is the stored one with the file's values laid over it: a blank cell keeps
-what is stored, and a stored member the file does not list stays.
+members by who they are (``census.domain.persons``: ID number, else name and birth date,
+else the name alone when it points to one member). The record to validate is the stored
+one with the file's values laid over it: a blank cell keeps what is stored, and a stored
+member the file does not list stays.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from census.domain import persons
 from census.sheets.issues import ERROR, INFO, Issue
 from census.sheets.model import Change, Planned, SourceRow
 from census.sheets.vocabulary import MEMBERS, Vocabulary
@@ -65,14 +67,13 @@ def match_household(
     raw.update(incoming)
     merged = [dict(m) for m in stored.get(MEMBERS, [])]
     rows: list[SourceRow | None] = [None] * len(merged)
-    used: set[int] = set()
-    for member, row in members:
-        index = _find_member(merged, member, used) if target else None
+    same = persons.match_members(merged, [m for m, _row in members]) if target else {}
+    for n, (member, row) in enumerate(members):
+        index = same.get(n)
         if index is None:
             merged.append(dict(member))
             rows.append(row)
         else:
-            used.add(index)
             merged[index].update(member)
             rows[index] = row
     for index, member in enumerate(merged):
@@ -82,24 +83,6 @@ def match_household(
             planned.issues.append(Issue("member_kept", INFO, params=params, **where))
     raw[MEMBERS] = merged
     planned.raw, planned.member_rows = raw, rows
-
-
-def _find_member(
-    stored: list[dict[str, Any]], member: dict[str, Any], used: set[int]
-) -> int | None:
-    """The stored member this row is about: same ID number, else same name (and birth date)."""
-    free = [i for i in range(len(stored)) if i not in used]
-    number = member.get("id_number")
-    if number:
-        same = [i for i in free if stored[i].get("id_number") == number]
-        if same:
-            return same[0]
-        free = [i for i in free if not stored[i].get("id_number")]
-    same = [i for i in free if stored[i].get("name") == member.get("name")]
-    born = member.get("birth_date")
-    if born and len(same) > 1:
-        same = [i for i in same if stored[i].get("birth_date") in (None, born)]
-    return same[0] if len(same) == 1 else None
 
 
 def match_record(store: Any, form: FormDef, planned: Planned, incoming: dict[str, Any]) -> None:
