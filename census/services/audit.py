@@ -54,6 +54,21 @@ def record(
     )
 
 
+VIEW_FULL_IDS = "view_full_ids"
+
+
+def full_ids_shown(
+    store: Any, actor: str, target: str, count: int, *, ip: str | None = None, **detail: Any
+) -> None:
+    """Log one answer that showed ID numbers whole: who, what, how many and from where.
+
+    Full numbers are masked everywhere by default; every page, API read, export or print
+    that shows them unmasked (admins only) calls this once, with ``count`` the numbers it
+    disclosed (for work records: the records, whose person links and phones are shown whole).
+    """
+    record(store, actor, VIEW_FULL_IDS, target, ip=ip, count=count, **detail)
+
+
 def entries(
     store: Any, *, action: str | None = None, actor: str | None = None
 ) -> list[dict[str, Any]]:

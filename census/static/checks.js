@@ -181,6 +181,9 @@ function coerce(f, value, path, day, out) {
 function checkId(f, record, prefix, rules, day, out) {
   const number = record[f.key];
   if (!number) return [];
+  // An edit form shows stored numbers masked (110105********002X): sent back unchanged, the
+  // server keeps the stored number; any other masked text it refuses, with its own message.
+  if (number.includes("*")) return [];
   const birthKey = f.birth_date_field;
   const sexKey = f.sex_field;
   const givenBirth = birthKey ? record[birthKey] : null;

@@ -112,15 +112,64 @@ def _masked(fields: tuple[FieldDef, ...], doc: dict[str, Any]) -> dict[str, Any]
     return out
 
 
-def unmasked(form: FormDef, sent: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+def id_numbers(form: FormDef, record: dict[str, Any]) -> list[str]:
+    """Every ID number a record holds (its form's ``id_number`` fields, in repeats too).
+
+    What a full view discloses, counted for the audit log's "how many".
+    """
+    return _id_numbers(form.fields, record)
+
+
+def _id_numbers(fields: tuple[FieldDef, ...], doc: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for f in fields:
+        value = doc.get(f.key)
+        if f.type == "id_number" and isinstance(value, str) and value.strip():
+            found.append(value)
+        elif f.type == "repeat" and isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    found += _id_numbers(f.fields, item)
+    return found
+
+
+def unmasked(
+    form: FormDef, sent: dict[str, Any], stored: dict[str, Any], *, moved: bool = False
+) -> dict[str, Any]:
     """An edit sent back with the masked ID numbers it was shown, given its stored numbers.
 
     A client that read a record (numbers masked) and sends it back whole must not lose the
     numbers: a masked value that is exactly the mask of the stored number at the same place
     (the same member: by ``person_id``, else by position) is the stored number. Any other
     value is the client's, checked as usual (a mask of something else is refused).
+
+    ``moved`` (the web form, whose roster rows shift when one is removed and carry no
+    ``person_id``): a masked value left over is also the stored number when it is the mask
+    of exactly one number of this record. A mask never reaches a number the record lacks.
     """
-    return _unmasked(form.fields, sent, stored)
+    out = _unmasked(form.fields, sent, stored)
+    if not moved:
+        return out
+    by_mask: dict[str, list[str]] = {}
+    for number in id_numbers(form, stored):
+        by_mask.setdefault(mask_id(number), []).append(number)
+    unique = {m: found[0] for m, found in by_mask.items() if len(set(found)) == 1}
+    return _remasked(form.fields, out, unique)
+
+
+def _remasked(
+    fields: tuple[FieldDef, ...], doc: dict[str, Any], unique: dict[str, str]
+) -> dict[str, Any]:
+    out = dict(doc)
+    for f in fields:
+        value = out.get(f.key)
+        if f.type == "id_number" and isinstance(value, str) and "*" in value:
+            out[f.key] = unique.get(value.strip(), value)
+        elif f.type == "repeat" and isinstance(value, list):
+            out[f.key] = [
+                _remasked(f.fields, v, unique) if isinstance(v, dict) else v for v in value
+            ]
+    return out
 
 
 def _unmasked(

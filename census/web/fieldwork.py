@@ -32,7 +32,6 @@ from census.fieldwork import (
 from census.services import audit, records
 from census.sheets.writer import write_xlsx
 from census.store import Conflict
-from census.surveys.conform import id_numbers
 from census.web.access import ADMIN, ROLES, STAFF, roles_required
 from census.web.current import get_store
 from census.web.helpers import address, client_ip, lang, surveys
@@ -331,13 +330,8 @@ def conflict(conflict_id: int):
     if current is None:
         abort(404)
     full = request.args.get("full") == "1"
-    if full:
-        if current_user.role != ADMIN:
-            abort(403)
-        both = id_numbers(defn, current) + id_numbers(defn, row.get("theirs") or {})
-        audit.full_ids_shown(
-            store, current_user.username, f"conflicts/{conflict_id}", len(both), ip=client_ip()
-        )
+    if full and current_user.role != ADMIN:
+        abort(403)
     errors: list[str] = []
     choices: dict[str, str] = {}
     if request.method == "POST" and row["state"] == conflicts.OPEN:
@@ -374,12 +368,21 @@ def conflict(conflict_id: int):
             current,
         )
         choices = row.get("choices") or {}
+    diff = conflicts.diff(defn, compared, row["theirs"])
+    if full:
+        audit.full_ids_shown(
+            store,
+            current_user.username,
+            f"conflicts/{conflict_id}",
+            _ids_shown(defn, diff),
+            ip=client_ip(),
+        )
     return render_template(
         "fieldwork/conflict.html",
         conflict=row,
         household=current,
         title=_title(defn, current),
-        diff=conflicts.diff(defn, compared, row["theirs"]),
+        diff=diff,
         defn=defn,
         choices=choices,
         closed=closed,
@@ -387,6 +390,22 @@ def conflict(conflict_id: int):
         full=full,
         show=lambda f, v: conflicts.display(f, v, lang(), full_ids=full),
     )
+
+
+def _ids_shown(defn: Any, diff: conflicts.Diff) -> int:
+    """The ID numbers a conflict page shows: both sides of a changed number, and the number
+    of each member only one side has (the page shows only what differs)."""
+    count = 0
+    for change in diff.fields:
+        if defn.field(change.key).type == "id_number":
+            count += bool(change.mine) + bool(change.theirs)
+    for member in diff.members:
+        if member.mine is not None and member.theirs is not None:
+            changed = [c for c in member.changes if c.key == "id_number"]
+            count += sum(bool(c.mine) + bool(c.theirs) for c in changed)
+        else:
+            count += bool((member.mine or member.theirs or {}).get("id_number"))
+    return count
 
 
 def _form_of(conflict: dict[str, Any]) -> Any:

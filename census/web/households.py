@@ -16,6 +16,7 @@ from census.fieldwork.conflicts import display
 from census.printing.pipeline import cache_dir, print_parts
 from census.printing.plans import HOUSEHOLD_LIST, PrintRequest, Records, plan
 from census.services import audit, records
+from census.surveys.conform import id_numbers
 from census.web.access import ADMIN, ROLES, STAFF, roles_required
 from census.web.current import context, get_store
 from census.web.helpers import client_ip, lang, surveys
@@ -75,8 +76,9 @@ def view(record_id: int):
     if full:
         if current_user.role != ADMIN:
             abort(403)
-        audit.record(
-            store, current_user.username, "view_full_ids", f"households/{record_id}", ip=client_ip()
+        shown = id_numbers(surveys()["household"], household)
+        audit.full_ids_shown(
+            store, current_user.username, f"households/{record_id}", len(shown), ip=client_ip()
         )
     return render_template(
         "households/view.html",
@@ -141,7 +143,7 @@ def record_history(form_name: str, record_id: int):
 @bp.route("/buildings/<name>/household-list.pdf")
 @roles_required(*STAFF)
 def print_building(name: str):
-    """The household list of one building as an A4 landscape PDF (logged)."""
+    """The household list of one building as an A4 landscape PDF (logged; full numbers too)."""
     store = get_store()
     if store.collection("buildings").find_one(name=name) is None:
         abort(404)
@@ -149,6 +151,13 @@ def print_building(name: str):
     if full and current_user.role != ADMIN:
         abort(403)
     pdf = building_list_pdf(store, name, full_ids=full, lang=lang())
+    if full:
+        form = surveys()["household"]
+        printed = store.collection("households").find(building=name)
+        count = sum(len(id_numbers(form, h)) for h in printed)
+        audit.full_ids_shown(
+            store, current_user.username, f"household-list/{name}", count, ip=client_ip()
+        )
     audit.record(
         store,
         current_user.username,

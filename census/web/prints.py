@@ -29,9 +29,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from census.domain.address import natural_sorted
+from census.domain.registers import ID_COLUMNS
 from census.printing.jobs import DONE, Job, JobRunner
 from census.printing.plans import (
     FIXED_TARGETS,
+    HOUSEHOLD_CARDS,
+    HOUSEHOLD_LIST,
     Plan,
     PrintRequest,
     PrintRequestError,
@@ -43,6 +46,7 @@ from census.printing.plans import (
     target_title,
 )
 from census.services import audit
+from census.surveys.conform import id_numbers
 from census.web.access import ADMIN, STAFF, roles_required
 from census.web.current import context, get_store
 from census.web.helpers import client_ip, lang
@@ -139,6 +143,15 @@ def create():
         return plan(req, records, context(app).registers)
 
     job = runner().submit(current_user.username, print_request, make_plan)
+    if print_request.full_ids:
+        audit.full_ids_shown(
+            store,
+            current_user.username,
+            print_request.audit_target(),
+            _full_id_count(store, print_request),
+            ip=client_ip(),
+            job=job.id,
+        )
     audit.record(
         store,
         current_user.username,
@@ -150,6 +163,29 @@ def create():
         as_of=print_request.as_of.isoformat(),
     )
     return redirect(url_for("prints.job", job_id=job.id))
+
+
+def _full_id_count(store: Any, req: PrintRequest) -> int:
+    """How many ID numbers a print with full numbers shows: those of the households in its
+    building, grid or community (lists and cards) or of the register's rows there."""
+    grids = {b["name"]: b.get("grid") for b in store.collection("buildings").scan()}
+
+    def in_scope(row: dict[str, Any]) -> bool:
+        building = row.get("building")
+        grid = row.get("grid") or grids.get(building)
+        return (not req.building or building == req.building) and (not req.grid or grid == req.grid)
+
+    if req.target in (HOUSEHOLD_LIST, HOUSEHOLD_CARDS):
+        form = context().surveys["household"]
+        households = store.collection("households").scan()
+        return sum(len(id_numbers(form, h)) for h in households if in_scope(h))
+    reg = _registers().get(req.target)
+    derived = context().derived
+    if reg is None or derived is None:
+        return 0
+    ids = [c for c in reg.columns if c in ID_COLUMNS]
+    rows = [r for r in derived.view(req.as_of).rows(reg) if in_scope(r)]
+    return sum(1 for row in rows for c in ids if row.get(c))
 
 
 @bp.route("/<job_id>")

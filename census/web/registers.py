@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from census.domain.address import natural_sorted
 from census.domain.registers import (
+    ID_COLUMNS,
     RegisterDef,
     format_cell,
     group_counts,
@@ -130,12 +131,8 @@ def register(key: str):
         abort(404)
     store = get_store()
     full = request.args.get("full") == "1"
-    if full:
-        if current_user.role != ADMIN:
-            abort(403)
-        audit.record(
-            store, current_user.username, "view_full_ids", f"registers/{key}", ip=client_ip()
-        )
+    if full and current_user.role != ADMIN:
+        abort(403)
     as_of = as_of_date()
     shared = view(as_of)
     rows = shared.rows(reg)  # shared: filtered into new lists, never changed
@@ -151,6 +148,12 @@ def register(key: str):
         [format_cell(reg, row, c, language, full_ids=full) for c in reg.columns]
         for row in page_rows
     ]
+    if full:  # the numbers this page shows whole
+        ids = [c for c in reg.columns if c in ID_COLUMNS]
+        count = sum(1 for row in page_rows for c in ids if row.get(c))
+        audit.full_ids_shown(
+            store, current_user.username, f"registers/{key}", count, ip=client_ip(), page=page
+        )
     buildings = shared.records.buildings
     return render_template(
         "registers/register.html",

@@ -43,6 +43,7 @@ from census.sheets.report import action_text, change_lines, line, report_sheets
 from census.sheets.template import write_template
 from census.sheets.wizard import PlanCache, chosen_overrides, mappings, target_choices
 from census.sheets.writer import csv_bytes, xlsx_bytes
+from census.surveys.conform import id_numbers
 from census.web.access import ADMIN, STAFF, roles_required
 from census.web.current import get_store
 from census.web.helpers import client_ip, lang, surveys
@@ -451,9 +452,14 @@ def export(fmt: str):
         abort(403)
     sheets = dataset_sheets(store, surveys(), full_ids=full)
     if full:
-        audit.record(
-            store, current_user.username, "view_full_ids", f"dataset.{fmt}", ip=client_ip()
+        forms = surveys()  # the CSV is the members sheet; the workbook has storefronts too
+        kinds = ("household",) if fmt == "csv" else ("household", "storefront", "unit")
+        count = sum(
+            len(id_numbers(forms[kind], doc))
+            for kind in kinds
+            for doc in store.collection(forms[kind].collection).scan()
         )
+        audit.full_ids_shown(store, current_user.username, f"dataset.{fmt}", count, ip=client_ip())
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
     community = current_app.config["COMMUNITY_NAME"]
     if fmt == "xlsx":

@@ -22,6 +22,7 @@ from census.domain.address import address_key, place_key
 from census.fieldwork.assignments import refusal
 from census.services import records
 from census.store import Conflict
+from census.surveys.conform import masked, unmasked
 from census.surveys.wtf import attach_problems, form_class, formdata_to_raw, record_to_formdata
 from census.web.access import ROLES, roles_required
 from census.web.current import get_store
@@ -147,7 +148,9 @@ def edit(form_name: str, record_id: int):
         abort(404)
     if not (current_user.is_staff or record.get("created_by") == current_user.username):
         abort(403)
-    return _form_page(defn, record, record)
+    # ID numbers are shown masked, to every role (full ones only on the admin's logged
+    # pages); a masked number that comes back unchanged keeps the stored one.
+    return _form_page(defn, record, masked(defn, record))
 
 
 def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]):
@@ -172,6 +175,8 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
     elif form.validate_on_submit():
         store = get_store()
         raw = formdata_to_raw(defn, form)
+        if record is not None:
+            raw = unmasked(defn, raw, record, moved=True)
         if record is not None and defn.name != "household" and record.get("building"):
             raw.setdefault("building", record["building"])
         # every record (new or edited, of any kind) lands only in the user's buildings, as

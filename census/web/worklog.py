@@ -33,7 +33,7 @@ from census.services import audit
 from census.sheets.writer import xlsx_bytes
 from census.web.access import ADMIN, STAFF, roles_required
 from census.web.current import context, get_store
-from census.web.helpers import lang, surveys
+from census.web.helpers import client_ip, lang, surveys
 from census.web.prints import runner
 from census.worklog import printing
 from census.worklog.figures import SERVICE, rate_table
@@ -108,6 +108,13 @@ def _full() -> bool:
     return full
 
 
+def _full_shown(target: str, records: int, **detail: Any) -> None:
+    """Log a page, print or export that showed ``records`` work records unmasked."""
+    audit.full_ids_shown(
+        get_store(), current_user.username, target, records, ip=client_ip(), **detail
+    )
+
+
 def _rows(reg: WorkRegister, full: bool) -> tuple[list, list, Period | None, str]:
     store = get_store()
     period = _period()
@@ -172,11 +179,12 @@ def register(name: str):
     """One register: its records in a period, searched and paginated."""
     reg = _register_or_404(name)
     full = _full()
-    if full:
-        audit.record(get_store(), current_user.username, "view_full_ids", f"worklog/{name}")
     every, shown, period, q = _rows(reg, full)
     page = max(1, request.args.get("page", 1, type=int))
     pages = max(1, -(-len(shown) // PAGE_SIZE))
+    if full:
+        on_page = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        _full_shown(f"worklog/{name}", len(on_page), page=page)
     language = lang()
     cases = None
     if name == SERVICE:
@@ -222,6 +230,8 @@ def register_xlsx(name: str):
     full = _full()
     _every, shown, period, _q = _rows(reg, full)
     data = xlsx_bytes({reg.title(lang()): sheet(reg, shown, lang())})
+    if full:
+        _full_shown(f"worklog/{name}.xlsx", len(shown))
     audit.record(
         get_store(), current_user.username, "export", f"worklog/{name}.xlsx", full_ids=full
     )
@@ -252,6 +262,8 @@ def register_pdf(name: str):
         intro_text=intro,
     )
     filename = f"{_stem(reg, period)}.pdf"
+    if full:
+        _full_shown(f"worklog/{name}.pdf", len(shown))
     if len(parts) > JOB_FROM_PARTS:  # hundreds of pages: a print job, with its progress page
         request_ = PrintRequest(f"worklog:{name}", full_ids=full, lang=lang())
         the_plan = Plan(parts, title, filename)

@@ -20,7 +20,7 @@ from census.fieldwork import VISITS, edits, outcomes
 from census.fieldwork.assignments import refusal
 from census.services import audit, records
 from census.store import DuplicateKey
-from census.surveys.conform import masked
+from census.surveys.conform import id_numbers, masked
 from census.surveys.validate import unknown_keys
 from census.web.access import ADMIN
 from census.web.api import kit as apikit
@@ -45,15 +45,18 @@ def _public(record: dict[str, Any], full: bool = False) -> dict[str, Any]:
     }
 
 
-def _full_ids(target: str, count: int) -> bool:
-    """Whether this request asked for full ID numbers (admins only; 403 otherwise), logged."""
+def _full_ids(target: str, shown: list[dict[str, Any]]) -> bool:
+    """Whether this request asked for full ID numbers (admins only; 403 otherwise).
+
+    Logged with how many numbers the answer holds (the records ``shown``).
+    """
     if request.args.get("full") != "1":
         return False
     if g.api_user.role != ADMIN:
         abort(403, "只有管理员可以查看完整证件号码 / only admins may see full ID numbers")
-    audit.record(
-        get_store(), g.api_user.username, "view_full_ids", target, count=count, ip=client_ip()
-    )
+    form = surveys()["household"]
+    count = sum(len(id_numbers(form, r)) for r in shown)
+    audit.full_ids_shown(get_store(), g.api_user.username, target, count, ip=client_ip())
     return True
 
 
@@ -144,7 +147,7 @@ def get_household(record_id: int):
         abort(404, "没有这条记录 / no such household")
     if not g.api_user.may_open(record):
         abort(403, "无权查看 / not yours to see")
-    return jsonify(_public(record, _full_ids(f"households/{record_id}", 1)))
+    return jsonify(_public(record, _full_ids(f"households/{record_id}", [record])))
 
 
 @bp.get("/households")
@@ -155,7 +158,7 @@ def list_households():
     rows = collection.find(building=building) if building else collection.scan()
     user = g.api_user
     rows = [r for r in rows if user.may_open(r)]
-    full = _full_ids(f"api/households?building={building or ''}", len(rows))
+    full = _full_ids(f"api/households?building={building or ''}", rows)
     return jsonify(households=[_public(r, full) for r in rows], count=len(rows))
 
 

@@ -9,13 +9,16 @@ the path of the field, as every other problem.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request
 
+from census.domain.ids import mask_id
 from census.domain.problems import errors_by_path
 from census.services import records
 from census.store import DuplicateKey
+from census.surveys.definition import FieldDef, FormDef
 from census.surveys.validate import unknown_keys
 from census.web.api import kit as apikit
 from census.web.current import get_store
@@ -25,6 +28,7 @@ from census.worklog.store import records as stored_records
 from census.worklog.store import work_forms
 
 bp = Blueprint("worklog_api", __name__, url_prefix="/api/v1/records")
+_ID_LIKE = re.compile(r"[0-9]{6}")  # a person link holding digits holds an ID number
 
 
 apikit.install(bp)
@@ -37,8 +41,25 @@ def _api_form(form_name: str):
     return form
 
 
-def _public(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k != "_rev"} | {"revision": record.get("_rev")}
+def _public(form: FormDef, record: dict[str, Any]) -> dict[str, Any]:
+    """A work record as the API shows it: a person named by ID number shows it masked.
+
+    Pages and registers show such a link masked too (full only to an admin who asks, and
+    logged); nobody reads a resident's whole number through this list.
+    """
+    shown = _people_masked(form.fields, record)
+    return {k: v for k, v in shown.items() if k != "_rev"} | {"revision": record.get("_rev")}
+
+
+def _people_masked(fields: tuple[FieldDef, ...], doc: dict[str, Any]) -> dict[str, Any]:
+    out = dict(doc)
+    for f in fields:
+        value = out.get(f.key)
+        if f.ref == "person" and isinstance(value, str) and _ID_LIKE.search(value):
+            out[f.key] = mask_id(value) if "/" not in value else value  # H0012/张伟 stays
+        elif f.type == "repeat" and isinstance(value, list):
+            out[f.key] = [_people_masked(f.fields, v) if isinstance(v, dict) else v for v in value]
+    return out
 
 
 @bp.post("/<form_name>")
@@ -85,7 +106,7 @@ def get_record(form_name: str, record_id: int):
         abort(404, "没有这条记录 / no such record")
     if not (g.api_user.is_staff or found.get("created_by") == g.api_user.username):
         abort(403, "无权查看 / not yours to see")
-    return jsonify(_public(found))
+    return jsonify(_public(form, found))
 
 
 @bp.get("/<form_name>")
@@ -103,4 +124,4 @@ def list_records(form_name: str):
         links = Links.seen_by(store, user)
         target = links.household(wanted).household
         rows = [r for r in rows if target and target["id"] in households_of(links, form, r)]
-    return jsonify(records=[_public(r) for r in rows], count=len(rows))
+    return jsonify(records=[_public(form, r) for r in rows], count=len(rows))
