@@ -69,6 +69,8 @@ def recorded_actions() -> set[str]:
                 and func.attr == "record"
                 and isinstance(func.value, ast.Name)
                 and func.value.id == "audit"
+            ) or (  # the audit module's own helpers (full_ids_shown) call it by its name
+                isinstance(func, ast.Name) and func.id == "record" and path.name == "audit.py"
             )
             keyword = next((k.value for k in node.keywords if k.arg == "action"), None)
             value = node.args[2] if is_record and len(node.args) > 2 else keyword
