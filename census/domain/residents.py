@@ -4,6 +4,11 @@ Registers and the summary both start from one ``Community`` built here, so a per
 the same way everywhere: active on the date (still ``active``, or moved out / died after
 it), moved in on or before it, born on or before it. ``away`` persons are kept apart:
 they are on the 外出人员 register but are not residents (docs/domain.md §5, §6).
+
+A community is made of each household's share (``household_share``: the community of that
+household alone), joined in address order (``household_order``). Who lives in a household
+depends on that household only, so a read model that keeps the shares makes the share of a
+household that changed again and joins them: the same community as built from scratch.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 # Re-exported: callers take the address helpers from here too.
+from census.domain.address import NaturalKey
 from census.domain.address import address_key as address_key
 from census.domain.address import address_text as address_text
 from census.domain.address import natural_key as natural_key
@@ -89,7 +95,8 @@ def door(record: dict[str, Any]) -> tuple[str, str, str]:
 
 
 # One person found living here (or away) on the date: the roster entry, its household's
-# part of every person row, residence type, age, place in the roster, place in address order.
+# part of every person row, residence type, age, place in the roster, and the person's place
+# among the household's residents and away persons (head first, then roster order).
 Entry = tuple[dict[str, Any], dict[str, Any], str, int | None, int, int]
 # The keys a person row takes from its household (over the person's own keys of that name).
 PART_KEYS = frozenset((*HOUSEHOLD_FIELDS, "household_id", "address", "head_name"))
@@ -102,6 +109,9 @@ class Community:
     when something asks for them. Counting needs none: ``columns`` reads each field a
     rule or a figure needs straight from the records. Registers and pages share one
     Community (the app keeps it until the records change): nothing may modify it.
+
+    A community joined from shares (``joined``) takes its person and household rows from
+    them: a share makes its rows once, and every community joined from it uses them.
     """
 
     def __init__(self, as_of: date) -> None:
@@ -112,17 +122,36 @@ class Community:
         # for each household with at least one resident, in address order
         self._present: list[tuple[dict[str, Any], dict[str, Any], int, int]] = []
         self._columns: dict[tuple[str, bool], Columns] = {}
+        self._shares: list[Community] | None = None  # what it was joined from; None: a share
+
+    @classmethod
+    def joined(cls, as_of: date, shares: Iterable[Community]) -> Community:
+        """The community of the households of ``shares`` (their shares, in address order)."""
+        community = cls(as_of)
+        community._shares = list(shares)
+        residents, away, present = community._residents, community._away, community._present
+        for share in community._shares:
+            offset = len(residents)
+            residents += share._residents
+            away += share._away
+            for household, part, first, end in share._present:
+                present.append((household, part, first + offset, end + offset))
+        return community
 
     @cached_property
     def residents(self) -> list[dict[str, Any]]:
         """One row per resident, in address order (heads first within a household)."""
         with paused_gc():
+            if self._shares is not None:
+                return [row for share in self._shares for row in share.residents]
             return [_person_row(entry) for entry in self._residents]
 
     @cached_property
     def away(self) -> list[dict[str, Any]]:
         """One row per person of the records living elsewhere (外出人员), in address order."""
         with paused_gc():
+            if self._shares is not None:
+                return [row for share in self._shares for row in share.away]
             return [_person_row(entry) for entry in self._away]
 
     @cached_property
@@ -147,12 +176,19 @@ class Community:
         """Residents, with the away persons in their address places when asked for."""
         if not include_away:
             return self.residents
-        return sorted(self.residents + self.away, key=lambda r: r["_order"])
+        if self._shares is not None:
+            return [row for share in self._shares for row in share.persons(True)]
+        # one household: its residents and away persons in roster order, the head first
+        places = [entry[5] for entry in self._residents] + [entry[5] for entry in self._away]
+        rows = self.residents + self.away
+        return [row for _place, row in sorted(zip(places, rows, strict=True), key=_first)]
 
     @cached_property
     def households(self) -> list[dict[str, Any]]:
         """One row per household with at least one resident, in address order."""
         with paused_gc():
+            if self._shares is not None:
+                return [row for share in self._shares for row in share.households]
             return [_household_row(h, residents) for h, residents in self.present]
 
     @cached_property
@@ -197,8 +233,12 @@ class Community:
         return [_Dwelling(self._residents, place, group) for place, group in grouped.items()]
 
 
+def _first(pair: tuple[int, Any]) -> int:
+    return pair[0]
+
+
 def _person_row(entry: Entry) -> dict[str, Any]:
-    person, part, kind, age, index, order = entry
+    person, part, kind, age, index, _place = entry
     row = {**person, **part}
     conditions = person.get("conditions")
     if conditions.__class__ is not list:
@@ -206,7 +246,6 @@ def _person_row(entry: Entry) -> dict[str, Any]:
     row["residence_type"] = kind
     row["age"] = age
     row["member_index"] = index
-    row["_order"] = order
     return row
 
 
@@ -218,8 +257,6 @@ def _person_values(entries: list[Entry], name: str) -> list[Any]:
         return [entry[3] for entry in entries]
     if name == "member_index":
         return [entry[4] for entry in entries]
-    if name == "_order":
-        return [entry[5] for entry in entries]
     if name == "conditions":
         found = [entry[0].get("conditions") for entry in entries]
         return [c if c.__class__ is list else as_list(c) for c in found]
@@ -394,6 +431,18 @@ def _household_part(household: dict[str, Any], head: str) -> dict[str, Any]:
     return part
 
 
+SortKey = tuple[tuple[NaturalKey, NaturalKey, NaturalKey], NaturalKey, int]
+
+
+def household_order(household: dict[str, Any]) -> SortKey:
+    """Where a household comes in every list: address order, then its number and id."""
+    return (
+        address_key(household),
+        natural_key(household.get("household_no") or ""),
+        household.get("id") or 0,
+    )
+
+
 def build_community(households: Iterable[dict[str, Any]], as_of: date) -> Community:
     """Residents, away persons and present households on ``as_of``, in address order.
 
@@ -402,57 +451,62 @@ def build_community(households: Iterable[dict[str, Any]], as_of: date) -> Commun
     only notes who is found (``Entry``): their rows are made when asked for.
     """
     with paused_gc():
-        return _build(households, as_of)
+        ordered = sorted(households, key=household_order)
+        return Community.joined(as_of, filter(None, (_share(h, as_of) for h in ordered)))
 
 
-def _build(households: Iterable[dict[str, Any]], as_of: date) -> Community:
-    ordered = sorted(
-        households,
-        key=lambda h: (address_key(h), natural_key(h.get("household_no") or ""), h.get("id") or 0),
-    )
-    community = Community(as_of)
-    residents_out, away_out = community._residents, community._away
-    present_out = community._present
+def household_share(household: dict[str, Any], as_of: date) -> Community | None:
+    """The community of this household alone on ``as_of``; None when nobody of it counts.
+
+    A community is its households' shares joined in ``household_order``: a read model
+    keeps them and makes only the share of a household that changed again.
+    """
+    with paused_gc():
+        return _share(household, as_of)
+
+
+def _share(household: dict[str, Any], as_of: date) -> Community | None:
+    members = household.get("members") or []
+    if not members:
+        return None
+    # head first, then roster order (most rosters already start with the head)
+    ranked: Iterable[int] = range(len(members))
+    if members[0].get("relation") != "head":
+        ranked = sorted(ranked, key=lambda i: (members[i].get("relation") != "head", i))
+    first = members[next(iter(ranked))]
+    part: dict[str, Any] | None = None
+    residents: list[Entry] = []
+    away: list[Entry] = []
     y, md = as_of.year, (as_of.month, as_of.day)
-    order = 0
-    for household in ordered:
-        members = household.get("members") or []
-        if not members:
+    place = 0
+    for index in ranked:
+        person = members[index]
+        status = person.get("status")
+        if status and status != "active":
+            ended = to_date(person.get("status_date"))
+            if ended is None or ended <= as_of:
+                continue
+        moved_in = person.get("move_in_date")
+        if moved_in and (to_date(moved_in) or as_of) > as_of:
             continue
-        # head first, then roster order (most rosters already start with the head)
-        ranked: Iterable[int] = range(len(members))
-        if members[0].get("relation") != "head":
-            ranked = sorted(ranked, key=lambda i: (members[i].get("relation") != "head", i))
-        first = members[next(iter(ranked))]
-        part: dict[str, Any] | None = None
-        start = len(residents_out)
-        for index in ranked:
-            person = members[index]
-            status = person.get("status")
-            if status and status != "active":
-                ended = to_date(person.get("status_date"))
-                if ended is None or ended <= as_of:
-                    continue
-            moved_in = person.get("move_in_date")
-            if moved_in and (to_date(moved_in) or as_of) > as_of:
-                continue
-            born = to_date(person.get("birth_date"))
-            if born is not None and born > as_of:
-                continue
-            kind = person.get("residence_type") or "registered"
-            if kind != AWAY and kind not in RESIDENT_TYPES:
-                continue
-            if part is None:
-                part = _household_part(household, first.get("name") or "")
-            age = None if born is None else y - born.year - (md < (born.month, born.day))
-            (away_out if kind == AWAY else residents_out).append(
-                (person, part, kind, age, index, order)
-            )
-            order += 1
-        if len(residents_out) > start:
-            assert part is not None
-            present_out.append((household, part, start, len(residents_out)))
-    return community
+        born = to_date(person.get("birth_date"))
+        if born is not None and born > as_of:
+            continue
+        kind = person.get("residence_type") or "registered"
+        if kind != AWAY and kind not in RESIDENT_TYPES:
+            continue
+        if part is None:
+            part = _household_part(household, first.get("name") or "")
+        age = None if born is None else y - born.year - (md < (born.month, born.day))
+        (away if kind == AWAY else residents).append((person, part, kind, age, index, place))
+        place += 1
+    if part is None:
+        return None
+    share = Community(as_of)
+    share._residents, share._away = residents, away
+    if residents:
+        share._present.append((household, part, 0, len(residents)))
+    return share
 
 
 def person_rows(

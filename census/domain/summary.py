@@ -8,6 +8,7 @@ register date; ``report_paragraph`` writes them as the communities' own reports 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cache
 from typing import Any
@@ -94,52 +95,115 @@ def figures_of(
 
     Read from the Community's columns: no person or household row is made for it.
     """
+    return figures_from(tally_of(community), storefronts, units)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the figures count, kept so that households add up: tally(A + B) = tally(A) + tally(B).
+
+    The summary of a community is ``figures_from`` its tally. A read model that keeps the
+    tally of the whole community takes away a changed household's old tally and adds its
+    new one instead of counting everyone again. Distinct things (ethnic groups, doors,
+    buildings) are counted with how many residents or households hold each, so that they
+    disappear with the last one.
+    """
+
+    kinds: Counter[str] = field(default_factory=Counter)  # residents per residence type
+    ethnicities: Counter[str] = field(default_factory=Counter)  # residents per group (named)
+    ages: Counter[int | None] = field(default_factory=Counter)  # residents per age
+    floating_minority: int = 0
+    disabled: int = 0
+    party: int = 0
+    away: int = 0
+    households: int = 0  # present households
+    hardship_households: int = 0
+    hardship_persons: int = 0
+    doors: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # households per door
+    rented: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # rented ones
+
+    # Counters keep positive counts only: a group, door or age nobody holds any more is gone,
+    # as if the tally had been made afresh.
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(*(getattr(self, k) + getattr(other, k) for k in _TALLY_FIELDS))
+
+    def __sub__(self, other: Tally) -> Tally:
+        return Tally(*(getattr(self, k) - getattr(other, k) for k in _TALLY_FIELDS))
+
+
+def tally_of(community: Community) -> Tally:
+    """The tally of a community (or of one household's share of it)."""
     people = community.columns("person")
     kinds, ethnicities = people["residence_type"], people["ethnicity"]
-    by_type = Counter(kinds)
-    by_ethnicity = Counter(e for e in ethnicities if e)
-    bands: Counter[str | None] = Counter()
-    for age, n in Counter(people["age"]).items():
-        bands[age_band(age)] += n
-    minority = sum(n for name, n in by_ethnicity.items() if _is_minority(name))
-    residents = len(people)
     present = community.present_households()
     hardship = [n for h, n in present if h.get("hardship")]
-    doors = {door(h) for h, _n in present}
-    rented = {door(h) for h, _n in present if h.get("housing") == "rented"}
-    figures: dict[str, Any] = {
-        "households": len(present),
-        "residents": residents,
-        "registered_residents": by_type["registered"],
-        "floating_residents": by_type["floating"],
-        "away_persons": community.away_count(),
-        "ethnic_groups": len(by_ethnicity),
-        "minority_residents": minority,
-        "minority_share": round(minority / residents, 4) if residents else 0.0,
-        "minority_ethnic_groups": sum(1 for name in by_ethnicity if _is_minority(name)),
-        "floating_minority_residents": sum(
+    return Tally(
+        kinds=Counter(kinds),
+        ethnicities=Counter(e for e in ethnicities if e),
+        ages=Counter(people["age"]),
+        floating_minority=sum(
             1
             for kind, ethnicity in zip(kinds, ethnicities, strict=True)
             if kind == "floating" and _is_minority(ethnicity)
         ),
-        "rental_dwellings": len(rented),
-        "hardship_households": len(hardship),
-        "hardship_persons": sum(hardship),
+        disabled=sum(1 for c in people["conditions"] if "disability" in c),
+        party=sum(1 for p in people["political"] if p in PARTY),
+        away=community.away_count(),
+        households=len(present),
+        hardship_households=len(hardship),
+        hardship_persons=sum(hardship),
+        doors=Counter(door(h) for h, _n in present),
+        rented=Counter(door(h) for h, _n in present if h.get("housing") == "rented"),
+    )
+
+
+def figures_from(
+    tally: Tally, storefronts: list[dict[str, Any]], units: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Every figure of docs/domain.md §6 from a community's tally, its storefronts and units."""
+    by_type, by_ethnicity = tally.kinds, tally.ethnicities
+    bands: Counter[str | None] = Counter()
+    for age, n in tally.ages.items():
+        bands[age_band(age)] += n
+    minority = sum(n for name, n in by_ethnicity.items() if _is_minority(name))
+    residents = sum(by_type.values())
+    doors = set(tally.doors)
+    figures: dict[str, Any] = {
+        "households": tally.households,
+        "residents": residents,
+        "registered_residents": by_type["registered"],
+        "floating_residents": by_type["floating"],
+        "away_persons": tally.away,
+        "ethnic_groups": len(by_ethnicity),
+        "minority_residents": minority,
+        "minority_share": round(minority / residents, 4) if residents else 0.0,
+        "minority_ethnic_groups": sum(1 for name in by_ethnicity if _is_minority(name)),
+        "floating_minority_residents": tally.floating_minority,
+        "rental_dwellings": len(tally.rented),
+        "hardship_households": tally.hardship_households,
+        "hardship_persons": tally.hardship_persons,
         "elderly_60_plus": bands["60-79"] + bands["80+"],
         "elderly_80_plus": bands["80+"],
         "minors": bands["0-17"],
-        "disabled_persons": sum(1 for c in people["conditions"] if "disability" in c),
-        "party_members": sum(1 for p in people["political"] if p in PARTY),
+        "disabled_persons": tally.disabled,
+        "party_members": tally.party,
         "buildings": len({building for building, _unit, _room in doors}),
         "dwellings": len(doors),
         "units": len(units),
         "key_units": sum(1 for u in units if u.get("key_unit") is True),
         "safe_units": sum(1 for u in units if u.get("safe_unit") is True),
         "storefronts": sum(1 for s in storefronts if s.get("status") == "open"),
-        "by_ethnicity": dict(sorted(by_ethnicity.items(), key=lambda kv: (-kv[1], _code(kv[0])))),
+        # equal counts in the order of GB/T 3304, then by name: the same order however the
+        # counts were reached (a name outside the code table sorts after the table)
+        "by_ethnicity": dict(
+            sorted(by_ethnicity.items(), key=lambda kv: (-kv[1], _code(kv[0]), kv[0]))
+        ),
         "age_bands": {band: bands[band] for band in AGE_BANDS},
     }
     return {key: figures[key] for key in FIGURES}
+
+
+_TALLY_FIELDS = tuple(f.name for f in fields(Tally))
 
 
 @cache
