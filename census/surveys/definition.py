@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from census.domain.codes import choice_lists
-from census.domain.expr import ExpressionError, compile_expr, variables
+from census.domain.expr import ExpressionError, compile_expr, evaluate, variables
 from census.util.resources import FORMS_DIR
 
 FIELD_TYPES = {
@@ -53,8 +53,14 @@ FIELD_KEYS = {
     "ref",
 }
 # "choices": code lists of this form alone (staff-added surveys bring their own);
-# "register": how census.worklog lists the records (checked there, at start-up too).
-FORM_KEYS = {"form", "collection", "title", "fields", "choices", "register"}
+# "register": how census.worklog lists the records (checked there, at start-up too);
+# "list": the columns of the form's list page (ListColumn), else its first six fields.
+FORM_KEYS = {"form", "collection", "title", "fields", "choices", "register", "list"}
+DEFAULT_LIST_COLUMNS = 6
+# The list column of a record's address (building, unit and room as one: 1栋3单元101室) in a
+# form with a building field and no field of this name.
+ADDRESS_COLUMN = "address"
+ADDRESS_LABEL = {"zh": "地址", "en": "Address"}
 # A text field may name a household (its 户编号) or a person of the register (户编号/姓名 or
 # an ID number); census.worklog resolves the link, the record keeps what was typed.
 REF_KINDS = {"household", "person"}
@@ -104,6 +110,13 @@ class FieldDef:
         """The label in a language, falling back to Chinese."""
         return self.label.get(lang) or self.label["zh"]
 
+    def asked(self, record: dict[str, Any]) -> bool:
+        """Is the question asked of this record (its ``relevant`` holds, or it has none)?
+
+        A page leaves out what was not asked: no landlord for an owned home.
+        """
+        return self.relevant is None or bool(evaluate(self.relevant, record))
+
     def hint_text(self, lang: str = "zh") -> str:
         """The hint in a language, or ''."""
         return self.hint.get(lang) or self.hint.get("zh", "")
@@ -124,6 +137,25 @@ class FieldDef:
         return choice_lists()[self.choices] if self.choices else {}
 
 
+@dataclass(frozen=True)
+class ListColumn:
+    """One column of a form's list page, from the form's ``list:`` key.
+
+    ``kind`` says what a row shows: ``field`` a field of the record; ``head`` a roster
+    field of the record's head (``members.name``: the head's name); ``count`` how many
+    entries the roster holds; ``address`` building, unit and room as one text.
+    """
+
+    key: str
+    kind: str
+    label: dict[str, str]
+    field: FieldDef | None = None
+
+    def text(self, lang: str = "zh") -> str:
+        """The column title in a language."""
+        return self.label.get(lang) or self.label["zh"]
+
+
 @dataclass(frozen=True, eq=False)
 class FormDef:
     """A whole survey: name, storage collection, title and fields."""
@@ -135,6 +167,36 @@ class FormDef:
     source: str = ""
     choice_lists: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     register: dict[str, Any] | None = None
+    list_columns: tuple[ListColumn, ...] = ()
+
+    @property
+    def roster(self) -> FieldDef | None:
+        """The repeat field that holds the record's people (a household's members), or None.
+
+        Pages, prints and exports ask the form for it rather than knowing its key.
+        """
+        return next((f for f in self.fields if f.type == "repeat"), None)
+
+    @property
+    def has_members(self) -> bool:
+        """Does a record of this form hold a roster of people?"""
+        return self.roster is not None
+
+    def people(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """The record's roster entries ([] for a form without a roster)."""
+        roster = self.roster
+        return list(record.get(roster.key) or []) if roster is not None else []
+
+    def head(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The roster entry the roster's ``exactly_one`` rule picks (the household head),
+        else the first entry, else {}: whom a list names for the whole record."""
+        people = self.people(record)
+        rule = self.roster.exactly_one if self.roster is not None else None
+        if rule is not None:
+            found = next((p for p in people if evaluate(rule["when"], p)), None)
+            if found is not None:
+                return found
+        return people[0] if people else {}
 
     def field(self, key: str) -> FieldDef:
         """The field with this key (top level or inside a repeat, as ``members.name``)."""
@@ -147,6 +209,65 @@ class FormDef:
     def text(self, lang: str = "zh") -> str:
         """The title in a language."""
         return self.title.get(lang) or self.title["zh"]
+
+
+def follow_ups(fields: tuple[FieldDef, ...]) -> dict[str, list[FieldDef]]:
+    """Each field that leads, with the follow-up questions asked after it, in form order.
+
+    A follow-up is a field whose ``relevant`` reads only the leading field just before it
+    (or before the follow-ups already after it): 迁出/死亡日期 after 状态, 户籍地址 after
+    人员类别, 房东姓名 and 房东电话 after 住房性质. A table shows a follow-up's answer in its
+    leading field's cell ("已迁出 2025-03-01") instead of a column mostly empty.
+    """
+    groups: dict[str, list[FieldDef]] = {}
+    lead: FieldDef | None = None
+    for f in fields:
+        reads = variables(f.relevant) if f.relevant is not None else set()
+        if lead is not None and reads == {lead.key}:
+            groups[lead.key].append(f)
+        else:
+            lead = f
+            groups[f.key] = []
+    return groups
+
+
+def _list_columns(raw: Any, fields: tuple[FieldDef, ...], source: str) -> tuple[ListColumn, ...]:
+    """The ``list:`` key: entries ``key`` or ``{key: …, label: {zh: …, en: …}}``."""
+    by_key = {f.key: f for f in fields}
+    roster = next((f for f in fields if f.type == "repeat"), None)
+    if raw is None:
+        return tuple(
+            ListColumn(f.key, "count" if f.type == "repeat" else "field", f.label, f)
+            for f in fields[:DEFAULT_LIST_COLUMNS]
+        )
+    if not isinstance(raw, list) or not raw:
+        raise DefinitionError(source, "list", "must be a non-empty list of field keys")
+    columns = []
+    for entry in raw:
+        spec = entry if isinstance(entry, dict) else {"key": entry}
+        key = spec.get("key")
+        where = f"list {key}"
+        if not isinstance(key, str) or set(spec) - {"key", "label"}:
+            raise DefinitionError(source, where, "an entry is a key or {key: …, label: …}")
+        head, _, sub = key.partition(".")
+        if sub and roster is not None and head == roster.key:
+            found = next((s for s in roster.fields if s.key == sub), None)
+            if found is None:
+                raise DefinitionError(source, where, f"“{sub}” is not a field of {head}")
+            column = ListColumn(key, "head", found.label, found)
+        elif key in by_key:
+            found = by_key[key]
+            kind = "count" if found is roster else "field"
+            column = ListColumn(key, kind, found.label, found)
+        elif key == ADDRESS_COLUMN and "building" in by_key:
+            column = ListColumn(key, "address", dict(ADDRESS_LABEL))
+        else:
+            raise DefinitionError(source, where, "names no field of the form")
+        if "label" in spec:
+            label = _labels(spec["label"], source, where, "label")
+            column = ListColumn(column.key, column.kind, label, column.field)
+        columns.append(column)
+    return tuple(columns)
 
 
 def _labels(value: Any, source: str, where: str, name: str) -> dict[str, str]:
@@ -311,6 +432,7 @@ def parse_definition(raw: Any, source: str) -> FormDef:
         source=source,
         choice_lists=dict(lists.values()),
         register=register,
+        list_columns=_list_columns(raw.get("list"), fields, source),
     )
 
 

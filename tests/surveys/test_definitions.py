@@ -6,6 +6,7 @@ import pytest
 
 from census.surveys.definition import (
     DefinitionError,
+    follow_ups,
     load_definition,
     load_surveys,
     parse_definition,
@@ -104,3 +105,45 @@ def test_a_broken_definition_stops_the_app_from_starting(tmp_path):
     assert "unit.yaml: field key_unit: type “yesno”" in str(caught.value)
     # The failed start released the data folder: a corrected start works at once.
     create_app({"DATA_DIR": str(tmp_path / "data"), "FSYNC": False}).extensions["census"].close()
+
+
+def test_the_household_form_says_its_roster_head_list_columns_and_follow_ups():
+    household = load_surveys()["household"]
+    assert household.roster is household.field("members") and household.has_members
+    assert not load_surveys()["unit"].has_members and load_surveys()["unit"].roster is None
+    people = [{"name": "李秀兰", "relation": "spouse"}, {"name": "张建国", "relation": "head"}]
+    assert household.head({"members": people})["name"] == "张建国"
+    assert household.head({"members": people[:1]})["name"] == "李秀兰"  # no head: the first
+    assert [(c.key, c.kind, c.text("zh")) for c in household.list_columns] == [
+        ("household_no", "field", "户编号"),
+        ("address", "address", "地址"),
+        ("members.name", "head", "户主"),
+        ("members.id_number", "head", "证件号码"),
+        ("members", "count", "人数"),
+        ("housing", "field", "住房性质"),
+    ]
+    leads = follow_ups(household.roster.fields)
+    assert [f.key for f in leads["status"]] == ["status_date"]
+    assert "status_date" not in leads and leads["name"] == []
+    assert [f.key for f in follow_ups(household.fields)["housing"]] == [
+        "landlord_name",
+        "landlord_phone",
+    ]
+    # a form without ``list:`` lists its first six fields
+    assert [c.key for c in load_surveys()["unit"].list_columns] == [
+        "name", "kind", "address", "contact", "phone", "staff_count"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("columns", "problem"),
+    [
+        (["nope"], "list nope: names no field"),
+        (["a", {"key": "a", "width": 3}], "list a: an entry is a key"),
+        ([], "list: must be a non-empty list"),
+    ],
+)
+def test_a_broken_list_names_the_column(columns, problem):
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(dict(MINIMAL, list=columns), "broken.yaml")
+    assert problem in str(caught.value)
