@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from census.domain.roles import ADMIN, REVIEWER, SURVEYOR
 from census.services import accounts, records
 from census.surveys.definition import FormDef
 
 DEMO_ACCOUNTS = (
     # username, role, password, display name, grids
-    ("admin", "admin", "admin1234", "社区管理员", []),
-    ("reviewer", "reviewer", "review1234", "审核员", []),
-    ("surveyor1", "surveyor", "survey1234", "调查员一", ["第一网格"]),
-    ("surveyor2", "surveyor", "survey1234", "调查员二", ["第二网格", "第三网格"]),
+    ("admin", ADMIN, "admin1234", "社区管理员", []),
+    ("reviewer", REVIEWER, "review1234", "审核员", []),
+    ("surveyor1", SURVEYOR, "survey1234", "调查员一", ["第一网格"]),
+    ("surveyor2", SURVEYOR, "survey1234", "调查员二", ["第二网格", "第三网格"]),
 )
 
 

@@ -8,7 +8,9 @@ their password on a tablet in a stairwell: 8 characters, with the login throttle
 
 from __future__ import annotations
 
-MIN_LENGTH = {"admin": 10, "reviewer": 10, "surveyor": 8}
+from census.domain.roles import ADMIN, REVIEWER, SURVEYOR
+
+MIN_LENGTH = {ADMIN: 10, REVIEWER: 10, SURVEYOR: 8}
 MAX_LENGTH = 256  # hashing a megabyte-long password is work an attacker should not get for free
 
 # The passwords tried first by anyone guessing (lists of leaked passwords, Chinese and

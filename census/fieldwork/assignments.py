@@ -13,10 +13,10 @@ from typing import Any
 
 from census.domain.address import natural_key, natural_sorted, place_key
 from census.domain.problems import Problem
+from census.domain.roles import SURVEYOR
 from census.services import audit, places
 from census.store import Conflict
 
-SURVEYOR = "surveyor"
 MODES = ("replace", "add", "remove")
 
 

@@ -16,16 +16,22 @@ from typing import Any
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from census.domain import passwords
+from census.domain.roles import ADMIN, ROLES
 from census.services import audit
 from census.store import Conflict
 
-ROLES = ("admin", "reviewer", "surveyor")
 DEFAULT_HASH = "scrypt"
 _dummy_hashes: dict[str, str] = {}
 
 
 class UserError(ValueError):
     """A user cannot be created or changed as asked."""
+
+
+def _check_role(role: str) -> None:
+    """Refuse anything but one of the roles (``census.domain.roles``)."""
+    if role not in ROLES:
+        raise UserError(f"角色应为 {'/'.join(ROLES)} / role must be one of {', '.join(ROLES)}")
 
 
 def add_user(
@@ -50,8 +56,7 @@ def add_user(
     user add``, the admin pages, password changes) asks for it; the demo's accounts and the
     test fixtures do not, and only an 8-character floor holds for them.
     """
-    if role not in ROLES:
-        raise UserError(f"角色应为 {'/'.join(ROLES)} / role must be one of {', '.join(ROLES)}")
+    _check_role(role)
     if not username or not username.replace("_", "").replace("-", "").isalnum():
         raise UserError(
             "用户名只能包含字母、数字、- 和 _ / username: letters, digits, - and _ only"
@@ -93,8 +98,7 @@ def add_user(
 
 def set_role(store: Any, username: str, role: str, *, actor: str) -> dict[str, Any]:
     """Give an account another role; the change (before and after) is audited."""
-    if role not in ROLES:
-        raise UserError(f"角色应为 {'/'.join(ROLES)} / role must be one of {', '.join(ROLES)}")
+    _check_role(role)
     users = store.collection("users")
     user = users.find_one(username=username)
     if user is None:
@@ -178,10 +182,10 @@ def set_active(store: Any, username: str, active: bool, *, actor: str) -> dict[s
     """Deactivate (or reactivate) an account: a deactivated one cannot log in, its sessions
     end and its API tokens are revoked. Audited as ``user_deactivate`` / ``user_activate``."""
     user = get_user(store, username)
-    if not active and user["role"] == "admin":
+    if not active and user["role"] == ADMIN:
         others = [
             u
-            for u in store.collection("users").find(role="admin")
+            for u in store.collection("users").find(role=ADMIN)
             if u["username"] != username and u.get("active", True)
         ]
         if not others:

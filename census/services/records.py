@@ -30,6 +30,7 @@ from typing import Any
 from census.domain import checks, persons
 from census.domain.address import address_text, room_part, unit_part
 from census.domain.problems import Problem
+from census.domain.roles import STAFF as STAFF_ROLES
 from census.services import audit, places
 from census.store import Conflict, DuplicateKey
 from census.surveys.conform import conform
@@ -51,7 +52,6 @@ META_KEYS = (
     "merged_at",
 )
 SUBMITTED, APPROVED = "submitted", "approved"
-STAFF_ROLES = ("admin", "reviewer")
 
 
 @dataclass

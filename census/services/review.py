@@ -22,11 +22,11 @@ from datetime import datetime
 from typing import Any
 
 from census.domain.problems import Problem
+from census.domain.roles import STAFF
 from census.services import audit, records
 
 SUBMITTED, RETURNED, APPROVED = "submitted", "returned", "approved"
 STATES = (SUBMITTED, RETURNED, APPROVED)
-STAFF = ("admin", "reviewer")
 COMMENTS = "review_comments"
 COLLECTION = "households"
 # action -> (states it applies to, who may: "staff" or "owner", the state it leads to)

@@ -7,11 +7,16 @@ from functools import wraps
 from typing import Any
 
 from flask import abort
+from flask_babel import gettext
 from flask_login import UserMixin, current_user, login_required
 
-ADMIN, REVIEWER, SURVEYOR = "admin", "reviewer", "surveyor"
-ROLES = (ADMIN, REVIEWER, SURVEYOR)
-STAFF = (ADMIN, REVIEWER)
+# The roles are defined in the domain; the views import them from here with the decorator.
+from census.domain.roles import ADMIN as ADMIN
+from census.domain.roles import LABELS
+from census.domain.roles import REVIEWER as REVIEWER
+from census.domain.roles import ROLES as ROLES
+from census.domain.roles import STAFF as STAFF
+from census.domain.roles import SURVEYOR as SURVEYOR
 
 
 class User(UserMixin):
@@ -37,6 +42,11 @@ class User(UserMixin):
     def is_staff(self) -> bool:
         """Admins and reviewers see the whole community."""
         return self.role in STAFF
+
+    @property
+    def is_admin(self) -> bool:
+        """Only admins manage accounts and may ask for full ID numbers."""
+        return bool(self.role == ADMIN)
 
     @property
     def grids(self) -> list[str]:
@@ -70,6 +80,11 @@ def load_session(store: Any, session_id: str) -> User | None:
     if int(doc.get("session_version") or 0) != int(version):
         return None
     return User(doc)
+
+
+def role_label(role: str) -> str:
+    """A role as the page's language calls it (管理员 / Admin); an unknown role as stored."""
+    return gettext(LABELS[role]) if role in LABELS else role
 
 
 def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -8,11 +8,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from census.domain import roles
 from census.fieldwork import assignments
 from census.fieldwork.coverage import building_rows
 from census.fieldwork.outcomes import load_dwellings
 from census.services import accounts, throttle
-from census.web.access import ADMIN, roles_required
+from census.web.access import ADMIN, SURVEYOR, roles_required
 from census.web.current import get_store
 from census.web.helpers import client_ip
 
@@ -26,13 +27,13 @@ def users():
     store = get_store()
     rows = sorted(
         store.collection("users").scan(),
-        key=lambda u: (("admin", "reviewer", "surveyor").index(u["role"]), u["username"]),
+        key=lambda u: (roles.rank(u["role"]), u["username"]),
     )
     buildings = store.collection("buildings").scan()
     counts = {
         u["username"]: len(assignments.assigned_buildings(u, buildings))
         for u in rows
-        if u["role"] == assignments.SURVEYOR
+        if u["role"] == SURVEYOR
     }
     tokens: dict[str, int] = {}
     for row in accounts.list_tokens(store):
@@ -125,7 +126,7 @@ def assign(username: str):
     user = store.collection("users").find_one(username=username)
     if user is None:
         abort(404)
-    if user["role"] != assignments.SURVEYOR:
+    if user["role"] != SURVEYOR:
         abort(404)
     buildings = store.collection("buildings").scan()
     grids = assignments.grid_names(store.collection("grids").scan(), buildings)
@@ -157,7 +158,7 @@ def assign(username: str):
 def _others(store: Any, username: str) -> dict[str, dict[str, list[str]]]:
     """For grids and buildings: name -> the other surveyors who have it (shown beside each box)."""
     taken: dict[str, dict[str, list[str]]] = {"grids": {}, "buildings": {}}
-    for other in store.collection("users").find(role=assignments.SURVEYOR):
+    for other in store.collection("users").find(role=SURVEYOR):
         if other["username"] == username:
             continue
         who = other.get("display_name") or other["username"]

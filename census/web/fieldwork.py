@@ -32,7 +32,7 @@ from census.fieldwork import (
 from census.services import audit, records
 from census.sheets.writer import write_xlsx
 from census.store import Conflict
-from census.web.access import ADMIN, ROLES, STAFF, roles_required
+from census.web.access import ADMIN, ROLES, STAFF, SURVEYOR, roles_required
 from census.web.current import get_store
 from census.web.helpers import address, client_ip, lang, surveys
 
@@ -162,9 +162,7 @@ def _coverage_data() -> dict[str, Any]:
     dwellings = list(found.values())
     grid_order = assignments.grid_names(store.collection("grids").scan(), buildings)
     by_building = coverage.building_rows(buildings, dwellings, grid_order)
-    surveyors = [
-        u for u in store.collection("users").find(role="surveyor") if u.get("active", True)
-    ]
+    surveyors = [u for u in store.collection("users").find(role=SURVEYOR) if u.get("active", True)]
     made = coverage.visits_made(dwellings)
     return {
         "buildings": by_building,

@@ -7,9 +7,11 @@ from urllib.parse import urlencode
 
 from flask import Flask, g, request
 
+from census.domain import roles
 from census.domain.address import address_text, grid_name
 from census.domain.codes import label
 from census.domain.ids import mask_id
+from census.web.access import role_label
 from census.web.current import context
 
 
@@ -66,6 +68,8 @@ def install(app: Flask) -> None:
         address=address,
         head_of=head_of,
         community=lambda: app.config["COMMUNITY_NAME"],
+        roles=roles,  # roles.SURVEYOR, not a string of its own, in the templates
+        role_label=role_label,
     )
     app.jinja_env.filters["when"] = when
 

@@ -32,7 +32,7 @@ from census.printing.words import css_string, page_counter_css, word
 from census.services import audit, lifeevents, records, review
 from census.sheets.writer import csv_bytes
 from census.store import Conflict
-from census.web.access import ROLES, STAFF, roles_required
+from census.web.access import ROLES, STAFF, SURVEYOR, roles_required
 from census.web.current import get_store
 from census.web.helpers import lang, surveys, when
 
@@ -222,7 +222,7 @@ def queue():
     today = date.today()
     warnings = {h["id"]: len(checks.check_household(h, today)) for h in shown}
     surveyors = sorted(
-        u["username"] for u in store.collection("users").scan() if u.get("role") == "surveyor"
+        u["username"] for u in store.collection("users").scan() if u.get("role") == SURVEYOR
     )
     return render_template(
         "review/queue.html",
