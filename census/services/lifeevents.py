@@ -14,12 +14,13 @@ Events that save two households validate both first and save nothing when either
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from census.domain.diff import match_members
+from census.domain import persons
 from census.domain.problems import Problem
 from census.services import records
 from census.surveys.definition import FormDef
@@ -171,38 +172,71 @@ def _validate(form: FormDef, raws: list[dict[str, Any]], today: date | None) -> 
         raise LifeEventError(problems)
 
 
-def _save(
-    store: Any,
-    form: FormDef,
-    raw: dict[str, Any],
-    *,
-    user: str,
-    action: str,
-    record_id: int | None = None,
-    expected_rev: int | None = None,
-    meta: dict[str, Any] | None = None,
-    today: date | None = None,
-    **detail: Any,
-) -> records.SaveResult:
-    result = records.save(
-        store,
-        form,
-        raw,
-        user=user,
-        record_id=record_id,
-        expected_rev=expected_rev,
-        meta=meta,
-        today=today,
-        action=action,
-        detail=detail,
-    )
-    if not result.saved:
-        raise LifeEventError([p for p in result.problems if p.is_error])
-    return result
-
-
 def _one(result: records.SaveResult) -> EventResult:
     return EventResult([result.id] if result.id is not None else [], list(result.problems))
+
+
+@dataclass
+class _Event:
+    """What every step of one event shares: the store and form, who records it, its name.
+
+    The steps every event takes are here once (load the household, save it as a version
+    whose audit entry is named after the event, save two households in one atomic block
+    after validating both); each event function keeps only its own rule.
+    """
+
+    store: Any
+    form: FormDef
+    user: str
+    action: str
+    today: date | None = None
+
+    def load(self, household_id: int) -> dict[str, Any]:
+        """The household the event is about; refused when unknown or merged away."""
+        return _load(self.store, household_id)
+
+    def save(
+        self,
+        raw: dict[str, Any],
+        *,
+        record_id: int | None = None,
+        expected_rev: int | None = None,
+        meta: dict[str, Any] | None = None,
+        **detail: Any,
+    ) -> records.SaveResult:
+        """Save one household through ``records.save``; ``detail`` goes into the audit entry."""
+        result = records.save(
+            self.store,
+            self.form,
+            raw,
+            user=self.user,
+            record_id=record_id,
+            expected_rev=expected_rev,
+            meta=meta,
+            today=self.today,
+            action=self.action,
+            detail=detail,
+        )
+        if not result.saved:
+            raise LifeEventError([p for p in result.problems if p.is_error])
+        return result
+
+    def save_household(
+        self, household: dict[str, Any], *, expected_rev: int | None, **detail: Any
+    ) -> EventResult:
+        """Save the changed household as the event's one version (the usual event)."""
+        return _one(
+            self.save(
+                _data(household), record_id=household["id"], expected_rev=expected_rev, **detail
+            )
+        )
+
+    @contextmanager
+    def together(self, *raws: dict[str, Any]) -> Iterator[None]:
+        """Validate every household the event writes, then save them all or none."""
+        _validate(self.form, list(raws), self.today)
+        with self.store.atomic():
+            yield
 
 
 # -- the events --------------------------------------------------------------------------
@@ -220,22 +254,11 @@ def move_in(
     today: date | None = None,
 ) -> EventResult:
     """Someone joins an existing household: a new roster entry with ``move_in_date``."""
-    household = _load(store, household_id)
-    raw = _data(household)
-    raw["members"] = [*raw.get("members", []), _arrive(person, _day(on))]
-    return _one(
-        _save(
-            store,
-            form,
-            raw,
-            user=user,
-            action="move_in",
-            record_id=household_id,
-            expected_rev=expected_rev,
-            today=today,
-            member=person.get("name"),
-            on=_day(on),
-        )
+    event = _Event(store, form, user, "move_in", today)
+    household = event.load(household_id)
+    household["members"] = [*(household.get("members") or []), _arrive(person, _day(on))]
+    return event.save_household(
+        household, expected_rev=expected_rev, member=person.get("name"), on=_day(on)
     )
 
 
@@ -249,9 +272,10 @@ def move_in_household(
     today: date | None = None,
 ) -> EventResult:
     """A new household moves in: everyone on its roster gets ``move_in_date`` = ``on``."""
+    event = _Event(store, form, user, "move_in", today)
     raw = _data(household)
     raw["members"] = [_arrive(m, _day(on)) for m in household.get("members") or []]
-    return _one(_save(store, form, raw, user=user, action="move_in", today=today, on=_day(on)))
+    return _one(event.save(raw, on=_day(on)))
 
 
 def move_out(
@@ -269,7 +293,8 @@ def move_out(
     today: date | None = None,
 ) -> EventResult:
     """Members move away: moved_out on ``on``, the destination in the notes and the log."""
-    household = _load(store, household_id)
+    event = _Event(store, form, user, "move_out", today)
+    household = event.load(household_id)
     people = [_pick(household, n) for n in leaving]
     if not people:
         raise _refuse("member_unknown", "members")
@@ -282,20 +307,8 @@ def move_out(
         household,
         f"{_day(on)} {names} 迁出" + (f"，迁往{destination}" if destination else ""),
     )
-    return _one(
-        _save(
-            store,
-            form,
-            _data(household),
-            user=user,
-            action="move_out",
-            record_id=household_id,
-            expected_rev=expected_rev,
-            today=today,
-            members=names,
-            on=_day(on),
-            destination=destination,
-        )
+    return event.save_household(
+        household, expected_rev=expected_rev, members=names, on=_day(on), destination=destination
     )
 
 
@@ -313,23 +326,13 @@ def death(
     today: date | None = None,
 ) -> EventResult:
     """A member died on ``on``: deceased, kept on the roster; the head hands over if need be."""
-    household = _load(store, household_id)
+    event = _Event(store, form, user, "death", today)
+    household = event.load(household_id)
     member = _pick(household, member_index)
     _hand_over_head(household, [member_index], new_head, head_relation)
     _leave(member, DECEASED, _day(on))
-    return _one(
-        _save(
-            store,
-            form,
-            _data(household),
-            user=user,
-            action="death",
-            record_id=household_id,
-            expected_rev=expected_rev,
-            today=today,
-            member=member.get("name"),
-            on=_day(on),
-        )
+    return event.save_household(
+        household, expected_rev=expected_rev, member=member.get("name"), on=_day(on)
     )
 
 
@@ -346,22 +349,12 @@ def birth(
     """A baby joins the roster: ``move_in_date`` is the ``birth_date``."""
     if not child.get("birth_date"):
         raise _refuse("required", "birth_date")
-    household = _load(store, household_id)
-    raw = _data(household)
-    raw["members"] = [*raw.get("members", []), _arrive(child, _day(child["birth_date"]))]
-    return _one(
-        _save(
-            store,
-            form,
-            raw,
-            user=user,
-            action="birth",
-            record_id=household_id,
-            expected_rev=expected_rev,
-            today=today,
-            member=child.get("name"),
-            on=_day(child["birth_date"]),
-        )
+    event = _Event(store, form, user, "birth", today)
+    household = event.load(household_id)
+    born = _day(child["birth_date"])
+    household["members"] = [*(household.get("members") or []), _arrive(child, born)]
+    return event.save_household(
+        household, expected_rev=expected_rev, member=child.get("name"), on=born
     )
 
 
@@ -378,26 +371,16 @@ def change_head(
     today: date | None = None,
 ) -> EventResult:
     """Another member becomes the head; the old head takes ``head_relation`` to them."""
-    household = _load(store, household_id)
+    event = _Event(store, form, user, "change_head", today)
+    household = event.load(household_id)
     _pick(household, new_head)
     old = next((m.get("name") for m in household["members"] if m.get("relation") == HEAD), "")
     _make_head(household["members"], new_head, head_relation)
+    new = household["members"][new_head].get("name")
     when = _day(on or today or date.today())
-    _note(form, household, f"{when} 户主由{old}变更为{household['members'][new_head].get('name')}")
-    return _one(
-        _save(
-            store,
-            form,
-            _data(household),
-            user=user,
-            action="change_head",
-            record_id=household_id,
-            expected_rev=expected_rev,
-            today=today,
-            old_head=old,
-            new_head=household["members"][new_head].get("name"),
-            on=when,
-        )
+    _note(form, household, f"{when} 户主由{old}变更为{new}")
+    return event.save_household(
+        household, expected_rev=expected_rev, old_head=old, new_head=new, on=when
     )
 
 
@@ -423,7 +406,8 @@ def split(
     head (by roster index; by default a child's spouse becomes spouse and a grandchild child).
     When the old head leaves, ``remaining_head`` takes over the old household.
     """
-    household = _load(store, household_id)
+    event = _Event(store, form, user, "split", today)
+    household = event.load(household_id)
     people = {n: _pick(household, n) for n in leaving}
     if new_head not in people:
         raise _refuse("member_unknown", "new_head")
@@ -447,27 +431,12 @@ def split(
     new.update(members=arriving, hardship=[], notes=f"{when} 由 {old_no} 户分户")
     _note(form, household, f"{when} {'、'.join(p.get('name') or '' for p in people.values())} 分户")
     old = _data(household)
-    _validate(form, [old, new], today)
-    with store.atomic():  # both households or neither
-        created = _save(
-            store,
-            form,
-            new,
-            user=user,
-            action="split",
-            today=today,
-            on=when,
-            split_from=household_id,
-        )
-        kept = _save(
-            store,
-            form,
+    with event.together(old, new):  # both households or neither
+        created = event.save(new, on=when, split_from=household_id)
+        kept = event.save(
             old,
-            user=user,
-            action="split",
             record_id=household_id,
             expected_rev=expected_rev,
-            today=today,
             on=when,
             split_into=created.id,
         )
@@ -491,7 +460,8 @@ def merge(
     kept, with everyone moved out and a link to the household it went into."""
     if into_id == from_id:
         raise _refuse("merge_same_household")
-    into, source = _load(store, into_id), _load(store, from_id)
+    event = _Event(store, form, user, "merge", today)
+    into, source = event.load(into_id), event.load(from_id)
     when = _day(on)
     joining = []
     for n, person in enumerate(source.get("members") or []):
@@ -502,9 +472,7 @@ def merge(
         )
         joining.append(_arrive(person, when, relation))
         _leave(person, MOVED_OUT, when)
-    return _combine(
-        store, form, into, source, joining, on=when, user=user, action="merge", today=today
-    )
+    return _combine(event, into, source, joining, on=when)
 
 
 def merge_duplicate(
@@ -517,17 +485,16 @@ def merge_duplicate(
     today: date | None = None,
 ) -> EventResult:
     """Two records of one household (a duplicate registration) become one, keeping both
-    histories: people of the duplicate that the kept record lacks (matched by identity)
-    join it; the duplicate is marked ``merged_into`` and its people leave it today, so
-    figures for past dates stay as they were reported."""
+    histories: people of the duplicate that the kept record lacks (matched by identity,
+    ``census.domain.persons``) join it; the duplicate is marked ``merged_into`` and its
+    people leave it today, so figures for past dates stay as they were reported."""
     if keep_id == duplicate_id:
         raise _refuse("merge_same_household")
-    keep, duplicate = _load(store, keep_id), _load(store, duplicate_id)
+    event = _Event(store, form, user, "merge_duplicate", today)
+    keep, duplicate = event.load(keep_id), event.load(duplicate_id)
     when = _day(today or date.today())
-    kept_members = keep.get("members") or []
     dup_members = duplicate.get("members") or []
-    pairs = match_members(dup_members, kept_members)
-    known = {i for i, j in pairs if i is not None and j is not None}
+    known = set(persons.match_members(dup_members, keep.get("members") or []).values())
     joining = []
     for n, person in enumerate(dup_members):
         if not _active(person):
@@ -536,62 +503,37 @@ def merge_duplicate(
             relation = "other_relative" if person.get("relation") == HEAD else None
             joining.append(_arrive(person, when, relation))
         _leave(person, MOVED_OUT, when)
-    return _combine(
-        store,
-        form,
-        keep,
-        duplicate,
-        joining,
-        on=when,
-        user=user,
-        action="merge_duplicate",
-        today=today,
-    )
+    return _combine(event, keep, duplicate, joining, on=when)
 
 
 def _combine(
-    store: Any,
-    form: FormDef,
+    event: _Event,
     into: dict[str, Any],
     source: dict[str, Any],
     joining: list[dict[str, Any]],
     *,
     on: str,
-    user: str,
-    action: str,
-    today: date | None,
 ) -> EventResult:
     """Save both sides of a merge: the joined roster, and the source marked merged_into."""
     into["members"] = [*(into.get("members") or []), *joining]
-    _note(form, into, f"{on} 并入 {source.get('household_no')} 户")
-    _note(form, source, f"{on} 并入 {into.get('household_no')} 户")
+    _note(event.form, into, f"{on} 并入 {source.get('household_no')} 户")
+    _note(event.form, source, f"{on} 并入 {into.get('household_no')} 户")
     new_into, new_source = _data(into), _data(source)
-    _validate(form, [new_into, new_source], today)
     merged_from = [*(into.get("merged_from") or []), source["id"]]
-    with store.atomic():  # both sides of the merge or neither
-        kept = _save(
-            store,
-            form,
+    with event.together(new_into, new_source):  # both sides of the merge or neither
+        kept = event.save(
             new_into,
-            user=user,
-            action=action,
             record_id=into["id"],
             expected_rev=into["_rev"],
             meta={"merged_from": merged_from},
-            today=today,
             merged=source["id"],
             joined="、".join(p.get("name") or "" for p in joining),
         )
-        gone = _save(
-            store,
-            form,
+        gone = event.save(
             new_source,
-            user=user,
-            action=action,
             record_id=source["id"],
             expected_rev=source["_rev"],
             meta={"merged_into": into["id"], "merged_at": on},
-            today=today,
             into=into["id"],
         )
     return EventResult([into["id"], source["id"]], kept.problems + gone.problems)
@@ -613,7 +555,8 @@ def change_tenant(
     """A rented dwelling changes hands: the old tenants move out on ``on``; the new tenants
     (a roster with one head; none when the dwelling stands empty) move in as a new household
     at the same address, with the landlord as now or as given."""
-    household = _load(store, household_id)
+    event = _Event(store, form, user, "change_tenant", today)
+    household = event.load(household_id)
     if household.get("housing") != "rented":
         raise _refuse("not_rented", "housing")
     when = _day(on)
@@ -633,29 +576,9 @@ def change_tenant(
             new["landlord_name"] = landlord_name
         if landlord_phone is not None:
             new["landlord_phone"] = landlord_phone
-    _validate(form, [old] + ([new] if new else []), today)
-    with store.atomic():  # the old tenants out and the new in, or neither
-        gone = _save(
-            store,
-            form,
-            old,
-            user=user,
-            action="change_tenant",
-            record_id=household_id,
-            expected_rev=expected_rev,
-            today=today,
-            on=when,
-        )
+    with event.together(old, *([new] if new else [])):  # the old tenants out, the new in
+        gone = event.save(old, record_id=household_id, expected_rev=expected_rev, on=when)
         if new is None:
             return _one(gone)
-        created = _save(
-            store,
-            form,
-            new,
-            user=user,
-            action="change_tenant",
-            today=today,
-            on=when,
-            previous=household_id,
-        )
+        created = event.save(new, on=when, previous=household_id)
     return EventResult([household_id, created.id or 0], gone.problems + created.problems)
