@@ -59,7 +59,7 @@ def print_command(
     with open_census() as census:
         records = read_records(census.store, census.community_name())
         try:
-            the_plan = plan(request, records, census.registers)
+            the_plan = plan(request, records, census.registers, census.surveys)
         except PrintRequestError as exc:
             raise click.ClickException(str(exc)) from None
         stats = _print(the_plan, output, census.data_dir, workers)

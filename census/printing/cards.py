@@ -17,7 +17,6 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from census.domain.codes import label
 from census.printing.grid import (
     FOOT_MM,
     META_MM,
@@ -40,12 +39,14 @@ from census.util.resources import FORMS_DIR
 TEMPLATE = "print/grid.html"
 HTML_TEMPLATE = "print/household_cards.html"  # the same cards as HTML tables (bench baseline)
 MEMBERS_PER_TABLE = 5
-HIDDEN = {"members", "household_no", "building", "unit", "room"}
+# The card's heading line shows these (the number and the address), not its facts.
+HIDDEN = {"household_no", "building", "unit", "room"}
 
 
 @cache
 def household_form() -> FormDef:
-    """The household survey definition (forms/household.yaml)."""
+    """The household survey definition of the installed forms folder: for callers that
+    have no loaded definitions; the app and the CLI pass theirs (their FORMS_DIR)."""
     return load_surveys(FORMS_DIR)["household"]
 
 
@@ -59,12 +60,11 @@ def field_text(f: FieldDef, value: Any, lang: str, full_ids: bool) -> str:
         return shown_phone(str(value), full_ids)
     if f.type == "yes_no" or isinstance(value, bool):
         return word("yes" if value else "no", lang)
+    words = dict(f.options(lang)) if f.choices else {}  # the form's own lists too
     if isinstance(value, list):
         sep = LIST_SEPARATOR.get(lang, "、")
-        return sep.join(label(f.choices, str(v), lang) if f.choices else str(v) for v in value)
-    if f.choices:
-        return label(f.choices, str(value), lang)
-    return str(value)
+        return sep.join(words.get(str(v), str(v)) for v in value)
+    return words.get(str(value), str(value))
 
 
 def card(
@@ -77,8 +77,8 @@ def card(
         for f in form.fields
         if f.key not in HIDDEN and f.type != "repeat"
     ]
-    member_fields = [f for f in form.field("members").fields]
-    members = ordered_members(list(household.get("members") or []))
+    member_fields = list(form.roster.fields) if form.roster is not None else []
+    members = ordered_members(form.people(household))
     tables = []
     for start in range(0, max(1, len(members)), MEMBERS_PER_TABLE):
         group = members[start : start + MEMBERS_PER_TABLE]
@@ -116,6 +116,7 @@ def cards_context(
     printed_at: datetime | date,
     lang: str = "zh",
     full_ids: bool = False,
+    form: FormDef | None = None,
 ) -> dict[str, Any]:
     """Everything the cards template shows for one building (pages numbered per building)."""
     words = (
@@ -127,7 +128,7 @@ def cards_context(
         "building": building,
         "as_of": word("as_of", lang) + as_of.isoformat(),
         "printed_on": word("printed_on", lang) + printed_at.strftime("%Y-%m-%d"),
-        "cards": [card(h, lang, full_ids) for h in households],
+        "cards": [card(h, lang, full_ids, form) for h in households],
         "words": {w: word(w, lang) for w in words},
         # fixed words only, written as CSS strings; no record text reaches the stylesheet
         "css_page_counter": page_counter_css(lang),
@@ -266,8 +267,13 @@ def card_sheets_context(
     printed_at: datetime | date,
     lang: str = "zh",
     full_ids: bool = False,
+    form: FormDef | None = None,
 ) -> dict[str, Any]:
-    """One building's cards as a grid document (templates/print/grid.html), pages numbered."""
+    """One building's cards as a grid document (templates/print/grid.html), pages numbered.
+
+    ``form`` is the household survey the cards follow (the one loaded from the app's forms
+    folder); without it, the installed one.
+    """
     facts_layout, members_layout = card_layouts(lang)
     line_mm = facts_layout.line_mm
     sheet_mm = facts_layout.sheet_mm
@@ -276,7 +282,7 @@ def card_sheets_context(
     as_of_text = word("as_of", lang) + as_of.isoformat()
     cards = []
     for household in households:
-        c = card(household, lang, full_ids)
+        c = card(household, lang, full_ids, form)
         c["title"] = f"{community} {word('household_cards', lang)} {c['household_no']}"
         c["as_of"] = as_of_text
         cards.append((c["title"], card_blocks(c, lang)))

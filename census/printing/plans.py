@@ -9,7 +9,7 @@ across the register) or the summary.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -23,6 +23,7 @@ from census.printing import cards, household_list, register_list, summary_print
 from census.printing.grid import split_document
 from census.printing.pipeline import Part
 from census.printing.words import word
+from census.surveys.definition import FormDef
 
 HOUSEHOLD_LIST = "household-list"
 HOUSEHOLD_CARDS = "household-cards"
@@ -183,7 +184,7 @@ def _household_list_parts(request: PrintRequest, records: Records) -> list[Part]
     return parts
 
 
-def _card_parts(request: PrintRequest, records: Records) -> list[Part]:
+def _card_parts(request: PrintRequest, records: Records, form: FormDef | None = None) -> list[Part]:
     grouped = _by_building(records.households)
     grids = _grids(records, request.lang)
     parts = []
@@ -202,6 +203,7 @@ def _card_parts(request: PrintRequest, records: Records) -> list[Part]:
             printed_at=request.printed_at.date(),
             lang=request.lang,
             full_ids=request.full_ids,
+            form=form,
         )
         parts.append(Part(cards.TEMPLATE, context, request.lang, name, grids[name]))
     return parts
@@ -258,14 +260,19 @@ def plan(
     request: PrintRequest,
     records: Records,
     registers: Sequence[RegisterDef] | None = None,
+    surveys: Mapping[str, FormDef] | None = None,
 ) -> Plan:
-    """The parts of a print, checked; raises PrintRequestError for an unknown name."""
+    """The parts of a print, checked; raises PrintRequestError for an unknown name.
+
+    ``surveys`` are the loaded definitions (the app's forms folder): the household cards
+    show the household form's fields; without them, the installed forms.
+    """
     regs = registers_by_key(registers)
     check(request, records, regs)
     if request.target == HOUSEHOLD_LIST:
         parts = _household_list_parts(request, records)
     elif request.target == HOUSEHOLD_CARDS:
-        parts = _card_parts(request, records)
+        parts = _card_parts(request, records, (surveys or {}).get("household"))
     elif request.target == SUMMARY:
         parts = _summary_parts(request, records)
     else:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from census.domain.codes import label
 from census.sheets.vocabulary import MEMBERS, Target, Vocabulary, vocabulary
 from census.sheets.writer import SheetData
 from census.surveys.conform import masked
@@ -43,9 +42,9 @@ def shown(target: Target, value: Any) -> Any:
     if value is None or value == "" or value == []:
         return None
     if target.type == "select_many":
-        return "、".join(label(target.choices or "", v) for v in value)
+        return "、".join(target.word(v) for v in value)
     if target.choices:
-        return label(target.choices, value)
+        return target.word(value)
     if target.type == "yes_no":
         return "是" if value else "否"
     if target.type == "date" and isinstance(value, str):

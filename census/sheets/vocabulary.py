@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from census.domain.codes import choice_lists
+from census.domain.codes import choice_lists, label
 from census.surveys.definition import FieldDef, FormDef
 from census.util.resources import FORMS_DIR
 
@@ -37,6 +37,8 @@ class Target:
     choices: str | None = None
     member: bool = False
     extra: bool = False
+    # the entries of a list of the form's own (``choices:`` in its file), else None
+    items: dict[str, dict[str, str]] | None = None
 
     @property
     def field(self) -> str:
@@ -46,6 +48,13 @@ class Target:
     def text(self, lang: str = "zh") -> str:
         """The column title in a language."""
         return self.label.get(lang) or self.label["zh"]
+
+    def word(self, code: str, lang: str = "zh") -> str:
+        """The word of a code of its list (the form's own or forms/choices.yaml)."""
+        if self.items is None:
+            return label(self.choices or "", code, lang)
+        names = self.items.get(code)
+        return (names.get(lang) or names["zh"]) if names else code
 
 
 def fold(text: Any) -> str:
@@ -96,13 +105,21 @@ class Vocabulary:
             for word in extra.get("aliases") or []:
                 self._headers.setdefault(fold(word), key)
         self._values = _value_words(aliases.get("values") or {})
+        for list_name, entries in form.choice_lists.items():  # the form's own lists
+            table = self._values.setdefault(list_name, {})
+            for code, names in entries.items():
+                table.setdefault(fold(code), code)
+                for name in names.values():
+                    table.setdefault(fold(name), code)
         self.blank_words = {fold(w) for w in aliases.get("blank") or []}
         self._seen: dict[tuple[str, Any], str | None] = {}
         self._seen_headers: dict[str, str | None] = {}
         self.anchors = ("household_no", "members.name") if form.name == "household" else ("name",)
 
     def _add(self, f: FieldDef, key: str, *, member: bool = False) -> None:
-        self.targets[key] = Target(key, f.label, f.type, f.choices, member=member)
+        self.targets[key] = Target(
+            key, f.label, f.type, f.choices, member=member, items=f.choice_items
+        )
 
     def header(self, text: Any) -> str | None:
         """The target key of a column title, ``IGNORE`` for a known ignored one, else None."""

@@ -20,6 +20,7 @@ from census.surveys.conform import id_numbers
 from census.web.access import ADMIN, ROLES, STAFF, roles_required
 from census.web.current import context, get_store
 from census.web.helpers import client_ip, lang, surveys
+from census.web.layout import facts, list_cell, roster_table
 
 bp = Blueprint("households", __name__)
 PAGE_SIZE = 50
@@ -50,8 +51,11 @@ def index():
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     buildings = natural_sorted(b["name"] for b in store.collection("buildings").scan())
+    form = surveys()["household"]
     return render_template(
         "households/index.html",
+        columns=[c.text(lang()) for c in form.list_columns],
+        rows=[(h, [list_cell(form, c, h, lang()) for c in form.list_columns]) for h in shown],
         households=shown,
         total=len(rows),
         page=page,
@@ -73,10 +77,11 @@ def view(record_id: int):
     if not current_user.may_open(household):
         abort(403)
     full = request.args.get("full") == "1"
+    form = surveys()["household"]
     if full:
         if current_user.role != ADMIN:
             abort(403)
-        shown = id_numbers(surveys()["household"], household)
+        shown = id_numbers(form, household)
         audit.full_ids_shown(
             store, current_user.username, f"households/{record_id}", len(shown), ip=client_ip()
         )
@@ -84,7 +89,9 @@ def view(record_id: int):
         "households/view.html",
         household=household,
         full=full,
-        defn=surveys()["household"],
+        defn=form,
+        facts=facts(form, household, lang(), full_ids=full),
+        roster=roster_table(form, household, lang(), full_ids=full),
     )
 
 
@@ -108,7 +115,8 @@ def records_list(form_name: str):
     if defn is None or form_name == "household":
         abort(404)
     rows = get_store().collection(defn.collection).scan()
-    return render_template("households/records.html", defn=defn, rows=rows)
+    cells = [(r, [list_cell(defn, c, r, lang()) for c in defn.list_columns]) for r in rows]
+    return render_template("households/records.html", defn=defn, rows=cells)
 
 
 @bp.route("/records/<form_name>/<int:record_id>/history", endpoint="record_history")

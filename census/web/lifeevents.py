@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -14,24 +15,43 @@ from census.domain.codes import choice_lists
 from census.domain.problems import Problem
 from census.services import lifeevents
 from census.store import Conflict
+from census.surveys.definition import FieldDef, FormDef
 from census.web.access import STAFF, roles_required
 from census.web.current import get_store
 from census.web.helpers import lang, surveys
 
 bp = Blueprint("lifeevents", __name__)
-PERSON_FIELDS = (
-    "name",
-    "relation",
-    "sex",
-    "birth_date",
-    "id_type",
-    "id_number",
-    "ethnicity",
-    "residence_type",
-    "hukou_address",
-    "phone",
-)
-HOUSEHOLD_FIELDS = ("building", "unit", "room", "housing", "landlord_name", "landlord_phone")
+# What an event answers itself for the person it is about: the day it records and the
+# status it gives (census.services.lifeevents); the person's form leaves them out.
+SET_BY_EVENT = frozenset({"move_in_date", "status", "status_date"})
+
+
+def _form() -> FormDef:
+    return surveys()["household"]
+
+
+def _insisted(f: FieldDef, filled: Collection[str] = ()) -> bool:
+    """Does the page mark the question required? When the form requires it always (no
+    skip logic), gives no default and nothing fills it (sex and birth date come from a
+    resident ID when blank)."""
+    return f.required and f.relevant is None and f.default is None and f.key not in filled
+
+
+def person_fields() -> list[tuple[FieldDef, bool]]:
+    """The roster's questions a life event asks of a person, in form order, each with
+    whether the page insists on it."""
+    roster = _form().roster
+    if roster is None:
+        return []
+    filled = {
+        key for f in roster.fields for key in (f.birth_date_field, f.sex_field) if key is not None
+    }
+    return [(f, _insisted(f, filled)) for f in roster.fields if f.key not in SET_BY_EVENT]
+
+
+def household_fields() -> list[tuple[FieldDef, bool]]:
+    """The household's own questions a new household answers when it moves in."""
+    return [(f, _insisted(f)) for f in _form().fields if f.type != "repeat"]
 
 
 def event_titles() -> dict[str, str]:
@@ -48,13 +68,20 @@ def event_titles() -> dict[str, str]:
     }
 
 
+def _answer(f: FieldDef, name: str) -> Any:
+    """A posted answer: the ticked codes of a multiple choice, else the stripped text."""
+    if f.type == "select_many":
+        return [v for v in request.form.getlist(name) if v]
+    return request.form.get(name, "").strip()
+
+
 def _person(prefix: str = "p-") -> dict[str, Any]:
     """A person from the form's fields; blank answers are left out so defaults apply."""
     person = {}
-    for key in PERSON_FIELDS:
-        value = request.form.get(prefix + key, "").strip()
+    for f, _must in person_fields():
+        value = _answer(f, prefix + f.key)
         if value:
-            person[key] = value
+            person[f.key] = value
     return person
 
 
@@ -71,10 +98,8 @@ def _household(record_id: int) -> dict[str, Any]:
 
 
 def _lists() -> dict[str, Any]:
-    lists = choice_lists()
-    return {k: lists[k] for k in ("relation", "sex", "id_type", "residence_type", "housing")} | {
-        "ethnicity": lists["ethnicity"]
-    }
+    """The relations an event asks about (the new head's, the merged household's head's)."""
+    return {"relation": choice_lists()["relation"]}
 
 
 @bp.route("/households/<int:record_id>/events")
@@ -111,6 +136,7 @@ def event(record_id: int, kind: str):
         title=event_titles()[kind],
         problems=problems,
         lists=_lists(),
+        people=person_fields(),
         today=date.today().isoformat(),
         form=request.form,
     )
@@ -122,12 +148,12 @@ def move_in_household():
     """A new household moves in: the address, the head, and the date."""
     problems: list[Any] = []
     if request.method == "POST":
-        household = {k: request.form.get(k, "").strip() for k in HOUSEHOLD_FIELDS}
+        household = {f.key: _answer(f, f.key) for f, _must in household_fields()}
         household["members"] = [_person() | {"relation": "head"}]
         try:
             result = lifeevents.move_in_household(
                 get_store(),
-                surveys()["household"],
+                _form(),
                 household,
                 on=request.form.get("on", ""),
                 user=current_user.username,
@@ -144,6 +170,8 @@ def move_in_household():
         title=_("新住户迁入"),
         problems=problems,
         lists=_lists(),
+        people=person_fields(),
+        household_fields=household_fields(),
         buildings=buildings,
         today=date.today().isoformat(),
         form=request.form,
@@ -164,7 +192,7 @@ def _done(result: lifeevents.EventResult):
 
 def _record(kind: str, household: dict[str, Any]) -> lifeevents.EventResult:
     """Call the event's function with what the form holds."""
-    store, form, user = get_store(), surveys()["household"], current_user.username
+    store, form, user = get_store(), _form(), current_user.username
     hid, on = household["id"], request.form.get("on", "")
     rev = request.form.get("_rev", type=int)
     leaving = [int(v) for v in request.form.getlist("members") if v.isdigit()]

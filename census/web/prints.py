@@ -140,7 +140,7 @@ def create():
 
     def make_plan(req: PrintRequest) -> Plan:
         records = read_records(get_store(app), app.config["COMMUNITY_NAME"])
-        return plan(req, records, context(app).registers)
+        return plan(req, records, context(app).registers, context(app).surveys)
 
     job = runner().submit(current_user.username, print_request, make_plan)
     if print_request.full_ids:
