@@ -8,6 +8,7 @@ import pytest
 
 from census.app import create_app
 from census.services.accounts import add_user
+from census.translations import stale_catalogs
 from census.web.current import get_store
 
 PASSWORD = "secret-pass-1"
@@ -27,6 +28,14 @@ BUILDINGS = (
 
 # The fixtures that connect to the PostgreSQL server (tests/store/conftest.py, test_app_postgres).
 PG_FIXTURES = frozenset({"pg_server", "pg_url"})
+
+
+def pytest_sessionstart(session):
+    """English pages come from the compiled catalogue: a .po edited since is stopped here."""
+    stale = stale_catalogs()
+    if stale:
+        names = ", ".join(str(p) for p in stale)
+        raise pytest.UsageError(f"{names} is newer than its .mo: run `make translations`")
 
 
 def pytest_collection_modifyitems(items):

@@ -44,4 +44,3 @@ def stale_catalogs(folder: Path = TRANSLATIONS_DIR) -> list[Path]:
         if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
             stale.append(po_path)
     return stale
-
