@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -25,10 +23,13 @@ from typing import Any
 
 from census.printing.pipeline import print_parts
 from census.printing.plans import Plan, PrintRequest
+from census.util.jobs import DONE, FAILED, QUEUED, RUNNING, BackgroundJob, new_job_id
+from census.util.jobs import JobRunner as _Runner
+
+__all__ = ["DONE", "FAILED", "QUEUED", "RUNNING", "Job", "JobRunner"]
 
 JOBS_FOLDER = "print-jobs"
 KEEP_DAYS = 7
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 INTERRUPTED = "interrupted: the server stopped before the print was finished"
 _KEPT = (
     "id owner title state done total pages rendered cached filename result error "
@@ -36,17 +37,16 @@ _KEPT = (
 ).split()
 
 
-@dataclass
-class Job:
+def _now() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
+@dataclass(kw_only=True)
+class Job(BackgroundJob):
     """One print job: who asked for what, how far it got, where the result is."""
 
-    id: str
-    owner: str
     request: PrintRequest
     title: str = ""
-    state: str = QUEUED
-    done: int = 0
-    total: int = 0
     current: str = ""
     pages: int = 0
     rendered: int = 0
@@ -54,21 +54,9 @@ class Job:
     filename: str = "print.pdf"
     result: str | None = None
     error: str | None = None
-    created_at: str = field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
+    created_at: str = field(default_factory=_now)
     finished_at: str | None = None
     history: list[tuple[str, int, int]] = field(default_factory=list)
-
-    @property
-    def finished(self) -> bool:
-        """Done or failed: nothing more will change."""
-        return self.state in (DONE, FAILED)
-
-    @property
-    def percent(self) -> int:
-        """Progress in whole percent (100 once done)."""
-        if self.state == DONE:
-            return 100
-        return int(100 * self.done / self.total) if self.total else 0
 
     def record(self) -> dict[str, Any]:
         """What is kept on disk: the job and its request as plain JSON data."""
@@ -115,17 +103,15 @@ class Job:
         }
 
 
-class JobRunner:
-    """Runs print jobs on one background thread; the rendering itself uses the process pool."""
+class JobRunner(_Runner[Job]):
+    """Runs print jobs one after another; the rendering itself uses the process pool."""
 
     def __init__(self, data_dir: Path | str, *, workers: int | None = None) -> None:
+        super().__init__("census-print")
         self.data_dir = Path(data_dir)
         self.folder = self.data_dir / JOBS_FOLDER
         self.folder.mkdir(parents=True, exist_ok=True)
         self.workers = workers
-        self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="census-print")
         self._remove_old_results()
         self._load()
 
@@ -144,7 +130,7 @@ class JobRunner:
                 continue  # a record this version cannot read is left alone
             if not job.finished:
                 job.state, job.error = FAILED, INTERRUPTED
-                job.finished_at = datetime.now().isoformat(timespec="seconds")
+                job.finished_at = _now()
                 self._keep(job)
             if job.state == DONE and not (job.result and Path(job.result).exists()):
                 continue  # its file is gone
@@ -157,85 +143,58 @@ class JobRunner:
         tmp.write_text(json.dumps(job.record(), ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
 
-    def _set(self, job: Job, **changes: Any) -> None:
-        with self._lock:
-            state = job.state
-            for key, value in changes.items():
-                setattr(job, key, value)
-            job.history.append((job.state, job.done, job.total))
-            if job.state != state or "title" in changes:
-                self._keep(job)  # progress ticks stay in memory
+    def _changed(self, job: Job, state_before: str, changes: dict[str, Any]) -> None:
+        job.history.append((job.state, job.done, job.total))
+        if job.state != state_before or "title" in changes:
+            self._keep(job)  # progress ticks stay in memory
+
+    def _failure(self, exc: Exception) -> dict[str, Any]:
+        return super()._failure(exc) | {"finished_at": _now()}
 
     def submit(
         self, owner: str, request: PrintRequest, make_plan: Callable[[PrintRequest], Plan]
     ) -> Job:
         """Queue a print; ``make_plan`` reads the records and plans it, on the job's thread."""
-        job = Job(id=secrets.token_hex(8), owner=owner, request=request)
+        job = Job(id=new_job_id(), owner=owner, request=request)
         with self._lock:
-            self._jobs[job.id] = job
             job.history.append((job.state, 0, 0))
             self._keep(job)
-        self._executor.submit(self._run, job, make_plan)
-        return job
+            return self._enqueue(job, lambda job: self._print(job, make_plan))
 
-    def _run(self, job: Job, make_plan: Callable[[PrintRequest], Plan]) -> None:
-        try:
-            self._set(job, state=RUNNING)
-            the_plan = make_plan(job.request)
-            self._set(job, title=the_plan.title, filename=the_plan.filename)
-            target = self.folder / f"{job.id}.pdf"
+    def _print(self, job: Job, make_plan: Callable[[PrintRequest], Plan]) -> dict[str, Any]:
+        the_plan = make_plan(job.request)
+        self._set(job, title=the_plan.title, filename=the_plan.filename)
+        target = self.folder / f"{job.id}.pdf"
 
-            def progress(done: int, total: int, label: str) -> None:
-                self._set(job, done=done, total=total, current=label)
+        def progress(done: int, total: int, label: str) -> None:
+            self._set(job, done=done, total=total, current=label)
 
-            stats = print_parts(
-                the_plan.parts,
-                target,
-                self.data_dir,
-                title=the_plan.title,
-                workers=self.workers,
-                progress=progress,
-            )
-            self._set(
-                job,
-                state=DONE,
-                done=stats.parts,
-                total=stats.parts,
-                pages=stats.pages,
-                rendered=stats.rendered,
-                cached=stats.cached,
-                result=str(target),
-                finished_at=datetime.now().isoformat(timespec="seconds"),
-            )
-        except Exception as exc:  # the job page shows what went wrong
-            self._set(
-                job,
-                state=FAILED,
-                error=f"{type(exc).__name__}: {exc}",
-                finished_at=datetime.now().isoformat(timespec="seconds"),
-            )
-
-    def get(self, job_id: str) -> Job | None:
-        """A job by id."""
-        with self._lock:
-            return self._jobs.get(job_id)
+        stats = print_parts(
+            the_plan.parts,
+            target,
+            self.data_dir,
+            title=the_plan.title,
+            workers=self.workers,
+            progress=progress,
+        )
+        return {
+            "done": stats.parts,
+            "total": stats.parts,
+            "pages": stats.pages,
+            "rendered": stats.rendered,
+            "cached": stats.cached,
+            "result": str(target),
+            "finished_at": _now(),
+        }
 
     def jobs(self, owner: str | None = None) -> list[Job]:
         """Jobs, newest first; only one owner's when given."""
-        with self._lock:
-            found = [j for j in self._jobs.values() if owner is None or j.owner == owner]
+        found = self._select(lambda j: owner is None or j.owner == owner)
         return sorted(found, key=lambda j: j.created_at, reverse=True)
 
     def wait(self, job_id: str, timeout: float = 60.0) -> Job:
         """Block until a job has finished (for the CLI and tests)."""
-        deadline = time.monotonic() + timeout
         job = self.get(job_id)
-        while job is not None and not job.finished and time.monotonic() < deadline:
-            time.sleep(0.05)
         if job is None:
             raise KeyError(job_id)
-        return job
-
-    def shutdown(self) -> None:
-        """Stop taking jobs; the running one finishes."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        return self._wait(job, timeout, 0.05)

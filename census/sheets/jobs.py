@@ -3,8 +3,8 @@
 Planning 13,000 households takes seconds to minutes, longer than a request should wait.
 The import pages hand the work to an ``ImportJobs`` runner and show a progress bar that
 polls the job; a job that finishes within a moment (a small file) is waited for, so the
-page answers directly as before. Jobs run one at a time, each on a thread of its own that
-ends with it: a second upload waits in the queue, so two large imports never hold the
+page answers directly as before. Jobs run one at a time (``census.util.jobs``, shared with
+the print jobs): a second upload waits in the queue, so two large imports never hold the
 server's memory at once. A job tells its step (``read``, ``check``, ``save``) and how far
 it has got through the ``progress`` callable it is given (``reader.Progress``).
 
@@ -15,51 +15,34 @@ after ``KEEP_SECONDS``.
 
 from __future__ import annotations
 
-import secrets
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from census.sheets.limits import SheetError
+from census.util.jobs import DONE, FAILED, QUEUED, RUNNING, BackgroundJob, JobRunner, new_job_id
+
+__all__ = ["APPLY", "CHECK", "DONE", "FAILED", "QUEUED", "RUNNING", "ImportJob", "ImportJobs"]
 
 CHECK, APPLY = "check", "apply"
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 KEEP_SECONDS = 3600.0
 Work = Callable[[Callable[[str, int, int], None]], Any]
 
 
-@dataclass
-class ImportJob:
+@dataclass(kw_only=True)
+class ImportJob(BackgroundJob):
     """One check or apply of an upload: who asked, how far it got, what came of it."""
 
-    id: str
     upload_id: str
     kind: str  # CHECK or APPLY
-    owner: str
     key: Any = None  # what the job was asked for (file, mapping): a later request compares it
-    state: str = QUEUED
     step: str = ""
-    done: int = 0
-    total: int = 0
     result: Any = None
     error: SheetError | None = None  # the file was refused
     failure: str | None = None  # anything else that went wrong
     created: float = field(default_factory=time.time)
     finished_at: float | None = None
-
-    @property
-    def finished(self) -> bool:
-        """Done or failed: nothing more will change."""
-        return self.state in (DONE, FAILED)
-
-    @property
-    def percent(self) -> int:
-        """The current step's progress in whole percent (100 once done)."""
-        if self.state == DONE:
-            return 100
-        return min(100, int(100 * self.done / self.total)) if self.total else 0
 
     def as_dict(self) -> dict[str, Any]:
         """What the progress endpoint returns."""
@@ -75,14 +58,12 @@ class ImportJob:
         }
 
 
-class ImportJobs:
-    """Runs import jobs one after another, each on its own short-lived thread."""
+class ImportJobs(JobRunner[ImportJob]):
+    """Runs import jobs one after another; finished ones are forgotten after a while."""
 
     def __init__(self, keep_seconds: float = KEEP_SECONDS) -> None:
+        super().__init__("census-import")
         self.keep_seconds = keep_seconds
-        self._jobs: dict[str, ImportJob] = {}
-        self._lock = threading.Lock()  # the jobs and their fields
-        self._turn = threading.Lock()  # one job works at a time
 
     def submit(
         self, upload_id: str, kind: str, owner: str, work: Work, key: Any = None
@@ -97,35 +78,20 @@ class ImportJobs:
                 same = (job.upload_id, job.kind, job.key) == (upload_id, kind, key)
                 if same and not job.finished:
                     return job
-            job = ImportJob(secrets.token_hex(8), upload_id, kind, owner, key)
-            self._jobs[job.id] = job
-        thread = threading.Thread(
-            target=self._run, args=(job, work), name=f"census-import-{job.id}", daemon=False
-        )
-        thread.start()
-        return job
+            job = ImportJob(id=new_job_id(), owner=owner, upload_id=upload_id, kind=kind, key=key)
+            return self._enqueue(job, lambda job: self._check_or_apply(job, work))
 
-    def _run(self, job: ImportJob, work: Work) -> None:
-        with self._turn:
-            self._set(job, state=RUNNING)
+    def _check_or_apply(self, job: ImportJob, work: Work) -> dict[str, Any]:
+        def progress(step: str, done: int, total: int) -> None:
+            self._set(job, step=step, done=done, total=total)
 
-            def progress(step: str, done: int, total: int) -> None:
-                self._set(job, step=step, done=done, total=total)
+        return {"result": work(progress), "finished_at": time.time()}
 
-            try:
-                result = work(progress)
-            except SheetError as error:
-                self._set(job, state=FAILED, error=error, finished_at=time.time())
-            except Exception as exc:  # the job page says what went wrong
-                failure = f"{type(exc).__name__}: {exc}"
-                self._set(job, state=FAILED, failure=failure, finished_at=time.time())
-            else:
-                self._set(job, state=DONE, result=result, finished_at=time.time())
-
-    def _set(self, job: ImportJob, **changes: Any) -> None:
-        with self._lock:
-            for name, value in changes.items():
-                setattr(job, name, value)
+    def _failure(self, exc: Exception) -> dict[str, Any]:
+        """A refused file keeps its refusal (the page explains it); anything else the error."""
+        if isinstance(exc, SheetError):
+            return {"error": exc, "finished_at": time.time()}
+        return {"failure": f"{type(exc).__name__}: {exc}", "finished_at": time.time()}
 
     def _forget_old(self) -> None:
         limit = time.time() - self.keep_seconds
@@ -134,32 +100,15 @@ class ImportJobs:
         ]:
             del self._jobs[job_id]
 
-    def get(self, job_id: str) -> ImportJob | None:
-        """A job by id."""
-        with self._lock:
-            return self._jobs.get(job_id)
-
     def latest(self, upload_id: str, kind: str | None = None) -> ImportJob | None:
         """The newest job of an upload (of a kind)."""
-        with self._lock:
-            found = [
-                j
-                for j in self._jobs.values()
-                if j.upload_id == upload_id and (kind is None or j.kind == kind)
-            ]
+        found = self._select(lambda j: j.upload_id == upload_id and kind in (None, j.kind))
         return max(found, key=lambda j: j.created, default=None)
 
     def busy(self, upload_id: str) -> ImportJob | None:
         """An unfinished job of an upload, if any."""
-        with self._lock:
-            return next(
-                (j for j in self._jobs.values() if j.upload_id == upload_id and not j.finished),
-                None,
-            )
+        return next(iter(self._select(lambda j: j.upload_id == upload_id and not j.finished)), None)
 
     def wait(self, job: ImportJob, timeout: float) -> ImportJob:
         """Wait up to ``timeout`` seconds for a job to finish; the job either way."""
-        deadline = time.monotonic() + timeout
-        while not job.finished and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return job
+        return self._wait(job, timeout, 0.02)
