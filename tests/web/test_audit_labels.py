@@ -54,6 +54,34 @@ def _assigned(tree: ast.AST, name: str) -> set[str]:
     return found
 
 
+def _from_constructor(tree: ast.AST, node: ast.Call, attr: str) -> set[str]:
+    """``action=self.action`` in a method: the strings the class is built with, at that field.
+
+    The class is the one whose body holds the call (a dataclass: its fields in order).
+    """
+    for cls in ast.walk(tree):
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        if not (cls.lineno <= node.lineno <= (cls.end_lineno or cls.lineno)):
+            continue
+        fields = [
+            item.target.id
+            for item in cls.body
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+        ]
+        position = fields.index(attr)
+        found: set[str] = set()
+        for call in ast.walk(tree):
+            if isinstance(call, ast.Call) and getattr(call.func, "id", None) == cls.name:
+                given = next((k.value for k in call.keywords if k.arg == attr), None)
+                if given is None and position < len(call.args):
+                    given = call.args[position]
+                if given is not None:
+                    found |= _strings(given)
+        return found
+    return set()
+
+
 def recorded_actions() -> set[str]:
     """Every action name the application can write to the audit log."""
     actions: set[str] = set()
@@ -81,6 +109,14 @@ def recorded_actions() -> set[str]:
             elif isinstance(value, ast.Name):
                 # a parameter passed on (its callers name it, and are walked too) or a local
                 actions |= _assigned(tree, value.id)
+            elif (
+                isinstance(value, ast.Attribute)
+                and isinstance(value.value, ast.Name)
+                and value.value.id == "self"
+            ):
+                strings = _from_constructor(tree, node, value.attr)
+                assert strings, f"{where}: an action made as {ast.unparse(value)}"
+                actions |= strings
             else:
                 strings = _strings(value)
                 assert strings, f"{where}: an action made as {ast.unparse(value)}"
