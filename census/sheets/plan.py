@@ -104,7 +104,7 @@ def _plan(
     if not any(layout.header_row for layout in layouts):
         anchor = vocab.targets[vocab.anchors[-1]].text()
         issues.append(Issue("no_table", ERROR, params={"form": form.text(), "anchor": anchor}))
-    if form.name == "household":
+    if vocab.per_person:
         drafts = _households(rows, vocab)
     else:
         drafts = [Planned([row]) for row in rows]
@@ -184,7 +184,7 @@ def _build(
         if planned.action == REJECTED:
             continue
         incoming, members = _gather(planned, vocab)
-        if form.name == "household":
+        if vocab.per_person:
             match_household(store, planned, incoming, members, vocab)
         else:
             match_record(store, form, planned, incoming)
@@ -210,7 +210,7 @@ def _build(
             progress("check", offset + n, total)
         planned.record, planned.problems = record, problems
         _place_problems(planned, vocab)
-        if form.name == "household":
+        if vocab.per_person:  # the same person twice in the file
             _duplicates_in_file(planned, seen_ids, vocab)
         _decide(planned, vocab)
     if form.name == "household":

@@ -7,6 +7,7 @@ it required, which words it takes, which formats are understood.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import IO, Any
 
@@ -22,17 +23,6 @@ from census.surveys.definition import FormDef
 
 NOTES_SHEET = "填表说明"
 TEXT_COLUMNS = ("id_number", "phone", "uscc")  # typed as text, or Excel drops digits
-HOUSEHOLD_ORDER = (
-    "household_no",
-    "grid",
-    "building",
-    "unit",
-    "room",
-    "housing",
-    "landlord_name",
-    "landlord_phone",
-    "hardship",
-)
 GENERAL_NOTES = {
     "household": [
         "一行填一人。户编号相同的各行为同一户；不填户编号时，楼栋、单元、室/门牌号都相同的各行为同一户。",
@@ -55,59 +45,77 @@ GENERAL_NOTES = {
 
 
 def template_columns(vocab: Vocabulary) -> list[str]:
-    """The template's columns, in the order a register usually has them."""
-    if vocab.form.name != "household":
-        return [f.key for f in vocab.form.fields if f.type != "repeat"]
-    members = [k for k, t in vocab.targets.items() if t.member]
-    return list(HOUSEHOLD_ORDER) + members + ["notes"]
+    """The template's columns, in form order: the grid (when the importer takes one) before
+    the building, and on a sheet with a row per person (the household's), the members'
+    fields where the roster stands (备注 after them). A field added to the form is a column."""
+    keys: list[str] = []
+    for f in vocab.form.fields:
+        if f.type == "repeat":
+            if vocab.per_person:
+                keys += [k for k, t in vocab.targets.items() if t.member]
+            continue
+        if f.key == "building" and "grid" in vocab.targets:
+            keys.append("grid")
+        keys.append(f.key)
+    return keys
+
+
+def _household_examples() -> list[dict[str, Any]]:
+    house = {
+        "household_no": "H0001",
+        "grid": "第一网格",
+        "building": "1栋",
+        "unit": "1",
+        "room": "101",
+        "housing": "自有",
+    }
+    head = date(1968, 5, 12)
+    spouse = date(1970, 9, 3)
+    return [
+        house
+        | {
+            "members.name": "张建国",
+            "members.relation": "户主",
+            "members.id_number": make_resident_id("110105", head, 21, "male"),
+            "members.ethnicity": "汉族",
+            "members.residence_type": "户籍人口",
+            "members.phone": "13912345678",
+            "members.political": "中共党员",
+            "members.conditions": "退役军人",
+        },
+        {
+            "household_no": "H0001",
+            "members.name": "李秀兰",
+            "members.relation": "配偶",
+            "members.id_number": make_resident_id("110105", spouse, 22, "female"),
+            "members.ethnicity": "回族",
+            "members.residence_type": "户籍人口",
+        },
+    ]
+
+
+# The example rows of each form's template (column key -> cell), under the headers.
+EXAMPLES: dict[str, Callable[[], list[dict[str, Any]]]] = {
+    "household": _household_examples,
+    "storefront": lambda: [
+        {
+            "name": "佐斯腾拉面馆",
+            "address": "佐斯腾路10号",
+            "category": "餐饮",
+            "operator_name": "马明",
+            "operator_phone": "13912345678",
+            "employees": 3,
+            "status": "营业",
+        }
+    ],
+    "unit": lambda: [
+        {"name": "佐斯腾小学", "kind": "学校", "address": "佐斯腾路41号", "staff_count": 60}
+    ],
+}
 
 
 def _examples(form: FormDef) -> list[dict[str, Any]]:
-    if form.name == "household":
-        house = {
-            "household_no": "H0001",
-            "grid": "第一网格",
-            "building": "1栋",
-            "unit": "1",
-            "room": "101",
-            "housing": "自有",
-        }
-        head = date(1968, 5, 12)
-        spouse = date(1970, 9, 3)
-        return [
-            house
-            | {
-                "members.name": "张建国",
-                "members.relation": "户主",
-                "members.id_number": make_resident_id("110105", head, 21, "male"),
-                "members.ethnicity": "汉族",
-                "members.residence_type": "户籍人口",
-                "members.phone": "13912345678",
-                "members.political": "中共党员",
-                "members.conditions": "退役军人",
-            },
-            {
-                "household_no": "H0001",
-                "members.name": "李秀兰",
-                "members.relation": "配偶",
-                "members.id_number": make_resident_id("110105", spouse, 22, "female"),
-                "members.ethnicity": "回族",
-                "members.residence_type": "户籍人口",
-            },
-        ]
-    if form.name == "storefront":
-        return [
-            {
-                "name": "佐斯腾拉面馆",
-                "address": "佐斯腾路10号",
-                "category": "餐饮",
-                "operator_name": "马明",
-                "operator_phone": "13912345678",
-                "employees": 3,
-                "status": "营业",
-            }
-        ]
-    return [{"name": "佐斯腾小学", "kind": "学校", "address": "佐斯腾路41号", "staff_count": 60}]
+    return EXAMPLES[form.name]() if form.name in EXAMPLES else []
 
 
 def _allowed(target: Target) -> str:
@@ -115,7 +123,8 @@ def _allowed(target: Target) -> str:
     if target.choices == "ethnicity":
         return "民族全称，如 汉族、回族、维吾尔族；也可简写为 汉、回、维吾尔"
     if target.choices:
-        words = "、".join(names["zh"] for names in choice_lists()[target.choices].values())
+        entries = target.items if target.items is not None else choice_lists()[target.choices]
+        words = "、".join(names["zh"] for names in entries.values())
         return words + ("（可填多个，用“、”分隔）" if target.type == "select_many" else "")
     return {
         "date": "日期，如 1990-01-02",

@@ -114,7 +114,15 @@ class Vocabulary:
         self.blank_words = {fold(w) for w in aliases.get("blank") or []}
         self._seen: dict[tuple[str, Any], str | None] = {}
         self._seen_headers: dict[str, str | None] = {}
+        # The household sheet has a row per person (DOMAIN.md §7), found by these headers;
+        # every other form's sheet has a row per record.
         self.anchors = ("household_no", "members.name") if form.name == "household" else ("name",)
+
+    @property
+    def per_person(self) -> bool:
+        """Is a row of the sheet one person of a roster, its rows grouped into records (the
+        household sheet), rather than one record? The import plan and template follow it."""
+        return any(self.targets[key].member for key in self.anchors)
 
     def _add(self, f: FieldDef, key: str, *, member: bool = False) -> None:
         self.targets[key] = Target(

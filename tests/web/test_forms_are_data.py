@@ -4,8 +4,8 @@ A copy of the forms folder gets a member field (微信号, text) and a household
 select_one from a list of the form's own, marked for the household list). An app on that
 folder saves a household through the web form; both answers are then found, label and
 value, on the household page (Chinese and English), in the household list, on the life-event
-pages, on the household card (the PDF read back) and in the export workbook. No Python
-names the new fields.
+pages, on the household card (the PDF read back), in the export workbook and in the import
+template. No Python names the new fields.
 """
 
 from __future__ import annotations
@@ -152,3 +152,10 @@ def test_a_field_added_to_the_form_shows_everywhere(app):
     people = list(book["成员"].iter_rows(values_only=True))
     column = people[0].index("微信号")
     assert [row[column] for row in people[1:]] == ["zhangjianguo_68", None, None, "liu_newcomer"]
+
+    # The import template has both columns, and its notes the words 车位 takes.
+    template = load_workbook(io.BytesIO(client.get("/sheets/template/household.xlsx").data))
+    headers = next(template.worksheets[0].iter_rows(values_only=True))
+    assert "车位" in headers and "微信号" in headers
+    notes = {row[0]: row[2] for row in template["填表说明"].iter_rows(values_only=True) if row}
+    assert notes["车位"] == "无车位、地下车位"
