@@ -17,6 +17,7 @@ from census.printing.pipeline import cache_dir, print_parts
 from census.printing.plans import HOUSEHOLD_LIST, PrintRequest, Records, plan
 from census.services import audit, records
 from census.surveys.conform import id_numbers
+from census.surveys.definition import FormDef
 from census.web.access import ADMIN, ROLES, STAFF, roles_required
 from census.web.current import context, get_store
 from census.web.helpers import client_ip, lang, surveys
@@ -24,6 +25,33 @@ from census.web.layout import facts, list_cell, roster_table
 
 bp = Blueprint("households", __name__)
 PAGE_SIZE = 50
+HOUSEHOLDS = "households"
+
+
+def household_pages(form: FormDef) -> bool:
+    """Are this form's records the households, which have pages of their own (the list,
+    the household page and history, the life events)? Any other form's records are on
+    /records/<form>. The one place that tells them apart for links and routes."""
+    return form.collection == HOUSEHOLDS
+
+
+def records_url(form: FormDef) -> str:
+    """Where the records of a form are listed."""
+    if household_pages(form):
+        return url_for("households.index")
+    return url_for("households.records", form_name=form.name)
+
+
+def history_url(form: FormDef, record_id: int) -> str:
+    """Where every saved version of one record of a form is shown."""
+    if household_pages(form):
+        return url_for("households.history", record_id=record_id)
+    return url_for("households.record_history", form_name=form.name, record_id=record_id)
+
+
+@bp.app_context_processor
+def _links() -> dict[str, Any]:
+    return {"records_url": records_url, "history_url": history_url}
 
 
 def _matches(household: dict[str, Any], q: str) -> bool:
@@ -112,7 +140,7 @@ def history(record_id: int):
 def records_list(form_name: str):
     """Storefronts or units, with links to their forms."""
     defn = surveys().get(form_name)
-    if defn is None or form_name == "household":
+    if defn is None or household_pages(defn):
         abort(404)
     rows = get_store().collection(defn.collection).scan()
     cells = [(r, [list_cell(defn, c, r, lang()) for c in defn.list_columns]) for r in rows]
@@ -124,7 +152,7 @@ def records_list(form_name: str):
 def record_history(form_name: str, record_id: int):
     """Every saved version of a storefront or unit and what it changed (IDs masked)."""
     defn = surveys().get(form_name)
-    if defn is None or form_name == "household":
+    if defn is None or household_pages(defn):
         abort(404)
     store = get_store()
     record = store.collection(defn.collection).get(record_id)
