@@ -28,7 +28,7 @@ Dwellings in buildings that are not in the buildings list are left out of every 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from census.fieldwork.assignments import covers
@@ -63,6 +63,9 @@ class Figures:
 
     def __add__(self, other: Figures) -> Figures:
         return Figures(*(getattr(self, k) + getattr(other, k) for k in self.__dataclass_fields__))
+
+
+EMPTY = Figures()
 
 
 def _pct(part: int, whole: int) -> int | None:
@@ -118,10 +121,24 @@ def building_rows(
 ) -> list[Row]:
     """One row per building: grids in the given order (then by name), buildings 2栋 before 10栋."""
     grouped = _by_building_name(dwellings)
+    counted = {name: figures(found) for name, found in grouped.items()}
+    return counted_rows(buildings, counted, grid_order)
+
+
+def counted_rows(
+    buildings: Sequence[Mapping[str, Any]],
+    counted: Mapping[str, Figures],
+    grid_order: Sequence[str] = (),
+) -> list[Row]:
+    """``building_rows`` from each building's figures, counted already (by dwellings' building).
+
+    A read model that keeps each building's figures makes the table without counting
+    every door again.
+    """
     rows = [
         Row(
             b["name"],
-            figures(grouped.get(b["name"], []), int(b.get("expected_dwellings") or 0)),
+            replace(counted.get(b["name"], EMPTY), expected=int(b.get("expected_dwellings") or 0)),
             b.get("grid") or "",
         )
         for b in buildings

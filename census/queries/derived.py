@@ -1,54 +1,146 @@
-"""What the 台账 and 基本情况 pages show, kept until the records change.
+"""What the staff pages show (台账, 基本情况, 进度, the review queue), kept up with every write.
 
-Every view of the registers or the summary reads 13,000 households from the store, finds the
-50,000 persons who live here on the date and counts them: a second or two. The app keeps
-what that gives in one ``Derived`` cache, keyed by the store's stamp of the collections it
-reads, the date and whether only approved records count, so a repeat view costs a stamp (one
-small query on PostgreSQL) and a dictionary lookup. A write to any of those collections,
-through this app or (PostgreSQL) another process, changes the stamp: the next view
-recomputes, so a saved household shows on the very next page.
+Every view of these pages needs all 13,000 households of a large community: who lives here
+on the date (50,000 persons), every register's count, the summary, each building's doors,
+the households waiting for review. ``Derived`` reads the records once (``read_records``, the
+one way the read models read them) and keeps what they give. A repeat view costs a stamp
+of the store (one small query on PostgreSQL) and a lookup.
+
+A write does not make the next view start over. The store tells which documents this
+process's writes touched since the last stamp (``Store.changed_ids``); ``Derived`` reads
+those documents again and hands the change to each read model, which replaces what that
+household (storefront, unit, visit) gave and keeps the rest:
+
+- a view of the registers and the summary on a date (``View``) keeps each household's share
+  of the community (who of it lives here, its person and household rows), every register's
+  count and the summary's tally: a changed household's old share is taken out of the counts
+  and the tally, its new one put in, and the registers of dwellings count its old and new
+  doors again;
+- the coverage (``census.queries.coverage``) makes the doors of the changed buildings again;
+- the review queue (``census.queries.review``) moves the household between its states.
+
+When the store cannot tell what changed (another server wrote to the same PostgreSQL
+database, a write failed half-way, or so many changed at once that reading is cheaper), or
+when the buildings or grids changed (a building's grid is every household's grid), the next
+view reads everything again, as after a start. Either way what a view shows is what a
+computation from scratch on the records of that moment would show
+(tests/queries/test_incremental.py compares them write after write).
 
 What a view hands out is shared by every request and thread: rows, records and the
-Community must not be modified (counts and figures are copies, free to change).
+Community must not be modified (counts and figures are copies, free to change). A write
+never changes what was handed out: it makes new lists and new views beside the old ones.
 """
 
 from __future__ import annotations
 
-import itertools
+import bisect
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date
+from functools import cached_property
 from typing import Any, TypeVar
 
 from census.domain.charts import summary_charts
 from census.domain.registers import RegisterDef, counts_in, rows_in
-from census.domain.residents import Community, build_community
-from census.domain.summary import figures_of
-from census.services.review import approved_only
+from census.domain.residents import (
+    Community,
+    SortKey,
+    door,
+    household_order,
+    household_share,
+)
+from census.domain.summary import Tally, figures_from, tally_of
+from census.queries.coverage import CoverageModel
+from census.queries.review import ReviewIndex
+from census.services.review import APPROVED, state_of
 from census.store import Store
 from census.util.gcpause import paused_gc
 
 # The collections the registers and the summary are made from.
 WATCHED = ("households", "storefronts", "units", "buildings")
+# Every collection a read model is made from: the coverage reads the visits and the grids too.
+FOLLOWED = (*WATCHED, "visits", "grids")
+BY_ID = ("households", "storefronts", "units", "visits")  # kept document by document
 VIEWS = 4  # dates (or approved-only variants) kept at once: tens of MB each at 13,000 households
+# Beyond this many documents changed at once (an import), reading everything again is cheaper
+# than taking each one out and putting it back in every view.
+REREAD_AFTER = 200
 
 T = TypeVar("T")
+Doc = dict[str, Any]
+Door = tuple[str, str, str]
 
 
-@dataclass(frozen=True)
 class Records:
-    """The records the registers and the summary are made from, as the store gave them."""
+    """The records the read models are made from, as the store gave them at one moment.
 
-    households: list[dict[str, Any]]  # each with its building's grid, unless it has its own
-    storefronts: list[dict[str, Any]]  # likewise
-    units: list[dict[str, Any]]
-    buildings: list[dict[str, Any]]
+    Households, storefronts and units carry their building's grid when they have none of
+    their own. The documents may share their insides with the store (``scan_shared``):
+    read only.
+    """
+
+    def __init__(
+        self, docs: Mapping[str, Mapping[int, Doc]], buildings: list[Doc], grids: list[Doc]
+    ) -> None:
+        self._docs = {name: dict(docs.get(name, {})) for name in BY_ID}
+        self.buildings = buildings
+        self.grids = grids
+
+    def by_id(self, name: str) -> Mapping[int, Doc]:
+        """The documents of a collection kept by id (households, storefronts, units, visits)."""
+        return self._docs[name]
+
+    @cached_property
+    def households(self) -> list[Doc]:
+        """Every household, by id."""
+        return _in_id_order(self._docs["households"])
+
+    @cached_property
+    def storefronts(self) -> list[Doc]:
+        """Every storefront, by id."""
+        return _in_id_order(self._docs["storefronts"])
+
+    @cached_property
+    def units(self) -> list[Doc]:
+        """Every unit, by id."""
+        return _in_id_order(self._docs["units"])
+
+    @cached_property
+    def visits(self) -> list[Doc]:
+        """Every visit of the log, by id."""
+        return _in_id_order(self._docs["visits"])
+
+    def updated(self, fresh: Mapping[str, Mapping[int, Doc | None]]) -> Records:
+        """These records with the documents read again (None: deleted), as new records."""
+        docs: dict[str, dict[int, Doc]] = {}
+        for name in BY_ID:
+            kept = self._docs[name]
+            changes = fresh.get(name) or {}
+            if changes:
+                kept = dict(kept)
+                for doc_id, doc in changes.items():
+                    if doc is None:
+                        kept.pop(doc_id, None)
+                    else:
+                        kept[doc_id] = doc
+            docs[name] = kept
+        return Records(docs, self.buildings, self.grids)
+
+
+def _in_id_order(docs: Mapping[int, Doc]) -> list[Doc]:
+    return [docs[doc_id] for doc_id in sorted(docs)]
+
+
+def _with_grid(record: Doc, grids: Mapping[Any, Any]) -> Doc:
+    """A record with its building's grid, unless it has its own (its top level is ours)."""
+    if not record.get("grid"):
+        record["grid"] = grids.get(record.get("building"))
+    return record
 
 
 def read_records(store: Store) -> Records:
-    """Read households, storefronts, units and buildings; give records their building's grid.
+    """Read every record the read models are made from: the one full read of the store.
 
     The documents come from ``scan_shared``: their insides may be the store's own, so
     nothing made from them may be modified (their top level is theirs: the grid goes there).
@@ -56,16 +148,33 @@ def read_records(store: Store) -> Records:
     with paused_gc():
         buildings = store.collection("buildings").scan_shared()
         grids = {b.get("name"): b.get("grid") for b in buildings}
-        households = store.collection("households").scan_shared()
-        storefronts = store.collection("storefronts").scan_shared()
-        for record in itertools.chain(households, storefronts):
-            if not record.get("grid"):
-                record["grid"] = grids.get(record.get("building"))
-        units = store.collection("units").scan_shared()
-    return Records(households, storefronts, units, buildings)
+        docs: dict[str, dict[int, Doc]] = {}
+        for name in BY_ID:
+            found = store.collection(name).scan_shared()
+            if name != "visits":
+                found = [_with_grid(doc, grids) for doc in found]
+            docs[name] = {doc["id"]: doc for doc in found}
+        return Records(docs, buildings, store.collection("grids").scan_shared())
 
 
-def community_records(store: Store) -> tuple[list[dict], list[dict], list[dict]]:
+def read_again(
+    store: Store, records: Records, ids: Mapping[str, Iterable[int]]
+) -> dict[str, dict[int, Doc | None]]:
+    """The documents with these ids as the store holds them now (None: deleted)."""
+    grids = {b.get("name"): b.get("grid") for b in records.buildings}
+    fresh: dict[str, dict[int, Doc | None]] = {}
+    for name in BY_ID:
+        collection = store.collection(name)
+        found: dict[int, Doc | None] = {}
+        for doc_id in sorted(ids.get(name, ())):
+            doc = collection.get(doc_id)
+            found[doc_id] = doc if doc is None or name == "visits" else _with_grid(doc, grids)
+        if found:
+            fresh[name] = found
+    return fresh
+
+
+def community_records(store: Store) -> tuple[list[Doc], list[Doc], list[Doc]]:
     """Households and storefronts (each with its building's grid) and units, from the store.
 
     Read afresh on every call (the command line's one-off figures); pages use ``Derived``.
@@ -82,6 +191,17 @@ class _Once:
         self._lock = threading.Lock()
         self._value: Any = None
 
+    @classmethod
+    def of(cls, value: Any) -> _Once:
+        """One already made."""
+        once = cls(lambda: value)
+        once.get()
+        return once
+
+    def ready(self) -> bool:
+        """Made already (without waiting for a caller who is making it)."""
+        return self._make is None
+
     def get(self) -> Any:
         with self._lock:
             if self._make is not None:
@@ -90,18 +210,181 @@ class _Once:
             return self._value
 
 
+# ------------------------------------------------------------------ registers and summary
+
+
+class _Standing:
+    """What a view keeps household by household: the shares, the counts, the tally.
+
+    ``shares`` holds each household's share of the community (the households with nobody
+    counted on the date have none), ``order`` their sort keys in address order (a key ends
+    with the household's id), ``doors`` the keys of the households present at each door.
+    Made once from all the records; afterwards only ``advanced``, which copies what it
+    changes: a standing handed to a view is never modified.
+    """
+
+    def __init__(self, as_of: date, approved: bool, registers: list[RegisterDef]) -> None:
+        self.as_of = as_of
+        self.approved = approved
+        self.registers = registers
+        self.shares: dict[int, Community] = {}
+        self.keys: dict[int, SortKey] = {}
+        self.order: list[SortKey] = []
+        self.doors: dict[Door, list[SortKey]] = {}
+        self.counts: dict[str, int] = {}
+        self.tally = Tally()
+        self.community: Community | None = None  # the one joined when it was made, if still so
+
+    @classmethod
+    def made(
+        cls, records: Records, as_of: date, approved: bool, registers: list[RegisterDef]
+    ) -> _Standing:
+        """From every household of the records."""
+        standing = cls(as_of, approved, registers)
+        with paused_gc():
+            keyed = sorted(
+                (household_order(h), h) for h in records.households if standing.counted(h)
+            )
+            for key, household in keyed:
+                share = household_share(household, as_of)
+                if share is None:
+                    continue
+                standing.shares[key[-1]] = share
+                standing.keys[key[-1]] = key
+                standing.order.append(key)
+                if share._present:
+                    standing.doors.setdefault(door(household), []).append(key)
+            community = standing.joined()
+            standing.counts = counts_in(registers, community, records.storefronts, records.units)
+            standing.tally = tally_of(community)
+            standing.community = community
+        return standing
+
+    def counted(self, household: Doc) -> bool:
+        """Does this view count the household (all of them, or only the approved ones)?"""
+        return not self.approved or state_of(household) == APPROVED
+
+    def joined(self) -> Community:
+        """The community of every share, in address order."""
+        return Community.joined(self.as_of, (self.shares[key[-1]] for key in self.order))
+
+    def advanced(
+        self, records: Records, fresh: Mapping[str, Mapping[int, Doc | None]]
+    ) -> _Standing:
+        """A new standing with the households, storefronts and units read again."""
+        new = _Standing(self.as_of, self.approved, self.registers)
+        new.shares, new.keys, new.order = dict(self.shares), dict(self.keys), list(self.order)
+        new.doors, new.counts, new.tally = dict(self.doors), dict(self.counts), self.tally
+        with paused_gc():
+            for doc_id, doc in (fresh.get("households") or {}).items():
+                new._replace(doc_id, doc)
+            if fresh.get("storefronts") or fresh.get("units"):
+                others = [r for r in self.registers if r.record in ("storefront", "unit")]
+                new.counts |= counts_in(
+                    others, Community(self.as_of), records.storefronts, records.units
+                )
+        return new
+
+    def _replace(self, doc_id: int, doc: Doc | None) -> None:
+        """Take the household's old share out of everything, put its new one in."""
+        old_share, old_key = self.shares.get(doc_id), self.keys.get(doc_id)
+        share = None
+        if doc is not None and self.counted(doc):
+            share = household_share(doc, self.as_of)
+        places = {p for p in (_door_of(old_share), _door_of(share)) if p is not None}
+        before = self._door_counts(places)
+        if old_key is not None:
+            del self.shares[doc_id], self.keys[doc_id]
+            self.order.pop(bisect.bisect_left(self.order, old_key))
+            place = _door_of(old_share)
+            if place is not None:
+                kept = [k for k in self.doors[place] if k != old_key]
+                if kept:
+                    self.doors[place] = kept
+                else:
+                    del self.doors[place]
+        if doc is not None and share is not None:
+            key = household_order(doc)
+            self.shares[doc_id], self.keys[doc_id] = share, key
+            bisect.insort(self.order, key)
+            place = _door_of(share)
+            if place is not None:
+                there = self.doors[place] = list(self.doors.get(place, ()))
+                bisect.insort(there, key)
+        _add(self.counts, self._door_counts(places), before)
+        mine = [r for r in self.registers if r.record in ("person", "household")]
+        _add(self.counts, _share_counts(mine, share), _share_counts(mine, old_share))
+        if old_share is not None:
+            self.tally = self.tally - tally_of(old_share)
+        if share is not None:
+            self.tally = self.tally + tally_of(share)
+
+    def _door_counts(self, doors: set[Door]) -> dict[str, int]:
+        """The dwelling registers' counts over these doors: what the households there give."""
+        registers = [r for r in self.registers if r.record == "dwelling"]
+        total: dict[str, int] = {}
+        if not registers:
+            return total
+        for place in doors:
+            keys = self.doors.get(place)
+            if keys:
+                there = Community.joined(self.as_of, (self.shares[k[-1]] for k in keys))
+                _add(total, counts_in(registers, there, [], []), {})
+        return total
+
+
+def _door_of(share: Community | None) -> Door | None:
+    """The door of a share's household, if anybody of it lives there."""
+    if share is None or not share._present:
+        return None
+    return door(share._present[0][0])
+
+
+def _share_counts(registers: list[RegisterDef], share: Community | None) -> dict[str, int]:
+    """What one household's share gives the counts of these registers."""
+    if share is None or not registers:
+        return {}
+    return counts_in(registers, share, [], [])
+
+
+def _add(counts: dict[str, int], plus: Mapping[str, int], minus: Mapping[str, int]) -> None:
+    for key in plus.keys() | minus.keys():
+        counts[key] = counts.get(key, 0) + plus.get(key, 0) - minus.get(key, 0)
+
+
 class View:
-    """The registers and the summary on one date: each part made on first use, then kept."""
+    """The registers and the summary on one date, for the records of one moment.
+
+    The standing (shares, counts, tally) is made on first use, or carried over from the
+    view of the moment before and advanced by the write in between; everything else (a
+    register's rows, the charts, what pages derive) is made on first use and kept.
+    """
 
     def __init__(
-        self, records: _Once, as_of: date, approved: bool, registers: list[RegisterDef]
+        self,
+        records: _Once,
+        as_of: date,
+        approved: bool,
+        registers: list[RegisterDef],
+        standing: _Once | None = None,
     ) -> None:
         self.as_of = as_of
         self.approved = approved
         self._records = records
         self._registers = registers
+        self._standing = standing or _Once(
+            lambda: _Standing.made(self.records, as_of, approved, registers)
+        )
         self._lock = threading.RLock()
         self._parts: dict[Hashable, Any] = {}
+
+    def advanced(self, records: _Once, fresh: Mapping[str, Mapping[int, Doc | None]]) -> View:
+        """The view of the same date after a write: its standing advanced, if it had one."""
+        standing = None
+        if self._standing.ready():
+            carried = self._standing.get().advanced(records.get(), fresh)
+            standing = _Once.of(carried)
+        return View(records, self.as_of, self.approved, self._registers, standing)
 
     def memo(self, key: Hashable, make: Callable[[], T]) -> T:
         """``make()`` the first time ``key`` is asked for; the same object afterwards.
@@ -120,32 +403,37 @@ class View:
         """Every record read from the store (approved or not)."""
         return self._records.get()  # type: ignore[no-any-return]
 
-    def households(self) -> list[dict[str, Any]]:
+    @property
+    def standing(self) -> _Standing:
+        """Shares, counts and tally (made now if this view has none yet)."""
+        return self._standing.get()  # type: ignore[no-any-return]
+
+    def households(self) -> list[Doc]:
         """The households the view counts: all of them, or only the approved ones."""
         if not self.approved:
             return self.records.households
-        return self.memo("approved", lambda: approved_only(self.records.households))
+        return self.memo(
+            "approved", lambda: [h for h in self.records.households if state_of(h) == APPROVED]
+        )
 
     def community(self) -> Community:
         """Who lives here on the date."""
-        return self.memo("community", lambda: build_community(self.households(), self.as_of))
+
+        def make() -> Community:
+            standing = self.standing
+            return standing.community if standing.community is not None else standing.joined()
+
+        return self.memo("community", make)
 
     def counts(self) -> dict[str, int]:
         """``{register key: number of rows}`` for every register (a copy)."""
-        records = self.records
-        counts = self.memo(
-            "counts",
-            lambda: counts_in(
-                self._registers, self.community(), records.storefronts, records.units
-            ),
-        )
-        return dict(counts)
+        return dict(self.standing.counts)
 
-    def rows(self, reg: RegisterDef) -> list[dict[str, Any]]:
+    def rows(self, reg: RegisterDef) -> list[Doc]:
         """One register's rows in its order (shared: read only)."""
         records = self.records
 
-        def make() -> list[dict[str, Any]]:
+        def make() -> list[Doc]:
             if reg.record in ("storefront", "unit"):  # no need to find who lives here
                 return rows_in(reg, Community(self.as_of), records.storefronts, records.units)
             return rows_in(reg, self.community(), records.storefronts, records.units)
@@ -156,7 +444,8 @@ class View:
         """Every figure of the summary (a copy)."""
         records = self.records
         figures = self.memo(
-            "figures", lambda: figures_of(self.community(), records.storefronts, records.units)
+            "figures",
+            lambda: figures_from(self.standing.tally, records.storefronts, records.units),
         )
         return {k: dict(v) if isinstance(v, dict) else v for k, v in figures.items()}
 
@@ -175,8 +464,11 @@ class View:
         return dict(self.memo(("charts", lang), make))
 
 
+# ------------------------------------------------------------------ the read models together
+
+
 class Derived:
-    """One app's cache of views, for the current stamp of the records; bounded, thread-safe."""
+    """One app's read models for the current records; kept up with writes, thread-safe."""
 
     def __init__(self, store: Store, registers: list[RegisterDef], *, views: int = VIEWS) -> None:
         self.store = store
@@ -186,23 +478,92 @@ class Derived:
         self._stamp: Hashable = None
         self._records: _Once | None = None
         self._views: OrderedDict[tuple[date, bool], View] = OrderedDict()
+        self._coverage: _Once | None = None
+        self._review: _Once | None = None
+        self.full_reads = 0  # how many times everything was read (start-up, or a write not told)
+
+    def _current(self) -> _Once:
+        """The records as they are now: the same, advanced by the writes since, or afresh.
+
+        Call with the lock held. The stamp is taken before anything is read: whatever is
+        read after it is at least as new, so it may be kept under it.
+        """
+        stamp = self.store.stamp(*FOLLOWED)
+        if self._records is not None and stamp == self._stamp:
+            return self._records
+        changed = None
+        if self._records is not None and self._records.ready():
+            changed = self.store.changed_ids(self._stamp, stamp, *FOLLOWED)
+        if (
+            changed is None
+            or changed.get("buildings")
+            or changed.get("grids")
+            or sum(len(ids) for ids in changed.values()) > REREAD_AFTER
+        ):
+            self._start_over()
+        elif any(changed.values()):
+            assert self._records is not None
+            old = self._records.get()
+            fresh = read_again(self.store, old, changed)
+            self._records = records = _Once.of(old.updated(fresh))
+            for key, view in list(self._views.items()):
+                self._views[key] = view.advanced(records, fresh)
+            # a model still being made from the records before is made again from these
+            if self._coverage is not None and self._coverage.ready():
+                self._coverage.get().apply(fresh)
+            else:
+                self._coverage = None
+            if self._review is not None and self._review.ready():
+                self._review.get().apply(fresh)
+            else:
+                self._review = None
+        self._stamp = stamp
+        assert self._records is not None
+        return self._records
+
+    def _start_over(self) -> None:
+        def read() -> Records:
+            self.full_reads += 1
+            return read_records(self.store)
+
+        self._records = _Once(read)
+        self._views.clear()
+        self._coverage = self._review = None
 
     def view(self, as_of: date, approved: bool = False) -> View:
         """The view of the records as they are now, on ``as_of``."""
-        # The stamp is taken before anything is read: whatever is read after it is at least
-        # as new, so it may be kept under it.
-        stamp = self.store.stamp(*WATCHED)
         with self._lock:
-            if self._records is None or stamp != self._stamp:
-                self._stamp = stamp
-                self._records = _Once(lambda: read_records(self.store))
-                self._views.clear()
+            records = self._current()
             key = (as_of, approved)
             view = self._views.get(key)
             if view is None:
-                view = self._views[key] = View(self._records, as_of, approved, self.registers)
+                view = self._views[key] = View(records, as_of, approved, self.registers)
                 while len(self._views) > self._max_views:
                     self._views.popitem(last=False)
             else:
                 self._views.move_to_end(key)
             return view
+
+    def records(self) -> Records:
+        """The records as they are now (read only)."""
+        with self._lock:
+            records = self._current()
+        return records.get()  # type: ignore[no-any-return]
+
+    def coverage(self) -> CoverageModel:
+        """Each building's doors and the coverage tables, as the records are now."""
+        with self._lock:
+            records = self._current()
+            if self._coverage is None:
+                self._coverage = _Once(lambda: CoverageModel(records.get()))
+            model = self._coverage
+        return model.get()  # type: ignore[no-any-return]
+
+    def review(self) -> ReviewIndex:
+        """The households by review state, as the records are now."""
+        with self._lock:
+            records = self._current()
+            if self._review is None:
+                self._review = _Once(lambda: ReviewIndex(records.get()))
+            model = self._review
+        return model.get()  # type: ignore[no-any-return]

@@ -24,7 +24,6 @@ from flask_login import current_user, login_required
 
 from census.fieldwork import (
     CONFLICTS,
-    assignments,
     conflicts,
     coverage,
     outcomes,
@@ -33,7 +32,7 @@ from census.services import audit, records
 from census.sheets.writer import write_xlsx
 from census.store import Conflict
 from census.web.access import ADMIN, ROLES, STAFF, SURVEYOR, roles_required
-from census.web.current import get_store
+from census.web.current import context, get_store
 from census.web.helpers import address, client_ip, lang, surveys
 
 bp = Blueprint("fieldwork", __name__, url_prefix="/fieldwork")
@@ -155,36 +154,31 @@ def record_visit():
 # -- coverage (staff) ---------------------------------------------------------------------
 
 
-def _coverage_data() -> dict[str, Any]:
+def _coverage_data(doors: bool = True) -> dict[str, Any]:
+    """The coverage tables, from the read model that keeps each building's doors."""
     store = get_store()
-    buildings = store.collection("buildings").scan()
-    found = outcomes.load_dwellings(store)
-    dwellings = list(found.values())
-    grid_order = assignments.grid_names(store.collection("grids").scan(), buildings)
-    by_building = coverage.building_rows(buildings, dwellings, grid_order)
+    model = context().derived.coverage()
+    tables = model.tables()
     surveyors = [u for u in store.collection("users").find(role=SURVEYOR) if u.get("active", True)]
-    made = coverage.visits_made(dwellings)
-    return {
-        "buildings": by_building,
-        "grids": coverage.grid_rows(by_building, grid_order),
+    data = {
+        "buildings": tables.buildings,
+        "grids": tables.grids,
         "surveyors": coverage.surveyor_rows(
-            surveyors, buildings, by_building, lambda name: made.get(name, 0)
+            surveyors, model.buildings, tables.buildings, lambda name: tables.made.get(name, 0)
         ),
-        "total": coverage.total(by_building),
-        "flagged": [d for d in outcomes.revisits(dwellings) if d.flagged],
-        "dwellings": outcomes.sorted_dwellings(
-            d for d in dwellings if d.building in {b["name"] for b in buildings}
-        ),
+        "total": tables.total,
+        "flagged": tables.flagged,
     }
+    if doors:  # every door, for the export
+        data["dwellings"] = model.doors()
+    return data
 
 
 @bp.route("/coverage")
 @roles_required(*STAFF)
 def coverage_page():
     """Progress per grid, building and surveyor, and the doors flagged for staff."""
-    data = _coverage_data()
-    del data["dwellings"]
-    return render_template("fieldwork/coverage.html", **data)
+    return render_template("fieldwork/coverage.html", **_coverage_data(doors=False))
 
 
 @bp.route("/coverage/building/<name>")

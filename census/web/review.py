@@ -33,7 +33,7 @@ from census.services import audit, lifeevents, records, review
 from census.sheets.writer import csv_bytes
 from census.store import Conflict
 from census.web.access import ROLES, STAFF, SURVEYOR, roles_required
-from census.web.current import get_store
+from census.web.current import context, get_store
 from census.web.helpers import lang, surveys, when
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -215,7 +215,8 @@ def queue():
     grids = _grids(store)
     wanted = {key: request.args.get(key, "").strip() for key in ("grid", "building", "surveyor")}
     state = request.args.get("state", review.SUBMITTED)
-    rows = review.queue(store.collection("households").scan(), grids=grids, state=state, **wanted)
+    # from the read model that keeps the households by state (shared: read only)
+    rows = context().derived.review().queue(grids=grids, state=state, **wanted)
     page = max(1, request.args.get("page", 1, type=int))
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
