@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from census.sheets.vocabulary import MEMBERS, Target, Vocabulary, vocabulary
+from census.sheets.vocabulary import Target, Vocabulary, vocabulary
 from census.sheets.writer import SheetData
 from census.surveys.conform import masked
 from census.surveys.definition import FormDef
@@ -79,7 +79,7 @@ def dataset_sheets(
         values = dict(household, grid=grids.get(household.get("building") or ""))
         house_rows.append([shown(vocab.targets[k], values.get(k)) for k in house_keys])
         key_cells = [shown(vocab.targets[k], household.get(k)) for k in KEY_COLUMNS]
-        for member in household.get(MEMBERS) or []:
+        for member in surveys["household"].people(household):
             person_rows.append(
                 key_cells
                 + [
