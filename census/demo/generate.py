@@ -13,7 +13,13 @@ from typing import Any
 
 from stdnum.cn import uscc
 
-from census.domain.ids import check_region, make_resident_id, region_name
+from census.domain.ids import (
+    REGION_IN_USE,
+    REGION_NEWER,
+    make_resident_id,
+    region_name,
+    region_status,
+)
 
 DEMO_DATE = date(2025, 9, 1)
 COMMUNITY = {
@@ -37,10 +43,10 @@ BUILDINGS = [
 ROAD = "佐斯腾路"
 
 # Region codes by where people come from; ones not yet (or no longer) in use in a birth year
-# are skipped, except now and then, as real IDs issued from 1985 on show.
+# are skipped, except now and then, as real IDs issued from 1985 on show (a code newer than
+# the birth year is normal and no warning: census.domain.ids.check_region).
 URUMQI = ["650102", "650103", "650104", "650105", "650106", "650121"]
 OLD_CODES = ["650121", "652323", "652324", "652325", "652327"]
-NEWER_CODE = "650109"  # 米东区, created in 2007
 ORIGINS = {
     "汉族": ["412723", "410105", "510104", "620102", "320102", "370102", "652325", "659001"],
     "维吾尔族": ["653101", "653121", "653222", "652922", "652801", "650402", "652101"],
@@ -153,9 +159,9 @@ class _Maker:
     def region(self, ethnicity: str, born: date, local: bool) -> str:
         """Where an ID was first issued: here for most residents, else the home region."""
         pool = URUMQI if local else ORIGINS.get(ethnicity, ORIGINS["汉族"])
-        notes = {code: check_region(code, born.year) for code in pool}
-        newer = [code for code, found in notes.items() if found and found[0].code.endswith("newer")]
-        usable = [code for code, found in notes.items() if not found]
+        status = {code: region_status(code, born.year) for code in pool}
+        newer = [code for code, found in status.items() if found == REGION_NEWER]
+        usable = [code for code, found in status.items() if found == REGION_IN_USE]
         if newer and self.rng.random() < 0.15:
             return self.rng.choice(newer)
         return self.rng.choice(usable or OLD_CODES)
@@ -514,15 +520,6 @@ def _ensure_cases(mk: _Maker, households: list[dict[str, Any]]) -> None:
         mk.rng.choice(men)["conditions"].append("veteran")
     if len(households) >= 10 and not any(h["hardship"] for h in households):
         mk.rng.choice(households)["hardship"].append("low_income")
-    # One ID first issued after 2007 with the then-new code of 米东区: a warning, not an error.
-    born_before = [p for p in people if p["birth_date"] < "2007-01-01"]
-    if born_before and not any(
-        check_region(p["id_number"][:6], int(p["birth_date"][:4])) for p in people
-    ):
-        person = max(born_before, key=lambda p: p["birth_date"])
-        mk.ids.discard(person["id_number"])
-        born = date.fromisoformat(person["birth_date"])
-        person["id_number"] = mk.resident_id(NEWER_CODE, born, person["sex"])
 
 
 def _uscc(mk: _Maker, licence: str) -> str:

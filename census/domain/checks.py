@@ -19,7 +19,7 @@ from typing import Any
 
 from census.domain.ids import RESIDENT_ID, RESIDENT_ID_LENGTH, SEX_WORDS, normalise_id
 from census.domain.persons import id_key, name_birth, same_person
-from census.domain.problems import WARNING, Problem
+from census.domain.problems import WARNING, Problem, naming, once
 from census.domain.residents import address_text, age_on, to_date
 
 # The checks in the order the report lists them; each is a code of the problem catalogue.
@@ -72,7 +72,9 @@ def check_household(household: dict[str, Any], today: date) -> list[Problem]:
     head = next((m for m in members if m.get("relation") == "head"), None)
     head_born = to_date(head.get("birth_date")) if head else None
     for n, member in enumerate(members):
-        problems += _check_member(member, f"members[{n}]", head_born, today)
+        problems += naming(
+            _check_member(member, f"members[{n}]", head_born, today), member.get("name")
+        )
     if household.get("housing") == "rented" and not (household.get("landlord_name") or "").strip():
         problems.append(_warn("landlord_missing", "landlord_name"))
     return problems
@@ -156,13 +158,27 @@ SURVEYOR_VIEW = {
 
 
 def as_seen_by(problems: list[Problem], *, staff: bool) -> list[Problem]:
-    """The problems as this caller may read them: staff see the other household, others not."""
+    """The problems as this caller may read them: staff see the other household, others not.
+
+    Each once: a surveyor is told a person is registered elsewhere one time, however many
+    households hold them. The member a problem is about stays named.
+    """
     if staff:
-        return problems
-    return [
-        Problem(SURVEYOR_VIEW[p.code], p.path, {}, p.level) if p.code in SURVEYOR_VIEW else p
-        for p in problems
-    ]
+        return once(problems)
+    return once(
+        [
+            Problem(SURVEYOR_VIEW[p.code], p.path, _who(p), p.level)
+            if p.code in SURVEYOR_VIEW
+            else p
+            for p in problems
+        ]
+    )
+
+
+def _who(problem: Problem) -> dict[str, Any]:
+    """The member a problem names, as the surveyor's version of it names them."""
+    name = problem.params.get("member") or problem.params.get("name")
+    return {"member": name} if name else {}
 
 
 # How many other households one person's warning names; the report stays linear in size
@@ -207,6 +223,7 @@ def cross_checks(
                             **_other(other),
                         )
                     )
+        problems[before:] = naming(problems[before:], member.get("name"))
     return problems
 
 

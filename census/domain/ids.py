@@ -1,9 +1,14 @@
-"""Resident ID numbers (GB 11643): normalising, checking, masking and making them.
+"""Resident ID numbers (GB 11643): normalising, checking, upgrading, masking and making them.
 
 python-stdnum computes the check digit and reads the birth date, but its ``validate()`` is not
 used for acceptance: it rejects numbers whose region code is missing from its table or did not
 exist in the birth year (stdnum issue #442). IDs have been issued since 1985 with the codes of
-the day, so real residents hold such numbers; here they are warnings, never rejections.
+the place and the day of issue, so real residents hold such numbers (docs/domain.md §4.3):
+only a code missing from the table, or one given up before the holder was born, is a warning.
+
+First-generation cards carry 15 digits (region, YYMMDD, sequence, no check character); they
+are upgraded to the 18 digits of GB 11643-1999 as the public security offices did: "19"
+before the year and the check character computed (``upgrade_id``).
 """
 
 from __future__ import annotations
@@ -22,12 +27,16 @@ from census.domain.problems import WARNING, Problem
 
 RESIDENT_ID = "resident_id"
 RESIDENT_ID_LENGTH = 18
+FIRST_GENERATION_LENGTH = 15
 OTHER_ID_MAX_LENGTH = 30
 EARLIEST_BIRTH_YEAR = 1900
 SEX_WORDS = {"male": "男", "female": "女"}
 
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff]+")
 _BODY = re.compile(r"[0-9]{17}[0-9X]")
+_FIRST_GENERATION = re.compile(r"[0-9]{15}")
+# A resident ID with a digit too many or too few looks like this: 15-18 digits, X at the end.
+_ID_SHAPE = re.compile(r"[0-9]{14,17}[0-9X]")
 # A county entry in stdnum's cn/loc.dat: "[1983-2019]桥东区,[2020-]襄都区" or a plain name.
 _SPAN = re.compile(r"^\[(\d*)-(\d*)\](.*)$")
 
@@ -90,24 +99,92 @@ def region_name(region: str) -> str:
     return "".join(dict.fromkeys(p for p in parts if p))
 
 
-def check_region(region: str, birth_year: int) -> list[Problem]:
-    """Warnings when a region code is unknown or was not in use in the birth year."""
+# How a region code stands to a year: in the table and in use, not yet in use, no longer.
+REGION_IN_USE, REGION_NEWER, REGION_RETIRED, REGION_UNKNOWN = "in_use", "newer", "retired", ""
+
+
+def region_status(region: str, year: int) -> str:
+    """Whether a region code was in use in a year (one of the ``REGION_*`` values)."""
     spans = _region_spans(region)
     if not spans:
-        return [Problem("id_region_unknown", params={"region": region}, level=WARNING)]
+        return REGION_UNKNOWN
     for start, end, _name in spans:
-        if (start is None or start <= birth_year) and (end is None or birth_year <= end):
-            return []
-    later = [start for start, _end, _name in spans if start is not None and start > birth_year]
-    if later:
-        params = {"region": region, "year": min(later)}
-        return [Problem("id_region_newer", params=params, level=WARNING)]
-    last = max(end for _start, end, _name in spans if end is not None)
-    return [Problem("id_region_retired", params={"region": region, "year": last}, level=WARNING)]
+        if (start is None or start <= year) and (end is None or year <= end):
+            return REGION_IN_USE
+    if any(start is not None and start > year for start, _end, _name in spans):
+        return REGION_NEWER
+    return REGION_RETIRED
+
+
+def check_region(region: str, birth_year: int) -> list[Problem]:
+    """A warning when a region code is unknown, or was given up before the birth year.
+
+    A code newer than the birth year is no finding, on forms, imports or the staff check
+    report: stdnum's table begins in 1980-1983 ("[1983-]" means "already there when the
+    table begins", not "created in 1983"), and an ID carries the code of the place and the
+    year it was issued (from 1985, or at a later registration), so most people born before
+    their district got its present code hold a "newer" one. A code given up before the
+    holder was born cannot have been issued at birth: that one is worth a look.
+    """
+    status = region_status(region, birth_year)
+    if status == REGION_UNKNOWN:
+        return [Problem("id_region_unknown", params={"region": region}, level=WARNING)]
+    if status == REGION_RETIRED:
+        last = max(end for _start, end, _name in _region_spans(region) if end is not None)
+        params = {"region": region, "year": last}
+        return [Problem("id_region_retired", params=params, level=WARNING)]
+    return []
+
+
+def _first_generation_birth(number: str) -> date | None:
+    """The birth date in a 15-digit number (characters 7-12, YYMMDD of the 1900s), or None."""
+    try:
+        return date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+    except ValueError:
+        return None
+
+
+def upgrade_id(number: str) -> str | None:
+    """The 18-digit number of a valid first-generation (15-digit) resident ID, else None.
+
+    GB 11643-1999: the year gains its century ("19": these cards were issued to people born
+    in the 1900s) and a check character is added; the sequence, and so the sex, is kept.
+    """
+    number = normalise_id(number)
+    if not _FIRST_GENERATION.fullmatch(number) or _first_generation_birth(number) is None:
+        return None
+    body = number[:6] + "19" + number[6:]
+    return body + ric.calc_check_digit(body + "0")
+
+
+def is_resident_id(id_type: str | None, number: str) -> bool:
+    """Whether a number is checked as a resident ID: its type says so, or its shape does.
+
+    A blank type never means "no checks": 18 characters, 15 digits (a first-generation
+    card) or 15-18 digits with perhaps a final X (a resident ID with a digit too many or
+    too few) are resident IDs. A number given another type (passport, permit, other) keeps
+    that type's rule: "other" is how staff record a real number the rules cannot accept.
+    """
+    if id_type == RESIDENT_ID:
+        return True
+    if id_type:
+        return False
+    number = normalise_id(number)
+    return len(number) == RESIDENT_ID_LENGTH or bool(_ID_SHAPE.fullmatch(number))
 
 
 def check_resident_id(number: str, *, today: date | None = None) -> IdCheck:
-    """Check a normalised resident ID; birth date and sex are set only when it has no errors."""
+    """Check a normalised resident ID; birth date and sex are set only when it has no errors.
+
+    A 15-digit number is checked for its own rules (digits only, a real date) and then as
+    the 18-digit number ``upgrade_id`` makes of it.
+    """
+    if len(number) == FIRST_GENERATION_LENGTH:
+        if not _FIRST_GENERATION.fullmatch(number):
+            return IdCheck([Problem("id15_format")])
+        if _first_generation_birth(number) is None:
+            return IdCheck([Problem("id15_birth_date", params={"value": number[6:12]})])
+        number = upgrade_id(number) or number
     if len(number) != RESIDENT_ID_LENGTH:
         return IdCheck([Problem("id_length", params={"length": len(number)})])
     if not _BODY.fullmatch(number):
@@ -119,8 +196,15 @@ def check_resident_id(number: str, *, today: date | None = None) -> IdCheck:
     except ValidationError:
         born = None
     today = today or date.today()
-    if born is None or born > today or born.year < EARLIEST_BIRTH_YEAR:
+    if born is None:
         problems.append(Problem("id_birth_date", params={"value": number[6:14]}))
+    elif born > today:
+        problems.append(Problem("id_birth_future", params={"value": number[6:14]}))
+        born = None
+    elif born.year < EARLIEST_BIRTH_YEAR:
+        # a real date: the rule is the floor, and the message says so
+        params = {"value": number[6:14], "year": EARLIEST_BIRTH_YEAR}
+        problems.append(Problem("id_birth_too_early", params=params))
         born = None
     expected = ric.calc_check_digit(number)
     if number[-1] != expected:
@@ -138,12 +222,10 @@ def check_person_id(
 
     Returns the problems and the birth date and sex read from a valid resident ID (None
     otherwise), so that the caller can fill blanks. Problem paths name the person's field.
+    A valid 15-digit number passes; the caller stores ``upgrade_id``'s 18 digits instead.
     """
     number = number or ""
-    resident = id_type == RESIDENT_ID or (
-        not id_type and len(normalise_id(number)) == RESIDENT_ID_LENGTH
-    )
-    if not resident:
+    if not is_resident_id(id_type, number):
         if not id_type and not number:
             return [], None, None
         if not number.strip() or len(number) > OTHER_ID_MAX_LENGTH or not number.isprintable():
@@ -162,12 +244,18 @@ def check_person_id(
 
 
 def mask_id(number: str) -> str:
-    """Hide the middle of an ID number: 110105********002X; 2 + stars + 2 for other numbers."""
+    """Hide the middle of an ID number: 110105********002X, 110105******002 for 15 digits.
+
+    Other numbers: 2 + stars + 2. A 15-digit number shows what its 18-digit form shows
+    (region and sequence), so the two read as the same person's.
+    """
     number = (number or "").strip()
     if not number:
         return ""
     if len(number) == RESIDENT_ID_LENGTH:
         return number[:6] + "*" * 8 + number[-4:]
+    if _FIRST_GENERATION.fullmatch(number):
+        return number[:6] + "*" * 6 + number[-3:]
     hidden = max(4, len(number) - 4)
     if hidden >= len(number):
         return "*" * len(number)

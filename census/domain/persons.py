@@ -10,8 +10,9 @@ Rules, strongest first:
 
 1. a ``person_id`` both entries carry (the stable key an API client keeps for a person);
 2. the ID number, normalised (``normalise_id``, then upper case for other documents'
-   letters): equal numbers are one person whatever the names say, and two different
-   numbers are two people whatever their names and birth dates (an ID number wins);
+   letters; a valid 15-digit resident ID as the 18 digits it became): equal numbers are
+   one person whatever the names say, and two different numbers are two people whatever
+   their names and birth dates (an ID number wins);
 3. name and birth date, the name compared without spaces and with full-width forms folded
    (NFKC), so that 张 三 and 张三 are one name;
 4. the name alone, when it points to one entry on each side; among several entries of one
@@ -29,7 +30,7 @@ import unicodedata
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
-from census.domain.ids import normalise_id
+from census.domain.ids import normalise_id, upgrade_id
 
 Member = Mapping[str, Any]
 # What makes two roster entries the same person; None: this entry cannot tell.
@@ -44,10 +45,14 @@ def person_key(member: Member) -> Hashable | None:
 
 
 def id_key(member: Member) -> str | None:
-    """The ID number as compared: spaces, full-width forms and case folded; None if blank."""
+    """The ID number as compared: spaces, full-width forms and case folded; None if blank.
+
+    A first-generation number is its 18-digit form: a register's 610104620315001 is the
+    stored 61010419620315001X.
+    """
     raw = member.get("id_number")
     number = normalise_id(str(raw)).upper() if raw else ""
-    return number or None
+    return upgrade_id(number) or number or None
 
 
 def name_key(member: Member) -> str | None:

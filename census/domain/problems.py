@@ -24,8 +24,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pattern_mismatch": {"zh": "格式不正确", "en": "The format is not valid"},
     "yes_no_invalid": {"zh": "请选择“是”或“否”", "en": "Choose yes or no"},
     "id_length": {
-        "zh": "居民身份证号码应为 18 位（现为 {length} 位）",
-        "en": "A resident ID has 18 characters (this one has {length})",
+        "zh": "居民身份证号码应为 18 位（第一代身份证为 15 位），现为 {length} 位",
+        "en": "A resident ID has 18 characters (15 on a first-generation card); "
+        "this one has {length}",
+    },
+    "id15_format": {
+        "zh": "15 位身份证号码应全部为数字（第一代身份证没有校验位 X）",
+        "en": "A 15-digit ID number is digits only (first-generation cards have no check X)",
+    },
+    "id15_birth_date": {
+        "zh": "15 位身份证号码第 7–12 位应为出生日期（年月日各 2 位），{value} 不是有效日期",
+        "en": "Characters 7–12 of a 15-digit ID number are the birth date (YYMMDD): "
+        "{value} is not a real date",
+    },
+    "id_upgraded": {
+        "zh": "15 位身份证号码已升级为 18 位：{number}（原号码 {old}）",
+        "en": "The 15-digit ID number was converted to 18 digits: {number} (was {old})",
     },
     "id_format": {
         "zh": "居民身份证号码应为 17 位数字加 1 位数字或 X",
@@ -43,10 +57,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "地区码 {region} 不在行政区划代码表中，请核对（不影响保存）",
         "en": "Region code {region} is not in the code table; please check (saving is allowed)",
     },
-    "id_region_newer": {
-        "zh": "地区码 {region} 设立于 {year} 年，晚于出生年份，请核对（不影响保存）",
-        "en": "Region code {region} dates from {year}, after the birth year; "
-        "please check (saving is allowed)",
+    "id_birth_too_early": {
+        "zh": "居民身份证号码中的出生年份早于 {year} 年（{value}），请核对",
+        "en": "The birth date {value} in this resident ID is before {year}; please check",
+    },
+    "id_birth_future": {
+        "zh": "居民身份证号码中的出生日期 {value} 晚于今天，请核对",
+        "en": "The birth date {value} in this resident ID is after today; please check",
     },
     "birth_date_mismatch": {
         "zh": "出生日期与身份证号码不符（号码中为 {expected}）",
@@ -240,18 +257,51 @@ class Problem:
         return self.level == ERROR
 
     def message(self, lang: str = "zh") -> str:
-        """The message in the given language, falling back to Chinese."""
+        """The message in the given language, falling back to Chinese.
+
+        A problem about one member of a roster starts with that member's name (param
+        ``member``, see ``naming``): a list of warnings after a save or in an import report
+        says whom each one is about.
+        """
         texts = MESSAGES.get(self.code, {"zh": self.code, "en": self.code})
         template = texts.get(lang) or texts["zh"]
         try:
-            return template.format(**self.params)
+            text = template.format(**self.params)
         except (KeyError, IndexError):
-            return template
+            text = template
+        member = self.params.get("member")
+        if member:
+            return f"{member}：{text}" if lang == "zh" else f"{member}: {text}"
+        return text
 
 
 def at(path: str, problems: list[Problem]) -> list[Problem]:
     """Re-root problems found on a value at ``path`` (e.g. a member's ID field)."""
     return [Problem(p.code, path, p.params, p.level) for p in problems]
+
+
+def naming(problems: list[Problem], name: object) -> list[Problem]:
+    """The warnings about one member, each naming them (errors stay beside their field)."""
+    if not isinstance(name, str) or not name.strip():
+        return problems
+    return [
+        p
+        if p.is_error or p.params.get("member") or p.params.get("name") == name
+        else Problem(p.code, p.path, p.params | {"member": name.strip()}, p.level)
+        for p in problems
+    ]
+
+
+def once(problems: list[Problem]) -> list[Problem]:
+    """Each problem once: the same message at the same place is said one time."""
+    seen: set[tuple[str, str, str]] = set()
+    kept = []
+    for problem in problems:
+        key = (problem.level, problem.path, problem.message())
+        if key not in seen:
+            seen.add(key)
+            kept.append(problem)
+    return kept
 
 
 def errors_by_path(

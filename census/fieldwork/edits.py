@@ -59,10 +59,10 @@ META = ("visit_outcome", "visited_at")
 Answer = tuple[int, dict[str, Any]]
 
 
-def _invalid(problems: list[Problem]) -> Answer:
+def _invalid(problems: list[Problem], lang: str = "zh") -> Answer:
     return 422, {
-        "errors": errors_by_path(problems, "zh"),
-        "warnings": errors_by_path(problems, "zh", level="warning"),
+        "errors": errors_by_path(problems, lang),
+        "warnings": errors_by_path(problems, lang, level="warning"),
     }
 
 
@@ -90,12 +90,19 @@ def _base_revision(value: Any) -> int | None:
 
 
 def submit(
-    store: Any, defn: FormDef, record_id: int, body: Mapping[str, Any], *, user: Any
+    store: Any,
+    defn: FormDef,
+    record_id: int,
+    body: Mapping[str, Any],
+    *,
+    user: Any,
+    lang: str = "zh",
 ) -> Answer:
     """Apply one client edit of a household; returns (HTTP status, JSON body).
 
     200 ``{id, revision}`` saved (or already saying exactly this); 409 ``{conflict,
-    current_revision}`` kept for a reviewer; 422 ``{errors}``; 403, 404 refused.
+    current_revision}`` kept for a reviewer; 422 ``{errors}``; 403, 404 refused. Problem
+    messages are in ``lang``, the caller's interface language.
     """
     uuid = str(body.get("uuid") or "").strip()
     base = _base_revision(body.get("base_revision"))
@@ -105,7 +112,7 @@ def submit(
     if base is None:
         problems.append(Problem("revision_invalid", "base_revision"))
     if problems:
-        return _invalid(problems)
+        return _invalid(problems, lang)
     digest = body_hash(body)
     with _LOCK:
         earlier = store.collection(EDITS).find_one(uuid=uuid)
@@ -120,7 +127,9 @@ def submit(
         try:
             # the edit (or its conflict) and the answer kept for retries: together or not at all
             with store.atomic():
-                answer = _apply(store, defn, record_id, body, user=user, uuid=uuid, base=base)
+                answer = _apply(
+                    store, defn, record_id, body, user=user, uuid=uuid, base=base, lang=lang
+                )
                 if answer[0] not in (200, 409):
                     return answer  # nothing was kept: the client may fix the edit and resend
                 try:
@@ -153,6 +162,7 @@ def _apply(
     user: Any,
     uuid: str,
     base: int,
+    lang: str = "zh",
 ) -> Answer:
     """Check, then save or keep as a conflict (called with the lock held)."""
     current = store.collection(defn.collection).get(record_id)
@@ -167,14 +177,14 @@ def _apply(
     cleaned, found = clean(defn, raw)
     problems += found
     if has_errors(problems):
-        return _invalid(problems)
+        return _invalid(problems, lang)
     barred = refusal(store, user, defn.name, str(cleaned.get("building") or ""))
     if barred is not None and barred.code == "building_unknown":
-        return _invalid([barred])
+        return _invalid([barred], lang)
     if barred is not None:
         return _refused(403, "forbidden", "此楼栋未分配给您 / this building is not assigned to you")
     if base > current["_rev"]:
-        return _invalid([Problem("revision_invalid", "base_revision")])
+        return _invalid([Problem("revision_invalid", "base_revision")], lang)
     if current["_rev"] == base:
         try:
             result = records.save(
@@ -193,12 +203,12 @@ def _apply(
         else:
             shown = checks.as_seen_by(result.problems, staff=user.is_staff)
             if not result.saved:
-                return _invalid(shown)
+                return _invalid(shown, lang)
             return 200, {
                 "id": record_id,
                 "revision": base + 1,
                 "household_no": result.record.get("household_no"),
-                "warnings": errors_by_path(shown, "zh", level="warning"),
+                "warnings": errors_by_path(shown, lang, level="warning"),
             }
     if conflicts.diff(defn, current, raw).empty:
         # The record already says exactly this (both made the same change): nothing to keep.

@@ -372,6 +372,7 @@ def save(
                 "detail": detail or {},
                 "record": record,
             }
+            | typed_ids(problems)
         )
         audit.record(
             store, user, action, f"{form.collection}/{record_id}", rev=rev, **(detail or {})
@@ -613,6 +614,7 @@ def save_many(
                     "detail": {},
                     "record": results[n].record,
                 }
+                | typed_ids(results[n].problems)
                 for n, record_id in zip(keep, ids, strict=True)
             ]
         )
@@ -643,6 +645,17 @@ def _number_blank(store: Any, results: list[SaveResult]) -> None:
         if not result.record.get("household_no"):
             result.record["household_no"] = _next_household_no(store, taken)
             taken.add(result.record["household_no"])
+
+
+def typed_ids(problems: list[Problem]) -> dict[str, dict[str, str]]:
+    """What a version keeps of ID numbers stored otherwise than typed: stored → typed.
+
+    A 15-digit number is stored as its 18 digits (``id_upgraded``); the version holding the
+    record also holds the number as it was typed, so the history shows both (the audit
+    log, which holds no ID numbers, does not). Nothing when no number was upgraded.
+    """
+    found = {p.params["stored"]: p.params["typed"] for p in problems if p.code == "id_upgraded"}
+    return {"typed_ids": found} if found else {}
 
 
 def history(store: Any, collection: str, record_id: int) -> list[dict[str, Any]]:

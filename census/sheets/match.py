@@ -48,7 +48,8 @@ def match_household(
     if target is None:
         holders: dict[int, dict[str, Any]] = {}
         for member, _row in members:
-            number = member.get("id_number")
+            # A 15-digit number is stored as its 18 digits (persons.id_key).
+            number = persons.id_key(member)
             # count() answers from the index; most people of a first import are new.
             if number and households.count(**{"members.id_number": number}):
                 for doc in households.find(**{"members.id_number": number}):

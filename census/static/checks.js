@@ -3,7 +3,9 @@
 // (clean), census/domain/ids.py (resident IDs) and census/domain/contact.py (phones, USCC);
 // the rules come from the form definition and the messages from the problem catalogue, both
 // embedded in the page by the server. The server still checks everything; warnings that
-// need other records (an ID already in another household, region codes) stay on the server.
+// need other records or tables (an ID already in another household, a region code missing
+// from the code table, which the tablet does not carry) stay on the server, whose answer
+// shows them after the save, as it shows the note on a 15-digit ID number it upgraded.
 
 const MOBILE = /^1[3-9][0-9]{9}$/;
 const LANDLINE = /^0[0-9]{2,3}-[0-9]{7,8}(-[0-9]{1,6})?$/;
@@ -14,6 +16,8 @@ const SPACES = /[\s\u200b\ufeff]+/g;
 const DASHES = /[\u2010-\u2015\u2212]/g;
 const INVISIBLE = /[\s\u200b-\u200f\u2060\ufeff]+/g;
 const ID_BODY = /^[0-9]{17}[0-9X]$/;
+const FIRST_GENERATION = /^[0-9]{15}$/;
+const ID_SHAPE = /^[0-9]{14,17}[0-9X]$/; // a resident ID with a digit too many or too few
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
@@ -110,14 +114,46 @@ export function idCheckDigit(number) {
   return digit === 10 ? "X" : String(digit);
 }
 
+// The birth date of a 15-digit number (characters 7-12, YYMMDD of the 1900s), else null.
+function firstGenerationBirth(number) {
+  return isoDay(`19${number.slice(6, 12)}`);
+}
+
+/** The 18-digit number of a valid 15-digit resident ID ("19" and a check character), else null. */
+export function upgradeId(raw) {
+  const number = normaliseId(raw);
+  if (!FIRST_GENERATION.test(number) || firstGenerationBirth(number) === null) return null;
+  const body = `${number.slice(0, 6)}19${number.slice(6)}`;
+  return body + idCheckDigit(body);
+}
+
+/** Checked as a resident ID: the type says so, or a blank type and a number shaped like one. */
+export function isResidentId(idType, raw, rules) {
+  if (idType === rules.resident_id) return true;
+  if (idType) return false;
+  const number = normaliseId(raw);
+  return [...number].length === 18 || ID_SHAPE.test(number);
+}
+
 /** Check a normalised resident ID: {problems, birth, sex}; birth and sex only when valid. */
 export function checkResidentId(number, rules, day = today()) {
+  if ([...number].length === 15) {
+    if (!FIRST_GENERATION.test(number)) return { problems: [problem("id15_format", "")] };
+    if (firstGenerationBirth(number) === null) return { problems: [problem("id15_birth_date", "", { value: number.slice(6, 12) })] };
+    number = upgradeId(number);
+  }
   if ([...number].length !== 18) return { problems: [problem("id_length", "", { length: [...number].length })] };
   if (!ID_BODY.test(number)) return { problems: [problem("id_format", "")] };
   const problems = [];
   let birth = isoDay(number.slice(6, 14));
-  if (birth === null || birth > day || Number(birth.slice(0, 4)) < rules.earliest_birth_year) {
-    problems.push(problem("id_birth_date", "", { value: number.slice(6, 14) }));
+  const value = number.slice(6, 14);
+  if (birth === null) {
+    problems.push(problem("id_birth_date", "", { value }));
+  } else if (birth > day) {
+    problems.push(problem("id_birth_future", "", { value }));
+    birth = null;
+  } else if (Number(birth.slice(0, 4)) < rules.earliest_birth_year) {
+    problems.push(problem("id_birth_too_early", "", { value, year: rules.earliest_birth_year }));
     birth = null;
   }
   const expected = idCheckDigit(number);
@@ -190,7 +226,7 @@ function checkId(f, record, prefix, rules, day, out) {
   const givenSex = sexKey ? record[sexKey] : null;
   const birth = typeof givenBirth === "string" ? isoDay(givenBirth) : null;
   const idType = f.id_type_field ? record[f.id_type_field] : null;
-  const resident = idType === rules.resident_id || (!idType && [...normaliseId(number)].length === 18);
+  const resident = isResidentId(idType, number, rules);
   const unfilled = () => [birthKey, sexKey].filter((k) => k && blank(record[k]));
   if (!resident) {
     if (!number.trim() || [...number].length > rules.id_max_length || /[\p{C}\p{Z}]/u.test(number)) {
@@ -199,13 +235,18 @@ function checkId(f, record, prefix, rules, day, out) {
     }
     return [];
   }
-  const result = checkResidentId(normaliseId(number), rules, day);
+  // A valid 15-digit number is checked, and compared with the other members, as the 18
+  // digits the server stores.
+  const longer = upgradeId(number);
+  if (longer !== null) record[f.key] = longer;
+  const result = checkResidentId(longer || normaliseId(number), rules, day);
   for (const p of result.problems) out.push({ ...p, path: join(prefix, f.key) });
   if (result.problems.length) return unfilled();
   if (birth !== null && birth !== result.birth) out.push(problem("birth_date_mismatch", join(prefix, birthKey), { expected: result.birth }));
   if (givenSex && givenSex !== result.sex) out.push(problem("sex_mismatch", join(prefix, sexKey), { expected: rules.sex_words[result.sex] }));
   if (birthKey && givenBirth === null) record[birthKey] = result.birth;
   if (sexKey && givenSex === null) record[sexKey] = result.sex;
+  if (f.id_type_field && idType === null) record[f.id_type_field] = rules.resident_id;
   return [];
 }
 

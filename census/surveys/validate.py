@@ -12,8 +12,15 @@ from typing import Any
 
 from census.domain.contact import check_phone, check_uscc, normalise_phone
 from census.domain.expr import evaluate
-from census.domain.ids import check_person_id, normalise_id
-from census.domain.problems import WARNING, Problem
+from census.domain.ids import (
+    RESIDENT_ID,
+    check_person_id,
+    is_resident_id,
+    mask_id,
+    normalise_id,
+    upgrade_id,
+)
+from census.domain.problems import WARNING, Problem, naming
 from census.surveys.definition import FieldDef, FormDef
 from census.surveys.jsonbody import text_problem
 
@@ -130,12 +137,25 @@ def _coerce(f: FieldDef, value: Any, path: str, today: date, out: list[Problem])
 def _check_id(f: FieldDef, record: dict[str, Any], prefix: str, out: list[Problem]) -> set[str]:
     """Check an ID number; fill blank birth date and sex from a resident ID, flag conflicts.
 
+    A valid 15-digit resident ID is stored as its 18 digits, with a note (``id_upgraded``)
+    that names both; the version history keeps the number as typed (``typed_ids`` in
+    ``census.services.records``). A blank ID type is filled when the number is a valid
+    resident ID, as the birth date and sex are.
+
     Returns the blank fields that were to be filled from an ID that has errors: asking for
     them as well ("required") would only repeat the ID's own message.
     """
     number = record.get(f.key)
     if not number:
         return set()
+    id_type = record.get(f.id_type_field) if f.id_type_field else None
+    longer = upgrade_id(number) if is_resident_id(id_type, number) else None
+    if longer is not None:
+        # shown masked, as every page shows ID numbers; kept whole for the version history
+        params = {"number": mask_id(longer), "old": mask_id(number), "stored": longer}
+        params["typed"] = number
+        out.append(Problem("id_upgraded", _path(prefix, f.key), params, WARNING))
+        record[f.key] = number = longer
     birth_key, sex_key = f.birth_date_field, f.sex_field
     given_birth = record.get(birth_key) if birth_key else None
     given_sex = record.get(sex_key) if sex_key else None
@@ -143,7 +163,6 @@ def _check_id(f: FieldDef, record: dict[str, Any], prefix: str, out: list[Proble
         birth = date.fromisoformat(given_birth) if isinstance(given_birth, str) else None
     except ValueError:
         birth = None
-    id_type = record.get(f.id_type_field) if f.id_type_field else None
     problems, derived_birth, derived_sex = check_person_id(
         id_type, number, birth_date=birth, sex=given_sex if isinstance(given_sex, str) else None
     )
@@ -154,6 +173,8 @@ def _check_id(f: FieldDef, record: dict[str, Any], prefix: str, out: list[Proble
         record[birth_key] = derived_birth.isoformat()
     if sex_key and given_sex is None and derived_sex:
         record[sex_key] = derived_sex
+    if f.id_type_field and id_type is None and derived_birth:
+        record[f.id_type_field] = RESIDENT_ID
     if any(p.is_error and p.path == "id_number" for p in problems):
         return {k for k in (birth_key, sex_key) if k and record.get(k) is None}
     return set()
@@ -209,7 +230,11 @@ def _clean_repeat(
         for n, item in enumerate(items)
         if isinstance(item, dict) and any(not _blank(v) for v in item.values())
     ]
-    cleaned = [_clean_record(f.fields, item, f"{path}[{n}]", today, out) for n, item in kept]
+    cleaned = []
+    for n, item in kept:
+        found: list[Problem] = []
+        cleaned.append(_clean_record(f.fields, item, f"{path}[{n}]", today, found))
+        out.extend(naming(found, cleaned[-1].get("name")))  # "张伟：…" in a list of warnings
     if len(cleaned) < f.min_items:
         out.append(Problem("members_empty", path))
     if f.exactly_one and cleaned:

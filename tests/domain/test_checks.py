@@ -148,7 +148,14 @@ def test_the_same_id_number_in_two_active_households() -> None:
     second["members"][0] = dict(first["members"][1], relation="head")
     (problem,) = checks.cross_checks(second, None, [first])
     assert (problem.code, problem.path) == ("id_in_other_household", "members[0].id_number")
-    assert problem.params == {"household": "H0001", "address": "1栋1单元101室", "id": 1}
+    name = first["members"][1]["name"]
+    assert problem.params == {
+        "household": "H0001",
+        "address": "1栋1单元101室",
+        "id": 1,
+        "member": name,
+    }
+    assert problem.message() == f"{name}：该证件号码已登记在 H0001 户（1栋1单元101室）"
     # The record itself, and people no longer on the register, are not duplicates.
     assert checks.cross_checks(first, 1, [first]) == []
     first["members"][1].update(status="moved_out", status_date="2026-01-01")

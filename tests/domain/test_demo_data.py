@@ -103,8 +103,9 @@ def test_every_id_number_is_valid_and_agrees_with_birth_date_and_sex(demo):
         assert not [p for p in problems if p.is_error], (person["name"], problems)
         assert born.isoformat() == person["birth_date"] and sex == person["sex"]
         warnings.update(p.code for p in problems)
-    assert warnings["id_region_newer"] >= 1
-    assert set(warnings) <= {"id_region_newer", "id_region_unknown", "id_region_retired"}
+    # Realistic IDs raise no warning: codes newer than the birth year are normal, and the
+    # demo's codes are all in the table and in use when their holders were born or later.
+    assert not warnings
 
 
 def test_id_numbers_are_unique_across_the_community(demo):

@@ -83,21 +83,32 @@ def test_wrong_characters(number):
 
 
 @pytest.mark.parametrize(
-    "birth",
-    ["19490230", "19491301", "18800101", "20991231"],
+    "birth, code",
+    [
+        ("19490230", "id_birth_date"),
+        ("19491301", "id_birth_date"),
+        ("18800101", "id_birth_too_early"),
+        ("20991231", "id_birth_future"),
+    ],
     ids=["30 February", "month 13", "before 1900", "in the future"],
 )
-def test_birth_date_must_be_real_past_and_after_1900(birth):
+def test_birth_date_must_be_real_past_and_after_1900(birth, code):
     body = f"110105{birth}002"
     number = body + ric.calc_check_digit(body + "0")
     result = check_resident_id(number, today=date(2025, 1, 1))
-    assert codes(result.problems) == ["id_birth_date"]
-    assert result.problems[0].params == {"value": birth}
+    assert codes(result.problems) == [code]
+    assert result.problems[0].params["value"] == birth
     assert result.problems[0].is_error and result.birth_date is None
 
 
-def test_gb11643_example_born_1880_is_refused_as_before_1900():
-    assert codes(check_resident_id("440524188001010014").problems) == ["id_birth_date"]
+def test_gb11643_example_born_1880_is_refused_for_the_1900_floor_not_as_unreal():
+    (problem,) = check_resident_id("440524188001010014").problems
+    assert problem.code == "id_birth_too_early" and problem.is_error
+    assert problem.message() == "居民身份证号码中的出生年份早于 1900 年（18800101），请核对"
+    assert problem.message("en") == (
+        "The birth date 18800101 in this resident ID is before 1900; please check"
+    )
+    assert "不是有效日期" not in problem.message()
 
 
 def test_wrong_check_digit_names_the_expected_one():
@@ -107,23 +118,19 @@ def test_wrong_check_digit_names_the_expected_one():
     assert result.birth_date is None and result.sex is None
 
 
-def test_region_newer_than_birth_year_is_only_a_warning():
-    # python-stdnum rejects this real-world number (its issue #442); we must not.
+def test_region_listed_from_the_first_table_is_no_finding_for_someone_born_before_it():
+    # python-stdnum rejects this real-world number (its issue #442): "[1983-]天山区" means
+    # "already there when the table begins", and a warning would fire for most residents.
     assert not ric.is_valid(URUMQI_1975)
     result = check_resident_id(URUMQI_1975)
-    assert result.ok
-    assert codes(result.problems) == ["id_region_newer"]
-    problem = result.problems[0]
-    assert problem.level == "warning" and not problem.is_error
-    assert problem.params == {"region": "650102", "year": 1983}
+    assert result.ok and result.problems == []
     assert result.birth_date == date(1975, 3, 12) and result.sex == "male"
 
 
-def test_code_created_in_2007_held_by_someone_born_in_1992():
+def test_code_created_in_2007_held_by_someone_born_in_1992_is_normal():
+    # An ID carries the code of where and when it was issued: no warning, anywhere.
     number = make_resident_id("650109", date(1992, 6, 1), 5, "female")  # 米东区
-    result = check_resident_id(number)
-    assert result.ok and codes(result.problems) == ["id_region_newer"]
-    assert result.problems[0].params["year"] == 2007
+    assert check_resident_id(number).problems == []
 
 
 @pytest.mark.parametrize("region", ["990101", "110199", "000000"])
@@ -188,8 +195,9 @@ def test_birth_date_and_sex_that_differ_from_the_number_are_errors():
 
 
 def test_mismatch_is_reported_alongside_a_region_warning():
-    problems, _, _ = check_person_id("resident_id", URUMQI_1975, birth_date=None, sex="female")
-    assert codes(problems) == ["id_region_newer", "sex_mismatch"]
+    number = make_resident_id("659999", date(1975, 3, 12), 7, "male")  # unknown code
+    problems, _, _ = check_person_id("resident_id", number, birth_date=None, sex="female")
+    assert codes(problems) == ["id_region_unknown", "sex_mismatch"]
     assert problems[1].params == {"expected": "男"}
 
 

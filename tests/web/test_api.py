@@ -222,11 +222,15 @@ def test_a_surveyor_learns_that_a_person_is_registered_not_where(client, tokens,
     first_answer = post(client, tokens["admin"], first)
     number = store.collection("households").get(first_answer.json["id"])["household_no"]
     probe = new_body(room="303")
-    probe["members"] = [first["members"][2] | {"relation": "head", "phone": "not a phone"}]
+    probe["members"] = [
+        first["members"][2] | {"name": "李试探", "relation": "head", "phone": "not a phone"}
+    ]
     refused = post(client, tokens["surveyor1"], probe)  # invalid on purpose: nothing saved
     assert refused.status_code == 422
     said = str(refused.json)
-    assert "已在本社区登记" in said and number not in said and "909" not in said
+    # Named as the surveyor typed the member, once; the stored person is not named.
+    assert said.count("李试探：此证件号码已在本社区登记") == 1
+    assert number not in said and "909" not in said
     assert first["members"][2]["name"] not in said
     probe["members"][0].pop("phone")
     saved = post(client, tokens["surveyor1"], probe)

@@ -25,7 +25,7 @@ from census.surveys.validate import unknown_keys
 from census.web.access import ADMIN
 from census.web.api import kit as apikit
 from census.web.current import get_store
-from census.web.helpers import client_ip, surveys
+from census.web.helpers import client_ip, lang, surveys
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_META = ("uuid", "surveyor", "visited_at", "visit_outcome", "review_state")
@@ -89,7 +89,7 @@ def _create(form_name: str):
         return refused
     uuid, problems = apikit.client_uuid(body)
     if problems:
-        return jsonify(errors=errors_by_path(problems, "zh")), 422
+        return jsonify(errors=errors_by_path(problems, lang())), 422
     store, defn, user = get_store(), surveys()[form_name], g.api_user
     collection = store.collection(defn.collection)
     digest = _body_hash(body)
@@ -98,7 +98,7 @@ def _create(form_name: str):
         return _repeat(existing, digest)
     barred = refusal(store, user, defn.name, str(body.get("building") or ""))
     if barred is not None and barred.code == "building_unknown":  # named, at its field
-        return jsonify(errors=errors_by_path([barred], "zh")), 422
+        return jsonify(errors=errors_by_path([barred], lang())), 422
     if barred is not None:
         abort(403, "此楼栋未分配给您 / this building is not assigned to you")
     problems = unknown_keys(defn, body, set(PUBLIC_META))
@@ -106,7 +106,7 @@ def _create(form_name: str):
     meta = {"uuid": uuid, "submission_hash": digest, "surveyor": user.username}
     meta |= outcomes.visit_meta(body, problems)
     if problems:
-        return jsonify(errors=errors_by_path(problems, "zh")), 422
+        return jsonify(errors=errors_by_path(problems, lang())), 422
     try:
         result = records.save(store, defn, raw, user=user.username, meta=meta)
     except DuplicateKey as dup:
@@ -117,13 +117,13 @@ def _create(form_name: str):
     shown = checks.as_seen_by(result.problems, staff=user.is_staff)
     if not result.saved:
         return jsonify(
-            errors=errors_by_path(shown, "zh"),
-            warnings=errors_by_path(shown, "zh", level="warning"),
+            errors=errors_by_path(shown, lang()),
+            warnings=errors_by_path(shown, lang(), level="warning"),
         ), 422
     answer: dict[str, Any] = {"id": result.id}
     if "household_no" in result.record:
         answer["household_no"] = result.record["household_no"]
-    answer["warnings"] = errors_by_path(shown, "zh", level="warning")
+    answer["warnings"] = errors_by_path(shown, lang(), level="warning")
     return jsonify(answer), 201
 
 
@@ -185,7 +185,7 @@ def _edit(form_name: str, record_id: int):
     if body is None:
         return refused
     status, answer = edits.submit(
-        get_store(), surveys()[form_name], record_id, body, user=g.api_user
+        get_store(), surveys()[form_name], record_id, body, user=g.api_user, lang=lang()
     )
     return jsonify(answer), status
 
