@@ -16,7 +16,7 @@ from typing import Any
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from census.domain import passwords
-from census.domain.roles import ADMIN, ROLES
+from census.domain.roles import ADMIN, REVIEWER, ROLES
 from census.services import audit
 from census.store import Conflict
 
@@ -324,3 +324,27 @@ def user_for_token(store: Any, token: str) -> dict[str, Any] | None:
         return None
     user = store.collection("users").find_one(username=row["username"])
     return user if user and user.get("active", True) else None
+
+
+FULL_IDS_KEY = "full_ids"  # the settings row naming the roles that may ask for full ID numbers
+
+
+def full_id_roles(store: Any) -> frozenset[str]:
+    """The roles that may ask for full ID numbers: admins always, reviewers if granted."""
+    row = store.collection("settings").find_one(key=FULL_IDS_KEY)
+    granted = set(row.get("roles") or ()) if row else set()
+    return frozenset({ADMIN} | (granted & {REVIEWER}))  # never surveyors
+
+
+def grant_full_ids(store: Any, reviewers: bool, *, actor: str) -> frozenset[str]:
+    """Let reviewers ask for full ID numbers (or stop them); audited as a change of access."""
+    settings = store.collection("settings")
+    wanted = {"key": FULL_IDS_KEY, "roles": [ADMIN, REVIEWER] if reviewers else [ADMIN]}
+    with store.atomic():
+        row = settings.find_one(key=FULL_IDS_KEY)
+        if row:
+            settings.update(row["id"], wanted)
+        else:
+            settings.insert(wanted, unique=("key",))
+        audit.record(store, actor, "grant_full_ids", "settings/full_ids", roles=wanted["roles"])
+    return full_id_roles(store)

@@ -45,8 +45,16 @@ class User(UserMixin):
 
     @property
     def is_admin(self) -> bool:
-        """Only admins manage accounts and may ask for full ID numbers."""
+        """Only admins manage accounts."""
         return bool(self.role == ADMIN)
+
+    @property
+    def may_see_full_ids(self) -> bool:
+        """Admins, and reviewers once an admin granted it, may ask for full ID numbers."""
+        from census.services.accounts import full_id_roles
+        from census.web.current import get_store
+
+        return self.role == ADMIN or self.role in full_id_roles(get_store())
 
     @property
     def grids(self) -> list[str]:

@@ -13,7 +13,7 @@ from census.fieldwork import assignments
 from census.fieldwork.coverage import building_rows
 from census.fieldwork.outcomes import load_dwellings
 from census.services import accounts, throttle
-from census.web.access import ADMIN, SURVEYOR, roles_required
+from census.web.access import ADMIN, REVIEWER, SURVEYOR, roles_required
 from census.web.current import get_store
 from census.web.helpers import client_ip
 
@@ -39,7 +39,23 @@ def users():
     for row in accounts.list_tokens(store):
         if not row["expired"]:
             tokens[row["username"]] = tokens.get(row["username"], 0) + 1
-    return render_template("admin/users.html", users=rows, counts=counts, tokens=tokens)
+    reviewers_full = REVIEWER in accounts.full_id_roles(store)
+    return render_template(
+        "admin/users.html", users=rows, counts=counts, tokens=tokens, reviewers_full=reviewers_full
+    )
+
+
+@bp.route("/full-ids", methods=["POST"])
+@roles_required(ADMIN)
+def full_ids():
+    """Grant reviewers the right to ask for full ID numbers, or take it back; audited."""
+    reviewers = request.form.get("reviewers") == "1"
+    accounts.grant_full_ids(get_store(), reviewers, actor=current_user.username)
+    if reviewers:
+        flash(_("审核人员现在可以查看完整证件号码（每次查看均记录在审计日志）"), "success")
+    else:
+        flash(_("只有管理员可以查看完整证件号码"), "success")
+    return redirect(url_for("admin.users"))
 
 
 def _account_or_404(username: str) -> dict[str, Any]:

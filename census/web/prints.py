@@ -134,7 +134,7 @@ def create():
     except PrintRequestError as exc:
         flash(str(exc), "error")
         return redirect(url_for("prints.index"))
-    if print_request.full_ids and current_user.role != ADMIN:
+    if print_request.full_ids and not current_user.may_see_full_ids:
         abort(403)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
