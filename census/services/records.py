@@ -111,9 +111,10 @@ def repair_stored(store: Any, forms: dict[str, FormDef], *, user: str = "system"
         seen.add(form.collection)
         collection = store.collection(form.collection)
         for doc in collection.scan_shared():
-            if form.name == "household" and doc.get("building"):
-                buildings[doc["building"]] = None
             fixed = conform(form, doc)
+            building = (doc if fixed is None else fixed).get("building")
+            if form.name == "household" and isinstance(building, str) and building.strip():
+                buildings[building] = None  # (a building stored as no text is text once conformed)
             if fixed is None:
                 continue
             record = {k: v for k, v in fixed.items() if k not in ("id", "_rev")}
