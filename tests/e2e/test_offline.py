@@ -12,7 +12,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from census.domain.ids import make_resident_id
+from census.domain.ids import make_resident_id, mask_id
 from census.services import records
 from tests.e2e.test_survey_tablet import (
     HEAD_ID,
@@ -463,3 +463,36 @@ def test_a_storefront_corrected_without_signal_is_saved_once_the_signal_returns(
     expect(page.locator(".sync-bar .outbox-link .count")).to_have_text("0", timeout=15_000)
     saved = store.collection("storefronts").get(shop)
     assert (saved["status"], saved["_rev"], saved["updated_by"]) == ("closed", 2, "surveyor1")
+
+
+def test_a_15_digit_number_on_the_tablet_is_saved_as_18_digits_and_the_note_is_english(
+    page, login, live_server
+):
+    new = make_resident_id("650102", date(1948, 10, 1), 21, "female")
+    old = new[:6] + new[8:17]  # her first-generation card
+    unknown = make_resident_id("650199", date(1975, 3, 3), 5, "male")  # no such region code
+    login("surveyor1")
+    page.goto("/survey/household/new?building=1栋&lang=en")
+    page.locator("#room").fill("501")
+    page.locator("#housing").select_option("owned")
+    page.locator("#members-0-name").fill("李秀兰")
+    page.locator("#members-0-relation").select_option("head")
+    page.locator("#members-0-id_number").fill(old)  # sex and birth date left blank
+    tap_add_member(page)
+    page.locator("#members-1-name").fill("王强")
+    page.locator("#members-1-relation").select_option("child")
+    page.locator("#members-1-id_number").fill(unknown)
+    # The tablet's checks take the old number (they would ask for sex and birth date, or
+    # say "18 characters", otherwise); the server's answer carries the notes.
+    with page.expect_navigation():
+        page.locator('button[name="save"]').tap()
+    assert page.locator(".flash.success").inner_text() == "Saved"
+    notes = page.locator(".flash.warning").all_inner_texts()
+    assert notes == [
+        f"李秀兰: The 15-digit ID number was converted to 18 digits: {mask_id(new)} "
+        f"(was {mask_id(old)})",
+        "王强: Region code 650199 is not in the code table; please check (saving is allowed)",
+    ]
+    (stored,) = households(live_server)
+    head = stored["members"][0]
+    assert (head["id_number"], head["birth_date"], head["sex"]) == (new, "1948-10-01", "female")
