@@ -128,7 +128,8 @@ def _allowed(target: Target) -> str:
         return words + ("（可填多个，用“、”分隔）" if target.type == "select_many" else "")
     return {
         "date": "日期，如 1990-01-02",
-        "id_number": "居民身份证 18 位，末位可为 X；请保持该列为文本格式",
+        "id_number": "居民身份证 18 位，末位可为 X（第一代 15 位号码自动升级为 18 位）；"
+        "请保持该列为文本格式",
         "phone": "手机 11 位，或座机如 0991-1234567",
         "yes_no": "是 / 否",
         "integer": "整数",

@@ -37,7 +37,6 @@ HOUSEHOLD = load_surveys()["household"]
 TODAY = date(2026, 6, 1)
 # 上城区, 天山区, 荔湾区, 中原区, 城关区: "[1983-]" in the table, there long before.
 OLD_DISTRICTS = ["330102", "650102", "440103", "410102", "620102"]
-REGION_WARNINGS = {"id_region_unknown", "id_region_retired", "id_region_newer"}
 
 
 def county_codes() -> list[str]:
