@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from census.domain import persons
+from census.domain.ids import is_resident_id, upgrade_id
 from census.sheets.issues import ERROR, INFO, Issue
 from census.sheets.model import Change, Planned, SourceRow
 from census.sheets.vocabulary import MEMBERS, Vocabulary
@@ -33,6 +34,14 @@ def form_values(form: FormDef, doc: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _as_stored(member: dict[str, Any]) -> Any:
+    """A member's ID number as the store holds it: a 15-digit resident ID as its 18 digits."""
+    number = member.get("id_number")
+    if isinstance(number, str) and is_resident_id(member.get("id_type"), number):
+        return upgrade_id(number) or number
+    return number
+
+
 def match_household(
     store: Any,
     planned: Planned,
@@ -48,8 +57,7 @@ def match_household(
     if target is None:
         holders: dict[int, dict[str, Any]] = {}
         for member, _row in members:
-            # A 15-digit number is stored as its 18 digits (persons.id_key).
-            number = persons.id_key(member)
+            number = _as_stored(member)
             # count() answers from the index; most people of a first import are new.
             if number and households.count(**{"members.id_number": number}):
                 for doc in households.find(**{"members.id_number": number}):
