@@ -452,20 +452,16 @@ def build_community(households: Iterable[dict[str, Any]], as_of: date) -> Commun
     """
     with paused_gc():
         ordered = sorted(households, key=household_order)
-        return Community.joined(as_of, filter(None, (_share(h, as_of) for h in ordered)))
+        return Community.joined(as_of, filter(None, (household_share(h, as_of) for h in ordered)))
 
 
 def household_share(household: dict[str, Any], as_of: date) -> Community | None:
     """The community of this household alone on ``as_of``; None when nobody of it counts.
 
     A community is its households' shares joined in ``household_order``: a read model
-    keeps them and makes only the share of a household that changed again.
+    keeps them and makes only the share of a household that changed again. (One share is
+    a handful of objects: callers making thousands pause the collector around them all.)
     """
-    with paused_gc():
-        return _share(household, as_of)
-
-
-def _share(household: dict[str, Any], as_of: date) -> Community | None:
     members = household.get("members") or []
     if not members:
         return None
