@@ -1,4 +1,4 @@
-"""Phone numbers and unified social credit codes: normalising and checking one value."""
+"""Phone numbers and unified social credit codes: normalising, checking and masking one value."""
 
 from __future__ import annotations
 
@@ -66,6 +66,43 @@ def check_phone(raw: str | None) -> list[Problem]:
     if _MOBILE.fullmatch(number) or _LANDLINE.fullmatch(number):
         return []
     return [Problem("phone_invalid")]
+
+
+# -- masking (docs/domain.md §8): what a page, a printout or an export may show -------------
+
+# Mainland mobiles: 11 digits starting with 1, optionally written with +86 and spaces/dashes.
+_MOBILE_PARTS = re.compile(r"^(\+?86[\s-]?)?(1\d{2})[\s-]?(\d{4})[\s-]?(\d{4})$")
+# Landlines: an area code, then the local number; the middle of the local number is hidden.
+_LANDLINE_PARTS = re.compile(r"^(\(?0\d{2,3}\)?[\s-]?)(\d{3,4})(\d{4})$")
+_SEPARATORS = re.compile(r"\s*[;；,，、/]\s*")
+
+
+def mask_phone_number(number: str) -> str:
+    """One phone number with its middle digits starred: 13912345678 -> 139****5678."""
+    number = number.strip()
+    if mobile := _MOBILE_PARTS.match(number):
+        return f"{mobile[2]}****{mobile[4]}"
+    if landline := _LANDLINE_PARTS.match(number):
+        return f"{landline[1]}{'*' * len(landline[2])}{landline[3]}"
+    digits = sum(ch.isdigit() for ch in number)
+    if digits <= 4:
+        return number
+    # Unknown shape: keep only the last four digits readable.
+    keep, out = 4, []
+    for ch in reversed(number):
+        if ch.isdigit():
+            out.append(ch if keep > 0 else "*")
+            keep -= 1
+        else:
+            out.append(ch)
+    return "".join(reversed(out))
+
+
+def mask_phone(value: str | None) -> str:
+    """All the numbers of a phone field (several may be separated by ; or ，), each masked."""
+    if not value:
+        return ""
+    return "；".join(mask_phone_number(part) for part in _SEPARATORS.split(value) if part)
 
 
 def check_uscc(code: str | None) -> list[Problem]:

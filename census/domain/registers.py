@@ -21,8 +21,8 @@ from typing import Any
 import yaml
 
 from census.domain.codes import label
+from census.domain.display import ID_KEYS, value_text
 from census.domain.expr import ExpressionError, compile_expr, variables
-from census.domain.ids import mask_id
 from census.domain.residents import (
     Community,
     address_key,
@@ -54,7 +54,7 @@ REGISTER_KEYS = {
     "key", "name", "record", "rule", "columns", "order", "include_away", "group_by", "note",
 }  # fmt: skip
 RESERVED_KEYS = {"summary", "new", "export", "print"}
-ID_COLUMNS = {"id_number", "head_id_number", "operator_id_number"}
+ID_COLUMNS = ID_KEYS  # the columns whose values are masked unless full numbers are asked for
 
 _T = dict[str, str]
 # Columns that no survey asks for: computed per row. key -> (record types, zh, en).
@@ -85,6 +85,15 @@ class Column:
     label: _T
     kind: str = "text"  # a survey field type, or "integer" / "text" for derived columns
     choices: str | None = None
+
+    @property
+    def type(self) -> str:
+        """The field type, under the name ``census.domain.display`` reads."""
+        return self.kind
+
+    def word(self, code: str, lang: str = "zh") -> str:
+        """The word of one of its codes (the code itself when its list does not know it)."""
+        return label(self.choices, code, lang) if self.choices else code
 
 
 @dataclass(frozen=True, eq=False)
@@ -364,28 +373,17 @@ def group_counts(reg: RegisterDef, rows: list[dict[str, Any]]) -> list[tuple[Any
     return sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
 
 
-def format_value(
-    column: Column | None, value: Any, lang: str = "zh", full_ids: bool = False
-) -> str:
-    """One value as staff read it: code words, 是/否, lists joined, ID numbers masked."""
-    if value is None or value == "" or value == []:
-        return ""
-    key = column.key if column else ""
-    if key in ID_COLUMNS and not full_ids:
-        return mask_id(str(value))
-    if isinstance(value, bool):
-        return ("是" if value else "否") if lang == "zh" else ("Yes" if value else "No")
-    choices = column.choices if column else None
-    if isinstance(value, list):
-        words = [label(choices, str(v), lang) if choices else str(v) for v in value]
-        return ("、" if lang == "zh" else ", ").join(words)
-    if choices:
-        return label(choices, str(value), lang)
-    return str(value)
-
-
 def format_cell(
-    reg: RegisterDef, row: dict[str, Any], key: str, lang: str = "zh", full_ids: bool = False
+    reg: RegisterDef,
+    row: dict[str, Any],
+    key: str,
+    lang: str = "zh",
+    full_ids: bool = False,
+    *,
+    mask_phones: bool = False,
 ) -> str:
-    """The text of one cell of a register (used by the pages, printouts and exports)."""
-    return format_value(reg.info.get(key), row.get(key), lang, full_ids)
+    """The text of one cell of a register (the pages, printouts and exports): the value as
+    ``census.domain.display`` writes it, an empty cell for nothing, phones masked if asked."""
+    return value_text(
+        reg.info.get(key), row.get(key), lang, masked=not full_ids, mask_phones=mask_phones
+    )

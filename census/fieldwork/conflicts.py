@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import Any
 
 from census.domain import persons
-from census.domain.ids import mask_id
 from census.fieldwork import CONFLICTS
 from census.services import audit, records
 from census.store import Conflict, DuplicateKey
@@ -177,26 +176,6 @@ def merge(defn: FormDef, d: Diff, choices: Mapping[str, str]) -> dict[str, Any]:
             members.append(dict(their_members[j]))
     merged[roster.key] = members
     return merged
-
-
-def display(f: FieldDef | None, value: Any, lang: str = "zh", *, full_ids: bool = False) -> str:
-    """A value as a reviewer reads it: labels for codes, 是/否, a dash for nothing.
-
-    ID numbers are masked unless ``full_ids`` (for an admin who asked; the caller logs it).
-    """
-    if _blank(value):
-        return "—"
-    if f is not None and f.type == "id_number" and not full_ids:
-        return mask_id(str(value))
-    if f is not None and f.type in ("select_one", "select_many") and f.choices:
-        labels = dict(f.options(lang))
-        items = value if isinstance(value, list) else [value]
-        return "、".join(labels.get(str(v), str(v)) for v in items)
-    if isinstance(value, bool):
-        return ("是" if value else "否") if lang == "zh" else ("Yes" if value else "No")
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    return str(value)
 
 
 # -- storing ---------------------------------------------------------------------------

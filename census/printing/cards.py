@@ -17,6 +17,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+from census.domain.display import value_text
 from census.printing.grid import (
     FOOT_MM,
     META_MM,
@@ -31,8 +32,7 @@ from census.printing.grid import (
 )
 from census.printing.gridstyle import rules_image
 from census.printing.household_list import address, ordered_members
-from census.printing.masking import shown_id, shown_phone
-from census.printing.words import LIST_SEPARATOR, css_string, page_counter_css, word
+from census.printing.words import css_string, page_counter_css, word
 from census.surveys.definition import FieldDef, FormDef, load_surveys
 from census.util.resources import FORMS_DIR
 
@@ -51,20 +51,8 @@ def household_form() -> FormDef:
 
 
 def field_text(f: FieldDef, value: Any, lang: str, full_ids: bool) -> str:
-    """One answer as printed: code words, 是/否, masked ID numbers and phones."""
-    if value is None or value == "" or value == []:
-        return ""
-    if f.type == "id_number":
-        return shown_id(str(value), full_ids)
-    if f.type == "phone":
-        return shown_phone(str(value), full_ids)
-    if f.type == "yes_no" or isinstance(value, bool):
-        return word("yes" if value else "no", lang)
-    words = dict(f.options(lang)) if f.choices else {}  # the form's own lists too
-    if isinstance(value, list):
-        sep = LIST_SEPARATOR.get(lang, "、")
-        return sep.join(words.get(str(v), str(v)) for v in value)
-    return words.get(str(value), str(value))
+    """One answer as printed: as every output writes it, with phones masked too."""
+    return value_text(f, value, lang, masked=not full_ids, mask_phones=not full_ids)
 
 
 def card(

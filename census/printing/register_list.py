@@ -22,7 +22,6 @@ from census.printing.grid import (
     paginate,
     wrap,
 )
-from census.printing.masking import shown_phone
 from census.printing.words import LIST_SEPARATOR, word
 
 # Width in cells (half an em) by field key, then by field kind; text fields get 12.
@@ -83,11 +82,8 @@ def column_width(reg: RegisterDef, key: str) -> int:
 
 
 def cell_text(reg: RegisterDef, row: dict[str, Any], key: str, lang: str, full_ids: bool) -> str:
-    """A printed value: code words, masked IDs (format_cell) and masked phones."""
-    info = reg.info.get(key)
-    if info and info.kind == "phone" or key.endswith("phone"):
-        return shown_phone(str(row.get(key) or ""), full_ids)
-    return format_cell(reg, row, key, lang, full_ids)
+    """A printed value: code words, masked IDs and, unlike a page, masked phones."""
+    return format_cell(reg, row, key, lang, full_ids, mask_phones=not full_ids)
 
 
 def register_layout(reg: RegisterDef, lang: str = "zh", intro_lines: int = 0) -> Layout:

@@ -1,6 +1,8 @@
-"""The fixed words of printouts in Chinese and English; code values come from codes.label."""
+"""The fixed words of printouts in Chinese and English; values come from census.domain.display."""
 
 from __future__ import annotations
+
+from census.domain.display import SEPARATORS
 
 WORDS: dict[str, dict[str, str]] = {
     "household_list": {"zh": "住户花名册", "en": "Household list"},
@@ -68,11 +70,9 @@ WORDS: dict[str, dict[str, str]] = {
     "age_bands": {"zh": "年龄段", "en": "Age bands"},
     "charts": {"zh": "图表", "en": "Charts"},
     "group_counts": {"zh": "分组人数：", "en": "By group: "},
-    "yes": {"zh": "是", "en": "Yes"},
-    "no": {"zh": "否", "en": "No"},
 }
 
-LIST_SEPARATOR = {"zh": "、", "en": ", "}
+LIST_SEPARATOR = SEPARATORS  # 、 or ", " between the entries of a list, as on every output
 
 
 def word(key: str, lang: str = "zh", **params: object) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from census.domain.display import yes_no
 from census.domain.ids import normalise_id
 from census.sheets.vocabulary import Target, Vocabulary
 
@@ -58,7 +59,7 @@ def plain_text(raw: Any) -> str | None:
     if raw is None:
         return None
     if isinstance(raw, bool):
-        return "是" if raw else "否"
+        return yes_no(raw)  # a TRUE/FALSE cell reads as the word an export writes
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     if isinstance(raw, datetime):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from census.domain.display import SELECT_TYPES, blank, value_text
 from census.sheets.vocabulary import Target, Vocabulary, vocabulary
 from census.sheets.writer import SheetData
 from census.surveys.conform import masked
@@ -38,20 +39,19 @@ def record_columns(vocab: Vocabulary) -> list[str]:
 
 
 def shown(target: Target, value: Any) -> Any:
-    """A stored value as staff write it: codes as Chinese words, dates as dates."""
-    if value is None or value == "" or value == []:
+    """A stored value as staff write it: codes, yes/no answers and lists in the words of
+    every output (``census.domain.display``, in Chinese); dates as dates and numbers as
+    numbers, so that the spreadsheet gets cells of their type. ID numbers come masked or
+    whole from ``dataset_sheets``, which knows whether full numbers were asked for."""
+    if blank(value):
         return None
-    if target.type == "select_many":
-        return "、".join(target.word(v) for v in value)
-    if target.choices:
-        return target.word(value)
-    if target.type == "yes_no":
-        return "是" if value else "否"
     if target.type == "date" and isinstance(value, str):
         try:
             return date.fromisoformat(value)
         except ValueError:
             return value
+    if target.choices or target.type in (*SELECT_TYPES, "yes_no") or isinstance(value, list):
+        return value_text(target, value, "zh", masked=False)
     return value
 
 

@@ -18,7 +18,7 @@ import re
 from datetime import date
 from typing import Any
 
-from census.domain.codes import label
+from census.domain.display import value_text
 from census.services import records
 from census.sheets.issues import ERROR, INFO, WARNING, Issue
 from census.sheets.layout import HEADER_SEARCH_ROWS, Layout, cell_text, detect
@@ -274,11 +274,9 @@ def _gather(planned: Planned, vocab: Vocabulary) -> tuple[dict[str, Any], list[t
 
 
 def _shown(target: Target, value: Any) -> str:
-    if isinstance(value, list):
-        return "、".join(label(target.choices or "", v) for v in value)
-    if target.choices:
-        return label(target.choices, value)
-    return str(value)
+    """A value of the file as an issue quotes it: in the words of every output (the file's
+    own numbers, which its reader may see whole)."""
+    return value_text(target, value, "zh", masked=False)
 
 
 def _place_problems(planned: Planned, vocab: Vocabulary) -> None:

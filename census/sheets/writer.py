@@ -21,6 +21,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from census.domain.display import value_text, yes_no
+
 Rows = Sequence[Sequence[Any]]
 SheetData = tuple[Sequence[str], Rows]
 _DANGER = re.compile(r"^'*[=+\-@\t\r]")
@@ -39,10 +41,8 @@ def neutralise(value: Any) -> Any:
 def _xlsx_value(value: Any) -> Any:
     if isinstance(value, str):
         return _ILLEGAL.sub("", neutralise(value))
-    if isinstance(value, list | tuple):
-        return _xlsx_value("、".join(str(v) for v in value))
-    if isinstance(value, bool):
-        return "是" if value else "否"
+    if isinstance(value, list | tuple | bool):
+        return _xlsx_value(value_text(None, value))
     return value
 
 
@@ -50,13 +50,13 @@ def _csv_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return yes_no(value)
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        value = "、".join(str(v) for v in value)
+        value = value_text(None, value)
     return _ILLEGAL.sub("", str(neutralise(str(value))))
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from census.domain.display import yes_no
 from census.domain.ids import mask_id
 from census.surveys.definition import FieldDef, FormDef
 from census.surveys.jsonbody import clean_text
@@ -44,7 +45,7 @@ def as_text(value: Any) -> str:
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return yes_no(value)
     if isinstance(value, int | float):
         return str(value)
     return clean_text(orjson.dumps(value, default=str).decode())

@@ -126,6 +126,12 @@ class FieldDef:
         entries = self._entries()
         return [(code, names.get(lang) or names["zh"]) for code, names in entries.items()]
 
+    def word(self, code: str, lang: str = "zh") -> str:
+        """The word of one of its codes in a language (the form's own list or choices.yaml);
+        the code itself when the list does not know it (``census.domain.display``)."""
+        names = self._entries().get(code)
+        return (names.get(lang) or names["zh"]) if names else code
+
     @property
     def codes(self) -> set[str]:
         """The codes a select field accepts."""

@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from census.domain.display import yes_no
 from census.domain.problems import Problem
 from census.surveys.definition import FieldDef, FormDef
 
@@ -88,7 +89,7 @@ def _wtf_field(f: FieldDef, lang: str) -> Any:
             label, choices=_choices(f, lang), validate_choice=False, render_kw=kw, description=hint
         )
     if f.type == "yes_no":
-        yes, no = ("是", "否") if lang == "zh" else ("Yes", "No")
+        yes, no = yes_no(True, lang), yes_no(False, lang)
         return RadioField(
             label,
             choices=[SelectChoice("yes", yes), SelectChoice("no", no)],

@@ -34,6 +34,7 @@ from census.store import Conflict
 from census.web.access import ADMIN, ROLES, STAFF, SURVEYOR, roles_required
 from census.web.current import context, get_store
 from census.web.helpers import address, client_ip, lang, surveys
+from census.web.layout import shown
 
 bp = Blueprint("fieldwork", __name__, url_prefix="/fieldwork")
 
@@ -380,7 +381,7 @@ def conflict(conflict_id: int):
         closed=closed,
         errors=errors,
         full=full,
-        show=lambda f, v: conflicts.display(f, v, lang(), full_ids=full),
+        show=lambda f, v: shown(f, v, lang(), full_ids=full),
     )
 
 

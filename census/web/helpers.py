@@ -10,6 +10,7 @@ from flask import Flask, g, request
 from census.domain import roles
 from census.domain.address import address_text, grid_name
 from census.domain.codes import label
+from census.domain.display import timestamp_text
 from census.domain.ids import mask_id
 from census.web.access import role_label
 from census.web.current import context
@@ -75,5 +76,5 @@ def install(app: Flask) -> None:
 
 
 def when(value: str | None) -> str:
-    """An ISO timestamp as staff read it: 2026-11-27 08:57."""
-    return (value or "").replace("T", " ")[:16]
+    """An ISO timestamp as staff read it: 2026-11-27 08:57 (the ``when`` filter)."""
+    return timestamp_text(value)

@@ -12,7 +12,6 @@ from flask_login import current_user
 
 from census.domain.address import address_key, natural_sorted
 from census.domain.diff import version_diffs
-from census.fieldwork.conflicts import display
 from census.printing.pipeline import cache_dir, print_parts
 from census.printing.plans import HOUSEHOLD_LIST, PrintRequest, Records, plan
 from census.services import audit, records
@@ -21,7 +20,7 @@ from census.surveys.definition import FormDef
 from census.web.access import ADMIN, ROLES, STAFF, roles_required
 from census.web.current import context, get_store
 from census.web.helpers import client_ip, lang, surveys
-from census.web.layout import facts, list_cell, roster_table
+from census.web.layout import facts, list_cell, roster_table, shown
 
 bp = Blueprint("households", __name__)
 PAGE_SIZE = 50
@@ -164,8 +163,8 @@ def record_history(form_name: str, record_id: int):
         rows = [
             (
                 fields[c.key].text(lang()),
-                display(fields[c.key], c.before, lang()),
-                display(fields[c.key], c.after, lang()),
+                shown(fields[c.key], c.before, lang()),
+                shown(fields[c.key], c.after, lang()),
             )
             for c in changed.fields
             if c.key in fields

@@ -13,22 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from census.domain.address import address_text
-from census.fieldwork.conflicts import display
+from census.domain.display import blank, value_text
 from census.surveys.definition import FieldDef, FormDef, ListColumn, follow_ups
 
 # The fields a household page shows in its heading (number and address), not among the facts.
 HEADING_KEYS = frozenset({"household_no", "building", "unit", "room"})
 
 
-def blank(value: Any) -> bool:
-    """Nothing answered: None, '' or an empty list (False and 0 are answers)."""
-    return value is None or value == "" or value == []
-
-
 def shown(f: FieldDef | None, value: Any, lang: str, *, full_ids: bool = False) -> str:
-    """A value as the pages show it; ID numbers masked unless ``full_ids`` (logged by the
-    caller). One function, so the page, the list and the history agree."""
-    return display(f, value, lang, full_ids=full_ids)
+    """A value as the pages show it ("—" for nothing answered); ID numbers masked unless
+    ``full_ids`` (logged by the caller). The pages, the list, the history and the conflict
+    page all come here, and the words are those of every output (``census.domain.display``)."""
+    return value_text(f, value, lang, masked=not full_ids, empty="—")
 
 
 @dataclass(frozen=True)

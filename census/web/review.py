@@ -24,9 +24,8 @@ from markupsafe import Markup
 
 from census.domain import checks
 from census.domain.address import natural_sorted
-from census.domain.codes import label
 from census.domain.diff import version_diffs
-from census.domain.ids import mask_id
+from census.domain.display import blank, value_text
 from census.printing import render_pdf
 from census.printing.words import css_string, page_counter_css, word
 from census.services import audit, lifeevents, records, review
@@ -136,26 +135,15 @@ def field_label(key: str, member: bool = False) -> str:
 
 
 def field_value(key: str, value: Any, member: bool = False) -> str:
-    """A stored value as staff read it: code words, 是/否, masked ID numbers."""
-    if value is None or value == "" or value == []:
+    """A stored value as staff read it ("—" for nothing): review states and timestamps of
+    the bookkeeping in words, any answer as every output writes it (ID numbers masked)."""
+    if blank(value):
         return "—"
     if key == "review_state":
         return state_labels().get(value, value)
     if key.endswith("_at"):
         return when(str(value))
-    f = _fields(member).get(key)
-    kind = f.type if f is not None else ""
-    if kind == "select_one" and f.choices:
-        return label(f.choices, value, lang())
-    if kind == "select_many" and f.choices:
-        return "、".join(label(f.choices, v, lang()) for v in value)
-    if kind == "yes_no":
-        return _("是") if value else _("否")
-    if kind == "id_number":
-        return mask_id(str(value))
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    return str(value)
+    return value_text(_fields(member).get(key), value, lang())
 
 
 @bp.app_context_processor

@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from census.domain import display
 from census.domain.address import natural_key
+from census.domain.contact import mask_phone
 from census.domain.ids import mask_id
-from census.printing.masking import mask_phone
 from census.surveys.definition import DefinitionError, FieldDef, FormDef
 from census.worklog.links import Links
 from census.worklog.periods import Period, to_day
@@ -112,15 +113,12 @@ def register_for(form: FormDef) -> WorkRegister:
 # --- cells ----------------------------------------------------------------------------------
 
 
-def _options(f: FieldDef, lang: str) -> dict[str, str]:
-    return dict(f.options(lang)) if f.choices else {}
-
-
 def value_text(
     f: FieldDef, value: Any, links: Links | None, lang: str = "zh", full: bool = False
 ) -> str:
-    """One stored value as staff read it (a repeat: every entry on one line)."""
-    if value is None or value == "" or value == []:
+    """One stored value as staff read it: a repeat's entries on one line, a link resolved,
+    anything else as every output writes it (``census.domain.display``)."""
+    if display.blank(value):
         return ""
     if f.type == "repeat":
         return _repeat_text(f, value, links, lang, full)
@@ -129,16 +127,7 @@ def value_text(
         if found.problem and f.ref == "person" and "/" not in str(value) and not full:
             return found.text(lang).replace(str(value), mask_id(str(value)), 1)
         return found.text(lang)
-    if f.type == "select_many":
-        words = _options(f, lang)
-        return ("、" if lang == "zh" else ", ").join(words.get(v, str(v)) for v in value)
-    if f.type == "select_one":
-        return _options(f, lang).get(str(value), str(value))
-    if f.type == "yes_no" or isinstance(value, bool):
-        return ("是" if value else "否") if lang == "zh" else ("Yes" if value else "No")
-    if f.type == "id_number" and not full:
-        return mask_id(str(value))
-    return str(value)
+    return display.value_text(f, value, lang, masked=not full)
 
 
 def _repeat_text(

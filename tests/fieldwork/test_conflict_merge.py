@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from census.fieldwork.conflicts import THEIRS, diff, display, match_members, merge
+from census.domain.display import value_text
+from census.fieldwork.conflicts import THEIRS, diff, match_members, merge
 from census.surveys.definition import load_surveys
 from census.surveys.validate import clean
 from tests.factories import make_household, make_member
@@ -85,6 +88,7 @@ def test_nothing_chosen_means_nothing_changes(defn):
 
 
 def test_values_are_shown_as_people_read_them(defn):
+    display = partial(value_text, empty="—")  # as the conflict page shows them
     assert display(defn.field("housing"), "rented") == "租住"
     assert display(defn.field("housing"), "rented", "en") != "rented"
     assert display(defn.field("members.conditions"), ["disability", "veteran"]) == "残疾、退役军人"
