@@ -5,11 +5,12 @@ writes households, storefronts or units. Life events (``census.services.lifeeven
 an old version save through it too; review actions and merge links change only bookkeeping
 fields, through ``set_meta``, which keeps a version and audits the same way.
 
-Review state on save (``census.services.review``): whatever a surveyor saves, new or edited, is
-``submitted`` for review; staff (and the system: imports, the demo) create records
-``approved`` and keep the state of records they edit — a reviewer fixing a typo does not
-approve, nor undo an approval. Consistency checks (``census.domain.checks``) run on every
-household save and come back as warnings beside the fields.
+Review state on save (``census.services.review``): whatever a surveyor saves, new or edited,
+household, storefront or unit, is ``submitted`` for review; staff (and the system: imports,
+the demo) create records ``approved`` and keep the state of records they edit — a reviewer
+fixing a typo does not approve, nor undo an approval. Consistency checks
+(``census.domain.checks``) run on every household save and come back as warnings beside
+the fields.
 
 The address tree on save (``census.services.places``): a household in a building the
 community does not have yet adds the building, in the same atomic block, when staff or
@@ -29,6 +30,7 @@ from typing import Any
 
 from census.domain import checks, persons
 from census.domain.address import address_text, room_part, unit_part
+from census.domain.gate import REVIEWED
 from census.domain.problems import Problem
 from census.domain.roles import STAFF as STAFF_ROLES
 from census.services import audit, places
@@ -325,8 +327,9 @@ def save(
             record[key] = previous[key]
         if meta and meta.get(key) is not None:
             record[key] = meta[key]
-    if form.name == "household":
+    if form.collection in REVIEWED:  # households, storefronts and units are reviewed
         record["review_state"] = _review_state(store, user, previous, meta)
+    if form.name == "household":
         record.setdefault("visit_outcome", "completed")
         record.setdefault("surveyor", user)
         record.setdefault("visited_at", now)
@@ -577,15 +580,17 @@ def save_many(
         _claim_household_numbers(store, results)
     keep = [n for n, result in enumerate(results) if not has_errors(result.problems)]
     # Without a review state in its meta, a new record's state depends on the user only.
-    state = _review_state(store, user, None, None) if is_household else None
+    reviewed = form.collection in REVIEWED
+    state = _review_state(store, user, None, None) if reviewed else None
     for n in keep:
         record, meta = results[n].record, metas[n]
         for key in META_KEYS:
             if meta and meta.get(key) is not None:
                 record[key] = meta[key]
-        if is_household:
+        if reviewed:
             given = meta.get("review_state") if meta else None
             record["review_state"] = str(given) if given else state
+        if is_household:
             record.setdefault("visit_outcome", "completed")
             record.setdefault("surveyor", user)
             record.setdefault("visited_at", now)

@@ -13,6 +13,10 @@ Who may do what (``may``):
 Every action is one audited step: the new state goes through ``records.set_meta`` (a new
 version), and the comment into the record's thread (collection ``review_comments``).
 Records without a state (saved before review existed, or imported) count as approved.
+
+Households, storefronts and units go through the same review (``REVIEWED``); every
+function takes the record's ``collection`` (households unless told). Which outputs count
+which states is ``census.domain.gate``'s.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from census.domain.gate import REVIEWED, gate_from, is_approved, review_state
 from census.domain.problems import Problem
 from census.domain.roles import STAFF
 from census.services import audit, records
@@ -29,6 +34,7 @@ SUBMITTED, RETURNED, APPROVED = "submitted", "returned", "approved"
 STATES = (SUBMITTED, RETURNED, APPROVED)
 COMMENTS = "review_comments"
 COLLECTION = "households"
+COLLECTIONS = tuple(REVIEWED)  # households, storefronts, units
 # action -> (states it applies to, who may: "staff" or "owner", the state it leads to)
 RULES: dict[str, tuple[tuple[str, ...], str, str | None]] = {
     "approve": ((SUBMITTED, RETURNED), "staff", APPROVED),
@@ -36,7 +42,8 @@ RULES: dict[str, tuple[tuple[str, ...], str, str | None]] = {
     "resubmit": ((RETURNED,), "owner", SUBMITTED),
     "comment": (STATES, "anyone", None),
 }
-# The query flag with which registers and the summary count approved records only.
+# The older query flag with which registers and the summary counted approved records only:
+# approved only is their default now, ``?all=1`` counts every record (census.domain.gate).
 APPROVED_ONLY_ARG = "approved"
 
 
@@ -50,7 +57,7 @@ class ReviewError(ValueError):
 
 def state_of(record: Mapping[str, Any]) -> str:
     """The record's review state (a record without one counts as approved)."""
-    return str(record.get("review_state") or APPROVED)
+    return review_state(record)
 
 
 def is_owner(record: Mapping[str, Any], username: str) -> bool:
@@ -87,10 +94,13 @@ def act(
     role: str,
     comment: str = "",
     expected_rev: int | None = None,
+    collection: str = COLLECTION,
     **detail: Any,
 ) -> dict[str, Any]:
     """Take one review action; returns the record as it now is. ``ReviewError`` if refused."""
-    record = store.collection(COLLECTION).get(record_id)
+    if collection not in COLLECTIONS:
+        raise ValueError(f"{collection} is not reviewed")
+    record = store.collection(collection).get(record_id)
     if record is None:
         raise ReviewError(Problem("member_unknown"))
     comment = (comment or "").strip()
@@ -100,7 +110,7 @@ def act(
         raise ReviewError(Problem("comment_required", "comment"))
     if action == "comment" and not comment:
         raise ReviewError(Problem("required", "comment"))
-    target = f"{COLLECTION}/{record_id}"
+    target = f"{collection}/{record_id}"
     new_state = RULES[action][2]
     now = datetime.now().isoformat(timespec="seconds")
     changes: dict[str, Any] = {"review_state": new_state}
@@ -114,7 +124,7 @@ def act(
             return record
         return records.set_meta(
             store,
-            COLLECTION,
+            collection,
             record_id,
             changes,
             user=username,
@@ -127,13 +137,26 @@ def act(
 
 
 def bulk_approve(
-    store: Any, record_ids: Iterable[int], *, username: str, role: str
+    store: Any,
+    record_ids: Iterable[int],
+    *,
+    username: str,
+    role: str,
+    collection: str = COLLECTION,
 ) -> tuple[list[int], list[int]]:
     """Approve many records at once; returns (approved, skipped: not submitted any more)."""
     done, skipped = [], []
     for record_id in record_ids:
         try:
-            act(store, record_id, "approve", username=username, role=role, bulk=True)
+            act(
+                store,
+                record_id,
+                "approve",
+                username=username,
+                role=role,
+                collection=collection,
+                bulk=True,
+            )
         except ReviewError:
             skipped.append(record_id)
         else:
@@ -154,21 +177,25 @@ def _add_comment(store: Any, target: str, username: str, role: str, action: str,
     )
 
 
-def thread(store: Any, record_id: int) -> list[dict[str, Any]]:
+def thread(store: Any, record_id: int, collection: str = COLLECTION) -> list[dict[str, Any]]:
     """The record's comments, oldest first."""
     return sorted(
-        store.collection(COMMENTS).find(key=f"{COLLECTION}/{record_id}"),
+        store.collection(COMMENTS).find(key=f"{collection}/{record_id}"),
         key=lambda c: (c["at"], c["id"]),
     )
 
 
-def returned_to(store: Any, username: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+def returned_to(
+    store: Any, username: str, collection: str = COLLECTION
+) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
     """A surveyor's returned records, each with the comment it was returned with."""
     out = []
-    for record in store.collection(COLLECTION).find(review_state=RETURNED):
-        if not is_owner(record, username):
+    found = store.collection(collection)
+    rows = found.find(review_state=RETURNED) if collection == COLLECTION else found.scan()
+    for record in rows:
+        if state_of(record) != RETURNED or not is_owner(record, username):
             continue
-        returns = [c for c in thread(store, record["id"]) if c["action"] == "return"]
+        returns = [c for c in thread(store, record["id"], collection) if c["action"] == "return"]
         out.append((record, returns[-1] if returns else None))
     return out
 
@@ -202,11 +229,12 @@ def queue(
     return sorted(rows, key=lambda h: (h.get("updated_at") or "", h["id"]))
 
 
-def approved_only(households: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Only the approved households: for registers and the summary limited to them."""
-    return [h for h in households if state_of(h) == APPROVED]
+def approved_only(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Only the approved records (households, storefronts or units)."""
+    return [r for r in records if is_approved(r)]
 
 
 def approved_only_requested(args: Mapping[str, Any]) -> bool:
-    """Does the page's query ask for approved records only (``?approved=1``)?"""
-    return str(args.get(APPROVED_ONLY_ARG) or "") in ("1", "true", "yes", "on")
+    """Does the page count approved records only? Yes unless its query says ``?all=1``
+    (``census.domain.gate.gate_from``; the older ``?approved=1`` is the default now)."""
+    return gate_from(args).approved

@@ -163,7 +163,8 @@ def test_registers_can_be_limited_to_approved_records(store, defn):
     assert [h["id"] for h in review.approved_only([*households, legacy])] == [approved, 99]
     assert pending not in [h["id"] for h in review.approved_only(households)]
     assert review.approved_only_requested({"approved": "1"})
-    assert not review.approved_only_requested({})
+    assert review.approved_only_requested({})  # approved only is the pages' default now
+    assert not review.approved_only_requested({"all": "1"})
 
 
 def test_a_return_refused_as_stale_keeps_neither_its_comment_nor_a_state(store, defn):
