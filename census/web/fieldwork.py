@@ -31,7 +31,7 @@ from census.fieldwork import (
 from census.services import audit, records
 from census.sheets.writer import write_xlsx
 from census.store import Conflict
-from census.web.access import ADMIN, ROLES, STAFF, SURVEYOR, roles_required
+from census.web.access import ROLES, STAFF, SURVEYOR, roles_required
 from census.web.current import context, get_store
 from census.web.helpers import address, client_ip, lang, surveys
 from census.web.layout import shown
@@ -323,7 +323,7 @@ def conflict(conflict_id: int):
     if current is None:
         abort(404)
     full = request.args.get("full") == "1"
-    if full and current_user.role != ADMIN:
+    if full and not current_user.may_see_full_ids:
         abort(403)
     errors: list[str] = []
     choices: dict[str, str] = {}

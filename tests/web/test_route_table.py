@@ -198,6 +198,8 @@ TABLE: dict[str, Row] = {
                                                      "confirm": "another-pass-34"}),
     "admin.revoke_tokens": Row("/admin/users/spare/tokens/revoke", ADMINS, write="POST",
                                form=lambda s, who: {}),
+    "admin.full_ids": Row("/admin/full-ids", ADMINS, write="POST",
+                          form=lambda s, who: {"reviewers": "0"}),
     "audit_log.index": Row("/audit/", ADMINS),
     "audit_log.export": Row("/audit/export.csv", ADMINS),
     "surveys_admin.index": Row("/admin/surveys/", ADMINS, write="POST", form=lambda s, who: {}),
