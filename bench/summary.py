@@ -13,7 +13,8 @@ The last two tables compare, in the same run:
 - old: the path every page view took before the app kept its results: the store read with
   the cycle collector running, household and dwelling rows made for counting, every rule
   counted row by row (a copy of that code lives here, as the baseline);
-- cold: the first view after a write, through the app's cache (``census.queries.derived``);
+- cold: a view made from scratch by the app's read model (``census.queries.derived``), as
+  after a start or a write the store cannot tell apart (another server's);
 - warm: a repeat view, answered from the cache;
 
 and then the pages themselves through the app's test client (template included).
@@ -196,7 +197,7 @@ def compare(
         (f"register {reg.key}: its rows", old_rows, lambda c: c.view(as_of).rows(reg)),
         ("基本情况: figures + charts", old_summary, summary_page),
     ]
-    print(f"\nold path, cold view (first after a write) and warm view (repeat), as of {as_of}")
+    print(f"\nold path, cold view (made from scratch) and warm view (repeat), as of {as_of}")
     print(f"{'page work':<30} {'old s':>7} {'cold s':>7} {'warm ms':>8} {'old/cold':>9} "
           f"{'old/warm':>10}")  # fmt: skip
     print("-" * 76)
@@ -248,9 +249,9 @@ def pages(app: Any, store: Store, reg: RegisterDef, as_of: date, repeat: int) ->
             f"{slowest:8.1f}{_flag(first[1])}"
         )
     print("-" * 83)
-    print("after a write: each page alone, so each pays the read and the build; the next page")
-    print("of the same date shares them. max ms: the slowest repeat view, which may include a")
-    print(f"full pass of Python's cycle collector. Process memory now: {_rss()}.")
+    print("after a write: the household written is read again and replaced in the read model;")
+    print("the rest is kept. max ms: the slowest repeat view, which may include a full pass of")
+    print(f"Python's cycle collector. Process memory now: {_rss()}.")
 
 
 # ------------------------------------------------------------ the old path, as the baseline
