@@ -42,6 +42,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from census.domain.charts import summary_charts
+from census.domain.gate import Gate, Pending, pending_of
 from census.domain.registers import RegisterDef, counts_in, rows_in
 from census.domain.residents import (
     Community,
@@ -255,7 +256,7 @@ class _Standing:
                 if share._present:
                     standing.doors.setdefault(door(household), []).append(key)
             community = standing.joined()
-            standing.counts = counts_in(registers, community, records.storefronts, records.units)
+            standing.counts = counts_in(registers, community, *standing.others(records))
             standing.tally = tally_of(community)
             standing.community = community
         return standing
@@ -263,6 +264,10 @@ class _Standing:
     def counted(self, household: Doc) -> bool:
         """Does this view count the household (all of them, or only the approved ones)?"""
         return not self.approved or state_of(household) == APPROVED
+
+    def others(self, records: Records) -> tuple[list[Doc], list[Doc]]:
+        """The storefronts and units this view counts (reviewed as households are)."""
+        return _others(records, self.approved)
 
     def joined(self) -> Community:
         """The community of every share, in address order."""
@@ -280,9 +285,7 @@ class _Standing:
                 new._replace(doc_id, doc)
             if fresh.get("storefronts") or fresh.get("units"):
                 others = [r for r in self.registers if r.record in ("storefront", "unit")]
-                new.counts |= counts_in(
-                    others, Community(self.as_of), records.storefronts, records.units
-                )
+                new.counts |= counts_in(others, Community(self.as_of), *self.others(records))
         return new
 
     def _replace(self, doc_id: int, doc: Doc | None) -> None:
@@ -331,6 +334,12 @@ class _Standing:
                 there = Community.joined(self.as_of, (self.shares[k[-1]] for k in keys))
                 _add(total, counts_in(registers, there, [], []), {})
         return total
+
+
+def _others(records: Records, approved: bool) -> tuple[list[Doc], list[Doc]]:
+    """Storefronts and units, all of them or only the approved ones (``census.domain.gate``)."""
+    gate = Gate(approved)
+    return gate.keep(records.storefronts), gate.keep(records.units)
 
 
 def _door_of(share: Community | None) -> Door | None:
@@ -416,6 +425,21 @@ class View:
             "approved", lambda: [h for h in self.records.households if state_of(h) == APPROVED]
         )
 
+    def others(self) -> tuple[list[Doc], list[Doc]]:
+        """The storefronts and units the view counts: all of them, or only the approved ones."""
+        if not self.approved:
+            return self.records.storefronts, self.records.units
+        return self.memo("approved others", lambda: _others(self.records, True))
+
+    def pending(self) -> Pending:
+        """The records not approved yet that an output on this date would count under 全部:
+        the households somebody of which is on the records that day, storefronts, units."""
+        records = self.records
+        return self.memo(
+            "pending",
+            lambda: pending_of(records.households, records.storefronts, records.units, self.as_of),
+        )
+
     def community(self) -> Community:
         """Who lives here on the date."""
 
@@ -431,22 +455,18 @@ class View:
 
     def rows(self, reg: RegisterDef) -> list[Doc]:
         """One register's rows in its order (shared: read only)."""
-        records = self.records
 
         def make() -> list[Doc]:
+            storefronts, units = self.others()
             if reg.record in ("storefront", "unit"):  # no need to find who lives here
-                return rows_in(reg, Community(self.as_of), records.storefronts, records.units)
-            return rows_in(reg, self.community(), records.storefronts, records.units)
+                return rows_in(reg, Community(self.as_of), storefronts, units)
+            return rows_in(reg, self.community(), storefronts, units)
 
         return self.memo(("rows", reg.key), make)
 
     def figures(self) -> dict[str, Any]:
         """Every figure of the summary (a copy)."""
-        records = self.records
-        figures = self.memo(
-            "figures",
-            lambda: figures_from(self.standing.tally, records.storefronts, records.units),
-        )
+        figures = self.memo("figures", lambda: figures_from(self.standing.tally, *self.others()))
         return {k: dict(v) if isinstance(v, dict) else v for k, v in figures.items()}
 
     def charts(self, lang: str) -> dict[str, str]:

@@ -60,6 +60,12 @@ def state_of(record: Mapping[str, Any]) -> str:
     return review_state(record)
 
 
+def submitter(record: Mapping[str, Any]) -> str:
+    """Who registered the record: a household's surveyor, else whoever created it (the
+    storefronts and units keep no surveyor of their own)."""
+    return str(record.get("surveyor") or record.get("created_by") or "")
+
+
 def is_owner(record: Mapping[str, Any], username: str) -> bool:
     """Did this user submit the record?"""
     return username in (record.get("surveyor"), record.get("created_by"))
@@ -209,7 +215,7 @@ def queue(
     surveyor: str = "",
     state: str = SUBMITTED,
 ) -> list[dict[str, Any]]:
-    """Households to review, filtered; ``grids`` maps building names to their grid.
+    """Records to review, filtered; ``grids`` maps building names to their grid.
 
     An empty filter lets everything through; ``state`` "all" shows every state.
     """
@@ -223,7 +229,7 @@ def queue(
             continue
         if grid and grids.get(household.get("building") or "") != grid:
             continue
-        if surveyor and household.get("surveyor") != surveyor:
+        if surveyor and submitter(household) != surveyor:
             continue
         rows.append(household)
     return sorted(rows, key=lambda h: (h.get("updated_at") or "", h["id"]))

@@ -1,5 +1,9 @@
 """Review and checks: the review queue, review actions and comments, history restore,
-the consistency report (page, CSV, PDF) and merging duplicates."""
+the consistency report (page, CSV, PDF) and merging duplicates.
+
+Households, storefronts and units are reviewed alike: the queue shows one kind at a time
+(``?kind=storefronts``); a household's thread and actions are on its own page, a storefront's
+or unit's on ``/review/records/<form>/<id>``."""
 
 from __future__ import annotations
 
@@ -34,9 +38,50 @@ from census.store import Conflict
 from census.web.access import ROLES, STAFF, SURVEYOR, roles_required
 from census.web.current import context, get_store
 from census.web.helpers import lang, surveys, when
+from census.web.layout import facts
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 PAGE_SIZE = 100
+
+
+def _record_form(form_name: str) -> Any:
+    """The survey of a reviewed kind other than the households (storefront, unit), or 404."""
+    defn = surveys().get(form_name)
+    if defn is None or defn.collection not in review.COLLECTIONS:
+        abort(404)
+    if defn.collection == review.COLLECTION:
+        abort(404)  # a household's review is on its own page
+    return defn
+
+
+def _record_or_404(collection: str, record_id: int) -> dict[str, Any]:
+    """A storefront or unit this user may open: staff any, a surveyor the ones they made."""
+    record = get_store().collection(collection).get(record_id)
+    if record is None:
+        abort(404)
+    if not (current_user.is_staff or review.is_owner(record, current_user.username)):
+        abort(403)
+    return record
+
+
+def kind_labels() -> dict[str, str]:
+    """The kinds of record the queue shows, by collection."""
+    return {"households": _("住户"), "storefronts": _("门面"), "units": _("单位")}
+
+
+def action_url(collection: str, record_id: int, action: str) -> str:
+    """Where a review action on a record is posted."""
+    if collection == review.COLLECTION:
+        return url_for("review.act", record_id=record_id, action=action)
+    form_name = review.REVIEWED[collection]
+    return url_for("review.record_act", form_name=form_name, record_id=record_id, action=action)
+
+
+def record_url(collection: str, record_id: int) -> str:
+    """The page with a record's review thread and actions."""
+    if collection == review.COLLECTION:
+        return url_for("households.view", record_id=record_id)
+    return url_for("review.record", form_name=review.REVIEWED[collection], record_id=record_id)
 
 
 def _household_or_404(record_id: int) -> dict[str, Any]:
@@ -160,6 +205,19 @@ def _template_helpers() -> dict[str, Any]:
             return []
         return review.returned_to(get_store(), current_user.username)
 
+    def others_returned_to_me() -> list[tuple[str, dict[str, Any], dict[str, Any] | None]]:
+        """The surveyor's returned storefronts and units: (form name, record, comment)."""
+        if not current_user.is_authenticated or current_user.is_staff:
+            return []
+        return [
+            (review.REVIEWED[collection], record, comment)
+            for collection in review.COLLECTIONS
+            if collection != review.COLLECTION
+            for record, comment in review.returned_to(
+                get_store(), current_user.username, collection
+            )
+        ]
+
     def household_warnings(household: dict[str, Any]) -> dict[str, Any]:
         """The checks' warnings of a household: by record field, and by roster index."""
         fields: dict[str, list[str]] = {}
@@ -183,7 +241,12 @@ def _template_helpers() -> dict[str, Any]:
         "field_value": field_value,
         "household_by_id": lambda record_id: get_store().collection("households").get(record_id),
         "review_actions": review_actions,
-        "review_thread": lambda record_id: review.thread(get_store(), record_id),
+        "review_thread": lambda record_id, collection=review.COLLECTION: review.thread(
+            get_store(), record_id, collection
+        ),
+        "review_action_url": action_url,
+        "review_record_url": record_url,
+        "others_returned_to_me": others_returned_to_me,
         "review_state": review.state_of,
         "review_state_labels": state_labels,
         "version_diffs": version_diffs,
@@ -195,21 +258,34 @@ def _template_helpers() -> dict[str, Any]:
 # -- the queue -----------------------------------------------------------------------------
 
 
+def _kind() -> str:
+    """The kind of record the queue shows (``?kind=``): households unless another is named."""
+    kind = request.values.get("kind", "").strip()
+    return kind if kind in review.COLLECTIONS else review.COLLECTION
+
+
 @bp.route("/")
 @roles_required(*STAFF)
 def queue():
-    """Households waiting for review (or in another state), filtered; bulk approve."""
+    """Records waiting for review (or in another state), one kind at a time, filtered; bulk
+    approve."""
     store = get_store()
     grids = _grids(store)
     wanted = {key: request.args.get(key, "").strip() for key in ("grid", "building", "surveyor")}
     state = request.args.get("state", review.SUBMITTED)
-    # from the read model that keeps the households by state (shared: read only)
-    rows = context().derived.review().queue(grids=grids, state=state, **wanted)
+    kind = _kind()
+    # from the read model that keeps the records by state (shared: read only)
+    index = context().derived.review()
+    rows = index.queue(collection=kind, grids=grids, state=state, **wanted)
     page = max(1, request.args.get("page", 1, type=int))
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     today = date.today()
-    warnings = {h["id"]: len(checks.check_household(h, today)) for h in shown}
+    warnings = (
+        {h["id"]: len(checks.check_household(h, today)) for h in shown}
+        if kind == review.COLLECTION
+        else {}
+    )
     surveyors = sorted(
         u["username"] for u in store.collection("users").scan() if u.get("role") == SURVEYOR
     )
@@ -225,6 +301,10 @@ def queue():
         buildings=natural_sorted(grids),
         surveyors=surveyors,
         warnings=warnings,
+        kind=kind,
+        kinds=kind_labels(),
+        waiting=index.counts(review.SUBMITTED),
+        form_name=review.REVIEWED[kind],
         **wanted,
     )
 
@@ -232,14 +312,20 @@ def queue():
 @bp.route("/approve", methods=["POST"])
 @roles_required(*STAFF)
 def bulk_approve():
-    """Approve the ticked households at once."""
+    """Approve the ticked records (of the queue's kind) at once."""
     ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    kind = _kind()
     done, skipped = review.bulk_approve(
-        get_store(), ids, username=current_user.username, role=current_user.role
+        get_store(), ids, username=current_user.username, role=current_user.role, collection=kind
     )
-    flash(_("已审核通过 %(n)s 户", n=len(done)), "success")
-    if skipped:
-        flash(_("%(n)s 户不是待审核状态，未处理", n=len(skipped)), "error")
+    if kind == review.COLLECTION:
+        flash(_("已审核通过 %(n)s 户", n=len(done)), "success")
+        if skipped:
+            flash(_("%(n)s 户不是待审核状态，未处理", n=len(skipped)), "error")
+    else:
+        flash(_("已审核通过 %(n)s 条", n=len(done)), "success")
+        if skipped:
+            flash(_("%(n)s 条不是待审核状态，未处理", n=len(skipped)), "error")
     back = request.form.get("back", "")
     return redirect(back if back.startswith("/review") else url_for("review.queue"))
 
@@ -254,6 +340,47 @@ def act(record_id: int, action: str):
     _household_or_404(record_id)
     if action not in review.RULES:
         abort(404)
+    _take(review.COLLECTION, record_id, action)
+    if request.form.get("next") == "queue" and current_user.is_staff:
+        return redirect(url_for("review.queue"))
+    if not current_user.is_staff:
+        return redirect(url_for("survey.home"))
+    return redirect(url_for("households.view", record_id=record_id))
+
+
+@bp.route("/records/<form_name>/<int:record_id>")
+@roles_required(*ROLES)
+def record(form_name: str, record_id: int):
+    """A storefront or unit: its answers, its review state, comment thread and actions."""
+    defn = _record_form(form_name)
+    found = _record_or_404(defn.collection, record_id)
+    return render_template(
+        "review/record.html",
+        defn=defn,
+        record=found,
+        collection=defn.collection,
+        facts=facts(defn, found, lang()),
+    )
+
+
+@bp.route("/records/<form_name>/<int:record_id>/<action>", methods=["POST"])
+@roles_required(*ROLES)
+def record_act(form_name: str, record_id: int, action: str):
+    """Approve, return, resubmit or comment on one storefront or unit."""
+    defn = _record_form(form_name)
+    _record_or_404(defn.collection, record_id)
+    if action not in review.RULES:
+        abort(404)
+    _take(defn.collection, record_id, action)
+    if request.form.get("next") == "queue" and current_user.is_staff:
+        return redirect(url_for("review.queue", kind=defn.collection))
+    if not current_user.is_staff:
+        return redirect(url_for("survey.home"))
+    return redirect(url_for("review.record", form_name=form_name, record_id=record_id))
+
+
+def _take(collection: str, record_id: int, action: str) -> None:
+    """One review action from a posted form, said in a flash message."""
     try:
         review.act(
             get_store(),
@@ -263,6 +390,7 @@ def act(record_id: int, action: str):
             role=current_user.role,
             comment=request.form.get("comment", ""),
             expected_rev=request.form.get("_rev", type=int),
+            collection=collection,
         )
     except review.ReviewError as refused:
         flash(refused.problem.message(lang()), "error")
@@ -278,11 +406,6 @@ def act(record_id: int, action: str):
             }[action],
             "success",
         )
-    if request.form.get("next") == "queue" and current_user.is_staff:
-        return redirect(url_for("review.queue"))
-    if not current_user.is_staff:
-        return redirect(url_for("survey.home"))
-    return redirect(url_for("households.view", record_id=record_id))
 
 
 @bp.route("/households/<int:record_id>/restore/<int:rev>", methods=["POST"])

@@ -2,9 +2,10 @@
 
 Random sequences of writes (households created, edited, deleted, moved to another building
 or door, their review state changed or merged away; visits knocked; storefronts and units
-changed; a building given another grid; a block that fails half-way) go straight to the
-store, and after each one every page's read model (the registers and the summary on two
-dates, with and without the approved-only filter, the coverage tables and the review queue)
+changed, reviewed as households are; a building given another grid; a block that fails
+half-way) go straight to the store, and after each one every page's read model (the
+registers and the summary on two dates, with and without the approved-only filter, the
+records waiting for review, the coverage tables and the review queue of each kind)
 is compared with the same figures computed from a fresh read of the store by the domain's
 own functions. The writes of this process are applied household by household: the test also
 checks that nothing but a building's change made the read models read everything again.
@@ -25,6 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from census.domain.gate import pending_of
 from census.domain.registers import counts_in, load_registers, rows_in
 from census.domain.residents import Community, build_community
 from census.domain.summary import figures_of
@@ -105,8 +107,13 @@ operation = st.one_of(  # the writes of every day two or three times as often as
     create,
     st.tuples(st.just("delete"), pick),
     st.tuples(st.just("merge"), pick),
-    st.tuples(st.just("storefront"), st.sampled_from(["open", "closed"]), st.sampled_from(PLACES)),
-    st.tuples(st.just("unit"), st.booleans(), st.booleans()),
+    st.tuples(
+        st.just("storefront"),
+        st.sampled_from(["open", "closed"]),
+        st.sampled_from(PLACES),
+        st.sampled_from(STATES),
+    ),
+    st.tuples(st.just("unit"), st.booleans(), st.booleans(), st.sampled_from(STATES)),
     st.tuples(st.just("failed"), pick, household),
     st.tuples(st.just("regrid"), st.sampled_from(["第一网格", "第二网格", "第三网格"])),
 )
@@ -184,11 +191,16 @@ def apply(store: Store, op: tuple[Any, ...]) -> bool:
     elif kind == "visit":
         store.collection("visits").insert(op[1] | {"uuid": str(uuid.uuid4())})
     elif kind == "storefront":
-        store.collection("storefronts").insert({"name": "面馆", "building": op[2], "status": op[1]})
+        store.collection("storefronts").insert(
+            {"name": "面馆", "building": op[2], "status": op[1], "review_state": op[3]}
+        )
     elif kind == "unit":
         units = store.collection("units")
         first = units.scan()[0]
-        units.update(first["id"], {"name": first["name"], "key_unit": op[1], "safe_unit": op[2]})
+        units.update(
+            first["id"],
+            {"name": first["name"], "key_unit": op[1], "safe_unit": op[2], "review_state": op[3]},
+        )
     elif kind == "regrid":
         buildings = store.collection("buildings")
         first = buildings.find_one(name="2栋")
@@ -224,14 +236,19 @@ def fresh(store: Store) -> dict[str, Any]:
 def compare(store: Store, derived: Derived) -> None:
     """Every read model against the domain's functions over a fresh read of the store."""
     now = fresh(store)
-    storefronts, units = now["storefronts"], now["units"]
     for as_of in (TODAY, PAST):
         for approved in (False, True):
-            households = now["households"]
-            if approved:
-                households = [h for h in households if review.state_of(h) == review.APPROVED]
+            households, storefronts, units = now["households"], now["storefronts"], now["units"]
+            if approved:  # storefronts and units are reviewed as households are
+                households, storefronts, units = (
+                    [r for r in records if review.state_of(r) == review.APPROVED]
+                    for records in (households, storefronts, units)
+                )
             community = build_community(households, as_of)
             view = derived.view(as_of, approved)
+            assert view.pending() == pending_of(
+                now["households"], now["storefronts"], now["units"], as_of
+            )
             assert view.counts() == counts_in(REGISTERS, community, storefronts, units)
             expected = figures_of(community, storefronts, units)
             assert view.figures() == expected
@@ -267,12 +284,16 @@ def compare_review(store: Store, derived: Derived, now: dict[str, Any]) -> None:
     """The review queue, every state and some filters, as a scan of every household gives it."""
     grids = {b["name"]: b.get("grid") or "" for b in now["buildings"]}
     index = derived.review()
-    everyone = store.collection("households").scan()
-    for state in ("submitted", "returned", "approved", "all", "", "odd"):
-        for filters in ({}, {"grid": "第一网格"}, {"building": "1栋", "surveyor": "surveyor1"}):
-            kept = index.queue(grids=grids, state=state, **filters)
-            scanned = review.queue(everyone, grids=grids, state=state, **filters)
-            assert [h["id"] for h in kept] == [h["id"] for h in scanned], (state, filters)
+    for collection in review.COLLECTIONS:
+        everyone = store.collection(collection).scan()
+        for state in ("submitted", "returned", "approved", "all", "", "odd"):
+            for filters in ({}, {"grid": "第一网格"}, {"building": "1栋", "surveyor": "surveyor1"}):
+                kept = index.queue(collection=collection, grids=grids, state=state, **filters)
+                scanned = review.queue(everyone, grids=grids, state=state, **filters)
+                assert [h["id"] for h in kept] == [h["id"] for h in scanned], (state, filters)
+            assert index.counts(state)[collection] == len(
+                review.queue(everyone, grids=grids, state=state)
+            )
 
 
 def run(store: Store, operations: list[tuple[Any, ...]]) -> Derived:
