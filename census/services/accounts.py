@@ -18,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from census.domain import passwords
 from census.domain.roles import ADMIN, REVIEWER, ROLES
 from census.services import audit
-from census.store import Conflict
+from census.store import Conflict, Store
 
 DEFAULT_HASH = "scrypt"
 _dummy_hashes: dict[str, str] = {}
@@ -35,7 +35,7 @@ def _check_role(role: str) -> None:
 
 
 def add_user(
-    store: Any,
+    store: Store,
     username: str,
     role: str,
     password: str,
@@ -96,7 +96,7 @@ def add_user(
     return new_id
 
 
-def set_role(store: Any, username: str, role: str, *, actor: str) -> dict[str, Any]:
+def set_role(store: Store, username: str, role: str, *, actor: str) -> dict[str, Any]:
     """Give an account another role; the change (before and after) is audited."""
     _check_role(role)
     users = store.collection("users")
@@ -114,7 +114,7 @@ def set_role(store: Any, username: str, role: str, *, actor: str) -> dict[str, A
     return changed | {"id": user["id"], "_rev": rev}
 
 
-def get_user(store: Any, username: str) -> dict[str, Any]:
+def get_user(store: Store, username: str) -> dict[str, Any]:
     """The account called ``username``; ``UserError`` if there is none."""
     user = store.collection("users").find_one(username=username)
     if user is None:
@@ -122,13 +122,13 @@ def get_user(store: Any, username: str) -> dict[str, Any]:
     return user
 
 
-def _change(store: Any, username: str, change: Any) -> dict[str, Any]:
+def _change(store: Store, username: str, change: Any) -> dict[str, Any]:
     """Apply ``change(user) -> new fields`` to the account, again if someone wrote meanwhile."""
     users = store.collection("users")
     while True:
         user = get_user(store, username)
         fields = change(user)
-        body = {k: v for k, v in user.items() if k not in ("id", "_rev")} | fields
+        body: dict[str, Any] = {k: v for k, v in user.items() if k not in ("id", "_rev")} | fields
         try:
             rev = users.update(user["id"], body, expected_rev=user["_rev"])
         except Conflict:
@@ -140,13 +140,13 @@ def _next_version(user: dict[str, Any]) -> dict[str, Any]:
     return {"session_version": int(user.get("session_version") or 0) + 1}
 
 
-def end_sessions(store: Any, username: str) -> dict[str, Any]:
+def end_sessions(store: Store, username: str) -> dict[str, Any]:
     """End every login session of the account (logout does this); returns the account."""
     return _change(store, username, _next_version)
 
 
 def set_password(
-    store: Any,
+    store: Store,
     username: str,
     password: str,
     *,
@@ -178,7 +178,7 @@ def set_password(
     return changed
 
 
-def set_active(store: Any, username: str, active: bool, *, actor: str) -> dict[str, Any]:
+def set_active(store: Store, username: str, active: bool, *, actor: str) -> dict[str, Any]:
     """Deactivate (or reactivate) an account: a deactivated one cannot log in, its sessions
     end and its API tokens are revoked. Audited as ``user_deactivate`` / ``user_activate``."""
     user = get_user(store, username)
@@ -213,7 +213,7 @@ def _dummy_hash(method: str = DEFAULT_HASH) -> str:
     return found
 
 
-def authenticate(store: Any, username: str, password: str) -> dict[str, Any] | None:
+def authenticate(store: Store, username: str, password: str) -> dict[str, Any] | None:
     """The user's document when the password is right and the account active.
 
     The same hash is computed whether or not the account exists (a dummy one made with the
@@ -233,7 +233,7 @@ def _digest(token: str) -> str:
 
 
 def create_token(
-    store: Any, username: str, *, days: int | None = None, actor: str | None = None
+    store: Store, username: str, *, days: int | None = None, actor: str | None = None
 ) -> str:
     """A new bearer token for the API; only its hash is kept.
 
@@ -269,7 +269,7 @@ def create_token(
     return token
 
 
-def list_tokens(store: Any, username: str | None = None) -> list[dict[str, Any]]:
+def list_tokens(store: Store, username: str | None = None) -> list[dict[str, Any]]:
     """The tokens (of one account, or all) without their hashes: id, user, created, expiry."""
     rows = store.collection("tokens").find(username=username) if username else None
     if rows is None:
@@ -287,7 +287,7 @@ def list_tokens(store: Any, username: str | None = None) -> list[dict[str, Any]]
     ]
 
 
-def _drop_tokens(store: Any, username: str, token_id: str | None = None) -> int:
+def _drop_tokens(store: Store, username: str, token_id: str | None = None) -> int:
     tokens = store.collection("tokens")
     dropped = 0
     for row in tokens.find(username=username):
@@ -298,7 +298,7 @@ def _drop_tokens(store: Any, username: str, token_id: str | None = None) -> int:
     return dropped
 
 
-def revoke_tokens(store: Any, username: str, *, actor: str, token_id: str | None = None) -> int:
+def revoke_tokens(store: Store, username: str, *, actor: str, token_id: str | None = None) -> int:
     """Revoke the account's API tokens (or the one with ``token_id``); audited; how many."""
     get_user(store, username)
     with store.atomic():
@@ -314,7 +314,7 @@ def revoke_tokens(store: Any, username: str, *, actor: str, token_id: str | None
     return count
 
 
-def user_for_token(store: Any, token: str) -> dict[str, Any] | None:
+def user_for_token(store: Store, token: str) -> dict[str, Any] | None:
     """The active user an unexpired, unrevoked bearer token belongs to."""
     row = store.collection("tokens").find_one(token_hash=_digest(token))
     if not row:
@@ -329,14 +329,14 @@ def user_for_token(store: Any, token: str) -> dict[str, Any] | None:
 FULL_IDS_KEY = "full_ids"  # the settings row naming the roles that may ask for full ID numbers
 
 
-def full_id_roles(store: Any) -> frozenset[str]:
+def full_id_roles(store: Store) -> frozenset[str]:
     """The roles that may ask for full ID numbers: admins always, reviewers if granted."""
     row = store.collection("settings").find_one(key=FULL_IDS_KEY)
     granted = set(row.get("roles") or ()) if row else set()
     return frozenset({ADMIN} | (granted & {REVIEWER}))  # never surveyors
 
 
-def grant_full_ids(store: Any, reviewers: bool, *, actor: str) -> frozenset[str]:
+def grant_full_ids(store: Store, reviewers: bool, *, actor: str) -> frozenset[str]:
     """Let reviewers ask for full ID numbers (or stop them); audited as a change of access."""
     settings = store.collection("settings")
     wanted = {"key": FULL_IDS_KEY, "roles": [ADMIN, REVIEWER] if reviewers else [ADMIN]}

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from census.store import Store
+
 COLLECTION = "audit"
 FIELDS = ("at", "actor", "action", "target", "ip", "detail")
 
@@ -29,7 +31,7 @@ def _request_ip() -> str:
 
 
 def record(
-    store: Any,
+    store: Store,
     actor: str | None,
     action: str,
     target: str = "",
@@ -58,7 +60,7 @@ VIEW_FULL_IDS = "view_full_ids"
 
 
 def full_ids_shown(
-    store: Any, actor: str, target: str, count: int, *, ip: str | None = None, **detail: Any
+    store: Store, actor: str, target: str, count: int, *, ip: str | None = None, **detail: Any
 ) -> None:
     """Log one answer that showed ID numbers whole: who, what, how many and from where.
 
@@ -70,7 +72,7 @@ def full_ids_shown(
 
 
 def entries(
-    store: Any, *, action: str | None = None, actor: str | None = None
+    store: Store, *, action: str | None = None, actor: str | None = None
 ) -> list[dict[str, Any]]:
     """Audit entries, newest first, optionally filtered."""
     query = {k: v for k, v in (("action", action), ("actor", actor)) if v}
@@ -106,7 +108,7 @@ class Filters:
         )
 
 
-def search(store: Any, filters: Filters) -> list[dict[str, Any]]:
+def search(store: Store, filters: Filters) -> list[dict[str, Any]]:
     """Entries passing the filters, newest first (an indexed lookup on actor or action)."""
     query = {k: v for k, v in (("action", filters.action), ("actor", filters.actor)) if v}
     collection = store.collection(COLLECTION)
@@ -114,7 +116,7 @@ def search(store: Any, filters: Filters) -> list[dict[str, Any]]:
     return [e for e in reversed(rows) if filters.accepts(e)]
 
 
-def actions(store: Any) -> list[str]:
+def actions(store: Store) -> list[str]:
     """Every action that occurs in the log, for the page's filter."""
     return sorted({e["action"] for e in store.collection(COLLECTION).scan()})
 

@@ -57,7 +57,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 import orjson
 
@@ -66,6 +66,9 @@ from census.store.base import COUNTERS, Doc
 from census.store.journal import apply_entry, read_journal
 from census.store.lock import FolderLock
 from census.store.tinystorage import JOURNAL_NAME, SNAPSHOT_NAME
+
+if TYPE_CHECKING:
+    from census.store.pgstore import PgStore
 from census.util.gcpause import paused_gc
 from census.util.outputs import write_output
 
@@ -267,7 +270,9 @@ def read_database(url: str) -> Contents:
                 if not present or not present[0]:
                     contents.present = False  # a schema no server has opened yet: empty
                     return contents
-                last_ids = dict(conn.execute("SELECT name, last_id FROM census_collections"))
+                last_ids: dict[str, int] = dict(
+                    conn.execute("SELECT name, last_id FROM census_collections")
+                )
                 if present[1]:
                     contents.numbers = {
                         str(name): int(value)
@@ -546,6 +551,9 @@ def restore(source: Path, target: str | os.PathLike[str], data_dir: Path) -> Res
     try:
         with store.atomic():
             if url is not None:
+                from census.store.pgstore import PgStore  # psycopg only for a database
+
+                assert isinstance(store, PgStore)
                 _lock_database(store, _safe_url(url))
             # Collections whose documents were all deleted keep their last id (PostgreSQL).
             last_ids = found.contents.last_ids
@@ -614,7 +622,7 @@ def _check_folder_empty(folder: Path) -> None:
         lock.release()
 
 
-def _lock_database(store: Any, where: str) -> None:
+def _lock_database(store: PgStore, where: str) -> None:
     """Inside the restore's transaction: keep other writers out, and check again it is empty."""
     with store.connection() as conn:
         conn.execute("LOCK TABLE census_documents, census_counters IN SHARE ROW EXCLUSIVE MODE")

@@ -23,6 +23,7 @@ from typing import Any
 from census.domain import persons
 from census.domain.problems import Problem
 from census.services import records
+from census.store import Store
 from census.surveys.definition import FormDef
 from census.surveys.validate import clean, has_errors
 
@@ -78,7 +79,7 @@ def _refuse(code: str, path: str = "", **params: Any) -> LifeEventError:
     return LifeEventError([Problem(code, path, params)])
 
 
-def _load(store: Any, household_id: int) -> dict[str, Any]:
+def _load(store: Store, household_id: int) -> dict[str, Any]:
     household = store.collection(COLLECTION).get(household_id)
     if household is None:
         raise _refuse("member_unknown")
@@ -96,7 +97,7 @@ def _pick(household: dict[str, Any], index: int) -> dict[str, Any]:
     members = household.get("members") or []
     if not 0 <= index < len(members):
         raise _refuse("member_unknown", "members")
-    member = members[index]
+    member: dict[str, Any] = members[index]
     if not _active(member):
         raise _refuse("member_not_active", f"members[{index}]", name=member.get("name") or "")
     return member
@@ -185,7 +186,7 @@ class _Event:
     after validating both); each event function keeps only its own rule.
     """
 
-    store: Any
+    store: Store
     form: FormDef
     user: str
     action: str
@@ -243,7 +244,7 @@ class _Event:
 
 
 def move_in(
-    store: Any,
+    store: Store,
     form: FormDef,
     household_id: int,
     person: dict[str, Any],
@@ -263,7 +264,7 @@ def move_in(
 
 
 def move_in_household(
-    store: Any,
+    store: Store,
     form: FormDef,
     household: dict[str, Any],
     *,
@@ -279,7 +280,7 @@ def move_in_household(
 
 
 def move_out(
-    store: Any,
+    store: Store,
     form: FormDef,
     household_id: int,
     leaving: list[int],
@@ -313,7 +314,7 @@ def move_out(
 
 
 def death(
-    store: Any,
+    store: Store,
     form: FormDef,
     household_id: int,
     member_index: int,
@@ -337,7 +338,7 @@ def death(
 
 
 def birth(
-    store: Any,
+    store: Store,
     form: FormDef,
     household_id: int,
     child: dict[str, Any],
@@ -359,7 +360,7 @@ def birth(
 
 
 def change_head(
-    store: Any,
+    store: Store,
     form: FormDef,
     household_id: int,
     new_head: int,
@@ -385,7 +386,7 @@ def change_head(
 
 
 def split(
-    store: Any,
+    store: Store,
     form: FormDef,
     household_id: int,
     leaving: list[int],
@@ -444,7 +445,7 @@ def split(
 
 
 def merge(
-    store: Any,
+    store: Store,
     form: FormDef,
     into_id: int,
     from_id: int,
@@ -476,7 +477,7 @@ def merge(
 
 
 def merge_duplicate(
-    store: Any,
+    store: Store,
     form: FormDef,
     keep_id: int,
     duplicate_id: int,
@@ -540,7 +541,7 @@ def _combine(
 
 
 def change_tenant(
-    store: Any,
+    store: Store,
     form: FormDef,
     household_id: int,
     tenants: list[dict[str, Any]],

@@ -22,7 +22,7 @@ from typing import Any
 
 from census.domain.problems import Problem
 from census.services import audit
-from census.store import DuplicateKey
+from census.store import DuplicateKey, Store
 
 NO_GRID = ""  # stored for a building nobody put in a grid; shown as 未分网格
 
@@ -32,7 +32,7 @@ def _name(value: object) -> str:
     return str(value or "").strip()
 
 
-def missing(store: Any, names: Iterable[object]) -> list[str]:
+def missing(store: Store, names: Iterable[object]) -> list[str]:
     """The names (in first-seen order) that are no building of the tree."""
     buildings = store.collection("buildings")
     wanted = dict.fromkeys(name for name in map(_name, names) if name)
@@ -45,7 +45,7 @@ def unknown_building(name: object) -> Problem:
 
 
 def add_buildings(
-    store: Any,
+    store: Store,
     buildings: Iterable[tuple[str, str]],
     *,
     user: str,

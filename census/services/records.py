@@ -34,7 +34,7 @@ from census.domain.gate import REVIEWED
 from census.domain.problems import Problem
 from census.domain.roles import STAFF as STAFF_ROLES
 from census.services import audit, places
-from census.store import Conflict, DuplicateKey
+from census.store import Conflict, DuplicateKey, Store
 from census.surveys.conform import conform
 from census.surveys.definition import FormDef
 from census.surveys.validate import clean, has_errors
@@ -70,7 +70,7 @@ class SaveResult:
         return self.id is not None
 
 
-def prepare_store(store: Any) -> None:
+def prepare_store(store: Store) -> None:
     """Declare the indexes the app looks records up by."""
     households = store.collection("households")
     for path in (
@@ -94,7 +94,7 @@ def prepare_store(store: Any) -> None:
     store.collection("buildings").ensure_index("name")
 
 
-def repair_stored(store: Any, forms: dict[str, FormDef], *, user: str = "system") -> int:
+def repair_stored(store: Store, forms: dict[str, FormDef], *, user: str = "system") -> int:
     """Bring stored records that are not in their form's shape back to it; return how many.
 
     See ``census.surveys.conform``: run when the app opens the store, so that no page or
@@ -157,7 +157,7 @@ class PeopleIndex:
     The households are the store's shared documents: only read them.
     """
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.by_id: dict[str, list[dict[str, Any]]] = {}
         self.by_name_birth: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for doc in store.collection("households").scan_shared():
@@ -182,7 +182,7 @@ class PeopleIndex:
 
 
 def _cross_checks(
-    store: Any, record: dict[str, Any], record_id: int | None, people: PeopleIndex | None = None
+    store: Store, record: dict[str, Any], record_id: int | None, people: PeopleIndex | None = None
 ) -> list[Problem]:
     """Warnings that need other records: the same person active in another household.
 
@@ -207,7 +207,7 @@ def _cross_checks(
 
 
 def consistency(
-    store: Any, household: dict[str, Any], record_id: int | None, today: date | None = None
+    store: Store, household: dict[str, Any], record_id: int | None, today: date | None = None
 ) -> list[Problem]:
     """Every consistency check on a household as stored: alone, then against the others."""
     found = checks.check_household(household, today or date.today())
@@ -232,7 +232,7 @@ def _not_yet(found: list[Problem], known: list[Problem]) -> list[Problem]:
 
 
 def _review_state(
-    store: Any, user: str, previous: dict[str, Any] | None, meta: dict[str, Any] | None
+    store: Store, user: str, previous: dict[str, Any] | None, meta: dict[str, Any] | None
 ) -> str:
     """The review state a save leaves (see the module docstring)."""
     if meta and meta.get("review_state"):
@@ -245,13 +245,13 @@ def _review_state(
     return APPROVED
 
 
-def _adds_buildings(store: Any, user: str) -> bool:
+def _adds_buildings(store: Store, user: str) -> bool:
     """May this user's save add a building the tree lacks? Staff and the system, not surveyors."""
     account = store.collection("users").find_one(username=user)
     return account is None or account.get("role") in STAFF_ROLES
 
 
-def _building_check(store: Any, record: dict[str, Any], user: str) -> list[Problem]:
+def _building_check(store: Store, record: dict[str, Any], user: str) -> list[Problem]:
     """A surveyor's household in a building the community does not have: refused, named.
 
     A staff member's (or an import's) adds the building when stored (``places``).
@@ -262,7 +262,7 @@ def _building_check(store: Any, record: dict[str, Any], user: str) -> list[Probl
     return [places.unknown_building(name)]
 
 
-def _add_building(store: Any, record: dict[str, Any], user: str, target: str) -> None:
+def _add_building(store: Store, record: dict[str, Any], user: str, target: str) -> None:
     """Put a household's building into the tree if it is not there (inside the save's block)."""
     if record.get("building"):
         places.add_buildings(
@@ -273,7 +273,7 @@ def _add_building(store: Any, record: dict[str, Any], user: str, target: str) ->
 HOUSEHOLD_NO = "household_no"
 
 
-def _next_household_no(store: Any, taken: Collection[str] = ()) -> str:
+def _next_household_no(store: Store, taken: Collection[str] = ()) -> str:
     """A household number nobody holds, claimed from the store's counter.
 
     Call inside the ``atomic()`` block that stores the household: the claim and the record
@@ -294,7 +294,7 @@ def _next_household_no(store: Any, taken: Collection[str] = ()) -> str:
 
 
 def save(
-    store: Any,
+    store: Store,
     form: FormDef,
     raw: dict[str, Any],
     *,
@@ -385,7 +385,7 @@ def save(
 
 
 def set_meta(
-    store: Any,
+    store: Store,
     collection_name: str,
     record_id: int,
     changes: dict[str, Any],
@@ -429,7 +429,7 @@ def set_meta(
 
 
 def restore(
-    store: Any,
+    store: Store,
     form: FormDef,
     record_id: int,
     rev: int,
@@ -462,7 +462,7 @@ def restore(
 
 
 def check(
-    store: Any,
+    store: Store,
     form: FormDef,
     raw: dict[str, Any],
     *,
@@ -483,7 +483,7 @@ _BATCH: tuple[FormDef, list[dict[str, Any]], date] | None = None  # what forked 
 
 
 def check_many(
-    store: Any,
+    store: Store,
     form: FormDef,
     raws: list[dict[str, Any]],
     *,
@@ -552,7 +552,7 @@ def _clean_part(bounds: tuple[int, int]) -> list[Cleaned]:
 
 
 def save_many(
-    store: Any,
+    store: Store,
     form: FormDef,
     raws: list[dict[str, Any]],
     *,
@@ -631,7 +631,7 @@ def save_many(
     return results
 
 
-def _claim_household_numbers(store: Any, results: list[SaveResult]) -> None:
+def _claim_household_numbers(store: Store, results: list[SaveResult]) -> None:
     """Refuse numbers already stored or used twice in the batch."""
     households = store.collection("households")
     taken: set[str] = set()
@@ -644,7 +644,7 @@ def _claim_household_numbers(store: Any, results: list[SaveResult]) -> None:
         taken.add(number)
 
 
-def _number_blank(store: Any, results: list[SaveResult]) -> None:
+def _number_blank(store: Store, results: list[SaveResult]) -> None:
     """Give the households without a number one each (inside the block that stores them)."""
     taken = {r.record["household_no"] for r in results if r.record.get("household_no")}
     for result in results:
@@ -664,7 +664,7 @@ def typed_ids(problems: list[Problem]) -> dict[str, dict[str, str]]:
     return {"typed_ids": found} if found else {}
 
 
-def history(store: Any, collection: str, record_id: int) -> list[dict[str, Any]]:
+def history(store: Store, collection: str, record_id: int) -> list[dict[str, Any]]:
     """Every saved version of a record, newest first."""
     versions = store.collection(VERSIONS).find(key=f"{collection}/{record_id}")
     return sorted(versions, key=lambda v: v["rev"], reverse=True)

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from census.store import Conflict, DuplicateKey, NotFound
+from census.store import Conflict, DuplicateKey, NotFound, Store
 
 COLLECTION = "login_throttle"
 WINDOW = 30 * 60  # seconds without a failure after which a run of failures is forgotten
@@ -87,7 +87,7 @@ def _recent(doc: dict[str, Any] | None, now: float, window: float) -> list[float
     return failures[start:]
 
 
-def _take(store: Any, key: str, limit: int, now: float, window: float) -> tuple[float, int]:
+def _take(store: Store, key: str, limit: int, now: float, window: float) -> tuple[float, int]:
     """Take one slot of ``key``: (0, failures in the run now) or (seconds to wait, failures)."""
     counters = store.collection(COLLECTION)
     for _ in range(100):
@@ -111,7 +111,7 @@ def _take(store: Any, key: str, limit: int, now: float, window: float) -> tuple[
     raise RuntimeError(f"login counter {key} kept changing")  # pragma: no cover
 
 
-def _give_back(store: Any, key: str, at: float, *, everything: bool = False) -> None:
+def _give_back(store: Store, key: str, at: float, *, everything: bool = False) -> None:
     """Return the slot taken at ``at`` (or all slots) of ``key``."""
     counters = store.collection(COLLECTION)
     for _ in range(100):
@@ -134,7 +134,7 @@ def _give_back(store: Any, key: str, at: float, *, everything: bool = False) -> 
 
 
 def begin(
-    store: Any,
+    store: Store,
     username: str,
     address: str,
     *,
@@ -155,13 +155,13 @@ def begin(
     return Attempt(user_key, addr_key, now, delay_if_failed=delay(used, per_username))
 
 
-def succeeded(store: Any, attempt: Attempt) -> None:
+def succeeded(store: Store, attempt: Attempt) -> None:
     """The password was right: forget the username's failures and give the address slot back."""
     _give_back(store, attempt.username_key, attempt.at, everything=True)
     _give_back(store, attempt.address_key, attempt.at)
 
 
-def unlock(store: Any, username: str) -> bool:
+def unlock(store: Store, username: str) -> bool:
     """Forget a username's failures (``census user unlock``); True if there were any."""
     counters = store.collection(COLLECTION)
     doc = counters.find_one(key=_keys(username, "")[0])
@@ -171,7 +171,7 @@ def unlock(store: Any, username: str) -> bool:
     return True
 
 
-def purge(store: Any, *, now: float | None = None, window: float = WINDOW) -> int:
+def purge(store: Store, *, now: float | None = None, window: float = WINDOW) -> int:
     """Remove counters whose failures are all older than the window; return how many."""
     now = clock() if now is None else now
     counters = store.collection(COLLECTION)

@@ -437,7 +437,7 @@ def test_a_backup_taken_while_a_server_stores_households(backend, places):
         def write(first: int) -> None:
             client = Client(server, token)
             try:
-                for n in range(first, first + 190):
+                for n in range(first, first + 100_000):  # until stopped, however slow
                     if stop.is_set():
                         return
                     body = household(n)
@@ -449,7 +449,7 @@ def test_a_backup_taken_while_a_server_stores_households(backend, places):
             finally:
                 client.close()
 
-        writers = [threading.Thread(target=write, args=(k * 200,)) for k in range(2)]
+        writers = [threading.Thread(target=write, args=(k * 100_000,)) for k in range(2)]
         for writer in writers:
             writer.start()
         try:
