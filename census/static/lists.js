@@ -81,6 +81,8 @@ function outboxRow(entry) {
   const actions = [];
   if (entry.state === "rejected") {
     actions.push(link(t("open_fix"), entry.page), discardButton(() => outbox.drop(entry.uuid)));
+  } else if (outbox.OPEN.includes(entry.state) && entry.form && entry.page) {
+    actions.push(link(t("open_edit"), entry.page)); // still on the tablet: opened with its latest version
   }
   const li = row(`outbox-item state-${entry.state}`, entry.title, meta.join(" · "), actions);
   li.dataset.uuid = entry.uuid;

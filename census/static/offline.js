@@ -30,13 +30,27 @@ function showToast() {
   }
   const main = document.querySelector("main");
   if (!message || !main) return;
-  const lines = [[message.kind || "success", message.text], ...(message.warnings || []).map((w) => ["warning", w])];
-  for (const [kind, text] of lines.reverse()) {
+  const say = (kind, text, before) => {
     const p = document.createElement("p");
     p.className = `flash ${kind}`;
     p.setAttribute("role", "status");
     p.textContent = text;
-    main.prepend(p);
+    if (before) before.after(p);
+    else main.prepend(p);
+    return p;
+  };
+  const lines = (message.warnings || []).map((w) => ["warning", w]);
+  for (const [kind, text] of lines.reverse()) say(kind, text);
+  const first = say(message.kind || "success", message.text);
+  if (message.uuid) {
+    // Saved on the tablet and still on its way: the note follows it until it is sent.
+    const onSent = (event) => {
+      if (event.detail.uuid !== message.uuid || event.detail.state !== "sent") return;
+      window.removeEventListener("census:sent", onSent);
+      first.textContent = t("saved");
+      Object.values(event.detail.warnings || {}).flat().forEach((w) => say("warning", w, first));
+    };
+    window.addEventListener("census:sent", onSent);
   }
 }
 

@@ -6,12 +6,18 @@
 // record. States: waiting → sending → sent | rejected (422, back to the surveyor with the
 // server's messages) | conflict (an edit that started from an older revision, kept for a
 // reviewer). A failed attempt (no signal, server down) puts the item back to waiting.
+//
+// A form saved again while its item still waits is one item, holding the latest version
+// (``save``): replaced in place if it never left the tablet; if it may have reached the
+// server already (it was tried), the new version follows it as an edit of the record the
+// first one makes, so the record is stored once and ends as last saved.
 
 import { all, get, put, remove, update } from "./db.js";
 
 export const OPEN = ["waiting", "sending"];
 const SENT_KEPT_DAYS = 7;
-const REQUEST_TIMEOUT_MS = 20000;
+// A request on a weak signal may take this long before the outbox tries again later.
+const REQUEST_TIMEOUT_MS = 15000;
 
 const channel = "BroadcastChannel" in self ? new BroadcastChannel("census-outbox") : null;
 let status = "idle"; // idle | syncing | offline | login
@@ -57,6 +63,65 @@ export function item(uuid) {
 export async function add(entry) {
   await put("outbox", { ...entry, user, state: "waiting", errors: null, created_at: new Date().toISOString() });
   changed();
+}
+
+/**
+ * Save a form through the outbox, keeping one item per record: a new version of an item
+ * that still waits (or was sent back) replaces it, or follows it once it has been answered.
+ * `entry` is as for `add`; its body carries its uuid (and an edit its base_revision).
+ */
+export async function save(entry) {
+  const now = new Date().toISOString();
+  let kept = false;
+  await update("outbox", entry.uuid, (e) => {
+    if (e.user !== user) return e;
+    kept = true;
+    const fresh = { body: entry.body, title: entry.title, building: entry.building, page: entry.page, back: entry.back };
+    if (e.state === "rejected" || (e.state === "waiting" && !e.attempts)) {
+      // Nothing of it is on the server: the new version replaces it.
+      return { ...e, ...fresh, state: "waiting", errors: null, next: null, attempts: 0, updated_at: now };
+    }
+    if (OPEN.includes(e.state)) {
+      // It may be on the server already: the new version goes after it, as an edit.
+      return { ...e, next: { body: entry.body, title: entry.title }, updated_at: now };
+    }
+    kept = false; // answered already: the new version is an item of its own
+    return e;
+  });
+  if (!kept) await add(entry);
+  else changed();
+}
+
+/** The newest item still open or sent back for a record's API address (an edit in waiting). */
+export async function latestFor(url) {
+  const found = (await items()).filter((e) => e.url === url && (OPEN.includes(e.state) || e.state === "rejected"));
+  return found.length ? found[found.length - 1] : null;
+}
+
+/** The version an item will leave as last: its follow-up if it has one. */
+export function latestBody(entry) {
+  return (entry.next && entry.next.body) || entry.body;
+}
+
+// An item answered while a newer version waited behind it: the newer one becomes an edit of
+// the record, from the revision the answer made (a new record is revision 1).
+async function followUp(done) {
+  const next = done.next;
+  await update("outbox", done.uuid, (e) => ({ ...e, next: null }));
+  if (!next) return;
+  const uuid = crypto.randomUUID();
+  const isNew = done.method === "POST";
+  const recordId = isNew ? done.record_id : done.url.split("/").pop();
+  if (!recordId) return;
+  const base = isNew ? 1 : (done.state === "sent" && done.revision) || done.body.base_revision;
+  const url = isNew ? `${done.url}/${recordId}` : done.url;
+  await put("outbox", {
+    uuid, user: done.user, form: done.form, method: "PUT", url,
+    body: { ...next.body, uuid, base_revision: base },
+    building: done.building, title: next.title || done.title,
+    page: `/survey/${done.form}/${recordId}/edit?uuid=${uuid}`, back: done.back,
+    state: "waiting", errors: null, created_at: new Date().toISOString(),
+  });
 }
 
 export async function drop(uuid) {
@@ -124,6 +189,7 @@ async function attempt(entry, token) {
   if (response.status === 200 || response.status === 201) {
     return {
       state: "sent", record_id: data.id, household_no: data.household_no, warnings: data.warnings || {},
+      revision: data.revision, // an edit's new revision
       flagged: Boolean(data.flagged), not_home_count: data.not_home_count, // a visit's door
     };
   }
@@ -180,7 +246,16 @@ async function runOnce() {
       setStatus(result.retry === "login" ? "login" : "offline");
       return;
     }
-    const done = await update("outbox", entry.uuid, (e) => ({ ...e, ...result, last_error: null, done_at: new Date().toISOString() }));
+    let done = await update("outbox", entry.uuid, (e) => ({ ...e, ...result, last_error: null, done_at: new Date().toISOString() }));
+    if (done && done.next && result.state === "rejected") {
+      // Refused, and a newer version waits: that one is what the surveyor wants sent.
+      done = await update("outbox", entry.uuid, (e) => ({
+        ...e, body: { ...e.next.body, uuid: e.body.uuid, ...(e.method === "PUT" ? { base_revision: e.body.base_revision } : {}) },
+        title: e.next.title || e.title, next: null, state: "waiting", errors: null, attempts: 0,
+      }));
+    } else if (done && done.next) {
+      await followUp(done);
+    }
     changed();
     emit("census:sent", { ...(done || result), uuid: entry.uuid });
   }

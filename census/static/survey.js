@@ -1,6 +1,11 @@
 // A survey form in the browser: drafts kept as it is typed, the server's checks run before
 // saving, and saving through the outbox (the same path with and without signal).
 // Without JavaScript the form still posts to the server, which checks and saves it.
+//
+// Saving never waits for the signal: the form goes into the outbox (on the tablet) and the
+// page says so at once; a quick answer from the server is shown as such (saved, or the
+// fields it refused), anything slower is left to the outbox, which sends in the background.
+// A form still waiting in the outbox opens with its latest version and is saved over it.
 
 import { check, message, today } from "./checks.js";
 import * as drafts from "./drafts.js";
@@ -11,7 +16,8 @@ import {
   clearMessages, locate, readForm, say, scrollToFirstError, showServerErrors, tidy, writeForm,
 } from "./fields.js";
 
-const SEND_WAIT_MS = 12000;
+// How long a save waits for a quick answer (it is confirmed on the tablet before that).
+const QUICK_ANSWER_MS = 1000;
 
 const form = document.querySelector("form.survey");
 const rulesTag = document.getElementById("census-checks");
@@ -76,22 +82,29 @@ async function start(form, rules) {
   const recordId = form.dataset.recordId || "";
   const formName = form.dataset.form;
   let uuid = params.get("uuid") || "";
-  const correcting = uuid ? await outbox.item(uuid) : null;
-  if (!recordId) {
+  const revInput = form.querySelector("input[name=_rev]");
+  // The outbox item this form carries on: sent back by the server, or still waiting to go.
+  const continues = (entry) => entry && entry.user === user && (entry.state === "rejected" || outbox.OPEN.includes(entry.state));
+  let item = null;
+  if (recordId) {
+    item = await outbox.latestFor(form.dataset.api);
+  } else {
     // A new form is known by the uuid it will be sent with; the URL keeps it, so that a
     // reload or a crash comes back to the same draft.
-    if (!uuid || (correcting && correcting.state !== "rejected")) {
-      if (uuid) notice([t("sent_already")]);
+    const found = uuid ? await outbox.item(uuid) : null;
+    if (continues(found)) item = found;
+    else if (!uuid || found) {
+      if (found) notice([t("sent_already")]);
       uuid = crypto.randomUUID();
     }
     history.replaceState(history.state, "", withParam(location.href, "uuid", uuid));
+    applyAddress(form, params);
   }
+  if (!continues(item)) item = null;
   const draftId = recordId ? `${formName}/${recordId}` : uuid;
-  const revInput = form.querySelector("input[name=_rev]");
 
   // 1. Restore: a draft wins over the outbox item it was made from (it is newer).
   const saved = await drafts.draft(draftId);
-  const item = correcting && correcting.user === user && correcting.state === "rejected" ? correcting : null;
   if (saved && saved.user === user) {
     writeForm(form, saved.data);
     if (revInput && saved.rev) revInput.value = saved.rev;
@@ -100,13 +113,15 @@ async function start(form, rules) {
       location.replace(withParam(location.href, "uuid", null));
     })]);
   } else if (item) {
-    writeForm(form, item.body);
-    if (revInput && item.body.base_revision) revInput.value = item.body.base_revision;
+    writeForm(form, outbox.latestBody(item));
   }
-  if (item) {
+  if (item && revInput && item.body.base_revision) revInput.value = item.body.base_revision;
+  if (item && item.state === "rejected") {
     notice([t("rejected_here")], "error");
     showServerErrors(form, item.errors);
     scrollToFirstError(form);
+  } else if (item) {
+    notice([t("waiting_here")]);
   }
   if (!recordId && !saved && !item) {
     const building = readForm(form).building || "";
@@ -173,9 +188,9 @@ async function start(form, rules) {
   // Back to a saved form from the next page: start over rather than resubmit the old uuid.
   window.addEventListener("pageshow", (event) => { if (event.persisted) location.reload(); });
 
-  // 4. Save: checks, then the outbox, then one try to send.
+  // 4. Save: checks, then the outbox (confirmed at once), then the send in the background.
   const saveButton = form.querySelector("button[name=save]");
-  let rejectedKey = item ? item.uuid : null;
+  let current = item; // the outbox item a save replaces (or follows), if any
   form.addEventListener("submit", async (event) => {
     if (event.submitter && event.submitter.name !== "save") return;
     event.preventDefault();
@@ -187,13 +202,10 @@ async function start(form, rules) {
     }
     if (!mode) return plainPost();
     saveButton.disabled = true;
-    const label = saveButton.textContent;
-    saveButton.textContent = t("saving");
     try {
       await saveThroughOutbox();
     } finally {
       saveButton.disabled = false;
-      saveButton.textContent = label;
     }
   });
 
@@ -211,23 +223,35 @@ async function start(form, rules) {
   }
 
   async function saveThroughOutbox() {
+    const started = performance.now();
     const data = readForm(form);
     const base = form.dataset.back || "/survey/";
+    const url = form.dataset.api; // the collection (a new record) or the record (an edit)
     let key = uuid;
     let body = { ...data, uuid };
-    const url = form.dataset.api; // the collection (a new record) or the record (an edit)
     if (mode === "PUT") {
-      // Every edit is its own request with its own uuid; it carries the revision it started from.
-      key = crypto.randomUUID();
-      body = { ...data, uuid: key, base_revision: Number(revInput?.value || 0) };
-      if (rejectedKey) await outbox.drop(rejectedKey); // replaced by this corrected edit
+      if (current && outbox.OPEN.includes(current.state)) {
+        // An edit still waiting: this version replaces it (or follows it, if it left).
+        key = current.uuid;
+        body = { ...data, uuid: key, base_revision: current.body.base_revision };
+      } else {
+        // Every edit is its own request with its own uuid; it carries the revision it started from.
+        key = crypto.randomUUID();
+        body = { ...data, uuid: key, base_revision: Number(revInput?.value || 0) };
+        if (current && current.state === "rejected") await outbox.drop(current.uuid); // replaced
+      }
     }
     const page = mode === "PUT" ? withParam(location.href, "uuid", key) : location.pathname + location.search;
-    await outbox.add({ uuid: key, form: formName, method: mode, url, body, building: data.building || "", title: title(data), page, back: base });
+    await outbox.save({ uuid: key, form: formName, method: mode, url, body, building: data.building || "", title: title(data), page, back: base });
     await drafts.discard(draftId);
-    const answer = await outbox.sendNow(key, SEND_WAIT_MS);
+    current = await outbox.item(key);
+    // On the tablet now: said at once, whatever the signal.
+    const note = confirmation(t("saved_sending"));
+    form.dataset.savedMs = String(Math.round(performance.now() - started));
+    const answer = await outbox.sendNow(key, QUICK_ANSWER_MS);
     if (answer.state === "rejected") {
-      rejectedKey = key;
+      note.remove();
+      current = await outbox.item(key);
       if (!form.parentElement.querySelector(".flash.error.notice")) notice([t("rejected_here")], "error");
       showServerErrors(form, answer.errors);
       scrollToFirstError(form);
@@ -235,10 +259,36 @@ async function start(form, rules) {
     }
     if (answer.state === "sent" || answer.state === "conflict") {
       const warnings = Object.values(answer.warnings || {}).flat();
+      note.textContent = t(answer.state === "sent" ? "saved" : "state_conflict");
       toast({ kind: "success", text: t(answer.state === "sent" ? "saved" : "state_conflict"), warnings });
     } else {
-      toast({ kind: "success", text: t("saved_local") });
+      note.textContent = t("saved_local");
+      toast({ kind: "success", text: t("saved_local"), uuid: key });
     }
     location.assign(base);
   }
+}
+
+// The saved form's note, above the form: replaced by the next one.
+function confirmation(text) {
+  document.querySelectorAll(".flash.saved-note").forEach((old) => old.remove());
+  const box = document.createElement("p");
+  box.className = "flash success saved-note";
+  box.setAttribute("role", "status");
+  box.textContent = text;
+  document.getElementById("form-problems").before(box);
+  return box;
+}
+
+// A new form opened from the tablet's copy of another building's: the address in the link wins.
+function applyAddress(form, params) {
+  let building = "";
+  for (const key of ["building", "unit", "room"]) {
+    const value = params.get(key);
+    const input = form.querySelector(`.field[data-key="${key}"] input`);
+    if (value === null || !input || input.closest(".member")) continue;
+    input.value = value;
+    if (key === "building") building = value;
+  }
+  if (building && form.dataset.back) form.dataset.back = `/survey/building/${encodeURIComponent(building)}`;
 }

@@ -1,0 +1,225 @@
+"""A weak signal is not no signal: saving never waits for it, and nothing lands twice.
+
+The network is made slow through the Chrome DevTools Protocol
+(``Network.emulateNetworkConditions``: every request waits seconds before it goes) or made
+to hang (a route that holds requests without answering), or to lose the server's reply
+(the request reaches the server, its answer is dropped). In every case the surveyor sees the
+save confirmed at once, and the server ends with each record exactly once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.e2e.test_offline import (
+    OTHER_HEAD_ID,
+    form_uuid,
+    households,
+    open_home_and_keep_it_offline,
+    outbox_count,
+    tap_building_then_new_household,
+)
+from tests.e2e.test_survey_tablet import HEAD_ID, type_member
+
+CONFIRMED_WITHIN_S = 0.5
+WEAK = {"offline": False, "latency": 3000, "downloadThroughput": 20_000, "uploadThroughput": 10_000}
+GOOD = {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+
+
+def weak_signal(page: Any) -> Callable[[], None]:
+    """Every request of the page waits 3 s before it goes, then crawls; returns the undo."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", WEAK)
+    return lambda: cdp.send("Network.emulateNetworkConditions", GOOD)
+
+
+class Hang:
+    """API requests held without an answer, as on one bar in a stairwell, until released."""
+
+    def __init__(self, page: Any, pattern: str = "**/api/v1/**") -> None:
+        self.page, self.pattern, self.held = page, pattern, []
+        page.context.route(pattern, self.hold)
+
+    def hold(self, route: Any) -> None:
+        self.held.append(route)
+
+    def release(self) -> None:
+        """The signal comes back: held requests go on to the server, new ones go at once."""
+        self.page.context.unroute(self.pattern)
+        for route in self.held:
+            try:
+                route.continue_()
+            except Exception:  # noqa: BLE001 - the page that sent it has gone; the outbox resends
+                pass
+
+
+def fill_household(page: Any, room: str, name: str = "张建国", id_number: str = HEAD_ID) -> None:
+    page.locator("#room").fill(room)
+    page.locator("#housing").select_option(label="自有")
+    type_member(page, 0, name=name, relation="户主", id_number=id_number)
+
+
+def tap_save_and_time_it(page: Any, what: str) -> float:
+    """Tap 保存 and measure until the save is confirmed on the screen (seconds).
+
+    The form says so itself; without signal it may already have moved on to the building,
+    whose page then says it.
+    """
+    started = time.perf_counter()
+    page.get_by_role("button", name="保存").tap()
+    page.locator(".flash.saved-note, .flash.success").first.wait_for()
+    elapsed = time.perf_counter() - started
+    print(f"\n{what}: confirmed on screen {elapsed * 1000:.0f} ms after the tap")
+    return elapsed
+
+
+def wait_for(page: Any, condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
+    """Poll the server's side while the browser runs (its route handlers run meanwhile)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "the outbox did not deliver in time"
+        page.wait_for_timeout(200)
+
+
+def test_a_household_saved_on_a_weak_signal_is_confirmed_at_once_and_lands_once(
+    page, login, live_server
+):
+    login("surveyor1")
+    open_home_and_keep_it_offline(page)
+    tap_building_then_new_household(page)
+    uuid = form_uuid(page)
+    fill_household(page, "301")
+    back_to_good = weak_signal(page)
+
+    elapsed = tap_save_and_time_it(page, "household saved with 3 s latency")
+    assert elapsed <= CONFIRMED_WITHIN_S
+    expect(page.locator(".flash.saved-note")).to_contain_text("已保存到本机")
+    assert page.locator("button[name=save]").inner_text() == "保存"  # no spinner
+
+    # The page moves on by itself; the outbox sends in the background, through the latency.
+    wait_for(page, lambda: len(households(live_server)) == 1, timeout_s=40)
+    back_to_good()
+    expect(page.locator(".sync-bar .outbox-link .count")).to_have_text("0", timeout=20_000)
+    (stored,) = households(live_server)
+    assert stored["uuid"] == uuid and stored["room"] == "301"
+    page.locator(".sync-bar .sync-now").tap()  # one more round: nothing is sent twice
+    expect(page.locator(".sync-bar .outbox-link .count")).to_have_text("0")
+    assert len(households(live_server)) == 1
+
+
+def test_a_save_whose_requests_hang_is_confirmed_at_once_and_sent_when_they_go(
+    page, login, live_server
+):
+    login("surveyor1")
+    open_home_and_keep_it_offline(page)
+    tap_building_then_new_household(page)
+    fill_household(page, "302")
+    hang = Hang(page)
+
+    elapsed = tap_save_and_time_it(page, "household saved with hanging requests")
+    assert elapsed <= CONFIRMED_WITHIN_S
+    page.wait_for_url("**/survey/building/**")  # left to the outbox, not to a spinner
+    expect(page.locator(".flash.success").first).to_have_text("已保存到本机，有信号时会自动发送")
+    pending = page.locator("[data-building-pending] li.outbox-item")
+    expect(pending).to_have_count(1)
+    assert households(live_server) == []
+
+    hang.release()
+    # The note on the page follows the household until the server has it.
+    expect(page.locator(".flash.success").first).to_have_text("已保存", timeout=30_000)
+    expect(page.locator(".sync-bar .outbox-link .count")).to_have_text("0")
+    (stored,) = households(live_server)
+    assert stored["room"] == "302"
+
+
+def test_a_reply_lost_on_the_way_back_still_makes_one_household(page, login, live_server):
+    login("surveyor1")
+    open_home_and_keep_it_offline(page)
+    tap_building_then_new_household(page)
+    fill_household(page, "303")
+    lost: list[int] = []
+
+    def drop_the_reply(route: Any) -> None:
+        if route.request.method == "POST" and not lost:
+            lost.append(route.fetch().status)  # the server stores it; the tablet hears nothing
+            route.abort()
+        else:
+            route.continue_()
+
+    page.context.route("**/api/v1/households", drop_the_reply)
+    assert tap_save_and_time_it(page, "household saved, reply lost") <= CONFIRMED_WITHIN_S
+    wait_for(page, lambda: lost == [201])
+    assert len(households(live_server)) == 1
+    page.wait_for_url("**/survey/building/**")
+    page.locator(".sync-bar .sync-now").tap()  # the outbox sends it again: the same record
+    expect(page.locator(".sync-bar .outbox-link .count")).to_have_text("0", timeout=20_000)
+    (stored,) = households(live_server)
+    assert stored["room"] == "303"
+
+
+def test_a_household_saved_offline_is_opened_edited_and_sent_once_as_last_saved(
+    page, login, live_server
+):
+    login("surveyor1")
+    open_home_and_keep_it_offline(page)
+    page.context.set_offline(True)
+    tap_building_then_new_household(page)
+    uuid = form_uuid(page)
+    fill_household(page, "401")
+    assert tap_save_and_time_it(page, "household saved offline") <= CONFIRMED_WITHIN_S
+    page.wait_for_url("**/survey/building/**")
+
+    # Still on the tablet: it opens from the building's list, with what was saved.
+    pending = page.locator("[data-building-pending] li.outbox-item")
+    expect(pending).to_have_count(1)
+    with page.expect_navigation():
+        pending.get_by_role("link", name="修改").tap()
+    expect(page.locator("#room")).to_have_value("401")
+    expect(page.get_by_text("这份登记还在本机等待发送")).to_be_visible()
+    assert form_uuid(page) == uuid
+    page.locator("#room").fill("402")
+    assert tap_save_and_time_it(page, "household edited offline") <= CONFIRMED_WITHIN_S
+    page.wait_for_url("**/survey/building/**")
+    expect(pending).to_have_count(1)  # one item, holding the latest version
+    assert outbox_count(page) == "1"
+
+    page.context.set_offline(False)
+    expect(page.locator(".sync-bar .outbox-link .count")).to_have_text("0", timeout=20_000)
+    (stored,) = households(live_server)
+    assert (stored["uuid"], stored["room"], stored["_rev"]) == (uuid, "402", 1)
+
+
+def test_an_edit_of_a_household_already_on_its_way_follows_it(page, login, live_server):
+    login("surveyor1")
+    open_home_and_keep_it_offline(page)
+    tap_building_then_new_household(page)
+    uuid = form_uuid(page)
+    fill_household(page, "501", name="马建华", id_number=OTHER_HEAD_ID)
+    hang = Hang(page, "**/api/v1/households")  # the household is sent, and hangs
+    tap_save_and_time_it(page, "household saved, its request hanging")
+    page.wait_for_url("**/survey/building/**")
+    pending = page.locator("[data-building-pending] li.outbox-item")
+    expect(pending).to_have_count(1)
+    # It was tried (it may have reached the server): the next version must follow it.
+    tried = """async (uuid) => {
+        const db = await import('/static/db.js');
+        return ((await db.get('outbox', uuid)) || {}).attempts;
+    }"""
+    wait_for(page, lambda: (page.evaluate(tried, uuid) or 0) > 0)
+    with page.expect_navigation():
+        pending.get_by_role("link", name="修改").tap()
+    expect(page.locator("#room")).to_have_value("501")
+    page.locator("#room").fill("502")
+    tap_save_and_time_it(page, "household edited while its first version hangs")
+    page.wait_for_url("**/survey/building/**")
+
+    hang.release()
+    expect(page.locator(".sync-bar .outbox-link .count")).to_have_text("0", timeout=30_000)
+    (stored,) = households(live_server)
+    assert (stored["uuid"], stored["room"]) == (uuid, "502")
+    assert stored["_rev"] == 2  # stored once, then edited to the latest version
