@@ -14,13 +14,14 @@ from typing import Any
 
 from flask import Config
 
-from census.domain.registers import RegisterDef, load_registers
+from census.domain.registers import RegisterDef
 from census.fieldwork import prepare_store as prepare_fieldwork
 from census.queries.derived import Derived
 from census.services.records import prepare_store, repair_stored
 from census.store import Store, open_store
 from census.surveys import custom
 from census.surveys.definition import FormDef, load_surveys
+from census.surveys.registers import load_registers
 from census.util.resources import FORMS_DIR, PACKAGE_DIR, default_data_dir
 
 DEFAULTS: dict[str, Any] = {

@@ -16,7 +16,8 @@ from typing import Any
 
 from census.domain.address import grid_name, natural_key, place_key
 from census.domain.charts import summary_charts
-from census.domain.registers import RegisterDef, load_registers, rows_in
+from census.domain.registers import RegisterDef, rows_in
+from census.surveys.registers import load_registers
 from census.domain.residents import build_community
 from census.domain.summary import report_paragraph, summary
 from census.printing import cards, household_list, register_list, summary_print

@@ -23,12 +23,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from census.domain.address import natural_sorted
-from census.domain.registers import (
-    ID_COLUMNS,
-    RegisterDef,
-    format_cell,
-    group_counts,
-)
+from census.domain.registers import ID_COLUMNS, RegisterDef, format_cell, group_counts
 from census.domain.summary import (
     AGE_BANDS,
     FIGURES,

@@ -9,12 +9,12 @@ import pytest
 from census.domain.registers import (
     format_cell,
     group_counts,
-    load_registers,
     person_rows,
     register_counts,
     register_rows,
 )
 from census.domain.summary import summary
+from census.surveys.registers import load_registers
 from tests.community import AS_OF, PAST, TRUE_FIGURES, TRUE_REGISTERS, build
 from tests.factories import make_household, make_member
 
@@ -179,7 +179,7 @@ def test_storefronts_and_units_in_their_own_order(community):
 
 
 def test_a_register_sorted_by_age_descending(tmp_path):
-    from census.domain.registers import parse_registers
+    from census.surveys.registers import parse_registers
 
     (reg,) = parse_registers(
         {"registers": [{"key": "old", "name": "老人", "record": "person", "rule": "age >= 60",

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from census.domain.registers import column_info, counts_in, load_registers, rows_in
+from census.domain.registers import counts_in, rows_in
 from census.domain.residents import (
     DWELLING_DERIVED,
     HOUSEHOLD_DERIVED,
@@ -16,6 +16,7 @@ from census.domain.residents import (
     door,
 )
 from census.domain.summary import figures_of, summary
+from census.surveys.registers import column_info, load_registers
 from tests.community import AS_OF, PAST, TRUE_REGISTERS, build
 
 REGISTERS = load_registers()

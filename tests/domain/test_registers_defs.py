@@ -8,13 +8,9 @@ import pytest
 import yaml
 
 from census.domain.expr import compile_expr, evaluate
-from census.domain.registers import (
-    DefinitionError,
-    load_registers,
-    parse_registers,
-    register_rows,
-)
+from census.domain.registers import register_rows
 from census.domain.rules import Columns, _mask, predicate
+from census.surveys.registers import DefinitionError, load_registers, parse_registers
 from census.util.resources import FORMS_DIR
 from tests.community import AS_OF
 from tests.factories import make_household, make_member

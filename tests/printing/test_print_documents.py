@@ -12,11 +12,12 @@ from print_factories import building_bookmarks, make_household, make_person
 from pypdf import PdfReader
 
 from census.domain.ids import mask_id
-from census.domain.registers import load_registers, register_rows
+from census.domain.registers import register_rows
 from census.printing.grid import wrap
 from census.printing.pipeline import print_parts
 from census.printing.plans import PrintRequest, PrintRequestError, Records, plan
 from census.printing.register_list import register_layout
+from census.surveys.registers import load_registers
 
 AS_OF = date(2025, 9, 1)
 AT = datetime(2025, 9, 2, 10, 15)

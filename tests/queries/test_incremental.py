@@ -27,7 +27,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from census.domain.gate import pending_of
-from census.domain.registers import counts_in, load_registers, rows_in
+from census.domain.registers import counts_in, rows_in
+from census.surveys.registers import load_registers
 from census.domain.residents import Community, build_community
 from census.domain.summary import figures_of
 from census.fieldwork import assignments, coverage, outcomes

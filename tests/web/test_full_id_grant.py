@@ -7,8 +7,16 @@ for an admin.
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import csrf_token
-from tests.web.test_full_ids import ADDRESSES, World, outcome, world  # noqa: F401 - the fixture
+from tests.web.test_full_ids import ADDRESSES, World, outcome
+
+
+@pytest.fixture
+def world(app, store):
+    """Two surveyors' households and the callers of the full-ID tests."""
+    return World(app, store)
 
 
 def grant(world: World, reviewers: bool) -> None:

@@ -199,7 +199,7 @@ def test_full_ids_for_admins_only_and_logged(app, client, community):
 
 
 def test_a_broken_register_stops_the_app_from_starting(tmp_path):
-    from census.domain.registers import DefinitionError
+    from census.surveys.registers import DefinitionError
     from census.util.resources import FORMS_DIR
 
     forms = tmp_path / "forms"
