@@ -564,12 +564,6 @@ class Derived:
                 self._views.move_to_end(key)
             return view
 
-    def records(self) -> Records:
-        """The records as they are now (read only)."""
-        with self._lock:
-            records = self._current()
-        return records.get()  # type: ignore[no-any-return]
-
     def coverage(self) -> CoverageModel:
         """Each building's doors and the coverage tables, as the records are now."""
         with self._lock:
