@@ -33,33 +33,35 @@ def user_add(
     buildings: tuple[str, ...],
 ) -> None:
     """Add an account."""
-    from census.services.accounts import UserError, add_user
+    from census.services.accounts import add_user
 
     if password is None:
         password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
-    try:
-        with _accounts() as store:
-            add_user(
-                store,
-                name,
-                role,
-                password,
-                display_name=display_name,
-                grids=list(grids),
-                buildings=list(buildings),
-                actor=actor(),
-                check_policy=True,
-            )
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from None
+    with _accounts() as store:
+        add_user(
+            store,
+            name,
+            role,
+            password,
+            display_name=display_name,
+            grids=list(grids),
+            buildings=list(buildings),
+            actor=actor(),
+            check_policy=True,
+        )
     click.echo(f"已添加用户 / added user {name} ({role})")
 
 
 @contextmanager
 def _accounts() -> Iterator[Store]:
-    """The store of the accounts for one command, closed when the command is done."""
-    with open_census() as census:
-        yield census.store
+    """The accounts' store for one command (closed after it); a refused change ends it in words."""
+    from census.services.accounts import UserError
+
+    try:
+        with open_census() as census:
+            yield census.store
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @user.command("passwd")
@@ -68,16 +70,13 @@ def _accounts() -> Iterator[Store]:
 def user_passwd(name: str, password: str | None) -> None:
     """Set a new password (the policy applies); the account's sessions end."""
     from census.services import throttle
-    from census.services.accounts import UserError, set_password
+    from census.services.accounts import set_password
 
     if password is None:
         password = click.prompt("新密码 / new password", hide_input=True, confirmation_prompt=True)
-    try:
-        with _accounts() as store:
-            set_password(store, name, password, actor=actor())
-            throttle.unlock(store, name)
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from None
+    with _accounts() as store:
+        set_password(store, name, password, actor=actor())
+        throttle.unlock(store, name)
     click.echo(f"已为 {name} 设置新密码 / new password set for {name}")
 
 
@@ -85,13 +84,7 @@ def user_passwd(name: str, password: str | None) -> None:
 @click.argument("name")
 def user_deactivate(name: str) -> None:
     """Deactivate an account: no login, its sessions end, its API tokens are revoked."""
-    from census.services.accounts import UserError, set_active
-
-    try:
-        with _accounts() as store:
-            set_active(store, name, False, actor=actor())
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from None
+    _set_active(name, False)
     click.echo(f"已停用 {name} / {name} deactivated")
 
 
@@ -99,14 +92,15 @@ def user_deactivate(name: str) -> None:
 @click.argument("name")
 def user_activate(name: str) -> None:
     """Let a deactivated account log in again (its old tokens stay revoked)."""
-    from census.services.accounts import UserError, set_active
-
-    try:
-        with _accounts() as store:
-            set_active(store, name, True, actor=actor())
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from None
+    _set_active(name, True)
     click.echo(f"已启用 {name} / {name} activated")
+
+
+def _set_active(name: str, active: bool) -> None:
+    from census.services.accounts import set_active
+
+    with _accounts() as store:
+        set_active(store, name, active, actor=actor())
 
 
 @user.command("unlock")
@@ -135,13 +129,10 @@ def token() -> None:
 @click.option("--days", type=click.IntRange(min=1), default=None, help="expires after N days")
 def token_create(name: str, days: int | None) -> None:
     """Create an API token for a user; the token is the last word printed."""
-    from census.services.accounts import UserError, create_token
+    from census.services.accounts import create_token
 
-    try:
-        with _accounts() as store:
-            value = create_token(store, name, days=days, actor=actor())
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from None
+    with _accounts() as store:
+        value = create_token(store, name, days=days, actor=actor())
     click.echo(f"API token for {name}: {value}")
 
 
@@ -166,13 +157,10 @@ def token_list(name: str | None) -> None:
 @click.option("--id", "token_id", default=None, help="only the token with this id (token list)")
 def token_revoke(name: str, token_id: str | None) -> None:
     """Revoke a user's API tokens (all of them, or the one given by --id)."""
-    from census.services.accounts import UserError, revoke_tokens
+    from census.services.accounts import revoke_tokens
 
-    try:
-        with _accounts() as store:
-            count = revoke_tokens(store, name, actor=actor(), token_id=token_id)
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from None
+    with _accounts() as store:
+        count = revoke_tokens(store, name, actor=actor(), token_id=token_id)
     click.echo(f"已撤销 {count} 个令牌 / {count} token(s) of {name} revoked")
 
 

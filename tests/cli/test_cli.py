@@ -63,6 +63,15 @@ def test_user_add_and_token_create(demo_dir):
     assert len(token.stdout.split()[-1]) >= 40
 
 
+def test_account_commands_on_an_unknown_user_say_so_without_a_traceback(demo_dir):
+    for args in (("user", "deactivate", "nobody"), ("user", "activate", "nobody"),
+                 ("user", "passwd", "nobody", "--password", "pass-word-9"),
+                 ("token", "create", "nobody"), ("token", "revoke", "nobody")):  # fmt: skip
+        answer = run(demo_dir, *args)
+        assert answer.returncode == 1, args
+        assert "没有用户 nobody" in answer.stderr and "Traceback" not in answer.stderr, args
+
+
 def test_print_household_list(demo_dir, tmp_path):
     out = tmp_path / "1.pdf"
     result = run(demo_dir, "print", "household-list", "--building", "1栋", "-o", str(out))
