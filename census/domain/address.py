@@ -9,6 +9,10 @@ dwelling one way everywhere: 1栋3单元101室.
 before 第十网格, 302 before 1101 (digits and Chinese numerals read as numbers).
 ``place_key`` orders buildings grid by grid that way, the buildings in no grid (未分网格,
 ``grid_name``: a building a save or an import added without one) after every grid.
+
+``split_dwelling`` reads building, unit and room out of one text as other systems write
+them ("1单元101室", "3-1-101", "3号楼1单元1层101"); ``search_key`` is what a search compares:
+full-width folded, no spaces, numerals as digits, so that "１栋" and "一栋" find 1栋.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -138,3 +143,79 @@ def place_key(grid: object, building: object) -> tuple[bool, NaturalKey, Natural
 def natural_sorted(names: Iterable[_Name]) -> list[_Name]:
     """Names (grids, buildings) in natural order, each once."""
     return sorted(set(names), key=natural_key)
+
+
+# -- one text holding building, unit and room ---------------------------------------------
+
+_NUM = r"[0-9零〇一二两三四五六七八九十百千]+"
+_DASHES = "-－—–_"
+_DASHED = re.compile(rf"(?P<building>\d+)[{_DASHES}](?P<unit>\d+)[{_DASHES}](?P<room>\d+)[室号户]?")
+# ... [N栋|N号楼|N幢|N座|N#] [N单元] [N层|N楼] room [室|号|户], read from the end of the text:
+# a full address (市、区、街道、小区 …) may come before it.
+_MARKED = re.compile(
+    rf"(?:(?P<building>[0-9A-Za-z]+|{_NUM})(?P<mark>号楼|栋|幢|座|号院|#楼|#))?"
+    rf"(?:(?P<unit>{_NUM})单元)?"
+    rf"(?:(?P<floor>-?{_NUM})(?:层|楼))?"
+    rf"(?P<room>[0-9A-Za-z]+|{_NUM})(?:室|号|户)?"
+)
+
+
+@dataclass(frozen=True)
+class Dwelling:
+    """A dwelling read from one text: building ("" when the text does not name it), unit
+    ("" likewise) and room, unit and room in their canonical parts."""
+
+    building: str
+    unit: str
+    room: str
+
+
+def split_dwelling(text: object) -> Dwelling | None:
+    """Building, unit and room from one address text, or None when it is not one.
+
+    "1单元101室" → ("", "1", "101"); "3-1-101" → ("3栋", "1", "101") (three numbers joined
+    by dashes are building, unit and room; the building named as the community's are, N栋);
+    "3号楼1单元101" → ("3号楼", "1", "101"); "1单元1层101" → ("", "1", "101"), the floor
+    dropped when the room number is the floor and two more digits, kept before it otherwise
+    (1层1号 → "1层1"). Two numbers joined by a dash ("3-101") are not split: some communities write
+    building-room that way, others unit-room. A text naming neither a building nor a unit
+    ("101") is no combined address either: None.
+    """
+    value = re.sub(r"\s+", "", fold(text))
+    if not value:
+        return None
+    if match := _DASHED.search(value):
+        if match.end() == len(value):
+            return Dwelling(f"{int(match['building'])}栋", str(int(match["unit"])), match["room"])
+    for start in range(len(value)):
+        match = _MARKED.fullmatch(value, start)
+        if match is None:
+            continue
+        if not (match["unit"] or match["mark"]):
+            return None
+        building = ""
+        if match["mark"]:
+            number = chinese_number(match["building"])
+            building = f"{number if number is not None else match['building']}{match['mark']}"
+        room = room_part(match["room"])
+        if match["floor"]:
+            floor = str(chinese_number(match["floor"]) or match["floor"].lstrip("-") or "")
+            if floor and not (room.startswith(floor) and len(room) >= len(floor) + 2):
+                room = f"{match['floor']}层{room}"
+        return Dwelling(building, unit_part(match["unit"] or ""), room)
+    return None
+
+
+_NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百千]+")
+
+
+def search_key(text: object) -> str:
+    """A text as a search compares it: full-width folded, no spaces, upper case, Chinese
+    numerals as digits ("１栋", "一栋" and "1 栋" all give "1栋"; 三单元 gives 3单元)."""
+    return _search_key(str(text if text is not None else ""))
+
+
+@lru_cache(maxsize=65536)
+def _search_key(text: str) -> str:  # a search reads every household's names: each once
+    value = re.sub(r"\s+", "", fold(text)).upper()
+    return _NUMERAL_RUN.sub(lambda m: str(chinese_number(m.group()) or m.group()), value)

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from census.domain.address import address_key, natural_sorted
+from census.domain.address import address_key, address_text, natural_sorted, search_key
 from census.domain.diff import version_diffs
 from census.printing.pipeline import cache_dir, print_parts
 from census.printing.plans import HOUSEHOLD_LIST, PrintRequest, Records, plan
@@ -54,12 +54,14 @@ def _links() -> dict[str, Any]:
 
 
 def _matches(household: dict[str, Any], q: str) -> bool:
-    """Search by household no., building, member name or ID number (case and spaces ignored)."""
-    q = q.replace(" ", "").upper()
-    fields = [household.get("household_no") or "", household.get("building") or ""]
+    """Search by household no., building or address, member name or ID number, compared as
+    the import reads cells: case, spaces and full-width forms ignored, Chinese numerals as
+    digits (１栋 and 一栋 find 1栋; 3单元101 finds 1栋3单元101室)."""
+    q = search_key(q)
+    fields = [household.get("household_no"), household.get("building"), address_text(household)]
     for m in household.get("members") or []:
-        fields += [m.get("name") or "", m.get("id_number") or ""]
-    return any(q in f.replace(" ", "").upper() for f in fields)
+        fields += [m.get("name"), m.get("id_number")]
+    return any(q in search_key(f) for f in fields if f)
 
 
 @bp.route("/households")

@@ -12,6 +12,8 @@ from census.domain.address import (
     natural_key,
     natural_sorted,
     room_part,
+    search_key,
+    split_dwelling,
     unit_part,
 )
 
@@ -54,3 +56,35 @@ def test_grids_and_buildings_come_in_the_order_people_count():
     ]
     doors = [{"building": "2栋", "unit": "1", "room": r} for r in ("1101", "302", "90")]
     assert [d["room"] for d in sorted(doors, key=address_key)] == ["90", "302", "1101"]
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("1单元101室", ("", "1", "101")),
+        ("１单元１０１室", ("", "1", "101")),
+        ("三单元二〇一室", ("", "3", "201")),
+        ("3-1-101", ("3栋", "1", "101")),
+        ("3－1－101室", ("3栋", "1", "101")),
+        ("1单元1层101", ("", "1", "101")),
+        ("1单元12层1201", ("", "1", "1201")),
+        ("1单元1层1号", ("", "1", "1层1")),
+        ("3号楼1单元101", ("3号楼", "1", "101")),
+        ("5栋302", ("5栋", "", "302")),
+        ("幸福路佐斯腾小区3号楼2单元502室", ("3号楼", "2", "502")),
+    ],
+)
+def test_one_text_holding_building_unit_and_room_is_split(text, parts):
+    found = split_dwelling(text)
+    assert found is not None and (found.building, found.unit, found.room) == parts
+
+
+@pytest.mark.parametrize("text", ["101", "3-101", "民族大院3号", "", None, "幸福路12号"])
+def test_a_text_that_is_no_combined_address_is_not_split(text):
+    assert split_dwelling(text) is None
+
+
+def test_search_folds_full_width_forms_and_numerals():
+    assert search_key("１栋") == search_key("一栋") == search_key(" 1 栋") == "1栋"
+    assert search_key("三单元101") == "3单元101"
+    assert search_key("h001") == "H001"

@@ -118,6 +118,10 @@ def test_staff_search_by_name_id_number_household_no_and_building(client, auth, 
     assert a.record["household_no"] in client.get(
         f"/households?q={a.record['household_no']}"
     ).get_data(as_text=True)
+    # Full-width forms and Chinese numerals are folded as the import folds them.
+    for typed in ("２栋", "二栋", "2栋1单元５０２", "二栋一单元502室"):
+        page = client.get(f"/households?q={typed}").get_data(as_text=True)
+        assert "马哈木提" in page and "张建国" not in page, typed
     # Lists show masked ID numbers only.
     head_id = a.record["members"][0]["id_number"]
     listing = client.get("/households").get_data(as_text=True)
