@@ -1,15 +1,28 @@
-"""A tiny, safe expression language for skip logic and register rules.
+"""A tiny, safe expression language for skip logic, calculations and register rules.
 
 ``housing == "rented"``, ``residence_type in ["floating"]``, ``"disability" in conditions``,
 ``age >= 60 and status == "active"``. Expressions are parsed with Python's own parser,
 restricted to a whitelist of nodes, and compiled to a JSON tree: the server evaluates the
 tree here and the browser evaluates the very same tree (static/forms.js), so skip logic
 cannot drift between the two.
+
+Surveys from XLSForms also calculate: arithmetic (``+ - * / %``), ``a if c else b``,
+a repeat's answers as a list (``members.age``) and the ODK functions real forms use
+(``FUNCTIONS``: ``coalesce``, ``concat``, ``selected``, ``count_selected``, ``int``,
+``round``, ``number``, ``string``, ``today``, ``string_length``, ``substr``, ``regex``,
+``sum``, ``count``, ``format_date`` …). Their values follow XPath as ODK does: a blank
+or a word is NaN in arithmetic (and a NaN result is a blank), a date is its day number,
+``mod`` keeps the sign of the left side. Both evaluators run one shared table of cases
+(tests/domain/test_expr_functions.py), which is what keeps them alike.
 """
 
 from __future__ import annotations
 
 import ast
+import math
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
 
 _COMPARE = {
@@ -26,6 +39,9 @@ _COMPARE = {
 
 class ExpressionError(ValueError):
     """An expression uses something the language does not have."""
+
+
+_ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Mod: "%"}
 
 
 def compile_expr(source: str) -> dict[str, Any]:
@@ -56,6 +72,23 @@ def _tree(node: ast.AST, source: str) -> dict[str, Any]:
         return parts[0] if len(parts) == 1 else {"op": "and", "args": parts}
     if isinstance(node, ast.Name):
         return {"var": node.id}
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
+        args = [_tree(node.left, source), _tree(node.right, source)]
+        return {"op": _ARITH[type(node.op)], "args": args}
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return {"op": "neg", "args": [_tree(node.operand, source)]}
+    if isinstance(node, ast.IfExp):
+        branches = [_tree(n, source) for n in (node.test, node.body, node.orelse)]
+        return {"op": "if", "args": branches}
+    if isinstance(node, ast.Attribute):  # members.age: the answers of a repeat's entries
+        return {"op": "pluck", "args": [_tree(node.value, source), {"const": node.attr}]}
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in FUNCTIONS
+        and not node.keywords
+    ):
+        return {"call": node.func.id, "args": [_tree(a, source) for a in node.args]}
     if isinstance(node, ast.Constant) and isinstance(node.value, str | int | float | bool | None):
         return {"const": node.value}
     if isinstance(node, ast.List | ast.Tuple):
@@ -73,22 +106,41 @@ def variables(tree: dict[str, Any]) -> set[str]:
     return found
 
 
+def _lookup(tree: dict[str, Any], env: Any) -> Any:
+    """A variable's value; one of the record around a repeat entry (``outer``) when the
+    entry has none (``__outer__``, the form's answers outside the repeat)."""
+    name = tree["var"]
+    if tree.get("outer") and name not in env:
+        return (env.get("__outer__") or {}).get(name)
+    return env.get(name)
+
+
 def evaluate(tree: dict[str, Any], env: dict[str, Any]) -> Any:
     """Evaluate a compiled tree; a missing name or a comparison with None is simply false."""
     if "const" in tree:
         return tree["const"]
     if "var" in tree:
-        return env.get(tree["var"])
+        return _lookup(tree, env)
     if "list" in tree:
         return [evaluate(e, env) for e in tree["list"]]
+    if "call" in tree:
+        return _call(tree["call"], tree["args"], env)
     op, args = tree["op"], tree["args"]
     if op == "and":
-        return all(evaluate(a, env) for a in args)
+        return all(truth(evaluate(a, env)) for a in args)
     if op == "or":
-        return any(evaluate(a, env) for a in args)
+        return any(truth(evaluate(a, env)) for a in args)
     if op == "not":
-        return not evaluate(args[0], env)
+        return not truth(evaluate(args[0], env))
+    if op == "if":
+        return evaluate(args[1] if truth(evaluate(args[0], env)) else args[2], env)
+    if op == "neg":
+        return -number(evaluate(args[0], env))
     left, right = evaluate(args[0], env), evaluate(args[1], env)
+    if op in _ARITH.values():
+        return _arith(op, number(left), number(right))
+    if op == "pluck":
+        return [i.get(right) if isinstance(i, dict) else None for i in _items(left)]
     if op == "==":
         return left == right
     if op == "!=":
@@ -102,3 +154,266 @@ def evaluate(tree: dict[str, Any], env: dict[str, Any]) -> Any:
         return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
     except TypeError:
         return False
+
+
+# --- ODK's values and functions (the same in static/forms.js) ---------------------------
+
+NAN = float("nan")
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?")
+_NUMBER = re.compile(r"\s*-?(\d+(\.\d*)?|\.\d+)\s*")
+_EPOCH = date(1970, 1, 1)
+
+
+def blank(value: Any) -> bool:
+    """Nothing answered: None, '' or an empty list."""
+    return value is None or value == "" or value == []
+
+
+def truth(value: Any) -> bool:
+    """XPath's boolean(): a blank, 0, NaN and an empty list are false (JavaScript's [] too)."""
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return bool(value)
+
+
+def _days(text: str) -> float | None:
+    """A date (or date and time) as its day number since 1970-01-01, as ODK counts."""
+    found = _DAY.fullmatch(text.strip())
+    if found is None:
+        return None
+    try:
+        day = date(int(found[1]), int(found[2]), int(found[3]))
+    except ValueError:
+        return None
+    hours, minutes, seconds = (int(found[i] or 0) for i in (4, 5, 6))
+    return (day - _EPOCH).days + (hours * 3600 + minutes * 60 + seconds) / 86400
+
+
+def number(value: Any) -> float:
+    """XPath's number(): a number, a date's day number, else NaN (a blank too)."""
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        if _NUMBER.fullmatch(value):
+            return float(value)
+        days = _days(value)
+        return days if days is not None else NAN
+    return NAN
+
+
+def string(value: Any) -> str:
+    """XPath's string(): '' for a blank, 3 not 3.0, true/false, a list joined with spaces."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, list):
+        return " ".join(string(v) for v in value)
+    return str(value)
+
+
+def stored(value: Any) -> Any:
+    """A calculation's result as a record keeps it: a NaN or '' is a blank, 3.0 is 3."""
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        return int(value) if value.is_integer() else value
+    if value == "" or value == []:
+        return None
+    if isinstance(value, list):
+        return string(value)
+    return value
+
+
+def _arith(op: str, a: float, b: float) -> float:
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/":
+        if b == 0:
+            return NAN if a == 0 or math.isnan(a) else math.copysign(math.inf, a)
+        return a / b
+    if b == 0 or math.isnan(a) or math.isnan(b) or math.isinf(a):
+        return NAN
+    return math.fmod(a, b)  # XPath mod keeps the sign of the left side, as JavaScript's %
+
+
+def _items(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    return [] if blank(value) else [value]
+
+
+def _codes(value: Any) -> list[str]:
+    """A select_many answer as its codes (a list here, space-separated in ODK)."""
+    if isinstance(value, list):
+        return [string(v) for v in value]
+    return string(value).split()
+
+
+def _today(env: Any) -> str:
+    given = env.get("__today__") if hasattr(env, "get") else None
+    return str(given) if given else date.today().isoformat()
+
+
+def _round(value: Any, digits: Any = 0) -> float:
+    x, n = number(value), number(digits)
+    if math.isnan(x) or math.isnan(n) or math.isinf(x):
+        return x
+    scale = 10.0 ** int(n)
+    return math.floor(x * scale + 0.5) / scale
+
+
+def _substr(text: Any, start: Any, end: Any = None) -> str:
+    chars = list(string(text))
+    first = number(start)
+    last = number(end) if end is not None else float(len(chars))
+    if math.isnan(first) or math.isnan(last):
+        return ""
+    return "".join(chars[max(int(first), 0) : max(int(last), 0)])
+
+
+def _regex(text: Any, pattern: Any) -> bool:
+    try:
+        return re.search(string(pattern), string(text)) is not None
+    except re.error:
+        return False
+
+
+def _date(value: Any) -> Any:
+    """date(): a day number or a date text as YYYY-MM-DD (blank when it is neither)."""
+    if isinstance(value, str) and _days(value) is not None:
+        return value.strip()[:10]
+    days = number(value)
+    if math.isnan(days) or math.isinf(days):
+        return ""
+    return (_EPOCH + timedelta(days=math.floor(days))).isoformat()
+
+
+_FORMATS: dict[str, Callable[[datetime], str]] = {
+    "Y": lambda d: f"{d.year:04d}",
+    "y": lambda d: f"{d.year % 100:02d}",
+    "m": lambda d: f"{d.month:02d}",
+    "n": lambda d: str(d.month),
+    "d": lambda d: f"{d.day:02d}",
+    "e": lambda d: str(d.day),
+    "H": lambda d: f"{d.hour:02d}",
+    "h": lambda d: str(d.hour),
+    "M": lambda d: f"{d.minute:02d}",
+    "S": lambda d: f"{d.second:02d}",
+}
+
+
+def _format_date(value: Any, pattern: Any) -> str:
+    days = number(value)
+    if math.isnan(days) or math.isinf(days):
+        return ""
+    moment = datetime(1970, 1, 1) + timedelta(days=days)
+    moment = moment.replace(microsecond=0)
+    return re.sub(
+        r"%(.)", lambda m: _FORMATS[m[1]](moment) if m[1] in _FORMATS else m[0], string(pattern)
+    )
+
+
+def _numbers(args: list[Any]) -> list[float]:
+    values = [v for a in args for v in _items(a)]
+    return [number(v) for v in values if not blank(v)]
+
+
+def _count(value: Any) -> float:
+    return float(len(_items(value)))
+
+
+def _now(_env: Any) -> str:
+    return datetime.now().replace(microsecond=0).isoformat()
+
+
+def _call(name: str, trees: list[dict[str, Any]], env: Any) -> Any:
+    if name == "if_":  # if(c, a, b) when written as a call
+        return evaluate(trees[1] if truth(evaluate(trees[0], env)) else trees[2], env)
+    if name == "position":
+        return number(env.get("__position__"))
+    if name == "today":
+        return _today(env)
+    if name == "now":
+        return _now(env)
+    args = [evaluate(t, env) for t in trees]
+    return FUNCTIONS[name](*args)
+
+
+def _coalesce(*args: Any) -> Any:
+    return next((a for a in args if not blank(a)), "")
+
+
+def _extreme(pick: Callable[[list[float]], float]) -> Callable[..., float]:
+    def found(*args: Any) -> float:
+        values = _numbers(list(args))
+        return NAN if not values or any(math.isnan(v) for v in values) else pick(values)
+
+    return found
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "if_": lambda *a: None,  # evaluated lazily in _call
+    "position": lambda *a: None,
+    "today": lambda *a: None,
+    "now": lambda *a: None,
+    "coalesce": _coalesce,
+    "concat": lambda *a: "".join(string(v) for v in a),
+    "selected": lambda v, code: string(code) in _codes(v),
+    "count_selected": lambda v: float(len(_codes(v))),
+    "selected_at": lambda v, n: (lambda c, i: c[i] if 0 <= i < len(c) else "")(
+        _codes(v), int(number(n)) if not math.isnan(number(n)) else -1
+    ),
+    "int": lambda v: (lambda x: x if math.isnan(x) or math.isinf(x) else float(math.trunc(x)))(
+        number(v)
+    ),
+    "round": _round,
+    "number": number,
+    "string": string,
+    "boolean": truth,
+    "string_length": lambda v: float(len(string(v))),
+    "substr": _substr,
+    "regex": _regex,
+    "contains": lambda a, b: string(b) in string(a),
+    "starts_with": lambda a, b: string(a).startswith(string(b)),
+    "ends_with": lambda a, b: string(a).endswith(string(b)),
+    "normalize_space": lambda v: " ".join(string(v).split()),
+    "floor": lambda v: float(math.floor(number(v))) if math.isfinite(number(v)) else number(v),
+    "ceiling": lambda v: float(math.ceil(number(v))) if math.isfinite(number(v)) else number(v),
+    "abs": lambda v: abs(number(v)),
+    "pow": lambda a, b: _pow(number(a), number(b)),
+    "sum": lambda *a: (lambda v: NAN if any(math.isnan(x) for x in v) else float(sum(v)))(
+        _numbers(list(a))
+    ),
+    "count": _count,
+    "min": _extreme(min),
+    "max": _extreme(max),
+    "date": _date,
+    "decimal_date_time": number,
+    "format_date": _format_date,
+    "once": lambda v: v,
+    "indexed_repeat": lambda values, n: (lambda i, items: items[i] if 0 <= i < len(items) else "")(
+        int(number(n)) - 1 if not math.isnan(number(n)) else -1, _items(values)
+    ),
+}
+
+
+def _pow(a: float, b: float) -> float:
+    try:
+        return math.pow(a, b)
+    except (OverflowError, ValueError):
+        return NAN

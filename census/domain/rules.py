@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from census.domain.expr import variables
+from census.domain.expr import evaluate, variables
 
 Env = dict[str, Any]
 Fn = Callable[[Env], Any]
@@ -82,11 +82,17 @@ def _fast(tree: dict[str, Any]) -> Fn | None:
     return None
 
 
+# Operators of calculations (census.domain.expr), left to ``evaluate`` itself.
+_CALCULATING = frozenset({"+", "-", "*", "/", "%", "neg", "if", "pluck"})
+
+
 def compile_tree(tree: dict[str, Any]) -> Fn:
     """A function of the environment that returns what ``evaluate(tree, env)`` returns."""
     fast = _fast(tree)
     if fast is not None:
         return fast
+    if "call" in tree or tree.get("op") in _CALCULATING:
+        return lambda env: evaluate(tree, env)  # a survey's calculation: rare in a rule
     if "const" in tree:
         value = tree["const"]
         return lambda env: value

@@ -4,15 +4,183 @@
 (function () {
   "use strict";
 
+  // --- ODK's values and functions, as census/domain/expr.py has them ------------------------
+  var DAY = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$/;
+  var NUMBER = /^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/;
+
+  function blank(v) { return v === null || v === undefined || v === "" || (Array.isArray(v) && v.length === 0); }
+  function truth(v) {
+    if (Array.isArray(v)) return v.length > 0;
+    if (typeof v === "number") return v !== 0 && !isNaN(v);
+    return !!v;
+  }
+  function days(text) {
+    var m = DAY.exec(String(text).trim());
+    if (!m) return null;
+    var y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+    var t = Date.UTC(y, mo - 1, d);
+    var check = new Date(t);
+    if (y < 1 || check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return null;
+    var secs = Number(m[4] || 0) * 3600 + Number(m[5] || 0) * 60 + Number(m[6] || 0);
+    return Math.round(t / 86400000) + secs / 86400;
+  }
+  function number(v) {
+    if (typeof v === "boolean") return v ? 1 : 0;
+    if (typeof v === "number") return v;
+    if (typeof v === "string") {
+      if (NUMBER.test(v)) return Number(v);
+      var n = days(v);
+      return n === null ? NaN : n;
+    }
+    return NaN;
+  }
+  function string(v) {
+    if (v === null || v === undefined) return "";
+    if (typeof v === "boolean") return v ? "true" : "false";
+    if (typeof v === "number") return String(v);
+    if (Array.isArray(v)) return v.map(string).join(" ");
+    return String(v);
+  }
+  function items(v) { return Array.isArray(v) ? v : (blank(v) ? [] : [v]); }
+  function codes(v) { return Array.isArray(v) ? v.map(string) : string(v).split(/\s+/).filter(Boolean); }
+  function chars(s) { return Array.from(string(s)); }
+  function pad(n, width) { var s = String(n); while (s.length < width) s = "0" + s; return s; }
+  function isoDate(d) { return pad(d.getFullYear(), 4) + "-" + pad(d.getMonth() + 1, 2) + "-" + pad(d.getDate(), 2); }
+  function todayText(env) { return env && env.__today__ ? String(env.__today__) : isoDate(new Date()); }
+  function nowText() {
+    var d = new Date();
+    return isoDate(d) + "T" + pad(d.getHours(), 2) + ":" + pad(d.getMinutes(), 2) + ":" + pad(d.getSeconds(), 2);
+  }
+  function numbers(args) {
+    var out = [];
+    args.forEach(function (a) { items(a).forEach(function (v) { if (!blank(v)) out.push(number(v)); }); });
+    return out;
+  }
+  function arith(op, a, b) {
+    if (op === "+") return a + b;
+    if (op === "-") return a - b;
+    if (op === "*") return a * b;
+    if (op === "/") return a / b;
+    if (b === 0 || isNaN(a) || isNaN(b) || !isFinite(a)) return NaN;
+    return a % b;
+  }
+  function roundHalfUp(v, digits) {
+    var x = number(v), n = digits === undefined ? 0 : number(digits);
+    if (isNaN(x) || isNaN(n) || !isFinite(x)) return x;
+    var scale = Math.pow(10, Math.trunc(n));
+    return Math.floor(x * scale + 0.5) / scale;
+  }
+  function dateOf(v) {
+    if (typeof v === "string" && days(v) !== null) return v.trim().slice(0, 10);
+    var n = number(v);
+    if (!isFinite(n)) return "";
+    return new Date(Math.floor(n) * 86400000).toISOString().slice(0, 10);
+  }
+  function formatDate(v, pattern) {
+    var n = number(v);
+    if (!isFinite(n)) return "";
+    var d = new Date(Math.round(n * 86400000 / 1000) * 1000);
+    var parts = {
+      Y: pad(d.getUTCFullYear(), 4), y: pad(d.getUTCFullYear() % 100, 2), m: pad(d.getUTCMonth() + 1, 2),
+      n: String(d.getUTCMonth() + 1), d: pad(d.getUTCDate(), 2), e: String(d.getUTCDate()),
+      H: pad(d.getUTCHours(), 2), h: String(d.getUTCHours()), M: pad(d.getUTCMinutes(), 2), S: pad(d.getUTCSeconds(), 2)
+    };
+    return string(pattern).replace(/%(.)/g, function (whole, c) { return c in parts ? parts[c] : whole; });
+  }
+  function extreme(pick) {
+    return function () {
+      var values = numbers(Array.prototype.slice.call(arguments));
+      if (!values.length || values.some(isNaN)) return NaN;
+      return pick.apply(null, values);
+    };
+  }
+  function fin(f) { return function (v) { var x = number(v); return isFinite(x) ? f(x) : x; }; }
+  var FUNCTIONS = {
+    coalesce: function () {
+      var found = Array.prototype.find.call(arguments, function (a) { return !blank(a); });
+      return found === undefined ? "" : found;
+    },
+    concat: function () { return Array.prototype.map.call(arguments, string).join(""); },
+    selected: function (v, code) { return codes(v).indexOf(string(code)) !== -1; },
+    count_selected: function (v) { return codes(v).length; },
+    selected_at: function (v, n) { var c = codes(v), i = number(n); return i >= 0 && i < c.length ? c[Math.trunc(i)] : ""; },
+    int: function (v) { var x = number(v); return isFinite(x) ? Math.trunc(x) : x; },
+    round: roundHalfUp,
+    number: number,
+    string: string,
+    boolean: truth,
+    string_length: function (v) { return chars(v).length; },
+    substr: function (s, start, end) {
+      var c = chars(s), first = number(start), last = end === undefined ? c.length : number(end);
+      if (isNaN(first) || isNaN(last)) return "";
+      return c.slice(Math.max(Math.trunc(first), 0), Math.max(Math.trunc(last), 0)).join("");
+    },
+    regex: function (s, pattern) {
+      try { return new RegExp(string(pattern), "u").test(string(s)); } catch (e) { return false; }
+    },
+    contains: function (a, b) { return string(a).indexOf(string(b)) !== -1; },
+    starts_with: function (a, b) { return string(a).indexOf(string(b)) === 0; },
+    ends_with: function (a, b) { var x = string(a), y = string(b); return x.slice(x.length - y.length) === y || y === ""; },
+    normalize_space: function (v) { return string(v).split(/\s+/).filter(Boolean).join(" "); },
+    floor: fin(Math.floor),
+    ceiling: fin(Math.ceil),
+    abs: function (v) { return Math.abs(number(v)); },
+    pow: function (a, b) { return Math.pow(number(a), number(b)); },
+    sum: function () {
+      var values = numbers(Array.prototype.slice.call(arguments));
+      if (values.some(isNaN)) return NaN;
+      return values.reduce(function (t, x) { return t + x; }, 0);
+    },
+    count: function (v) { return items(v).length; },
+    min: extreme(Math.min),
+    max: extreme(Math.max),
+    date: dateOf,
+    decimal_date_time: number,
+    format_date: formatDate,
+    once: function (v) { return v; },
+    indexed_repeat: function (values, n) { var all = items(values), i = number(n) - 1; return i >= 0 && i < all.length ? all[Math.trunc(i)] : ""; }
+  };
+
+  function call(name, trees, env) {
+    if (name === "if_") return evaluate(truth(evaluate(trees[0], env)) ? trees[1] : trees[2], env);
+    if (name === "position") return number(env.__position__);
+    if (name === "today") return todayText(env);
+    if (name === "now") return nowText();
+    var args = trees.map(function (t) { return evaluate(t, env); });
+    return FUNCTIONS[name].apply(null, args);
+  }
+
+  // A variable of the record around a repeat entry (marked "outer"): the entry's own
+  // scope has none, so it is read from the form outside the repeats (checks.js passes
+  // an entry alone; the page is the same form).
+  var outerValues = null;
+  function lookup(tree, env) {
+    var name = tree["var"];
+    if (tree.outer && !(name in env)) {
+      var outer = env.__outer__ || outerValues || pageValues();
+      return outer[name] === undefined ? null : outer[name];
+    }
+    return env[name] === undefined ? null : env[name];
+  }
+  function pageValues() {
+    var form = typeof document !== "undefined" && document.querySelector ? document.querySelector("form.survey") : null;
+    return form ? scopeValues(form) : {};
+  }
+
   function evaluate(tree, env) {
     if ("const" in tree) return tree["const"];
-    if ("var" in tree) return env[tree["var"]] === undefined ? null : env[tree["var"]];
+    if ("var" in tree) return lookup(tree, env);
     if ("list" in tree) return tree["list"].map(function (e) { return evaluate(e, env); });
+    if ("call" in tree) return call(tree.call, tree.args, env);
     var op = tree.op, args = tree.args;
-    if (op === "and") return args.every(function (a) { return evaluate(a, env); });
-    if (op === "or") return args.some(function (a) { return evaluate(a, env); });
-    if (op === "not") return !evaluate(args[0], env);
+    if (op === "and") return args.every(function (a) { return truth(evaluate(a, env)); });
+    if (op === "or") return args.some(function (a) { return truth(evaluate(a, env)); });
+    if (op === "not") return !truth(evaluate(args[0], env));
+    if (op === "if") return evaluate(truth(evaluate(args[0], env)) ? args[1] : args[2], env);
+    if (op === "neg") return -number(evaluate(args[0], env));
     var left = evaluate(args[0], env), right = evaluate(args[1], env);
+    if (op === "+" || op === "-" || op === "*" || op === "/" || op === "%") return arith(op, number(left), number(right));
+    if (op === "pluck") return items(left).map(function (i) { return i && typeof i === "object" && i[right] !== undefined ? i[right] : null; });
     if (op === "==") return left === right;
     if (op === "!=") return left !== right;
     if (op === "in" || op === "not in") {
@@ -25,6 +193,14 @@
     if (op === ">") return left > right;
     if (op === ">=") return left >= right;
     return false;
+  }
+
+  // A calculation's result as the server stores it: NaN and "" are blanks, 3 stays 3.
+  function stored(v) {
+    if (typeof v === "number") return isFinite(v) ? v : null;
+    if (v === "" || (Array.isArray(v) && v.length === 0)) return null;
+    if (Array.isArray(v)) return string(v);
+    return v === undefined ? null : v;
   }
 
   // The answers of one scope: the whole form (outside rosters) or one roster member.
@@ -113,6 +289,8 @@
   // The offline scripts (survey.js, checks.js) restore drafts and check answers with these.
   window.CensusForms = {
     evaluate: evaluate,
+    stored: stored,
+    string: string,
     applyRelevance: applyRelevance,
     addMember: addMember,
     renumber: renumber
