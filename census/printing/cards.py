@@ -29,6 +29,7 @@ from census.printing.grid import (
     block_lines,
     fit_columns,
     header_lines,
+    wrap,
 )
 from census.printing.gridstyle import rules_image
 from census.printing.household_list import address, ordered_members
@@ -256,16 +257,20 @@ def card_sheets_context(
     lang: str = "zh",
     full_ids: bool = False,
     form: FormDef | None = None,
+    gate: str = "",
 ) -> dict[str, Any]:
     """One building's cards as a grid document (templates/print/grid.html), pages numbered.
 
     ``form`` is the household survey the cards follow (the one loaded from the app's forms
-    folder); without it, the installed one.
+    folder); without it, the installed one. ``gate`` is the review gate's line (which
+    households the cards hold, how many wait for review), under the first page's heading.
     """
     facts_layout, members_layout = card_layouts(lang)
     line_mm = facts_layout.line_mm
     sheet_mm = facts_layout.sheet_mm
+    intro = wrap(gate, max(facts_layout.grid_cells, members_layout.grid_cells)) if gate else []
     first_room = int((sheet_mm - TITLE_MM - META_MM - FOOT_MM - SLACK_MM) // line_mm)
+    first_room -= len(intro)
     room = int((sheet_mm - RUNNING_MM - FOOT_MM - SLACK_MM) // line_mm)
     as_of_text = word("as_of", lang) + as_of.isoformat()
     cards = []
@@ -287,7 +292,7 @@ def card_sheets_context(
         "header_lines": [],
         "heading": f"{community} {building} {word('household_cards', lang)}",
         "meta": [as_of_text, word("printed_on", lang) + printed_at.strftime("%Y-%m-%d")],
-        "intro": [],
+        "intro": intro,
         "empty": word("no_households", lang),
         "confidential": word("confidential", lang),
         "sheets": [

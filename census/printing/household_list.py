@@ -7,6 +7,7 @@ household; a household never breaks across pages when it fits on one.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from census.printing.grid import (
     grid_document,
     header_lines,
     paginate,
+    wrap,
 )
 from census.printing.masking import shown_id, shown_phone
 from census.printing.pipeline import Part, part_pdf
@@ -144,9 +146,16 @@ def household_list_context(
     lang: str = "zh",
     full_ids: bool = False,
     as_of: date | None = None,
+    gate: str = "",
 ) -> dict[str, Any]:
-    """Everything the list template shows, already labelled, masked and cut into pages."""
+    """Everything the list template shows, already labelled, masked and cut into pages.
+
+    ``gate`` is the review gate's line (which records the list holds, how many wait for
+    review), the first line under the heading.
+    """
     layout = household_layout(lang)
+    intro = wrap(gate, layout.grid_cells) if gate else []
+    layout = replace(layout, intro_lines=len(intro))
     ordered = sorted(
         households, key=lambda h: (natural_key(h.get("unit")), natural_key(h.get("room")))
     )
@@ -171,6 +180,7 @@ def household_list_context(
         paginate(layout, blocks),
         heading=f"{community} {building} {word('household_list', lang)}",
         meta=meta,
+        intro=intro,
         lang=lang,
         empty=word("no_households", lang),
     )

@@ -79,6 +79,7 @@ class Job(BackgroundJob):
             full_ids=bool(params.get("full_ids")),
             lang=params.get("lang") or "zh",
             printed_at=datetime.fromisoformat(params["printed_at"]),
+            approved=bool(params.get("approved", True)),
         )
         return cls(request=request, **{key: kept[key] for key in _KEPT if key in kept})
 

@@ -5,6 +5,11 @@ through ``plan``: it checks the request (a known register, building or grid), ch
 the buildings, and builds one part per building (household lists, household cards —
 each building's pages numbered on their own), chunks of a long register (numbered
 across the register) or the summary.
+
+The review gate (``census.domain.gate``): a print counts approved records only unless its
+request says ``approved=False`` (全部), and every part's first page says so with the
+number of records of its building, grid or community left out (or, with 全部, not yet
+approved): “仅含已审核记录；另有 12 户待审核未计入”.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ from typing import Any
 
 from census.domain.address import grid_name, natural_key, place_key
 from census.domain.charts import summary_charts
+from census.domain.gate import Gate, Pending, pending_of
 from census.domain.registers import RegisterDef, rows_in
-from census.surveys.registers import load_registers
 from census.domain.residents import build_community
 from census.domain.summary import report_paragraph, summary
 from census.printing import cards, household_list, register_list, summary_print
@@ -25,6 +30,7 @@ from census.printing.grid import split_document
 from census.printing.pipeline import Part
 from census.printing.words import word
 from census.surveys.definition import FormDef
+from census.surveys.registers import load_registers
 
 HOUSEHOLD_LIST = "household-list"
 HOUSEHOLD_CARDS = "household-cards"
@@ -48,6 +54,16 @@ class PrintRequest:
     full_ids: bool = False
     lang: str = "zh"
     printed_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+    approved: bool = True  # approved records only (已审核); False: every record (全部)
+
+    @property
+    def gate(self) -> Gate:
+        """Which records this print counts."""
+        return Gate(self.approved)
+
+    def gate_line(self, pending: Pending) -> str:
+        """The line on a part's first page: what it counts, how many records wait."""
+        return self.gate.line(pending, self.lang)
 
     @property
     def scope(self) -> str:
@@ -70,6 +86,7 @@ class PrintRequest:
             "as_of": self.as_of.isoformat(),
             "full_ids": self.full_ids,
             "lang": self.lang,
+            "approved": self.approved,
         }
 
 
@@ -168,17 +185,18 @@ def _household_list_parts(request: PrintRequest, records: Records) -> list[Part]
     grids = _grids(records, request.lang)
     parts = []
     for name in buildings_in_scope(request, records):
-        households = grouped.get(name, [])
-        if not households and not request.building:
+        everyone = grouped.get(name, [])
+        if not everyone and not request.building:
             continue  # a building with nobody in it gets no page in a longer list
         context = household_list.household_list_context(
             community=records.community,
             building=name,
-            households=households,
+            households=request.gate.keep(everyone),
             printed_at=request.printed_at.date(),
             lang=request.lang,
             full_ids=request.full_ids,
             as_of=request.as_of,
+            gate=request.gate_line(pending_of(everyone)),
         )
         for piece in split_document(context, LIST_SHEETS_PER_PART):
             parts.append(Part(household_list.TEMPLATE, piece, request.lang, name, grids[name]))
@@ -190,11 +208,12 @@ def _card_parts(request: PrintRequest, records: Records, form: FormDef | None = 
     grids = _grids(records, request.lang)
     parts = []
     for name in buildings_in_scope(request, records):
+        everyone = grouped.get(name, [])
         households = sorted(
-            grouped.get(name, []),
+            request.gate.keep(everyone),
             key=lambda h: (natural_key(h.get("unit")), natural_key(h.get("room"))),
         )
-        if not households and not request.building:
+        if not everyone and not request.building:
             continue
         context = cards.card_sheets_context(
             community=records.community,
@@ -205,6 +224,7 @@ def _card_parts(request: PrintRequest, records: Records, form: FormDef | None = 
             lang=request.lang,
             full_ids=request.full_ids,
             form=form,
+            gate=request.gate_line(pending_of(everyone)),
         )
         parts.append(Part(cards.TEMPLATE, context, request.lang, name, grids[name]))
     return parts
@@ -218,9 +238,20 @@ def _scoped(request: PrintRequest, rows: list[dict[str, Any]]) -> list[dict[str,
     return rows
 
 
+def _register_pending(request: PrintRequest, records: Records, reg: RegisterDef) -> Pending:
+    """The records in the print's scope a register of this kind would list under 全部."""
+    if reg.record == "storefront":
+        return pending_of(storefronts=_scoped(request, records.storefronts))
+    if reg.record == "unit":
+        return pending_of(units=_scoped(request, records.units))
+    return pending_of(_scoped(request, records.households), as_of=request.as_of)
+
+
 def _register_parts(request: PrintRequest, records: Records, reg: RegisterDef) -> list[Part]:
-    community = build_community(records.households, request.as_of)
-    rows = _scoped(request, rows_in(reg, community, records.storefronts, records.units))
+    gate = request.gate
+    community = build_community(gate.keep(records.households), request.as_of)
+    found = rows_in(reg, community, gate.keep(records.storefronts), gate.keep(records.units))
+    rows = _scoped(request, found)
     context = register_list.register_context(
         reg,
         rows,
@@ -230,6 +261,7 @@ def _register_parts(request: PrintRequest, records: Records, reg: RegisterDef) -
         printed_at=request.printed_at.date(),
         lang=request.lang,
         full_ids=request.full_ids,
+        gate=request.gate_line(_register_pending(request, records, reg)),
     )
     return [
         Part(household_list.TEMPLATE, piece, request.lang, reg.title(request.lang))
@@ -241,6 +273,9 @@ def _summary_parts(request: PrintRequest, records: Records) -> list[Part]:
     households = _scoped(request, records.households)
     storefronts = _scoped(request, records.storefronts)
     units = records.units if not request.scope else []
+    pending = pending_of(households, storefronts, units, request.as_of)
+    gate = request.gate
+    households, storefronts, units = gate.keep(households), gate.keep(storefronts), gate.keep(units)
     figures = summary(households, storefronts, units, request.as_of)
     persons = build_community(households, request.as_of).residents
     name = " ".join(x for x in (records.community, request.scope) if x)
@@ -253,6 +288,7 @@ def _summary_parts(request: PrintRequest, records: Records) -> list[Part]:
         as_of=request.as_of,
         printed_at=request.printed_at,
         lang=request.lang,
+        gate=request.gate_line(pending),
     )
     return [Part(summary_print.TEMPLATE, context, request.lang, word("summary", request.lang))]
 
@@ -288,6 +324,7 @@ def plan(
             households=[],
             printed_at=request.printed_at.date(),
             lang=request.lang,
+            gate=request.gate_line(Pending()),
         )
         parts = [Part(household_list.TEMPLATE, context, request.lang, scope)]
     return Plan(parts, title, f"{scope}-{name}-{request.as_of.isoformat()}.pdf")

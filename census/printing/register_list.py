@@ -111,9 +111,16 @@ def register_context(
     printed_at: datetime | date,
     lang: str = "zh",
     full_ids: bool = False,
+    gate: str = "",
 ) -> dict[str, Any]:
-    """The grid document of one register on a date: heading, counts, pages."""
-    intro: list[str] = []
+    """The grid document of one register on a date: heading, counts, pages.
+
+    ``gate`` is the review gate's line (which records it counts, how many wait for review),
+    the first line under the heading, before the group counts.
+    """
+    probe = register_layout(reg, lang)
+    width = min(probe.grid_cells, available_cells(probe.orientation, probe.font_pt))
+    intro: list[str] = wrap(gate, width) if gate else []
     groups = group_counts(reg, rows)
     if groups:
         info = reg.info.get(reg.group_by or "")
@@ -121,8 +128,7 @@ def register_context(
             f"{format_cell(reg, {info.key: g} if info else {}, info.key if info else '', lang)} {n}"
             for g, n in groups
         )
-        probe = register_layout(reg, lang)
-        intro = wrap(text, min(probe.grid_cells, available_cells(probe.orientation, probe.font_pt)))
+        intro += wrap(text, width)
     layout = register_layout(reg, lang, len(intro))
     blocks = [
         block_lines(

@@ -26,8 +26,10 @@ def summary_context(
     as_of: date,
     printed_at: datetime,
     lang: str = "zh",
+    gate: str = "",
 ) -> dict[str, Any]:
-    """Everything the summary template shows: figure rows, groups, bands, paragraph, SVGs."""
+    """Everything the summary template shows: figure rows, groups, bands, paragraph, SVGs;
+    ``gate`` is the review gate's line (which records it counts, how many wait)."""
     plain = [k for k in FIGURES if k not in ("by_ethnicity", "age_bands")]
     rows = [
         (figure_label(k, lang), percent(figures[k]) if k == "minority_share" else figures[k])
@@ -38,6 +40,7 @@ def summary_context(
         "heading": " ".join(x for x in (community, scope, word("summary", lang)) if x),
         "as_of": word("as_of", lang) + as_of.isoformat(),
         "printed_at": word("printed_at", lang) + printed_at.strftime("%Y-%m-%d %H:%M"),
+        "gate": gate,
         "paragraph": paragraph,
         "rows": rows,
         "ethnic": [(label("ethnicity", k, lang), v) for k, v in figures["by_ethnicity"].items()],

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from census.domain.address import address_key, address_text, natural_sorted, search_key
 from census.domain.diff import version_diffs
+from census.domain.gate import gate_from
 from census.printing.pipeline import cache_dir, print_parts
 from census.printing.plans import HOUSEHOLD_LIST, PrintRequest, Records, plan
 from census.services import audit, records
@@ -180,17 +181,19 @@ def record_history(form_name: str, record_id: int):
 @bp.route("/buildings/<name>/household-list.pdf")
 @roles_required(*STAFF)
 def print_building(name: str):
-    """The household list of one building as an A4 landscape PDF (logged; full numbers too)."""
+    """The household list of one building as an A4 landscape PDF (logged; full numbers too):
+    its approved households, or every one with ``?all=1`` (census.domain.gate)."""
     store = get_store()
     if store.collection("buildings").find_one(name=name) is None:
         abort(404)
     full = request.args.get("full") == "1"
     if full and not current_user.may_see_full_ids:
         abort(403)
-    pdf = building_list_pdf(store, name, full_ids=full, lang=lang())
+    gate = gate_from(request.args)
+    pdf = building_list_pdf(store, name, full_ids=full, lang=lang(), approved=gate.approved)
     if full:
         form = surveys()["household"]
-        printed = store.collection("households").find(building=name)
+        printed = gate.keep(store.collection("households").find(building=name))
         count = sum(len(id_numbers(form, h)) for h in printed)
         audit.full_ids_shown(
             store, current_user.username, f"household-list/{name}", count, ip=client_ip()
@@ -202,6 +205,7 @@ def print_building(name: str):
         f"household-list/{name}",
         ip=client_ip(),
         full_ids=full,
+        approved=gate.approved,
     )
     filename = quote(f"{name}-住户花名册.pdf")
     return Response(
@@ -211,8 +215,11 @@ def print_building(name: str):
     )
 
 
-def building_list_pdf(store: Any, name: str, *, full_ids: bool = False, lang: str = "zh") -> bytes:
-    """Render one building's household list (shared by the web page and the CLI).
+def building_list_pdf(
+    store: Any, name: str, *, full_ids: bool = False, lang: str = "zh", approved: bool = True
+) -> bytes:
+    """Render one building's household list: its approved households unless ``approved`` is
+    False (every household); the first page says which, and how many wait for review.
 
     Goes through the print cache: printing the same building again the same day, with
     nothing changed, renders nothing.
@@ -222,7 +229,9 @@ def building_list_pdf(store: Any, name: str, *, full_ids: bool = False, lang: st
     for household in households:
         household.setdefault("grid", building.get("grid"))
     records = Records(current_app.config["COMMUNITY_NAME"], [building], households)
-    request_ = PrintRequest(HOUSEHOLD_LIST, building=name, full_ids=full_ids, lang=lang)
+    request_ = PrintRequest(
+        HOUSEHOLD_LIST, building=name, full_ids=full_ids, lang=lang, approved=approved
+    )
     the_plan = plan(request_, records, context().registers)
     data_dir = Path(current_app.config["DATA_DIR"])
     with tempfile.TemporaryDirectory(dir=cache_dir(data_dir)) as tmp:

@@ -115,6 +115,7 @@ def _request_from_form() -> PrintRequest:
         as_of=as_of,
         full_ids=form.get("full_ids") == "1",
         lang=lang(),
+        approved=form.get("records", "approved") != "all",  # 已审核 unless 全部 is chosen
     )
 
 
@@ -161,6 +162,7 @@ def create():
         full_ids=print_request.full_ids,
         job=job.id,
         as_of=print_request.as_of.isoformat(),
+        approved=print_request.approved,
     )
     return redirect(url_for("prints.job", job_id=job.id))
 
@@ -177,14 +179,14 @@ def _full_id_count(store: Any, req: PrintRequest) -> int:
 
     if req.target in (HOUSEHOLD_LIST, HOUSEHOLD_CARDS):
         form = context().surveys["household"]
-        households = store.collection("households").scan()
+        households = req.gate.keep(store.collection("households").scan())
         return sum(len(id_numbers(form, h)) for h in households if in_scope(h))
     reg = _registers().get(req.target)
     derived = context().derived
     if reg is None or derived is None:
         return 0
     ids = [c for c in reg.columns if c in ID_COLUMNS]
-    rows = [r for r in derived.view(req.as_of).rows(reg) if in_scope(r)]
+    rows = [r for r in derived.view(req.as_of, req.approved).rows(reg) if in_scope(r)]
     return sum(1 for row in rows for c in ids if row.get(c))
 
 

@@ -22,7 +22,7 @@ from pypdf import PdfReader
 
 from census.domain.ids import make_resident_id, mask_id
 from census.fieldwork import CONFLICTS
-from census.services import audit, records
+from census.services import audit, records, review
 from census.services.accounts import create_token
 from census.web.current import context
 from tests.conftest import Auth, csrf_token
@@ -60,6 +60,14 @@ class World:
         self.shop = self._save(
             "storefront", make_storefront(operator_id_number=OPERATOR_ID), "surveyor1"
         )
+        # approved, so that every output shows them (prints count approved records only)
+        for collection, record_id in (
+            ("households", self.h1), ("households", self.h2), ("storefronts", self.shop)
+        ):  # fmt: skip
+            review.act(
+                store, record_id, "approve", username="reviewer", role="reviewer",
+                collection=collection,
+            )  # fmt: skip
         self.volunteer_id = self.ids1[1]
         self.volunteer = self._save(
             "volunteer", {"person": self.volunteer_id, "joined_date": "2025-01-01"}, "surveyor1"
