@@ -1,9 +1,10 @@
-// The tablet's own store (IndexedDB): the outbox of saved forms and the drafts being typed.
+// The tablet's own store (IndexedDB): the outbox of saved forms, the drafts being typed, and
+// what the server listed for the tablet to keep (its returned records, how ready it is).
 // IndexedDB survives reloads, crashes and days without signal; localStorage would block the
 // page on every keystroke and holds far less.
 
 const NAME = "census";
-const VERSION = 1;
+const VERSION = 2; // 2: "kept", what the server listed for the tablet to keep (kept.js)
 let opening = null;
 
 function open() {
@@ -14,6 +15,7 @@ function open() {
         const db = request.result;
         if (!db.objectStoreNames.contains("outbox")) db.createObjectStore("outbox", { keyPath: "uuid" });
         if (!db.objectStoreNames.contains("drafts")) db.createObjectStore("drafts", { keyPath: "id" });
+        if (!db.objectStoreNames.contains("kept")) db.createObjectStore("kept", { keyPath: "id" });
       };
       request.onsuccess = () => {
         const db = request.result;

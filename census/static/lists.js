@@ -1,8 +1,10 @@
 // Lists kept on the tablet, drawn into the pages that have a place for them: drafts on the
-// home page, the outbox and its "needs correction" list, and a building's unsent households.
+// home page, the outbox and its "needs correction" lists (returned by a reviewer, refused by
+// the server's checks), and a building's unsent households.
 
 import * as drafts from "./drafts.js";
 import { address, t, when } from "./i18n.js";
+import * as kept from "./kept.js";
 import * as outbox from "./outbox.js";
 
 function el(tag, className, text) {
@@ -95,14 +97,23 @@ function outboxRow(entry) {
   return li;
 }
 
-async function drawOutbox() {
+// A record a reviewer sent back: what it is, the comment, and its edit page (kept on the tablet).
+function returnedRow(entry) {
+  const meta = entry.comment ? `${t("review_comment")}：${entry.comment.text}（${entry.comment.by}）` : "";
+  const li = row("returned-item", entry.title, meta, [link(t("open_fix"), entry.edit)]);
+  li.dataset.api = entry.api;
+  return li;
+}
+
+async function drawOutbox(user) {
   const page = document.getElementById("outbox");
   const note = document.getElementById("corrections-note");
   const building = document.querySelector("[data-building-pending]");
   if (!page && !note && !building) return;
   const all = await outbox.items();
+  const fixes = await kept.corrections(user);
   const groups = {
-    corrections: all.filter((e) => e.state === "rejected"),
+    refused: fixes.refused,
     waiting: all.filter((e) => outbox.OPEN.includes(e.state)),
     sent: all.filter((e) => e.state === "sent" || e.state === "conflict").reverse(),
   };
@@ -112,14 +123,22 @@ async function drawOutbox() {
       section.querySelector("ul").replaceChildren(...entries.map(outboxRow));
       section.querySelector(".empty").hidden = entries.length > 0;
     }
+    const section = document.getElementById("returned");
+    section.querySelector("ul").replaceChildren(...fixes.returned.map(returnedRow));
+    section.querySelector(".empty").hidden = fixes.returned.length > 0;
   }
   if (note) {
-    note.hidden = groups.corrections.length === 0;
-    note.querySelector(".count").textContent = String(groups.corrections.length);
+    const n = fixes.returned.length + fixes.refused.length;
+    note.hidden = n === 0;
+    note.querySelector(".count").textContent = String(n);
+    note.querySelector(".returned .n").textContent = String(fixes.returned.length);
+    note.querySelector(".returned").hidden = fixes.returned.length === 0;
+    note.querySelector(".refused .n").textContent = String(fixes.refused.length);
+    note.querySelector(".refused").hidden = fixes.refused.length === 0;
   }
   if (building) {
     const name = building.dataset.buildingPending;
-    const here = [...groups.corrections, ...groups.waiting].filter((e) => e.building === name && e.method === "POST");
+    const here = [...groups.refused, ...groups.waiting].filter((e) => e.building === name && e.method === "POST");
     building.replaceChildren(...here.map(outboxRow));
     building.hidden = here.length === 0;
   }
@@ -127,8 +146,9 @@ async function drawOutbox() {
 
 /** Draw every list the page has room for, and redraw when the outbox or drafts change. */
 export function renderLists(user) {
-  const draw = () => Promise.all([drawDrafts(user), drawOutbox()]).catch(() => {});
+  const draw = () => Promise.all([drawDrafts(user), drawOutbox(user)]).catch(() => {});
   window.addEventListener("census:outbox", draw);
   window.addEventListener("census:drafts", draw);
+  window.addEventListener("census:kept", draw);
   draw();
 }

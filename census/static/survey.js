@@ -9,7 +9,8 @@
 
 import { check, message, today } from "./checks.js";
 import * as drafts from "./drafts.js";
-import { address, t } from "./i18n.js";
+import { address, t, when } from "./i18n.js";
+import * as kept from "./kept.js";
 import * as outbox from "./outbox.js";
 import { toast } from "./offline.js";
 import {
@@ -88,6 +89,7 @@ async function start(form, rules) {
   let item = null;
   if (recordId) {
     item = await outbox.latestFor(form.dataset.api);
+    await showReturnComment(form, user);
   } else {
     // A new form is known by the uuid it will be sent with; the URL keeps it, so that a
     // reload or a crash comes back to the same draft.
@@ -267,6 +269,30 @@ async function start(form, rules) {
     }
     location.assign(base);
   }
+}
+
+// A returned record opened from a copy of its page kept before the return: the comment the
+// tablet keeps goes where the page would have shown it.
+async function showReturnComment(form, user) {
+  if (document.getElementById("review-comment")) return;
+  const row = (await kept.returned(user).catch(() => [])).find((r) => r.api === form.dataset.api);
+  if (!row || !row.comment) return;
+  const box = document.createElement("section");
+  box.className = "review-comment";
+  box.id = "review-comment";
+  box.setAttribute("role", "alert");
+  const head = document.createElement("h2");
+  const hint = document.createElement("small");
+  hint.textContent = t("returned_hint");
+  head.append(t("returned_here"), " ", hint);
+  const text = document.createElement("p");
+  text.className = "comment-text";
+  text.textContent = row.comment.text;
+  const meta = document.createElement("p");
+  meta.className = "meta";
+  meta.textContent = `${row.comment.by} · ${when(row.comment.at)}`;
+  box.append(head, text, meta);
+  document.querySelector("main h1")?.after(box);
 }
 
 // The saved form's note, above the form: replaced by the next one.

@@ -7,14 +7,25 @@
 //   data; kept in the cache as they are opened, and answered from it without signal or when
 //   the network takes too long (a stairwell with one bar).
 // - The API: never cached; the outbox in the page decides what to do without signal.
+// - What to keep ahead of need: the page sends the list the server made (/survey/keep.json,
+//   each page with a stamp); pages whose stamp did not change are not fetched again, so a
+//   login fetches only what changed. Progress goes back to the page as it goes.
+// - Logging out locks the pages (never shown until their owner logs in again on this
+//   tablet); another account logging in drops them.
 /* global CENSUS_VERSION, CENSUS_FILES */
 
 const FILES = `census-files-${CENSUS_VERSION}`;
 const PAGES = "census-pages";
+const META = "census-meta";
+const META_KEY = "/__census/pages-owner";
+const STAMP = "X-Census-Stamp";
 const SLOW_NETWORK_MS = 5000;
-const FRESH_MS = 5 * 60 * 1000;
+const KEEP_WORKERS = 3;
 // Query parameters that only the page's script reads: the same page is cached once.
 const PAGE_ONLY_PARAMS = ["uuid", "checks", "lang"];
+// A new-record form is one page for every building: its script takes the address from the link.
+const NEW_FORM = /^\/survey\/[^/]+\/new$/;
+const ADDRESS_PARAMS = ["building", "unit", "room"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(FILES).then((cache) => cache.addAll(CENSUS_FILES)).then(() => self.skipWaiting()));
@@ -32,8 +43,31 @@ self.addEventListener("activate", (event) => {
 function pageKey(url) {
   const u = new URL(url, self.location.origin);
   PAGE_ONLY_PARAMS.forEach((name) => u.searchParams.delete(name));
+  if (NEW_FORM.test(u.pathname)) ADDRESS_PARAMS.forEach((name) => u.searchParams.delete(name));
   u.hash = "";
   return u.href;
+}
+
+// Whose pages the cache holds, and whether they are locked (their owner logged out).
+let owner = null;
+async function pagesOwner() {
+  if (owner) return owner;
+  const hit = await caches.match(META_KEY, { cacheName: META });
+  owner = hit ? await hit.json() : { user: "", locked: false };
+  return owner;
+}
+
+async function setOwner(next) {
+  owner = next;
+  const cache = await caches.open(META);
+  await cache.put(META_KEY, new Response(JSON.stringify(next), { headers: { "Content-Type": "application/json" } }));
+}
+
+// A page of `user` is open: their pages are theirs again; anyone else's are dropped.
+async function claimPages(user) {
+  const now = await pagesOwner();
+  if (now.user !== user) await caches.delete(PAGES);
+  if (now.user !== user || now.locked) await setOwner({ user, locked: false });
 }
 
 function keptPage(url) {
@@ -76,6 +110,14 @@ async function networkThenCache(request) {
 async function page(event) {
   const request = event.request;
   const key = pageKey(request.url);
+  if ((await pagesOwner()).locked) {
+    // Logged out: the kept pages are not shown to whoever holds the tablet now.
+    try {
+      return await fetch(request);
+    } catch (error) {
+      return offlinePage();
+    }
+  }
   const cache = await caches.open(PAGES);
   const network = fetch(request).then(
     async (response) => {
@@ -113,44 +155,99 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-// Keep the pages the home page lists (each building and its new-record forms).
-async function precache(urls) {
+// A response kept with its stamp (the page's own headers, plus ours).
+async function withStamp(response, stamp) {
+  const headers = new Headers(response.headers);
+  headers.set(STAMP, stamp);
+  const body = await response.blob();
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
+
+// Keep the pages of the server's list: those whose stamp changed are fetched again, the
+// others are kept as they are. `report` hears the progress after every page.
+async function keep(pages, report) {
   const cache = await caches.open(PAGES);
-  let kept = 0;
+  const total = pages.length;
+  let done = 0;
+  let fetched = 0;
   let failed = 0;
-  const queue = [...urls];
+  const queue = [...pages];
   async function worker() {
-    for (let url = queue.shift(); url; url = queue.shift()) {
-      const key = pageKey(url);
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const key = pageKey(next.url);
       const hit = await cache.match(key, { ignoreVary: true });
-      const age = hit ? Date.now() - Date.parse(hit.headers.get("Date") || "") : Infinity;
-      if (age < FRESH_MS) {
-        kept += 1;
-        continue;
-      }
-      try {
-        const response = await fetch(key, { credentials: "same-origin", cache: "no-store" });
-        if (response.ok && !response.redirected) {
-          await cache.put(key, response);
-          kept += 1;
-        } else {
+      if (!hit || hit.headers.get(STAMP) !== next.stamp) {
+        try {
+          const response = await fetch(next.url, { credentials: "same-origin", cache: "no-store" });
+          if (response.ok && !response.redirected) {
+            await cache.put(key, await withStamp(response, next.stamp));
+            fetched += 1;
+          } else {
+            failed += 1;
+          }
+        } catch (error) {
           failed += 1;
         }
-      } catch (error) {
-        failed += 1;
       }
+      done += 1;
+      report({ type: "progress", done, total, fetched, failed });
     }
   }
-  await Promise.all([worker(), worker(), worker()]);
-  return { kept, failed };
+  await Promise.all(Array.from({ length: KEEP_WORKERS }, worker));
+  // Pages kept from an earlier list and not on this one (a building no longer assigned).
+  const wanted = new Set(pages.map((p) => pageKey(p.url)));
+  for (const request of await cache.keys()) {
+    const hit = await cache.match(request);
+    if (hit && hit.headers.get(STAMP) && !wanted.has(pageKey(request.url))) await cache.delete(request);
+  }
+  return { type: "done", done, total, fetched, failed };
+}
+
+// One run at a time: a page asking while a run goes hears its progress, and its list is
+// kept next (the newest list wins).
+let running = null;
+let wanted = null;
+const listeners = new Set();
+
+function broadcast(message) {
+  for (const port of listeners) port.postMessage(message);
+}
+
+function keepAll(user, pages, port) {
+  listeners.add(port);
+  wanted = { user, pages };
+  if (!running) {
+    running = (async () => {
+      let last = null;
+      while (wanted) {
+        const now = wanted;
+        wanted = null;
+        await claimPages(now.user);
+        last = await keep(now.pages, broadcast);
+      }
+      return last;
+    })().then(
+      (last) => broadcast(last),
+      () => broadcast({ type: "done", failed: 1 }),
+    ).finally(() => {
+      running = null;
+      listeners.clear();
+    });
+  }
+  return running;
 }
 
 self.addEventListener("message", (event) => {
   const data = event.data || {};
-  const reply = (answer) => event.ports[0] && event.ports[0].postMessage(answer);
-  if (data.type === "precache") {
-    event.waitUntil(precache(data.urls || []).then(reply, () => reply({ kept: 0, failed: 1 })));
+  const port = event.ports[0];
+  const reply = (answer) => port && port.postMessage(answer);
+  if (data.type === "keep" && port) {
+    event.waitUntil(keepAll(data.user || "", data.pages || [], port));
+  } else if (data.type === "claim") {
+    event.waitUntil(claimPages(data.user || "").then(() => reply({ ok: true })));
+  } else if (data.type === "lock") {
+    event.waitUntil(pagesOwner().then((now) => setOwner({ ...now, locked: true })).then(() => reply({ ok: true })));
   } else if (data.type === "forget-pages") {
-    event.waitUntil(caches.delete(PAGES).then(() => reply({ ok: true })));
+    event.waitUntil(caches.delete(PAGES).then(() => setOwner({ user: "", locked: false })).then(() => reply({ ok: true })));
   }
 });

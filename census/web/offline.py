@@ -19,7 +19,7 @@ from flask import Blueprint, Response, current_app, url_for
 from census.domain.ids import EARLIEST_BIRTH_YEAR, OTHER_ID_MAX_LENGTH, RESIDENT_ID, SEX_WORDS
 from census.domain.problems import MESSAGES
 from census.surveys.definition import FieldDef, FormDef
-from census.util.resources import STATIC_DIR
+from census.util.resources import STATIC_DIR, TEMPLATES_DIR
 
 bp = Blueprint("offline", __name__)
 
@@ -33,6 +33,7 @@ OFFLINE_FILES = (
     "i18n.js",
     "db.js",
     "outbox.js",
+    "kept.js",
     "drafts.js",
     "checks.js",
     "fields.js",
@@ -53,6 +54,29 @@ def _version(folder: Path) -> str:
         digest.update(name.encode())
         digest.update((folder / name).read_bytes())
     return digest.hexdigest()[:16]
+
+
+@cache
+def _templates_digest(folder: Path) -> str:
+    """A digest of every template (computed once per process: they change with a release)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.html")):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def page_version() -> str:
+    """What every kept page depends on besides its data: the worker's files and the templates.
+
+    Part of each page's stamp in the tablet's list of pages to keep (``survey.keep``), so a
+    new release makes the tablet fetch its pages again.
+    """
+    folder = Path(current_app.static_folder or STATIC_DIR)
+    templates = Path(current_app.template_folder or TEMPLATES_DIR)
+    if current_app.debug:
+        return _version.__wrapped__(folder) + _templates_digest.__wrapped__(templates)
+    return _version(folder) + _templates_digest(templates)
 
 
 @bp.get("/sw.js")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+import orjson
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -18,16 +21,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from census.domain import checks
-from census.domain.address import address_key, place_key
+from census.domain.address import address_key, address_text, place_key
+from census.domain.gate import REVIEWED
+from census.fieldwork import VISITS
 from census.fieldwork.assignments import refusal
-from census.services import records
+from census.services import records, review
 from census.store import Conflict
 from census.surveys.conform import masked, unmasked
 from census.surveys.wtf import attach_problems, form_class, formdata_to_raw, record_to_formdata
 from census.web.access import ROLES, roles_required
 from census.web.current import get_store
-from census.web.helpers import lang, surveys
-from census.web.offline import client_checks
+from census.web.helpers import head_of, lang, surveys
+from census.web.offline import client_checks, page_version
 
 bp = Blueprint("survey", __name__, url_prefix="/survey")
 
@@ -65,24 +70,129 @@ def _building_or_404(name: str) -> dict[str, Any]:
 def home():
     """The buildings assigned to the user (all of them for staff)."""
     buildings = buildings_for(current_user)
-    return render_template(
-        "survey/home.html", buildings=buildings, precache=_precache(b["name"] for b in buildings)
-    )
+    return render_template("survey/home.html", buildings=buildings)
 
 
-def _precache(names: Any) -> list[str]:
-    """Pages a tablet keeps for working without signal.
+def _stamp(*parts: Any) -> str:
+    """A short digest of what a kept page shows: another digest, another page."""
+    data = orjson.dumps(parts, default=str, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(data).hexdigest()[:16]
 
-    Home, the outbox and the unit form, then each building with its household and
-    storefront forms.
+
+def _building_stamps(store: Any, buildings: list[dict[str, Any]]) -> dict[str, str]:
+    """Each building's stamp: its own record and every household, storefront and visit in it.
+
+    One pass over each collection (``scan_shared``: read only), whatever the number of
+    buildings; an edit, a move to another building, a visit or its withdrawal changes the
+    stamp of the buildings concerned.
     """
-    urls = [url_for("survey.home"), url_for("survey.outbox")]
-    urls.append(url_for("survey.new", form_name="unit"))
-    for name in names:
-        urls.append(url_for("survey.building", name=name))
-        urls.append(url_for("survey.new", form_name="household", building=name))
-        urls.append(url_for("survey.new", form_name="storefront", building=name))
-    return urls
+    parts: dict[str, list[Any]] = {b["name"]: [] for b in buildings}
+    for name in ("households", "storefronts", VISITS):
+        for doc in store.collection(name).scan_shared():
+            found = parts.get(str(doc.get("building") or ""))
+            if found is not None:
+                found.append((name, doc["id"], doc.get("_rev")))
+    return {b["name"]: _stamp(b, sorted(parts[b["name"]])) for b in buildings}
+
+
+def _names(store: Any) -> dict[str, str]:
+    """Users' display names by username."""
+    return {
+        u["username"]: u.get("display_name") or u["username"]
+        for u in store.collection("users").scan()
+    }
+
+
+def _record_title(form_name: str, record: dict[str, Any]) -> str:
+    """A returned record as the surveyor knows it: its door and head, or its name and place."""
+    if form_name == "household":
+        head = head_of(record).get("name") or ""
+        return " · ".join(part for part in (address_text(record), head) if part)
+    where = record.get("address") or record.get("building") or ""
+    return " · ".join(part for part in (record.get("name") or "", where) if part)
+
+
+def _comment(comment: dict[str, Any] | None, names: dict[str, str]) -> dict[str, Any] | None:
+    if comment is None:
+        return None
+    author = comment.get("author") or ""
+    return {"by": names.get(author, author), "text": comment.get("text") or "", "at": comment["at"]}
+
+
+def returned_records(store: Any, user: Any) -> list[dict[str, Any]]:
+    """The user's records a reviewer sent back (households, storefronts, units), for the tablet.
+
+    Each with its title, revision, the comment it was returned with, its edit page and the
+    API address its fix is sent to. Staff fix records themselves: none for them.
+    """
+    if user.is_staff:
+        return []
+    found = [
+        (collection, record, comment)
+        for collection in review.COLLECTIONS
+        for record, comment in review.returned_to(store, user.username, collection)
+    ]
+    names = _names(store) if found else {}
+    rows = []
+    for collection, record, comment in found:
+        form_name = REVIEWED[collection]
+        rows.append(
+            {
+                "id": record["id"],
+                "form": form_name,
+                "title": _record_title(form_name, record),
+                "building": record.get("building") or "",
+                "rev": record.get("_rev"),
+                "comment": _comment(comment, names),
+                "edit": url_for("survey.edit", form_name=form_name, record_id=record["id"]),
+                "api": f"/api/v1/{collection}/{record['id']}",
+            }
+        )
+    return rows
+
+
+@bp.get("/keep.json")
+@login_required
+def keep():
+    """What the tablet keeps for working without signal; the page's script asks in the background.
+
+    ``pages``: the pages to keep, each with a stamp that changes when the page would (the
+    records and visits of its building, a returned record's revision and comment, a form's
+    definition, the release and the language), so a tablet fetches only the pages that
+    changed since it last kept them, not every page at every login. A surveyor keeps home,
+    the outbox, one copy of each new-record form (the worker opens it for any building), each
+    assigned building and the edit page of each returned record; staff keep the pages they
+    open. ``returned``: the records a reviewer sent back, counted under 需要修改 on the tablet.
+    """
+    store = get_store()
+    user = current_user
+    version = (page_version(), lang(), user.username)
+    returned = returned_records(store, user)
+    buildings = [] if user.is_staff else buildings_for(user)
+    stamps = _building_stamps(store, buildings)
+    grids = sorted((g["id"], g.get("_rev")) for g in store.collection("grids").scan_shared())
+    pages = [
+        {
+            "url": url_for("survey.home"),
+            "stamp": _stamp(version, stamps, grids, [(r["api"], r["rev"]) for r in returned]),
+        },
+        {"url": url_for("survey.outbox"), "stamp": _stamp(version)},
+    ]
+    forms = surveys()
+    first = buildings[0]["name"] if buildings else None
+    for form_name in ("household", "storefront", "unit"):
+        if form_name not in forms or (form_name != "unit" and not (first or user.is_staff)):
+            continue
+        where = {"building": first} if form_name != "unit" and first else {}
+        url = url_for("survey.new", form_name=form_name, **where)
+        pages.append({"url": url, "stamp": _stamp(version, repr(forms[form_name]))})
+    for building in buildings:
+        url = url_for("survey.building", name=building["name"])
+        pages.append({"url": url, "stamp": _stamp(version, stamps[building["name"]])})
+    for record in returned:
+        stamp = _stamp(version, record["rev"], record["comment"], repr(forms.get(record["form"])))
+        pages.append({"url": record["edit"], "stamp": stamp})
+    return jsonify(pages=pages, returned=returned)
 
 
 @bp.route("/outbox")
@@ -112,7 +222,6 @@ def building(name: str):
         building=building,
         households=households,
         storefronts=storefronts,
-        precache=_precache([name]),
     )
 
 
@@ -151,6 +260,21 @@ def edit(form_name: str, record_id: int):
     # ID numbers are shown masked, to every role (full ones only on the admin's logged
     # pages); a masked number that comes back unchanged keeps the stored one.
     return _form_page(defn, record, masked(defn, record))
+
+
+def _return_comment(defn: Any, record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The reviewer's comment a returned record was sent back with (None when not returned)."""
+    if record is None or defn.collection not in review.COLLECTIONS:
+        return None
+    if review.state_of(record) != review.RETURNED:
+        return None
+    store = get_store()
+    returns = [
+        c for c in review.thread(store, record["id"], defn.collection) if c["action"] == "return"
+    ]
+    if not returns:
+        return None
+    return _comment(returns[-1], _names(store))
 
 
 def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]):
@@ -223,6 +347,7 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
         warnings=getattr(form, "warnings", {}),
         checks=client_checks(defn, lang()),
         outbox=_outbox_mode(defn, record),
+        returned=_return_comment(defn, record),
         back=url_for("survey.building", name=building_name) if building_name else None,
     )
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from census.services import records, review
 from tests.e2e.test_offline import (
     OTHER_HEAD_ID,
     form_uuid,
@@ -24,6 +25,7 @@ from tests.e2e.test_offline import (
     tap_building_then_new_household,
 )
 from tests.e2e.test_survey_tablet import HEAD_ID, type_member
+from tests.factories import make_household
 
 CONFIRMED_WITHIN_S = 0.5
 WEAK = {"offline": False, "latency": 3000, "downloadThroughput": 20_000, "uploadThroughput": 10_000}
@@ -217,9 +219,62 @@ def test_an_edit_of_a_household_already_on_its_way_follows_it(page, login, live_
     page.locator("#room").fill("502")
     tap_save_and_time_it(page, "household edited while its first version hangs")
     page.wait_for_url("**/survey/building/**")
+    expect(page.locator(".sync-bar .outbox-link .count")).to_have_text("1")
 
     hang.release()
     expect(page.locator(".sync-bar .outbox-link .count")).to_have_text("0", timeout=30_000)
     (stored,) = households(live_server)
     assert (stored["uuid"], stored["room"]) == (uuid, "502")
     assert stored["_rev"] == 2  # stored once, then edited to the latest version
+
+
+def test_a_returned_household_is_fixed_offline_with_its_comment_and_lands_once(
+    page, login, live_server
+):
+    store = live_server.store
+    defn = live_server.app.extensions["census"].surveys["household"]
+    with live_server.app.test_request_context():
+        saved = records.save(store, defn, make_household(members=1, room="601"), user="surveyor1")
+    review.act(
+        store, saved.id, "return", username="admin", role="admin", comment="请补充户主的联系电话"
+    )
+    returned_rev = store.collection("households").get(saved.id)["_rev"]
+    login("surveyor1")
+    open_home_and_keep_it_offline(page)
+    # 需要修改 counts the returned household, named apart from what the server refused.
+    fix = page.locator(".sync-bar .fix-link")
+    expect(fix).to_be_visible()
+    expect(fix.locator(".count")).to_have_text("1")
+    expect(fix.locator(".returned")).to_have_text("审核退回 1")
+    expect(fix.locator(".refused")).to_be_hidden()
+
+    page.context.set_offline(True)  # in the stairwell: the record and its page are on the tablet
+    expect(page.locator(".net-banner")).to_have_text("离线 · 没有待发送的登记")
+    with page.expect_navigation():
+        fix.tap()
+    item = page.locator("#returned li.returned-item")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("1栋1单元601")
+    expect(item).to_contain_text("请补充户主的联系电话")
+    with page.expect_navigation():
+        item.get_by_role("link", name="修改").tap()
+    comment = page.locator("#review-comment")
+    expect(comment).to_be_visible()
+    expect(comment).to_contain_text("审核退回")
+    expect(comment).to_contain_text("请补充户主的联系电话")
+    assert comment.bounding_box()["y"] < page.locator("form.survey").bounding_box()["y"]
+
+    page.locator("#members-0-phone").fill("13912345678")
+    assert tap_save_and_time_it(page, "returned household fixed offline") <= CONFIRMED_WITHIN_S
+    page.wait_for_url("**/survey/building/**")
+    expect(page.locator(".net-banner")).to_have_text("离线 · 1 条待发送")
+    expect(fix).to_be_hidden()  # fixed on the tablet: nothing left to correct
+    assert store.collection("households").get(saved.id)["_rev"] == returned_rev
+
+    page.context.set_offline(False)
+    expect(page.locator(".sync-bar .outbox-link .count")).to_have_text("0", timeout=20_000)
+    expect(page.locator(".net-banner")).to_be_hidden()
+    (stored,) = households(live_server)
+    assert stored["members"][0]["phone"] == "13912345678"
+    assert stored["review_state"] == "submitted"  # back to the reviewer
+    assert stored["_rev"] == returned_rev + 1  # fixed once

@@ -3,7 +3,6 @@ checks with, the pages it keeps, and the API taking the logged-in session from t
 
 from __future__ import annotations
 
-import html
 import io
 import json
 import re
@@ -14,6 +13,7 @@ from pathlib import Path
 from PIL import Image
 
 from census.domain.problems import MESSAGES
+from census.services import records
 from census.services.accounts import create_token
 from census.util.resources import STATIC_DIR as STATIC
 from census.web.offline import OFFLINE_FILES, _version
@@ -33,12 +33,6 @@ def fetch(client, url: str, **kwargs):
     response.get_data()
     response.close()
     return response
-
-
-def precache_list(page: str) -> list[str]:
-    match = re.search(r'data-precache="([^"]*)"', page)
-    assert match, "the page lists no pages to keep"
-    return json.loads(html.unescape(match.group(1)))
 
 
 def test_the_worker_is_served_at_the_root_and_may_control_the_whole_site(client):
@@ -97,19 +91,93 @@ def test_every_page_links_the_manifest_and_starts_the_offline_script(client, aut
     assert 'data-census data-user="surveyor1"' in home
 
 
+def keep_list(client) -> dict[str, dict]:
+    answer = client.get("/survey/keep.json")
+    assert answer.status_code == 200
+    return {page["url"]: page["stamp"] for page in answer.json["pages"]} | {
+        "returned": answer.json["returned"]
+    }
+
+
 def test_a_surveyor_keeps_their_buildings_and_forms_not_others(client, auth):
+    assert client.get("/survey/keep.json").status_code == 302  # to the login page
     auth.login("surveyor1")
-    kept = precache_list(client.get("/survey/").get_data(as_text=True))
-    assert kept[:3] == ["/survey/", "/survey/outbox", "/survey/unit/new"]
-    assert "/survey/building/1%E6%A0%8B" in kept
-    assert "/survey/household/new?building=1%E6%A0%8B" in kept
-    assert "/survey/storefront/new?building=1%E6%A0%8B" in kept
-    assert "/survey/building/%E6%B0%91%E6%97%8F%E5%A4%A7%E9%99%A2" in kept  # 民族大院
-    assert not any("2%E6%A0%8B" in url for url in kept)  # 2栋 is another grid's
-    for url in kept:
+    kept = keep_list(client)
+    returned = kept.pop("returned")
+    assert returned == []
+    urls = list(kept)
+    assert urls[:2] == ["/survey/", "/survey/outbox"]
+    # one copy of each new-record form: the worker opens it for any building
+    assert "/survey/household/new?building=1%E6%A0%8B" in urls
+    assert "/survey/storefront/new?building=1%E6%A0%8B" in urls
+    assert "/survey/unit/new" in urls
+    assert not any("new?building=%E6%B0%91" in url for url in urls)
+    assert "/survey/building/1%E6%A0%8B" in urls
+    assert "/survey/building/%E6%B0%91%E6%97%8F%E5%A4%A7%E9%99%A2" in urls  # 民族大院
+    assert not any("2%E6%A0%8B" in url for url in urls)  # 2栋 is another grid's
+    assert len(urls) == 7
+    for url in urls:
         assert client.get(url).status_code == 200, url
-    building = client.get("/survey/building/1栋").get_data(as_text=True)
-    assert "/survey/household/new?building=1%E6%A0%8B" in precache_list(building)
+    assert all(re.fullmatch(r"[0-9a-f]{16}", stamp) for stamp in kept.values())
+
+
+def test_a_page_s_stamp_changes_with_what_it_shows_and_only_then(client, auth, app, store):
+    from census.fieldwork import outcomes
+
+    auth.login("surveyor1")
+    before = keep_list(client)
+    assert keep_list(client) == before  # nothing changed: nothing to fetch again
+    defn = app.extensions["census"].surveys["household"]
+    with app.test_request_context():
+        records.save(store, defn, make_household(members=1, building="民族大院"), user="admin")
+    after = keep_list(client)
+    changed = {url for url in before if before[url] != after.get(url)}
+    assert changed == {"/survey/", "/survey/building/%E6%B0%91%E6%97%8F%E5%A4%A7%E9%99%A2"}
+
+    visit = {"uuid": "v-1", "building": "1栋", "unit": "1", "room": "102", "outcome": "vacant"}
+    outcomes.record_visit(store, visit | {"visited_at": "2026-01-05T10:00:00"}, user="surveyor1")
+    again = keep_list(client)
+    assert {url for url in after if after[url] != again.get(url)} == {
+        "/survey/",
+        "/survey/building/1%E6%A0%8B",
+    }
+    english = client.get("/survey/keep.json?lang=en").json["pages"]
+    assert all(page["stamp"] != again[page["url"].split("?lang")[0]] for page in english[:2])
+
+
+def test_a_returned_record_is_listed_with_its_comment_and_kept_with_its_edit_page(
+    client, auth, app, store
+):
+    from census.services import review
+
+    defn = app.extensions["census"].surveys["household"]
+    with app.test_request_context():
+        saved = records.save(store, defn, make_household(members=1, room="808"), user="surveyor1")
+    review.act(
+        store, saved.id, "return", username="reviewer", role="reviewer", comment="户主电话请核实"
+    )
+    auth.login("surveyor1")
+    kept = keep_list(client)
+    (row,) = kept.pop("returned")
+    assert row["id"] == saved.id and row["form"] == "household"
+    assert row["title"].startswith("1栋1单元808")
+    assert row["comment"]["text"] == "户主电话请核实" and row["comment"]["by"] == "reviewer"
+    assert row["edit"] == f"/survey/household/{saved.id}/edit"
+    assert row["api"] == f"/api/v1/households/{saved.id}"
+    assert row["edit"] in kept
+
+    page = client.get(row["edit"]).get_data(as_text=True)
+    comment = re.search(
+        r'<section class="review-comment" id="review-comment".*?</section>', page, re.S
+    )
+    assert comment and "审核退回" in comment.group(0) and "户主电话请核实" in comment.group(0)
+    assert page.index('id="review-comment"') < page.index('class="survey"')
+    english = client.get(row["edit"] + "?lang=en").get_data(as_text=True)
+    assert "Returned by review" in english
+
+    auth.logout()
+    auth.login("reviewer")
+    assert keep_list(client)["returned"] == []  # staff fix records themselves
 
 
 def test_the_outbox_page_is_for_logged_in_users(client, auth):

@@ -106,6 +106,7 @@ TABLE: dict[str, Row] = {
     # the surveyor's pages
     "survey.home": Row("/survey/", LOGGED_IN),
     "survey.outbox": Row("/survey/outbox", LOGGED_IN),
+    "survey.keep": Row("/survey/keep.json", LOGGED_IN),
     "survey.building": Row("/survey/building/1栋", FIRST_GRID),
     "survey.new": Row("/survey/household/new?building=1栋", FIRST_GRID, write="POST",
                       form=lambda s, who: {"building": "1栋", "room": ""}),
