@@ -47,3 +47,19 @@ AS_OF_OPTION = click.option(
     help="统计日期 YYYY-MM-DD（默认今天）/ register date (default today)",
 )
 LANG_OPTION = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+
+
+def records_option(*, approved: bool) -> Any:
+    """``--approved/--all``: approved records only (已审核) or every record (全部), the same
+    choice on every command that counts or writes records; ``approved`` is the default."""
+    if approved:
+        words = (
+            "只含已审核记录（默认）；--all 含待审核记录"
+            " / approved records only (default); --all: every record"
+        )
+    else:
+        words = (
+            "全部记录（默认）；--approved 只含已审核记录"
+            " / every record (default); --approved: approved records only"
+        )
+    return click.option("--approved/--all", "approved", default=approved, help=words)

@@ -8,7 +8,14 @@ from typing import Any
 
 import click
 
-from census.cli.common import AS_OF_OPTION, LANG_OPTION, actor, as_of_date, open_census
+from census.cli.common import (
+    AS_OF_OPTION,
+    LANG_OPTION,
+    actor,
+    as_of_date,
+    open_census,
+    records_option,
+)
 
 
 @click.command("print")
@@ -26,6 +33,7 @@ from census.cli.common import AS_OF_OPTION, LANG_OPTION, actor, as_of_date, open
     "--full-ids", is_flag=True, help="完整证件号码（记录在审计日志）/ unmasked IDs (audited)"
 )
 @LANG_OPTION
+@records_option(approved=True)
 @click.option("--workers", type=int, default=None, help="渲染进程数 / render processes")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def print_command(
@@ -35,13 +43,15 @@ def print_command(
     as_of: Any,
     full_ids: bool,
     lang: str,
+    approved: bool,
     workers: int | None,
     output: Path,
 ) -> None:
     """Print REGISTER|household-cards|household-list|summary to PDF.
 
     Without --building or --grid: the whole community. REGISTER is a key of
-    forms/registers.yaml (`census registers` lists them).
+    forms/registers.yaml (`census registers` lists them). Approved records only unless
+    --all; the first page says how many records wait for review.
     """
     from datetime import date
 
@@ -55,6 +65,7 @@ def print_command(
         as_of=as_of.date() if as_of else date.today(),
         full_ids=full_ids,
         lang=lang,
+        approved=approved,
     )
     with open_census() as census:
         records = read_records(census.store, census.community_name())
@@ -70,6 +81,7 @@ def print_command(
             request.audit_target(),
             full_ids=full_ids,
             pages=stats.pages,
+            approved=approved,
         )
     click.echo(
         f"已生成 / written: {output} ({stats.pages} 页 pages; "
@@ -118,23 +130,43 @@ def _print(the_plan: Any, output: Path, data_dir: Path, workers: int | None) -> 
     return stats
 
 
+def _gated(store: Any, approved: bool, day: Any) -> tuple[Any, Any, list[Any], Any]:
+    """The gate; every household, storefront and unit; those the gate lets through; and
+    what waits for review on the date (left out, or with --all counted unreviewed)."""
+    from census.domain.gate import Gate, pending_of
+    from census.queries.derived import community_records
+
+    gate = Gate(approved)
+    found = community_records(store)
+    return gate, found, [gate.keep(records) for records in found], pending_of(*found, day)
+
+
 @click.command("summary")
 @click.option("--json", "as_json", is_flag=True, help="JSON, keys exactly as docs/domain.md §6")
 @AS_OF_OPTION
 @LANG_OPTION
-def summary_command(as_json: bool, as_of: Any, lang: str) -> None:
-    """基本情况: the community's figures on a date, and the report's opening paragraph."""
+@records_option(approved=True)
+def summary_command(as_json: bool, as_of: Any, lang: str, approved: bool) -> None:
+    """基本情况: the community's figures on a date, and the report's opening paragraph.
+
+    Approved records only unless --all; the first line says how many records wait for
+    review (with --json on standard error: the JSON keeps exactly the keys of §6).
+    """
     import json
 
     from census.domain.summary import figure_label, percent, report_paragraph, summary
-    from census.queries.derived import community_records
 
+    day = as_of_date(as_of)
     with open_census() as census:
-        figures = summary(*community_records(census.store), as_of_date(as_of))
+        gate, _found, kept, pending = _gated(census.store, approved, day)
+        figures = summary(*kept, day)
         community = census.community_name()
+    line = gate.line(pending, lang)
     if as_json:
+        click.echo(line, err=True)
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
         return
+    click.echo(line)
     for key, value in figures.items():
         if isinstance(value, dict):
             value = "，".join(f"{k} {v}" for k, v in value.items())
@@ -148,17 +180,31 @@ def summary_command(as_json: bool, as_of: Any, lang: str) -> None:
 @click.command("registers")
 @AS_OF_OPTION
 @LANG_OPTION
-def registers_command(as_of: Any, lang: str) -> None:
-    """台账: every register of forms/registers.yaml with its number of rows on a date."""
-    from census.domain.registers import register_counts
-    from census.queries.derived import community_records
+@records_option(approved=True)
+def registers_command(as_of: Any, lang: str, approved: bool) -> None:
+    """台账: every register of forms/registers.yaml with its number of rows on a date.
 
+    Approved records only unless --all, as the 台账 page; a register's rows of records
+    waiting for review are said after its name, the gate's line goes to standard error.
+    """
+    from census.domain.gate import Gate
+    from census.domain.registers import register_counts
+
+    day = as_of_date(as_of)
     with open_census() as census:
         defs = census.registers
-        counts = register_counts(defs, *community_records(census.store), as_of_date(as_of))
+        gate, found, kept, pending = _gated(census.store, approved, day)
+        counts = register_counts(defs, *kept, day)
+        every = counts if not approved else register_counts(defs, *found, day)
+        reviewed = counts if approved else register_counts(defs, *map(Gate().keep, found), day)
+    click.echo(gate.line(pending, lang), err=True)
     width = max(len(r.key) for r in defs)
     for reg in defs:
-        click.echo(f"{reg.key:<{width}}  {counts[reg.key]:>7}  {reg.title(lang)}")
+        waiting = every[reg.key] - reviewed[reg.key]
+        note = ""
+        if waiting:
+            note = f"（待审核 {waiting}）" if lang == "zh" else f" ({waiting} awaiting review)"
+        click.echo(f"{reg.key:<{width}}  {counts[reg.key]:>7}  {reg.title(lang)}{note}")
 
 
 @click.group("worklog")
@@ -170,9 +216,15 @@ def worklog_group() -> None:
 @click.option("--from", "start", default="", help="起始日期 YYYY-MM-DD（默认今年1月1日）/ from")
 @click.option("--to", "end", default="", help="截止日期 YYYY-MM-DD（默认今天）/ to")
 @LANG_OPTION
+@records_option(approved=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def worklog_report_command(start: str, end: str, lang: str, output: Path | None) -> None:
-    """Print the work report of a period, or write it to OUTPUT (.pdf or .xlsx); logged."""
+def worklog_report_command(
+    start: str, end: str, lang: str, approved: bool, output: Path | None
+) -> None:
+    """Print the work report of a period, or write it to OUTPUT (.pdf or .xlsx); logged.
+
+    Its opening counts approved records only unless --all, and says how many wait.
+    """
     from datetime import datetime
 
     from census.services import audit
@@ -189,9 +241,17 @@ def worklog_report_command(start: str, end: str, lang: str, output: Path | None)
     if output is not None and output.suffix.lower() not in (".pdf", ".xlsx"):
         raise click.BadParameter("文件名应以 .pdf 或 .xlsx 结尾 / use .pdf or .xlsx")
     with open_census() as census:
-        report = period_report(census.store, census.surveys, census.community_name(), period, lang)
+        report = period_report(
+            census.store,
+            census.surveys,
+            census.community_name(),
+            period,
+            lang,
+            approved=approved,
+        )
         if output is None:
             click.echo(report.title(lang))
+            click.echo(report.gate)
             click.echo(report.opening)
             click.echo(report.services)
             return

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from census.cli.common import LANG_OPTION, actor, open_census
+from census.cli.common import LANG_OPTION, actor, open_census, records_option
 
 
 @click.command("import")
@@ -55,8 +55,16 @@ def import_command(
 
 @click.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def export_command(file: Path) -> None:
-    """Export everything to FILE.xlsx (住户, 成员, 门面, 单位) or the members to FILE.csv."""
+@records_option(approved=False)
+@LANG_OPTION
+def export_command(file: Path, approved: bool, lang: str) -> None:
+    """Export everything to FILE.xlsx (住户, 成员, 门面, 单位) or the members to FILE.csv.
+
+    Every record by default, each household with its 审核状态 (read back, the file gives the
+    same records); --approved leaves out what waits for review. A line says how many wait.
+    """
+    from census.domain.gate import Gate, pending_of
+    from census.queries.derived import community_records
     from census.sheets.console import run_export
 
     if file.suffix.lower() not in (".xlsx", ".csv"):
@@ -64,5 +72,7 @@ def export_command(file: Path) -> None:
             "文件名应以 .xlsx 或 .csv 结尾 / use .xlsx or .csv", param_hint="FILE"
         )
     with open_census() as census:
-        counts = run_export(census.store, census.surveys, file, user=actor())
+        counts = run_export(census.store, census.surveys, file, user=actor(), approved=approved)
+        pending = pending_of(*community_records(census.store))
     click.echo(f"已导出 / written: {file} ({counts})")
+    click.echo(Gate(approved).line(pending, lang))

@@ -98,14 +98,19 @@ def run_import(
     return 1 if rejected else 0
 
 
-def run_export(store: Any, surveys: dict[str, FormDef], path: Path, *, user: str) -> str:
-    """Write the dataset (XLSX: four sheets; CSV: the members) and audit it."""
-    sheets = dataset_sheets(store, surveys)
+def run_export(
+    store: Any, surveys: dict[str, FormDef], path: Path, *, user: str, approved: bool = False
+) -> str:
+    """Write the dataset (XLSX: four sheets; CSV: the members) and audit it; every record,
+    or the approved ones only (``approved``)."""
+    sheets = dataset_sheets(store, surveys, approved=approved)
     # Aside and renamed over a regular file; written in place into a device or a FIFO.
     if path.suffix.lower() == ".csv":
         write_output(path, csv_bytes(*sheets[PERSONS]))
     else:
         write_output(path, lambda fh: write_xlsx(fh, sheets))
     counts = {title: len(rows) for title, (_headers, rows) in sheets.items()}
-    audit.record(store, user, "export", f"dataset{path.suffix.lower()}", file=path.name)
+    audit.record(
+        store, user, "export", f"dataset{path.suffix.lower()}", file=path.name, approved=approved
+    )
     return "，".join(f"{title} {n}" for title, n in counts.items())

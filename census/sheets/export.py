@@ -3,6 +3,10 @@
 The layout is the importer's: the export of a community read back into an empty store
 gives the same records (apart from ids and timestamps). Households carry their building's
 grid and the survey metadata; members carry their household's key columns.
+
+The export holds every record by default, each household with its 审核状态 (the data set as
+kept, e.g. to move it to another installation); ``approved=True`` leaves out what waits for
+review (census.domain.gate), for a file that goes upward.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from census.domain.display import SELECT_TYPES, blank, value_text
+from census.domain.gate import Gate
 from census.sheets.vocabulary import Target, Vocabulary, vocabulary
 from census.sheets.writer import SheetData
 from census.surveys.conform import masked
@@ -61,20 +66,22 @@ def headers(vocab: Vocabulary, keys: list[str]) -> list[str]:
 
 
 def dataset_sheets(
-    store: Any, surveys: dict[str, FormDef], *, full_ids: bool = True
+    store: Any, surveys: dict[str, FormDef], *, full_ids: bool = True, approved: bool = False
 ) -> dict[str, SheetData]:
     """Every household, member, storefront and unit, as the four export sheets.
 
     ``full_ids=False`` masks every ID-number field (the web export for whoever did not ask,
     as an admin, for full numbers); the command line and backups keep them whole.
+    ``approved=True``: the approved records only.
     """
+    gate = Gate(approved)
     hide = (lambda form, doc: doc) if full_ids else masked
     vocab = vocabulary(surveys["household"])
     grids = {b["name"]: b.get("grid") or "" for b in store.collection("buildings").scan()}
     house_keys, person_keys = household_columns(vocab), member_columns(vocab)
     house_rows: list[list[Any]] = []
     person_rows: list[list[Any]] = []
-    for household in store.collection("households").scan():
+    for household in gate.keep(store.collection("households").scan()):
         household = hide(surveys["household"], household)
         values = dict(household, grid=grids.get(household.get("building") or ""))
         house_rows.append([shown(vocab.targets[k], values.get(k)) for k in house_keys])
@@ -92,15 +99,17 @@ def dataset_sheets(
         PERSONS: (headers(vocab, person_keys), person_rows),
     }
     for name, title in (("storefront", STOREFRONTS), ("unit", UNITS)):
-        sheets[title] = record_sheet(store, surveys[name], full_ids=full_ids)
+        sheets[title] = record_sheet(store, surveys[name], full_ids=full_ids, approved=approved)
     return sheets
 
 
-def record_sheet(store: Any, form: FormDef, *, full_ids: bool = True) -> SheetData:
-    """The storefronts or units as one sheet."""
+def record_sheet(
+    store: Any, form: FormDef, *, full_ids: bool = True, approved: bool = False
+) -> SheetData:
+    """The storefronts or units as one sheet (the approved ones only, if asked)."""
     vocab = vocabulary(form)
     keys = record_columns(vocab)
-    docs = store.collection(form.collection).scan()
+    docs = Gate(approved).keep(store.collection(form.collection).scan())
     rows = [
         [shown(vocab.targets[k], doc.get(k)) for k in keys]
         for doc in (docs if full_ids else [masked(form, d) for d in docs])

@@ -3,6 +3,11 @@
 Every page can be seen as of a date (``?as_of=YYYY-MM-DD``): the lists and figures that
 the records gave on that day, ages on that day. What they show comes from the app's
 ``Derived`` cache, made again only when the records change; it is shared, so read only.
+
+The review gate (``census.domain.gate``): the pages count approved records (已审核) unless
+asked for every record (全部, ``?all=1``), say which in a line at the top, and show beside
+each count and figure how many records waiting for review it leaves out (or holds): the
+difference between the 全部 and the 已审核 views of the same date.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from census.domain.address import natural_sorted
+from census.domain.gate import Gate, gate_from, pending_beside
 from census.domain.registers import ID_COLUMNS, RegisterDef, format_cell, group_counts
 from census.domain.summary import (
     AGE_BANDS,
@@ -34,7 +40,6 @@ from census.domain.summary import (
 )
 from census.queries.derived import View
 from census.services import audit
-from census.services.review import approved_only_requested
 from census.web.access import STAFF, roles_required
 from census.web.current import context, get_store
 from census.web.helpers import client_ip, lang
@@ -61,11 +66,29 @@ def registers() -> list[RegisterDef]:
     return context().registers
 
 
-def view(as_of: date) -> View:
-    """The registers and summary of the request's date (and ``?approved=1``), from the cache."""
+def gate() -> Gate:
+    """The records the request counts: approved ones, or every one with ``?all=1``."""
+    return gate_from(request.args)
+
+
+def view(as_of: date, approved: bool | None = None) -> View:
+    """The registers and summary of the request's date, from the cache: approved records
+    only unless ``?all=1`` (or ``approved`` says otherwise)."""
     derived = context().derived
     assert derived is not None
-    return derived.view(as_of, approved=approved_only_requested(request.args))
+    return derived.view(as_of, approved=gate().approved if approved is None else approved)
+
+
+def pending_counts(as_of: date) -> dict[str, int]:
+    """``{register key: rows of records waiting for review}`` on the date."""
+    every, approved = view(as_of, False).counts(), view(as_of, True).counts()
+    return {key: every[key] - approved.get(key, 0) for key in every}
+
+
+def gate_context(as_of: date) -> dict[str, Any]:
+    """What every page of the registers shows of the gate: the choice and its line."""
+    chosen = gate()
+    return {"gate": chosen, "gate_line": chosen.line(view(as_of).pending(), lang())}
 
 
 def as_of_date() -> date:
@@ -90,7 +113,13 @@ def index():
     for record, title in SECTIONS:
         sections.setdefault(title, []).extend(r for r in registers() if r.record == record)
     return render_template(
-        "registers/index.html", sections=sections, counts=counts, as_of=as_of, today=date.today()
+        "registers/index.html",
+        sections=sections,
+        counts=counts,
+        pending=pending_counts(as_of),
+        as_of=as_of,
+        today=date.today(),
+        **gate_context(as_of),
     )
 
 
@@ -170,6 +199,8 @@ def register(key: str):
         as_of=as_of,
         as_of_arg=request.args.get("as_of", ""),
         full=full,
+        pending=len(view(as_of, False).rows(reg)) - len(view(as_of, True).rows(reg)),
+        **gate_context(as_of),
         grids=natural_sorted(b.get("grid") for b in buildings if b.get("grid")),
         buildings=natural_sorted(b["name"] for b in buildings),
         ethnicities=shared.memo(
@@ -195,6 +226,8 @@ def summary_page():
     as_of = as_of_date()
     shared = view(as_of)
     figures = shared.figures()
+    every, approved = view(as_of, False).figures(), view(as_of, True).figures()
+    waiting = {k: pending_beside(every[k], approved[k]) for k in FIGURES}
     language = lang()
     # our own SVG; pygal escapes text
     charts = {k: Markup(v) for k, v in shared.charts(language).items()}
@@ -202,10 +235,12 @@ def summary_page():
     return render_template(
         "registers/summary.html",
         figures=figures,
+        waiting=waiting,
         rows=[
             (
                 figure_label(k, language),
                 percent(figures[k]) if k == "minority_share" else figures[k],
+                waiting[k],
             )
             for k in plain
         ],
@@ -214,4 +249,5 @@ def summary_page():
         figure_label=figure_label,
         as_of=as_of,
         today=date.today(),
+        **gate_context(as_of),
     )

@@ -30,6 +30,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from census.domain.gate import Gate
 from census.services import audit
 from census.sheets import uploads
 from census.sheets.apply import apply_plan
@@ -443,37 +444,41 @@ def template(form_name: str):
 @bp.route("/export.<fmt>")
 @roles_required(*STAFF)
 def export(fmt: str):
-    """The whole dataset as XLSX (four sheets) or the members as CSV (logged)."""
+    """The whole dataset as XLSX (four sheets) or the members as CSV (logged): every record,
+    or with ``?approved=1`` the approved ones only (census.domain.gate)."""
     if fmt not in ("xlsx", "csv"):
         abort(404)
     store = get_store()
     full = request.args.get("full") == "1"
     if full and not current_user.may_see_full_ids:
         abort(403)
-    sheets = dataset_sheets(store, surveys(), full_ids=full)
+    gate = Gate(approved=request.args.get("approved") == "1")
+    sheets = dataset_sheets(store, surveys(), full_ids=full, approved=gate.approved)
     if full:
         forms = surveys()  # the CSV is the members sheet; the workbook has storefronts too
         kinds = ("household",) if fmt == "csv" else ("household", "storefront", "unit")
         count = sum(
             len(id_numbers(forms[kind], doc))
             for kind in kinds
-            for doc in store.collection(forms[kind].collection).scan()
+            for doc in gate.keep(store.collection(forms[kind].collection).scan())
         )
         audit.full_ids_shown(store, current_user.username, f"dataset.{fmt}", count, ip=client_ip())
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
     community = current_app.config["COMMUNITY_NAME"]
+    which = "-已审核" if gate.approved else ""
     if fmt == "xlsx":
         data, mimetype = xlsx_bytes(sheets), XLSX
-        filename = f"{community}-全部数据-{stamp}.xlsx"
+        filename = f"{community}-全部数据{which}-{stamp}.xlsx"
     else:
         data, mimetype = csv_bytes(*sheets[PERSONS]), "text/csv"
-        filename = f"{community}-成员-{stamp}.csv"
+        filename = f"{community}-成员{which}-{stamp}.csv"
     audit.record(
         store,
         current_user.username,
         "export",
         f"dataset.{fmt}",
         ip=client_ip(),
+        approved=gate.approved,
         **{key: len(sheets[title][1]) for key, title in EXPORT_COUNTS.items()},
     )
     return _download(data, filename, mimetype)

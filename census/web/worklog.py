@@ -28,6 +28,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from census.domain.gate import gate_from
 from census.printing.plans import Plan, PrintRequest
 from census.services import audit
 from census.sheets.writer import xlsx_bytes
@@ -384,8 +385,14 @@ def rates_xlsx():
 
 
 def _report():
+    """The period's report: approved records only unless ``?all=1`` (census.domain.gate)."""
     return period_report(
-        get_store(), surveys(), current_app.config["COMMUNITY_NAME"], _report_period(), lang()
+        get_store(),
+        surveys(),
+        current_app.config["COMMUNITY_NAME"],
+        _report_period(),
+        lang(),
+        approved=gate_from(request.args).approved,
     )
 
 
@@ -393,7 +400,9 @@ def _report():
 @roles_required(*STAFF)
 def report():
     """工作报告: the period's opening paragraph, service figures and cases by channel."""
-    return render_template("worklog/report.html", report=_report(), today=date.today())
+    return render_template(
+        "worklog/report.html", report=_report(), today=date.today(), gate=gate_from(request.args)
+    )
 
 
 @bp.route("/report.pdf")

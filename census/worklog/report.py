@@ -157,6 +157,7 @@ class WorkReport:
     figures: WorkFigures
     rows: list[tuple[str, str]]
     cases: list[tuple[str, int, int, int, str]]
+    gate: str = ""  # which records the opening counts (census.domain.gate), how many wait
 
     def title(self, lang: str = "zh") -> str:
         """佐斯腾社区工作报告（2025-01-01至2025-12-31）."""
@@ -171,8 +172,10 @@ def build_report(
     figures: WorkFigures,
     channels: dict[str, str],
     lang: str = "zh",
+    gate: str = "",
 ) -> WorkReport:
-    """The report of a period from the summary figures (on its last day) and the work figures."""
+    """The report of a period from the summary figures (on its last day) and the work figures;
+    ``gate`` says which records those summary figures count."""
     return WorkReport(
         community=community,
         period=figures.period,
@@ -181,6 +184,7 @@ def build_report(
         figures=figures,
         rows=figure_rows(figures, lang),
         cases=case_rows(figures, channels, lang),
+        gate=gate,
     )
 
 
@@ -193,6 +197,7 @@ def report_context(
         "heading": report.title(lang),
         "period": word("period", lang) + report.period.label(lang),
         "printed_at": word("printed_at", lang) + printed_at.strftime("%Y-%m-%d %H:%M"),
+        "gate": report.gate,
         "opening": report.opening,
         "services": report.services,
         "rows": report.rows,
@@ -207,7 +212,7 @@ def report_context(
 def report_sheets(report: WorkReport, lang: str = "zh") -> dict[str, Any]:
     """The report as spreadsheet sheets: the text and figures, and the cases per channel."""
     text: list[list[Any]] = [
-        [report.title(lang), ""],
+        [report.title(lang), report.gate],
         [word("basics", lang), report.opening],
         [word("services", lang), report.services],
         ["", ""],

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from census.domain.gate import Gate, pending_of
 from census.domain.summary import summary
 from census.surveys.definition import SURVEYS, FormDef
 from census.worklog.figures import SERVICE, work_figures
@@ -41,18 +42,32 @@ def channel_labels(surveys: Surveys, lang: str = "zh") -> dict[str, str]:
 
 
 def period_report(
-    store: Any, surveys: Surveys, community: str, period: Period, lang: str = "zh"
+    store: Any,
+    surveys: Surveys,
+    community: str,
+    period: Period,
+    lang: str = "zh",
+    *,
+    approved: bool = True,
 ) -> WorkReport:
-    """The work report of a period: the summary on its last day, then the work figures."""
+    """The work report of a period: the summary on its last day, then the work figures.
+
+    The summary counts approved households, storefronts and units only unless ``approved``
+    is False (census.domain.gate), and the report says so; the work records are not reviewed
+    and a visit still names the household it went to, approved or not.
+    """
     households = store.collection("households").scan()
     storefronts = store.collection("storefronts").scan()
     units = store.collection("units").scan()
     as_of = min(period.end, date.today())
-    figures_now = summary(households, storefronts, units, as_of)
+    gate = Gate(approved)
+    kept = (gate.keep(households), gate.keep(storefronts), gate.keep(units))
+    figures_now = summary(*kept, as_of)
     work = {name: records(store, form) for name, form in work_forms(surveys).items()}
     channels = channel_labels(surveys, lang)
     figures = work_figures(work, period, Links(households), channels)
-    return build_report(community, figures_now, figures, channels, lang)
+    line = gate.line(pending_of(households, storefronts, units, as_of), lang)
+    return build_report(community, figures_now, figures, channels, lang, gate=line)
 
 
 def household_records(
