@@ -29,6 +29,7 @@ from census.domain.gate import REVIEWED, gate_from, is_approved, review_state
 from census.domain.problems import Problem
 from census.domain.roles import STAFF
 from census.services import audit, records
+from census.store import Store
 
 SUBMITTED, RETURNED, APPROVED = "submitted", "returned", "approved"
 STATES = (SUBMITTED, RETURNED, APPROVED)
@@ -92,7 +93,7 @@ def actions_for(record: Mapping[str, Any], *, username: str, role: str) -> list[
 
 
 def act(
-    store: Any,
+    store: Store,
     record_id: int,
     action: str,
     *,
@@ -143,7 +144,7 @@ def act(
 
 
 def bulk_approve(
-    store: Any,
+    store: Store,
     record_ids: Iterable[int],
     *,
     username: str,
@@ -170,7 +171,9 @@ def bulk_approve(
     return done, skipped
 
 
-def _add_comment(store: Any, target: str, username: str, role: str, action: str, text: str) -> None:
+def _add_comment(
+    store: Store, target: str, username: str, role: str, action: str, text: str
+) -> None:
     store.collection(COMMENTS).insert(
         {
             "key": target,
@@ -183,7 +186,7 @@ def _add_comment(store: Any, target: str, username: str, role: str, action: str,
     )
 
 
-def thread(store: Any, record_id: int, collection: str = COLLECTION) -> list[dict[str, Any]]:
+def thread(store: Store, record_id: int, collection: str = COLLECTION) -> list[dict[str, Any]]:
     """The record's comments, oldest first."""
     return sorted(
         store.collection(COMMENTS).find(key=f"{collection}/{record_id}"),
@@ -192,7 +195,7 @@ def thread(store: Any, record_id: int, collection: str = COLLECTION) -> list[dic
 
 
 def returned_to(
-    store: Any, username: str, collection: str = COLLECTION
+    store: Store, username: str, collection: str = COLLECTION
 ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
     """A surveyor's returned records, each with the comment it was returned with."""
     out = []
