@@ -22,6 +22,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "date_future": {"zh": "日期不能晚于今天", "en": "The date cannot be in the future"},
     "text_too_long": {"zh": "不能超过 {max} 个字", "en": "At most {max} characters"},
     "pattern_mismatch": {"zh": "格式不正确", "en": "The format is not valid"},
+    # an XLSForm's own constraint, with its constraint_message when it has one
+    "constraint_failed": {"zh": "{zh}", "en": "{en}"},
+    "geopoint_invalid": {
+        "zh": "位置应为“纬度 经度 [海拔 精度]”，如 39.9042 116.4074",
+        "en": "A location is “latitude longitude [altitude accuracy]”, such as 39.9042 116.4074",
+    },
     "yes_no_invalid": {"zh": "请选择“是”或“否”", "en": "Choose yes or no"},
     "id_length": {
         "zh": "居民身份证号码应为 18 位（第一代身份证为 15 位），现为 {length} 位",
@@ -150,6 +156,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "revision_invalid": {
         "zh": "base_revision 应为记录的修订号（正整数）",
         "en": "base_revision must be the record's revision (a positive whole number)",
+    },
+    "visit_unknown": {
+        "zh": "没有您记录的这次走访，无法撤销",
+        "en": "There is no such visit of yours to withdraw",
+    },
+    "visit_too_old": {
+        "zh": "这次走访记录已超过一小时，不能再撤销，请联系社区工作人员",
+        "en": "This visit was recorded over an hour ago and can no longer be withdrawn; "
+        "ask the community staff",
     },
     # Consistency checks (census.domain.checks): warnings staff see beside fields and in the
     # community report. head_count, birth_date_mismatch, sex_mismatch and

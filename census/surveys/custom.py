@@ -1,6 +1,6 @@
 """Surveys that staff add: definitions kept in the data folder, loaded at start-up and on upload.
 
-An admin uploads a definition in our own YAML format or an XLSForm (.xlsx,
+An admin uploads a definition in our own YAML format or an XLSForm (.xlsx or .xls,
 ``census.surveys.xlsform``). It is checked exactly as the forms of forms/ are
 (``parse_definition``) and kept as ``<data>/surveys/<name>.yaml`` beside the file it came
 from, so staff can read it and a restart finds it. From then on it is just another
@@ -38,7 +38,7 @@ NAME = re.compile(r"[a-z][a-z0-9_]{1,39}")
 # Names a survey may not take: the built-in forms, and words that are addresses of pages.
 RESERVED_NAMES = {*SURVEYS, *WORK_RECORDS, "new", "report", "rates", "api", "admin", "outbox"}
 YAML_SUFFIXES = (".yaml", ".yml")
-XLSX_SUFFIXES = (".xlsx", ".xlsm")
+XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # .xls: the older Excel files, read as pyxform does
 
 
 @dataclass
@@ -132,7 +132,7 @@ def read_upload(filename: str, data: bytes, name: str = "") -> Upload | dict[str
     stem = _code(Path(filename).stem)
     if suffix in XLSX_SUFFIXES:
         try:
-            translation = translate(data, name=name or stem or "survey")
+            translation = translate(data, name=name or stem or "survey", suffix=suffix)
         except XLSFormError as exc:
             return Upload(problems=exc.problems)
         raw = translation.definition
@@ -162,7 +162,10 @@ def read_upload(filename: str, data: bytes, name: str = "") -> Upload | dict[str
         if name:
             raw["form"] = name
         return {"raw": raw, "notes": []}
-    detail = {"zh": "请上传 .xlsx（XLSForm）或 .yaml 文件", "en": "Upload an .xlsx or a .yaml file"}
+    detail = {
+        "zh": "请上传 .xlsx 或 .xls（XLSForm）或 .yaml 文件",
+        "en": "Upload an .xlsx or .xls (XLSForm) or a .yaml file",
+    }
     return Upload(problems=[XLSFormProblem("read", filename, params={"detail": detail})])
 
 
@@ -173,7 +176,7 @@ def _definition_problem(exc: DefinitionError, filename: str, data: bytes) -> XLS
     if key and Path(filename).suffix.lower() in XLSX_SUFFIXES:
         from census.surveys.xlsform import row_of
 
-        row = row_of(data, key)
+        row = row_of(data, key, Path(filename).suffix.lower())
     sheet = "survey" if Path(filename).suffix.lower() in XLSX_SUFFIXES else filename
     return XLSFormProblem(
         "definition", sheet, row, params={"detail": f"{exc.where}: {exc.problem}"}

@@ -6,6 +6,7 @@ the app refuses to start rather than show a half-working form.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import yaml
 
 from census.domain.codes import choice_lists
-from census.domain.expr import ExpressionError, compile_expr, evaluate, variables
+from census.domain.expr import ExpressionError, compile_expr, evaluate, string, variables
 from census.util.resources import FORMS_DIR
 
 FIELD_TYPES = {
@@ -28,7 +29,15 @@ FIELD_TYPES = {
     "yes_no",
     "uscc",
     "repeat",
+    # from XLSForms: a text shown in the form (no answer), a value worked out (calculate,
+    # stored, not shown), a value carried along unseen (hidden), a place from the tablet
+    "note",
+    "calculate",
+    "hidden",
+    "geopoint",
 }
+# Fields that take no answer typed in: a note stores nothing, the others what is worked out.
+SILENT_TYPES = {"note", "calculate", "hidden"}
 FIELD_KEYS = {
     "key",
     "type",
@@ -51,6 +60,12 @@ FIELD_KEYS = {
     "birth_date_field",
     "sex_field",
     "ref",
+    "calculation",
+    "read_only",
+    "required_if",
+    "constraint",
+    "constraint_message",
+    "count",
 }
 # "choices": code lists of this form alone (staff-added surveys bring their own);
 # "register": how census.worklog lists the records (checked there, at start-up too);
@@ -105,10 +120,24 @@ class FieldDef:
     sex_field: str | None = None
     ref: str | None = None
     choice_items: dict[str, dict[str, str]] | None = None  # a list of the form's own
+    # From XLSForms: a value worked out from the answers (a calculate; any question's
+    # default when blank, or always when read_only), a condition that makes it required,
+    # a condition its answer must meet (with the form's own message), a repeat's count.
+    calculation: dict[str, Any] | None = None
+    read_only: bool = False
+    required_if: dict[str, Any] | None = None
+    constraint: dict[str, Any] | None = None
+    constraint_message: dict[str, str] = field(default_factory=dict)
+    count: dict[str, Any] | None = None
 
     def text(self, lang: str = "zh") -> str:
         """The label in a language, falling back to Chinese."""
         return self.label.get(lang) or self.label["zh"]
+
+    def filled(self, lang: str, record: dict[str, Any], outer: dict[str, Any] | None = None) -> str:
+        """The label with its ``${name}`` fills taken from the record (a note, a question
+        that names the person it asks about)."""
+        return fill(self.text(lang), record, outer)
 
     def asked(self, record: dict[str, Any]) -> bool:
         """Is the question asked of this record (its ``relevant`` holds, or it has none)?
@@ -141,6 +170,23 @@ class FieldDef:
         if self.choice_items is not None:
             return self.choice_items
         return choice_lists()[self.choices] if self.choices else {}
+
+
+_FILL = re.compile(r"\$\{\s*([^}]*?)\s*\}")
+
+
+def fill(text: str, record: dict[str, Any], outer: dict[str, Any] | None = None) -> str:
+    """``${name}`` in a label or a hint replaced by the answer (blank when none); a list's
+    codes joined with spaces, numbers without a needless .0 — as the browser fills them."""
+    if "${" not in text:
+        return text
+
+    def answer(found: re.Match[str]) -> str:
+        name = found.group(1)
+        value = record.get(name) if name in record else (outer or {}).get(name)
+        return string(value)
+
+    return _FILL.sub(answer, text)
 
 
 @dataclass(frozen=True)
@@ -284,8 +330,44 @@ def _labels(value: Any, source: str, where: str, name: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
+def _expression(
+    raw: dict[str, Any], name: str, source: str, where: str, siblings: set[str], outer: set[str]
+) -> dict[str, Any] | None:
+    """One of a field's expressions compiled; its names are fields beside it, or (inside a
+    repeat) fields of the form outside, marked ``outer`` for the evaluators."""
+    text = raw.get(name)
+    if text is None:
+        return None
+    try:
+        tree = compile_expr(str(text))
+    except ExpressionError as exc:
+        raise DefinitionError(source, where, f"{name}: {exc}") from None
+    missing = variables(tree) - siblings - outer
+    if missing:
+        raise DefinitionError(
+            source, where, f"{name} refers to unknown field(s): {', '.join(sorted(missing))}"
+        )
+    return _mark_outer(tree, siblings, outer)
+
+
+def _mark_outer(tree: dict[str, Any], siblings: set[str], outer: set[str]) -> dict[str, Any]:
+    if "var" in tree:
+        name = tree["var"]
+        return dict(tree, outer=True) if name not in siblings and name in outer else tree
+    out = dict(tree)
+    for key in ("args", "list"):
+        if key in tree:
+            out[key] = [_mark_outer(t, siblings, outer) for t in tree[key]]
+    return out
+
+
 def _field(
-    raw: Any, source: str, where: str, siblings: set[str], local: _Lists | None = None
+    raw: Any,
+    source: str,
+    where: str,
+    siblings: set[str],
+    local: _Lists | None = None,
+    outer: set[str] | None = None,
 ) -> FieldDef:
     if not isinstance(raw, dict):
         raise DefinitionError(source, where, "a field must be a mapping with key and type")
@@ -312,21 +394,21 @@ def _field(
                 source, where, f"choices “{choices}” is not a list in choices.yaml"
             )
         default = raw.get("default")
-        if default is not None and default not in (items or choice_lists()[choices]):
+        known = items or choice_lists()[choices]
+        wanted = default if isinstance(default, list) and ftype == "select_many" else [default]
+        if default is not None and any(d not in known for d in wanted):
             raise DefinitionError(source, where, f"default “{default}” is not one of its choices")
     elif choices is not None:
         raise DefinitionError(source, where, f"a {ftype} field takes no choices")
-    relevant, relevant_source = None, raw.get("relevant")
-    if relevant_source is not None:
-        try:
-            relevant = compile_expr(str(relevant_source))
-        except ExpressionError as exc:
-            raise DefinitionError(source, where, f"relevant: {exc}") from None
-        missing = variables(relevant) - siblings
-        if missing:
-            raise DefinitionError(
-                source, where, f"relevant refers to unknown field(s): {', '.join(sorted(missing))}"
-            )
+    outer = outer or set()
+    relevant_source = raw.get("relevant")
+    relevant = _expression(raw, "relevant", source, where, siblings, outer)
+    exprs = {
+        name: _expression(raw, name, source, where, siblings, outer)
+        for name in ("calculation", "required_if", "constraint", "count")
+    }
+    if exprs["count"] is not None and ftype != "repeat":
+        raise DefinitionError(source, where, "count is a setting of a repeat")
     children: tuple[FieldDef, ...] = ()
     exactly_one = None
     if ftype == "repeat":
@@ -335,7 +417,8 @@ def _field(
             raise DefinitionError(source, where, "a repeat needs a non-empty list of fields")
         names = {s.get("key") for s in subs if isinstance(s, dict)}
         children = tuple(
-            _field(s, source, f"{where}.{i + 1}", names, local) for i, s in enumerate(subs)
+            _field(s, source, f"{where}.{i + 1}", names, local, siblings - names)
+            for i, s in enumerate(subs)
         )
         _unique_keys(children, source, where)
         if raw.get("exactly_one"):
@@ -377,6 +460,14 @@ def _field(
         sex_field=raw.get("sex_field"),
         ref=raw.get("ref"),
         choice_items=items,
+        calculation=exprs["calculation"],
+        read_only=bool(raw.get("read_only", False)),
+        required_if=exprs["required_if"],
+        constraint=exprs["constraint"],
+        constraint_message=_labels(raw["constraint_message"], source, where, "constraint_message")
+        if raw.get("constraint_message")
+        else {},
+        count=exprs["count"],
     )
 
 

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from census.domain.contact import check_phone, check_uscc, normalise_phone
-from census.domain.expr import evaluate
+from census.domain.expr import evaluate, stored, truth
 from census.domain.ids import (
     RESIDENT_ID,
     check_person_id,
@@ -21,7 +21,7 @@ from census.domain.ids import (
     upgrade_id,
 )
 from census.domain.problems import WARNING, Problem, naming
-from census.surveys.definition import FieldDef, FormDef
+from census.surveys.definition import SILENT_TYPES, FieldDef, FormDef
 from census.surveys.jsonbody import text_problem
 
 _YES = {"yes", "y", "true", "1", "是", "on"}
@@ -131,7 +131,54 @@ def _coerce(f: FieldDef, value: Any, path: str, today: date, out: list[Problem])
         return code
     if f.type == "id_number":
         return normalise_id(str(value))  # checked with its siblings in _check_id
+    if f.type == "geopoint":
+        return _geopoint(str(value), path, out)
+    if f.type in ("calculate", "hidden"):
+        return value if isinstance(value, str) else stored(value)
     return value
+
+
+_GEO_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _geopoint(text: str, path: str, out: list[Problem]) -> str:
+    """A location as ODK keeps it, "lat lon alt accuracy" (altitude and accuracy optional):
+    numbers, a latitude within ±90, a longitude within ±180, an accuracy not negative."""
+    parts = text.replace(",", " ").split()
+    ok = 2 <= len(parts) <= 4 and all(_GEO_NUMBER.fullmatch(p) for p in parts)
+    if ok:
+        lat, lon = float(parts[0]), float(parts[1])
+        ok = -90 <= lat <= 90 and -180 <= lon <= 180
+        ok = ok and (len(parts) < 4 or float(parts[3]) >= 0)
+    if not ok:
+        out.append(Problem("geopoint_invalid", path))
+        return text
+    return " ".join(parts)
+
+
+def _worked_out(f: FieldDef, value: Any) -> Any:
+    """A calculation's result as the field keeps it: an integer as a whole number (else
+    the text it is), a text as text, a calculate as the number or text it came to."""
+    value = stored(value)
+    if value is None or f.type in ("calculate", "hidden"):
+        return value
+    if isinstance(value, bool):
+        return value if f.type == "yes_no" else ("true" if value else "false")
+    if f.type == "integer":
+        return value if isinstance(value, int) else str(value)
+    return str(value)
+
+
+def _calculate(
+    fields: tuple[FieldDef, ...], record: dict[str, Any], env: Any, raw: dict[str, Any]
+) -> None:
+    """Work out the calculated fields in form order (a calculate, a read-only question, a
+    default with an expression on a question left blank); the browser's value is not used."""
+    for f in fields:
+        if f.calculation is None or f.type == "repeat":
+            continue
+        if f.type == "calculate" or f.read_only or _blank(record.get(f.key)):
+            record[f.key] = _worked_out(f, evaluate(f.calculation, env))
 
 
 def _check_id(f: FieldDef, record: dict[str, Any], prefix: str, out: list[Problem]) -> set[str]:
@@ -180,39 +227,94 @@ def _check_id(f: FieldDef, record: dict[str, Any], prefix: str, out: list[Proble
     return set()
 
 
+class _Env(dict):  # type: ignore[type-arg]
+    """What expressions read: the record, and (for a repeat entry) the record around it."""
+
+    def __init__(self, record: dict[str, Any], extra: dict[str, Any]):
+        super().__init__()
+        self.record, self.extra = record, extra
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key in self.record:
+            return self.record[key]
+        return self.extra.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.record or key in self.extra
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.get(key)
+
+
 def _clean_record(
-    fields: tuple[FieldDef, ...], raw: dict[str, Any], prefix: str, today: date, out: list[Problem]
+    fields: tuple[FieldDef, ...],
+    raw: dict[str, Any],
+    prefix: str,
+    today: date,
+    out: list[Problem],
+    outer: dict[str, Any] | None = None,
+    position: int | None = None,
 ) -> dict[str, Any]:
     record: dict[str, Any] = {}
+    env = _Env(record, {"__today__": today.isoformat(), "__outer__": outer or {}})
+    if position is not None:
+        env.extra["__position__"] = position
     for f in fields:
         if f.type == "repeat":
             continue
         value = raw.get(f.key)
-        if _blank(value) and f.default is not None and f.key not in raw:
+        if f.type == "note" or (f.read_only and f.calculation is None):
+            value = None  # nothing typed in: a note has no answer, read-only keeps its default
+        if _blank(value) and f.default is not None and (f.key not in raw or f.read_only):
             value = f.default
+        if f.type == "note":
+            record[f.key] = None
+            continue
         record[f.key] = _coerce(f, value, _path(prefix, f.key), today, out)
+    _calculate(fields, record, env, raw)
     excused: set[str] = set()
     for f in fields:
         if f.type == "id_number":
             excused |= _check_id(f, record, prefix, out)
-    for f in fields:
-        if f.type == "repeat":
-            record[f.key] = _clean_repeat(f, raw.get(f.key), _path(prefix, f.key), today, out)
+    repeats = [f for f in fields if f.type == "repeat"]
+    for f in repeats:
+        record[f.key] = _clean_repeat(f, raw.get(f.key), _path(prefix, f.key), today, out, record)
+    if repeats:
+        _calculate(fields, record, env, raw)  # sums and counts over the entries
     for f in fields:
         # Skip logic: an irrelevant answer is not kept, and is never required.
-        if f.relevant is not None and not evaluate(f.relevant, record):
+        path = _path(prefix, f.key)
+        if f.relevant is not None and not truth(evaluate(f.relevant, env)):
             record[f.key] = [] if f.type in ("select_many", "repeat") else None
-            gone = _path(prefix, f.key)
             out[:] = [
-                p for p in out if p.path != gone and not p.path.startswith((gone + "[", gone + "."))
+                p for p in out if p.path != path and not p.path.startswith((path + "[", path + "."))
             ]
-        elif f.required and _blank(record[f.key]) and f.key not in excused:
-            out.append(Problem("required", _path(prefix, f.key)))
+        elif f.type in SILENT_TYPES:
+            continue
+        elif _blank(record[f.key]):
+            asked = f.required or (
+                f.required_if is not None and truth(evaluate(f.required_if, env))
+            )
+            if asked and f.key not in excused:
+                out.append(Problem("required", path))
+        elif f.constraint is not None and not truth(evaluate(f.constraint, env)):
+            if not any(p.path == path and p.level != WARNING for p in out):
+                texts = f.constraint_message or {}
+                zh = texts.get("zh") or "不符合填写要求"
+                en = (
+                    texts.get("en") or texts.get("zh") or "The answer does not meet the form's rule"
+                )
+                out.append(Problem("constraint_failed", path, {"zh": zh, "en": en}))
     return record
 
 
 def _clean_repeat(
-    f: FieldDef, raw: Any, path: str, today: date, out: list[Problem]
+    f: FieldDef,
+    raw: Any,
+    path: str,
+    today: date,
+    out: list[Problem],
+    outer: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     if not _blank(raw) and not isinstance(raw, list):
         out.append(Problem("type_invalid", path))
@@ -233,7 +335,9 @@ def _clean_repeat(
     cleaned = []
     for n, item in kept:
         found: list[Problem] = []
-        cleaned.append(_clean_record(f.fields, item, f"{path}[{n}]", today, found))
+        cleaned.append(
+            _clean_record(f.fields, item, f"{path}[{n}]", today, found, outer, len(cleaned) + 1)
+        )
         out.extend(naming(found, cleaned[-1].get("name")))  # "张伟：…" in a list of warnings
     if len(cleaned) < f.min_items:
         out.append(Problem("members_empty", path))

@@ -95,13 +95,18 @@ def test_the_uploaded_rules_refuse_what_the_xlsform_forbids(app, store, client, 
 def test_an_xlsform_with_unsupported_features_is_refused_with_rows_named(app, client, auth):
     auth.login("admin")
     rows = list(ROSTER)
-    rows.insert(4, ("calculate", "adults", "", "", "", "", "", "", "", ""))  # sheet row 6
-    rows.insert(1, ("geopoint", "where", "位置", "Location"))  # sheet row 3
+    # sheet row 6: a function we do not have; row 3: a repeat inside a repeat
+    rows.insert(4, ("text", "pick", "抽签", "Pick", "", "", "", "", "random() > 0.5"))
+    rows.insert(1, ("begin_repeat", "outer", "外层", "Outer"))
+    rows.insert(2, ("begin_repeat", "inner", "内层", "Inner"))
+    rows.insert(3, ("text", "deep", "内", "Deep"))
+    rows.insert(4, ("end_repeat",))
+    rows.insert(5, ("end_repeat",))
     response = upload(client, xlsform(rows))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert re.search(r'data-row="3" data-column="type"><td>A3</td>.*?geopoint', html, re.S)
-    assert re.search(r'data-row="7" data-column="type"><td>A7</td>.*?calculate', html, re.S)
+    assert re.search(r'data-row="4" data-column="type"><td>A4</td>.*?重复组里的重复组', html, re.S)
+    assert re.search(r'data-row="11" data-column="relevant"><td>I11</td>.*?random', html, re.S)
     assert "roster" not in app.extensions["census"].surveys
     assert client.get("/survey/roster/new").status_code == 404
     from census.surveys.custom import folder

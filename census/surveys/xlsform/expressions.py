@@ -1,11 +1,14 @@
-"""XLSForm expressions (a small part of XPath) -> our expression language, or our form rules.
+"""XLSForm expressions (XPath as ODK uses it) -> our expression language, or our form rules.
 
-``relevant``: ``${f} = 'x'``, ``!=``, comparisons, ``and``/``or``/``not()``,
-``selected(${f}, 'x')`` and ``true()``/``false()`` become the expressions of
-census/domain/expr.py, which the server and the browser (static/forms.js) evaluate alike.
-``constraint``: what our forms can check in both places — ``. >= n``, ``. <= n`` on an
-integer, ``. <= today()`` on a date, ``string-length(.) <= n`` and ``regex(., '…')`` on a
-text — joined with ``and``. Anything else raises ``Unsupported``.
+Skip logic, calculations, conditional ``required`` and constraints become expressions of
+census/domain/expr.py, which the server and the browser (static/forms.js) evaluate alike:
+``${f} = 'x'`` reads ``f == "x"``, ``${age} >= 60`` reads ``age >= 60``, and where the
+two sides hold an answer differently (the server an integer, the page its text) XPath's
+conversions are written out: ``number(n) == 3``, ``string(x) != ""``. ``sum(${age})``
+outside the roster reads ``sum(members.age)``; ``if(c, a, b)`` reads ``a if c else b``.
+A constraint that our rules say (``. >= n``, ``. <= n``, ``. <= today()``,
+``string-length(.) <= n``, ``regex(., '…')``) stays a rule the browser checks as well.
+A function we do not have (``jr:choice-name``, ``random``, ``uuid``) raises ``Unsupported``.
 """
 
 from __future__ import annotations
@@ -18,15 +21,20 @@ _TOKEN = re.compile(
     r"""\s*(?:
       \$\{(?P<ref>[^}]*)\}
     | (?P<str>'[^']*'|"[^"]*")
-    | (?P<num>\d+(?:\.\d+)?)
+    | (?P<num>\d+(?:\.\d+)?|\.\d+)
     | (?P<op><=|>=|!=|=|<|>)
+    | (?P<arith>[+*-])
     | (?P<lp>\() | (?P<rp>\)) | (?P<comma>,)
+    | (?P<path>\.\./[A-Za-z_][\w.-]*(?:/[A-Za-z_][\w.-]*)*|/[A-Za-z_][\w.-]*(?:/[A-Za-z_][\w.-]*)+)
+    | (?P<parent>\.\.)
     | (?P<word>[A-Za-z_][\w:.-]*)
     | (?P<dot>\.(?![\w.]))
     | (?P<bad>\S+?)
     )""",
     re.VERBOSE,
 )
+# Tokens a value ends with: after one, div and mod are operators.
+_VALUE_END = {"rp", "ref", "num", "str", "dot", "parent"}
 
 
 class Unsupported(Exception):
@@ -47,15 +55,25 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         kind = m.lastgroup or "bad"
         value = m.group(kind)
         if kind == "word" and value.lower() in ("and", "or"):
-            kind = value.lower()
-        if kind == "bad" or (kind == "word" and value in ("div", "mod")):
+            kind = value = value.lower()
+        elif kind == "word" and value in ("div", "mod") and out and out[-1][0] in _VALUE_END:
+            kind = "arith"  # an operator after a value (elsewhere it would be a name)
+        if kind == "path":  # ../name, /data/group/name: the question named last
+            kind, value = "ref", value.rsplit("/", 1)[-1]
+        if kind == "bad":
             raise Unsupported(value)
         out.append((kind, value))
     return out
 
 
 class Parser:
-    """XLSForm expressions (a part of XPath) -> a small tree: or, and, not, cmp, calls, values."""
+    """XLSForm expressions (XPath as ODK uses it) -> a small tree.
+
+    Nodes: ("or", [..]), ("and", [..]), ("cmp", op, l, r), ("arith", op, l, r),
+    ("neg", x), ("call", name, args), ("ref", name), ("str", s), ("num", n), ("dot",),
+    ("parent",), ("group", x). Precedence as in XPath: or, and, = !=, < <= > >=, + -,
+    * div mod, unary -.
+    """
 
     def __init__(self, text: str):
         self.items = _tokens(text)
@@ -92,11 +110,39 @@ class Parser:
         return parts[0] if len(parts) == 1 else ("and", parts)
 
     def cmp(self) -> tuple:
-        left = self.primary()
-        if self.peek()[0] == "op":
+        left = self.relation()
+        while self.peek()[0] == "op" and self.peek()[1] in ("=", "!="):
             op = self.take()[1]
-            return ("cmp", op, left, self.primary())
+            left = ("cmp", op, left, self.relation())
         return left
+
+    def relation(self) -> tuple:
+        left = self.sum()
+        while self.peek()[0] == "op" and self.peek()[1] not in ("=", "!="):
+            op = self.take()[1]
+            left = ("cmp", op, left, self.sum())
+        return left
+
+    def sum(self) -> tuple:
+        left = self.product()
+        while self.peek()[0] == "arith" and self.peek()[1] in "+-":
+            op = self.take()[1]
+            left = ("arith", op, left, self.product())
+        return left
+
+    def product(self) -> tuple:
+        left = self.unary()
+        while self.peek()[0] == "arith" and self.peek()[1] in ("*", "div", "mod"):
+            op = self.take()[1]
+            left = ("arith", op, left, self.unary())
+        return left
+
+    def unary(self) -> tuple:
+        if self.peek() == ("arith", "-"):
+            self.take()
+            inner = self.unary()
+            return ("num", -inner[1]) if inner[0] == "num" else ("neg", inner)
+        return self.primary()
 
     def primary(self) -> tuple:
         kind, value = self.take()
@@ -112,6 +158,8 @@ class Parser:
             return ("num", float(value) if "." in value else int(value))
         if kind == "dot":
             return ("dot",)
+        if kind == "parent":
+            return ("parent",)
         if kind == "word" and self.peek()[0] == "lp":
             self.take("lp")
             args = []
@@ -119,6 +167,8 @@ class Parser:
                 args.append(self.or_())
                 if self.peek()[0] == "comma":
                     self.take()
+                elif self.peek()[0] != "rp":
+                    raise Unsupported(self.peek()[1] or "…")
             self.take("rp")
             return ("call", value, args)
         raise Unsupported(value)
@@ -128,84 +178,255 @@ def _literal(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+# XPath functions -> ours (census/domain/expr.py FUNCTIONS); the rest are refused.
+_FUNCTIONS = {
+    "coalesce": "coalesce", "concat": "concat", "selected": "selected",
+    "count-selected": "count_selected", "selected-at": "selected_at", "int": "int",
+    "round": "round", "number": "number", "string": "string", "boolean": "boolean",
+    "string-length": "string_length", "substr": "substr", "substring": "substr",
+    "regex": "regex", "contains": "contains", "starts-with": "starts_with",
+    "ends-with": "ends_with", "normalize-space": "normalize_space", "floor": "floor",
+    "ceiling": "ceiling", "abs": "abs", "pow": "pow", "sum": "sum", "count": "count",
+    "min": "min", "max": "max", "today": "today", "now": "now", "date": "date",
+    "decimal-date-time": "decimal_date_time", "format-date": "format_date",
+    "format-date-time": "format_date", "once": "once", "position": "position",
+    "indexed-repeat": "indexed_repeat",
+}  # fmt: skip
+# Functions that read every entry of a repeat: ${age} in sum(${age}) are all the ages.
+_AGGREGATES = {"sum", "count", "min", "max", "indexed-repeat"}
+_NUMBER_TYPES = {"integer", "decimal", "range"}
+_NUMBER_CALLS = {
+    "count-selected", "int", "round", "number", "string-length", "floor", "ceiling", "abs",
+    "pow", "sum", "count", "min", "max", "decimal-date-time", "position",
+}  # fmt: skip
+_BOOLEAN_CALLS = {"selected", "regex", "contains", "starts-with", "ends-with", "boolean", "not"}
+_ARITH = {"+": "+", "-": "-", "*": "*", "div": "/", "mod": "%"}
+
+
 class Scope:
     """The questions of a survey by name: their type and their level (a repeat, or None).
 
-    A question may only refer to questions at its own level: the server and the browser
-    evaluate a repeat entry's skip logic within that entry.
+    A question inside a repeat reads its own entry and the questions outside any repeat; a
+    question outside reads a repeat's answers only through sum(), count(), min(), max()
+    and indexed-repeat() (all the entries). Two repeats do not read each other.
     """
 
     def __init__(self) -> None:
         self.types: dict[str, str] = {}  # question name -> our type
         self.level: dict[str, str | None] = {}  # question name -> its repeat (None: top)
+        self.repeats: set[str] = set()
 
-    def relevant(self, tree: tuple, expr: str, level: str | None) -> str:
-        """A relevant expression in our language, read at a level (top, or inside a repeat)."""
+    def relevant(self, tree: tuple, expr: str, level: str | None, dot: str = "") -> str:
+        """A condition (relevant, required, constraint) in our language, read at a level."""
+        return self.condition(tree, level, dot)
+
+    def calculation(self, tree: tuple, level: str | None, dot: str = "") -> str:
+        """A value (calculation, default, label fill) in our language, read at a level."""
+        return self.source(tree, level, dot)[0]
+
+    # --- conditions: the shapes our own forms use, written as people write them ------------
+
+    def condition(self, tree: tuple, level: str | None, dot: str) -> str:
         kind = tree[0]
         if kind in ("or", "and"):
-            return f" {kind} ".join(f"({self.relevant(t, expr, level)})" for t in tree[1])
+            return f" {kind} ".join(f"({self.condition(t, level, dot)})" for t in tree[1])
         if kind == "group":
-            return self.relevant(tree[1], expr, level)
+            return self.condition(tree[1], level, dot)
         if kind == "call" and tree[1] == "not" and len(tree[2]) == 1:
-            return f"not ({self.relevant(tree[2][0], expr, level)})"
+            return f"not ({self.condition(tree[2][0], level, dot)})"
         if kind == "call" and tree[1] in ("true", "false") and not tree[2]:
             return "True" if tree[1] == "true" else "False"
         if kind == "call" and tree[1] == "selected" and len(tree[2]) == 2:
             ref, code = tree[2]
-            if ref[0] != "ref" or code[0] != "str":
-                raise Unsupported("selected(…)")
-            name = self.ref(ref[1], expr, level)
-            if self.types[name] == "select_many":
-                return f"{_literal(code[1])} in {name}"
-            return f"{name} == {_literal(code[1])}"
+            if ref[0] == "ref" and code[0] == "str" and self.special(ref[1]) is None:
+                name = self.ref(ref[1], level)
+                if self.types[name] == "select_many":
+                    return f"{_literal(code[1])} in {name}"
+                return f"{name} == {_literal(code[1])}"
+        if kind == "ref" and self.special(tree[1]) is not None:
+            return f'string({self.special(tree[1])}) != ""'
         if kind == "ref":  # a bare ${x}: answered
-            name = self.ref(tree[1], expr, level)
-            return name if self.types[name] == "select_many" else f"{name} != None"
+            name = self.ref(tree[1], level)
+            return name if self.types[name] in ("select_many", "repeat") else f"{name} != None"
         if kind == "cmp":
-            return self.comparison(tree, expr, level)
-        raise Unsupported(_show(tree))
+            plain = self.plain_comparison(tree, level, dot)
+            if plain is not None:
+                return plain
+        text, _type = self.source(tree, level, dot)
+        return text
 
-    def comparison(self, tree: tuple, expr: str, level: str | None) -> str:
-        _kind_, op, left, right = tree
-        if right[0] == "ref" and left[0] != "ref":
+    def plain_comparison(self, tree: tuple, level: str | None, dot: str) -> str | None:
+        """``housing == "rented"``, ``age >= 60``, ``phone != None``: a question against a
+        constant, where both evaluators compare alike without conversions."""
+        _kind, op, left, right = tree
+        if right[0] in ("ref", "dot") and left[0] in ("str", "num"):
             flipped = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
-            return self.comparison(("cmp", flipped, right, left), expr, level)
-        if left[0] != "ref" or right[0] not in ("ref", "str", "num"):
-            raise Unsupported(_show(tree))
-        name = self.ref(left[1], expr, level)
-        kind = self.types[name]
-        if right[0] == "ref":
-            other = self.ref(right[1], expr, level)
-            if op in ("=", "!="):  # numbers typed in the browser are text: compare as text
-                raise Unsupported(_show(tree))
-            return f"{name} {op} {other}"
+            return self.plain_comparison(("cmp", flipped, right, left), level, dot)
+        if left[0] not in ("ref", "dot") or right[0] not in ("str", "num"):
+            return None
+        if left[0] == "ref" and self.special(left[1]) is not None:
+            return None
+        name = dot if left[0] == "dot" else self.ref(left[1], level)
+        if not name:
+            raise Unsupported(".")
+        kind = self.types.get(name, "text")
         value = right[1]
-        if kind == "select_many":
-            raise Unsupported(_show(tree))  # use selected()
-        if op in ("=", "!=") and value == "":
+        if op in ("=", "!=") and right[0] == "str" and value == "":
             return f"{name} {'==' if op == '=' else '!='} None"
-        if kind in ("integer", "decimal") and right[0] == "num":
-            if kind == "decimal":
-                raise Unsupported(_show(tree))
-            if op in ("=", "!="):
-                # the browser reads numbers as text; a range compares alike on both sides
-                same = f"{name} >= {value} and {name} <= {value}"
-                return same if op == "=" else f"not ({same})"
-            return f"{name} {op} {value}"
-        if right[0] == "num":
-            value = str(value)
-        if op in ("=", "!="):
+        if kind in ("select_one", "text", "textarea") and right[0] == "str" and op in ("=", "!="):
             return f"{name} {'==' if op == '=' else '!='} {_literal(value)}"
-        if kind == "date":
-            return f"{name} {op} {_literal(value)}"
+        if kind == "integer" and right[0] == "num" and op not in ("=", "!="):
+            return f"{name} {op} {value}"  # the server's int and the browser's text alike
+        if kind == "date" and right[0] == "str" and op not in ("=", "!="):
+            return f"{name} {op} {_literal(value)}"  # ISO dates compare as text
+        return None
+
+    # --- values: XPath's types, made explicit where the two sides hold different ones ------
+
+    def source(self, tree: tuple, level: str | None, dot: str, whole: bool = False) -> tuple:
+        """(text in our language, XPath type: number, string, boolean, date or nodeset)."""
+        kind = tree[0]
+        if kind == "group":
+            text, t = self.source(tree[1], level, dot, whole)
+            return f"({text})", t
+        if kind == "str":
+            return _literal(tree[1]), "string"
+        if kind == "num":
+            return repr(tree[1]), "number"
+        if kind == "dot":
+            if not dot:
+                raise Unsupported(".")
+            return dot, self.xtype(dot)
+        if kind == "ref" and self.special(tree[1]) is not None:
+            return self.special(tree[1]), "string"
+        if kind == "ref":
+            name = self.ref(tree[1], level, whole)
+            if whole and self.level.get(name) not in (None, level) and name not in self.repeats:
+                return f"{self.level[name]}.{name}", "nodeset"
+            return name, self.xtype(name)
+        if kind in ("or", "and"):
+            parts = [f"({self.condition(t, level, dot)})" for t in tree[1]]
+            return f" {kind} ".join(parts), "boolean"
+        if kind == "neg":
+            text, _t = self.source(tree[1], level, dot)
+            return f"-{_wrapped(tree[1], text)}", "number"
+        if kind == "arith":
+            _k, op, left, right = tree
+            a, _ta = self.source(left, level, dot)
+            b, _tb = self.source(right, level, dot)
+            return f"{_wrapped(left, a)} {_ARITH[op]} {_wrapped(right, b)}", "number"
+        if kind == "cmp":
+            return self.comparison(tree, level, dot), "boolean"
+        if kind == "call":
+            return self.call(tree, level, dot)
         raise Unsupported(_show(tree))
 
-    def ref(self, name: str, expr: str, level: str | None) -> str:
+    def comparison(self, tree: tuple, level: str | None, dot: str) -> str:
+        """XPath's comparison: numbers when either side is one (or for < <= > >=), truth
+        values when either is one, else texts (a blank is '', a select_many its codes)."""
+        _kind, op, left, right = tree
+        a, ta = self.source(left, level, dot)
+        b, tb = self.source(right, level, dot)
+        ours = {"=": "==", "!=": "!="}.get(op, op)
+        if "boolean" in (ta, tb) and op in ("=", "!="):
+            return f"{_as('boolean', left, a)} {ours} {_as('boolean', right, b)}"
+        if "number" in (ta, tb) or op not in ("=", "!="):
+            if op not in ("=", "!=") and ta in ("date", "string") and tb in ("date", "string"):
+                if "date" in (ta, tb):  # ISO dates in text order
+                    return f"{_as('string', left, a)} {ours} {_as('string', right, b)}"
+            return f"{_as('number', left, a)} {ours} {_as('number', right, b)}"
+        return f"{_as('string', left, a)} {ours} {_as('string', right, b)}"
+
+    def call(self, tree: tuple, level: str | None, dot: str) -> tuple[str, str]:
+        _kind, name, args = tree
+        if name in ("true", "false") and not args:
+            return ("True" if name == "true" else "False"), "boolean"
+        if name == "not" and len(args) == 1:
+            return f"not ({self.condition(args[0], level, dot)})", "boolean"
+        if name == "if" and len(args) == 3:
+            test = self.condition(args[0], level, dot)
+            yes, ty = self.source(args[1], level, dot)
+            no, tn = self.source(args[2], level, dot)
+            return f"({yes} if {test} else {no})", ty if ty == tn else "string"
+        if name == "boolean-from-string" and len(args) == 1:
+            text, _t = self.source(args[0], level, dot)
+            return f'(string({text}) == "true" or string({text}) == "1")', "boolean"
+        if name == "position" and all(a[0] in ("parent", "dot") for a in args):
+            if level is None:
+                raise Unsupported("position(..)")
+            return "position()", "number"
+        ours = _FUNCTIONS.get(name)
+        if ours is None:
+            raise Unsupported(f"{name}()")
+        whole = name in _AGGREGATES
+        parts = []
+        for i, arg in enumerate(args):
+            if name == "indexed-repeat" and i == 1:
+                continue  # the repeat itself: the first argument already names it
+            parts.append(self.source(arg, level, dot, whole)[0])
+        kind = "number" if name in _NUMBER_CALLS else "boolean" if name in _BOOLEAN_CALLS else ""
+        if name in ("today", "date"):
+            kind = "date"
+        return f"{ours}({', '.join(parts)})", kind or "string"
+
+    def special(self, name: str) -> str | None:
+        """What a question that is not in our form reads as: a left-out one (a photo) is
+        never answered; metadata ${today} is today, ${start} and ${end} the moment now."""
+        kind = self.types.get(name, "")
+        if kind == "left_out":
+            return '""'
+        if kind.startswith("metadata:"):
+            return {"today": "today()", "start": "now()", "end": "now()"}.get(kind[9:], '""')
+        return None
+
+    def xtype(self, name: str) -> str:
+        kind = self.types.get(name, "text")
+        if kind in _NUMBER_TYPES:
+            return "number"
+        if kind == "date":
+            return "date"
+        if kind in ("select_many", "repeat"):
+            return "nodeset"
+        return "string"
+
+    def ref(self, name: str, level: str | None, whole: bool = False) -> str:
         if name not in self.types:
             raise BadRef("reference", name)
-        if self.level[name] != level:
-            raise BadRef("scope", name)
-        return name
+        there = self.level[name]
+        if name in self.repeats:
+            there = self.level[name]  # a repeat is a value of the level that holds it
+        if there is None or there == level or (whole and level is None):
+            return name
+        raise BadRef("scope", name)
+
+
+def _bare(tree: tuple) -> tuple:
+    while tree[0] == "group":
+        tree = tree[1]
+    return tree
+
+
+def _wrapped(tree: tuple, text: str) -> str:
+    """A side of an operator, in brackets unless it is one thing (a name, a call …)."""
+    return text if tree[0] in ("ref", "num", "str", "call", "group", "dot") else f"({text})"
+
+
+def _as(kind: str, tree: tuple, text: str) -> str:
+    """``number(x)`` where x may differ between the server (3) and the page ("3"); a
+    constant or a value already of that kind stays as it is."""
+    bare = _bare(tree)
+    if kind == "number" and (
+        bare[0] in ("num", "arith", "neg") or (bare[0] == "call" and bare[1] in _NUMBER_CALLS)
+    ):
+        return text
+    if kind == "string" and (
+        bare[0] == "str"
+        or (bare[0] == "call" and bare[1] in ("concat", "string", "substr", "today", "date"))
+    ):
+        return text
+    if kind == "boolean" and (bare[0] in ("cmp", "and", "or") or bare[1:2] == ("true",)):
+        return text
+    return f"{kind}({text})"
 
 
 class BadRef(Exception):

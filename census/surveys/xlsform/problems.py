@@ -28,16 +28,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The column “{column}” is not supported ({feature})",
     },
     "sheet": {
-        "zh": "“{sheet}”表不支持（{feature}）",
-        "en": "The sheet “{sheet}” is not supported ({feature})",
+        "zh": "“{sheet}”表（{feature}）暂不支持，已忽略",
+        "en": "The sheet “{sheet}” ({feature}) is not supported yet and was ignored",
     },
     "setting": {
         "zh": "设置“{column}”不支持",
         "en": "The setting “{column}” is not supported",
     },
     "nested_repeat": {
-        "zh": "重复组里不能再有重复组（只支持一层重复）",
-        "en": "A repeat inside a repeat is not supported (one level only)",
+        "zh": "重复组里的重复组暂不支持（只支持一层重复）",
+        "en": "A repeat inside a repeat is not supported yet (one level only)",
     },
     "second_repeat": {
         "zh": "一个问卷只能有一个重复组（已有“{other}”）",
@@ -64,8 +64,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "“{expr}” refers to “{name}”, which is not a question of the survey",
     },
     "scope": {
-        "zh": "表达式“{expr}”引用的“{name}”不在同一层（重复组内外的问题不能互相引用）",
-        "en": "“{expr}” refers to “{name}” across a repeat (inside and outside cannot mix)",
+        "zh": "表达式“{expr}”引用的“{name}”在另一个重复组里（重复组外只能用 sum、count、"
+        "min、max、indexed-repeat 读取重复组）",
+        "en": "“{expr}” refers to “{name}” in another repeat (outside a repeat, read it with "
+        "sum, count, min, max or indexed-repeat)",
     },
     "constraint": {
         "zh": "约束“{expr}”无法转换。支持（可用 and 连接）：. >= 数值、. <= 数值（整数题）、"
@@ -89,6 +91,30 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unknown_column": {
         "zh": "“{column}”不是 XLSForm 的列，已忽略",
         "en": "“{column}” is not an XLSForm column and was ignored",
+    },
+    "choice_column": {
+        "zh": "选项表“{column}”列已忽略（选项过滤暂不支持）",
+        "en": "The choices column “{column}” was ignored (choice filters are not supported yet)",
+    },
+    "ignored_setting": {
+        "zh": "设置“{column}”只影响 ODK 的收发，已忽略",
+        "en": "The setting “{column}” only matters to ODK's sending and was ignored",
+    },
+    "unknown_setting": {
+        "zh": "“{column}”不是 XLSForm 的设置，已忽略",
+        "en": "“{column}” is not an XLSForm setting and was ignored",
+    },
+    "left_out": {
+        "zh": "{feature}：此题已略去，问卷其余部分照常使用",
+        "en": "{feature}: this question was left out; the rest of the survey works",
+    },
+    "left_out_column": {
+        "zh": "“{column}”列：{feature}",
+        "en": "The column “{column}”: {feature}",
+    },
+    "rank": {
+        "zh": "排序题按多选题收集（不记录先后顺序）",
+        "en": "A rank question is asked as a multiple choice (the order is not kept)",
     },
     "metadata": {
         "zh": "“{value}”元数据已忽略（系统自动记录填表人和时间）",

@@ -17,46 +17,45 @@ from pyxform import aliases
 
 from census.surveys.xlsform.problems import XLSFormProblem
 
+# Survey columns the translation reads (pyxform's aliases included: relevance, caption,
+# calculation, readonly, count …), as their base (``label`` of ``label::中文 (zh)``).
 SUPPORTED_COLUMNS = {
     "type", "name", "label", "caption", "hint", "required", "constraint", "relevant",
-    "relevance", "default", "appearance",
+    "relevance", "default", "appearance", "calculation", "calculate", "read_only",
+    "readonly", "constraint_message", "constraining_message", "jr:constraintmsg",
+    "repeat_count", "count", "jr:count", "parameters", "bind", "command", "tag", "value",
 }  # fmt: skip
+# Columns that only change how a question looks or what a message says on ODK Collect:
+# read by nobody here, listed as notes.
 IGNORED_COLUMNS = {
-    "constraint_message", "constraining_message", "jr:constraintmsg", "required_message",
-    "requiredmsg", "jr:requiredmsg", "guidance_hint", "rows", "noapperrorstring",
-    "no_app_error_string", "autoplay",
+    "required_message", "requiredmsg", "jr:requiredmsg", "guidance_hint", "rows",
+    "noapperrorstring", "no_app_error_string", "autoplay", "image", "big-image", "audio",
+    "video", "media", "body", "instance", "compact_tag", "trigger", "save_to", "label_image",
 }  # fmt: skip
-UNSUPPORTED_COLUMNS = {
-    "calculation": ("计算", "calculations"),
-    "calculate": ("计算", "calculations"),
-    "choice_filter": ("选项过滤", "choice filters"),
-    "repeat_count": ("重复次数", "repeat counts"),
-    "count": ("重复次数", "repeat counts"),
-    "jr:count": ("重复次数", "repeat counts"),
-    "read_only": ("只读", "read-only questions"),
-    "readonly": ("只读", "read-only questions"),
-    "trigger": ("触发", "triggers"),
-    "parameters": ("参数", "parameters"),
-    "image": ("图片", "media"),
-    "big-image": ("图片", "media"),
-    "audio": ("音频", "media"),
-    "video": ("视频", "media"),
-    "media": ("媒体", "media"),
-    "body": ("body 属性", "body attributes"),
-    "bind": ("bind 属性", "bind attributes"),
-    "instance": ("instance 属性", "instance attributes"),
-    "save_to": ("实体", "entities"),
-    "compact_tag": ("compact_tag", "compact tags"),
+# Columns whose feature is not built yet: the form works without it, and the note says so.
+LEFT_OUT_COLUMNS = {
+    "choice_filter": (
+        "选项过滤未生效：显示全部选项",
+        "choice filter not applied: all choices shown",
+    ),
 }
 CHOICE_COLUMNS = {"list_name", "list name", "name", "value", "label", "caption"}
-SETTINGS_USED = {"form_title", "set_form_title", "form_id", "set_form_id", "default_language"}
+SETTINGS_USED = {
+    "form_title", "set_form_title", "title", "form_id", "set_form_id", "id_string",
+    "default_language",
+}  # fmt: skip
 SETTINGS_IGNORED = {
     "version", "style", "instance_name", "namespaces", "allow_choice_duplicates",
-    "clean_text_values", "prefix", "delimiter",
+    "clean_text_values", "prefix", "delimiter", "submission_url", "public_key",
+    "auto_send", "auto_delete", "name", "sms_keyword", "sms_separator",
+    "sms_allow_media", "sms_date_format", "sms_datetime_format", "sms_response",
+    "instance_xmlns", "omit_instanceID", "attachment_count",
 }  # fmt: skip
 METADATA = {
     "start", "end", "today", "deviceid", "imei", "username", "phonenumber",
-    "subscriberid", "simserial", "email",
+    "subscriberid", "simserial", "email", "audit", "start-geopoint", "uri:email",
+    "uri:phonenumber", "uri:username", "uri:subscriberid", "uri:simserial",
+    "uri:deviceid", "background-geopoint",
 }  # fmt: skip
 PLAIN_TYPES = {
     "text": "text", "string": "text", "integer": "integer", "int": "integer",
@@ -66,8 +65,10 @@ GROUP_TYPES = {
     "begin_group": "begin_group", "begin_repeat": "begin_repeat",
     "end_group": "end_group", "end_repeat": "end_repeat",
     "begin_looped_group": "begin_repeat", "end_looped_group": "end_repeat",
+    "begin_lgroup": "begin_repeat", "end_lgroup": "end_repeat",
 }  # fmt: skip
-UNSUPPORTED_SHEETS = {
+# Sheets of features that live outside the workbook: noted, the form works without them.
+NOTED_SHEETS = {
     "external_choices": ("外部选项", "external choices"),
     "entities": ("实体", "entities"),
     "osm": ("OpenStreetMap", "OpenStreetMap"),
@@ -128,82 +129,83 @@ class Sheet:
         return XLSFormProblem(code, self.name, row, column, cell, params)
 
 
-def column_letters(data: bytes) -> dict[str, dict[str, str]]:
-    """``{sheet: {header: column letter}}``, read from the header rows only."""
+def column_letters(data: bytes, suffix: str = ".xlsx") -> dict[str, dict[str, str]]:
+    """``{sheet: {header: column letter}}``, read from the header rows only (.xlsx or .xls)."""
     found: dict[str, dict[str, str]] = {}
     try:
+        if suffix == ".xls":
+            import xlrd  # pyxform's own reader of .xls files
+
+            old = xlrd.open_workbook(file_contents=data, on_demand=True)
+            for ws in old.sheets():
+                first = ws.row_values(0) if ws.nrows else []
+                found[ws.name.lower()] = _letters(first)
+            return found
         book = load_workbook(io.BytesIO(data), read_only=True)
     except Exception:  # noqa: BLE001 - pyxform reports a file it cannot read itself
         return found
     try:
         for ws in book.worksheets:
             first = next(ws.iter_rows(max_row=1, values_only=True), ())
-            found[ws.title.lower()] = {
-                re.sub(r"\s+", " ", str(v).strip()): get_column_letter(i + 1)
-                for i, v in enumerate(first)
-                if v is not None and str(v).strip()
-            }
+            found[ws.title.lower()] = _letters(list(first))
     finally:
         book.close()
     return found
 
 
+def _letters(first: list[Any]) -> dict[str, str]:
+    return {
+        re.sub(r"\s+", " ", str(v).strip()): get_column_letter(i + 1)
+        for i, v in enumerate(first)
+        if v is not None and str(v).strip()
+    }
+
+
 def row_checks(survey: Sheet, notes: list[XLSFormProblem]) -> list[XLSFormProblem]:
-    """Types and columns of the survey sheet that the tool cannot do."""
-    problems: list[XLSFormProblem] = []
+    """Columns of the survey sheet that change nothing here: each noted once, where first
+    filled. Nothing in a column refuses a form (pyxform decides what a form is)."""
     seen_columns: set[str] = set()
     for number, row in survey.numbered():
         for header, value in row.items():
-            if value in (None, ""):
+            if value in (None, "") or header in seen_columns:
                 continue
             base = _base(header)
-            if base in SUPPORTED_COLUMNS:
+            if base in SUPPORTED_COLUMNS or base.startswith("bind"):
                 continue
-            feature = UNSUPPORTED_COLUMNS.get(base)
-            if feature is None and base.startswith("sms_"):
-                feature = ("短信", "SMS")
-            if feature is not None:
-                problems.append(survey.problem("column", number, header, feature=_both(feature)))
-            elif header not in seen_columns:
-                code = "ignored_column" if base in IGNORED_COLUMNS else "unknown_column"
-                notes.append(survey.problem(code, number, header))
-                seen_columns.add(header)
-        raw_type = str(row.get("type") or "").strip()
-        if not raw_type:
-            continue
-        what, arg = kind_of(raw_type)
-        if what == "other":
-            problems.append(survey.problem("type", number, "type", value=arg))
-        elif what == "or_other":
-            problems.append(survey.problem("or_other", number, "type", value=arg))
-        elif what == "metadata":
-            notes.append(survey.problem("metadata", number, "type", value=arg))
-    return problems
+            seen_columns.add(header)
+            if base in LEFT_OUT_COLUMNS:
+                feature = _both(LEFT_OUT_COLUMNS[base])
+                notes.append(survey.problem("left_out_column", number, header, feature=feature))
+            elif base in IGNORED_COLUMNS or base.startswith(("sms_", "media")):
+                notes.append(survey.problem("ignored_column", number, header))
+            else:
+                notes.append(survey.problem("unknown_column", number, header))
+    return []
 
 
 def other_sheet_checks(sheets: dict[str, Sheet], notes: list[XLSFormProblem]) -> list:
-    problems = []
-    for name, feature in UNSUPPORTED_SHEETS.items():
+    """Sheets of features from outside the workbook, columns of choices and settings that
+    change nothing here: noted, never refused."""
+    for name, feature in NOTED_SHEETS.items():
         sheet = sheets.get(name)
         if sheet is not None and any(sheet.rows):
-            problems.append(XLSFormProblem("sheet", sheet.name, params={"feature": _both(feature)}))
+            notes.append(XLSFormProblem("sheet", sheet.name, params={"feature": _both(feature)}))
     choices = sheets.get("choices")
+    seen: set[str] = set()
     for number, row in choices.numbered() if choices else ():
         for header, value in row.items():
             base = _base(header)
-            if value in (None, "") or base in CHOICE_COLUMNS:
+            if value in (None, "") or base in CHOICE_COLUMNS or header in seen:
                 continue
-            if base in UNSUPPORTED_COLUMNS:
-                feature = _both(UNSUPPORTED_COLUMNS[base])
-                problems.append(choices.problem("column", number, header, feature=feature))
+            seen.add(header)
+            code = "ignored_column" if base in IGNORED_COLUMNS else "choice_column"
+            notes.append(choices.problem(code, number, header))
     settings = sheets.get("settings")
     for number, row in settings.numbered() if settings else ():
         for header, value in row.items():
             base = header.strip().lower()
             if value in (None, "") or base in SETTINGS_USED:
                 continue
-            if base in SETTINGS_IGNORED:
-                notes.append(settings.problem("unknown_column", number, header))
-            else:
-                problems.append(settings.problem("setting", number, header))
-    return problems
+            code = "ignored_setting" if base in SETTINGS_IGNORED else "unknown_setting"
+            notes.append(settings.problem(code, number, header))
+    return []

@@ -26,7 +26,6 @@ from census.surveys.xlsform.expressions import (
 from census.surveys.xlsform.problems import XLSFormError, XLSFormProblem
 from census.surveys.xlsform.sheets import (
     METADATA,
-    PLAIN_TYPES,
     Sheet,
     column_letters,
     kind_of,
@@ -106,43 +105,131 @@ class _Form:
     def row(self, path: tuple[str, ...]) -> int | None:
         return self.rows.get(path) or self.by_name.get(path[-1] if path else "")
 
+    def column_of(self, path: tuple[str, ...], names: tuple[str, ...]) -> str:
+        """The header of the cell that holds a value of a question (calculation, count …)."""
+        number = self.row(path)
+        row = self.survey.rows[number - 2] if number else {}
+        for header, value in row.items():
+            if value not in (None, "") and header.strip().lower() in names:
+                return header
+        return names[0]
+
     def problem(self, code: str, path: tuple[str, ...], column: str | None, **params: Any):
         return self.survey.problem(code, self.row(path), column, **params)
+
+
+# pyxform's question types -> ours. Types not here are left out (LEFT_OUT) or refused.
+_TYPES = {
+    "text": "text", "string": "text", "integer": "integer", "int": "integer",
+    "decimal": "decimal", "date": "date", "select one": "select_one",
+    "select all that apply": "select_many", "note": "note", "calculate": "calculate",
+    "hidden": "hidden", "geopoint": "geopoint", "barcode": "text", "time": "time",
+    "dateTime": "datetime", "range": "range", "acknowledge": "yes_no", "trigger": "yes_no",
+    "rank": "select_many",
+}  # fmt: skip
+# Questions the form works without, left out with a note at their cell (their answers are
+# blank to the expressions that read them).
+LEFT_OUT = {
+    "photo": ("照片题暂不支持", "photo questions are not supported yet"),
+    "image": ("照片题暂不支持", "photo questions are not supported yet"),
+    "audio": ("录音题暂不支持", "audio questions are not supported yet"),
+    "background-audio": ("录音题暂不支持", "audio questions are not supported yet"),
+    "video": ("视频题暂不支持", "video questions are not supported yet"),
+    "file": ("文件题暂不支持", "file questions are not supported yet"),
+    "geotrace": ("轨迹题暂不支持", "geotrace questions are not supported yet"),
+    "geoshape": ("区域题暂不支持", "geoshape questions are not supported yet"),
+    "osm": ("OpenStreetMap 题暂不支持", "OpenStreetMap questions are not supported yet"),
+    "select one external": ("外部选项题暂不支持", "external selects are not supported yet"),
+    "from_file": ("选项文件题暂不支持（未随问卷上传选项文件）", "selects from a file are not "
+                  "supported yet (the file does not come with the form)"),
+    "xml-external": ("外部数据暂不支持", "external data is not supported yet"),
+    "csv-external": ("外部数据暂不支持", "external data is not supported yet"),
+}  # fmt: skip
+_TIME = r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?"
+_DATETIME = r"\d{4}-\d{2}-\d{2}[T ]" + _TIME
+_FILL = re.compile(r"\$\{\s*([^}]*?)\s*\}")
+
+
+def _bind(child: dict[str, Any]) -> dict[str, Any]:
+    """The question's bind, with the old ``bind:relevant`` headers (one colon) read too."""
+    bind = dict(child.get("bind") or {})
+    for key, value in child.items():
+        if (
+            isinstance(key, str)
+            and key.lower().startswith("bind:")
+            and not key.startswith("bind::")
+        ):
+            bind.setdefault(key[5:], value)
+    return bind
+
+
+def _flag(value: Any) -> bool | None:
+    """yes / no / true() … as True or False; None when it is an expression."""
+    if isinstance(value, bool):
+        return value
+    return aliases.yes_no.get(str(value).strip())
 
 
 class _Translator:
     def __init__(self, form: _Form, problems: list[XLSFormProblem], notes: list[XLSFormProblem]):
         self.form, self.problems, self.notes = form, problems, notes
         self.scope = Scope()
-        self.repeat: str | None = None
         self.lists: set[str] = set()
 
     def collect(self, children: list[dict[str, Any]], level: str | None) -> None:
         """Record each question's type and level (for references) before translating."""
         for child in children:
-            kind = child.get("type")
+            kind = str(child.get("type") or "")
+            name = str(child.get("name") or "")
             if kind == "group":
                 self.collect(child.get("children") or [], level)
-            elif kind == "repeat":
-                self.collect(child.get("children") or [], child["name"])
-            elif kind in ("select one", "select all that apply"):
-                name = child["name"]
-                self.scope.types[name] = "select_one" if kind == "select one" else "select_many"
-                self.scope.level[name] = level
-            elif kind in PLAIN_TYPES:
-                self.scope.types[child["name"]] = PLAIN_TYPES[kind]
-                self.scope.level[child["name"]] = level
+                continue
+            self.scope.level[name] = level
+            if kind == "repeat":
+                self.scope.types[name] = "repeat"
+                self.scope.repeats.add(name)
+                self.collect(child.get("children") or [], name)
+            elif kind in _TYPES and not self.from_file(child):
+                self.scope.types[name] = _TYPES[kind]
+            elif kind in METADATA:
+                self.scope.types[name] = "metadata:" + kind
+            else:
+                self.scope.types[name] = "left_out"
 
-    def expression(self, text: str, path: tuple[str, ...], level: str | None) -> str | None:
+    @staticmethod
+    def from_file(child: dict[str, Any]) -> bool:
+        itemset = str(child.get("itemset") or "")
+        return child.get("type") in ("select one", "select all that apply") and (
+            "." in itemset and "list_name" not in child
+        )
+
+    def expression(
+        self, text: str, here: tuple[str, ...], level: str | None, column: str, dot: str = ""
+    ) -> str | None:
+        """A condition of the question at ``here`` in our language; a problem at its cell."""
+        return self._translated(text, here, level, column, dot, value=False)
+
+    def value(
+        self, text: str, here: tuple[str, ...], level: str | None, column: str, dot: str = ""
+    ) -> str | None:
+        """A calculation (or a default with a function) in our language."""
+        return self._translated(text, here, level, column, dot, value=True)
+
+    def _translated(
+        self, text: str, here: tuple, level: str | None, column: str, dot: str, value: bool
+    ) -> str | None:
         try:
-            return self.scope.relevant(Parser(text).parse(), text, level)
+            tree = Parser(text).parse()
+            if value:
+                return self.scope.calculation(tree, level, dot)
+            return self.scope.relevant(tree, text, level, dot)
         except Unsupported as exc:
             self.problems.append(
-                self.form.problem("expression", path, "relevant", expr=text, part=exc.part)
+                self.form.problem("expression", here, column, expr=text, part=exc.part)
             )
         except BadRef as exc:
             self.problems.append(
-                self.form.problem(exc.code, path, "relevant", expr=text, name=exc.name)
+                self.form.problem(exc.code, here, column, expr=text, name=exc.name)
             )
         return None
 
@@ -155,22 +242,28 @@ class _Translator:
     ) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for child in children:
-            kind = child.get("type")
+            kind = str(child.get("type") or "")
             name = str(child.get("name") or "")
             here = (*path, name)
             control = child.get("control") or {}
             if kind == "group" and control.get("bodyless"):
                 continue  # pyxform's own meta group (instanceID)
-            bind = child.get("bind") or {}
+            bind = _bind(child)
             relevant = inherited
-            if bind.get("relevant"):
-                own = self.expression(str(bind["relevant"]), here, level)
+            if bind.get("relevant") and _flag(bind["relevant"]) is not True:
+                own = self.expression(str(bind["relevant"]), here, level, "relevant")
                 relevant = [*inherited, own] if own else inherited
             if kind == "group":
                 out += self.fields(child.get("children") or [], here, level, relevant)
                 continue
-            if kind in METADATA or kind == "calculate":
-                continue  # noted (metadata) or refused (calculate) from the rows already
+            if kind in METADATA:
+                self.notes.append(self.form.problem("metadata", here, "type", value=kind))
+                continue
+            left_out = LEFT_OUT.get("from_file" if self.from_file(child) else kind)
+            if left_out is not None:
+                feature = {"zh": left_out[0], "en": left_out[1]}
+                self.notes.append(self.form.problem("left_out", here, "type", feature=feature))
+                continue
             if not name.isidentifier():
                 self.problems.append(self.form.problem("name", here, "name", value=name))
                 continue
@@ -196,12 +289,6 @@ class _Translator:
         name = child["name"]
         if level is not None:
             self.problems.append(self.form.problem("nested_repeat", here, "type"))
-        elif self.repeat is not None:
-            self.problems.append(
-                self.form.problem("second_repeat", here, "type", other=self.repeat)
-            )
-        else:
-            self.repeat = name
         label = _texts(child.get("label"), name)
         item: dict[str, Any] = {
             "key": name,
@@ -214,25 +301,32 @@ class _Translator:
             item["hint"] = _texts(child["hint"], "")
         if relevant:
             item["relevant"] = " and ".join(f"({r})" for r in relevant)
+        count = (child.get("control") or {}).get("jr:count")
+        if count not in (None, ""):
+            column = self.form.column_of(here, ("repeat_count", "count", "jr:count"))
+            if re.fullmatch(r"\s*\d+\s*", str(count)):
+                item["count"] = str(int(count))
+            else:
+                found = self.value(str(count), here, level, column)
+                if found is not None:
+                    item["count"] = found
         return item
 
     def question(
         self, child: dict[str, Any], here: tuple[str, ...], level: str | None
     ) -> dict[str, Any] | None:
-        kind = child.get("type")
+        kind = str(child.get("type") or "")
         name = child["name"]
-        bind = child.get("bind") or {}
-        ours = {"select one": "select_one", "select all that apply": "select_many"}.get(
-            kind or ""
-        ) or PLAIN_TYPES.get(kind or "")
+        bind = _bind(child)
+        ours = _TYPES.get(kind)
         if ours is None:
             self.problems.append(self.form.problem("type", here, "type", value=kind))
             return None
-        item: dict[str, Any] = {
-            "key": name,
-            "type": ours,
-            "label": _texts(child.get("label"), name),
-        }
+        item: dict[str, Any] = {"key": name, "type": ours}
+        if ours not in ("calculate", "hidden"):
+            item["label"] = _texts(child.get("label"), name if ours != "note" else "")
+        else:
+            item["label"] = _texts(child.get("label"), name)
         if child.get("hint"):
             item["hint"] = _texts(child["hint"], "")
         appearance = str((child.get("control") or {}).get("appearance") or "")
@@ -242,47 +336,115 @@ class _Translator:
             item["type"] = "text"
             item["pattern"] = r"-?\d+(\.\d+)?"
             item.setdefault("hint", {"zh": "填数字，可带小数", "en": "A number, decimals allowed"})
+        if ours == "time":
+            item.update(type="text", pattern=_TIME)
+            item.setdefault("hint", {"zh": "时:分，如 09:30", "en": "hh:mm, such as 09:30"})
+        if ours == "datetime":
+            item.update(type="text", pattern=_DATETIME)
+            item.setdefault("hint", {"zh": "如 2026-03-15 09:30", "en": "such as 2026-03-15 09:30"})
+        if ours == "range":
+            self.range(child, item)
+        if kind == "rank":
+            self.notes.append(self.form.problem("rank", here, "type"))
         if ours in ("select_one", "select_many"):
             item["choices"] = child.get("itemset") or child.get("list_name")
             self.lists.add(item["choices"])
+        if _flag(bind.get("readonly", "")) is True:
+            item["read_only"] = True
+        self.rules(bind, item, here, level, ours)
+        calculation = bind.get("calculate")
+        if calculation not in (None, "") and ours != "note":
+            column = self.form.column_of(here, ("calculation", "calculate"))
+            found = self.value(str(calculation), here, level, column)
+            if found is not None:
+                item["calculation"] = found
+        elif ours == "note" and calculation not in (None, ""):
+            column = self.form.column_of(here, ("calculation", "calculate"))
+            found = self.value(str(calculation), here, level, column)
+            if found is not None:
+                item["type"], item["read_only"], item["calculation"] = "text", True, found
+        default = child.get("default")
+        if default not in (None, "") and "calculation" not in item:
+            self.default(str(default), item, here, level)
+        self.fills(item, here, level)
+        return item
+
+    def range(self, child: dict[str, Any], item: dict[str, Any]) -> None:
+        """A range as an integer between its start and end (decimal steps: a number)."""
+        params = child.get("parameters") or {}
+        values = [str(params.get(k, d)) for k, d in (("start", 1), ("end", 10), ("step", 1))]
+        if all(re.fullmatch(r"-?\d+", v) for v in values):
+            low, high = sorted(int(v) for v in values[:2])
+            item.update(type="integer", min=low, max=high)
+        else:
+            item.update(type="text", pattern=r"-?\d+(\.\d+)?")
+
+    def rules(
+        self,
+        bind: dict[str, Any],
+        item: dict[str, Any],
+        here: tuple[str, ...],
+        level: str | None,
+        ours: str,
+    ) -> None:
+        """required (yes, or a condition) and constraint (our rules, or an expression)."""
         required = bind.get("required")
         if required not in (None, ""):
-            flag = aliases.yes_no.get(str(required).strip())
-            if flag is None:
-                self.problems.append(
-                    self.form.problem("required", here, "required", value=required)
-                )
-            elif flag:
+            flag = _flag(required)
+            if flag:
                 item["required"] = True
+            elif flag is None:
+                found = self.expression(str(required), here, level, "required")
+                if found is not None:
+                    item["required_if"] = found
         constraint = bind.get("constraint")
         if constraint:
             try:
                 item.update(constraint_rules(Parser(str(constraint)).parse(), ours))
             except Unsupported:
-                self.problems.append(
-                    self.form.problem("constraint", here, "constraint", expr=constraint)
-                )
-        default = child.get("default")
-        if default not in (None, ""):
-            value = self.default(str(default), ours, here)
-            if value is not None:
-                item["default"] = value
-        return item
+                found = self.expression(str(constraint), here, level, "constraint", dot=item["key"])
+                if found is not None:
+                    item["constraint"] = found
+                    message = bind.get("jr:constraintMsg")
+                    if message:
+                        item["constraint_message"] = _texts(message, "")
 
-    def default(self, value: str, kind: str, here: tuple[str, ...]) -> Any:
+    def default(self, value: str, item: dict[str, Any], here: tuple, level: str | None) -> None:
+        """A default: a value as it is, or an expression (today()) worked out when blank."""
+        kind = item["type"]
+        if "${" in value or re.search(r"[\w-]\(", value):
+            found = self.value(value, here, level, "default")
+            if found is not None:
+                item["calculation"] = found
+            return
         why = None
-        if "${" in value or "(" in value:
-            why = {"zh": "不能用表达式", "en": "no expressions"}
-        elif kind == "integer" and not re.fullmatch(r"-?\d+", value):
+        if kind == "integer" and not re.fullmatch(r"-?\d+", value):
             why = {"zh": "应为整数", "en": "not a whole number"}
         elif kind == "date" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             why = {"zh": "应为 YYYY-MM-DD", "en": "not YYYY-MM-DD"}
+        elif kind == "select_many":
+            item["default"] = value.split()
+            return
         if why:
             self.problems.append(
                 self.form.problem("default", here, "default", value=value, why=why)
             )
-            return None
-        return value
+            return
+        item["default"] = value
+
+    def fills(self, item: dict[str, Any], here: tuple[str, ...], level: str | None) -> None:
+        """``${name}`` in a label or a hint: each name must be a question this one can read."""
+        for column in ("label", "hint"):
+            for text in (item.get(column) or {}).values():
+                for name in _FILL.findall(text):
+                    if name not in self.scope.types:
+                        self.problems.append(
+                            self.form.problem("reference", here, column, expr=text, name=name)
+                        )
+                    elif self.scope.level.get(name) not in (None, level):
+                        self.problems.append(
+                            self.form.problem("scope", here, column, expr=text, name=name)
+                        )
 
 
 def _choice_lists(survey_json: dict[str, Any], used: set[str]) -> dict[str, Any]:
@@ -324,25 +486,46 @@ def _pyxform_problem(exc: Exception, sheets: dict[str, Sheet]) -> XLSFormProblem
     )
 
 
-def translate(data: bytes, *, name: str = "survey") -> Translation:
+def _settings(book: Any) -> dict[str, str]:
+    """The settings row with pyxform's aliases read: form_title / title, form_id / id_string."""
+    row = (book.settings or [{}])[0] if book.settings else {}
+    found: dict[str, str] = {}
+    for header, value in row.items():
+        key = str(header).strip().lower()
+        key = {"set_form_title": "form_title", "title": "form_title"}.get(key, key)
+        key = {"set_form_id": "form_id", "id_string": "form_id"}.get(key, key)
+        if value not in (None, ""):
+            found.setdefault(key, str(value).strip())
+    return found
+
+
+def read_book(data: bytes, suffix: str) -> Any:
+    """The workbook as pyxform reads it (.xlsx with openpyxl, .xls with xlrd)."""
+    try:
+        return get_xlsform(data, file_type=suffix)
+    except (PyXFormError, OSError, ValueError, KeyError, TypeError) as exc:
+        raise XLSFormError([XLSFormProblem("read", params={"detail": str(exc)})]) from None
+    except Exception as exc:  # noqa: BLE001 - xlrd and openpyxl raise their own errors
+        raise XLSFormError([XLSFormProblem("read", params={"detail": str(exc)})]) from None
+
+
+def translate(data: bytes, *, name: str = "survey", suffix: str = ".xlsx") -> Translation:
     """An XLSForm's bytes -> our definition dict (``form``, ``title``, ``choices``, ``fields``).
 
-    Raises XLSFormError naming every problem (sheet, row, column) when the form uses what
-    the tool does not support. ``name`` is the form name used when the settings give none.
+    What pyxform accepts is accepted: a question or a column the tool cannot use is left
+    out with a note at its cell. Raises XLSFormError naming every problem (sheet, row,
+    column) when the form cannot work as written. ``name`` is the form name used when the
+    settings give none; ``suffix`` is ``.xlsx`` or ``.xls``.
     """
+    suffix = ".xls" if suffix.lower() == ".xls" else ".xlsx"
     notes: list[XLSFormProblem] = []
-    try:
-        book = get_xlsform(data, file_type=".xlsx")
-    except (PyXFormError, OSError, ValueError, KeyError) as exc:
-        raise XLSFormError([XLSFormProblem("read", params={"detail": str(exc)})]) from None
-    letters = column_letters(data)
+    book = read_book(data, suffix)
+    letters = column_letters(data, suffix)
     sheets = {
         sheet: Sheet(sheet, getattr(book, sheet) or [], letters.get(sheet, {}))
         for sheet in ("survey", "choices", "settings", "external_choices", "entities", "osm")
     }
     problems = row_checks(sheets["survey"], notes) + other_sheet_checks(sheets, notes)
-    if problems:
-        raise XLSFormError(problems)
     try:
         survey_json = workbook_to_json(book, form_name=name, fallback_form_name=name, warnings=[])
     except PyXFormError as exc:
@@ -356,9 +539,9 @@ def translate(data: bytes, *, name: str = "survey") -> Translation:
         problems.append(XLSFormProblem("definition", params={"detail": "没有问题 / no questions"}))
     if problems:
         raise XLSFormError(problems)
-    settings = (book.settings or [{}])[0] if book.settings else {}
-    form_id = str(settings.get("form_id") or settings.get("set_form_id") or "").strip()
-    title_text = settings.get("form_title") or settings.get("set_form_title")
+    settings = _settings(book)
+    form_id = settings.get("form_id", "")
+    title_text = settings.get("form_title")
     definition = {
         "form": form_id or name,
         "title": {"zh": str(title_text or form_id or name)},
@@ -368,10 +551,10 @@ def translate(data: bytes, *, name: str = "survey") -> Translation:
     return Translation(definition, notes)
 
 
-def row_of(data: bytes, key: str) -> int | None:
+def row_of(data: bytes, key: str, suffix: str = ".xlsx") -> int | None:
     """The survey-sheet row of a question, to place a later definition error."""
     try:
-        book = get_xlsform(data, file_type=".xlsx")
-    except PyXFormError:
+        book = get_xlsform(data, file_type=".xls" if suffix == ".xls" else ".xlsx")
+    except Exception:  # noqa: BLE001 - the file was read once already; a place is a bonus
         return None
     return _Form(Sheet("survey", book.survey or [], {})).by_name.get(key)
