@@ -52,8 +52,10 @@ META_KEYS = (
     "merged_into",
     "merged_from",
     "merged_at",
+    "pending_fields",
 )
 SUBMITTED, APPROVED = "submitted", "approved"
+PENDING = "pending_fields"
 
 
 @dataclass
@@ -231,6 +233,29 @@ def _not_yet(found: list[Problem], known: list[Problem]) -> list[Problem]:
     return [p for p in found if (p.code, p.path) not in seen]
 
 
+def _waived(problems: list[Problem], meta: dict[str, Any] | None) -> list[Problem]:
+    """Without the "required" of the fields an import found no column for (its meta names
+    them, ``pending_fields``): the record is stored to be verified. A form's save passes no
+    such meta, so whoever completes the record must fill them in."""
+    waived = set((meta or {}).get(PENDING) or ())
+    if not waived:
+        return problems
+    return [p for p in problems if not (p.code == "required" and p.path in waived)]
+
+
+def still_pending(record: dict[str, Any]) -> None:
+    """Keep in ``pending_fields`` only the fields still blank (待核实 until all are filled)."""
+    fields = record.get(PENDING)
+    if not fields:
+        record.pop(PENDING, None)
+        return
+    left = [key for key in fields if record.get(key) in (None, "", [])]
+    if left:
+        record[PENDING] = left
+    else:
+        record.pop(PENDING, None)
+
+
 def _review_state(
     store: Store, user: str, previous: dict[str, Any] | None, meta: dict[str, Any] | None
 ) -> str:
@@ -312,6 +337,7 @@ def save(
     life events pass move_out, birth …) and ``detail`` adds to the audit entry.
     """
     record, problems = clean(form, raw, today=today)
+    problems = _waived(problems, meta)
     canonical_dwelling(record)
     collection = store.collection(form.collection)
     if form.name == "household":
@@ -329,6 +355,7 @@ def save(
             record[key] = meta[key]
     if form.collection in REVIEWED:  # households, storefronts and units are reviewed
         record["review_state"] = _review_state(store, user, previous, meta)
+    still_pending(record)
     if form.name == "household":
         record.setdefault("visit_outcome", "completed")
         record.setdefault("surveyor", user)
@@ -590,6 +617,7 @@ def save_many(
         if reviewed:
             given = meta.get("review_state") if meta else None
             record["review_state"] = str(given) if given else state
+        still_pending(record)
         if is_household:
             record.setdefault("visit_outcome", "completed")
             record.setdefault("surveyor", user)

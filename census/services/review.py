@@ -171,6 +171,31 @@ def bulk_approve(
     return done, skipped
 
 
+def pending_comments(
+    store: Store, collection: str, pending: list[tuple[int, str]], *, username: str
+) -> None:
+    """The first comment of each record an import stored to be verified (待核实): what the
+    file lacked, for whoever completes it (``pending``: record id, the missing fields' names)."""
+    if not pending:
+        return
+    account = store.collection("users").find_one(username=username)
+    role = account.get("role", "") if account else "system"
+    now = datetime.now().isoformat(timespec="seconds")
+    store.collection(COMMENTS).insert_many(
+        [
+            {
+                "key": f"{collection}/{record_id}",
+                "at": now,
+                "author": username,
+                "role": role,
+                "action": "import",
+                "text": f"导入时表中缺少：{names}。请入户核实后补填，再审核。",
+            }
+            for record_id, names in pending
+        ]
+    )
+
+
 def _add_comment(
     store: Store, target: str, username: str, role: str, action: str, text: str
 ) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from census.services import audit, places, records
+from census.services import audit, places, records, review
 from census.sheets.issues import ERROR, Issue
 from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE, Plan
 from census.sheets.reader import Progress
@@ -29,6 +29,7 @@ class Applied:
     unchanged: int = 0
     rejected: int = 0
     buildings: int = 0
+    pending: int = 0  # new records stored to be verified (待核实): the file lacked a field
     failed: list[Issue] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int]:
@@ -39,6 +40,7 @@ class Applied:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "buildings": self.buildings,
+            "pending": self.pending,
             "failed": len(self.failed),
         }
 
@@ -79,12 +81,19 @@ def _apply(
             metas=[p.meta for p in fresh],
             checked=[(p.record or {}, p.problems) for p in fresh],
         )
+        pending: list[tuple[int, str]] = []
         for planned, result in zip(fresh, results, strict=True):
             if result.saved:
                 done.created += 1
+                if result.id is not None and result.record.get(records.PENDING):
+                    fields = result.record[records.PENDING]
+                    pending.append((result.id, _names(plan, fields)))
             else:
                 reason = "; ".join(p.message() for p in result.problems if p.is_error)
                 done.failed.append(_failure(planned.rows[0], "not_saved", reason=reason))
+        done.pending = len(pending)
+        if plan.form.collection in review.COLLECTIONS:
+            review.pending_comments(store, plan.form.collection, pending, username=user)
     for n, planned in enumerate(changed):
         if progress is not None:
             progress("save", len(fresh) + n, total)
@@ -128,6 +137,11 @@ def _add_buildings(store: Any, plan: Plan, user: str) -> int:
         store, plan.new_buildings, user=user, reason="import", file=plan.filename
     )
     return len(added)
+
+
+def _names(plan: Plan, keys: list[str]) -> str:
+    """The fields' labels, as the comment names them: 住房性质、…"""
+    return "、".join(plan.form.field(key).text("zh") for key in keys)
 
 
 def _failure(row: Any, code: str, **params: Any) -> Issue:

@@ -183,6 +183,77 @@ IMPORT_MESSAGES: dict[str, dict[str, str]] = {
         "zh": "重复的表头行，已跳过",
         "en": "The header again, skipped",
     },
+    "instructions_row": {
+        "zh": "填写说明行（不是数据），已跳过：{text}",
+        "en": "Instructions row (not data), skipped: {text}",
+    },
+    "example_row": {
+        "zh": "示例行，已跳过：{text}",
+        "en": "Example row, skipped: {text}",
+    },
+    "skipped_row": {
+        "zh": "按指定跳过此行：{text}",
+        "en": "Skipped as asked: {text}",
+    },
+    "address_unsplit": {
+        "zh": "无法从“{value}”中分出单元和室号；可写成 1单元101室、3-1-101（楼栋-单元-室）"
+        "或 1单元1层101，或把单元、室/门牌号分列填写",
+        "en": "Cannot tell the unit and room in “{value}”; write it as 1单元101室, 3-1-101 "
+        "(building-unit-room) or 1单元1层101, or give unit and room their own columns",
+    },
+    "missing_column": {
+        "zh": "表中没有“{field}”列（必填）：{count} 户照常导入，标为待核实（待审核），"
+        "请入户核实后补填",
+        "en": "The sheet has no “{field_en}” column (required): {count} households are imported "
+        "all the same, marked to be verified (awaiting review); fill it in after a visit",
+    },
+    "date_unreadable": {
+        "zh": "“{value}”不是完整的日期；日期可写 1990-01-02、1990/1/2、1990.1.2、"
+        "1990年1月2日 或 19900102（或 Excel 日期单元格）",
+        "en": "“{value}” is not a whole date; write dates as 1990-01-02, 1990/1/2, 1990.1.2, "
+        "1990年1月2日 or 19900102 (or an Excel date cell)",
+    },
+    "date_not_real": {
+        "zh": "“{value}”不是真实存在的日期，请核对年、月、日；日期可写 1990-01-02、1990/1/2、"
+        "1990.1.2、1990年1月2日 或 19900102",
+        "en": "“{value}” is not a real date; check the year, month and day. Dates may be "
+        "written 1990-01-02, 1990/1/2, 1990.1.2, 1990年1月2日 or 19900102",
+    },
+    "choice_not_allowed": {
+        "zh": "“{value}”不是“{field}”的可选值；可填：{allowed}",
+        "en": "“{value}” is not one of the choices of “{field_en}”; choose from: {allowed_en}",
+    },
+    "choice_not_close": {
+        "zh": "“{value}”不是“{field}”的可选值；相近的有：{allowed}"
+        "（共 {count} 项，见导入模板的下拉列表）",
+        "en": "“{value}” is not one of the choices of “{field_en}”; close ones: {allowed_en} "
+        "({count} choices, see the drop-down lists of the import template)",
+    },
+    "choice_unknown": {
+        "zh": "“{value}”不是“{field}”的可选值（共 {count} 项，见导入模板的下拉列表或填表说明）",
+        "en": "“{value}” is not one of the choices of “{field_en}” ({count} choices, see the "
+        "drop-down lists or the notes of the import template)",
+    },
+    "required_blank": {
+        "zh": "“{field}”为空：此项必填{allowed}",
+        "en": "“{field_en}” is blank: it is required{allowed_en}",
+    },
+    "flag_invalid": {
+        "zh": "“{value}”不是“{field}”的值；可填 是/否 或 1/0",
+        "en": "“{value}” is not a value of “{field}”; write 是/否 (yes/no) or 1/0",
+    },
+    "flag_date_missing": {
+        "zh": "“{field}”为是，但“{date}”为空；请填写日期（如 2020-01-02）",
+        "en": "“{field}” says yes but “{date}” is blank; give the date (e.g. 2020-01-02)",
+    },
+    "flag_date_ignored": {
+        "zh": "“{field}”为否，“{date}”（{value}）未导入",
+        "en": "“{field}” says no, so “{date}” ({value}) was not imported",
+    },
+    "living_elsewhere": {
+        "zh": "人户分离：{name} 记为外出人员{where}",
+        "en": "Lives elsewhere: {name} is recorded as away{where_en}",
+    },
     "unknown_column": {
         "zh": "无法识别列名“{header}”，该列未导入（可手工指定对应的字段）",
         "en": "Column “{header}” is not recognised and was not imported (map it by hand)",
@@ -269,8 +340,9 @@ class Issue:
 
     def message(self, lang: str = "zh") -> str:
         """The message alone, in a language."""
-        if self.code in IMPORT_MESSAGES:
-            texts = IMPORT_MESSAGES[self.code]
+        code = self.params.get("advice") or self.code  # census.sheets.advice
+        if code in IMPORT_MESSAGES:
+            texts = IMPORT_MESSAGES[code]
             template = texts.get(lang) or texts["zh"]
             try:
                 text = template.format(**self.params)

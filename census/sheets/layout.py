@@ -5,10 +5,17 @@ header or a total at the bottom. The header is the first of the top rows whose c
 at least two known columns, one of them a record's anchor (户编号 or 姓名 for households,
 the name for shops and organisations). Other rows are data, except rows that are blank,
 repeat the header, or hold only a note; those are skipped and reported, never lost.
+
+The templates of other systems put a row of instructions right under the header, a cell
+per column ("必填，真实姓名", "YYYYMMDD", "1=是，0=否"): ``instructions_row`` knows it, and
+the rows of our own template's example (张建国（示例）) are examples, not people
+(``example_row``). Whoever imports may also name the header row and rows to skip
+(``HEADER_ROW``, ``SKIP_ROWS`` among a sheet's overrides).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -31,6 +38,21 @@ MATCHED, IGNORED, UNKNOWN, DUPLICATE, MANUAL = (
     "manual",
 )
 DATA, BLANK, NOTE, HEADER_AGAIN = "data", "blank", "note", "header"
+# A sheet's overrides map column letters (upper case) to keys; these two keys, never a
+# letter, name the header row (1-based) and the rows to skip ("4,5" or "4-6").
+HEADER_ROW, SKIP_ROWS = "header_row", "skip_rows"
+ROW_OPTIONS = (HEADER_ROW, SKIP_ROWS)
+# How an instructions cell reads: what to fill in, a format, a code table.
+_INSTRUCTION_WORDS = (
+    "必填", "选填", "非必填", "可不填", "可为空", "不能为空", "不可为空", "请填写", "请选择",
+    "请输入", "填写", "格式", "下拉", "选择", "字典", "为准", "真实姓名", "如实",
+)  # fmt: skip
+_INSTRUCTION = re.compile(
+    r"(?i)y{2,4}\W?m{1,2}|\d+\s*[=＝:：]\s*\S|\d+\s*位|^[（(【\[].*[）)】\]]$|^(例|如)[：:]"
+)
+_EXAMPLE_WORDS = ("示例", "样例", "例", "范例")
+_EXAMPLE_MARKS = ("（示例）", "(示例)", "【示例】", "[示例]")
+INSTRUCTION_ROWS = 3  # at most this many instructions rows under the header
 
 
 @dataclass
@@ -56,6 +78,7 @@ class Layout:
     sheet: str
     header_row: int | None
     columns: list[Column] = field(default_factory=list)
+    skip: frozenset[int] = frozenset()  # sheet rows (1-based) whoever imports said to skip
     _anchors: list[int] | None = field(default=None, repr=False, compare=False)
 
     def column(self, key: str) -> Column | None:
@@ -93,14 +116,33 @@ def find_header(sheet: Sheet, vocab: Vocabulary) -> int | None:
     return None
 
 
+def row_numbers(text: str) -> frozenset[int]:
+    """ "4,5" or "4-6, 9" (sheet rows, 1-based) as a set; raises ValueError on anything else."""
+    found: set[int] = set()
+    for part in re.split(r"[,，;；、\s]+", str(text).strip()):
+        if not part:
+            continue
+        first, dash, last = part.partition("-")
+        low, high = int(first), int(last) if dash else int(first)
+        if low < 1 or high < low or high - low > 10_000:
+            raise ValueError(part)
+        found.update(range(low, high + 1))
+    return frozenset(found)
+
+
 def detect(sheet: Sheet, vocab: Vocabulary, overrides: dict[str, str] | None = None) -> Layout:
-    """Find the header and map its columns; ``overrides`` maps a letter to a key or "" (ignore)."""
+    """Find the header and map its columns; ``overrides`` maps a letter to a key or "" (ignore),
+    and may name the header row (``HEADER_ROW``) and rows to skip (``SKIP_ROWS``)."""
+    overrides = overrides or {}
     header = find_header(sheet, vocab)
+    if overrides.get(HEADER_ROW):
+        wanted = int(overrides[HEADER_ROW]) - 1
+        header = wanted if 0 <= wanted < len(sheet.rows) else None
     if header is None:
         return Layout(sheet.name, None)
-    layout = Layout(sheet.name, header + 1)
+    skip = row_numbers(overrides[SKIP_ROWS]) if overrides.get(SKIP_ROWS) else frozenset()
+    layout = Layout(sheet.name, header + 1, skip=skip)
     taken: dict[str, str] = {}
-    overrides = overrides or {}
     untitled = [n for n, v in enumerate(sheet.rows[header]) if not cell_text(v)]
     filled = _filled_columns(sheet.rows[header + 1 :], untitled) if untitled else set()
     for index, value in enumerate(sheet.rows[header]):
@@ -143,6 +185,33 @@ def _filled_columns(rows: list[list[Any]], columns: list[int]) -> set[int]:
             if not wanted:
                 break
     return found
+
+
+def looks_like_instruction(text: str) -> bool:
+    """A cell telling how to fill its column in: 必填，真实姓名 · YYYYMMDD · 1=是，0=否 · 18位."""
+    return any(w in text for w in _INSTRUCTION_WORDS) or bool(_INSTRUCTION.search(text))
+
+
+def instructions_row(row: list[Any]) -> bool:
+    """A row of instructions, a cell per column (other systems' templates put one under the
+    header): at least two of its filled cells, and at least half, tell how to fill a column
+    in, and none of the others is more than a short word."""
+    texts = [text for v in row if (text := cell_text(v))]
+    told = sum(1 for text in texts if looks_like_instruction(text))
+    return told >= 2 and told * 2 >= len(texts)
+
+
+def example_row(row: list[Any], layout: Layout, vocab: Vocabulary) -> bool:
+    """A template's example: its first cell says 示例 (or 例, 样例), or the record's name
+    (姓名, 店名) ends with （示例）."""
+    first = cell_text(row[0]) if row else ""
+    if first.rstrip("：:") in _EXAMPLE_WORDS:
+        return True
+    for n in layout.anchor_columns(vocab):
+        text = cell_text(row[n]) if n < len(row) else ""
+        if text.endswith(_EXAMPLE_MARKS) or text.startswith(("示例：", "示例:")):
+            return True
+    return False
 
 
 def looks_like_note(text: str) -> bool:

@@ -10,6 +10,11 @@ household. A re-import is matched to the store by 户编号, or else by its memb
 numbers; members are matched by ID number, or else by name (and birth date). Values the
 file leaves blank keep what is stored, and stored members missing from the file are
 kept: an import never deletes.
+
+A required field the file has no column for at all (住房性质 in a grid system's person
+sheet) does not refuse every record: the record is imported to be verified (待核实:
+``pending_fields`` names what is missing, and a new record waits for review), and the
+report says so once. A blank cell in a column the file has is still an error.
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ from datetime import date
 from typing import Any
 
 from census.domain.display import value_text
+from census.domain.problems import Problem
 from census.services import records
+from census.sheets.advice import advise
+from census.sheets.flags import STATUS_FLAGS, person_columns
 from census.sheets.issues import ERROR, INFO, WARNING, Issue
 from census.sheets.layout import HEADER_SEARCH_ROWS, Layout, cell_text, detect
 from census.sheets.match import changes, match_household, match_record
@@ -42,6 +50,9 @@ from census.util.gcpause import paused_gc
 __all__ = ["NEW", "REJECTED", "UNCHANGED", "UPDATE", "Change", "Plan", "Planned", "plan_import"]
 
 META_TARGETS = ("surveyor", "visited_at", "visit_outcome", "review_state")
+PENDING = "pending_fields"  # bookkeeping: the required fields an import found no column for
+# Never waived: without them a household cannot be found or placed.
+KEY_FIELDS = ("household_no", "building", "unit", "room")
 _MEMBER_PATH = re.compile(r"^members\[(\d+)\]\.(\w+)$")
 # Sheets of our own exports and templates that are not a table of the form being imported.
 QUIET_SHEETS = {"住户", "成员", "门面", "单位", "填表说明", "导入报告"}
@@ -205,9 +216,13 @@ def _build(
     )
     seen_ids: dict[str, tuple[SourceRow, Planned]] = {}
     offset = total - len(todo)
+    absent = absent_fields(plan, vocab)
+    pending: dict[str, int] = {}
     for n, (planned, (record, problems)) in enumerate(zip(todo, checked, strict=True)):
         if n % 200 == 0:
             progress("check", offset + n, total)
+        if absent:
+            problems = _waive(planned, problems, absent, pending)
         planned.record, planned.problems = record, problems
         _place_problems(planned, vocab)
         if vocab.per_person:  # the same person twice in the file
@@ -218,7 +233,47 @@ def _build(
     for planned in plan.records:
         if planned.action == REJECTED:
             _mark_rejected_rows(planned, vocab)
+    for key, count in pending.items():
+        target = vocab.targets[key]
+        params = {"field": target.text("zh"), "field_en": target.text("en"), "count": count}
+        sheet = next((layout.sheet for layout in plan.layouts if layout.header_row), "")
+        plan.issues.append(Issue("missing_column", WARNING, sheet=sheet, params=params))
     progress("check", total, total)
+
+
+def absent_fields(plan: Plan, vocab: Vocabulary) -> list[str]:
+    """The required record fields that no sheet of the file has a column for (a combined
+    address column counts for building, unit and room), key fields apart."""
+    present = {key for layout in plan.layouts if layout.header_row for key in layout.keys.values()}
+    if not present:
+        return []
+    return [
+        f.key
+        for f in plan.form.fields
+        if f.required
+        and f.type != "repeat"
+        and f.relevant is None
+        and f.key not in KEY_FIELDS
+        and f.key not in present
+    ]
+
+
+def _waive(
+    planned: Planned, problems: list[Problem], absent: list[str], pending: dict[str, int]
+) -> list[Problem]:
+    """Drop "required" for the fields the file has no column for; the record is then
+    imported to be verified (待核实), a new one waiting for review."""
+    missing = [
+        key for key in absent if any(p.code == "required" and p.path == key for p in problems)
+    ]
+    if not missing:
+        return problems
+    planned.meta[PENDING] = missing
+    if planned.target is None:
+        planned.meta.setdefault("review_state", records.SUBMITTED)
+    for key in missing:
+        pending[key] = pending.get(key, 0) + 1
+    return [p for p in problems if not (p.code == "required" and p.path in missing)]
 
 
 def _gather(planned: Planned, vocab: Vocabulary) -> tuple[dict[str, Any], list[tuple]]:
@@ -257,6 +312,7 @@ def _gather(planned: Planned, vocab: Vocabulary) -> tuple[dict[str, Any], list[t
                 Issue("extra_phones", INFO, params=params, **row.where(key, vocab))
             )
         if member:
+            notes += person_columns(member, row, vocab, planned.issues)
             members.append((member, row))
     if notes and "notes" in vocab.targets:
         text = incoming.get("notes") or ""
@@ -286,21 +342,38 @@ def _place_problems(planned: Planned, vocab: Vocabulary) -> None:
     for problem in planned.problems:
         subject = ""
         match = _MEMBER_PATH.match(problem.path)
+        value: Any = None
         if match:
             index, name = int(match.group(1)), match.group(2)
             key = f"{MEMBERS}.{name}"
             row = planned.member_rows[index] if index < len(planned.member_rows) else None
+            stored = (planned.record or {}).get(MEMBERS) or []
+            member = stored[index] if index < len(stored) else {}
+            value = member.get(name)
             if row is None:
                 member = planned.raw[MEMBERS][index] if index < len(planned.raw[MEMBERS]) else {}
                 subject = str(member.get("name") or index + 1)
                 row = first
+            elif name == "status_date" and row.layout.column(key) is None:
+                key = _status_date_column(row, member.get("status"), key)
         elif problem.path.startswith(MEMBERS):
             key = f"{MEMBERS}.relation" if problem.code == "head_count" else f"{MEMBERS}.name"
             row = member_first
         else:
             key = problem.path
             row = planned.origin.get(key, first)
+            value = (planned.record or {}).get(key)
+        target = vocab.targets.get(f"{MEMBERS}.{match.group(2)}" if match else key)
+        problem = advise(problem, target, value, vocab)
         planned.issues.append(Issue.of(problem, subject=subject, **row.where(key, vocab)))
+
+
+def _status_date_column(row: SourceRow, status: Any, key: str) -> str:
+    """Where a person's leaving date came from: the flag's own date column (死亡日期)."""
+    for date_key, flagged in STATUS_FLAGS.values():
+        if flagged == status and row.layout.column(f"{MEMBERS}.{date_key}") is not None:
+            return f"{MEMBERS}.{date_key}"
+    return key
 
 
 def _duplicates_in_file(

@@ -24,6 +24,7 @@ ACTION_WORDS = {
     REJECTED: ("未导入", "rejected"),
 }
 SKIPPED_WORDS = ("已跳过", "skipped")
+SKIPPED_CODES = ("note_row", "repeated_header", "instructions_row", "example_row", "skipped_row")
 SUMMARY_SHEET = ("导入报告", "Import report")
 
 
@@ -105,7 +106,7 @@ def row_notes(plan: Plan, lang: str = "zh") -> dict[tuple[str, int], tuple[str, 
         header = f"“{issue.header}”" if issue.header and issue.column else ""
         prefix = f"{place}{header}：" if place else ""
         texts[(issue.sheet, issue.row)].append(prefix + issue.message(lang))
-        if issue.code in ("note_row", "repeated_header"):
+        if issue.code in SKIPPED_CODES:
             status[(issue.sheet, issue.row)] = SKIPPED_WORDS[0 if lang == "zh" else 1]
     keys = set(status) | set(texts)
     return {k: (status.get(k, ""), "\n".join(texts.get(k, []))) for k in keys}

@@ -3,23 +3,32 @@
 Every cell of a mapped column is read for its target (``cells.read_cell``). The same few
 values fill whole columns (男, 汉族, 户主, a building's name), so each distinct value of a
 column is read once and remembered for the sheet.
+
+Rows that are not people or records are skipped and said: an instructions row under (or
+above) the header, a template's example, rows whoever imports named. A column holding
+building, unit and room in one (住址 "1单元101室", "3-1-101"), or a room column holding
+the unit too, is split into its parts (``census.domain.address.split_dwelling``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from census.domain.address import split_dwelling
 from census.sheets.cells import Cell, read_cell
 from census.sheets.issues import ERROR, INFO, WARNING, Issue
 from census.sheets.layout import (
     DATA,
     DUPLICATE,
     HEADER_AGAIN,
+    INSTRUCTION_ROWS,
     NOTE,
     UNKNOWN,
     Layout,
     cell_text,
     classify,
+    example_row,
+    instructions_row,
 )
 from census.sheets.model import SourceRow
 from census.sheets.reader import Sheet
@@ -56,17 +65,33 @@ def read_rows(
     """The data rows below the header; notes above and below it become issues."""
     assert layout.header_row is not None
     notes: list[Issue] = []
+    above = layout.header_row - 1  # the row right above the header
     for n, row in enumerate(sheet.rows[: layout.header_row - 1], 1):
         text = " ".join(cell_text(v) for v in row if cell_text(v))
         if text:
-            notes.append(_note(sheet.name, n, text))
+            told = n == above and instructions_row(row)
+            notes.append(_note(sheet.name, n, text, "instructions_row" if told else "note_row"))
     found: list[SourceRow] = []
     readers = [
         (index, key, vocab.targets[key], _repeats(vocab, key)) for index, key in layout.keys.items()
     ]
     memo: dict[tuple[str, Any], Cell] = {}
+    told = _instruction_rows(sheet, layout)
+    splits = "address" in vocab.targets and "room" in vocab.targets
     for n, row in enumerate(sheet.rows[layout.header_row :], layout.header_row + 1):
+        if n in layout.skip:
+            text = " ".join(cell_text(v) for v in row if cell_text(v))
+            notes.append(_note(sheet.name, n, text, "skipped_row"))
+            continue
+        if n in told:
+            text = " ".join(cell_text(v) for v in row if cell_text(v))
+            notes.append(_note(sheet.name, n, text, "instructions_row"))
+            continue
         kind = classify(row, layout, vocab)
+        if kind == DATA and example_row(row, layout, vocab):
+            text = " ".join(cell_text(v) for v in row if cell_text(v))
+            notes.append(_note(sheet.name, n, text, "example_row"))
+            continue
         if kind == NOTE:
             notes.append(_note(sheet.name, n, " ".join(cell_text(v) for v in row if cell_text(v))))
         elif kind == HEADER_AGAIN:
@@ -94,13 +119,57 @@ def read_rows(
                 source.values[key] = cell.value
             if cell.more:
                 source.more[key] = cell.more
+        if splits:
+            _split_address(source, vocab)
         found.append(source)
     return found, notes
 
 
-def _note(sheet: str, row: int, text: str) -> Issue:
+def _instruction_rows(sheet: Sheet, layout: Layout) -> set[int]:
+    """The instructions rows right under the header (1-based sheet rows), at most a few."""
+    assert layout.header_row is not None
+    found: set[int] = set()
+    start = layout.header_row  # 0-based index of the row under the header
+    for n, row in enumerate(sheet.rows[start : start + INSTRUCTION_ROWS], start + 1):
+        if not instructions_row(row):
+            break
+        found.add(n)
+    return found
+
+
+def _split_address(source: SourceRow, vocab: Vocabulary) -> None:
+    """Building, unit and room from a combined address cell (or a room cell holding the unit
+    too); the parts fill what the row's own columns left blank, never overwrite them."""
+    values = source.values
+    text = values.pop("address", None)
+    room = values.get("room")
+    if text is None and isinstance(room, str) and not values.get("unit"):
+        parts = split_dwelling(room)
+        if parts is not None:
+            values["room"], values["unit"] = parts.room, parts.unit or values.get("unit")
+            if parts.building and not values.get("building"):
+                values["building"] = parts.building
+            if not values["unit"]:
+                values.pop("unit")
+        return
+    if text is None:
+        return
+    parts = split_dwelling(text)
+    if parts is None:
+        if not values.get("room"):
+            where = source.where("address", vocab)
+            source.issues.append(
+                Issue("address_unsplit", WARNING, params={"value": str(text)[:40]}, **where)
+            )
+        return
+    for key, part in (("building", parts.building), ("unit", parts.unit), ("room", parts.room)):
+        if part and not values.get(key):
+            values[key] = part
+
+
+def _note(sheet: str, row: int, text: str, code: str = "note_row") -> Issue:
     short = text if len(text) <= 60 else text[:57] + "…"
-    return Issue("note_row", INFO, sheet=sheet, row=row, params={"text": short})
+    return Issue(code, INFO, sheet=sheet, row=row, params={"text": short})
 
 
 def _repeats(vocab: Vocabulary, key: str) -> bool:

@@ -37,6 +37,10 @@ class Target:
     choices: str | None = None
     member: bool = False
     extra: bool = False
+    # an extra column of the person (是否已迁出, 实际居住地): read into the member's values,
+    # where the plan turns it into the member's fields; not a member field of the form, so
+    # the export and the template leave it out
+    member_extra: bool = False
     # the entries of a list of the form's own (``choices:`` in its file), else None
     items: dict[str, dict[str, str]] | None = None
 
@@ -86,10 +90,14 @@ class Vocabulary:
         for key, extra in (spec.get("extra") or {}).items():
             label = {k: v for k, v in extra.items() if k in ("zh", "en")}
             choices = extra.get("choices")
-            kind = "select_one" if choices else "text"
-            self.targets[key] = Target(key, label, kind, choices, extra=True)
-        # members.name -> name: the keys of member fields inside a member's record.
-        self.member_fields = {k: t.field for k, t in self.targets.items() if t.member}
+            kind = extra.get("type") or ("select_one" if choices else "text")
+            person = key.startswith(f"{MEMBERS}.")
+            self.targets[key] = Target(key, label, kind, choices, extra=True, member_extra=person)
+        # members.name -> name: the keys of member fields (and the person's extra columns)
+        # inside a member's record.
+        self.member_fields = {
+            k: t.field for k, t in self.targets.items() if t.member or t.member_extra
+        }
         self._headers: dict[str, str] = {}
         for word in spec.get("ignore") or []:
             self._headers[fold(word)] = IGNORE
@@ -154,6 +162,10 @@ class Vocabulary:
         if len(self._seen) < SEEN_MAX:
             self._seen[key] = found
         return found
+
+    def words(self, list_name: str) -> dict[str, str]:
+        """Every word understood for a code list (folded word -> code), a copy."""
+        return dict(self._values.get(list_name, {}))
 
     def is_blank_word(self, word: Any) -> bool:
         """Words such as 无 that mean "nothing" in a multiple-choice or phone cell."""

@@ -215,7 +215,8 @@ def target_choices(form: FormDef, lang: str = "zh") -> list[tuple[str, str, str]
     }
     out = []
     for key, target in vocab.targets.items():
-        group = "member" if target.member else "extra" if target.extra else "record"
+        member = target.member or target.member_extra
+        group = "member" if member else "extra" if target.extra else "record"
         out.append((groups[group], key, target.text(lang)))
     return out
 

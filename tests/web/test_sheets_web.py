@@ -76,7 +76,7 @@ def test_the_wizard_from_upload_to_import(admin, app, store):
     assert response.headers["Location"].endswith(f"/sheets/import/{upload_id}/report")
 
     report = admin.get(f"/sheets/import/{upload_id}/report").get_data(as_text=True)
-    assert "朋友" in report and "不是可选的值" in report  # row 4, column G
+    assert "“朋友”不是“与户主关系”的可选值；可填：户主、配偶、子女" in report  # row 4, column G
     assert re.search(r"<td>4</td><td>G 与户主关系</td>", report)
     assert "新增 1" in report and "更新 0" in report
 
@@ -120,7 +120,7 @@ def test_a_reimport_shows_the_changes_and_applies_them_on_confirmation(admin, st
 
     rented = import_id(upload(admin, xlsx(housing("租住"))))
     report = admin.get(f"/sheets/import/{rented}/report").get_data(as_text=True)
-    assert "房东姓名" in report and "必填项" in report  # rented needs the landlord: rejected
+    assert "“房东姓名”为空：此项必填" in report  # rented needs the landlord: rejected
     again = import_id(upload(admin, xlsx(housing("公租房"))))
     report = admin.get(f"/sheets/import/{again}/report").get_data(as_text=True)
     assert "住房性质：自有 → 公租房" in report
