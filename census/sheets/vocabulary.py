@@ -130,7 +130,7 @@ class Vocabulary:
     def per_person(self) -> bool:
         """Is a row of the sheet one person of a roster, its rows grouped into records (the
         household sheet), rather than one record? The import plan and template follow it."""
-        return any(self.targets[key].member for key in self.anchors)
+        return any(self.targets[key].member for key in self.anchors if key in self.targets)
 
     def _add(self, f: FieldDef, key: str, *, member: bool = False) -> None:
         self.targets[key] = Target(
