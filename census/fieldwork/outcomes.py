@@ -5,7 +5,11 @@ list of *events*, from two sources:
 
 - the ``visits`` collection, an append-only log: one document per knock on a door, with
   ``outcome`` (``completed``, ``not_home``, ``refused``, ``vacant``), ``visited_at`` and
-  ``surveyor``; nothing edits or deletes a visit;
+  ``surveyor``; nothing deletes a visit. The same outcome tapped again at the same door by
+  the same surveyor within ``SAME_VISIT`` (a double tap, or a tap repeated to be sure) is
+  the same visit, not a second one. A surveyor may withdraw their own visit soon after
+  (撤销, within ``WITHDRAW_WITHIN``): it stays in the log with ``withdrawn_at`` and counts
+  no more;
 - households: a stored household is a visit with its own ``visit_outcome`` (``completed``
   unless the client said otherwise) at its ``visited_at``, by its ``surveyor``. It is read
   from the household rather than copied into the log, so a household registered by the web
@@ -45,6 +49,8 @@ REVISIT = ("not_home", "refused")
 DONE = ("completed", "vacant")
 FLAG_AFTER = 3
 VISIT_KEYS = ("uuid", "building", "unit", "room", "outcome", "visited_at", "notes")
+SAME_VISIT = timedelta(minutes=1)
+WITHDRAW_WITHIN = timedelta(hours=1)
 
 Key = tuple[str, str, str]
 
@@ -149,6 +155,8 @@ def build_dwellings(
             ),
         )
     for v in visits:
+        if v.get("withdrawn_at"):
+            continue  # withdrawn by its surveyor (撤销): in the log, counted nowhere
         add(
             v,
             Event(
@@ -277,13 +285,38 @@ def body_hash(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(dict(body), option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+def same_visit(store: Any, visit: Mapping[str, Any], user: str) -> dict[str, Any] | None:
+    """The visit this one repeats: the same surveyor, door and outcome within SAME_VISIT."""
+    try:
+        at = datetime.fromisoformat(str(visit.get("visited_at") or ""))
+    except ValueError:
+        return None
+    door = dwelling_key(visit.get("building"), visit.get("unit"), visit.get("room"))
+    for earlier in store.collection(VISITS).find(building=visit.get("building")):
+        if earlier.get("withdrawn_at") or earlier.get("surveyor") != user:
+            continue
+        if earlier.get("outcome") != visit.get("outcome"):
+            continue
+        if dwelling_key(earlier["building"], earlier.get("unit"), earlier.get("room")) != door:
+            continue
+        try:
+            gap = abs(datetime.fromisoformat(earlier["visited_at"]) - at)
+        except (KeyError, ValueError):
+            continue
+        if gap <= SAME_VISIT:
+            return earlier
+    return None
+
+
 def record_visit(
     store: Any, visit: Mapping[str, Any], *, user: str, digest: str = "", ip: str = ""
 ) -> tuple[dict[str, Any], bool]:
-    """Append a visit; (the stored visit, True) — or (the earlier one, False) for a known uuid.
+    """Append a visit; (the stored visit, True) — or (the earlier one, False) for a known uuid
+    or a repeat of the same visit (``same_visit``: the same outcome at the same door by the
+    same surveyor within a minute).
 
     The uuid is a unique key of the log, checked under the store's lock, so retries sent at
-    the same moment store one visit.
+    the same moment store one visit; the repeat is looked for under the same lock.
     """
     visits = store.collection(VISITS)
     doc = dict(visit) | {
@@ -292,6 +325,9 @@ def record_visit(
         "submission_hash": digest,
     }
     with store.atomic():  # the visit and its audit entry
+        repeated = same_visit(store, doc, user)
+        if repeated is not None and repeated.get("uuid") != doc.get("uuid"):
+            return repeated, False
         try:
             new_id = visits.insert(doc, unique=("uuid",))
         except DuplicateKey as dup:
@@ -306,3 +342,42 @@ def record_visit(
             dwelling=list(dwelling_key(doc["building"], doc["unit"], doc["room"])),
         )
     return visits.get(new_id), True
+
+
+def withdraw_visit(
+    store: Any, uuid: str, *, user: str, now: datetime | None = None, ip: str = ""
+) -> tuple[dict[str, Any] | None, Problem | None]:
+    """Withdraw a visit its surveyor recorded by mistake (撤销): (the visit, None) or a refusal.
+
+    Only the surveyor who recorded it, within WITHDRAW_WITHIN of its recording; a visit
+    withdrawn already is answered as it is (a retry of the same withdrawal). The visit stays
+    in the log with ``withdrawn_at`` and ``withdrawn_by`` and counts nowhere any more.
+    """
+    visits = store.collection(VISITS)
+    now = now or datetime.now()
+    with store.atomic():
+        visit = visits.find_one(uuid=uuid) if uuid else None
+        if visit is None or visit.get("surveyor") != user:
+            return None, Problem("visit_unknown", "uuid")
+        if visit.get("withdrawn_at"):
+            return visit, None
+        try:
+            recorded = datetime.fromisoformat(str(visit.get("recorded_at") or ""))
+        except ValueError:
+            recorded = None
+        if recorded is None or now - recorded > WITHDRAW_WITHIN:
+            return None, Problem("visit_too_old", "uuid")
+        changes = {"withdrawn_at": now.isoformat(timespec="seconds"), "withdrawn_by": user}
+        visits.update(
+            visit["id"], {k: v for k, v in visit.items() if k not in ("id", "_rev")} | changes
+        )
+        audit.record(
+            store,
+            user,
+            "visit_withdraw",
+            f"{VISITS}/{visit['id']}",
+            ip=ip,
+            outcome=visit["outcome"],
+            dwelling=list(dwelling_key(visit["building"], visit.get("unit"), visit.get("room"))),
+        )
+    return visits.get(visit["id"]), None

@@ -53,6 +53,9 @@ const TEXT = {
     visit_local: "已记录在本机：{door} {outcome}，有信号时自动发送",
     visit_rejected: "这次走访没有记上：{door}，请看“需要修改”。",
     visit_flagged: "{door} 已 {n} 次无人在家，已提醒社区工作人员",
+    visit_again: "已记录过了：{door} {outcome}（一分钟内重复点击只算一次走访）",
+    visit_undone: "已撤销：{door} {outcome}",
+    undo: "撤销",
   },
   en: {
     outbox: "Outbox",
@@ -104,6 +107,9 @@ const TEXT = {
     visit_local: "Kept on this tablet: {door} {outcome}; it is sent as soon as there is signal",
     visit_rejected: "This visit was not recorded: {door}; see “To correct”.",
     visit_flagged: "{door}: nobody home {n} times; the community staff have been told",
+    visit_again: "Recorded already: {door} {outcome} (taps within a minute are one visit)",
+    visit_undone: "Withdrawn: {door} {outcome}",
+    undo: "Undo",
   },
 };
 

@@ -46,6 +46,7 @@ function showToast() {
   const lines = (message.warnings || []).map((w) => ["warning", w]);
   for (const [kind, text] of lines.reverse()) say(kind, text);
   const first = say(message.kind || "success", message.text);
+  if (message.undo) first.dataset.undo = JSON.stringify(message.undo); // a visit: visits.js offers 撤销
   if (message.uuid) {
     // Saved on the tablet and still on its way: the note follows it until it is sent.
     const onSent = (event) => {
@@ -148,8 +149,9 @@ function topBar() {
   if (!tools) return null;
   const bar = document.createElement("span");
   bar.className = "sync-bar";
-  bar.innerHTML = `<a class="outbox-link" href="/survey/outbox"><span class="label"></span> <span class="count">0</span></a>`
-    + `<a class="fix-link" href="/survey/outbox#corrections" hidden><span class="label"></span> <span class="count">0</span>`
+  // The counts stay empty until the tablet's store has been read: never a 0 that is not known.
+  bar.innerHTML = `<a class="outbox-link" href="/survey/outbox"><span class="label"></span> <span class="count"></span></a>`
+    + `<a class="fix-link" href="/survey/outbox#corrections" hidden><span class="label"></span> <span class="count"></span>`
     + ` <span class="kinds"><span class="returned"></span> <span class="refused"></span></span></a>`
     + `<button type="button" class="link sync-now"></button>`;
   bar.querySelector(".outbox-link .label").textContent = t("outbox");

@@ -124,6 +124,29 @@ async function followUp(done) {
   });
 }
 
+/**
+ * Withdraw a visit tapped by mistake (撤销): dropped if it never left the tablet (or the
+ * server refused it), else followed by a withdrawal request, sent after it. Returns what was
+ * done: "dropped", "queued" (the withdrawal's item) or null (no such visit here).
+ */
+export async function withdrawVisit(uuid) {
+  const visit = await get("outbox", uuid);
+  if (!visit || visit.user !== user || visit.kind !== "visit") return null;
+  if (visit.state === "rejected" || (visit.state === "waiting" && !visit.attempts)) {
+    await drop(uuid);
+    return "dropped";
+  }
+  const key = crypto.randomUUID();
+  await put("outbox", {
+    uuid: key, user, kind: "visit-undo", method: "POST", url: `/api/v1/visits/${encodeURIComponent(uuid)}/undo`,
+    body: {}, building: visit.building, title: visit.title, page: visit.page, back: visit.back,
+    state: "waiting", errors: null, created_at: new Date().toISOString(),
+  });
+  await update("outbox", uuid, (e) => ({ ...e, withdrawn: key }));
+  changed();
+  return key;
+}
+
 export async function drop(uuid) {
   await remove("outbox", uuid);
   changed();

@@ -59,6 +59,7 @@ def action_labels() -> dict[str, str]:
         "survey_remove": _("删除问卷"),
         "print_download": _("下载打印文件"),
         "visit": _("入户走访"),
+        "visit_withdraw": _("撤销走访"),
         "conflict": _("发生修改冲突"),
     }
 

@@ -40,6 +40,7 @@ OFFLINE_FILES = (
     "survey.js",
     "lists.js",
     "visits.js",
+    "find.js",
     "manifest.webmanifest",
     "icons/icon-192.png",
     "icons/icon-512.png",

@@ -70,7 +70,15 @@ def _building_or_404(name: str) -> dict[str, Any]:
 def home():
     """The buildings assigned to the user (all of them for staff)."""
     buildings = buildings_for(current_user)
-    return render_template("survey/home.html", buildings=buildings)
+    return render_template("survey/home.html", buildings=buildings, groups=by_grid(buildings))
+
+
+def by_grid(buildings: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Buildings grouped by grid, grids and buildings in natural order (未分网格 last)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for building in sorted(buildings, key=lambda b: place_key(b.get("grid"), b["name"])):
+        groups.setdefault(building.get("grid") or "", []).append(building)
+    return list(groups.items())
 
 
 def _stamp(*parts: Any) -> str:

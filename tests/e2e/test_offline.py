@@ -57,6 +57,10 @@ def tap_save(page: Any) -> None:
 
 
 def outbox_count(page: Any) -> str:
+    """The top bar's count of waiting records, once the page has read the tablet's outbox."""
+    page.wait_for_function(
+        "() => document.querySelector('.sync-bar .outbox-link .count')?.textContent !== ''"
+    )
     return page.locator(".sync-bar .outbox-link .count").inner_text()
 
 
@@ -351,7 +355,7 @@ def test_a_door_marked_without_signal_is_recorded_once_when_the_signal_returns(
     form.locator("input[name=room]").fill("301")
     form.get_by_role("button", name="无人在家").tap()
     expect(form.locator(".visit-status")).to_have_text(
-        "已记录在本机：1栋2单元301 无人在家，有信号时自动发送"
+        "已记录在本机：1栋2单元301 无人在家，有信号时自动发送 撤销"  # with its undo button
     )
     pending = page.locator("[data-building-pending] li.outbox-item")
     expect(pending).to_have_count(1)
@@ -381,7 +385,7 @@ def test_a_door_marked_with_signal_shows_its_new_state_at_once(page, login, live
     form.locator("input[name=room]").fill("502")
     with page.expect_navigation():
         form.get_by_role("button", name="空置").tap()
-    expect(page.locator(".flash.success").first).to_have_text("已记录：1栋1单元502 空置")
+    expect(page.locator(".flash.success").first).to_have_text("已记录：1栋1单元502 空置 撤销")
     (visit,) = visits(live_server)
     assert (visit["room"], visit["outcome"]) == ("502", "vacant")
     expect(page.locator("main")).to_contain_text("1 户已走访")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid as uuidlib
+from datetime import datetime, timedelta
 from urllib.parse import unquote
 
 import pytest
@@ -46,12 +47,22 @@ def tap(client, outcome, room, unit="1", building="1栋", uuid=None):
     )
 
 
-def test_three_not_home_taps_flag_the_door_for_staff(app, client, auth, store):
+def a_day_passes(store):
+    """Every visit so far moves a day back, as if it had been made the day before."""
+    visits = store.collection("visits")
+    for visit in visits.scan():
+        when = datetime.fromisoformat(visit["visited_at"]) - timedelta(days=1)
+        doc = {k: v for k, v in visit.items() if k not in ("id", "_rev")}
+        visits.update(visit["id"], doc | {"visited_at": when.isoformat(timespec="seconds")})
+
+
+def test_three_not_home_visits_flag_the_door_for_staff(app, client, auth, store):
     auth.login("surveyor1")
     for _ in range(3):
         response = tap(client, "not_home", "301")
         assert response.status_code == 302
         assert unquote(response.headers["Location"]).endswith("/survey/building/1栋")
+        a_day_passes(store)
     door = dwelling_at(store, "1栋", "1", "301")
     assert door.not_home_count == 3 and door.flagged
     assert [e.by for e in door.events] == ["surveyor1"] * 3
@@ -65,10 +76,12 @@ def test_three_not_home_taps_flag_the_door_for_staff(app, client, auth, store):
     assert "1栋 1单元301" in flagged and "无人在家 3 次" in flagged
 
 
-def test_the_flag_is_announced_when_the_third_visit_is_recorded(client, auth):
+def test_the_flag_is_announced_when_the_third_visit_is_recorded(client, auth, store):
     auth.login("surveyor1")
     tap(client, "not_home", "302")
+    a_day_passes(store)
     tap(client, "not_home", "302")
+    a_day_passes(store)
     page = client.get("/survey/building/1栋").get_data(as_text=True)  # flashes shown
     assert "已提醒" not in page
     tap(client, "not_home", "302")
@@ -207,3 +220,72 @@ def test_a_bad_visit_is_422_with_field_paths(client, tokens):
     )
     assert missing.status_code == 422 and "uuid" in missing.json["errors"]
     assert client.post("/api/v1/visits", json={}).status_code == 401
+
+
+def test_the_same_outcome_tapped_again_within_a_minute_is_one_visit(client, auth, store):
+    auth.login("surveyor1")
+    for _ in range(3):  # three quick taps of 无人在家, each from a page with its own uuid
+        assert tap(client, "not_home", "303").status_code == 302
+    assert len(store.collection("visits")) == 1
+    door = dwelling_at(store, "1栋", "1", "303")
+    assert door.not_home_count == 1 and not door.flagged
+    page = client.get("/survey/building/1栋").get_data(as_text=True)
+    assert "这次走访已经记录过了" in page
+    tap(client, "refused", "303")  # another outcome is another visit
+    tap(client, "not_home", "304")  # and so is another door
+    assert len(store.collection("visits")) == 3
+
+
+def test_the_api_answers_a_repeat_within_a_minute_with_the_first_visit(client, store, tokens):
+    first, body = api_visit(
+        client, tokens["surveyor1"], room="305", visited_at="2026-11-20T18:30:00"
+    )
+    assert first.status_code == 201
+    again, _ = api_visit(client, tokens["surveyor1"], room="305", visited_at="2026-11-20T18:30:40")
+    assert again.status_code == 200, again.json
+    assert again.json["id"] == first.json["id"] and again.json["same_as"] == body["uuid"]
+    assert again.json["not_home_count"] == 1
+    # another surveyor at the same door, or the same one a minute and more later: a visit
+    other, _ = api_visit(client, tokens["admin"], room="305", visited_at="2026-11-20T18:30:50")
+    later, _ = api_visit(client, tokens["surveyor1"], room="305", visited_at="2026-11-20T18:31:41")
+    assert (other.status_code, later.status_code) == (201, 201)
+    assert len(store.collection("visits")) == 3
+
+
+def test_a_surveyor_withdraws_a_visit_tapped_by_mistake(client, store, tokens):
+    headers = {"Authorization": f"Bearer {tokens['surveyor1']}"}
+    for day in (20, 21):
+        api_visit(client, tokens["surveyor1"], room="306", visited_at=f"2026-11-{day}T10:00:00")
+    mistake, body = api_visit(client, tokens["surveyor1"], room="306", outcome="refused")
+    assert dwelling_at(store, "1栋", "1", "306").state == "refused"
+
+    assert client.post(f"/api/v1/visits/{body['uuid']}/undo", json={}).status_code == 401
+    stranger = {"Authorization": f"Bearer {tokens['surveyor2']}"}
+    assert (
+        client.post(f"/api/v1/visits/{body['uuid']}/undo", json={}, headers=stranger).status_code
+        == 404
+    )
+    undone = client.post(f"/api/v1/visits/{body['uuid']}/undo", json={}, headers=headers)
+    assert undone.status_code == 200, undone.json
+    assert undone.json["withdrawn"] is True and undone.json["state"] == "not_home"
+    again = client.post(f"/api/v1/visits/{body['uuid']}/undo", json={}, headers=headers)
+    assert again.status_code == 200 and again.json["id"] == mistake.json["id"]
+    stored = store.collection("visits").get(mistake.json["id"])
+    assert stored["withdrawn_by"] == "surveyor1" and stored["withdrawn_at"]  # kept in the log
+    door = dwelling_at(store, "1栋", "1", "306")
+    assert (door.state, door.not_home_count, len(door.events)) == ("not_home", 2, 2)
+    entries = store.collection("audit").find(action="visit_withdraw")
+    assert [e["target"] for e in entries] == [f"visits/{mistake.json['id']}"]
+
+    # the same outcome tapped again after the withdrawal is a visit again
+    redo, _ = api_visit(client, tokens["surveyor1"], room="306", outcome="refused")
+    assert redo.status_code == 201
+
+    # an hour after it was recorded, a visit stays: staff are asked instead
+    old = store.collection("visits").get(redo.json["id"])
+    aged = {k: v for k, v in old.items() if k not in ("id", "_rev")}
+    aged["recorded_at"] = (datetime.now() - timedelta(hours=2)).isoformat(timespec="seconds")
+    store.collection("visits").update(old["id"], aged)
+    late = client.post(f"/api/v1/visits/{old['uuid']}/undo", json={}, headers=headers)
+    assert late.status_code == 422 and "uuid" in late.json["errors"]
+    assert dwelling_at(store, "1栋", "1", "306").state == "refused"

@@ -74,7 +74,8 @@ def test_a_server_on_a_full_disk_answers_507_and_loses_nothing(tmp_path):
                 acknowledged.append(body["id"])
             assert status == 507 and MESSAGE in body["message"], (status, body)
             for n in range(30):  # a door marked: a smaller write, refused the same way
-                visit = {"uuid": f"v-{n}", "building": "1栋", "room": "101", "outcome": "not_home"}
+                visit = {"uuid": f"v-{n}", "building": "1栋", "room": f"{101 + n}"}
+                visit["outcome"] = "not_home"  # another door each time: one visit each
                 status, body = client.post("/api/v1/visits", visit)
                 if status != 201:
                     break

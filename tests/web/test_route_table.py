@@ -232,6 +232,10 @@ TABLE: dict[str, Row] = {
                          json=lambda s, who: {"uuid": fresh(), "base_revision": 1, "name": ""}),
     "api.record_visit": Row("/api/v1/visits", API_FIRST_GRID, write="POST", json=visit_body),
     "api.list_visits": Row("/api/v1/visits?building=1栋", API_FIRST_GRID),
+    # no visit of the caller's has this uuid: nothing to withdraw, for anyone
+    "api.undo_visit": Row("/api/v1/visits/no-such-visit/undo",
+                          expect(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, LOGIN),
+                          write="POST", json=lambda s, who: {}),
     "worklog_api.list_records": Row("/api/v1/records/volunteer", API_LOGGED_IN),
     "worklog_api.get_record": Row("/api/v1/records/volunteer/{work1}", API_FIRST_GRID),
     "worklog_api.create": Row("/api/v1/records/volunteer", API_INVALID, write="POST",

@@ -210,9 +210,27 @@ def record_visit():
     stored, created = outcomes.record_visit(
         store, visit, user=user.username, digest=digest, ip=request.remote_addr or ""
     )
+    if not created and stored.get("uuid") != visit["uuid"]:
+        # the same outcome tapped again at the same door within a minute: the same visit
+        return jsonify(id=stored["id"], same_as=stored["uuid"], **_dwelling_state(store, stored))
     if not created:  # another request with this uuid won the race a moment ago
         return _repeat_visit(stored, digest)
     return jsonify(id=stored["id"], **_dwelling_state(store, stored)), 201
+
+
+@bp.post("/visits/<uuid>/undo")
+def undo_visit(uuid: str):
+    """Withdraw a visit its surveyor recorded by mistake (撤销); a repeat answers the same."""
+    store, user = get_store(), g.api_user
+    visit, problem = outcomes.withdraw_visit(
+        store, uuid, user=user.username, ip=request.remote_addr or ""
+    )
+    if problem is not None and problem.code == "visit_unknown":
+        abort(404, problem.message(lang()))
+    if problem is not None:
+        return jsonify(errors=errors_by_path([problem], lang())), 422
+    assert visit is not None
+    return jsonify(id=visit["id"], withdrawn=True, **_dwelling_state(store, visit))
 
 
 def _dwelling_state(store: Any, visit: dict[str, Any]) -> dict[str, Any]:

@@ -165,6 +165,14 @@ def describe(forms: dict[str, FormDef], work_forms: dict[str, FormDef]) -> dict[
             "responses": _answers(200, 401, 403),
         },
     }
+    paths["/visits/{uuid}/undo"] = {
+        "post": {
+            "operationId": "undo_visit",
+            "description": "Withdraw one's own visit recorded by mistake (撤销), within an hour",
+            "parameters": [{"name": "uuid", "in": "path", "required": True, "schema": UUID}],
+            "responses": _answers(200, 401, 404, 422, 507),
+        }
+    }
     paths["/me"] = {"get": {"operationId": "me", "responses": _answers(200, 401)}}
     paths["/openapi.json"] = {
         "get": {"operationId": "openapi", "security": [], "responses": _answers(200)}
