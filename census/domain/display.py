@@ -67,6 +67,25 @@ def timestamp_text(value: object) -> str:
     return str(value or "").replace("T", " ")[:16]
 
 
+def geopoint_text(value: str, lang: str = "zh") -> str:
+    """A location as ODK keeps it ("lat lon alt accuracy") as people read it: 纬度 39.904200，
+    经度 116.407400（精度 ±12 米）; any other text as it is."""
+    parts = value.split()
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        return value
+    if len(numbers) < 2:
+        return value
+    lat, lon = numbers[0], numbers[1]
+    accuracy = numbers[3] if len(numbers) >= 4 else None
+    if lang == "zh":
+        text = f"纬度 {lat:.6f}，经度 {lon:.6f}"
+        return text + (f"（精度 ±{accuracy:.0f} 米）" if accuracy is not None else "")
+    text = f"latitude {lat:.6f}, longitude {lon:.6f}"
+    return text + (f" (accurate to ±{accuracy:.0f} m)" if accuracy is not None else "")
+
+
 def value_text(
     field: Field | None,
     value: object,
@@ -93,6 +112,8 @@ def value_text(
         return mask_phone(str(value))
     if isinstance(value, bool) or kind == "yes_no":
         return yes_no(value, lang)
+    if kind == "geopoint":
+        return geopoint_text(str(value), lang)
     coded = field is not None and bool(field.choices or kind in SELECT_TYPES)
     if isinstance(value, list | tuple):
         return (sep or list_separator(lang)).join(_word(field, v, lang, coded) for v in value)

@@ -1,5 +1,7 @@
-// Survey forms in the browser: skip logic from the same expression trees the server uses
-// (census/domain/expr.py), and adding or removing roster members without a round trip.
+// Survey forms in the browser: skip logic and calculations from the same expression trees
+// the server uses (census/domain/expr.py), labels and notes filled with the answers
+// (${name}), repeat counts, the tablet's location for a geopoint, and adding or removing
+// roster members without a round trip.
 // Without JavaScript the form still works: the server re-renders with the same answers.
 (function () {
   "use strict";
@@ -225,16 +227,128 @@
     return env;
   }
 
-  function applyRelevance(form) {
-    var scopes = [form].concat(Array.prototype.slice.call(form.querySelectorAll(".member")));
-    scopes.forEach(function (scope) {
-      var env = scopeValues(scope);
-      scope.querySelectorAll(".field[data-relevant]").forEach(function (field) {
-        if (field.closest(".member") !== (scope.classList.contains("member") ? scope : null)) return;
-        var show = evaluate(JSON.parse(field.getAttribute("data-relevant")), env);
-        field.hidden = !show;  // hidden, not cleared: switching back keeps what was typed
+  function own(scope, el) {
+    return el.closest(".member") === (scope.classList.contains("member") ? scope : null);
+  }
+
+  // The form's answers outside the rosters, each roster as its entries' answers (what
+  // sum(members.age) and count(members) read on the server).
+  function formValues(form) {
+    var env = scopeValues(form);
+    form.querySelectorAll("[data-roster]").forEach(function (roster) {
+      env[roster.getAttribute("data-roster")] = Array.prototype.map.call(roster.querySelectorAll(".member"), scopeValues);
+    });
+    return env;
+  }
+
+  function memberValues(member, outer, i) {
+    var env = scopeValues(member);
+    env.__outer__ = outer;
+    env.__position__ = i + 1;
+    return env;
+  }
+
+  // Calculations of one scope, in form order, into their boxes. A calculate, a hidden
+  // value or a read-only question always shows what it works out; any other question's
+  // calculated default only while it is blank or still holds what was worked out, so that
+  // what the surveyor typed (or a stored answer being edited) stays.
+  function calculate(scope, env) {
+    scope.querySelectorAll("[data-calculate]").forEach(function (input) {
+      if (!own(scope, input)) return;
+      var always = input.hasAttribute("data-always");
+      if (!always && input.value !== "" && input.dataset.calculated !== input.value) return;
+      var text = string(stored(evaluate(JSON.parse(input.getAttribute("data-calculate")), env)));
+      if (input.value !== text) input.value = text;
+      input.dataset.calculated = text;
+      env[input.closest(".field").getAttribute("data-key")] = text === "" ? null : text;
+    });
+  }
+
+  var FILL = /\$\{\s*([^}]*?)\s*\}/g;
+  function fills(scope, env) {
+    scope.querySelectorAll("[data-fill]").forEach(function (el) {
+      if (!own(scope, el)) return;
+      var outer = env.__outer__ || {};
+      el.textContent = el.getAttribute("data-fill").replace(FILL, function (whole, name) {
+        return string(name in env ? env[name] : outer[name]);
       });
     });
+  }
+
+  function blankMember(member) {
+    return Array.prototype.every.call(member.querySelectorAll("input, select, textarea"), function (el) {
+      if (el.type === "hidden" || el.readOnly) return true;
+      if (el.type === "checkbox" || el.type === "radio") return !el.checked;
+      return el.value === "" || el.value === el.getAttribute("data-default");
+    });
+  }
+
+  // repeat_count: as many entries as the count says; entries beyond it go only when
+  // nothing was typed into them (one stays on the page to be copied).
+  function counts(form, env) {
+    form.querySelectorAll("[data-roster][data-count]").forEach(function (roster) {
+      var n = number(evaluate(JSON.parse(roster.getAttribute("data-count")), env));
+      if (!isFinite(n) || n < 0 || n > 200) return;
+      n = Math.trunc(n);
+      var members = roster.querySelectorAll(".member");
+      for (var have = members.length; have < n; have++) addMember(roster, true);
+      members = Array.prototype.slice.call(roster.querySelectorAll(".member"));
+      while (members.length > Math.max(n, 1) && blankMember(members[members.length - 1])) members.pop().remove();
+      renumber(roster);
+    });
+  }
+
+  function applyRelevance(form) {
+    var top = formValues(form);
+    calculate(form, top);
+    counts(form, top);
+    var members = Array.prototype.slice.call(form.querySelectorAll(".member"));
+    members.forEach(function (member) {
+      var index = Array.prototype.indexOf.call(member.parentNode.querySelectorAll(".member"), member);
+      calculate(member, memberValues(member, top, index));
+    });
+    top = formValues(form);
+    calculate(form, top);  // sums and counts over the entries just worked out
+    var scopes = [[form, top]].concat(members.map(function (member) {
+      var index = Array.prototype.indexOf.call(member.parentNode.querySelectorAll(".member"), member);
+      return [member, memberValues(member, top, index)];
+    }));
+    scopes.forEach(function (pair) {
+      var scope = pair[0], env = pair[1];
+      scope.querySelectorAll(".field[data-relevant]").forEach(function (field) {
+        if (!own(scope, field)) return;
+        var show = truth(evaluate(JSON.parse(field.getAttribute("data-relevant")), env));
+        if (!field.hasAttribute("data-silent")) field.hidden = !show;  // hidden, not cleared: switching back keeps what was typed
+      });
+      fills(scope, env);
+    });
+  }
+
+  // --- geopoint: the tablet's location, kept as ODK keeps it ("lat lon alt accuracy") ----
+  var GEO_TEXT = {
+    zh: { button: "获取当前位置", asking: "正在定位…", done: "已定位，精度约 ±{m} 米", none: "此设备不能定位", failed: "无法获取位置：" },
+    en: { button: "Use this tablet's location", asking: "Locating…", done: "Located, accurate to about ±{m} m", none: "This device cannot give a location", failed: "No location: " }
+  };
+  function geoText(key) {
+    var lang = (document.documentElement.lang || "zh").slice(0, 2) === "en" ? "en" : "zh";
+    return GEO_TEXT[lang][key];
+  }
+  function locate(button, form) {
+    var input = document.getElementById(button.getAttribute("data-locate"));
+    var status = button.parentNode.querySelector(".geo-status");
+    var say = function (text) { if (status) status.textContent = text; };
+    if (!input || !navigator.geolocation) { say(geoText("none")); return; }
+    say(geoText("asking"));
+    navigator.geolocation.getCurrentPosition(function (position) {
+      var c = position.coords;
+      var round = function (x, digits) { return String(Math.round(x * Math.pow(10, digits)) / Math.pow(10, digits)); };
+      input.value = [round(c.latitude, 7), round(c.longitude, 7), round(c.altitude || 0, 1), round(c.accuracy || 0, 1)].join(" ");
+      say(geoText("done").replace("{m}", String(Math.round(c.accuracy || 0))));
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      applyRelevance(form);
+    }, function (error) {
+      say(geoText("failed") + (error && error.message ? error.message : ""));
+    }, { enableHighAccuracy: true, timeout: 30000, maximumAge: 0 });
   }
 
   function renumber(roster) {
@@ -302,6 +416,11 @@
     form.addEventListener("click", function (event) {
       var button = event.target.closest("button");
       if (!button) return;
+      if (button.hasAttribute("data-locate")) {
+        event.preventDefault();
+        locate(button, form);
+        return;
+      }
       var roster = button.closest("[data-roster]");
       if (button.name === "add_item" && roster) {
         event.preventDefault();
@@ -317,6 +436,10 @@
           rosterChanged(form);
         }
       }
+    });
+    form.querySelectorAll("button[data-locate]").forEach(function (button) {
+      button.textContent = geoText("button");
+      button.hidden = false;
     });
     applyRelevance(form);
     // After a refused save, bring the first message into view: on a long roster it can be

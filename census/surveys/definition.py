@@ -287,10 +287,11 @@ def _list_columns(raw: Any, fields: tuple[FieldDef, ...], source: str) -> tuple[
     """The ``list:`` key: entries ``key`` or ``{key: …, label: {zh: …, en: …}}``."""
     by_key = {f.key: f for f in fields}
     roster = next((f for f in fields if f.type == "repeat"), None)
-    if raw is None:
+    if raw is None:  # the first questions that hold answers (a note holds none)
+        answered = [f for f in fields if f.type != "note"]
         return tuple(
             ListColumn(f.key, "count" if f.type == "repeat" else "field", f.label, f)
-            for f in fields[:DEFAULT_LIST_COLUMNS]
+            for f in answered[:DEFAULT_LIST_COLUMNS]
         )
     if not isinstance(raw, list) or not raw:
         raise DefinitionError(source, "list", "must be a non-empty list of field keys")

@@ -26,7 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from census.domain.display import yes_no
 from census.domain.problems import Problem
-from census.surveys.definition import FieldDef, FormDef
+from census.surveys.definition import SILENT_TYPES, FieldDef, FormDef, fill
 
 _INPUT_KW: dict[str, dict[str, str]] = {
     "integer": {"inputmode": "numeric", "type": "number"},
@@ -44,12 +44,23 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _render_kw(f: FieldDef) -> dict[str, Any]:
+def _render_kw(f: FieldDef, lang: str = "zh") -> dict[str, Any]:
     kw: dict[str, Any] = dict(_INPUT_KW.get(f.type, {}))
     kw["data-key"] = f.key
     kw["data-type"] = f.type
     if f.relevant is not None:
         kw["data-relevant"] = json.dumps(f.relevant, ensure_ascii=False)
+    if f.calculation is not None:
+        kw["data-calculate"] = json.dumps(f.calculation, ensure_ascii=False)
+        if f.type in ("calculate", "hidden") or f.read_only:
+            kw["data-always"] = "1"  # worked out whatever is typed; else only while blank
+    if f.read_only:
+        kw["readonly"] = True
+    # A label or hint with ${name} fills: the page fills it as the answers change.
+    if "${" in f.text(lang):
+        kw["data-fill-label"] = f.text(lang)
+    if "${" in f.hint_text(lang):
+        kw["data-fill-hint"] = f.hint_text(lang)
     if f.required:
         kw["data-required"] = "1"
     if f.default is not None:
@@ -70,7 +81,7 @@ def _choices(f: FieldDef, lang: str) -> list[SelectChoice]:
 
 
 def _wtf_field(f: FieldDef, lang: str) -> Any:
-    label, hint, kw = f.text(lang), f.hint_text(lang), _render_kw(f)
+    label, hint, kw = f.text(lang), f.hint_text(lang), _render_kw(f, lang)
     if f.type == "repeat":
         sub = _subform(f, lang)
         return FieldList(FormField(sub), label=label, min_entries=1, description=hint)
@@ -97,9 +108,11 @@ def _wtf_field(f: FieldDef, lang: str) -> Any:
             render_kw=kw,
             description=hint,
         )
+    # a value nobody types (hidden, read-only) is on the page from the start
+    shown = f.default if f.read_only or f.type in SILENT_TYPES else None
     if f.type == "textarea":
-        return TextAreaField(label, render_kw=kw, description=hint)
-    return StringField(label, render_kw=kw, description=hint)
+        return TextAreaField(label, render_kw=kw, description=hint, default=shown)
+    return StringField(label, render_kw=kw, description=hint, default=shown)
 
 
 @cache
@@ -108,12 +121,53 @@ def _subform(f: FieldDef, lang: str) -> type[Form]:
     return type(f"{f.key.title()}ItemForm", (Form,), attrs)
 
 
+class _SurveyForm(FlaskForm):
+    """A survey's form whose labels and hints show their ``${name}`` fills as answered."""
+
+    definition: FormDef
+    lang: str
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fill_labels(self)
+
+
+def _fill(field: Any, kw: dict[str, Any], values: dict[str, Any], outer: dict[str, Any]) -> None:
+    if kw.get("data-fill-label"):
+        field.label.text = fill(kw["data-fill-label"], values, outer)
+    if kw.get("data-fill-hint"):
+        field.description = fill(kw["data-fill-hint"], values, outer)
+
+
+def fill_labels(form: Any) -> None:
+    """Fill each ``${name}`` of the labels and hints with the answers the form holds (an
+    edit, a refused save); the browser keeps them filled while the surveyor types."""
+    defn: FormDef = form.definition
+    if not any("${" in str(f.label) + str(f.hint) for f in _all_fields(defn.fields)):
+        return
+    values = {f.key: getattr(form, f.key).data for f in defn.fields if f.type != "repeat"}
+    for f in defn.fields:
+        field = getattr(form, f.key)
+        if f.type != "repeat":
+            _fill(field, field.render_kw or {}, values, {})
+            continue
+        for entry in field.entries:
+            row = {s.key: entry.form[s.key].data for s in f.fields}
+            for sub in f.fields:
+                _fill(entry.form[sub.key], entry.form[sub.key].render_kw or {}, row, values)
+
+
+def _all_fields(fields: tuple[FieldDef, ...]) -> list[FieldDef]:
+    return [g for f in fields for g in (f, *_all_fields(f.fields))]
+
+
 @cache
 def form_class(defn: FormDef, lang: str = "zh") -> type[FlaskForm]:
     """The WTForms class of a survey in one language (built once, then reused)."""
     attrs: dict[str, Any] = {f.key: _wtf_field(f, lang) for f in defn.fields}
     attrs["definition"] = defn
-    return type(f"{defn.name.title()}Form", (FlaskForm,), attrs)
+    attrs["lang"] = lang
+    return type(f"{defn.name.title()}Form", (_SurveyForm,), attrs)
 
 
 def _form_value(f: FieldDef, value: Any) -> Any:

@@ -61,7 +61,8 @@ def _problem(form: FormDef, problem: str) -> DefinitionError:
 def _default_settings(form: FormDef) -> dict[str, Any]:
     """A staff-added survey without register settings: its first questions, newest first."""
     date = next((f.key for f in form.fields if f.type == "date"), None)
-    shown = [f.key for f in form.fields if f.type not in ("textarea",)][:DEFAULT_COLUMNS]
+    # a note holds no answer; a long text does not fit a register line
+    shown = [f.key for f in form.fields if f.type not in ("textarea", "note")][:DEFAULT_COLUMNS]
     return {
         "name": {k: f"{v}台账" if k == "zh" else f"{v} register" for k, v in form.title.items()},
         "date": date,
