@@ -22,11 +22,17 @@ fonts:
 	  $(SUDO) apt-get update -q && \
 	  $(SUDO) apt-get install -y -q fonts-noto-cjk fontconfig libharfbuzz-subset0; }
 
-# Debian's Chromium for the browser tests (browser downloads do not work here).
-browser:
+# Debian's Chromium for the browser tests (browser downloads do not work here), and axe-core
+# from npm (pinned in tests/e2e/package-lock.json) for their accessibility check.
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+browser: $(AXE)
 	@test -x /usr/bin/chromium || { \
 	  echo "Installing chromium (Debian) ..."; \
 	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
+
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --no-audit --no-fund
+	touch $(AXE)
 
 # The English catalogue, compiled when installing (the running app never writes the package).
 MO := census/translations/en/LC_MESSAGES/messages.mo
