@@ -275,6 +275,25 @@
     });
   }
 
+  // Cascading selects (choice_filter): a choice is offered when its filter holds for it;
+  // one no longer offered is unticked, as ODK clears it.
+  function filterChoices(scope, env) {
+    scope.querySelectorAll("[data-choice-filter]").forEach(function (control) {
+      if (!own(scope, control)) return;
+      var tree = JSON.parse(control.getAttribute("data-choice-filter"));
+      var options = control.tagName === "SELECT" ? control.querySelectorAll("option[data-choice]")
+        : control.querySelectorAll("input[data-choice]");
+      Array.prototype.forEach.call(options, function (option) {
+        var ok = truth(evaluate(tree, Object.assign({}, env, JSON.parse(option.getAttribute("data-choice")))));
+        option.disabled = !ok;
+        var shown = option.tagName === "OPTION" ? option : option.closest("li") || option;
+        shown.hidden = !ok;
+        if (!ok && option.tagName === "OPTION" && option.selected) control.value = "";
+        if (!ok && option.tagName === "INPUT") option.checked = false;
+      });
+    });
+  }
+
   function blankMember(member) {
     return Array.prototype.every.call(member.querySelectorAll("input, select, textarea"), function (el) {
       if (el.type === "hidden" || el.readOnly) return true;
@@ -321,6 +340,7 @@
         if (!field.hasAttribute("data-silent")) field.hidden = !show;  // hidden, not cleared: switching back keeps what was typed
       });
       fills(scope, env);
+      filterChoices(scope, env);
     });
   }
 

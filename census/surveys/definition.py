@@ -66,11 +66,17 @@ FIELD_KEYS = {
     "constraint",
     "constraint_message",
     "count",
+    "choice_filter",
 }
 # "choices": code lists of this form alone (staff-added surveys bring their own);
 # "register": how census.worklog lists the records (checked there, at start-up too);
 # "list": the columns of the form's list page (ListColumn), else its first six fields.
-FORM_KEYS = {"form", "collection", "title", "fields", "choices", "register", "list"}
+# "choice_data": the other columns of a form's own lists ({list: {code: {column: text}}}),
+# which a field's choice_filter reads as __c_<column>.
+FORM_KEYS = {
+    "form", "collection", "title", "fields", "choices", "register", "list", "choice_data",
+}  # fmt: skip
+CHOICE_PREFIX = "__c_"
 DEFAULT_LIST_COLUMNS = 6
 # The list column of a record's address (building, unit and room as one: 1栋3单元101室) in a
 # form with a building field and no field of this name.
@@ -129,6 +135,28 @@ class FieldDef:
     constraint: dict[str, Any] | None = None
     constraint_message: dict[str, str] = field(default_factory=dict)
     count: dict[str, Any] | None = None
+    # A cascading select: the choices offered are those its filter holds for (a choice's
+    # columns read as __c_<column>, its code as __c_name); choice_attrs holds the columns.
+    choice_filter: dict[str, Any] | None = None
+    choice_attrs: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def choice_env(self, code: str) -> dict[str, Any]:
+        """What the choice_filter reads of one choice: its code, label and other columns."""
+        attrs = self.choice_attrs.get(code, {})
+        names = self._entries().get(code) or {}
+        env = {f"{CHOICE_PREFIX}{k}": v for k, v in attrs.items()}
+        env[f"{CHOICE_PREFIX}name"] = code
+        env.setdefault(f"{CHOICE_PREFIX}label", names.get("zh", code))
+        return env
+
+    def offered(self, code: str, env: Any) -> bool:
+        """Is a choice offered given the answers (always, without a choice_filter)?"""
+        if self.choice_filter is None:
+            return True
+        from census.domain.expr import truth
+
+        merged = _Merged(self.choice_env(code), env)
+        return truth(evaluate(self.choice_filter, merged))
 
     def text(self, lang: str = "zh") -> str:
         """The label in a language, falling back to Chinese."""
@@ -170,6 +198,20 @@ class FieldDef:
         if self.choice_items is not None:
             return self.choice_items
         return choice_lists()[self.choices] if self.choices else {}
+
+
+class _Merged(dict):  # type: ignore[type-arg]
+    """A choice's columns in front of the answers, as a choice_filter reads them."""
+
+    def __init__(self, first: dict[str, Any], rest: Any):
+        super().__init__(first)
+        self.rest = rest
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return super().get(key, default) if dict.__contains__(self, key) else self.rest.get(key)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or key in self.rest
 
 
 _FILL = re.compile(r"\$\{\s*([^}]*?)\s*\}")
@@ -343,7 +385,7 @@ def _expression(
         tree = compile_expr(str(text))
     except ExpressionError as exc:
         raise DefinitionError(source, where, f"{name}: {exc}") from None
-    missing = variables(tree) - siblings - outer
+    missing = {v for v in variables(tree) - siblings - outer if not v.startswith(CHOICE_PREFIX)}
     if missing:
         raise DefinitionError(
             source, where, f"{name} refers to unknown field(s): {', '.join(sorted(missing))}"
@@ -369,6 +411,7 @@ def _field(
     siblings: set[str],
     local: _Lists | None = None,
     outer: set[str] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> FieldDef:
     if not isinstance(raw, dict):
         raise DefinitionError(source, where, "a field must be a mapping with key and type")
@@ -387,6 +430,7 @@ def _field(
     choices = raw.get("choices")
     local = local or {}
     items = None
+    attrs = (data or {}).get(choices) if isinstance(choices, str) else None
     if ftype in ("select_one", "select_many"):
         if choices in local:  # the form's own list, known as <form>.<list> everywhere else
             choices, items = local[choices]
@@ -406,8 +450,10 @@ def _field(
     relevant = _expression(raw, "relevant", source, where, siblings, outer)
     exprs = {
         name: _expression(raw, name, source, where, siblings, outer)
-        for name in ("calculation", "required_if", "constraint", "count")
+        for name in ("calculation", "required_if", "constraint", "count", "choice_filter")
     }
+    if exprs["choice_filter"] is not None and ftype not in ("select_one", "select_many"):
+        raise DefinitionError(source, where, "choice_filter is a setting of a select")
     if exprs["count"] is not None and ftype != "repeat":
         raise DefinitionError(source, where, "count is a setting of a repeat")
     children: tuple[FieldDef, ...] = ()
@@ -418,7 +464,7 @@ def _field(
             raise DefinitionError(source, where, "a repeat needs a non-empty list of fields")
         names = {s.get("key") for s in subs if isinstance(s, dict)}
         children = tuple(
-            _field(s, source, f"{where}.{i + 1}", names, local, siblings - names)
+            _field(s, source, f"{where}.{i + 1}", names, local, siblings - names, data)
             for i, s in enumerate(subs)
         )
         _unique_keys(children, source, where)
@@ -469,6 +515,8 @@ def _field(
         if raw.get("constraint_message")
         else {},
         count=exprs["count"],
+        choice_filter=exprs["choice_filter"],
+        choice_attrs={str(k): dict(v) for k, v in (attrs or {}).items()},
     )
 
 
@@ -517,7 +565,14 @@ def parse_definition(raw: Any, source: str) -> FormDef:
         raise DefinitionError(source, "fields", "must be a list")
     names = {f.get("key") for f in items if isinstance(f, dict)}
     lists = _local_lists(raw.get("choices"), str(raw["form"]), source)
-    fields = tuple(_field(f, source, f"field #{i + 1}", names, lists) for i, f in enumerate(items))
+    data = raw.get("choice_data") or {}
+    if not isinstance(data, dict):
+        raise DefinitionError(
+            source, "choice_data", "must map list names to {code: {column: text}}"
+        )
+    fields = tuple(
+        _field(f, source, f"field #{i + 1}", names, lists, None, data) for i, f in enumerate(items)
+    )
     _unique_keys(fields, source, "top level")
     register = raw.get("register")
     if register is not None and not isinstance(register, dict):

@@ -291,6 +291,10 @@ def _clean_record(
             ]
         elif f.type in SILENT_TYPES:
             continue
+        elif f.choice_filter is not None and not _blank(record[f.key]):
+            for code in record[f.key] if isinstance(record[f.key], list) else [record[f.key]]:
+                if not f.offered(str(code), env):  # a street of another district
+                    out.append(Problem("choice_invalid", path, {"value": _shown(code)}))
         elif _blank(record[f.key]):
             asked = f.required or (
                 f.required_if is not None and truth(evaluate(f.required_if, env))

@@ -56,6 +56,8 @@ def _render_kw(f: FieldDef, lang: str = "zh") -> dict[str, Any]:
             kw["data-always"] = "1"  # worked out whatever is typed; else only while blank
     if f.read_only:
         kw["readonly"] = True
+    if f.choice_filter is not None:
+        kw["data-choice-filter"] = json.dumps(f.choice_filter, ensure_ascii=False)
     # A label or hint with ${name} fills: the page fills it as the answers change.
     if "${" in f.text(lang):
         kw["data-fill-label"] = f.text(lang)
@@ -77,7 +79,17 @@ def _render_kw(f: FieldDef, lang: str = "zh") -> dict[str, Any]:
 
 
 def _choices(f: FieldDef, lang: str) -> list[SelectChoice]:
-    return [SelectChoice(code, text) for code, text in f.options(lang)]
+    if f.choice_filter is None:
+        return [SelectChoice(code, text) for code, text in f.options(lang)]
+    # a cascading select: each choice carries what its filter reads (forms.js hides it)
+    return [
+        SelectChoice(
+            code,
+            text,
+            render_kw={"data-choice": json.dumps(f.choice_env(code), ensure_ascii=False)},
+        )
+        for code, text in f.options(lang)
+    ]
 
 
 def _wtf_field(f: FieldDef, lang: str) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 from census.surveys import custom
 from tests.e2e.conftest import PORTRAIT, TIMEOUT_MS
 from tests.e2e.test_survey_tablet import SCREENSHOTS
-from tests.surveys.xlsforms import HOUSEHOLD
+from tests.surveys.xlsforms import HOUSEHOLD, RENTAL
 
 WHERE = {"latitude": 43.825592, "longitude": 87.616848, "accuracy": 12}
 
@@ -89,5 +89,42 @@ def test_a_household_roster_xlsform_calculates_fills_and_locates_on_the_tablet(
         assert record["location"].split()[3] == "12"
         assert [m["m_child"] for m in record["members"]] == [0, 0, 1]
         assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_cascading_select_offers_the_streets_of_the_district_chosen(
+    browser: Any, live_server: Any
+) -> None:
+    added = custom.add(live_server.app.extensions["census"], "rental.xlsx", RENTAL.workbook())
+    assert added.form is not None, added.problems
+    context = browser.new_context(
+        base_url=live_server.url, viewport=PORTRAIT, has_touch=True, locale="zh-CN"
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto("/login")
+        page.locator("#username").fill("admin")
+        page.locator("#password").fill("secret-pass-1")
+        with page.expect_navigation():
+            page.get_by_role("button", name="登录").tap()
+        page.goto("/survey/rental_check/new")
+
+        def offered() -> list[str]:
+            return page.locator("#street option:not([hidden]):not([disabled])").evaluate_all(
+                "options => options.map(o => o.value).filter(Boolean)"
+            )
+
+        page.locator("#district").select_option("east")
+        assert offered() == ["lane1", "lane2"]
+        page.locator("#street").select_option("lane2")
+        page.locator("#district").select_option("west")
+        assert offered() == ["market"]
+        assert page.locator("#street").input_value() == ""  # another district's street: cleared
+        page.locator("#address").fill("5栋1单元202")
+        page.locator("#tenants").fill("2")
+        hint = page.locator('.field[data-key="tenants"] .hint').inner_text()
+        assert hint == "5栋1单元202 现住几人"
     finally:
         context.close()

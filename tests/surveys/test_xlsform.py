@@ -235,8 +235,9 @@ def test_columns_once_refused_are_read_and_unknown_ones_noted():
     fields = {f["key"]: f for f in translation.definition["fields"]}
     assert fields["twice"]["calculation"] == "n * 2"
     assert fields["r"]["count"] == "n"
+    assert fields["ok"]["choice_filter"] == 'string(__c_name) != "x"'
     notes = {(n.code, n.cell) for n in translation.notes}
-    assert notes == {("left_out_column", "L4"), ("unknown_column", "O6")}
+    assert notes == {("unknown_column", "O6")}
 
 
 def test_a_repeat_in_a_repeat_is_refused_and_a_second_repeat_is_not():

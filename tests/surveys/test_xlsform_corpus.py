@@ -108,6 +108,20 @@ def test_the_calculations_refuse_and_require_as_the_forms_say():
     assert not problems and record["mmr_due"] == "yes"
 
 
+def test_a_street_follows_its_district_on_both_sides():
+    from tests.surveys.xlsforms import RENTAL
+
+    _t, form = ours(RENTAL)
+    street = form.field("street")
+    assert street.choice_attrs["market"] == {"district": "west"}
+    _record, problems = clean(form, dict(RENTAL.answers, street="lane1"), today=TODAY)
+    assert [(p.path, p.code) for p in problems] == [("street", "choice_invalid")]
+    offered = [
+        code for code, _label in street.options() if street.offered(code, {"district": "east"})
+    ]
+    assert offered == ["lane1", "lane2"]
+
+
 def test_each_form_works_on_the_web_from_upload_to_export(app, store, client, auth):
     from tests.web.test_custom_surveys import upload
 
@@ -124,6 +138,10 @@ def test_each_form_works_on_the_web_from_upload_to_export(app, store, client, au
         key, text = corpus.note
         template = defn.field(key).text("zh")
         assert f'data-fill="{template}"' in page, corpus.name
+        if corpus.name == "rental_check":  # each street says its district to forms.js
+            assert (
+                "data-choice-filter=" in page and "&#34;__c_district&#34;: &#34;west&#34;" in page
+            )
         saved = post_form(client, defn, corpus.answers)
         assert saved.status_code == 302, (corpus.name, saved.get_data(as_text=True)[-3000:])
         (record,) = store.collection(defn.collection).scan()

@@ -171,12 +171,17 @@ class Parser:
                     raise Unsupported(self.peek()[1] or "…")
             self.take("rp")
             return ("call", value, args)
+        if kind == "word":
+            return ("name", value)  # a name step: a column of the choices (choice_filter)
         raise Unsupported(value)
 
 
 def _literal(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
+
+# A choice's own columns in a choice_filter: __c_name, __c_district (no question's name).
+CHOICE_PREFIX = "__c_"
 
 # XPath functions -> ours (census/domain/expr.py FUNCTIONS); the rest are refused.
 _FUNCTIONS = {
@@ -215,6 +220,9 @@ class Scope:
         self.types: dict[str, str] = {}  # question name -> our type
         self.level: dict[str, str | None] = {}  # question name -> its repeat (None: top)
         self.repeats: set[str] = set()
+        # While a choice_filter is read: the columns of its list (name, label, district …),
+        # which it names bare; each reads as __c_<column> of the choice being filtered.
+        self.choice_columns: set[str] = set()
 
     def relevant(self, tree: tuple, expr: str, level: str | None, dot: str = "") -> str:
         """A condition (relevant, required, constraint) in our language, read at a level."""
@@ -297,6 +305,10 @@ class Scope:
             if not dot:
                 raise Unsupported(".")
             return dot, self.xtype(dot)
+        if kind == "name":
+            if tree[1] not in self.choice_columns:
+                raise Unsupported(tree[1])
+            return f"{CHOICE_PREFIX}{tree[1]}", "string"
         if kind == "ref" and self.special(tree[1]) is not None:
             return self.special(tree[1]), "string"
         if kind == "ref":

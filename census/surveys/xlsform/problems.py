@@ -92,10 +92,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "“{column}”不是 XLSForm 的列，已忽略",
         "en": "“{column}” is not an XLSForm column and was ignored",
     },
-    "choice_column": {
-        "zh": "选项表“{column}”列已忽略（选项过滤暂不支持）",
-        "en": "The choices column “{column}” was ignored (choice filters are not supported yet)",
-    },
     "ignored_setting": {
         "zh": "设置“{column}”只影响 ODK 的收发，已忽略",
         "en": "The setting “{column}” only matters to ODK's sending and was ignored",

@@ -24,6 +24,7 @@ SUPPORTED_COLUMNS = {
     "relevance", "default", "appearance", "calculation", "calculate", "read_only",
     "readonly", "constraint_message", "constraining_message", "jr:constraintmsg",
     "repeat_count", "count", "jr:count", "parameters", "bind", "command", "tag", "value",
+    "choice_filter",
 }  # fmt: skip
 # Columns that only change how a question looks or what a message says on ODK Collect:
 # read by nobody here, listed as notes.
@@ -198,8 +199,8 @@ def other_sheet_checks(sheets: dict[str, Sheet], notes: list[XLSFormProblem]) ->
             if value in (None, "") or base in CHOICE_COLUMNS or header in seen:
                 continue
             seen.add(header)
-            code = "ignored_column" if base in IGNORED_COLUMNS else "choice_column"
-            notes.append(choices.problem(code, number, header))
+            if base in IGNORED_COLUMNS:  # other columns are the choices' data (choice_filter)
+                notes.append(choices.problem("ignored_column", number, header))
     settings = sheets.get("settings")
     for number, row in settings.numbered() if settings else ():
         for header, value in row.items():

@@ -175,6 +175,7 @@ class _Translator:
         self.form, self.problems, self.notes = form, problems, notes
         self.scope = Scope()
         self.lists: set[str] = set()
+        self.filtered: set[str] = set()  # lists a choice_filter reads the columns of
 
     def collect(self, children: list[dict[str, Any]], level: str | None) -> None:
         """Record each question's type and level (for references) before translating."""
@@ -349,6 +350,8 @@ class _Translator:
         if ours in ("select_one", "select_many"):
             item["choices"] = child.get("itemset") or child.get("list_name")
             self.lists.add(item["choices"])
+            if child.get("choice_filter"):
+                self.choice_filter(child, item, here, level)
         if _flag(bind.get("readonly", "")) is True:
             item["read_only"] = True
         self.rules(bind, item, here, level, ours)
@@ -368,6 +371,22 @@ class _Translator:
             self.default(str(default), item, here, level)
         self.fills(item, here, level)
         return item
+
+    def choice_filter(
+        self, child: dict[str, Any], item: dict[str, Any], here: tuple[str, ...], level: str | None
+    ) -> None:
+        """A cascading select: which of its choices are offered, from the choices' columns."""
+        columns = {"name", "label"}
+        for entry in child.get("choices") or []:
+            columns |= {str(k) for k in entry}
+        self.scope.choice_columns = columns
+        try:
+            found = self.expression(str(child["choice_filter"]), here, level, "choice_filter")
+        finally:
+            self.scope.choice_columns = set()
+        if found is not None:
+            item["choice_filter"] = found
+            self.filtered.add(item["choices"])
 
     def range(self, child: dict[str, Any], item: dict[str, Any]) -> None:
         """A range as an integer between its start and end (decimal steps: a number)."""
@@ -445,6 +464,27 @@ class _Translator:
                         self.problems.append(
                             self.form.problem("scope", here, column, expr=text, name=name)
                         )
+
+
+_CHOICE_KEYS = {"name", "label", "media", "image", "audio", "video", "big-image"}
+
+
+def _choice_data(survey_json: dict[str, Any], filtered: set[str]) -> dict[str, Any]:
+    """The other columns of the lists a choice_filter reads: {list: {code: {column: text}}}."""
+    data: dict[str, Any] = {}
+    for name, entries in (survey_json.get("choices") or {}).items():
+        if name not in filtered:
+            continue
+        data[name] = {
+            str(e["name"]): {
+                str(k): str(v)
+                for k, v in e.items()
+                if k not in _CHOICE_KEYS and not isinstance(v, dict) and v is not None
+            }
+            for e in entries
+            if "name" in e
+        }
+    return data
 
 
 def _choice_lists(survey_json: dict[str, Any], used: set[str]) -> dict[str, Any]:
@@ -548,6 +588,8 @@ def translate(data: bytes, *, name: str = "survey", suffix: str = ".xlsx") -> Tr
         "choices": _choice_lists(survey_json, translator.lists),
         "fields": fields,
     }
+    if translator.filtered:
+        definition["choice_data"] = _choice_data(survey_json, translator.filtered)
     return Translation(definition, notes)
 
 

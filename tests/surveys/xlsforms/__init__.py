@@ -318,11 +318,23 @@ VACCINATION = Corpus(
 )
 
 # 5. A rental-housing check made with an older tool: bind::relevant and bind:constraint
-# headers, an "or_other" list, a hint that names the answer.
+# headers, an "or_other" list, a hint that names the answer, a street list that follows the
+# district chosen (choice_filter on a column of the choices).
 RENTAL = Corpus(
     name="rental_check",
     survey=[
-        ("type", "name", "label", "hint", "bind::relevant", "bind:constraint", "bind::required"),
+        (
+            "type",
+            "name",
+            "label",
+            "hint",
+            "bind::relevant",
+            "bind:constraint",
+            "bind::required",
+            "choice_filter",
+        ),
+        ("select_one district", "district", "所在片区", "", "", "", "yes"),
+        ("select_one street", "street", "所在街巷", "", "", "", "yes", "district=${district}"),
         ("text", "address", "出租房地址", "楼栋单元门牌", "", "", "yes"),
         ("select_one use or_other", "use", "房屋用途", "", "", "", "yes"),
         ("integer", "tenants", "承租人数", "${address} 现住几人", "", ". >= 1"),
@@ -338,17 +350,24 @@ RENTAL = Corpus(
         ("note", "done", "检查完毕：${address}，${tenants} 人。"),
     ],
     choices=[
-        ("list_name", "name", "label"),
+        ("list_name", "name", "label", "district"),
         ("use", "home", "居住"),
         ("use", "shop", "商用"),
         ("yn", "yes", "是"),
         ("yn", "no", "否"),
+        ("district", "east", "东片"),
+        ("district", "west", "西片"),
+        ("street", "lane1", "幸福一巷", "east"),
+        ("street", "lane2", "幸福二巷", "east"),
+        ("street", "market", "市场街", "west"),
     ],
     settings=[
         ("form_title", "form_id", "instance_name"),
         ("出租房屋检查", "rental_check", "concat(${address}, '-', today())"),
     ],
     answers={
+        "district": "west",
+        "street": "market",
         "address": "5栋1单元202",
         "use": "other",
         "use_other": "仓库",
