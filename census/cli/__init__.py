@@ -24,6 +24,7 @@ for command in (
     outputs.registers_command,
     outputs.worklog_group,
     sheets.import_command,
+    sheets.pending_command,
     sheets.export_command,
     backup.backup_command,
     backup.restore_command,

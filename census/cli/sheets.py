@@ -24,12 +24,43 @@ from census.cli.common import LANG_OPTION, actor, open_census, records_option
 @click.option(
     "--map", "maps", multiple=True, help="列名=字段，如 手机号=members.phone / HEADER=KEY"
 )
+@click.option(
+    "--header-row", type=click.IntRange(min=1), default=None, help="表头所在行 / the header row"
+)
+@click.option(
+    "--skip-rows", default=None, help="跳过的行（说明行等），如 4,5 或 4-6 / rows to skip"
+)
+@click.option(
+    "--address-column",
+    default=None,
+    help="楼栋单元室合写的列名，如 现住址（1单元101室、3-1-101）/ combined address column",
+)
+@click.option("--profile", default=None, help="使用已保存的导入方案 / a saved mapping")
+@click.option("--save-profile", default=None, help="把本次的对应保存为方案 / save this mapping")
 @LANG_OPTION
 def import_command(
-    file: Path, form_name: str, dry_run: bool, strict: bool, maps: tuple[str, ...], lang: str
+    file: Path,
+    form_name: str,
+    dry_run: bool,
+    strict: bool,
+    maps: tuple[str, ...],
+    header_row: int | None,
+    skip_rows: str | None,
+    address_column: str | None,
+    profile: str | None,
+    save_profile: str | None,
+    lang: str,
 ) -> None:
-    """Import an Excel/CSV register: report (row, column, message); exit 1 when rows fail."""
+    """Import an Excel/CSV register: report (row, column, message); exit 1 when rows fail.
+
+    The file is read as the wizard reads it: columns by their titles (--map for the others),
+    the header found (or --header-row), instruction and example rows skipped (and
+    --skip-rows), a combined address split (--address-column). --save-profile keeps these
+    choices by name in the data folder, --profile uses them again.
+    """
+    from census.sheets import profiles
     from census.sheets.console import parse_maps, run_import
+    from census.sheets.layout import row_numbers
     from census.surveys.definition import load_surveys
 
     try:
@@ -38,7 +69,49 @@ def import_command(
         raise click.BadParameter(
             f"{bad}（应为 列名=字段 / HEADER=KEY）", param_hint="--map"
         ) from None
+    if skip_rows is not None:
+        try:
+            row_numbers(skip_rows)
+        except ValueError as bad:
+            raise click.BadParameter(
+                f"{bad}（应为行号，如 4,5 或 4-6 / row numbers）", param_hint="--skip-rows"
+            ) from None
+    for name in (profile, save_profile):
+        if name is not None:
+            try:
+                profiles.check_name(name)
+            except profiles.ProfileError:
+                raise click.BadParameter(
+                    f"{name}（1–40 个字符，不含空格和斜杠 / 1-40 characters, no spaces or "
+                    "slashes）",
+                    param_hint="--profile / --save-profile",
+                ) from None
+    options = {
+        "maps": by_header,
+        "header_row": header_row,
+        "skip_rows": skip_rows,
+        "address_column": address_column,
+    }
     with open_census() as census:
+        if profile is not None:
+            try:
+                base = profiles.load(census.data_dir, profile)
+            except profiles.ProfileError:
+                raise click.BadParameter(
+                    f"没有名为“{profile}”的导入方案 / no saved mapping “{profile}”",
+                    param_hint="--profile",
+                ) from None
+            if base.form != form_name:
+                raise click.BadParameter(
+                    f"方案“{profile}”用于 {base.form} / the mapping is for {base.form}",
+                    param_hint="--profile",
+                )
+        else:
+            base = profiles.Profile(form_name)
+        chosen = base.with_options(**options)
+        if save_profile is not None:
+            profiles.save(census.data_dir, save_profile, chosen, user=actor())
+            click.echo(f"已保存导入方案 / mapping saved: {save_profile}")
         code = run_import(
             census.store,
             census.surveys[form_name],
@@ -46,11 +119,36 @@ def import_command(
             user=actor(),
             dry_run=dry_run,
             strict=strict,
-            maps=by_header,
+            profile=chosen,
             echo=click.echo,
             lang=lang,
         )
     sys.exit(code)
+
+
+@click.command("pending")
+@click.option("--json", "as_json", is_flag=True, help="JSON 输出 / as JSON")
+def pending_command(as_json: bool) -> None:
+    """待核实: the records an import stored without a field its file lacked (住房性质 …),
+    for a surveyor to complete; each waits for review until then."""
+    import json
+
+    from census.sheets.followup import pending_records
+
+    with open_census() as census:
+        rows = pending_records(census.store, census.surveys)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("没有待核实的记录 / nothing to verify")
+        return
+    for row in rows:
+        click.echo(
+            f"{row['title']}\t{row['address']}\t{row['head']}\t缺少 missing: "
+            f"{'、'.join(row['missing'])}\t{row['review_state']}"
+        )
+    click.echo(f"共 {len(rows)} 条 / {len(rows)} records")
 
 
 @click.command("export")

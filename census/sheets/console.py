@@ -11,6 +11,7 @@ from census.sheets.apply import apply_plan
 from census.sheets.export import PERSONS, dataset_sheets
 from census.sheets.issues import Issue
 from census.sheets.plan import NEW, UPDATE
+from census.sheets.profiles import Profile
 from census.sheets.reader import SheetError
 from census.sheets.report import has_rejections, line, text_report
 from census.sheets.wizard import plan_file
@@ -25,30 +26,16 @@ def parse_maps(maps: tuple[str, ...], form: FormDef) -> dict[str, str]:
     """``--map 手机号码=members.phone`` -> {header: key}; raises ValueError on a bad one."""
     from census.sheets.vocabulary import vocabulary
 
-    targets = vocabulary(form).targets
+    vocab = vocabulary(form)
     out = {}
     for item in maps:
         header, sep, key = item.partition("=")
-        if not sep or (key and key not in targets):
+        key = key.strip()
+        if key and key not in vocab.targets:
+            key = vocab.header(key) or key  # a field's title will do: 手机号码=联系电话
+        if not sep or not header.strip() or (key and key not in vocab.targets):
             raise ValueError(item)
-        out[header.strip()] = key.strip()
-    return out
-
-
-def _overrides(path: Path, form: FormDef, by_header: dict[str, str]) -> dict[str, dict[str, str]]:
-    """Header-named mappings as the letter-named overrides the planner takes, for every sheet."""
-    if not by_header:
-        return {}
-    from census.sheets.layout import detect
-    from census.sheets.reader import read_file
-    from census.sheets.vocabulary import vocabulary
-
-    out: dict[str, dict[str, str]] = {}
-    for sheet in read_file(path):
-        layout = detect(sheet, vocabulary(form))
-        chosen = {c.letter: by_header[c.header] for c in layout.columns if c.header in by_header}
-        if chosen:
-            out[sheet.name] = chosen
+        out[header.strip()] = key
     return out
 
 
@@ -60,13 +47,22 @@ def run_import(
     user: str,
     dry_run: bool,
     strict: bool,
-    maps: dict[str, str],
+    profile: Profile,
     echo: Echo,
     lang: str = "zh",
 ) -> int:
-    """Plan, print the report, apply unless told not to; the exit code (1: rows rejected)."""
+    """Plan, print the report, apply unless told not to; the exit code (1: rows rejected).
+
+    ``profile`` says how to read the file, as the wizard's mapping page does: columns
+    mapped by title, the header row, rows to skip, a combined address column.
+    """
+    from census.sheets.reader import read_file
+    from census.sheets.vocabulary import vocabulary
+
     try:
-        plan = plan_file(store, form, path, overrides=_overrides(path, form, maps))[0]
+        sheets = read_file(path)
+        overrides = profile.overrides(sheets, vocabulary(form))
+        plan = plan_file(store, form, path, overrides=overrides, sheets=sheets)[0]
     except SheetError as error:  # nothing was read into the store
         issue = Issue(error.code, params=error.params)
         echo(issue.message(lang))
@@ -90,6 +86,11 @@ def run_import(
             f"无变化 unchanged {done.unchanged}，未导入 rejected {done.rejected}，"
             f"新增楼栋 new buildings {done.buildings}"
         )
+        if done.pending:
+            echo(
+                f"待核实 / to be verified: {done.pending} 户，缺少的内容请入户补填"
+                f"（census pending 列出） / households lacking a field (listed by census pending)"
+            )
         for issue in done.failed:
             echo(line(issue, lang))
         rejected = rejected or bool(done.failed)

@@ -55,7 +55,7 @@ PENDING = "pending_fields"  # bookkeeping: the required fields an import found n
 KEY_FIELDS = ("household_no", "building", "unit", "room")
 _MEMBER_PATH = re.compile(r"^members\[(\d+)\]\.(\w+)$")
 # Sheets of our own exports and templates that are not a table of the form being imported.
-QUIET_SHEETS = {"住户", "成员", "门面", "单位", "填表说明", "导入报告"}
+QUIET_SHEETS = {"住户", "成员", "门面", "单位", "填表说明", "选项", "导入报告"}
 
 
 def plan_import(
@@ -242,10 +242,11 @@ def _build(
 
 
 def absent_fields(plan: Plan, vocab: Vocabulary) -> list[str]:
-    """The required record fields that no sheet of the file has a column for (a combined
-    address column counts for building, unit and room), key fields apart."""
+    """The required household fields that no sheet of the file has a column for, key fields
+    apart. Households only: a surveyor visits them to complete what is missing (a shop or
+    organisation sheet without a required column is refused, and its column mapped)."""
     present = {key for layout in plan.layouts if layout.header_row for key in layout.keys.values()}
-    if not present:
+    if not present or plan.form.name != "household":
         return []
     return [
         f.key

@@ -3,6 +3,12 @@
 The household template is the person sheet of docs/domain.md §7: one row per person, the
 household's columns repeated (or left to 户编号). The notes sheet lists every column: is
 it required, which words it takes, which formats are understood.
+
+Every code column has a drop-down list (Excel data validation) of its words, kept on a
+hidden sheet (选项: 民族 alone is longer than the 255 characters an inline list may hold);
+a word outside the list only warns, since the import also takes short forms (汉, 党员).
+The example rows are marked （示例） after the name and the import skips them, so a
+template filled in below its example imports as it is.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from typing import IO, Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from census.domain.codes import choice_lists
 from census.domain.ids import make_resident_id
@@ -22,6 +30,9 @@ from census.sheets.writer import sheet_title
 from census.surveys.definition import FormDef
 
 NOTES_SHEET = "填表说明"
+LISTS_SHEET = "选项"  # hidden: the words of every drop-down list
+TEMPLATE_ROWS = 1000  # rows below the header formatted and given drop-downs
+EXAMPLE = "（示例）"  # after the name of an example row: the import skips the row
 TEXT_COLUMNS = ("id_number", "phone", "uscc")  # typed as text, or Excel drops digits
 GENERAL_NOTES = {
     "household": [
@@ -31,15 +42,16 @@ GENERAL_NOTES = {
         "日期可写 1990-01-02、1990/1/2、1990.1.2、1990年1月2日 或 19900102。",
         "多个电话用“；”分隔，第一个记为联系电话，其余写入备注；多个特殊情况用“、”分隔。",
         "再次导入同一文件不会重复登记：按户编号（或成员的证件号码）找到已有住户，只更新变化的内容。",
-        "第 2、3 行是示例，导入前请删除。",
+        "第 2、3 行是示例（姓名后注明“（示例）”），导入时自动跳过，可保留也可删除。",
+        "住房性质、与户主关系等列可从下拉列表选择；也可填简写（如 汉、党员），导入时识别。",
     ],
     "storefront": [
         "一行填一个门面/个体工商户。再次导入时按统一社会信用代码（或店名+地址）找到已有记录并更新。",
-        "第 2 行是示例，导入前请删除。",
+        "第 2 行是示例（店名后注明“（示例）”），导入时自动跳过，可保留也可删除。",
     ],
     "unit": [
         "一行填一个驻辖区单位。再次导入时按单位名称+地址找到已有记录并更新。",
-        "第 2 行是示例，导入前请删除。",
+        "第 2 行是示例（单位名称后注明“（示例）”），导入时自动跳过，可保留也可删除。",
     ],
 }
 
@@ -74,7 +86,7 @@ def _household_examples() -> list[dict[str, Any]]:
     return [
         house
         | {
-            "members.name": "张建国",
+            "members.name": "张建国" + EXAMPLE,
             "members.relation": "户主",
             "members.id_number": make_resident_id("110105", head, 21, "male"),
             "members.ethnicity": "汉族",
@@ -85,7 +97,7 @@ def _household_examples() -> list[dict[str, Any]]:
         },
         {
             "household_no": "H0001",
-            "members.name": "李秀兰",
+            "members.name": "李秀兰" + EXAMPLE,
             "members.relation": "配偶",
             "members.id_number": make_resident_id("110105", spouse, 22, "female"),
             "members.ethnicity": "回族",
@@ -99,7 +111,7 @@ EXAMPLES: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "household": _household_examples,
     "storefront": lambda: [
         {
-            "name": "佐斯腾拉面馆",
+            "name": "佐斯腾拉面馆" + EXAMPLE,
             "address": "佐斯腾路10号",
             "category": "餐饮",
             "operator_name": "马明",
@@ -109,7 +121,12 @@ EXAMPLES: dict[str, Callable[[], list[dict[str, Any]]]] = {
         }
     ],
     "unit": lambda: [
-        {"name": "佐斯腾小学", "kind": "学校", "address": "佐斯腾路41号", "staff_count": 60}
+        {
+            "name": "佐斯腾小学" + EXAMPLE,
+            "kind": "学校",
+            "address": "佐斯腾路41号",
+            "staff_count": 60,
+        }
     ],
 }
 
@@ -127,7 +144,7 @@ def _allowed(target: Target) -> str:
         words = "、".join(names["zh"] for names in entries.values())
         return words + ("（可填多个，用“、”分隔）" if target.type == "select_many" else "")
     return {
-        "date": "日期，如 1990-01-02",
+        "date": "日期，如 1990-01-02；也可写 1990/1/2、1990.1.2、1990年1月2日 或 19900102",
         "id_number": "居民身份证 18 位，末位可为 X（第一代 15 位号码自动升级为 18 位）；"
         "请保持该列为文本格式",
         "phone": "手机 11 位，或座机如 0991-1234567",
@@ -135,6 +152,56 @@ def _allowed(target: Target) -> str:
         "integer": "整数",
         "uscc": "18 位统一社会信用代码",
     }.get(target.type, "文字")
+
+
+def _words(target: Target) -> list[str]:
+    """The words a column's drop-down offers (none for a column without a code list)."""
+    if target.type == "yes_no":
+        return ["是", "否"]
+    if not target.choices and target.items is None:
+        return []
+    entries = target.items if target.items is not None else choice_lists()[target.choices or ""]
+    return [names["zh"] for names in entries.values()]
+
+
+def _drop_downs(book: Workbook, ws: Worksheet, vocab: Vocabulary, keys: list[str]) -> None:
+    """A drop-down list on every code column of the first sheet, its words on a hidden sheet.
+
+    One choice (住房性质, 民族) warns on a word outside the list and lets it stand; several
+    choices (特殊情况: 残疾、退役军人) show the list without checking, as a cell may hold more
+    than one of its words.
+    """
+    lists: Worksheet | None = None
+    used = 0  # columns of the lists sheet filled so far
+    for index, key in enumerate(keys, 1):
+        target = vocab.targets[key]
+        words = _words(target)
+        if not words:
+            continue
+        if lists is None:
+            lists = book.create_sheet(LISTS_SHEET)
+            lists.sheet_state = "hidden"
+        used += 1
+        column = get_column_letter(used)
+        lists[f"{column}1"] = target.text("zh")
+        for n, word in enumerate(words, 2):
+            lists[f"{column}{n}"] = word
+        several = target.type == "select_many"
+        check = DataValidation(
+            type="list",
+            formula1=f"'{LISTS_SHEET}'!${column}$2:${column}${len(words) + 1}",
+            allow_blank=True,
+            showErrorMessage=not several,
+            errorStyle="warning",
+            errorTitle=target.text("zh"),
+            error="不在下拉列表中；导入时也识别简写，确认无误可继续" if not several else None,
+            promptTitle=target.text("zh"),
+            prompt="可填多个，用“、”分隔" if several else "从下拉列表选择",
+            showInputMessage=True,
+        )
+        letter = get_column_letter(index)
+        check.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
+        ws.add_data_validation(check)
 
 
 def write_template(target: str | IO[bytes], form: FormDef) -> None:
@@ -156,7 +223,7 @@ def write_template(target: str | IO[bytes], form: FormDef) -> None:
         ws.column_dimensions[letter].width = max(10, 2 * len(title) + 4)
         if vocab.targets[key].type in TEXT_COLUMNS:
             ws.column_dimensions[letter].width = 22
-            for row in range(2, 1001):
+            for row in range(2, TEMPLATE_ROWS + 1):
                 ws.cell(row, index).number_format = "@"
     ws.freeze_panes = "A2"
     notes = book.create_sheet(NOTES_SHEET)
@@ -182,4 +249,5 @@ def write_template(target: str | IO[bytes], form: FormDef) -> None:
     for row in notes.iter_rows():
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _drop_downs(book, ws, vocab, keys)  # its words' sheet after the notes, hidden
     book.save(target)

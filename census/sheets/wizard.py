@@ -14,7 +14,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from census.sheets.layout import DATA, Layout, cell_text, classify, detect
+from census.sheets.layout import (
+    DATA,
+    HEADER_ROW,
+    ROW_OPTIONS,
+    SKIP_ROWS,
+    Layout,
+    cell_text,
+    classify,
+    detect,
+    example_row,
+    instructions_row,
+    row_numbers,
+)
 from census.sheets.plan import Plan, plan_import
 from census.sheets.reader import Progress, Sheet, read_file
 from census.sheets.vocabulary import Vocabulary, vocabulary
@@ -193,9 +205,11 @@ def mappings(
         if layout.header_row is None:
             continue
         preview = []
-        for row in sheet.rows[layout.header_row :]:
-            if classify(row, layout, vocab) != DATA:
+        for n, row in enumerate(sheet.rows[layout.header_row :], layout.header_row + 1):
+            if n in layout.skip or classify(row, layout, vocab) != DATA:
                 continue
+            if instructions_row(row) or example_row(row, layout, vocab):
+                continue  # skipped by the import too (census.sheets.rows)
             preview.append(
                 [cell_text(row[c.index]) if c.index < len(row) else "" for c in layout.columns]
             )
@@ -221,6 +235,36 @@ def target_choices(form: FormDef, lang: str = "zh") -> list[tuple[str, str, str]
     return out
 
 
+def row_overrides(
+    sheets: list[Sheet],
+    previous: dict[str, dict[str, str]],
+    header_row: str,
+    skip_rows: str,
+) -> dict[str, dict[str, str]]:
+    """The overrides with the header row and the rows to skip set for every sheet ("" for
+    neither); a new header row drops the columns mapped under the old one. Raises
+    ValueError for a row number that is not one."""
+    header = str(int(header_row)) if header_row.strip() else ""
+    skip = skip_rows.strip()
+    if skip:
+        row_numbers(skip)
+    if header and int(header) < 1:
+        raise ValueError(header_row)
+    result: dict[str, dict[str, str]] = {}
+    for sheet in sheets:
+        kept = dict(previous.get(sheet.name, {}))
+        if kept.get(HEADER_ROW, "") != header:
+            kept = {k: v for k, v in kept.items() if k in ROW_OPTIONS}
+        for key, value in ((HEADER_ROW, header), (SKIP_ROWS, skip)):
+            if value:
+                kept[key] = value
+            else:
+                kept.pop(key, None)
+        if kept:
+            result[sheet.name] = kept
+    return result
+
+
 def chosen_overrides(
     sheets: list[Sheet],
     form: FormDef,
@@ -235,10 +279,11 @@ def chosen_overrides(
     vocab: Vocabulary = vocabulary(form)
     result: dict[str, dict[str, str]] = {}
     for index, sheet in enumerate(sheets):
-        detected = detect(sheet, vocab)
+        kept = dict((previous or {}).get(sheet.name, {}))
+        rows = {key: kept[key] for key in ROW_OPTIONS if kept.get(key)}
+        detected = detect(sheet, vocab, rows)  # the header row chosen, if one was
         if detected.header_row is None:
             continue
-        kept = dict((previous or {}).get(sheet.name, {}))
         for column in detected.columns:
             name = f"map-{index}-{column.letter}"
             if name not in chosen:

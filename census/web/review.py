@@ -158,6 +158,7 @@ def meta_labels() -> dict[str, str]:
         "merged_into": _("已并入"),
         "merged_from": _("合并自"),
         "merged_at": _("合并日期"),
+        "pending_fields": _("待核实"),
         "surveyor": _("调查员"),
         "visited_at": _("走访时间"),
         "visit_outcome": _("走访结果"),
@@ -573,6 +574,17 @@ def merge():
             flash(_("已合并，两条记录的修改历史都已保留"), "success")
             return redirect(url_for("households.view", record_id=keep_id))
     return render_template("review/merge.html", keep=keep, duplicate=duplicate)
+
+
+@bp.route("/pending")
+@roles_required(*STAFF)
+def pending():
+    """待核实: the records an import stored without a field its file lacked (住房性质 …),
+    with what each lacks, for a visit; each also waits in the queue until reviewed."""
+    from census.sheets.followup import pending_records
+
+    rows = pending_records(get_store(), surveys(), lang())
+    return render_template("review/pending.html", rows=rows, labels=state_labels())
 
 
 @bp.route("/returned")

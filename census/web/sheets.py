@@ -32,17 +32,25 @@ from flask_login import current_user
 
 from census.domain.gate import Gate
 from census.services import audit
-from census.sheets import uploads
+from census.sheets import profiles, uploads
 from census.sheets.apply import apply_plan
 from census.sheets.export import HOUSEHOLDS, PERSONS, STOREFRONTS, UNITS, dataset_sheets
 from census.sheets.issues import Issue
 from census.sheets.jobs import APPLY, CHECK, FAILED, ImportJob, ImportJobs
+from census.sheets.layout import HEADER_ROW, SKIP_ROWS
 from census.sheets.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, size_text
 from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE
 from census.sheets.reader import SheetError, check_file
 from census.sheets.report import action_text, change_lines, line, report_sheets
 from census.sheets.template import write_template
-from census.sheets.wizard import PlanCache, chosen_overrides, mappings, target_choices
+from census.sheets.vocabulary import vocabulary
+from census.sheets.wizard import (
+    PlanCache,
+    chosen_overrides,
+    mappings,
+    row_overrides,
+    target_choices,
+)
 from census.sheets.writer import csv_bytes, xlsx_bytes
 from census.surveys.conform import id_numbers
 from census.web.access import ADMIN, STAFF, roles_required
@@ -203,15 +211,52 @@ def mapping(upload_id: str):
         flash(_file_problem(error), "error")
         return redirect(url_for("sheets.index"))
     if request.method == "POST":
-        upload.overrides = chosen_overrides(sheets, form, request.form.to_dict(), upload.overrides)
+        chosen = request.form.to_dict()
+        if "use_profile" in chosen:  # a saved mapping (导入方案), shown again to check
+            try:
+                found = profiles.load(_data_dir(), chosen.get("profile", ""))
+            except profiles.ProfileError:
+                abort(400)
+            if found.form != form.name:
+                abort(400)
+            upload.overrides = found.overrides(sheets, vocabulary(form))
+            upload.save()
+            return redirect(url_for("sheets.mapping", upload_id=upload.id))
+        if "set_rows" in chosen:  # another header row, rows to skip: shown again
+            try:
+                upload.overrides = row_overrides(
+                    sheets, upload.overrides, chosen.get("header_row", ""),
+                    chosen.get("skip_rows", ""),
+                )  # fmt: skip
+            except ValueError:
+                flash(_("行号应为数字，如 4,5 或 4-6。"), "error")
+                return redirect(url_for("sheets.mapping", upload_id=upload.id))
+            upload.save()
+            return redirect(url_for("sheets.mapping", upload_id=upload.id))
+        upload.overrides = chosen_overrides(sheets, form, chosen, upload.overrides)
         upload.save()
+        name = chosen.get("save_profile", "").strip()
+        if name:
+            try:
+                saved = profiles.from_overrides(
+                    form.name, sheets, vocabulary(form), upload.overrides
+                )
+                profiles.save(_data_dir(), name, saved, user=current_user.username)
+            except profiles.ProfileError:
+                flash(_("方案名称应为 1–40 个字符，不含空格和斜杠。"), "error")
+                return redirect(url_for("sheets.mapping", upload_id=upload.id))
+            flash(_("已保存导入方案“%(name)s”。", name=name), "success")
         return redirect(url_for("sheets.report", upload_id=upload.id))
+    first = next(iter(upload.overrides.values()), {})
     return render_template(
         "sheets/mapping.html",
         upload=upload,
         form=form,
         sheets=mappings(sheets, form, upload.overrides),
         choices=target_choices(form, lang()),
+        profiles=profiles.load_all(_data_dir(), form.name),
+        header_row=first.get(HEADER_ROW, ""),
+        skip_rows=first.get(SKIP_ROWS, ""),
     )
 
 

@@ -184,9 +184,56 @@ def test_the_template_has_the_headers_a_notes_sheet_and_an_example_that_imports(
     if name == "household":
         assert "户主、配偶、子女" in notes and "1990/1/2" in notes
         assert book.active["A1"].value == "户编号"
+    # The example rows are marked and skipped: the template imports nothing as it is ...
+    plan, _sheets = plan_file(store, SURVEYS[name], path)
+    assert plan.counts[NEW] == 0, [i.message() for i in plan.all_issues()]
+    examples = [i for i in plan.all_issues() if i.code == "example_row"]
+    assert len(examples) == (2 if name == "household" else 1)
+    assert examples[0].message().startswith("示例行，已跳过：")
+    assert not [i for i in plan.all_issues() if i.level != "info"]
+    # ... and the example with its mark taken off is a record that imports.
+    sheet = book.worksheets[0]
+    for row in sheet.iter_rows(min_row=2, max_row=3):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.endswith("（示例）"):
+                cell.value = cell.value.removesuffix("（示例）")
+    book.save(path)
     plan, _sheets = plan_file(store, SURVEYS[name], path)
     assert plan.counts[NEW] == 1, [i.message() for i in plan.all_issues()]
     assert not [i for i in plan.all_issues() if i.level != "info"]
+
+
+def test_every_code_column_of_the_template_has_a_drop_down_list(tmp_path):
+    from census.sheets.template import LISTS_SHEET, template_columns
+    from census.sheets.vocabulary import vocabulary
+
+    path = tmp_path / "household.xlsx"
+    write_template(path, SURVEYS["household"])
+    book = load_workbook(path)
+    sheet, lists = book.worksheets[0], book[LISTS_SHEET]
+    assert lists.sheet_state == "hidden"
+    headers = [c.value for c in sheet[1]]
+    checks = {}
+    for check in sheet.data_validations.dataValidation:
+        for cells in check.sqref.ranges:
+            checks[headers[cells.min_col - 1]] = check
+    vocab = vocabulary(SURVEYS["household"])
+    coded = [
+        vocab.targets[k].text("zh")
+        for k in template_columns(vocab)
+        if vocab.targets[k].choices or vocab.targets[k].type == "yes_no"
+    ]
+    assert set(checks) == set(coded) and "住房性质" in coded and "民族" in coded
+
+    def words(title):
+        first, last = checks[title].formula1.split("!")[1].replace("$", "").split(":")
+        return [c.value for row in lists[f"{first}:{last}"] for c in row]
+
+    assert words("住房性质") == ["自有", "租住", "公租房", "其他"]
+    assert len(words("民族")) == 58 and words("民族")[:2] == ["汉族", "蒙古族"]
+    (cells,) = checks["住房性质"].sqref.ranges
+    assert checks["住房性质"].type == "list" and (cells.min_row, cells.max_row) == (2, 1001)
+    assert checks["住房性质"].showErrorMessage and not checks["特殊情况"].showErrorMessage
 
 
 def test_a_report_workbook_keeps_every_row_and_adds_the_problems(store, tmp_path):

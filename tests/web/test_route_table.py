@@ -140,6 +140,7 @@ TABLE: dict[str, Row] = {
                              write="POST", form=lambda s, who: {"comment": ""}),
     "review.restore": Row("/review/households/{h1}/restore/999", STAFF, write="POST",
                           form=lambda s, who: {}),
+    "review.pending": Row("/review/pending", STAFF),
     "review.checks_report": Row("/review/checks", STAFF),
     "review.checks_csv": Row("/review/checks.csv", STAFF),
     "review.checks_pdf": Row("/review/checks.pdf", STAFF),
