@@ -337,9 +337,15 @@ def save(
     life events pass move_out, birth …) and ``detail`` adds to the audit entry.
     """
     record, problems = clean(form, raw, today=today)
-    problems = _waived(problems, meta)
-    canonical_dwelling(record)
     collection = store.collection(form.collection)
+    previous = collection.get(record_id) if record_id is not None else None
+    waived = dict(meta or {})
+    if action not in (None, "create", "edit") and previous and previous.get(PENDING):
+        # a life event (a death, a move) on a household to be verified does not wait for
+        # the fields the import lacked; an edit of the record itself fills them in
+        waived[PENDING] = [*(waived.get(PENDING) or []), *previous[PENDING]]
+    problems = _waived(problems, waived)
+    canonical_dwelling(record)
     if form.name == "household":
         problems += _building_check(store, record, user)
         problems += _cross_checks(store, record, record_id)
@@ -347,7 +353,6 @@ def save(
     if has_errors(problems):
         return SaveResult(None, record, problems)
     now = datetime.now().isoformat(timespec="seconds")
-    previous = collection.get(record_id) if record_id is not None else None
     for key in META_KEYS:
         if previous and key in previous:
             record[key] = previous[key]

@@ -291,6 +291,14 @@ def test_the_grid_systems_sheet_through_the_wizard_lands_on_the_follow_up_list(
     listed = admin.get("/review/pending").get_data(as_text=True)
     assert listed.count('data-pending="households/') == 15
 
+    # A life event does not wait for the missing field; the household stays to be verified.
+    from census.services import lifeevents
+
+    other = next(h for h in stored if h["id"] != first["id"] and len(h["members"]) == 3)
+    lifeevents.death(store, form, other["id"], 1, on="2024-06-01", user="admin")
+    after = store.collection("households").get(other["id"])
+    assert after["members"][1]["status"] == "deceased" and after["pending_fields"] == ["housing"]
+
 
 def test_the_residents_register_through_the_wizard_with_a_saved_profile(admin, store, tmp_path):
     rows = register_sheet(address_title="门户编码")
