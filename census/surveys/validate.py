@@ -299,7 +299,7 @@ def _clean_record(
             asked = f.required or (
                 f.required_if is not None and truth(evaluate(f.required_if, env))
             )
-            if asked and f.key not in excused:
+            if asked and f.key not in excused and not f.read_only:  # nobody can answer it
                 out.append(Problem("required", path))
         elif f.constraint is not None and not truth(evaluate(f.constraint, env)):
             if not any(p.path == path and p.level != WARNING for p in out):

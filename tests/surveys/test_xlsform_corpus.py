@@ -155,6 +155,11 @@ def test_each_form_works_on_the_web_from_upload_to_export(app, store, client, au
         assert shown.count("<dt>") >= 3, corpus.name
         book = load_workbook(io.BytesIO(client.get(f"/worklog/{corpus.name}.xlsx").data))
         assert len(list(book.active.iter_rows(values_only=True))) >= 2, corpus.name
+    from census.surveys import custom
+
+    kept = custom.load(app.config["DATA_DIR"])  # as a restart reads them back
+    assert sorted(kept) == sorted(c.name for c in ANSWERED)
+    assert kept["rental_check"].field("street").choice_attrs["market"] == {"district": "west"}
     roster = app.extensions["census"].surveys["household_roster"]
     (record,) = store.collection(roster.collection).scan()
     shown = client.get(f"/worklog/household_roster/{record['id']}").get_data(as_text=True)

@@ -366,6 +366,9 @@ class _Translator:
             found = self.value(str(calculation), here, level, column)
             if found is not None:
                 item["type"], item["read_only"], item["calculation"] = "text", True, found
+        if item.get("read_only"):  # nobody can answer it: ODK does not ask for it either
+            item.pop("required", None)
+            item.pop("required_if", None)
         default = child.get("default")
         if default not in (None, "") and "calculation" not in item:
             self.default(str(default), item, here, level)
