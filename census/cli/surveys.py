@@ -34,7 +34,7 @@ def survey_list_command() -> None:
 @click.option("--replace", is_flag=True, help="替换同名问卷 / replace a survey of this name")
 @LANG_OPTION
 def survey_add_command(file: Path, name: str, replace: bool, lang: str) -> None:
-    """Add a survey from an XLSForm (.xlsx) or a YAML definition; problems by row and column."""
+    """Add a survey from an XLSForm (.xlsx or .xls) or a YAML definition; problems by cell."""
     from census.services import audit
     from census.surveys import custom
 
