@@ -156,7 +156,7 @@ def row(question: tuple, at: int = 5) -> list:
                 "",
                 "",
                 "",
-                "jr:choice-name(${housing}, '${housing}') = 'x'",
+                "random() > 0.5",
             ),
             "relevant",
             "expression",
@@ -303,3 +303,48 @@ def test_display_only_columns_and_metadata_are_ignored_and_said_so():
 def test_a_file_that_is_not_a_workbook_is_refused():
     (problem,) = problems_of(b"not a spreadsheet")
     assert problem.code == "read"
+
+
+def test_jr_choice_name_gives_the_label_of_the_code_chosen():
+    head = (*xlsform_head(), "calculation")
+    rows = [
+        *ROSTER[:2],
+        (
+            "calculate",
+            "housing_word",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "jr:choice-name(${housing}, '${housing}')",
+        ),
+        ("note", "said", "住房：${housing_word}", "Housing: ${housing_word}"),
+    ]
+    definition = translate(xlsform(rows, head=head)).definition
+    form = parse_definition(dict(definition, collection="survey_roster"), "x.xlsx")
+    record, problems = clean(form, {"address": "3栋", "housing": "rented"})
+    assert not problems and record["housing_word"] == "租住"
+    assert form.field("said").filled("zh", record) == "住房：租住"
+    tree = form.field("housing_word").calculation
+    assert browser_values([[tree, {"housing": "owned"}]]) == ["自有"]
+
+
+def browser_values(cases: list) -> list:
+    """Trees evaluated by static/forms.js under Node, their values as JSON."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    script = NODE.replace(
+        "!!window.CensusForms.evaluate(tree, env)", "window.CensusForms.evaluate(tree, env)"
+    )
+    done = subprocess.run(
+        ["node", "-e", script, str(FORMS_JS)],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)

@@ -197,6 +197,8 @@ _FUNCTIONS = {
     "format-date-time": "format_date", "once": "once", "position": "position",
     "indexed-repeat": "indexed_repeat",
 }  # fmt: skip
+# jr:choice-name() is written out choice by choice: up to this many.
+_MAX_NAMED = 200
 # Functions that read every entry of a repeat: ${age} in sum(${age}) are all the ages.
 _AGGREGATES = {"sum", "count", "min", "max", "indexed-repeat"}
 _NUMBER_TYPES = {"integer", "decimal", "range"}
@@ -223,6 +225,8 @@ class Scope:
         # While a choice_filter is read: the columns of its list (name, label, district …),
         # which it names bare; each reads as __c_<column> of the choice being filtered.
         self.choice_columns: set[str] = set()
+        # Each select's choices as {code: label}, for jr:choice-name().
+        self.labels: dict[str, dict[str, str]] = {}
 
     def relevant(self, tree: tuple, expr: str, level: str | None, dot: str = "") -> str:
         """A condition (relevant, required, constraint) in our language, read at a level."""
@@ -363,6 +367,8 @@ class Scope:
         if name == "boolean-from-string" and len(args) == 1:
             text, _t = self.source(args[0], level, dot)
             return f'(string({text}) == "true" or string({text}) == "1")', "boolean"
+        if name == "jr:choice-name" and len(args) == 2:
+            return self.choice_name(args, level, dot), "string"
         if name == "position" and all(a[0] in ("parent", "dot") for a in args):
             if level is None:
                 raise Unsupported("position(..)")
@@ -380,6 +386,20 @@ class Scope:
         if name in ("today", "date"):
             kind = "date"
         return f"{ours}({', '.join(parts)})", kind or "string"
+
+    def choice_name(self, args: list[tuple], level: str | None, dot: str) -> str:
+        """jr:choice-name(${q}, '${q}'): the label of a code of q's list, written out as
+        ``"男" if c == "m" else ("女" if c == "f" else "")`` so both sides need no lists."""
+        where = args[1]
+        found = re.fullmatch(r"\s*\$\{\s*(\w+)\s*\}\s*", where[1]) if where[0] == "str" else None
+        labels = self.labels.get(found.group(1)) if found else None
+        if labels is None or len(labels) > _MAX_NAMED:
+            raise Unsupported("jr:choice-name()")
+        code, _t = self.source(args[0], level, dot)
+        text = '""'
+        for value, label in reversed(list(labels.items())):
+            text = f"({_literal(label)} if string({code}) == {_literal(value)} else {text})"
+        return text
 
     def special(self, name: str) -> str | None:
         """What a question that is not in our form reads as: a left-out one (a photo) is

@@ -192,6 +192,12 @@ class _Translator:
                 self.collect(child.get("children") or [], name)
             elif kind in _TYPES and not self.from_file(child):
                 self.scope.types[name] = _TYPES[kind]
+                if child.get("choices"):
+                    self.scope.labels[name] = {
+                        str(e["name"]): _texts(e.get("label"), str(e["name"]))["zh"]
+                        for e in child["choices"]
+                        if "name" in e
+                    }
             elif kind in METADATA:
                 self.scope.types[name] = "metadata:" + kind
             else:
