@@ -28,13 +28,13 @@ from hypothesis import strategies as st
 
 from census.domain.gate import pending_of
 from census.domain.registers import counts_in, rows_in
-from census.surveys.registers import load_registers
 from census.domain.residents import Community, build_community
 from census.domain.summary import figures_of
 from census.fieldwork import assignments, coverage, outcomes
 from census.queries.derived import Derived
 from census.services import review
 from census.store import Store, open_store
+from census.surveys.registers import load_registers
 
 REGISTERS = load_registers()
 TODAY, PAST = date(2026, 1, 1), date(2024, 6, 1)
