@@ -19,7 +19,7 @@ from openpyxl import Workbook
 
 from census.services import records
 from census.services.accounts import add_user
-from tests.e2e.conftest import FAST_HASH, PASSWORD, TIMEOUT_MS
+from tests.e2e.conftest import FAST_HASH, PASSWORD, PORTRAIT, TIMEOUT_MS
 from tests.factories import make_household
 
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -188,9 +188,15 @@ def test_the_main_pages_of_each_role_have_no_serious_accessibility_violation(des
         results[name] = audit_page(desk, source)
 
     log_in(desk, "admin")
-    for name, url in office_pages(desk, live_server, kept).items():
+    pages = office_pages(desk, live_server, kept)
+    for name, url in pages.items():
         visit(desk, url)
         results[name] = audit_page(desk, source)
+    # The same tables on a tablet, where they do scroll sideways in their box.
+    desk.set_viewport_size(PORTRAIT)
+    for name in ("日志", "住户页", "台账 · 登记", "核对表头"):
+        visit(desk, pages[name])
+        results[f"{name} @768"] = audit_page(desk, source)
 
     print_table(results)
     serious = {
@@ -200,28 +206,72 @@ def test_the_main_pages_of_each_role_have_no_serious_accessibility_violation(des
     assert {name: found for name, found in serious.items() if found} == {}
 
 
-def page_size(page: Any) -> dict[str, int]:
-    return page.evaluate(
-        "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth,"
-        " height: document.documentElement.scrollHeight})"
-    )
+MEASURE = """() => {
+  const main = document.querySelector("main");
+  const wraps = [...document.querySelectorAll(".table-wrap")];
+  return {scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
+          height: document.documentElement.scrollHeight,
+          main: Math.round(main.getBoundingClientRect().width),
+          tables: wraps.length,
+          cut: wraps.filter(w => w.scrollWidth > w.clientWidth + 1).length};
+}"""
+# The layout before: every page in a 1000 px column (966 px inside its padding), no wrapping
+# in table cells.
+OLD_COLUMN = (
+    "main { max-width: 1000px !important; padding: 16px !important; }"
+    " table.list th, table.list td { white-space: nowrap !important; }"
+)
 
 
-def test_the_office_pages_do_not_scroll_sideways_at_1366(desk, live_server):
+def test_the_office_pages_do_not_scroll_sideways_at_1366(desk, live_server, tmp_path):
     kept, waiting = seed(live_server)
     log_in(desk, "admin")
     pages = office_pages(desk, live_server, kept)
     pages["审核队列"] = "/review/"
     pages["审核页"] = f"/households/{waiting}"
-    sizes: dict[str, dict[str, int]] = {}
+    now: dict[str, dict[str, int]] = {}
+    old: dict[str, dict[str, int]] = {}
     for name, url in pages.items():
         visit(desk, url)
-        sizes[name] = page_size(desk)
-    print("\npage widths at 1366×768 (scrollWidth / innerWidth, height)")
-    for name, size in sizes.items():
-        print(f"{name:<12} {size['scroll']:>5} / {size['inner']}  {size['height']:>6} px")
-    wide = {name: s for name, s in sizes.items() if s["scroll"] > s["inner"]}
-    assert wide == {}
-    # The mapping page of a 20-column sheet is a compact table: it fits in two screens
-    # (3,705 px before, with 20 columns side by side and their selects cut).
-    assert sizes["核对表头"]["height"] <= 2 * 768 + 400, sizes["核对表头"]
+        now[name] = desk.evaluate(MEASURE)
+        desk.screenshot(path=tmp_path / f"{len(now):02d}.png", full_page=True)
+        desk.add_style_tag(content=OLD_COLUMN)
+        old[name] = desk.evaluate(MEASURE)
+    print(f"\nscreenshots in {tmp_path}")
+    print("office pages at 1366×768: page scrollWidth / innerWidth, height; <main> width and")
+    print("tables cut (scrolling sideways in their box), in the old 1000 px column → now")
+    for name, size in now.items():
+        before = old[name]
+        print(
+            f"{name:<10} {size['scroll']:>5} / {size['inner']} {size['height']:>6} px"
+            f"   main {before['main']:>4} → {size['main']:>4}"
+            f"   cut {before['cut']}/{before['tables']} → {size['cut']}/{size['tables']}"
+        )
+    assert {name: s for name, s in now.items() if s["scroll"] > s["inner"]} == {}
+    assert {name: s for name, s in now.items() if s["cut"]} == {}
+    # Pages with tables use the width of the screen; forms keep their column.
+    assert now["住户列表"]["main"] == 1366 and now["导入"]["main"] <= 1000
+    # The mapping page of a 20-column sheet is one compact row per column: before, the 20
+    # columns stood side by side (2,459 px wide, 1,035 px tall, selects cut).
+    assert now["核对表头"]["height"] <= 1800, now["核对表头"]
+    # A long table keeps its header in view.
+    position = desk.evaluate(
+        "() => getComputedStyle(document.querySelector('table.list thead th')).position"
+    )
+    assert position == "sticky"
+
+
+def test_the_skip_link_is_the_first_stop_and_leads_to_the_content(desk, live_server):
+    log_in(desk, "admin")
+    visit(desk, "/households")
+    desk.keyboard.press("Tab")
+    link = desk.locator(".skip-link")
+    assert desk.evaluate("() => document.activeElement.className") == "skip-link"
+    box = link.bounding_box()
+    assert box is not None and box["y"] >= 0 and link.inner_text() == "跳到正文"
+    desk.keyboard.press("Enter")
+    assert desk.evaluate("() => document.activeElement.id") == "content"
+    desk.keyboard.press("Tab")  # the next stop is inside the content, past the menu
+    assert desk.evaluate("() => !!document.activeElement.closest('main')")
+    ring = desk.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert ring == "solid"
