@@ -24,10 +24,19 @@ def test_surveys_are_added_from_the_command_line_with_problems_by_row(tmp_path):
     data = tmp_path / "data"
     good, bad = tmp_path / "roster.xlsx", tmp_path / "bad.xlsx"
     good.write_bytes(xlsform())
-    bad.write_bytes(xlsform([*ROSTER[:3], ("geopoint", "where", "位置", "Where")]))
+    nested = [
+        ("begin_repeat", "a", "甲", "A"),
+        ("begin_repeat", "b", "乙", "B"),
+        ("text", "c", "丙", "C"),
+        ("end_repeat", "", "", ""),
+        ("end_repeat", "", "", ""),
+    ]
+    bad.write_bytes(xlsform([*ROSTER[:3], *nested]))  # a repeat inside a repeat: still refused
     refused = run(data, "survey", "add", str(bad))
     assert refused.returncode == 1
-    assert "survey 表第 5 行 type 列（A5）" in refused.stderr and "geopoint" in refused.stderr
+    assert (
+        "survey 表第 6 行 type 列（A6）" in refused.stderr and "重复组里的重复组" in refused.stderr
+    )
     added = run(data, "survey", "add", str(good))
     assert added.returncode == 0, added.stderr
     assert "roster" in added.stdout
