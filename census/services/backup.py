@@ -61,7 +61,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 import orjson
 
-from census.store import database_url, open_store
+from census.store import StoreError, database_url, open_store
 from census.store.base import COUNTERS, Doc
 from census.store.journal import apply_entry, read_journal
 from census.store.lock import FolderLock
@@ -255,45 +255,16 @@ def _tables(raw: bytes, path: Path) -> dict[str, dict[str, dict[str, Any]]]:
 @_bulk
 def read_database(url: str) -> Contents:
     """Every row of a PostgreSQL store, read in one REPEATABLE READ snapshot."""
-    import psycopg
+    from census.store.pgsnapshot import read_snapshot  # psycopg only for a database
 
     contents = Contents("postgresql")
     try:
-        with psycopg.connect(url, connect_timeout=10) as conn:
-            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-            conn.read_only = True
-            with conn.transaction():
-                present = conn.execute(
-                    "SELECT to_regclass('census_documents') IS NOT NULL,"
-                    " to_regclass('census_counters') IS NOT NULL"
-                ).fetchone()
-                if not present or not present[0]:
-                    contents.present = False  # a schema no server has opened yet: empty
-                    return contents
-                last_ids: dict[str, int] = dict(
-                    conn.execute("SELECT name, last_id FROM census_collections")
-                )
-                if present[1]:
-                    contents.numbers = {
-                        str(name): int(value)
-                        for name, value in conn.execute(
-                            "SELECT name, value FROM census_counters ORDER BY name"
-                        )
-                    }
-                for name in sorted(last_ids):
-                    rows = conn.execute(
-                        "SELECT id, rev, doc::text FROM census_documents"
-                        " WHERE collection = %s ORDER BY id",
-                        (name,),
-                    ).fetchall()
-                    contents.last_ids[name] = int(last_ids[name])
-                    if rows:
-                        contents.collections[name] = [
-                            {"id": int(i), **orjson.loads(text), "_rev": int(rev)}
-                            for i, rev, text in rows
-                        ]
-    except psycopg.Error as exc:
+        found = read_snapshot(url)
+    except StoreError as exc:
         raise BackupError(f"PostgreSQL at {_safe_url(url)}: {exc}") from None
+    contents.present = found.present
+    contents.last_ids, contents.numbers = found.last_ids, found.numbers
+    contents.collections = found.collections
     return contents
 
 
@@ -624,11 +595,7 @@ def _check_folder_empty(folder: Path) -> None:
 
 def _lock_database(store: PgStore, where: str) -> None:
     """Inside the restore's transaction: keep other writers out, and check again it is empty."""
-    with store.connection() as conn:
-        conn.execute("LOCK TABLE census_documents, census_counters IN SHARE ROW EXCLUSIVE MODE")
-        row = conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM census_documents)"
-            " OR EXISTS (SELECT 1 FROM census_counters)"
-        ).fetchone()
-    if row and row[0]:
+    from census.store.pgsnapshot import lock_and_hold_anything
+
+    if lock_and_hold_anything(store):
         raise BackupError(f"{where} is not empty: someone wrote to it while the restore began")
