@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import uuid
 
+import psycopg
 import pytest
 
 from census.app import create_app
@@ -110,3 +112,20 @@ class Auth:
 def auth(client):
     """``auth.login("surveyor1")``."""
     return Auth(client)
+
+
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def pg_url():
+    """A schema of its own in the test database, dropped afterwards."""
+    schema = f"census_app_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+    except psycopg.OperationalError as exc:  # pragma: no cover - a machine without the server
+        pytest.fail(f"PostgreSQL is needed at {PG_URL}: {exc}")
+    yield f"{PG_URL}?options=-c%20search_path%3D{schema}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -21,7 +21,6 @@ import uuid
 from datetime import date
 from typing import Any
 
-import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -340,22 +339,6 @@ def test_a_view_handed_out_before_a_write_stays_as_it_was(tmp_path) -> None:
 
 
 # ---------------------------------------------------------------- PostgreSQL: two servers
-
-URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture
-def pg_url():
-    """A schema of its own in the test database, dropped afterwards."""
-    schema = f"census_rm_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(URL, autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA {schema}")
-    except psycopg.OperationalError as exc:  # pragma: no cover - a machine without the server
-        pytest.fail(f"PostgreSQL is needed at {URL}: {exc}")
-    yield f"{URL}?options=-c%20search_path%3D{schema}"
-    with psycopg.connect(URL, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.mark.postgres

@@ -10,25 +10,10 @@ import pytest
 from census.app import create_app
 from census.services.accounts import add_user
 from census.web.current import get_store
+from tests.conftest import PG_URL as URL
 from tests.factories import make_household
 
 pytestmark = pytest.mark.postgres
-
-URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture
-def pg_url():
-    """A schema of its own in the test database, dropped afterwards."""
-    schema = f"census_app_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(URL, autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA {schema}")
-    except psycopg.OperationalError as exc:  # pragma: no cover - a machine without the server
-        pytest.fail(f"PostgreSQL is needed at {URL}: {exc}")
-    yield f"{URL}?options=-c%20search_path%3D{schema}"
-    with psycopg.connect(URL, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def pg_app(tmp_path, pg_url, **config):

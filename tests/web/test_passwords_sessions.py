@@ -18,7 +18,7 @@ from census.services import accounts, audit, throttle
 from census.services.accounts import add_user, authenticate, create_token
 from census.web.current import get_store
 from tests.conftest import FAST_HASH, PASSWORD, Auth, csrf_token
-from tests.web.test_app_postgres import pg_app, pg_url  # noqa: F401 - the fixture
+from tests.web.test_app_postgres import pg_app
 
 
 def post_login(client, username: str, password: str, *, addr: str = "127.0.0.1"):
@@ -190,7 +190,7 @@ def test_eight_parallel_streams_get_no_more_password_checks_than_the_limit(app, 
 
 
 @pytest.mark.postgres
-def test_the_limit_holds_across_two_app_servers_on_one_postgresql(tmp_path, pg_url, monkeypatch):  # noqa: F811
+def test_the_limit_holds_across_two_app_servers_on_one_postgresql(tmp_path, pg_url, monkeypatch):
     first = pg_app(tmp_path / "a", pg_url, TESTING=True)
     second = pg_app(tmp_path / "b", pg_url, TESTING=True)
     try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import psycopg
 import pytest
 
 from census.app import create_app
@@ -105,22 +104,6 @@ def test_the_review_queue_follows_submissions_and_approvals(app, store):
 
 
 # ---------------------------------------------------------------- PostgreSQL: two servers
-
-URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture
-def pg_url():
-    """A schema of its own in the test database, dropped afterwards."""
-    schema = f"census_rm_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(URL, autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA {schema}")
-    except psycopg.OperationalError as exc:  # pragma: no cover - a machine without the server
-        pytest.fail(f"PostgreSQL is needed at {URL}: {exc}")
-    yield f"{URL}?options=-c%20search_path%3D{schema}"
-    with psycopg.connect(URL, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def registered(client) -> int:
