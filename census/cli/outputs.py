@@ -134,7 +134,7 @@ def _gated(store: Any, approved: bool, day: Any) -> tuple[Any, Any, list[Any], A
     """The gate; every household, storefront and unit; those the gate lets through; and
     what waits for review on the date (left out, or with --all counted unreviewed)."""
     from census.domain.gate import Gate, pending_of
-    from census.queries.derived import community_records
+    from census.queries.records import community_records
 
     gate = Gate(approved)
     found = community_records(store)

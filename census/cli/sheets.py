@@ -162,7 +162,7 @@ def export_command(file: Path, approved: bool, lang: str) -> None:
     same records); --approved leaves out what waits for review. A line says how many wait.
     """
     from census.domain.gate import Gate, pending_of
-    from census.queries.derived import community_records
+    from census.queries.records import community_records
     from census.sheets.console import run_export
 
     if file.suffix.lower() not in (".xlsx", ".csv"):

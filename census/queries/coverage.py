@@ -21,17 +21,14 @@ import threading
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from census.domain.address import fold
 from census.fieldwork import coverage
 from census.fieldwork.assignments import grid_names
 from census.fieldwork.outcomes import Dwelling, build_dwellings
+from census.queries.records import Doc, Records
 
-if TYPE_CHECKING:
-    from census.queries.derived import Records
-
-Doc = dict[str, Any]
 Member = tuple[str, int]  # ("households" or "visits", id)
 
 

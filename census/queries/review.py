@@ -13,14 +13,11 @@ from __future__ import annotations
 import bisect
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from census.queries.records import Doc, Records
 from census.services.review import COLLECTION, COLLECTIONS, SUBMITTED, queue, state_of
 
-if TYPE_CHECKING:
-    from census.queries.derived import Records
-
-Doc = dict[str, Any]
 Key = tuple[str, int]  # (updated_at, id): the queue's order
 ALL = "all"
 
