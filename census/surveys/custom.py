@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -30,8 +30,18 @@ from census.surveys.definition import (
 )
 from census.surveys.xlsform import RESERVED_KEYS, XLSFormError, XLSFormProblem, translate
 
-if TYPE_CHECKING:  # the context holds the surveys; this module only reads and writes files
-    from census.context import Census
+
+class Census(Protocol):
+    """What this module needs of the application context (``census.context.Census``).
+
+    The context holds the surveys; this module only reads and writes their files, so it
+    asks for these three attributes and does not import the context.
+    """
+
+    data_dir: Path
+    surveys: dict[str, FormDef]
+    custom: set[str]
+
 
 FOLDER = "surveys"
 NAME = re.compile(r"[a-z][a-z0-9_]{1,39}")
