@@ -111,10 +111,21 @@ class CoverageModel:
             return
         households = [self._docs[m] for m in members if m[0] == "households"]
         visits = [self._docs[m] for m in members if m[0] == "visits"]
-        doors = list(build_dwellings(visits, households).values())
+        doors = sorted(build_dwellings(visits, households).values(), key=_place)
         self._counted[group] = _Building(
             doors, coverage.figures(doors), Counter(coverage.visits_made(doors))
         )
+
+    def building(self, name: str) -> tuple[list[Dwelling], coverage.Figures, int]:
+        """One building's doors in address order, their figures, and its households (all,
+        with a door or not): what the surveyor's home and building pages show of it."""
+        with self._lock:
+            group = fold(name)
+            found = self._counted.get(group)
+            households = sum(1 for m in self._members.get(group, ()) if m[0] == "households")
+        if found is None:
+            return [], coverage.Figures(), households
+        return found.doors, found.figures, households
 
     def tables(self) -> Tables:
         """Buildings, grids, the total, flagged doors and events per person, as now."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import uuid as uuidlib
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -47,17 +48,19 @@ class FieldStatus:
 
     def __init__(self, buildings: list[dict[str, Any]]):
         self.buildings = buildings
-        found = outcomes.load_dwellings(get_store(), [b["name"] for b in buildings])
-        self.doors: dict[str, list[outcomes.Dwelling]] = {b["name"]: [] for b in buildings}
-        for dwelling in outcomes.sorted_dwellings(found.values()):
-            self.doors.setdefault(dwelling.building, []).append(dwelling)
-        self.rows = {r.name: r for r in coverage.building_rows(buildings, found.values())}
-        self.revisits = outcomes.revisits(found.values())
+        model = context().derived.coverage()
+        self.doors: dict[str, list[outcomes.Dwelling]] = {}
+        self._figures: dict[str, coverage.Figures] = {}
+        for b in buildings:
+            doors, figures, _households = model.building(b["name"])
+            self.doors[b["name"]] = doors
+            expected = int(b.get("expected_dwellings") or 0)
+            self._figures[b["name"]] = replace(figures, expected=expected)
+        self.revisits = outcomes.revisits(d for doors in self.doors.values() for d in doors)
 
     def figures(self, name: str) -> coverage.Figures:
         """The coverage figures of one building."""
-        row = self.rows.get(name)
-        return row.figures if row else coverage.Figures()
+        return self._figures.get(name) or coverage.Figures()
 
 
 @bp.app_context_processor

@@ -30,7 +30,7 @@ from census.store import Conflict
 from census.surveys.conform import masked, unmasked
 from census.surveys.wtf import attach_problems, form_class, formdata_to_raw, record_to_formdata
 from census.web.access import ROLES, roles_required
-from census.web.current import get_store
+from census.web.current import context, get_store
 from census.web.helpers import head_of, lang, surveys
 from census.web.offline import client_checks, page_version
 
@@ -43,11 +43,10 @@ def _room_key(household: dict[str, Any]) -> tuple[Any, ...]:
 
 def buildings_for(user: Any) -> list[dict[str, Any]]:
     """The buildings this user may survey, with the number of households in each."""
-    store = get_store()
-    households = store.collection("households")
-    rows = [b for b in store.collection("buildings").scan() if user.covers(b)]
+    rows = [b for b in get_store().collection("buildings").scan() if user.covers(b)]
+    model = context().derived.coverage()  # kept up with every write: no count per building
     for row in rows:
-        row["households"] = households.count(building=row["name"])
+        row["households"] = model.building(row["name"])[2]
     return sorted(rows, key=lambda b: place_key(b.get("grid"), b["name"]))
 
 
