@@ -264,6 +264,29 @@ def _finding(household: dict[str, Any], problem: Problem) -> Finding:
     )
 
 
+def member_keys(household: dict[str, Any]) -> list[tuple[str | None, tuple[str, str] | None]]:
+    """Each active member's ID number and name + birth date (None when missing), in order:
+    what finds the other households a person may also be in."""
+    return [(id_key(m), name_birth(m)) for m in _members(household) if is_active(m)]
+
+
+def own_findings(household: dict[str, Any], today: date) -> list[Finding]:
+    """What the checks of one household find in it alone."""
+    return [_finding(household, problem) for problem in check_household(household, today)]
+
+
+def cross_findings(
+    household: dict[str, Any], candidates: Iterable[dict[str, Any]]
+) -> list[Finding]:
+    """What the cross checks find between a household and the households that share a key."""
+    others = {other["id"]: other for other in candidates}
+    others.pop(household["id"], None)
+    if not others:  # most households share nobody: skip the pairwise comparison
+        return []
+    problems = cross_checks(household, household["id"], others.values())
+    return [_finding(household, problem) for problem in problems]
+
+
 def check_community(households: list[dict[str, Any]], today: date) -> list[Finding]:
     """Every check over every household (merged records left out), in household order.
 
@@ -274,31 +297,20 @@ def check_community(households: list[dict[str, Any]], today: date) -> list[Findi
     by_id: dict[str, list[dict[str, Any]]] = {}
     by_person: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for household in live:
-        for member in _members(household):
-            if not is_active(member):
-                continue
-            number = id_key(member)
+        for number, key in member_keys(household):
             if number is not None:
                 by_id.setdefault(number, []).append(household)
-            key = name_birth(member)
             if key is not None:
                 by_person.setdefault(key, []).append(household)
     findings: list[Finding] = []
     for household in sorted(live, key=lambda h: h.get("id") or 0):
-        for problem in check_household(household, today):
-            findings.append(_finding(household, problem))
-        candidates: dict[int, dict[str, Any]] = {}
-        for member in _members(household):
-            if not is_active(member):
-                continue
-            for other in by_id.get(id_key(member) or "", []):
-                candidates[other["id"]] = other
-            for other in by_person.get(name_birth(member) or ("", ""), []):
-                candidates[other["id"]] = other
-        candidates.pop(household["id"], None)
-        if candidates:  # most households share nobody: skip the pairwise comparison
-            for problem in cross_checks(household, household["id"], candidates.values()):
-                findings.append(_finding(household, problem))
+        findings += own_findings(household, today)
+        candidates = [
+            other
+            for number, key in member_keys(household)
+            for other in (*by_id.get(number or "", []), *by_person.get(key or ("", ""), []))
+        ]
+        findings += cross_findings(household, candidates)
     return findings
 
 

@@ -51,6 +51,7 @@ from census.domain.residents import (
     household_share,
 )
 from census.domain.summary import Tally, figures_from, tally_of
+from census.queries.checks import ChecksModel
 from census.queries.coverage import CoverageModel
 from census.queries.records import Doc, Records, read_again, read_records
 from census.queries.review import ReviewIndex
@@ -387,6 +388,7 @@ class Derived:
         self._views: OrderedDict[tuple[date, bool], View] = OrderedDict()
         self._coverage: _Once | None = None
         self._review: _Once | None = None
+        self._checks: _Once | None = None
         self.full_reads = 0  # how many times everything was read (start-up, or a write not told)
 
     def _current(self) -> _Once:
@@ -424,6 +426,10 @@ class Derived:
                 self._review.get().apply(fresh)
             else:
                 self._review = None
+            if self._checks is not None and self._checks.ready():
+                self._checks.get().apply(fresh)
+            else:
+                self._checks = None
         self._stamp = stamp
         assert self._records is not None
         return self._records
@@ -435,7 +441,7 @@ class Derived:
 
         self._records = _Once(read)
         self._views.clear()
-        self._coverage = self._review = None
+        self._coverage = self._review = self._checks = None
 
     def view(self, as_of: date, approved: bool = False) -> View:
         """The view of the records as they are now, on ``as_of``."""
@@ -468,3 +474,12 @@ class Derived:
                 self._review = _Once(lambda: ReviewIndex(records.get()))
             model = self._review
         return model.get()  # type: ignore[no-any-return]
+
+    def checks(self, today: date) -> ChecksModel:
+        """Every household's findings of the consistency checks on ``today``, as now."""
+        with self._lock:
+            records = self._current()
+            kept = self._checks
+            if kept is None or (kept.ready() and kept.get().today != today):
+                kept = self._checks = _Once(lambda: ChecksModel(records.get(), today))
+        return kept.get()  # type: ignore[no-any-return]

@@ -440,7 +440,7 @@ def restore(record_id: int, rev: int):
 
 
 def _findings(store: Any) -> list[checks.Finding]:
-    return checks.check_community(store.collection("households").scan(), date.today())
+    return list(context().derived.checks(date.today()).findings())
 
 
 @bp.route("/checks")
