@@ -48,6 +48,8 @@ PAGES = (
     ("基本情况 /summary", "/summary?all=1"),
     ("进度 /fieldwork/coverage", "/fieldwork/coverage"),
     ("review queue /review/", "/review/"),
+    ("全部楼栋 /survey/ (staff)", "/survey/"),
+    ("核查 /review/checks", "/review/checks"),
 )
 TARGET_WARM, TARGET_AFTER, TARGET_SAVE = 0.3, 1.0, 0.150
 
