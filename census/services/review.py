@@ -4,8 +4,10 @@ Who may do what (``may``):
 
 * ``approve`` — a reviewer or an admin, on a submitted record (or a returned one that
   staff fixed themselves);
-* ``return`` — a reviewer or an admin, on a submitted or an approved record, always with a
-  comment saying what to fix;
+* ``return`` — a reviewer or an admin, on a submitted or an approved record, with a
+  comment saying what to fix, the fields it is about (``fields``: paths such as ``housing``
+  or ``members[1].id_number``, from the form definition), or both: fields without a comment
+  are marked 请核对 on the surveyor's form;
 * ``resubmit`` — the surveyor who submitted the record, when it was returned (saving an
   edit resubmits as well: see ``census.services.records``);
 * ``comment`` — anyone who may open the record.
@@ -21,7 +23,8 @@ which states is ``census.domain.gate``'s.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +33,7 @@ from census.domain.problems import Problem
 from census.domain.roles import STAFF
 from census.services import audit, records
 from census.store import Store
+from census.surveys.definition import FieldDef, FormDef
 
 SUBMITTED, RETURNED, APPROVED = "submitted", "returned", "approved"
 STATES = (SUBMITTED, RETURNED, APPROVED)
@@ -54,6 +58,85 @@ class ReviewError(ValueError):
     def __init__(self, problem: Problem):
         super().__init__(problem.code)
         self.problem = problem
+
+
+# Questions a reviewer cannot point at: worked out, carried along, or only a text on the form.
+UNNAMED_TYPES = frozenset({"repeat", "note", "calculate", "hidden"})
+
+
+@dataclass(frozen=True)
+class FieldChoice:
+    """A field a reviewer may name: its path in the record and its label (张伟 · 证件号码)."""
+
+    path: str
+    label: str
+    short: str = ""  # the field's own label, under its person's name
+
+
+@dataclass(frozen=True)
+class ChoiceGroup:
+    """The record's own fields, or one person's, as the return form lists them."""
+
+    title: str
+    fields: list[FieldChoice]
+
+
+def _named(fields: Iterable[FieldDef]) -> list[FieldDef]:
+    return [f for f in fields if f.type not in UNNAMED_TYPES]
+
+
+def _person_title(form: FormDef, person: Mapping[str, Any], index: int, lang: str) -> str:
+    roster = form.roster
+    label = (roster.item_label.get(lang) or roster.item_label.get("zh", "")) if roster else ""
+    return str(person.get("name") or "").strip() or f"{label} {index + 1}".strip()
+
+
+def field_choices(form: FormDef, record: Mapping[str, Any], lang: str) -> list[ChoiceGroup]:
+    """What a reviewer may tick when returning the record, read from its form: the record's
+    own questions, then each person's of the roster (张伟 · 证件号码), in form order."""
+    own = [FieldChoice(f.key, f.text(lang), f.text(lang)) for f in _named(form.fields)]
+    groups = [ChoiceGroup(form.text(lang), own)]
+    roster = form.roster
+    if roster is not None:
+        for i, person in enumerate(form.people(dict(record))):
+            title = _person_title(form, person, i, lang)
+            groups.append(
+                ChoiceGroup(
+                    title,
+                    [
+                        FieldChoice(
+                            f"{roster.key}[{i}].{f.key}", f"{title} · {f.text(lang)}", f.text(lang)
+                        )
+                        for f in _named(roster.fields)
+                    ],
+                )
+            )
+    return groups
+
+
+def field_labels(
+    form: FormDef, record: Mapping[str, Any], paths: Iterable[str], lang: str
+) -> list[str]:
+    """The labels of named fields as the record now is (a path it no longer has: as stored)."""
+    known = {c.path: c.label for g in field_choices(form, record, lang) for c in g.fields}
+    return [known.get(path, path) for path in paths]
+
+
+def checked_fields(
+    form: FormDef | None, record: Mapping[str, Any], fields: Sequence[str]
+) -> list[str]:
+    """The ticked fields, each once and in form order; ``ReviewError`` for one the form or the
+    record does not have (the form's definition says which fields there are)."""
+    wanted = [str(f).strip() for f in fields if str(f).strip()]
+    if not wanted:
+        return []
+    if form is None:
+        raise ValueError("naming fields needs the record's form")
+    order = [c.path for g in field_choices(form, record, "zh") for c in g.fields]
+    for path in wanted:
+        if path not in order:
+            raise ReviewError(Problem("unknown_field", "fields", {"field": path}))
+    return [path for path in order if path in wanted]
 
 
 def state_of(record: Mapping[str, Any]) -> str:
@@ -100,11 +183,16 @@ def act(
     username: str,
     role: str,
     comment: str = "",
+    fields: Sequence[str] = (),
+    form: FormDef | None = None,
     expected_rev: int | None = None,
     collection: str = COLLECTION,
     **detail: Any,
 ) -> dict[str, Any]:
-    """Take one review action; returns the record as it now is. ``ReviewError`` if refused."""
+    """Take one review action; returns the record as it now is. ``ReviewError`` if refused.
+
+    ``fields`` (a return only, checked against ``form``): the fields the comment is about,
+    kept with the comment so that the surveyor's form marks them."""
     if collection not in COLLECTIONS:
         raise ValueError(f"{collection} is not reviewed")
     record = store.collection(collection).get(record_id)
@@ -113,7 +201,8 @@ def act(
     comment = (comment or "").strip()
     if not may(action, record, username=username, role=role):
         raise ReviewError(Problem("review_not_allowed", "", {"state": state_of(record)}))
-    if action == "return" and not comment:
+    named = checked_fields(form, record, fields) if action == "return" else []
+    if action == "return" and not (comment or named):
         raise ReviewError(Problem("comment_required", "comment"))
     if action == "comment" and not comment:
         raise ReviewError(Problem("required", "comment"))
@@ -124,8 +213,8 @@ def act(
     if action in ("approve", "return"):
         changes |= {"reviewed_by": username, "reviewed_at": now}
     with store.atomic():  # a comment is kept only with the state change it explains
-        if comment:
-            _add_comment(store, target, username, role, action, comment)
+        if comment or named:
+            _add_comment(store, target, username, role, action, comment, named)
         if new_state is None:
             audit.record(store, username, "review_comment", target)
             return record
@@ -139,6 +228,7 @@ def act(
             expected_rev=expected_rev,
             state_before=state_of(record),
             **({"comment": comment} if comment else {}),
+            **({"fields": named} if named else {}),
             **detail,
         )
 
@@ -161,6 +251,45 @@ def bulk_approve(
                 "approve",
                 username=username,
                 role=role,
+                collection=collection,
+                bulk=True,
+            )
+        except ReviewError:
+            skipped.append(record_id)
+        else:
+            done.append(record_id)
+    return done, skipped
+
+
+def bulk_return(
+    store: Store,
+    record_ids: Iterable[int],
+    *,
+    username: str,
+    role: str,
+    comment: str = "",
+    fields: Sequence[str] = (),
+    form: FormDef | None = None,
+    collection: str = COLLECTION,
+) -> tuple[list[int], list[int]]:
+    """Return many records with one comment (and the record fields it names, the same on
+    each: people differ between records); returns (returned, skipped: not submitted or
+    approved any more). ``ReviewError`` when there is neither a comment nor a field."""
+    fields = checked_fields(form, {}, fields)  # refused before any record: no person's fields
+    if not ((comment or "").strip() or fields):
+        raise ReviewError(Problem("comment_required", "comment"))
+    done, skipped = [], []
+    for record_id in record_ids:
+        try:
+            act(
+                store,
+                record_id,
+                "return",
+                username=username,
+                role=role,
+                comment=comment,
+                fields=fields,
+                form=form,
                 collection=collection,
                 bulk=True,
             )
@@ -197,7 +326,13 @@ def pending_comments(
 
 
 def _add_comment(
-    store: Store, target: str, username: str, role: str, action: str, text: str
+    store: Store,
+    target: str,
+    username: str,
+    role: str,
+    action: str,
+    text: str,
+    fields: list[str] | None = None,
 ) -> None:
     store.collection(COMMENTS).insert(
         {
@@ -207,6 +342,7 @@ def _add_comment(
             "role": role,
             "action": action,
             "text": text,
+            **({"fields": fields} if fields else {}),
         }
     )
 

@@ -396,8 +396,9 @@
         if (value) el.setAttribute(attr, value.replace(pattern, key + "-" + next + "-"));
       });
     });
-    clone.querySelectorAll(".error, .warning").forEach(function (el) { el.remove(); });
-    clone.querySelectorAll(".has-error").forEach(function (el) { el.classList.remove("has-error"); });
+    // A new member starts clean: no messages, no reviewer's note of the member it was copied from.
+    clone.querySelectorAll(".error, .warning, .review-note").forEach(function (el) { el.remove(); });
+    clone.querySelectorAll(".has-error, .has-review-note").forEach(function (el) { el.classList.remove("has-error", "has-review-note"); });
     clone.querySelectorAll("input, select, textarea").forEach(function (el) {
       if (el.type === "checkbox" || el.type === "radio") { el.checked = false; }
       else if (el.tagName === "SELECT") {

@@ -99,7 +99,8 @@ function outboxRow(entry) {
 
 // A record a reviewer sent back: what it is, the comment, and its edit page (kept on the tablet).
 function returnedRow(entry) {
-  const meta = entry.comment ? `${t("review_comment")}：${entry.comment.text}（${entry.comment.by}）` : "";
+  const said = entry.comment ? entry.comment.text || t("review_check_marked") : "";
+  const meta = entry.comment ? `${t("review_comment")}：${said}（${entry.comment.by}）` : "";
   const li = row("returned-item", entry.title, meta, [link(t("open_fix"), entry.edit)]);
   li.dataset.api = entry.api;
   return li;

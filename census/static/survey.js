@@ -274,9 +274,10 @@ async function start(form, rules) {
 // A returned record opened from a copy of its page kept before the return: the comment the
 // tablet keeps goes where the page would have shown it.
 async function showReturnComment(form, user) {
-  if (document.getElementById("review-comment")) return;
   const row = (await kept.returned(user).catch(() => [])).find((r) => r.api === form.dataset.api);
   if (!row || !row.comment) return;
+  markNamedFields(form, row.comment);
+  if (document.getElementById("review-comment")) return;
   const box = document.createElement("section");
   box.className = "review-comment";
   box.id = "review-comment";
@@ -287,12 +288,32 @@ async function showReturnComment(form, user) {
   head.append(t("returned_here"), " ", hint);
   const text = document.createElement("p");
   text.className = "comment-text";
-  text.textContent = row.comment.text;
+  text.textContent = row.comment.text || t("review_check_marked");
   const meta = document.createElement("p");
   meta.className = "meta";
   meta.textContent = `${row.comment.by} · ${when(row.comment.at)}`;
   box.append(head, text, meta);
   document.querySelector("main h1")?.after(box);
+}
+
+// Beside each field the return named (members[1].id_number: in that member's box), the
+// reviewer's words, unless the page came with them.
+function markNamedFields(form, comment) {
+  if (form.querySelector(".review-note")) return;
+  const text = comment.text ? t("review_note", { text: comment.text }) : t("review_check");
+  for (const path of comment.fields || []) {
+    const { box } = locate(form, path);
+    if (!box) continue;
+    const note = document.createElement("p");
+    note.className = "review-note";
+    const mark = document.createElement("span");
+    mark.className = "mark";
+    mark.setAttribute("aria-hidden", "true");
+    mark.textContent = "!";
+    note.append(mark, " ", text);
+    (box.querySelector(":scope > div[id$='-msg']") || box).append(note);
+    box.classList.add("has-review-note");
+  }
 }
 
 // The saved form's note, above the form: replaced by the next one.

@@ -223,7 +223,7 @@ def attach_problems(form: FlaskForm, problems: list[Problem], lang: str) -> dict
     leftovers: dict[str, list[str]] = {}
     form.warnings = {}  # type: ignore[attr-defined]
     for problem in problems:
-        field = _field_at(form, problem.path)
+        field = field_at(form, problem.path)
         message = problem.message(lang)
         if field is None:
             leftovers.setdefault(problem.path, []).append(message)
@@ -234,7 +234,7 @@ def attach_problems(form: FlaskForm, problems: list[Problem], lang: str) -> dict
     return leftovers
 
 
-def _field_at(form: FlaskForm, path: str) -> Any:
+def field_at(form: FlaskForm, path: str) -> Any:
     """The WTForms field at ``members[1].id_number``; None for the roster as a whole."""
     head, _, rest = path.partition(".")
     name, _, index = head.partition("[")

@@ -192,6 +192,18 @@ def field_value(key: str, value: Any, member: bool = False) -> str:
     return value_text(_fields(member).get(key), value, lang())
 
 
+def review_field_choices(record: dict[str, Any], collection: str) -> list[review.ChoiceGroup]:
+    """The fields a reviewer may tick when returning the record, from its form."""
+    form = surveys().get(review.REVIEWED.get(collection, ""))
+    return review.field_choices(form, record, lang()) if form is not None else []
+
+
+def review_field_labels(record: dict[str, Any], collection: str, paths: list[str]) -> list[str]:
+    """The labels of the fields a review comment names (张伟 · 证件号码)."""
+    form = surveys().get(review.REVIEWED.get(collection, ""))
+    return review.field_labels(form, record, paths, lang()) if form is not None else paths
+
+
 @bp.app_context_processor
 def _template_helpers() -> dict[str, Any]:
     """What the household pages and the surveyor's home use from review and checks."""
@@ -246,6 +258,8 @@ def _template_helpers() -> dict[str, Any]:
             get_store(), record_id, collection
         ),
         "review_action_url": action_url,
+        "review_field_choices": review_field_choices,
+        "review_field_labels": review_field_labels,
         "review_record_url": record_url,
         "others_returned_to_me": others_returned_to_me,
         "review_state": review.state_of,
@@ -331,6 +345,34 @@ def bulk_approve():
     return redirect(back if back.startswith("/review") else url_for("review.queue"))
 
 
+@bp.route("/return", methods=["POST"])
+@roles_required(*STAFF)
+def bulk_return():
+    """Return the ticked records (of the queue's kind) with one comment and the record
+    fields it names."""
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    kind = _kind()
+    try:
+        done, skipped = review.bulk_return(
+            get_store(),
+            ids,
+            username=current_user.username,
+            role=current_user.role,
+            comment=request.form.get("comment", ""),
+            fields=request.form.getlist("fields"),
+            form=surveys().get(review.REVIEWED[kind]),
+            collection=kind,
+        )
+    except review.ReviewError as refused:
+        flash(refused.problem.message(lang()), "error")
+    else:
+        flash(_("已退回给调查员 %(n)s 条", n=len(done)), "success")
+        if skipped:
+            flash(_("%(n)s 条已是退回状态，未处理", n=len(skipped)), "error")
+    back = request.form.get("back", "")
+    return redirect(back if back.startswith("/review") else url_for("review.queue"))
+
+
 # -- one record: review actions, comments, restore ---------------------------------------
 
 
@@ -390,6 +432,8 @@ def _take(collection: str, record_id: int, action: str) -> None:
             username=current_user.username,
             role=current_user.role,
             comment=request.form.get("comment", ""),
+            fields=request.form.getlist("fields") if action == "return" else (),
+            form=surveys().get(review.REVIEWED[collection]),
             expected_rev=request.form.get("_rev", type=int),
             collection=collection,
         )

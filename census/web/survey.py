@@ -28,7 +28,13 @@ from census.fieldwork.assignments import refusal
 from census.services import records, review
 from census.store import Conflict
 from census.surveys.conform import masked, unmasked
-from census.surveys.wtf import attach_problems, form_class, formdata_to_raw, record_to_formdata
+from census.surveys.wtf import (
+    attach_problems,
+    field_at,
+    form_class,
+    formdata_to_raw,
+    record_to_formdata,
+)
 from census.web.access import ROLES, roles_required
 from census.web.current import context, get_store
 from census.web.helpers import head_of, lang, surveys
@@ -123,7 +129,12 @@ def _comment(comment: dict[str, Any] | None, names: dict[str, str]) -> dict[str,
     if comment is None:
         return None
     author = comment.get("author") or ""
-    return {"by": names.get(author, author), "text": comment.get("text") or "", "at": comment["at"]}
+    return {
+        "by": names.get(author, author),
+        "text": comment.get("text") or "",
+        "at": comment["at"],
+        "fields": list(comment.get("fields") or []),  # what it is about: members[1].id_number
+    }
 
 
 def returned_records(store: Any, user: Any) -> list[dict[str, Any]]:
@@ -284,6 +295,21 @@ def _return_comment(defn: Any, record: dict[str, Any] | None) -> dict[str, Any] 
     return _comment(returns[-1], _names(store))
 
 
+def review_notes(form: Any, returned: dict[str, Any] | None) -> dict[str, str]:
+    """The reviewer's words beside each field the return named, by the field's input name
+    (审核意见：… or, when the reviewer only ticked the field, 请核对)."""
+    if not returned or not returned["fields"]:
+        return {}
+    text = returned["text"]
+    note = _("审核意见：%(text)s", text=text) if text else _("审核意见：请核对")
+    notes = {}
+    for path in returned["fields"]:
+        field = field_at(form, path)
+        if field is not None:
+            notes[field.name] = note
+    return notes
+
+
 def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]):
     """Render, or validate and save, one survey form (new or edit)."""
     form_cls = form_class(defn, lang())
@@ -345,6 +371,7 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
             return redirect(url_for("households.records", form_name=defn.name))
         others = attach_problems(form, shown, lang())
     building_name = (record or initial).get("building")
+    returned = _return_comment(defn, record)
     return render_template(
         "survey/form.html",
         form=form,
@@ -354,7 +381,8 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
         warnings=getattr(form, "warnings", {}),
         checks=client_checks(defn, lang()),
         outbox=_outbox_mode(defn, record),
-        returned=_return_comment(defn, record),
+        returned=returned,
+        notes=review_notes(form, returned),
         back=url_for("survey.building", name=building_name) if building_name else None,
     )
 
