@@ -19,8 +19,12 @@ or a word is NaN in arithmetic (and a NaN result is a blank), a date is its day 
 from __future__ import annotations
 
 import ast
+import base64
+import hashlib
 import math
+import random as _random
 import re
+import uuid as _uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -350,6 +354,8 @@ def _call(name: str, trees: list[dict[str, Any]], env: Any) -> Any:
         return _today(env)
     if name == "now":
         return _now(env)
+    if name == "pi":
+        return math.pi
     args = [evaluate(t, env) for t in trees]
     return FUNCTIONS[name](*args)
 
@@ -406,6 +412,34 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "decimal_date_time": number,
     "format_date": _format_date,
     "once": lambda v: v,
+    "sqrt": lambda v: _math(math.sqrt, v),
+    "exp": lambda v: _math(math.exp, v),
+    "exp10": lambda v: _math(lambda x: 10.0**x, v),
+    "log": lambda v: _math(math.log, v),
+    "log10": lambda v: _math(math.log10, v),
+    "sin": lambda v: _math(math.sin, v),
+    "cos": lambda v: _math(math.cos, v),
+    "tan": lambda v: _math(math.tan, v),
+    "asin": lambda v: _math(math.asin, v),
+    "acos": lambda v: _math(math.acos, v),
+    "atan": lambda v: _math(math.atan, v),
+    "atan2": lambda a, b: _math(math.atan2, a, b),
+    "pi": lambda: math.pi,
+    "random": lambda: _random.random(),
+    "uuid": lambda n=None: _uuid_text(n),
+    "digest": lambda text, algorithm, encoding="base64": _digest(text, algorithm, encoding),
+    "translate": lambda text, old, new: _translate(string(text), string(old), string(new)),
+    "join": lambda sep, *values: string(sep).join(string(v) for a in values for v in _items(a)),
+    "count_non_empty": lambda v: float(sum(1 for i in _items(v) if not blank(i))),
+    "boolean_from_string": lambda v: string(v) in ("true", "1"),
+    "substring_before": lambda a, b: (
+        string(a).partition(string(b))[0] if string(b) in string(a) else ""
+    ),
+    "substring_after": lambda a, b: (
+        string(a).partition(string(b))[2] if string(b) in string(a) else ""
+    ),
+    "checklist": lambda low, high, *a: _checklist(low, high, a),
+    "distance": lambda *points: _distance(points),
     "indexed_repeat": lambda values, n: (lambda i, items: items[i] if 0 <= i < len(items) else "")(
         int(number(n)) - 1 if not math.isnan(number(n)) else -1, _items(values)
     ),
@@ -417,3 +451,85 @@ def _pow(a: float, b: float) -> float:
         return math.pow(a, b)
     except (OverflowError, ValueError):
         return NAN
+
+
+def _math(fn: Callable[..., float], *values: Any) -> float:
+    """A function of numbers as JavaScript's Math gives it: NaN outside its domain."""
+    try:
+        return float(fn(*(number(v) for v in values)))
+    except (OverflowError, ValueError):
+        if fn is math.exp or fn is math.log:
+            x = number(values[0])
+            if fn is math.log and x == 0:
+                return -math.inf
+            if fn is math.exp and x > 0:
+                return math.inf
+        return NAN
+
+
+def _uuid_text(n: Any = None) -> str:
+    """uuid(): a random version-4 UUID; uuid(n): n random letters and digits."""
+    if n is None:
+        return str(_uuid.uuid4())
+    size = number(n)
+    if math.isnan(size) or size < 0:
+        return ""
+    alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    chooser = _random.SystemRandom()
+    return "".join(chooser.choice(alphabet) for _ in range(int(size)))
+
+
+_DIGESTS = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384",
+            "SHA-512": "sha512"}  # fmt: skip
+
+
+def _digest(text: Any, algorithm: Any, encoding: Any = "base64") -> str:
+    """digest(text, 'SHA-256', 'hex'): ODK's digest of the text's UTF-8 bytes ('' for an
+    algorithm or an encoding ODK does not name)."""
+    name = _DIGESTS.get(string(algorithm).upper())
+    how = string(encoding).lower()
+    if name is None or how not in ("base64", "hex"):
+        return ""
+    found = hashlib.new(name, string(text).encode("utf-8")).digest()
+    return found.hex() if how == "hex" else base64.b64encode(found).decode("ascii")
+
+
+def _translate(text: str, old: str, new: str) -> str:
+    """XPath translate(): each character of ``old`` becomes the one at its place in
+    ``new``, or goes when ``new`` is shorter (the first of a repeated one counts)."""
+    table: dict[str, str] = {}
+    news = list(new)
+    for i, ch in enumerate(old):
+        table.setdefault(ch, news[i] if i < len(news) else "")
+    return "".join(table.get(ch, ch) for ch in text)
+
+
+def _checklist(low: Any, high: Any, answers: tuple[Any, ...]) -> bool:
+    """checklist(min, max, …): how many of the answers are true lies within min..max
+    (-1 for no bound)."""
+    yes = sum(1 for a in answers for v in _items(a) if truth(v) and string(v) != "false")
+    lo, hi = number(low), number(high)
+    return (lo < 0 or yes >= lo) and (hi < 0 or yes <= hi)
+
+
+def _distance(points: tuple[Any, ...]) -> float:
+    """distance(): metres along geopoints ('lat lon …' texts, or one text of them joined
+    with ';'), on a sphere of ODK's radius 6378100 m."""
+    texts = [string(v) for p in points for v in _items(p)]
+    if len(texts) == 1:
+        texts = texts[0].split(";")
+    coords = []
+    for text in texts:
+        parts = text.split()
+        if len(parts) < 2:
+            return NAN
+        coords.append((number(parts[0]), number(parts[1])))
+    if len(coords) < 2 or any(math.isnan(c) for pair in coords for c in pair):
+        return NAN
+    total = 0.0
+    for (lat1, lon1), (lat2, lon2) in zip(coords, coords[1:], strict=False):
+        p1, p2 = math.radians(lat1), math.radians(lat2)
+        dp, dl = p2 - p1, math.radians(lon2 - lon1)
+        h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+        total += 2 * 6378100 * math.asin(min(1.0, math.sqrt(h)))
+    return total

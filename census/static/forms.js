@@ -97,6 +97,160 @@
     };
   }
   function fin(f) { return function (v) { var x = number(v); return isFinite(x) ? f(x) : x; }; }
+
+  // --- digest(): MD5, SHA-1, SHA-256/384/512 of a text's UTF-8 bytes, worked out here
+  // because the browser's own crypto.subtle answers only asynchronously.
+  function utf8(text) { return Array.from(unescape(encodeURIComponent(text)), function (c) { return c.charCodeAt(0); }); }
+  function padded(bytes, block, big) {
+    var out = bytes.slice(), bits = bytes.length * 8, lenBytes = block / 8;
+    out.push(0x80);
+    while (out.length % block !== block - lenBytes) out.push(0);
+    var len = [];
+    for (var i = 0; i < lenBytes; i++) len.push(i < 4 ? Math.floor(bits / Math.pow(2, 8 * i)) & 255 : 0);
+    return out.concat(big ? len.reverse() : len);
+  }
+  function words32(bytes, big) {
+    var w = [];
+    for (var i = 0; i < bytes.length; i += 4) {
+      w.push(big ? ((bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]) >>> 0
+        : ((bytes[i + 3] << 24) | (bytes[i + 2] << 16) | (bytes[i + 1] << 8) | bytes[i]) >>> 0);
+    }
+    return w;
+  }
+  function bytes32(words, big) {
+    var out = [];
+    words.forEach(function (x) { for (var i = 0; i < 4; i++) out.push(big ? (x >>> (24 - 8 * i)) & 255 : (x >>> (8 * i)) & 255); });
+    return out;
+  }
+  function rotl(x, n) { return ((x << n) | (x >>> (32 - n))) >>> 0; }
+  function md5(bytes) {
+    var K = [], S = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
+    for (var i = 0; i < 64; i++) K.push(Math.floor(Math.abs(Math.sin(i + 1)) * 4294967296) >>> 0);
+    var h = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476], w = words32(padded(bytes, 64, false), false);
+    for (var c = 0; c < w.length; c += 16) {
+      var a = h[0], b = h[1], cc = h[2], d = h[3];
+      for (var j = 0; j < 64; j++) {
+        var f, g, r = j >> 4;
+        if (r === 0) { f = (b & cc) | (~b & d); g = j; } else if (r === 1) { f = (d & b) | (~d & cc); g = (5 * j + 1) % 16; }
+        else if (r === 2) { f = b ^ cc ^ d; g = (3 * j + 5) % 16; } else { f = cc ^ (b | ~d); g = (7 * j) % 16; }
+        var t = d; d = cc; cc = b;
+        b = (b + rotl((a + f + K[j] + w[c + g]) >>> 0, S[r * 4 + (j % 4)])) >>> 0; a = t;
+      }
+      h = [(h[0] + a) >>> 0, (h[1] + b) >>> 0, (h[2] + cc) >>> 0, (h[3] + d) >>> 0];
+    }
+    return bytes32(h, false);
+  }
+  function sha1(bytes) {
+    var h = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0], m = words32(padded(bytes, 64, true), true);
+    for (var c = 0; c < m.length; c += 16) {
+      var w = m.slice(c, c + 16);
+      for (var i = 16; i < 80; i++) w.push(rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1));
+      var a = h[0], b = h[1], cc = h[2], d = h[3], e = h[4];
+      for (var j = 0; j < 80; j++) {
+        var f = j < 20 ? (b & cc) | (~b & d) : j < 40 ? b ^ cc ^ d : j < 60 ? (b & cc) | (b & d) | (cc & d) : b ^ cc ^ d;
+        var k = j < 20 ? 0x5a827999 : j < 40 ? 0x6ed9eba1 : j < 60 ? 0x8f1bbcdc : 0xca62c1d6;
+        var t = (rotl(a, 5) + f + e + k + w[j]) >>> 0;
+        e = d; d = cc; cc = rotl(b, 30); b = a; a = t;
+      }
+      h = [(h[0] + a) >>> 0, (h[1] + b) >>> 0, (h[2] + cc) >>> 0, (h[3] + d) >>> 0, (h[4] + e) >>> 0];
+    }
+    return bytes32(h, true);
+  }
+  function primes(n) {
+    var out = [];
+    for (var x = 2; out.length < n; x++) { var p = true; for (var d = 2; d * d <= x; d++) if (x % d === 0) { p = false; break; } if (p) out.push(x); }
+    return out;
+  }
+  function rootFraction(n, k, bits) {  // floor(frac(n^(1/k)) * 2^bits), exactly
+    var shift = BigInt(bits), N = BigInt(n) << (shift * BigInt(k)), K = BigInt(k);
+    var lo = BigInt(0), hi = BigInt(1) << (shift + BigInt(8));
+    while (lo < hi) { var mid = (lo + hi + BigInt(1)) >> BigInt(1); if (mid ** K <= N) lo = mid; else hi = mid - BigInt(1); }
+    return lo & ((BigInt(1) << shift) - BigInt(1));
+  }
+  function sha2(bytes, kind) {
+    var wide = kind !== 256, bits = wide ? 64 : 32, B = function (x) { return BigInt(x); };
+    var mask = (B(1) << B(bits)) - B(1), P = primes(wide ? 80 : 64);
+    var K = P.map(function (p) { return rootFraction(p, 3, bits); });
+    var H = P.slice(0, kind === 384 ? 16 : 8).map(function (p) { return rootFraction(p, 2, bits); });
+    if (kind === 384) H = H.slice(8, 16);
+    if (kind === 256 || kind === 512) H = H.slice(0, 8);
+    var rot = function (x, n) { return ((x >> B(n)) | (x << B(bits - n))) & mask; };
+    var S = wide ? [28, 34, 39, 14, 18, 41, 1, 8, 7, 19, 61, 6] : [2, 13, 22, 6, 11, 25, 7, 18, 3, 17, 19, 10];
+    var size = wide ? 128 : 64, data = padded(bytes, size, true), word = bits / 8;
+    for (var c = 0; c < data.length; c += size) {
+      var w = [];
+      for (var i = 0; i < 16; i++) { var v = B(0); for (var j = 0; j < word; j++) v = (v << B(8)) | B(data[c + i * word + j]); w.push(v); }
+      for (i = 16; i < K.length; i++) {
+        var s0 = rot(w[i - 15], S[6]) ^ rot(w[i - 15], S[7]) ^ (w[i - 15] >> B(S[8]));
+        var s1 = rot(w[i - 2], S[9]) ^ rot(w[i - 2], S[10]) ^ (w[i - 2] >> B(S[11]));
+        w.push((w[i - 16] + s0 + w[i - 7] + s1) & mask);
+      }
+      var x = H.slice();
+      for (i = 0; i < K.length; i++) {
+        var e = x[4], a = x[0];
+        var t1 = (x[7] + (rot(e, S[3]) ^ rot(e, S[4]) ^ rot(e, S[5])) + ((e & x[5]) ^ (~e & mask & x[6])) + K[i] + w[i]) & mask;
+        var t2 = ((rot(a, S[0]) ^ rot(a, S[1]) ^ rot(a, S[2])) + ((a & x[1]) ^ (a & x[2]) ^ (x[1] & x[2]))) & mask;
+        x = [(t1 + t2) & mask, a, x[1], x[2], (x[3] + t1) & mask, e, x[5], x[6]];
+      }
+      H = H.map(function (h, n) { return (h + x[n]) & mask; });
+    }
+    var out = [];
+    H.slice(0, kind === 384 ? 6 : 8).forEach(function (h) { for (var j = word - 1; j >= 0; j--) out.push(Number((h >> B(8 * j)) & B(255))); });
+    return out;
+  }
+  var DIGESTS = { "MD5": md5, "SHA-1": sha1, "SHA-256": function (b) { return sha2(b, 256); },
+    "SHA-384": function (b) { return sha2(b, 384); }, "SHA-512": function (b) { return sha2(b, 512); } };
+  function digest(text, algorithm, encoding) {
+    var fn = DIGESTS[string(algorithm).toUpperCase()], how = encoding === undefined ? "base64" : string(encoding).toLowerCase();
+    if (!fn || (how !== "base64" && how !== "hex")) return "";
+    var out = fn(utf8(string(text)));
+    if (how === "hex") return out.map(function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+    return btoa(String.fromCharCode.apply(null, out));
+  }
+  function translateChars(text, from, to) {
+    var table = {}, news = chars(to);
+    chars(from).forEach(function (ch, i) { if (!(ch in table)) table[ch] = i < news.length ? news[i] : ""; });
+    return chars(text).map(function (ch) { return ch in table ? table[ch] : ch; }).join("");
+  }
+  function randomText(n) {
+    var alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", out = "";
+    var size = number(n);
+    if (isNaN(size) || size < 0) return "";
+    var bytes = new Uint8Array(Math.trunc(size));
+    if (typeof crypto !== "undefined" && crypto.getRandomValues) crypto.getRandomValues(bytes);
+    else for (var i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+    bytes.forEach(function (b) { out += alphabet[b % 62]; });
+    return out;
+  }
+  function uuid4() {
+    var hex = "0123456789abcdef", out = "";
+    for (var i = 0; i < 36; i++) {
+      if (i === 8 || i === 13 || i === 18 || i === 23) { out += "-"; continue; }
+      var r = Math.floor(Math.random() * 16);
+      out += i === 14 ? "4" : i === 19 ? hex[(r & 3) | 8] : hex[r];
+    }
+    return out;
+  }
+  function mathOf(f) { return function () { return f.apply(null, Array.prototype.map.call(arguments, number)); }; }
+  function distance() {
+    var texts = [];
+    Array.prototype.forEach.call(arguments, function (p) { items(p).forEach(function (v) { texts.push(string(v)); }); });
+    if (texts.length === 1) texts = texts[0].split(";");
+    var coords = [];
+    for (var i = 0; i < texts.length; i++) {
+      var parts = texts[i].trim().split(/\s+/);
+      if (parts.length < 2) return NaN;
+      coords.push([number(parts[0]), number(parts[1])]);
+    }
+    if (coords.length < 2 || coords.some(function (c) { return isNaN(c[0]) || isNaN(c[1]); })) return NaN;
+    var total = 0, rad = Math.PI / 180;
+    for (i = 1; i < coords.length; i++) {
+      var p1 = coords[i - 1][0] * rad, p2 = coords[i][0] * rad, dp = p2 - p1, dl = (coords[i][1] - coords[i - 1][1]) * rad;
+      var h = Math.pow(Math.sin(dp / 2), 2) + Math.cos(p1) * Math.cos(p2) * Math.pow(Math.sin(dl / 2), 2);
+      total += 2 * 6378100 * Math.asin(Math.min(1, Math.sqrt(h)));
+    }
+    return total;
+  }
   var FUNCTIONS = {
     coalesce: function () {
       var found = Array.prototype.find.call(arguments, function (a) { return !blank(a); });
@@ -140,6 +294,31 @@
     decimal_date_time: number,
     format_date: formatDate,
     once: function (v) { return v; },
+    sqrt: mathOf(Math.sqrt), exp: mathOf(Math.exp), exp10: mathOf(function (x) { return Math.pow(10, x); }),
+    log: mathOf(Math.log), log10: mathOf(Math.log10), sin: mathOf(Math.sin), cos: mathOf(Math.cos),
+    tan: mathOf(Math.tan), asin: mathOf(Math.asin), acos: mathOf(Math.acos), atan: mathOf(Math.atan),
+    atan2: mathOf(Math.atan2),
+    pi: function () { return Math.PI; },
+    random: function () { return Math.random(); },
+    uuid: function (n) { return n === undefined ? uuid4() : randomText(n); },
+    digest: digest,
+    translate: function (text, from, to) { return translateChars(text, from, to); },
+    join: function (sep) {
+      var out = [];
+      Array.prototype.slice.call(arguments, 1).forEach(function (a) { items(a).forEach(function (v) { out.push(string(v)); }); });
+      return out.join(string(sep));
+    },
+    count_non_empty: function (v) { return items(v).filter(function (i) { return !blank(i); }).length; },
+    boolean_from_string: function (v) { var t = string(v); return t === "true" || t === "1"; },
+    substring_before: function (a, b) { var x = string(a), i = x.indexOf(string(b)); return i === -1 ? "" : x.slice(0, i); },
+    substring_after: function (a, b) { var x = string(a), y = string(b), i = x.indexOf(y); return i === -1 ? "" : x.slice(i + y.length); },
+    checklist: function (low, high) {
+      var yes = 0;
+      Array.prototype.slice.call(arguments, 2).forEach(function (a) { items(a).forEach(function (v) { if (truth(v) && string(v) !== "false") yes++; }); });
+      var lo = number(low), hi = number(high);
+      return (lo < 0 || yes >= lo) && (hi < 0 || yes <= hi);
+    },
+    distance: distance,
     indexed_repeat: function (values, n) { var all = items(values), i = number(n) - 1; return i >= 0 && i < all.length ? all[Math.trunc(i)] : ""; }
   };
 

@@ -136,6 +136,83 @@ CASES: list[tuple[str, dict[str, Any], Any]] = [
     ("int(n) * 12", {"n": "2"}, 24),
     ("selected(s, 'meals') and number(age) >= 60", {"s": ["meals"], "age": 67}, True),
     ("position()", {"__position__": 2}, 2),
+    # maths (ODK's sqrt, exp, log … as JavaScript's Math gives them)
+    ("sqrt(16)", {}, 4),
+    ("sqrt(-1)", {}, NAN),
+    ("sqrt(x)", {"x": None}, NAN),
+    ("exp(0)", {}, 1),
+    ("round(exp(1), 5)", {}, 2.71828),
+    ("exp10(3)", {}, 1000),
+    ("log(1)", {}, 0),
+    ("log(0)", {}, -math.inf),
+    ("log10(1000)", {}, 3),
+    ("round(pi(), 4)", {}, 3.1416),
+    ("round(sin(pi() / 2), 6)", {}, 1),
+    ("round(cos(0), 6)", {}, 1),
+    ("round(tan(0), 6)", {}, 0),
+    ("round(atan(1) * 4, 4)", {}, 3.1416),
+    ("round(asin(1), 4)", {}, 1.5708),
+    ("round(acos(1), 4)", {}, 0),
+    ("round(atan2(1, 1), 4)", {}, 0.7854),
+    ("round(15 / sqrt(cos(atan(s / 100))), 2)", {"s": 20}, 15.15),
+    ("pow(x, 0.5)", {"x": 9}, 3),
+    ("pow(2, -1)", {}, 0.5),
+    # digests of the text's UTF-8 bytes
+    ("digest('abc', 'MD5', 'hex')", {}, "900150983cd24fb0d6963f7d28e17f72"),
+    ("digest('abc', 'SHA-1', 'hex')", {}, "a9993e364706816aba3e25717850c26c9cd0d89d"),
+    (
+        "digest('abc', 'SHA-256', 'hex')",
+        {},
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    ),
+    (
+        "digest('abc', 'SHA-384', 'hex')",
+        {},
+        "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed"
+        "8086072ba1e7cc2358baeca134c825a7",
+    ),
+    (
+        "digest('abc', 'SHA-512', 'hex')",
+        {},
+        "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+        "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+    ),
+    ("digest(t, 'MD5')", {"t": "王芳"}, "EDkQaYcv3b4/nHsk0IGNXg=="),
+    (
+        "digest(t, 'SHA-256', 'base64')",
+        {"t": "王芳"},
+        "islUC/Ol+d8CunSahSKppwv20CaW3rhWSt/8BWmhcSY=",
+    ),
+    ("digest(t, 'sha-1', 'base64')", {"t": "王芳"}, "Ua5wQ+0iYmD2a5ETD5fMo7SQRQs="),
+    ("digest('', 'MD5', 'hex')", {}, "d41d8cd98f00b204e9800998ecf8427e"),
+    ("digest(n, 'MD5', 'hex')", {"n": 3}, "eccbc87e4b5ce2fe28308fd9f2a7baf3"),
+    ("digest('abc', 'CRC32', 'hex')", {}, ""),
+    ("digest('abc', 'MD5', 'base32')", {}, ""),
+    # texts
+    ("translate(t, 'abc', 'ABC')", {"t": "bar"}, "BAr"),
+    ("translate(t, '-', '')", {"t": "138-0013-8000"}, "13800138000"),
+    ("translate(t, '一二', '12')", {"t": "一单元二号"}, "1单元2号"),
+    ("join(', ', s)", {"s": ["a", "b"]}, "a, b"),
+    ("join('-', a, b)", {"a": "x", "b": 3}, "x-3"),
+    ("join(' ', m.name)", {"m": ROSTER}, "王芳 王小明 李"),
+    ("count_non_empty(m.age)", {"m": ROSTER}, 2),
+    ("count_non_empty(s)", {"s": []}, 0),
+    ("boolean_from_string(x)", {"x": "true"}, True),
+    ("boolean_from_string(x)", {"x": "1"}, True),
+    ("boolean_from_string(x)", {"x": "yes"}, False),
+    ("substring_before(t, '-')", {"t": "7-1-101"}, "7"),
+    ("substring_after(t, '-')", {"t": "7-1-101"}, "1-101"),
+    ("substring_after(t, '/')", {"t": "7-1-101"}, ""),
+    ("normalize_space(concat(' ', a, '  ', b))", {"a": "x", "b": "y"}, "x y"),
+    ("contains(t, x)", {"t": "abc", "x": None}, True),
+    ("starts_with(t, '')", {"t": "abc"}, True),
+    ("ends_with(t, 'bc')", {"t": None}, False),
+    ("checklist(1, 2, a, b, c)", {"a": True, "b": False, "c": True}, True),
+    ("checklist(-1, 1, a, b)", {"a": True, "b": True}, False),
+    # geopoints: metres on ODK's sphere
+    ("round(distance(a, b))", {"a": "0 0 0 0", "b": "0 1 0 0"}, 111319),
+    ("round(distance(p))", {"p": "43.8 87.6 0 5;43.81 87.6 0 5"}, 1113),
+    ("distance(a, b)", {"a": "43.8 87.6", "b": None}, NAN),
 ]
 
 
@@ -160,7 +237,8 @@ FORMS_JS = Path(__file__).resolve().parents[2] / "census" / "static" / "forms.js
 NODE = """
 const vm = require("vm");
 const window = {};
-const context = {window, document: {querySelectorAll: () => []}, CustomEvent: function () {}};
+const context = {window, document: {querySelectorAll: () => []}, CustomEvent: function () {},
+  btoa, crypto};
 vm.runInNewContext(require("fs").readFileSync(process.argv[1], "utf8"), context);
 const forms = window.CensusForms;
 function kind(v) {
@@ -206,7 +284,34 @@ def browser(cases: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[list[str
 
 
 def test_the_table_is_large_enough_to_mean_something():
-    assert len(CASES) >= 100
+    assert len(CASES) + len(SHAPES) >= 150
+
+
+# Values that differ at each call, checked by their shape on both sides.
+SHAPES: list[tuple[str, str]] = [
+    ("uuid()", r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"),
+    ("uuid(12)", r"[0-9A-Za-z]{12}"),
+    ("uuid(0)", r""),
+    ("string(random())", r"0(\.\d+)?"),
+    ("string(random() < 1 and random() >= 0)", r"true"),
+    ("string(int(random() * 6) + 1)", r"[1-6]"),
+    ("concat('H', uuid(4))", r"H[0-9A-Za-z]{4}"),
+    ("string(string_length(uuid()))", r"36"),
+]
+
+
+def test_random_values_have_their_shape_on_both_sides():
+    import re
+
+    for source, shape in SHAPES:
+        for _ in range(20):
+            assert re.fullmatch(shape, string(server(source, {}))), source
+    trees = [(compile_expr(source), {}) for source, _shape in SHAPES for _ in range(20)]
+    found = browser(trees)
+    for (source, shape), got in zip([s for s in SHAPES for _ in range(20)], found, strict=True):
+        assert re.fullmatch(shape, got[1]), (source, got)
+    first = [server("uuid()", {}) for _ in range(50)]
+    assert len(set(first)) == 50
 
 
 @pytest.mark.parametrize("source,env,expected", CASES, ids=[c[0] for c in CASES])
