@@ -133,6 +133,7 @@ TABLE: dict[str, Row] = {
     # review and checks
     "review.queue": Row("/review/", STAFF),
     "review.bulk_approve": Row("/review/approve", STAFF, write="POST", form=lambda s, who: {}),
+    "review.bulk_return": Row("/review/return", STAFF, write="POST", form=lambda s, who: {}),
     "review.act": Row("/review/households/{h1}/comment", FIRST_GRID, write="POST",
                       form=lambda s, who: {"comment": ""}),
     "review.record": Row("/review/records/storefront/{shop1}", FIRST_GRID),
