@@ -34,6 +34,12 @@ from census.cli.common import (
 )
 @LANG_OPTION
 @records_option(approved=True)
+@click.option(
+    "--prepared-by",
+    "prepared_by",
+    default="",
+    help="制表人姓名（默认留空，手写）/ name under 'Prepared by' (default: blank, to sign by hand)",
+)
 @click.option("--workers", type=int, default=None, help="渲染进程数 / render processes")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def print_command(
@@ -44,6 +50,7 @@ def print_command(
     full_ids: bool,
     lang: str,
     approved: bool,
+    prepared_by: str,
     workers: int | None,
     output: Path,
 ) -> None:
@@ -51,7 +58,8 @@ def print_command(
 
     Without --building or --grid: the whole community. REGISTER is a key of
     forms/registers.yaml (`census registers` lists them). Approved records only unless
-    --all; the first page says how many records wait for review.
+    --all; the first page says how many records wait for review. Each list and register
+    ends with 制表人、审核人、日期: the 制表人 is left to sign by hand unless --prepared-by.
     """
     from datetime import date
 
@@ -66,6 +74,7 @@ def print_command(
         full_ids=full_ids,
         lang=lang,
         approved=approved,
+        prepared_by=prepared_by,
     )
     with open_census() as census:
         records = read_records(census.store, census.community_name())

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -27,6 +27,7 @@ META_MM = 5.0  # one line of meta text under the title (as-of, print date, total
 RUNNING_MM = 5.0  # the running header of the following sheets
 FOOT_MM = 6.0  # the page number
 SLACK_MM = 2.0  # kept free so rounding never pushes a line onto a page of its own
+SIGNOFF_LINES = 2  # the sign-off line under a document's last line, a line's gap above it
 LINE_FACTOR = 1.4  # line height / font size
 BASE_FONT_PT = 8.0
 MIN_FONT_PT = 6.0
@@ -63,8 +64,26 @@ def _clean(text: Any) -> str:
     )
 
 
+# Characters of numbers as printed (phones, ID numbers, dates, door numbers, masked digits):
+# a run of them is never cut in two when the run fits on a line of its own.
+_NUMBER_CHARS = frozenset("0123456789*-./:+#")
+
+
+def _run_start(line: str) -> int:
+    """Where the run of Latin letters and number characters at the end of ``line`` begins."""
+    i = len(line)
+    while (
+        i > 0 and line[i - 1].isascii() and (line[i - 1].isalnum() or line[i - 1] in _NUMBER_CHARS)
+    ):
+        i -= 1
+    return i
+
+
 def wrap(text: Any, width: int) -> list[str]:
-    """``text`` cut into lines of at most ``width`` cells (at least one line, maybe empty)."""
+    """``text`` cut into lines of at most ``width`` cells (at least one line, maybe empty).
+
+    Chinese breaks anywhere; Latin words and numbers (13812345678, 2025-09-01, the 1201 of
+    3栋2单元1201室) move whole to the next line when they fit there."""
     if isinstance(text, str) and text.isprintable() and cells(text) <= width:
         return [text.rstrip()]  # the common case: it fits
     return list(_wrap(text if isinstance(text, str) else _clean(text), width))
@@ -79,9 +98,17 @@ def _wrap(text: str, width: int) -> tuple[str, ...]:
             w = char_cells(ch)
             if used + w > width and line:
                 cut = line.rfind(" ")
+                run = (
+                    _run_start(line)
+                    if ch.isascii() and (ch.isalnum() or ch in _NUMBER_CHARS)
+                    else len(line)
+                )
                 if ch != " " and cut > 0 and line[cut + 1 :].isascii():
                     # Latin words move whole to the next line; Chinese breaks anywhere
                     line, rest = line[:cut], line[cut + 1 :]
+                elif 0 < run < len(line) and cells(line[run:]) + w <= width:
+                    # a number glued to Chinese (3栋2单元1201室) moves whole as well
+                    line, rest = line[:run], line[run:]
                 else:
                     rest = ""
                 lines.append(line.rstrip())
@@ -115,6 +142,7 @@ class Column:
     width: int
     align: str = "left"
     span: bool = False  # a block-level value (e.g. the household's), flowing down its lines
+    floor: int = 0  # never narrowed below this (a phone or ID number that must not break)
 
 
 @dataclass(frozen=True)
@@ -179,17 +207,16 @@ def fit_columns(
         room = available_cells(orientation, font)
     cols = list(columns)
     while sum(c.width for c in cols) + len(cols) + 1 > room:
-        widest = max(range(len(cols)), key=lambda i: cols[i].width)
-        if cols[widest].width <= 4:
+        narrowable = [i for i, c in enumerate(cols) if c.width > max(4, c.floor)]
+        if not narrowable:
             break
-        c = cols[widest]
-        cols[widest] = Column(c.key, c.title, c.width - 1, c.align, c.span)
+        widest = max(narrowable, key=lambda i: cols[i].width)
+        cols[widest] = replace(cols[widest], width=cols[widest].width - 1)
     if orientation == "landscape" or len(cols) == len(columns):
         # give what is left to the last column, so the grid spans the page
         spare = room - (sum(c.width for c in cols) + len(cols) + 1)
         if spare > 0 and orientation == "landscape":
-            c = cols[-1]
-            cols[-1] = Column(c.key, c.title, c.width + spare, c.align, c.span)
+            cols[-1] = replace(cols[-1], width=cols[-1].width + spare)
     return orientation, font, tuple(cols)
 
 
@@ -274,22 +301,38 @@ class Sheet:
     lines: list[Line] = field(default_factory=list)
 
 
-def paginate(layout: Layout, blocks: Iterable[list[Line]]) -> list[list[Line]]:
-    """Lines cut into pages; a block stays on one page when it fits on a page at all."""
+def paginate(layout: Layout, blocks: Iterable[list[Line]], reserve: int = 0) -> list[list[Line]]:
+    """Lines cut into pages; a block stays on one page when it fits on a page at all.
+
+    ``reserve`` lines are kept free under the last line (the sign-off block): when the
+    last page has no room for them, its last block moves to a page of its own, so that
+    the signatures never stand alone on an empty page.
+    """
     pages: list[list[Line]] = [[]]
     room = layout.capacity(first=True)
+    last_start = 0  # where the last block begins on its page
     for block in blocks:
         if len(block) > room and pages[-1]:
             fits_whole = len(block) <= layout.capacity(first=False)
             if fits_whole or room < 3:
                 pages.append([])
                 room = layout.capacity(first=False)
+        last_start = len(pages[-1]) if block else last_start
         for line in block:
             if room <= 0:
                 pages.append([])
                 room = layout.capacity(first=False)
+                last_start = 0  # a block split over pages stays where it is
             pages[-1].append(line)
             room -= 1
+    if reserve and room < reserve:
+        later = layout.capacity(first=False)
+        moved = pages[-1][last_start:] if last_start > 0 else []
+        if moved and len(moved) + reserve <= later:
+            del pages[-1][last_start:]
+        else:
+            moved = []
+        pages.append(moved)
     return pages
 
 
@@ -333,13 +376,20 @@ def grid_document(
     lang: str,
     intro: Sequence[str] = (),
     empty: str = "",
+    signoff: str = "",
 ) -> dict[str, Any]:
-    """The whole context of templates/print/grid.html: sheets, header words, page numbers."""
+    """The whole context of templates/print/grid.html: sheets, header words, page numbers.
+
+    ``signoff`` (制表人、审核人、日期) goes under the last sheet's lines; paginate the
+    document with ``reserve=SIGNOFF_LINES`` so that it has room there.
+    """
     from census.printing.words import word
 
     context = sheets_context(layout, pages)
     for sheet in context["sheets"]:
         sheet["foot"] = word("page_of", lang, page=sheet["number"], pages=sheet["total"])
+    if signoff and context["sheets"]:
+        context["sheets"][-1]["signoff"] = signoff
     context.update(
         heading=heading,
         meta=list(meta),

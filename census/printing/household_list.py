@@ -14,6 +14,7 @@ from typing import Any
 from census.domain.address import dwelling_text, natural_key
 from census.domain.codes import label
 from census.printing.grid import (
+    SIGNOFF_LINES,
     Column,
     Layout,
     block_lines,
@@ -147,11 +148,13 @@ def household_list_context(
     full_ids: bool = False,
     as_of: date | None = None,
     gate: str = "",
+    signoff: str = "",
 ) -> dict[str, Any]:
     """Everything the list template shows, already labelled, masked and cut into pages.
 
     ``gate`` is the review gate's line (which records the list holds, how many wait for
-    review), the first line under the heading.
+    review), the first line under the heading; ``signoff`` (制表人、审核人、日期) the line
+    under the building's last household.
     """
     layout = household_layout(lang)
     intro = wrap(gate, layout.grid_cells) if gate else []
@@ -177,12 +180,13 @@ def household_list_context(
     meta.append(word("totals", lang, households=len(ordered), persons=persons))
     return grid_document(
         layout,
-        paginate(layout, blocks),
+        paginate(layout, blocks, reserve=SIGNOFF_LINES if signoff else 0),
         heading=f"{community} {building} {word('household_list', lang)}",
         meta=meta,
         intro=intro,
         lang=lang,
         empty=word("no_households", lang),
+        signoff=signoff,
     )
 
 

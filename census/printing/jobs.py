@@ -80,6 +80,7 @@ class Job(BackgroundJob):
             lang=params.get("lang") or "zh",
             printed_at=datetime.fromisoformat(params["printed_at"]),
             approved=bool(params.get("approved", True)),
+            prepared_by=str(params.get("prepared_by") or ""),
         )
         return cls(request=request, **{key: kept[key] for key in _KEPT if key in kept})
 

@@ -28,6 +28,7 @@ from census.domain.summary import report_paragraph, summary
 from census.printing import cards, household_list, register_list, summary_print
 from census.printing.grid import split_document
 from census.printing.pipeline import Part
+from census.printing.signoff import signoff_line
 from census.printing.words import word
 from census.surveys.definition import FormDef
 from census.surveys.registers import load_registers
@@ -55,6 +56,12 @@ class PrintRequest:
     lang: str = "zh"
     printed_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
     approved: bool = True  # approved records only (已审核); False: every record (全部)
+    prepared_by: str = ""  # 制表人 of the sign-off block ('' leaves it to sign by hand)
+
+    @property
+    def signoff(self) -> str:
+        """The sign-off line under each list and register: 制表人、审核人、日期."""
+        return signoff_line(self.prepared_by, self.printed_at, self.lang)
 
     @property
     def gate(self) -> Gate:
@@ -87,6 +94,7 @@ class PrintRequest:
             "full_ids": self.full_ids,
             "lang": self.lang,
             "approved": self.approved,
+            "prepared_by": self.prepared_by,
         }
 
 
@@ -197,6 +205,7 @@ def _household_list_parts(request: PrintRequest, records: Records) -> list[Part]
             full_ids=request.full_ids,
             as_of=request.as_of,
             gate=request.gate_line(pending_of(everyone)),
+            signoff=request.signoff,
         )
         for piece in split_document(context, LIST_SHEETS_PER_PART):
             parts.append(Part(household_list.TEMPLATE, piece, request.lang, name, grids[name]))
@@ -262,6 +271,7 @@ def _register_parts(request: PrintRequest, records: Records, reg: RegisterDef) -
         lang=request.lang,
         full_ids=request.full_ids,
         gate=request.gate_line(_register_pending(request, records, reg)),
+        signoff=request.signoff,
     )
     return [
         Part(household_list.TEMPLATE, piece, request.lang, reg.title(request.lang))
@@ -289,6 +299,7 @@ def _summary_parts(request: PrintRequest, records: Records) -> list[Part]:
         printed_at=request.printed_at,
         lang=request.lang,
         gate=request.gate_line(pending),
+        signoff=request.signoff,
     )
     return [Part(summary_print.TEMPLATE, context, request.lang, word("summary", request.lang))]
 
@@ -325,6 +336,7 @@ def plan(
             printed_at=request.printed_at.date(),
             lang=request.lang,
             gate=request.gate_line(Pending()),
+            signoff=request.signoff,
         )
         parts = [Part(household_list.TEMPLATE, context, request.lang, scope)]
     return Plan(parts, title, f"{scope}-{name}-{request.as_of.isoformat()}.pdf")

@@ -27,6 +27,7 @@ def summary_context(
     printed_at: datetime,
     lang: str = "zh",
     gate: str = "",
+    signoff: str = "",
 ) -> dict[str, Any]:
     """Everything the summary template shows: figure rows, groups, bands, paragraph, SVGs;
     ``gate`` is the review gate's line (which records it counts, how many wait)."""
@@ -41,6 +42,7 @@ def summary_context(
         "as_of": word("as_of", lang) + as_of.isoformat(),
         "printed_at": word("printed_at", lang) + printed_at.strftime("%Y-%m-%d %H:%M"),
         "gate": gate,
+        "signoff": signoff,  # 制表人、审核人、日期, at the end
         "paragraph": paragraph,
         "rows": rows,
         "ethnic": [(label("ethnicity", k, lang), v) for k, v in figures["by_ethnicity"].items()],

@@ -230,7 +230,12 @@ def building_list_pdf(
         household.setdefault("grid", building.get("grid"))
     records = Records(current_app.config["COMMUNITY_NAME"], [building], households)
     request_ = PrintRequest(
-        HOUSEHOLD_LIST, building=name, full_ids=full_ids, lang=lang, approved=approved
+        HOUSEHOLD_LIST,
+        building=name,
+        full_ids=full_ids,
+        lang=lang,
+        approved=approved,
+        prepared_by=current_user.display_name,  # 制表人 of the sign-off block
     )
     the_plan = plan(request_, records, context().registers)
     data_dir = Path(current_app.config["DATA_DIR"])

@@ -116,6 +116,7 @@ def _request_from_form() -> PrintRequest:
         full_ids=form.get("full_ids") == "1",
         lang=lang(),
         approved=form.get("records", "approved") != "all",  # 已审核 unless 全部 is chosen
+        prepared_by=current_user.display_name,  # 制表人 of the sign-off block
     )
 
 

@@ -30,6 +30,7 @@ from flask_login import current_user
 
 from census.domain.gate import gate_from
 from census.printing.plans import Plan, PrintRequest
+from census.printing.signoff import signoff_line
 from census.services import audit
 from census.sheets.writer import xlsx_bytes
 from census.web.access import STAFF, roles_required
@@ -261,6 +262,7 @@ def register_pdf(name: str):
         lang=lang(),
         full=full,
         intro_text=intro,
+        signoff=signoff_line(current_user.display_name, date.today(), lang()),
     )
     filename = f"{_stem(reg, period)}.pdf"
     if full:
@@ -410,7 +412,7 @@ def report():
 def report_pdf():
     """The work report printed; logged."""
     found = _report()
-    pdf = printing.report_pdf(found, datetime.now(), lang())
+    pdf = printing.report_pdf(found, datetime.now(), lang(), current_user.display_name)
     audit.record(
         get_store(), current_user.username, "print", f"worklog/report/{found.period.label('en')}"
     )

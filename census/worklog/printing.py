@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from census.printing.grid import (
+    SIGNOFF_LINES,
     Column,
     Layout,
     available_cells,
@@ -69,8 +70,10 @@ def register_document(
     lang: str = "zh",
     full: bool = False,
     intro_text: str = "",
+    signoff: str = "",
 ) -> dict[str, Any]:
-    """The grid document of a register: heading, period, group counts, numbered pages."""
+    """The grid document of a register: heading, period, group counts, numbered pages;
+    ``signoff`` (制表人、审核人、日期) under its last row."""
     groups = group_counts(reg, rows, lang)
     parts = [intro_text] if intro_text else []
     if groups:
@@ -100,12 +103,13 @@ def register_document(
     meta.insert(-1, print_word("printed_on", lang) + printed_at.strftime("%Y-%m-%d"))
     return grid_document(
         layout,
-        paginate(layout, blocks),
+        paginate(layout, blocks, reserve=SIGNOFF_LINES if signoff else 0),
         heading=" ".join(x for x in (community, reg.title(lang)) if x),
         meta=meta,
         intro=intro,
         lang=lang,
         empty=word("no_rows", lang),
+        signoff=signoff,
     )
 
 
@@ -169,6 +173,9 @@ def rates_pdf(context: dict[str, Any], lang: str = "zh") -> bytes:
     return render_pdf(RATES_TEMPLATE, context, lang=lang)
 
 
-def report_pdf(report: WorkReport, printed_at: datetime, lang: str = "zh") -> bytes:
-    """The work report as PDF bytes."""
-    return render_pdf(REPORT_TEMPLATE, report_context(report, printed_at, lang), lang=lang)
+def report_pdf(
+    report: WorkReport, printed_at: datetime, lang: str = "zh", prepared_by: str = ""
+) -> bytes:
+    """The work report as PDF bytes, signed off by ``prepared_by`` (blank: by hand)."""
+    context = report_context(report, printed_at, lang, prepared_by)
+    return render_pdf(REPORT_TEMPLATE, context, lang=lang)

@@ -189,9 +189,12 @@ def build_report(
 
 
 def report_context(
-    report: WorkReport, printed_at: datetime | date, lang: str = "zh"
+    report: WorkReport, printed_at: datetime | date, lang: str = "zh", prepared_by: str = ""
 ) -> dict[str, Any]:
-    """Everything the report's print template shows."""
+    """Everything the report's print template shows; ``prepared_by`` names the 制表人 of
+    the sign-off block at its end (blank: signed by hand)."""
+    from census.printing.signoff import signoff_line
+
     keys = "basics services figures figure value cases channel consulted accepted handled rate"
     return {
         "heading": report.title(lang),
@@ -202,6 +205,7 @@ def report_context(
         "services": report.services,
         "rows": report.rows,
         "cases": report.cases,
+        "signoff": signoff_line(prepared_by, printed_at, lang),
         "words": {k: word(k, lang) for k in keys.split()},
         # fixed words only, written as CSS strings; no record text reaches the stylesheet
         "css_page_counter": page_counter_css(lang),

@@ -61,3 +61,18 @@ def test_print_a_grid_list_a_register_and_refuse_unknown_names(small_demo, tmp_p
     for args in (["no_such_register"], ["household-list", "--building", "99栋"]):
         refused = run(small_demo, "print", *args, "-o", str(tmp_path / "x.pdf"))
         assert refused.returncode != 0 and args[-1] in refused.stderr
+
+
+def test_the_command_line_print_leaves_the_preparer_blank_or_takes_a_name(small_demo, tmp_path):
+    from datetime import date
+
+    today = date.today().isoformat()
+    blank, named = tmp_path / "blank.pdf", tmp_path / "named.pdf"
+    assert run(small_demo, "print", "registered", "-o", str(blank)).returncode == 0
+    result = run(small_demo, "print", "registered", "--prepared-by", "李红", "-o", str(named))
+    assert result.returncode == 0, result.stderr
+    last = PdfReader(blank).pages[-1].extract_text()
+    assert f"制表人：________　　审核人：________　　日期：{today}" in last
+    pages = [page.extract_text() for page in PdfReader(named).pages]
+    assert f"制表人：李红　　审核人：________　　日期：{today}" in pages[-1]
+    assert not any("制表人" in page for page in pages[:-1])
