@@ -120,6 +120,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "too_many_fields": {"zh": "字段超过 {max} 个", "en": "More than {max} fields"},
     "too_many_items": {"zh": "超过 {max} 项", "en": "More than {max} items"},
+    "photo_invalid": {
+        "zh": "照片无法识别（只收 JPEG 或 PNG）",
+        "en": "The photo cannot be read (JPEG or PNG only)",
+    },
+    "photo_too_large": {"zh": "照片超过 {max} MB", "en": "The photo is larger than {max} MB"},
+    "photo_unknown": {"zh": "照片不属于这条记录", "en": "The photo is not one of this record's"},
+    "repeat_count_mismatch": {
+        "zh": "“{repeat}”应有 {expected} 项（收到 {count} 项）",
+        "en": "“{repeat}” should have {expected} entries ({count} given)",
+    },
     "field_name_invalid": {
         "zh": "字段名“{field}”含有不允许的字符",
         "en": "The field name “{field}” holds characters that are not allowed",

@@ -82,7 +82,7 @@ HASH_HEADER = b"census content v1\n"
 
 # Local files of the data folder that belong to the deployment (paths relative to it).
 LOCAL_FILES = ("secret_key",)
-LOCAL_FOLDERS = ("surveys", "imports")
+LOCAL_FOLDERS = ("surveys", "imports", "media")  # media: the photos of records (TinyDB)
 PRINT_CACHE = "print-cache"
 SECRET_FILES = ("secret_key",)  # restored readable by the owner only
 READ_ATTEMPTS = 100  # TinyDB: reads retried when a compaction replaced census.json meanwhile

@@ -37,6 +37,7 @@ from census.services import audit, places
 from census.store import Conflict, DuplicateKey, Store
 from census.surveys.conform import conform
 from census.surveys.definition import FormDef
+from census.surveys.photos import as_plain, new_photos, photo_names
 from census.surveys.validate import clean, has_errors
 
 VERSIONS = "versions"
@@ -350,8 +351,14 @@ def save(
         problems += _building_check(store, record, user)
         problems += _cross_checks(store, record, record_id)
         problems += _not_yet(checks.check_household(record, today or date.today()), problems)
+    # A photo is new (sent as its bytes) or one this record had: naming another's is refused.
+    photos = new_photos(record)
+    kept = photo_names(previous) if previous else set()
+    if photo_names(record) - kept - {str.__str__(p) for p in photos}:
+        problems.append(Problem("photo_unknown", ""))
     if has_errors(problems):
-        return SaveResult(None, record, problems)
+        return SaveResult(None, as_plain(record), problems)
+    record = as_plain(record)
     now = datetime.now().isoformat(timespec="seconds")
     for key in META_KEYS:
         if previous and key in previous:
@@ -374,6 +381,8 @@ def save(
     # the record, its version and the audit entry are stored together or not at all
     numbered = form.name == "household" and not record.get("household_no")
     with store.atomic():
+        for photo in photos:  # with PostgreSQL in the record's transaction
+            store.media.put(form.collection, str.__str__(photo), photo.content)
         for attempt in range(5):
             if numbered:
                 record["household_no"] = _next_household_no(store)

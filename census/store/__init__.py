@@ -20,6 +20,7 @@ from .errors import (
     StoreLocked,
     is_disk_full,
 )
+from .media import Media
 
 URL_SCHEMES = ("postgresql", "postgres")
 
@@ -29,6 +30,7 @@ __all__ = [
     "Collection",
     "Conflict",
     "DuplicateKey",
+    "Media",
     "NotFound",
     "Store",
     "StoreError",

@@ -18,6 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from .media import Media
+
 Doc = dict[str, Any]
 Predicate = Callable[[Doc], bool]
 
@@ -141,6 +143,7 @@ class Store(abc.ABC):
     """A data folder (or database) holding named collections."""
 
     data_dir: Path | None  # the data folder; None for a database (PostgreSQL)
+    media: Media  # the files kept with records (photos)
 
     @abc.abstractmethod
     def collection(self, name: str) -> Collection:

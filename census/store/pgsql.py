@@ -64,6 +64,12 @@ CREATE TABLE IF NOT EXISTS census_documents (
     doc jsonb NOT NULL CHECK (jsonb_typeof(doc) = 'object'),
     PRIMARY KEY (collection, id)
 );
+CREATE TABLE IF NOT EXISTS census_media (
+    folder text NOT NULL,
+    name text NOT NULL,
+    data bytea NOT NULL,
+    PRIMARY KEY (folder, name)
+);
 """
 
 # Store.next_number: the row lock taken here is held until the claiming transaction ends,

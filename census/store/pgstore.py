@@ -41,6 +41,7 @@ from .base import Collection, Doc, Predicate, Store
 from .changelog import ChangeLog
 from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError, StoreFull
 from .paths import index_key, is_empty, matches, split, values_at
+from .pgmedia import PgMedia
 
 RESERVED = ("id", "_rev")
 CONNECT_TIMEOUT = 10  # seconds to wait for the server before saying it is not there
@@ -52,6 +53,7 @@ class PgStore(Store):
     def __init__(self, url: str, *, fsync: bool = True, pool_size: int = 8) -> None:
         self.url = url
         self.data_dir = None  # there is no data folder
+        self.media = PgMedia(self)  # photos in the database, seen by every server
         self._fsync = fsync
         self._lock = threading.Lock()
         self._local = threading.local()  # the connection of this thread's atomic() block

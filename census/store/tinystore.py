@@ -25,6 +25,7 @@ from .base import Collection, Doc, Predicate, Store
 from .changelog import ChangeLog
 from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError
 from .lock import FolderLock
+from .media import FileMedia
 from .paths import index_key, is_empty, matches, split, values_at
 from .tinystorage import COMPACT_MIN_BYTES
 from .tinytable import CensusTable, CensusTinyDB
@@ -44,6 +45,7 @@ class TinyStore(Store):
     ) -> None:
         self.data_dir = Path(data_dir).absolute()
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.media = FileMedia(self.data_dir / "media", fsync=fsync)  # photos beside the tables
         self._lock = threading.RLock()
         self._closed = True
         self._folder_lock = FolderLock(self.data_dir)

@@ -35,6 +35,7 @@ FIELD_TYPES = {
     "calculate",
     "hidden",
     "geopoint",
+    "image",  # a photo from the tablet's camera or its files, kept with the record
 }
 # Fields that take no answer typed in: a note stores nothing, the others what is worked out.
 SILENT_TYPES = {"note", "calculate", "hidden"}
@@ -67,6 +68,8 @@ FIELD_KEYS = {
     "constraint_message",
     "count",
     "choice_filter",
+    "max_pixels",
+    "keep_location",
 }
 # "choices": code lists of this form alone (staff-added surveys bring their own);
 # "register": how census.worklog lists the records (checked there, at start-up too);
@@ -139,6 +142,10 @@ class FieldDef:
     # columns read as __c_<column>, its code as __c_name); choice_attrs holds the columns.
     choice_filter: dict[str, Any] | None = None
     choice_attrs: dict[str, dict[str, str]] = field(default_factory=dict)
+    # A photo: its longest side in the browser (ODK's max-pixels), and whether the place
+    # it was taken (EXIF GPS) is kept; by default it is taken out on the server.
+    max_pixels: int | None = None
+    keep_location: bool = False
 
     def choice_env(self, code: str) -> dict[str, Any]:
         """What the choice_filter reads of one choice: its code, label and other columns."""
@@ -464,7 +471,7 @@ def _field(
             raise DefinitionError(source, where, "a repeat needs a non-empty list of fields")
         names = {s.get("key") for s in subs if isinstance(s, dict)}
         children = tuple(
-            _field(s, source, f"{where}.{i + 1}", names, local, siblings - names, data)
+            _field(s, source, f"{where}.{i + 1}", names, local, (siblings | outer) - names, data)
             for i, s in enumerate(subs)
         )
         _unique_keys(children, source, where)
@@ -517,7 +524,17 @@ def _field(
         count=exprs["count"],
         choice_filter=exprs["choice_filter"],
         choice_attrs={str(k): dict(v) for k, v in (attrs or {}).items()},
+        max_pixels=_max_pixels(raw.get("max_pixels"), ftype, source, where),
+        keep_location=bool(raw.get("keep_location", False)),
     )
+
+
+def _max_pixels(value: Any, ftype: str, source: str, where: str) -> int | None:
+    if value is None:
+        return None
+    if ftype != "image" or not isinstance(value, int) or not 64 <= value <= 8000:
+        raise DefinitionError(source, where, "max_pixels is a whole number (64–8000) of a photo")
+    return value
 
 
 def _unique_keys(fields: tuple[FieldDef, ...], source: str, where: str) -> None:

@@ -26,6 +26,7 @@ from census.domain.problems import Problem
 MAX_BODY_BYTES = 1024 * 1024  # a household of 60 members is about 30 KB
 MAX_DEPTH = 8  # body → repeat → row → repeat → row → choices → …
 MAX_TEXT = 10_000  # longer than any field's own limit; those come after
+PHOTO_TEXT = 7 * 1024 * 1024 + 64  # a 5 MB photo as base64 (4 characters for 3 bytes)
 MAX_KEYS = 500
 SAFE_INTEGER = 2**53 - 1
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -78,7 +79,9 @@ def inspect(value: Any, path: str = "", depth: int = 0) -> list[Problem]:
             found += inspect(item, f"{path}[{n}]", depth + 1)
         return found
     if isinstance(value, str):
-        problem = text_problem(value, path)
+        # a photo comes as a data URL (census.surveys.photos checks its size and content)
+        photo = value.startswith("data:image/")
+        problem = text_problem(value, path, PHOTO_TEXT if photo else MAX_TEXT)
         return [problem] if problem else []
     if isinstance(value, bool) or value is None:
         return []

@@ -23,6 +23,7 @@ from census.domain.ids import (
 from census.domain.problems import WARNING, Problem, naming
 from census.surveys.definition import SILENT_TYPES, FieldDef, FormDef
 from census.surveys.jsonbody import text_problem
+from census.surveys.photos import read_photo
 
 _YES = {"yes", "y", "true", "1", "是", "on"}
 _NO = {"no", "n", "false", "0", "否", "off"}
@@ -39,6 +40,7 @@ def _blank(value: Any) -> bool:
 # Without a max_length of its own, no text is longer than this (a person types it).
 DEFAULT_MAX_LENGTH = {"text": 500, "textarea": 5000}
 MAX_REPEAT_ITEMS = 200
+MAX_REPEAT_DEPTH = 3  # a repeat inside a repeat inside a repeat, as XLSForms may hold
 _SCALAR = (str, int, float, bool, date)
 
 
@@ -68,6 +70,8 @@ def _coerce(f: FieldDef, value: Any, path: str, today: date, out: list[Problem])
             if item not in f.codes:
                 out.append(Problem("choice_invalid", path, {"value": _shown(item)}))
         return list(dict.fromkeys(items))
+    if f.type == "image" and isinstance(value, str) and value.strip():
+        return read_photo(value, path, out, keep_location=f.keep_location)  # a data URL
     if not _blank(value) and not isinstance(value, _SCALAR):
         out.append(Problem("type_invalid", path))
         return None
@@ -133,6 +137,7 @@ def _coerce(f: FieldDef, value: Any, path: str, today: date, out: list[Problem])
         return normalise_id(str(value))  # checked with its siblings in _check_id
     if f.type == "geopoint":
         return _geopoint(str(value), path, out)
+
     if f.type in ("calculate", "hidden"):
         return value if isinstance(value, str) else stored(value)
     return value
@@ -277,8 +282,11 @@ def _clean_record(
         if f.type == "id_number":
             excused |= _check_id(f, record, prefix, out)
     repeats = [f for f in fields if f.type == "repeat"]
+    # An entry of a repeat inside a repeat reads its own answers, then its row's, then the
+    # form's: one mapping of every level around it, nearest first (``__outer__``).
+    around = {**(outer or {}), **record} if outer else record
     for f in repeats:
-        record[f.key] = _clean_repeat(f, raw.get(f.key), _path(prefix, f.key), today, out, record)
+        record[f.key] = _clean_repeat(f, raw.get(f.key), _path(prefix, f.key), today, out, around)
     if repeats:
         _calculate(fields, record, env, raw)  # sums and counts over the entries
     for f in fields:
@@ -291,6 +299,8 @@ def _clean_record(
             ]
         elif f.type in SILENT_TYPES:
             continue
+        elif f.type == "repeat" and f.count is not None:
+            _check_count(f, record[f.key], env, path, out)
         elif f.choice_filter is not None and not _blank(record[f.key]):
             for code in record[f.key] if isinstance(record[f.key], list) else [record[f.key]]:
                 if not f.offered(str(code), env):  # a street of another district
@@ -312,6 +322,22 @@ def _clean_record(
     return record
 
 
+def _check_count(
+    f: FieldDef, entries: list[dict[str, Any]], env: Any, path: str, out: list[Problem]
+) -> None:
+    """repeat_count: as many entries as the count works out to (a number, or an answer)."""
+    value = stored(evaluate(f.count, env))
+    try:
+        wanted = int(float(value)) if value not in (None, "") else 0
+    except (TypeError, ValueError):
+        return  # the count's answer is itself wrong, and refused at its own field
+    wanted = max(0, min(wanted, MAX_REPEAT_ITEMS))
+    if len(entries) != wanted:
+        label = f.label.get("zh") or f.key
+        params = {"repeat": label, "expected": wanted, "count": len(entries)}
+        out.append(Problem("repeat_count_mismatch", path, params))
+
+
 def _clean_repeat(
     f: FieldDef,
     raw: Any,
@@ -323,6 +349,9 @@ def _clean_repeat(
     if not _blank(raw) and not isinstance(raw, list):
         out.append(Problem("type_invalid", path))
     items = raw if isinstance(raw, list) else []
+    if path.count("[") >= MAX_REPEAT_DEPTH:  # deeper than any definition goes
+        out.append(Problem("type_invalid", path))
+        items = []
     if len(items) > MAX_REPEAT_ITEMS:
         out.append(Problem("too_many_items", path, {"max": MAX_REPEAT_ITEMS}))
         items = []
@@ -383,16 +412,24 @@ def unknown_keys(form: FormDef, raw: dict[str, Any], allowed: set[str]) -> list[
     for key in raw:
         if key not in known:
             problems.append(Problem("unknown_field", key, {"field": key}))
-    for f in form.fields:
+    _unknown_in_entries(form.fields, raw, "", problems)
+    return problems
+
+
+def _unknown_in_entries(
+    fields: tuple[FieldDef, ...], raw: dict[str, Any], prefix: str, problems: list[Problem]
+) -> None:
+    """Unknown keys in the entries of each repeat, and of the repeats inside them."""
+    for f in fields:
         if f.type == "repeat" and isinstance(raw.get(f.key), list):
             sub = {s.key for s in f.fields} | {"person_id"}
             for n, item in enumerate(raw[f.key]):
+                where = f"{_path(prefix, f.key)}[{n}]"
                 for key in item if isinstance(item, dict) else []:
                     if key not in sub:
-                        problems.append(
-                            Problem("unknown_field", f"{f.key}[{n}].{key}", {"field": key})
-                        )
-    return problems
+                        problems.append(Problem("unknown_field", f"{where}.{key}", {"field": key}))
+                if isinstance(item, dict) and where.count("[") < MAX_REPEAT_DEPTH:
+                    _unknown_in_entries(f.fields, item, where, problems)
 
 
 def has_errors(problems: list[Problem]) -> bool:

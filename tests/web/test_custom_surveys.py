@@ -95,18 +95,21 @@ def test_the_uploaded_rules_refuse_what_the_xlsform_forbids(app, store, client, 
 def test_an_xlsform_with_unsupported_features_is_refused_with_rows_named(app, client, auth):
     auth.login("admin")
     rows = list(ROSTER)
-    # sheet row 6: a function we do not have; row 3: a repeat inside a repeat
+    # sheet row 15: a function we do not have; row 6: a fourth repeat inside repeats (a
+    # repeat inside a repeat is taken now, three levels deep at most)
     rows.insert(4, ("text", "pick", "抽签", "Pick", "", "", "", "", "random() > 0.5"))
-    rows.insert(1, ("begin_repeat", "outer", "外层", "Outer"))
-    rows.insert(2, ("begin_repeat", "inner", "内层", "Inner"))
-    rows.insert(3, ("text", "deep", "内", "Deep"))
-    rows.insert(4, ("end_repeat",))
-    rows.insert(5, ("end_repeat",))
+    for n, name in enumerate(("outer", "inner", "third", "fourth")):
+        rows.insert(1 + n, ("begin_repeat", name, name, name.title()))
+    rows.insert(5, ("text", "deep", "内", "Deep"))
+    for n in range(4):
+        rows.insert(6 + n, ("end_repeat",))
     response = upload(client, xlsform(rows))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert re.search(r'data-row="4" data-column="type"><td>A4</td>.*?重复组里的重复组', html, re.S)
-    assert re.search(r'data-row="11" data-column="relevant"><td>I11</td>.*?random', html, re.S)
+    assert re.search(
+        r'data-row="6" data-column="type"><td>A6</td>.*?重复组嵌套超过 3 层', html, re.S
+    )
+    assert re.search(r'data-row="15" data-column="relevant"><td>I15</td>.*?random', html, re.S)
     assert "roster" not in app.extensions["census"].surveys
     assert client.get("/survey/roster/new").status_code == 404
     from census.surveys.custom import folder

@@ -25,17 +25,19 @@ def test_surveys_are_added_from_the_command_line_with_problems_by_row(tmp_path):
     good, bad = tmp_path / "roster.xlsx", tmp_path / "bad.xlsx"
     good.write_bytes(xlsform())
     nested = [
-        ("begin_repeat", "a", "甲", "A"),
-        ("begin_repeat", "b", "乙", "B"),
-        ("text", "c", "丙", "C"),
-        ("end_repeat", "", "", ""),
-        ("end_repeat", "", "", ""),
+        *(
+            ("begin_repeat", name, label, name.upper())
+            for name, label in zip("abcd", "甲乙丙丁", strict=True)
+        ),
+        ("text", "e", "戊", "E"),
+        *(("end_repeat", "", "", "") for _ in range(4)),
     ]
-    bad.write_bytes(xlsform([*ROSTER[:3], *nested]))  # a repeat inside a repeat: still refused
+    bad.write_bytes(xlsform([*ROSTER[:3], *nested]))  # repeats four deep: refused
     refused = run(data, "survey", "add", str(bad))
     assert refused.returncode == 1
     assert (
-        "survey 表第 6 行 type 列（A6）" in refused.stderr and "重复组里的重复组" in refused.stderr
+        "survey 表第 8 行 type 列（A8）" in refused.stderr
+        and "重复组嵌套超过 3 层" in refused.stderr
     )
     added = run(data, "survey", "add", str(good))
     assert added.returncode == 0, added.stderr

@@ -317,7 +317,8 @@ class Scope:
             return self.special(tree[1]), "string"
         if kind == "ref":
             name = self.ref(tree[1], level, whole)
-            if whole and self.level.get(name) not in (None, level) and name not in self.repeats:
+            held = self.level.get(name)
+            if whole and held not in (None, *self.around(level)) and name not in self.repeats:
                 return f"{self.level[name]}.{name}", "nodeset"
             return name, self.xtype(name)
         if kind in ("or", "and"):
@@ -424,12 +425,20 @@ class Scope:
     def ref(self, name: str, level: str | None, whole: bool = False) -> str:
         if name not in self.types:
             raise BadRef("reference", name)
-        there = self.level[name]
-        if name in self.repeats:
-            there = self.level[name]  # a repeat is a value of the level that holds it
-        if there is None or there == level or (whole and level is None):
-            return name
+        there = self.level[name]  # a repeat is a value of the level that holds it
+        if there is None or there in self.around(level):
+            return name  # its own entry, or the entries around it (a repeat inside a repeat)
+        if whole and self.level.get(there) == level:
+            return name  # sum(), count() … over the entries of a repeat held at this level
         raise BadRef("scope", name)
+
+    def around(self, level: str | None) -> list[str]:
+        """A repeat and the repeats that hold it, innermost first."""
+        found: list[str] = []
+        while level is not None and level not in found:
+            found.append(level)
+            level = self.level.get(level)
+        return found
 
 
 def _bare(tree: tuple) -> tuple:

@@ -36,8 +36,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The setting “{column}” is not supported",
     },
     "nested_repeat": {
-        "zh": "重复组里的重复组暂不支持（只支持一层重复）",
-        "en": "A repeat inside a repeat is not supported yet (one level only)",
+        "zh": "重复组嵌套超过 {max} 层",
+        "en": "Repeats nested more than {max} levels deep",
     },
     "second_repeat": {
         "zh": "一个问卷只能有一个重复组（已有“{other}”）",

@@ -125,13 +125,11 @@ _TYPES = {
     "select all that apply": "select_many", "note": "note", "calculate": "calculate",
     "hidden": "hidden", "geopoint": "geopoint", "barcode": "text", "time": "time",
     "dateTime": "datetime", "range": "range", "acknowledge": "yes_no", "trigger": "yes_no",
-    "rank": "select_many",
+    "rank": "select_many", "photo": "image", "image": "image",
 }  # fmt: skip
 # Questions the form works without, left out with a note at their cell (their answers are
 # blank to the expressions that read them).
 LEFT_OUT = {
-    "photo": ("照片题暂不支持", "photo questions are not supported yet"),
-    "image": ("照片题暂不支持", "photo questions are not supported yet"),
     "audio": ("录音题暂不支持", "audio questions are not supported yet"),
     "background-audio": ("录音题暂不支持", "audio questions are not supported yet"),
     "video": ("视频题暂不支持", "video questions are not supported yet"),
@@ -145,6 +143,9 @@ LEFT_OUT = {
     "xml-external": ("外部数据暂不支持", "external data is not supported yet"),
     "csv-external": ("外部数据暂不支持", "external data is not supported yet"),
 }  # fmt: skip
+# Repeats inside repeats, as deep as a household roster's members' children go (ODK has
+# no bound; the server, the page and the export each walk this many levels).
+MAX_REPEAT_DEPTH = 3
 _TIME = r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?"
 _DATETIME = r"\d{4}-\d{2}-\d{2}[T ]" + _TIME
 _FILL = re.compile(r"\$\{\s*([^}]*?)\s*\}")
@@ -294,8 +295,10 @@ class _Translator:
         self, child: dict[str, Any], here: tuple[str, ...], level: str | None, relevant: list[str]
     ) -> dict[str, Any]:
         name = child["name"]
-        if level is not None:
-            self.problems.append(self.form.problem("nested_repeat", here, "type"))
+        if len(self.scope.around(level)) >= MAX_REPEAT_DEPTH:
+            self.problems.append(
+                self.form.problem("nested_repeat", here, "type", max=MAX_REPEAT_DEPTH)
+            )
         label = _texts(child.get("label"), name)
         item: dict[str, Any] = {
             "key": name,
@@ -351,6 +354,8 @@ class _Translator:
             item.setdefault("hint", {"zh": "如 2026-03-15 09:30", "en": "such as 2026-03-15 09:30"})
         if ours == "range":
             self.range(child, item)
+        if ours == "image":
+            self.photo(child, item)
         if kind == "rank":
             self.notes.append(self.form.problem("rank", here, "type"))
         if ours in ("select_one", "select_many"):
@@ -396,6 +401,14 @@ class _Translator:
         if found is not None:
             item["choice_filter"] = found
             self.filtered.add(item["choices"])
+
+    def photo(self, child: dict[str, Any], item: dict[str, Any]) -> None:
+        """A photo: ODK's max-pixels sets the longest side the tablet resizes it to. The
+        place it was taken (EXIF GPS) is always taken out: pyxform allows no parameter
+        but ``app`` and ``max-pixels``, so an XLSForm cannot ask to keep it."""
+        found = re.search(r"max-pixels\s*=\s*(\d+)", str(child.get("parameters") or ""))
+        if found:
+            item["max_pixels"] = max(64, min(int(found.group(1)), 8000))
 
     def range(self, child: dict[str, Any], item: dict[str, Any]) -> None:
         """A range as an integer between its start and end (decimal steps: a number)."""

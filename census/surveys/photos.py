@@ -1,0 +1,137 @@
+"""A photo answer: sent as a data URL, checked by its content, kept as a file named in the record.
+
+The tablet sends ``data:image/jpeg;base64,…`` (resized in the browser, kept in the outbox
+until it goes); the record keeps only the file's name (``<32 hex>.jpg``) and the store's
+media keeps the bytes (``Store.media``). An edit sends the name back, which stays as it is.
+What is refused: more than ``MAX_PHOTO_BYTES`` once decoded, anything Pillow does not read
+as a JPEG or PNG, and pictures of more than ``MAX_PIXELS`` pixels. The place where a photo
+was taken (EXIF GPS) is taken out unless the question keeps it (``keep_location``, from
+the XLSForm's ``parameters`` column: ``keep-location=yes``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+import uuid
+import warnings
+from typing import Any
+
+from census.domain.problems import Problem
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # a 40-megapixel camera; more is a decompression bomb, not a photo
+STORED = re.compile(r"[0-9a-f]{32}\.(jpg|png)")
+_DATA_URL = re.compile(r"data:image/(jpeg|jpg|png);base64,", re.IGNORECASE)
+_GPS_IFD = 0x8825
+_SUFFIX = {"JPEG": "jpg", "PNG": "png"}
+
+
+class Photo(str):
+    """A new photo's file name, carrying its checked bytes until the save stores them."""
+
+    content: bytes
+
+    def __new__(cls, name: str, content: bytes) -> Photo:
+        made = super().__new__(cls, name)
+        made.content = content
+        return made
+
+
+def read_photo(value: Any, path: str, out: list[Problem], *, keep_location: bool) -> Any:
+    """A photo answer as the record keeps it: a stored name as it is, a data URL as a Photo."""
+    text = str(value).strip()
+    if STORED.fullmatch(text):
+        return text
+    found = _DATA_URL.match(text)
+    if not found:
+        out.append(Problem("photo_invalid", path))
+        return None
+    # base64 is 4 characters for 3 bytes: a text this long cannot be small enough
+    if (len(text) - found.end()) * 3 // 4 > MAX_PHOTO_BYTES + 3:
+        out.append(Problem("photo_too_large", path, {"max": MAX_PHOTO_BYTES // (1024 * 1024)}))
+        return None
+    try:
+        data = base64.b64decode(text[found.end() :], validate=True)
+    except (binascii.Error, ValueError):
+        out.append(Problem("photo_invalid", path))
+        return None
+    if len(data) > MAX_PHOTO_BYTES:
+        out.append(Problem("photo_too_large", path, {"max": MAX_PHOTO_BYTES // (1024 * 1024)}))
+        return None
+    checked = _checked(data, keep_location)
+    if checked is None:
+        out.append(Problem("photo_invalid", path))
+        return None
+    content, suffix = checked
+    return Photo(f"{uuid.uuid4().hex}.{suffix}", content)
+
+
+def _checked(data: bytes, keep_location: bool) -> tuple[bytes, str] | None:
+    """(bytes to keep, suffix) of a JPEG or PNG Pillow reads whole, its GPS taken out."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                kind = image.format
+                if kind not in _SUFFIX or image.width * image.height > MAX_PIXELS:
+                    return None
+                image.load()  # the whole picture decodes, not just its header
+                exif = image.getexif()
+                if keep_location or _GPS_IFD not in exif:
+                    return data, _SUFFIX[kind]
+                del exif[_GPS_IFD]
+                out = io.BytesIO()
+                if kind == "JPEG":
+                    # quality "keep": the same quantisation tables, no visible loss
+                    image.save(out, "JPEG", quality="keep", exif=exif.tobytes())
+                else:
+                    image.save(out, "PNG", exif=exif.tobytes())
+                return out.getvalue(), _SUFFIX[kind]
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Warning):
+        return None
+    except Image.DecompressionBombError:
+        return None
+
+
+def new_photos(record: dict[str, Any]) -> list[Photo]:
+    """The new photos of a cleaned record, at any depth of its repeats."""
+    found: list[Photo] = []
+    for value in record.values():
+        if isinstance(value, Photo):
+            found.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    found += new_photos(item)
+    return found
+
+
+def photo_names(record: dict[str, Any]) -> set[str]:
+    """Every photo file a stored record names, at any depth of its repeats."""
+    found: set[str] = set()
+    for value in record.values():
+        if isinstance(value, str) and STORED.fullmatch(value):
+            found.add(str(value))
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    found |= photo_names(item)
+    return found
+
+
+def as_plain(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with each Photo as its plain name (what the store keeps)."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, Photo):
+            out[key] = str.__str__(value)
+        elif isinstance(value, list):
+            out[key] = [as_plain(i) if isinstance(i, dict) else i for i in value]
+        else:
+            out[key] = value
+    return out
