@@ -12,6 +12,8 @@ from census.domain import roles
 from census.fieldwork import assignments
 from census.fieldwork.coverage import building_rows
 from census.fieldwork.outcomes import load_dwellings
+from census.queries import places
+from census.queries.accounts import account, all_accounts, surveyors
 from census.services import accounts, throttle
 from census.web.access import ADMIN, REVIEWER, SURVEYOR, roles_required
 from census.web.current import get_store
@@ -26,10 +28,10 @@ def users():
     """Every account with its role and, for surveyors, their area."""
     store = get_store()
     rows = sorted(
-        store.collection("users").scan(),
+        all_accounts(store),
         key=lambda u: (roles.rank(u["role"]), u["username"]),
     )
-    buildings = store.collection("buildings").scan()
+    buildings = places.buildings(store)
     counts = {
         u["username"]: len(assignments.assigned_buildings(u, buildings))
         for u in rows
@@ -59,7 +61,7 @@ def full_ids():
 
 
 def _account_or_404(username: str) -> dict[str, Any]:
-    user = get_store().collection("users").find_one(username=username)
+    user = account(get_store(), username)
     if user is None:
         abort(404)
     return user
@@ -139,13 +141,13 @@ def revoke_tokens(username: str):
 def assign(username: str):
     """Tick the grids and buildings a surveyor works in; every change is audited."""
     store = get_store()
-    user = store.collection("users").find_one(username=username)
+    user = account(store, username)
     if user is None:
         abort(404)
     if user["role"] != SURVEYOR:
         abort(404)
-    buildings = store.collection("buildings").scan()
-    grids = assignments.grid_names(store.collection("grids").scan(), buildings)
+    buildings = places.buildings(store)
+    grids = assignments.grid_names(places.grids(store), buildings)
     if request.method == "POST":
         try:
             assignments.assign(
@@ -174,7 +176,7 @@ def assign(username: str):
 def _others(store: Any, username: str) -> dict[str, dict[str, list[str]]]:
     """For grids and buildings: name -> the other surveyors who have it (shown beside each box)."""
     taken: dict[str, dict[str, list[str]]] = {"grids": {}, "buildings": {}}
-    for other in store.collection("users").find(role=SURVEYOR):
+    for other in surveyors(store):
         if other["username"] == username:
             continue
         who = other.get("display_name") or other["username"]
