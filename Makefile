@@ -64,6 +64,6 @@ lint: install
 
 # After adding interface text: refresh the English catalogue, then fill in its empty msgstr.
 translations: install
-	$(VENV)/bin/pybabel -q extract -F babel.cfg -o census/translations/messages.pot .
-	$(VENV)/bin/pybabel -q update -i census/translations/messages.pot -d census/translations
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k NC_:1c,2 -k Np_:1,2 -o census/translations/messages.pot .
+	$(VENV)/bin/pybabel -q update --ignore-obsolete -i census/translations/messages.pot -d census/translations
 	$(PY) -m census.translations >/dev/null

@@ -5,33 +5,18 @@ writes or prints their name, the reviewer signs by hand, and the date says which
 the records the paper shows. Each building's household list and each register is a table
 of its own (its pages numbered on their own), so each ends with its own block.
 
-The words come from the gettext catalogue (census/translations), read here by language,
+The words come from the one message catalogue (``census.util.i18n``), read by language,
 as prints are rendered away from any web request.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cache
 
-from babel.support import NullTranslations, Translations
-
-from census.util.resources import TRANSLATIONS_DIR
+from census.util.i18n import gettext
 
 BLANK = "________"  # a line to sign on
 GAP = {"zh": "\u3000\u3000"}  # between the three parts: two ideographic spaces, or four spaces
-
-
-@cache
-def _catalogue(lang: str) -> NullTranslations:
-    if lang == "zh":
-        return NullTranslations()
-    return Translations.load(str(TRANSLATIONS_DIR), [lang])
-
-
-def gettext(text: str, lang: str) -> str:
-    """``text`` (the Chinese source) in ``lang``, from the same catalogue as the pages."""
-    return _catalogue(lang).gettext(text)
 
 
 def signoff_line(prepared_by: str, printed_on: date | datetime, lang: str = "zh") -> str:
