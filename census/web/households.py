@@ -10,11 +10,12 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from census.domain.address import address_key, address_text, natural_sorted, search_key
+from census.domain.address import address_key, address_text, search_key
 from census.domain.diff import version_diffs
 from census.domain.gate import gate_from
 from census.printing.pipeline import cache_dir, print_parts
 from census.printing.plans import HOUSEHOLD_LIST, PrintRequest, Records, plan
+from census.queries import lookup, places
 from census.services import audit, records
 from census.surveys.conform import id_numbers
 from census.surveys.definition import FormDef
@@ -72,15 +73,14 @@ def index():
     store = get_store()
     building = request.args.get("building", "")
     q = request.args.get("q", "").strip()
-    collection = store.collection("households")
-    rows = collection.find(building=building) if building else collection.scan()
+    rows = lookup.households_in_building(store, building) if building else lookup.households(store)
     if q:
         rows = [h for h in rows if _matches(h, q)]
     rows.sort(key=address_key)
     page = max(1, request.args.get("page", 1, type=int))
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    buildings = natural_sorted(b["name"] for b in store.collection("buildings").scan())
+    buildings = places.building_names(store)
     form = surveys()["household"]
     return render_template(
         "households/index.html",
@@ -101,7 +101,7 @@ def index():
 def view(record_id: int):
     """One household with its members; full ID numbers only for those permitted, and logged."""
     store = get_store()
-    household = store.collection("households").get(record_id)
+    household = lookup.household(store, record_id)
     if household is None:
         abort(404)
     if not current_user.may_open(household):
@@ -130,7 +130,7 @@ def view(record_id: int):
 def history(record_id: int):
     """Every saved version of a household: who saved it and when."""
     store = get_store()
-    household = store.collection("households").get(record_id)
+    household = lookup.household(store, record_id)
     if household is None:
         abort(404)
     versions = records.history(store, "households", record_id)
@@ -144,7 +144,7 @@ def records_list(form_name: str):
     defn = surveys().get(form_name)
     if defn is None or household_pages(defn):
         abort(404)
-    rows = get_store().collection(defn.collection).scan()
+    rows = lookup.records_of(get_store(), defn.collection)
     cells = [(r, [list_cell(defn, c, r, lang()) for c in defn.list_columns]) for r in rows]
     return render_template("households/records.html", defn=defn, rows=cells)
 
@@ -157,7 +157,7 @@ def record_history(form_name: str, record_id: int):
     if defn is None or household_pages(defn):
         abort(404)
     store = get_store()
-    record = store.collection(defn.collection).get(record_id)
+    record = lookup.record(store, defn.collection, record_id)
     if record is None:
         abort(404)
     fields = {f.key: f for f in defn.fields}
@@ -184,7 +184,7 @@ def print_building(name: str):
     """The household list of one building as an A4 landscape PDF (logged; full numbers too):
     its approved households, or every one with ``?all=1`` (census.domain.gate)."""
     store = get_store()
-    if store.collection("buildings").find_one(name=name) is None:
+    if places.building(store, name) is None:
         abort(404)
     full = request.args.get("full") == "1"
     if full and not current_user.may_see_full_ids:
@@ -193,7 +193,7 @@ def print_building(name: str):
     pdf = building_list_pdf(store, name, full_ids=full, lang=lang(), approved=gate.approved)
     if full:
         form = surveys()["household"]
-        printed = gate.keep(store.collection("households").find(building=name))
+        printed = gate.keep(lookup.households_in_building(store, name))
         count = sum(len(id_numbers(form, h)) for h in printed)
         audit.full_ids_shown(
             store, current_user.username, f"household-list/{name}", count, ip=client_ip()
@@ -224,8 +224,8 @@ def building_list_pdf(
     Goes through the print cache: printing the same building again the same day, with
     nothing changed, renders nothing.
     """
-    building = store.collection("buildings").find_one(name=name) or {"name": name}
-    households = store.collection("households").find(building=name)
+    building = places.building(store, name) or {"name": name}
+    households = lookup.households_in_building(store, name)
     for household in households:
         household.setdefault("grid", building.get("grid"))
     records = Records(current_app.config["COMMUNITY_NAME"], [building], households)
