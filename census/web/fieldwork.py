@@ -23,16 +23,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from census.fieldwork import (
-    CONFLICTS,
-    conflicts,
-    coverage,
-    outcomes,
-)
+from census.fieldwork import conflicts, coverage, outcomes
+from census.queries import lookup, places
+from census.queries.accounts import active_surveyors
 from census.services import audit, records
 from census.sheets.writer import write_xlsx
 from census.store import Conflict
-from census.web.access import ROLES, STAFF, SURVEYOR, roles_required
+from census.web.access import ROLES, STAFF, roles_required
 from census.web.current import context, get_store
 from census.web.helpers import address, client_ip, lang, surveys
 from census.web.layout import shown
@@ -85,7 +82,7 @@ def outcome_label(code: str) -> str:
 
 
 def _covered_building(name: str) -> dict[str, Any]:
-    building = get_store().collection("buildings").find_one(name=name)
+    building = places.building(get_store(), name)
     if building is None:
         abort(404)
     if not current_user.covers(building):
@@ -106,11 +103,7 @@ def door():
     if not room.strip():
         abort(404)
     dwelling = outcomes.dwelling_at(get_store(), building["name"], unit, room)
-    households = [
-        h
-        for h in (get_store().collection("households").get(i) for i in dwelling.household_ids)
-        if h is not None
-    ]
+    households = lookup.households_by_id(get_store(), dwelling.household_ids)
     return render_template(
         "fieldwork/door.html", building=building, dwelling=dwelling, households=households
     )
@@ -121,7 +114,7 @@ def door():
 def record_visit():
     """Record a visit from a button (the page's uuid makes a double tap one visit)."""
     store = get_store()
-    buildings = {b["name"]: b for b in store.collection("buildings").scan()}
+    buildings = places.buildings_by_name(store)
     form = {k: request.form.get(k, "") for k in ("uuid", "building", "unit", "room", "outcome")}
     visit, problems = outcomes.parse_visit(form, buildings, datetime.now())
     back = (
@@ -163,7 +156,7 @@ def _coverage_data(doors: bool = True) -> dict[str, Any]:
     store = get_store()
     model = context().derived.coverage()
     tables = model.tables()
-    surveyors = [u for u in store.collection("users").find(role=SURVEYOR) if u.get("active", True)]
+    surveyors = active_surveyors(store)
     data = {
         "buildings": tables.buildings,
         "grids": tables.grids,
@@ -303,13 +296,9 @@ def conflict_list():
     rows = conflicts.open_conflicts(store)
     for row in rows:
         defn = _form_of(row)
-        record = store.collection(defn.collection).get(row["household_id"]) or {}
+        record = lookup.record(store, defn.collection, row["household_id"]) or {}
         row["household"], row["title"] = record, _title(defn, record)
-    resolved = sorted(
-        store.collection(CONFLICTS).find(state=conflicts.RESOLVED),
-        key=lambda c: c.get("resolved_at") or "",
-        reverse=True,
-    )[:20]
+    resolved = lookup.resolved_conflicts(store, last=20)
     return render_template("fieldwork/conflicts.html", conflicts=rows, resolved=resolved)
 
 
@@ -318,11 +307,11 @@ def conflict_list():
 def conflict(conflict_id: int):
     """Resolve a conflict field by field: keep the record's value or take the edit's."""
     store = get_store()
-    row = store.collection(CONFLICTS).get(conflict_id)
+    row = lookup.conflict(store, conflict_id)
     if row is None:
         abort(404)
     defn = _form_of(row)
-    current = store.collection(defn.collection).get(row["household_id"])
+    current = lookup.record(store, defn.collection, row["household_id"])
     if current is None:
         abort(404)
     full = request.args.get("full") == "1"
