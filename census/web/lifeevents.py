@@ -10,9 +10,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from census.domain.address import natural_sorted
 from census.domain.codes import choice_lists
 from census.domain.problems import Problem
+from census.queries import lookup, places
 from census.services import lifeevents
 from census.store import Conflict
 from census.surveys.definition import FieldDef, FormDef
@@ -91,7 +91,7 @@ def _index(name: str) -> int | None:
 
 
 def _household(record_id: int) -> dict[str, Any]:
-    household = get_store().collection("households").get(record_id)
+    household = lookup.household(get_store(), record_id)
     if household is None:
         abort(404)
     return household
@@ -162,7 +162,7 @@ def move_in_household():
             problems = refused.problems
         else:
             return _done(result)
-    buildings = natural_sorted(b["name"] for b in get_store().collection("buildings").scan())
+    buildings = places.building_names(get_store())
     return render_template(
         "lifeevents/event.html",
         household=None,
@@ -255,7 +255,7 @@ def _record(kind: str, household: dict[str, Any]) -> lifeevents.EventResult:
         )
     if kind == "merge":
         number = request.form.get("other", "").strip()
-        other = store.collection("households").find_one(household_no=number)
+        other = lookup.household_numbered(store, number)
         if other is None:
             raise lifeevents.LifeEventError([Problem("member_unknown", "other")])
         return lifeevents.merge(
