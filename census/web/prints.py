@@ -45,6 +45,7 @@ from census.printing.plans import (
     registers_by_key,
     target_title,
 )
+from census.queries import lookup, places
 from census.services import audit
 from census.surveys.conform import id_numbers
 from census.web.access import ADMIN, STAFF, roles_required
@@ -89,7 +90,7 @@ def _job_or_404(job_id: str) -> Job:
 @roles_required(*STAFF)
 def index():
     """The print form and the user's print jobs (an admin sees everyone's)."""
-    buildings = get_store().collection("buildings").scan()
+    buildings = places.buildings(get_store())
     owner = None if current_user.role == ADMIN else current_user.username
     return render_template(
         "prints/index.html",
@@ -130,7 +131,7 @@ def create():
         community = current_app.config["COMMUNITY_NAME"]
         check(
             print_request,
-            Records(community, store.collection("buildings").scan(), []),
+            Records(community, places.buildings(store), []),
             _registers(),
         )
     except PrintRequestError as exc:
@@ -171,7 +172,7 @@ def create():
 def _full_id_count(store: Any, req: PrintRequest) -> int:
     """How many ID numbers a print with full numbers shows: those of the households in its
     building, grid or community (lists and cards) or of the register's rows there."""
-    grids = {b["name"]: b.get("grid") for b in store.collection("buildings").scan()}
+    grids = places.grid_of_building(store)
 
     def in_scope(row: dict[str, Any]) -> bool:
         building = row.get("building")
@@ -180,7 +181,7 @@ def _full_id_count(store: Any, req: PrintRequest) -> int:
 
     if req.target in (HOUSEHOLD_LIST, HOUSEHOLD_CARDS):
         form = context().surveys["household"]
-        households = req.gate.keep(store.collection("households").scan())
+        households = req.gate.keep(lookup.households(store))
         return sum(len(id_numbers(form, h)) for h in households if in_scope(h))
     reg = _registers().get(req.target)
     derived = context().derived
