@@ -31,6 +31,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from census.domain.gate import Gate
+from census.queries import lookup
 from census.services import audit
 from census.sheets import profiles, uploads
 from census.sheets.apply import apply_plan
@@ -505,7 +506,7 @@ def export(fmt: str):
         count = sum(
             len(id_numbers(forms[kind], doc))
             for kind in kinds
-            for doc in gate.keep(store.collection(forms[kind].collection).scan())
+            for doc in gate.keep(lookup.records_of(store, forms[kind].collection))
         )
         audit.full_ids_shown(store, current_user.username, f"dataset.{fmt}", count, ip=client_ip())
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
