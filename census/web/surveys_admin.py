@@ -25,6 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from census.queries import lookup
 from census.services import audit
 from census.surveys import custom
 from census.surveys.definition import SURVEYS
@@ -47,7 +48,7 @@ def _rows() -> list[dict[str, Any]]:
                 "name": name,
                 "form": form,
                 "kind": kind,
-                "count": len(store.collection(form.collection)),
+                "count": lookup.record_count(store, form.collection),
                 "source": custom.source_file(context(), name) is not None,
             }
         )
@@ -135,7 +136,7 @@ def remove(name: str):
     """Take out a survey that has no records (one with records stays: they need it)."""
     form = _custom_or_404(name)
     store = get_store()
-    if len(store.collection(form.collection)):
+    if lookup.record_count(store, form.collection):
         flash(_("“%(t)s”已有记录，不能删除", t=form.text(lang())), "error")
         return redirect(url_for("surveys_admin.index"))
     custom.remove(context(), name)
