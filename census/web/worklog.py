@@ -31,6 +31,7 @@ from flask_login import current_user
 from census.domain.gate import gate_from
 from census.printing.plans import Plan, PrintRequest
 from census.printing.signoff import signoff_line
+from census.queries import lookup
 from census.services import audit
 from census.sheets.writer import xlsx_bytes
 from census.web.access import STAFF, roles_required
@@ -291,18 +292,18 @@ def record(name: str, record_id: int):
     """One work record with its links resolved (the households and persons it names)."""
     reg = _register_or_404(name)
     store = get_store()
-    found = store.collection(reg.form.collection).get(record_id)
+    found = lookup.record(store, reg.form.collection, record_id)
     if found is None:
         abort(404)
     links = Links.from_store(store)
     linked = sorted(households_of(links, reg.form, found))
-    households = [store.collection("households").get(i) for i in linked]
+    households = lookup.households_by_id(store, linked)
     return render_template(
         "worklog/record.html",
         reg=reg,
         record=found,
         links=links,
-        households=[h for h in households if h],
+        households=households,
         value_text=value_text,
         problems=link_problems(links, reg.form, found, lang()),
     )
