@@ -17,6 +17,7 @@ from census.domain.roles import REVIEWER as REVIEWER
 from census.domain.roles import ROLES as ROLES
 from census.domain.roles import STAFF as STAFF
 from census.domain.roles import SURVEYOR as SURVEYOR
+from census.queries.accounts import account
 
 
 class User(UserMixin):
@@ -82,7 +83,7 @@ def load_session(store: Any, session_id: str) -> User | None:
     username, _sep, version = session_id.rpartition(":")
     if not username or not version.isdigit():
         return None  # a session made before session versions existed: log in again
-    doc = store.collection("users").find_one(username=username)
+    doc = account(store, username)
     if not doc or not doc.get("active", True):
         return None
     if int(doc.get("session_version") or 0) != int(version):
