@@ -16,8 +16,9 @@ from flask_wtf.csrf import generate_csrf
 from census.domain import checks
 from census.domain.address import natural_sorted
 from census.domain.problems import errors_by_path
-from census.fieldwork import VISITS, edits, outcomes
+from census.fieldwork import edits, outcomes
 from census.fieldwork.assignments import refusal
+from census.queries import lookup, places
 from census.services import audit, records
 from census.store import DuplicateKey
 from census.surveys.conform import id_numbers, masked
@@ -90,9 +91,8 @@ def _create(form_name: str):
     if problems:
         return jsonify(errors=errors_by_path(problems, lang())), 422
     store, defn, user = get_store(), surveys()[form_name], g.api_user
-    collection = store.collection(defn.collection)
     digest = _body_hash(body)
-    existing = collection.find_one(uuid=uuid)
+    existing = lookup.record_with_uuid(store, defn.collection, uuid)
     if existing is not None:
         return _repeat(existing, digest)
     barred = refusal(store, user, defn.name, str(body.get("building") or ""))
@@ -112,7 +112,7 @@ def _create(form_name: str):
         if dup.field != "uuid":
             raise
         # Another request with this uuid won the race a moment ago.
-        return _repeat(collection.get(dup.existing_id), digest)
+        return _repeat(lookup.record(store, defn.collection, dup.existing_id), digest)
     shown = checks.as_seen_by(result.problems, staff=user.is_staff)
     if not result.saved:
         return jsonify(
@@ -141,7 +141,7 @@ def _repeat(existing: dict[str, Any], digest: str):
 @bp.get("/households/<int:record_id>")
 def get_household(record_id: int):
     """One household; surveyors only see their own submissions."""
-    record = get_store().collection("households").get(record_id)
+    record = lookup.household(get_store(), record_id)
     if record is None:
         abort(404, "没有这条记录 / no such household")
     if not g.api_user.may_open(record):
@@ -152,9 +152,9 @@ def get_household(record_id: int):
 @bp.get("/households")
 def list_households():
     """Households of a building (or all); surveyors get their own submissions only."""
-    collection = get_store().collection("households")
+    store = get_store()
     building = request.args.get("building")
-    rows = collection.find(building=building) if building else collection.scan()
+    rows = lookup.households_in_building(store, building) if building else lookup.households(store)
     user = g.api_user
     rows = [r for r in rows if user.may_open(r)]
     full = _full_ids(f"api/households?building={building or ''}", rows)
@@ -198,10 +198,10 @@ def record_visit():
     store, user = get_store(), g.api_user
     digest = outcomes.body_hash(body)
     uuid = str(body.get("uuid") or "").strip()
-    earlier = store.collection(VISITS).find_one(uuid=uuid) if uuid else None
+    earlier = lookup.visit_with_uuid(store, uuid) if uuid else None
     if earlier is not None:
         return _repeat_visit(earlier, digest)
-    buildings = {b["name"]: b for b in store.collection("buildings").scan()}
+    buildings = places.buildings_by_name(store)
     visit, problems = outcomes.parse_visit(body, buildings, datetime.now())
     if problems:
         return jsonify(errors=errors_by_path(problems, "zh")), 422
@@ -255,11 +255,11 @@ def list_visits():
     """The visits logged in a building (or in every building the user covers)."""
     store, user = get_store(), g.api_user
     building = request.args.get("building")
-    covered = {b["name"] for b in store.collection("buildings").scan() if user.covers(b)}
+    covered = {b["name"] for b in places.buildings(store) if user.covers(b)}
     if building and building not in covered:
         abort(403, "此楼栋未分配给您 / this building is not assigned to you")
     names = [building] if building else natural_sorted(covered)
-    rows = [v for name in names for v in store.collection(VISITS).find(building=name)]
+    rows = lookup.visits_in_buildings(store, names)
     rows = [{k: v for k, v in r.items() if k not in ("submission_hash", "_rev")} for r in rows]
     return jsonify(visits=rows, count=len(rows))
 
