@@ -53,6 +53,7 @@ ECHOED = (
     "created_by",
     "updated_at",
     "updated_by",
+    "pending_fields",  # what an import left to verify: the store's to say, never the client's
 )
 META = ("visit_outcome", "visited_at")
 

@@ -10,6 +10,13 @@ entry with ``status`` moved_out or deceased and ``status_date``; a person who ar
 summary as of any past date come out as they were then.
 
 Events that save two households validate both first and save nothing when either fails.
+
+A household an import stored to be verified (待核实, ``records.PENDING``) takes life events
+all the same: what it lacks stays blank and listed, household fields and each member's
+(``pending_fields`` on the member: a relation the file had no column for), also when the
+member moves to another roster (a split, a merge); a split never guesses such a relation.
+Only the stored records say what is pending: a person an event is given (a newcomer, a
+baby, new tenants) brings no such list with it.
 """
 
 from __future__ import annotations
@@ -116,6 +123,16 @@ def _leave(member: dict[str, Any], status: str, on: str) -> None:
     member["status"], member["status_date"] = status, on
 
 
+def _sent(person: dict[str, Any]) -> dict[str, Any]:
+    """A person as the caller gave them, without a list of fields to verify (not theirs)."""
+    return {k: v for k, v in person.items() if k != records.PENDING}
+
+
+def _pending_relation(person: dict[str, Any]) -> bool:
+    """Is this member's relation still to be verified (the import lacked it)?"""
+    return "relation" in (person.get(records.PENDING) or ())
+
+
 def _arrive(person: dict[str, Any], on: str, relation: str | None = None) -> dict[str, Any]:
     """A copy of a person joining a roster on ``on``, active, with their other answers."""
     joined = {k: v for k, v in person.items() if k not in ("status_date",)}
@@ -164,13 +181,26 @@ def _note(form: FormDef, household: dict[str, Any], line: str) -> None:
         household["notes"] = text
 
 
-def _validate(form: FormDef, raws: list[dict[str, Any]], today: date | None) -> None:
+def _validate(
+    form: FormDef, raws: list[dict[str, Any]], today: date | None, carried: set[str]
+) -> None:
     """Refuse before saving anything when any household of the event would not save."""
     problems: list[Problem] = []
     for raw in raws:
-        problems += [p for p in clean(form, raw, today=today)[1] if p.is_error]
+        found = records.waive(clean(form, raw, today=today)[1], _waived(raw, carried))
+        problems += [p for p in found if p.is_error]
     if has_errors(problems):
         raise LifeEventError(problems)
+
+
+def _waived(raw: dict[str, Any], carried: set[str]) -> list[str]:
+    """What a save of the event lets stay blank: the household fields still to be verified
+    in the households it loaded, and each member's own (by roster position)."""
+    found = sorted(carried)
+    for n, member in enumerate(raw.get("members") or []):
+        if isinstance(member, dict):
+            found += [f"members[{n}].{key}" for key in member.get(records.PENDING) or ()]
+    return found
 
 
 def _one(result: records.SaveResult) -> EventResult:
@@ -191,10 +221,15 @@ class _Event:
     user: str
     action: str
     today: date | None = None
+    # household fields still to be verified (待核实) in the households loaded
+    carried: set[str] = field(default_factory=set)
 
     def load(self, household_id: int) -> dict[str, Any]:
         """The household the event is about; refused when unknown or merged away."""
-        return _load(self.store, household_id)
+        household = _load(self.store, household_id)
+        pending = household.get(records.PENDING) or ()
+        self.carried |= {str(k) for k in pending if not str(k).startswith("members.")}
+        return household
 
     def save(
         self,
@@ -206,6 +241,9 @@ class _Event:
         **detail: Any,
     ) -> records.SaveResult:
         """Save one household through ``records.save``; ``detail`` goes into the audit entry."""
+        waived = _waived(raw, self.carried)
+        if waived:
+            meta = dict(meta or {}) | {records.PENDING: waived}
         result = records.save(
             self.store,
             self.form,
@@ -235,7 +273,7 @@ class _Event:
     @contextmanager
     def together(self, *raws: dict[str, Any]) -> Iterator[None]:
         """Validate every household the event writes, then save them all or none."""
-        _validate(self.form, list(raws), self.today)
+        _validate(self.form, list(raws), self.today, self.carried)
         with self.store.atomic():
             yield
 
@@ -257,7 +295,7 @@ def move_in(
     """Someone joins an existing household: a new roster entry with ``move_in_date``."""
     event = _Event(store, form, user, "move_in", today)
     household = event.load(household_id)
-    household["members"] = [*(household.get("members") or []), _arrive(person, _day(on))]
+    household["members"] = [*(household.get("members") or []), _arrive(_sent(person), _day(on))]
     return event.save_household(
         household, expected_rev=expected_rev, member=person.get("name"), on=_day(on)
     )
@@ -275,7 +313,7 @@ def move_in_household(
     """A new household moves in: everyone on its roster gets ``move_in_date`` = ``on``."""
     event = _Event(store, form, user, "move_in", today)
     raw = _data(household)
-    raw["members"] = [_arrive(m, _day(on)) for m in household.get("members") or []]
+    raw["members"] = [_arrive(_sent(m), _day(on)) for m in household.get("members") or []]
     return _one(event.save(raw, on=_day(on)))
 
 
@@ -353,7 +391,7 @@ def birth(
     event = _Event(store, form, user, "birth", today)
     household = event.load(household_id)
     born = _day(child["birth_date"])
-    household["members"] = [*(household.get("members") or []), _arrive(child, born)]
+    household["members"] = [*(household.get("members") or []), _arrive(_sent(child), born)]
     return event.save_household(
         household, expected_rev=expected_rev, member=child.get("name"), on=born
     )
@@ -420,6 +458,8 @@ def split(
             relation = HEAD
         elif relations and relations.get(n):
             relation = relations[n]
+        elif _pending_relation(person):
+            relation = None  # still to be verified: not guessed as other_relative
         else:
             relation = FROM_CHILD.get(person.get("relation") or "", "") if from_child else ""
             relation = relation or person.get("relation") or "other_relative"
@@ -569,7 +609,7 @@ def change_tenant(
     new = None
     if tenants:
         new = _data(household) | {
-            "members": [_arrive(t, when) for t in tenants],
+            "members": [_arrive(_sent(t), when) for t in tenants],
             "hardship": [],
             "notes": f"{when} 新租户入住（原 {household.get('household_no')} 户）",
         }

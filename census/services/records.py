@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ META_KEYS = (
 )
 SUBMITTED, APPROVED = "submitted", "approved"
 PENDING = "pending_fields"
+MEMBERS = "members"
 
 
 @dataclass
@@ -234,25 +236,76 @@ def _not_yet(found: list[Problem], known: list[Problem]) -> list[Problem]:
     return [p for p in found if (p.code, p.path) not in seen]
 
 
-def _waived(problems: list[Problem], meta: dict[str, Any] | None) -> list[Problem]:
-    """Without the "required" of the fields an import found no column for (its meta names
-    them, ``pending_fields``): the record is stored to be verified. A form's save passes no
-    such meta, so whoever completes the record must fill them in."""
-    waived = set((meta or {}).get(PENDING) or ())
+_MEMBER_PATH = re.compile(r"^members\[(\d+)\]\.(\w+)$")
+
+
+def _every_member(waived: Collection[str]) -> set[str]:
+    """The member fields waived for every member (``members.relation``)."""
+    return {key.partition(".")[2] for key in waived if key.startswith(f"{MEMBERS}.")}
+
+
+def waive(problems: list[Problem], waived: Collection[str]) -> list[Problem]:
+    """Without the "required" of the fields a save lets stay blank (``pending_fields``):
+    ``housing``, ``members.relation`` (every member: the file had no such column) or
+    ``members[2].relation`` (one member, carried by a life event). While a relation is
+    waived, a household without a head is no error either: nobody can say yet who it is.
+
+    Only the import's meta and the stored record name such fields (a form's save, a
+    surveyor's or an API client's, passes none), so whoever completes the record must
+    fill them in."""
     if not waived:
         return problems
-    return [p for p in problems if not (p.code == "required" and p.path in waived)]
+    every = _every_member(waived)
+    relation = "relation" in every or any(
+        (m := _MEMBER_PATH.match(key)) and m.group(2) == "relation" for key in waived
+    )
+
+    def kept(problem: Problem) -> bool:
+        if problem.code == "required":
+            if problem.path in waived:
+                return False
+            match = _MEMBER_PATH.match(problem.path)
+            return not (match and match.group(2) in every)
+        if problem.code == "head_count" and problem.path == MEMBERS:
+            return not (relation and problem.params.get("count") == 0)
+        return True
+
+    return [p for p in problems if kept(p)]
 
 
-def still_pending(record: dict[str, Any]) -> None:
-    """Keep in ``pending_fields`` only the fields still blank (待核实 until all are filled)."""
-    fields = record.get(PENDING)
-    if not fields:
-        record.pop(PENDING, None)
-        return
-    left = [key for key in fields if record.get(key) in (None, "", [])]
-    if left:
-        record[PENDING] = left
+def _blank(value: Any) -> bool:
+    return value in (None, "", [])
+
+
+def mark_pending(record: dict[str, Any], waived: Collection[str] = ()) -> None:
+    """What stays to be verified (待核实) after a save, written into the record.
+
+    A member keeps in its own ``pending_fields`` the waived fields it still lacks; the
+    household keeps its own such fields and ``members.<field>`` while any member lacks
+    one, so that every list of records to verify finds it. Filled in, a field leaves the
+    list; nothing left, the key goes. ``waived`` paths of one member (``members[2].x``)
+    count by the roster's position (the record as saved, whose entries life events and
+    imports never drop)."""
+    given = [str(key) for key in record.get(PENDING) or ()]
+    every = _every_member(waived)
+    members = record.get(MEMBERS)
+    entries: list[str] = []
+    for n, member in enumerate(members if isinstance(members, list) else []):
+        if not isinstance(member, dict):
+            continue
+        member.pop(PENDING, None)  # never what was sent: only what is waived now
+        left = [
+            key
+            for key, value in member.items()
+            if (key in every or f"{MEMBERS}[{n}].{key}" in waived) and _blank(value)
+        ]
+        if left:
+            member[PENDING] = left
+            entries += [f"{MEMBERS}.{key}" for key in left if f"{MEMBERS}.{key}" not in entries]
+    top = [key for key in given if "." not in key and "[" not in key and _blank(record.get(key))]
+    ordered = [key for key in given if key in entries] + [k for k in entries if k not in given]
+    if top or ordered:
+        record[PENDING] = top + ordered
     else:
         record.pop(PENDING, None)
 
@@ -340,17 +393,20 @@ def save(
     record, problems = clean(form, raw, today=today)
     collection = store.collection(form.collection)
     previous = collection.get(record_id) if record_id is not None else None
-    waived = dict(meta or {})
+    waived = {str(key) for key in (meta or {}).get(PENDING) or ()}
     if action not in (None, "create", "edit") and previous and previous.get(PENDING):
         # a life event (a death, a move) on a household to be verified does not wait for
-        # the fields the import lacked; an edit of the record itself fills them in
-        waived[PENDING] = [*(waived.get(PENDING) or []), *previous[PENDING]]
-    problems = _waived(problems, waived)
+        # the fields the import lacked; an edit of the record itself fills them in. Its
+        # members' fields come in the event's meta, member by member (a new member of a
+        # pending household is not waived for being there)
+        waived |= {str(k) for k in previous[PENDING] if not str(k).startswith(f"{MEMBERS}.")}
+    problems = waive(problems, waived)
     canonical_dwelling(record)
     if form.name == "household":
         problems += _building_check(store, record, user)
         problems += _cross_checks(store, record, record_id)
         problems += _not_yet(checks.check_household(record, today or date.today()), problems)
+        problems = waive(problems, waived)  # no "no head" warning while relations wait
     # A photo is new (sent as its bytes) or one this record had: naming another's is refused.
     photos = new_photos(record)
     kept = photo_names(previous) if previous else set()
@@ -367,7 +423,7 @@ def save(
             record[key] = meta[key]
     if form.collection in REVIEWED:  # households, storefronts and units are reviewed
         record["review_state"] = _review_state(store, user, previous, meta)
-    still_pending(record)
+    mark_pending(record, waived)
     if form.name == "household":
         record.setdefault("visit_outcome", "completed")
         record.setdefault("surveyor", user)
@@ -631,7 +687,7 @@ def save_many(
         if reviewed:
             given = meta.get("review_state") if meta else None
             record["review_state"] = str(given) if given else state
-        still_pending(record)
+        mark_pending(record, (meta or {}).get(PENDING) or ())
         if is_household:
             record.setdefault("visit_outcome", "completed")
             record.setdefault("surveyor", user)

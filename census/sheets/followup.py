@@ -3,7 +3,7 @@
 An import from another system (a grid system's person sheet has no 住房性质) stores its
 households all the same, each naming what it lacks in ``pending_fields`` and waiting for
 review. This list is what a surveyor works through: the record, where it is, whom to ask,
-what to fill in. A record leaves it once those fields are filled (``records.still_pending``).
+what to fill in. A record leaves it once those fields are filled (``records.mark_pending``).
 """
 
 from __future__ import annotations

@@ -207,6 +207,13 @@ IMPORT_MESSAGES: dict[str, dict[str, str]] = {
         "en": "The sheet has no “{field_en}” column (required): {count} households are imported "
         "all the same, marked to be verified (awaiting review); fill it in after a visit",
     },
+    "missing_member_column": {
+        "zh": "表中没有成员的“{field}”列（必填）：{people} 人（{count} 户）照常导入，"
+        "标为待核实（待审核），请入户核实后补填",
+        "en": "The sheet has no “{field_en}” column for the members (required): {people} people "
+        "({count} households) are imported all the same, marked to be verified (awaiting "
+        "review); fill it in after a visit",
+    },
     "date_unreadable": {
         "zh": "“{value}”不是完整的日期；日期可写 1990-01-02、1990/1/2、1990.1.2、"
         "1990年1月2日 或 19900102（或 Excel 日期单元格）",

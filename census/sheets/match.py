@@ -18,6 +18,7 @@ from census.sheets.model import Change, Planned, SourceRow
 from census.sheets.vocabulary import MEMBERS, Vocabulary
 from census.surveys.definition import FormDef
 
+PENDING = "pending_fields"
 # Shops and organisations are matched to stored ones on these fields, in this order.
 MATCH_KEYS = {"storefront": (("uscc",), ("name", "address")), "unit": (("name", "address"),)}
 
@@ -128,6 +129,8 @@ def changes(
         elif _differs(stored.get(f.key), record.get(f.key)):
             changes.append(Change(f.key, stored.get(f.key), record.get(f.key)))
     for key, value in meta.items():
+        if key == PENDING:
+            continue  # what is left to verify follows from the fields, worked out on save
         if _differs(stored.get(key), value):
             changes.append(Change(key, stored.get(key), value))
     return changes

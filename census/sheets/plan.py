@@ -217,7 +217,7 @@ def _build(
     seen_ids: dict[str, tuple[SourceRow, Planned]] = {}
     offset = total - len(todo)
     absent = absent_fields(plan, vocab)
-    pending: dict[str, int] = {}
+    pending: dict[str, list[int]] = {}
     for n, (planned, (record, problems)) in enumerate(zip(todo, checked, strict=True)):
         if n % 200 == 0:
             progress("check", offset + n, total)
@@ -233,48 +233,69 @@ def _build(
     for planned in plan.records:
         if planned.action == REJECTED:
             _mark_rejected_rows(planned, vocab)
-    for key, count in pending.items():
+    sheet = next((layout.sheet for layout in plan.layouts if layout.header_row), "")
+    for key, (count, people) in pending.items():
         target = vocab.targets[key]
         params = {"field": target.text("zh"), "field_en": target.text("en"), "count": count}
-        sheet = next((layout.sheet for layout in plan.layouts if layout.header_row), "")
-        plan.issues.append(Issue("missing_column", WARNING, sheet=sheet, params=params))
+        code = "missing_column"
+        if target.member:  # 与户主关系: said in people, once
+            code, params["people"] = "missing_member_column", people
+        plan.issues.append(Issue(code, WARNING, sheet=sheet, params=params))
     progress("check", total, total)
 
 
 def absent_fields(plan: Plan, vocab: Vocabulary) -> list[str]:
     """The required household fields that no sheet of the file has a column for, key fields
-    apart. Households only: a surveyor visits them to complete what is missing (a shop or
-    organisation sheet without a required column is refused, and its column mapped)."""
+    apart, and the members' (``members.relation``: a grid system's person sheet without
+    与户主关系), the name apart. Households only: a surveyor visits them to complete what is
+    missing (a shop or organisation sheet without a required column is refused, and its
+    column mapped)."""
     present = {key for layout in plan.layouts if layout.header_row for key in layout.keys.values()}
     if not present or plan.form.name != "household":
         return []
-    return [
-        f.key
-        for f in plan.form.fields
-        if f.required
-        and f.type != "repeat"
-        and f.relevant is None
-        and f.key not in KEY_FIELDS
-        and f.key not in present
-    ]
+    found: list[str] = []
+    for f in plan.form.fields:
+        inner = f.fields if f.type == "repeat" and f.key == MEMBERS else ()
+        for sub in inner:
+            key = f"{MEMBERS}.{sub.key}"
+            if sub.required and sub.relevant is None and sub.key != "name" and key not in present:
+                found.append(key)
+        if (
+            f.required
+            and f.type != "repeat"
+            and f.relevant is None
+            and f.key not in KEY_FIELDS
+            and f.key not in present
+        ):
+            found.append(f.key)
+    return sorted(found, key=lambda key: key.startswith(f"{MEMBERS}."))
 
 
 def _waive(
-    planned: Planned, problems: list[Problem], absent: list[str], pending: dict[str, int]
+    planned: Planned, problems: list[Problem], absent: list[str], pending: dict[str, list[int]]
 ) -> list[Problem]:
     """Drop "required" for the fields the file has no column for; the record is then
-    imported to be verified (待核实), a new one waiting for review."""
-    missing = [
-        key for key in absent if any(p.code == "required" and p.path == key for p in problems)
-    ]
+    imported to be verified (待核实), a new one waiting for review. ``pending`` counts, per
+    field, the households and the people lacking it."""
+    kept = records.waive(problems, absent)
+    gone = [p for p in problems if p.code == "required" and p not in kept]
+    missing = []
+    for key in absent:
+        field = key.partition(".")[2] if key.startswith(f"{MEMBERS}.") else None
+        hits = [
+            p for p in gone if (p.path == key if field is None else p.path.endswith(f"].{field}"))
+        ]
+        if hits:
+            missing.append(key)
+            counts = pending.setdefault(key, [0, 0])
+            counts[0] += 1
+            counts[1] += len(hits)
     if not missing:
         return problems
     planned.meta[PENDING] = missing
     if planned.target is None:
         planned.meta.setdefault("review_state", records.SUBMITTED)
-    for key in missing:
-        pending[key] = pending.get(key, 0) + 1
-    return [p for p in problems if not (p.code == "required" and p.path in missing)]
+    return kept
 
 
 def _gather(planned: Planned, vocab: Vocabulary) -> tuple[dict[str, Any], list[tuple]]:

@@ -422,7 +422,9 @@ def _unknown_in_entries(
     """Unknown keys in the entries of each repeat, and of the repeats inside them."""
     for f in fields:
         if f.type == "repeat" and isinstance(raw.get(f.key), list):
-            sub = {s.key for s in f.fields} | {"person_id"}
+            # person_id, and the list of fields to verify a client read with the record (it
+            # may send it back; ``clean`` keeps neither, only the stored record says that)
+            sub = {s.key for s in f.fields} | {"person_id", "pending_fields"}
             for n, item in enumerate(raw[f.key]):
                 where = f"{_path(prefix, f.key)}[{n}]"
                 for key in item if isinstance(item, dict) else []:
