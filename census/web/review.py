@@ -32,10 +32,12 @@ from census.domain.diff import version_diffs
 from census.domain.display import blank, value_text
 from census.printing import render_pdf
 from census.printing.words import css_string, page_counter_css, word
+from census.queries import lookup, places
+from census.queries.accounts import surveyors
 from census.services import audit, lifeevents, records, review
 from census.sheets.writer import csv_bytes
 from census.store import Conflict
-from census.web.access import ROLES, STAFF, SURVEYOR, roles_required
+from census.web.access import ROLES, STAFF, roles_required
 from census.web.current import context, get_store
 from census.web.helpers import lang, surveys, when
 from census.web.layout import facts
@@ -56,7 +58,7 @@ def _record_form(form_name: str) -> Any:
 
 def _record_or_404(collection: str, record_id: int) -> dict[str, Any]:
     """A storefront or unit this user may open: staff any, a surveyor the ones they made."""
-    record = get_store().collection(collection).get(record_id)
+    record = lookup.record(get_store(), collection, record_id)
     if record is None:
         abort(404)
     if not (current_user.is_staff or review.is_owner(record, current_user.username)):
@@ -85,7 +87,7 @@ def record_url(collection: str, record_id: int) -> str:
 
 
 def _household_or_404(record_id: int) -> dict[str, Any]:
-    household = get_store().collection("households").get(record_id)
+    household = lookup.household(get_store(), record_id)
     if household is None:
         abort(404)
     if not current_user.may_open(household):
@@ -95,7 +97,7 @@ def _household_or_404(record_id: int) -> dict[str, Any]:
 
 def _grids(store: Any) -> dict[str, str]:
     """Building name -> grid."""
-    return {b["name"]: b.get("grid") or "" for b in store.collection("buildings").scan()}
+    return {name: grid or "" for name, grid in places.grid_of_building(store).items()}
 
 
 def check_titles() -> dict[str, str]:
@@ -252,7 +254,7 @@ def _template_helpers() -> dict[str, Any]:
         "household_warnings": household_warnings,
         "field_label": field_label,
         "field_value": field_value,
-        "household_by_id": lambda record_id: get_store().collection("households").get(record_id),
+        "household_by_id": lambda record_id: lookup.household(get_store(), record_id),
         "review_actions": review_actions,
         "review_thread": lambda record_id, collection=review.COLLECTION: review.thread(
             get_store(), record_id, collection
@@ -301,9 +303,7 @@ def queue():
         if kind == review.COLLECTION
         else {}
     )
-    surveyors = sorted(
-        u["username"] for u in store.collection("users").scan() if u.get("role") == SURVEYOR
-    )
+    names = sorted(u["username"] for u in surveyors(store))
     return render_template(
         "review/queue.html",
         rows=shown,
@@ -314,7 +314,7 @@ def queue():
         grids=grids,
         grid_names=natural_sorted(set(grids.values()) - {""}),
         buildings=natural_sorted(grids),
-        surveyors=surveyors,
+        surveyors=names,
         warnings=warnings,
         kind=kind,
         kinds=kind_labels(),
