@@ -23,8 +23,9 @@ from flask_login import current_user, login_required
 from census.domain import checks
 from census.domain.address import address_key, address_text, place_key
 from census.domain.gate import REVIEWED
-from census.fieldwork import VISITS
 from census.fieldwork.assignments import refusal
+from census.queries import lookup, places
+from census.queries.accounts import display_names
 from census.services import records, review
 from census.store import Conflict
 from census.surveys.conform import masked, unmasked
@@ -49,7 +50,7 @@ def _room_key(household: dict[str, Any]) -> tuple[Any, ...]:
 
 def buildings_for(user: Any) -> list[dict[str, Any]]:
     """The buildings this user may survey, with the number of households in each."""
-    rows = [b for b in get_store().collection("buildings").scan() if user.covers(b)]
+    rows = [b for b in places.buildings(get_store()) if user.covers(b)]
     model = context().derived.coverage()  # kept up with every write: no count per building
     for row in rows:
         row["households"] = model.building(row["name"])[2]
@@ -58,11 +59,11 @@ def buildings_for(user: Any) -> list[dict[str, Any]]:
 
 def _missing(name: str) -> bool:
     """Is this no building of the tree? (a staff save there adds it: ``services.places``)"""
-    return get_store().collection("buildings").find_one(name=name) is None
+    return places.building(get_store(), name) is None
 
 
 def _building_or_404(name: str) -> dict[str, Any]:
-    building = get_store().collection("buildings").find_one(name=name)
+    building = places.building(get_store(), name)
     if building is None:
         abort(404)
     if not current_user.covers(building):
@@ -99,21 +100,8 @@ def _building_stamps(store: Any, buildings: list[dict[str, Any]]) -> dict[str, s
     buildings; an edit, a move to another building, a visit or its withdrawal changes the
     stamp of the buildings concerned.
     """
-    parts: dict[str, list[Any]] = {b["name"]: [] for b in buildings}
-    for name in ("households", "storefronts", VISITS):
-        for doc in store.collection(name).scan_shared():
-            found = parts.get(str(doc.get("building") or ""))
-            if found is not None:
-                found.append((name, doc["id"], doc.get("_rev")))
-    return {b["name"]: _stamp(b, sorted(parts[b["name"]])) for b in buildings}
-
-
-def _names(store: Any) -> dict[str, str]:
-    """Users' display names by username."""
-    return {
-        u["username"]: u.get("display_name") or u["username"]
-        for u in store.collection("users").scan()
-    }
+    parts = lookup.building_parts(store, [b["name"] for b in buildings])
+    return {b["name"]: _stamp(b, parts[b["name"]]) for b in buildings}
 
 
 def _record_title(form_name: str, record: dict[str, Any]) -> str:
@@ -150,7 +138,7 @@ def returned_records(store: Any, user: Any) -> list[dict[str, Any]]:
         for collection in review.COLLECTIONS
         for record, comment in review.returned_to(store, user.username, collection)
     ]
-    names = _names(store) if found else {}
+    names = display_names(store) if found else {}
     rows = []
     for collection, record, comment in found:
         form_name = REVIEWED[collection]
@@ -188,7 +176,7 @@ def keep():
     returned = returned_records(store, user)
     buildings = [] if user.is_staff else buildings_for(user)
     stamps = _building_stamps(store, buildings)
-    grids = sorted((g["id"], g.get("_rev")) for g in store.collection("grids").scan_shared())
+    grids = places.grid_revisions(store)
     pages = [
         {
             "url": url_for("survey.home"),
@@ -230,9 +218,9 @@ def building(name: str):
     """One building: its doors, its households in unit and room order, its storefronts."""
     building = _building_or_404(name)
     store = get_store()
-    households = sorted(store.collection("households").find(building=name), key=_room_key)
+    households = sorted(lookup.households_in_building(store, name), key=_room_key)
     storefronts = sorted(
-        store.collection("storefronts").find(building=name),
+        lookup.storefronts_in_building(store, name),
         key=lambda s: (s.get("address") or "", s.get("name") or ""),
     )
     return render_template(
@@ -270,7 +258,7 @@ def new(form_name: str):
 def edit(form_name: str, record_id: int):
     """Edit a stored record; the revision it was opened at travels with the form."""
     defn = _definition(form_name)
-    record = get_store().collection(defn.collection).get(record_id)
+    record = lookup.record(get_store(), defn.collection, record_id)
     if record is None:
         abort(404)
     if not (current_user.is_staff or record.get("created_by") == current_user.username):
@@ -292,7 +280,7 @@ def _return_comment(defn: Any, record: dict[str, Any] | None) -> dict[str, Any] 
     ]
     if not returns:
         return None
-    return _comment(returns[-1], _names(store))
+    return _comment(returns[-1], display_names(store))
 
 
 def review_notes(form: Any, returned: dict[str, Any] | None) -> dict[str, str]:
