@@ -16,8 +16,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, url_for
 
+from census.domain import problems
 from census.domain.ids import EARLIEST_BIRTH_YEAR, OTHER_ID_MAX_LENGTH, RESIDENT_ID, SEX_WORDS
-from census.domain.problems import MESSAGES
 from census.surveys.definition import FieldDef, FormDef
 from census.util.resources import STATIC_DIR, TEMPLATES_DIR
 
@@ -144,7 +144,7 @@ def client_checks(defn: FormDef, lang: str) -> dict[str, Any]:
     return {
         "form": defn.name,
         "fields": [_field_rules(f) for f in defn.fields],
-        "messages": {code: texts.get(lang) or texts["zh"] for code, texts in MESSAGES.items()},
+        "messages": problems.templates(lang),
         "resident_id": RESIDENT_ID,
         "id_max_length": OTHER_ID_MAX_LENGTH,
         "earliest_birth_year": EARLIEST_BIRTH_YEAR,

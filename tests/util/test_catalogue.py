@@ -74,6 +74,8 @@ def test_the_extraction_finds_the_markers_of_every_layer(marked):
     }
     assert {"domain", "printing", "web", "templates"} <= places
     assert (None, "审核人：%(name)s") in marked  # census/printing/signoff.py, through gettext
+    assert (None, "必填项") in marked  # census/domain/problems.py, through N_
+    assert ("problem", "日期格式应为 YYYY-MM-DD") in marked  # through NC_
 
 
 def test_every_marked_message_has_its_english(marked, catalogue):
@@ -118,3 +120,18 @@ def test_a_message_reads_the_same_catalogue_in_each_language():
     assert i18n.gettext("审核人：%(name)s", "en") == "Reviewed by: %(name)s"
     assert i18n.gettext("审核人：%(name)s", "xx") == "审核人：%(name)s"  # no catalogue: the source
     assert i18n.gettext("没有这条消息", "en") == "没有这条消息"
+
+
+def test_a_problem_is_said_from_the_catalogue_in_the_language_asked():
+    from census.domain.problems import Problem
+
+    problem = Problem("integer_min", "members[0].age", {"min": 3, "member": "张三"})
+    assert problem.message("zh") == "张三：不能小于 3"
+    assert problem.message("en") == "张三: Must be at least 3"
+    assert Problem("date_invalid").message("en") == "Enter a date as YYYY-MM-DD"  # its context
+    own = Problem("constraint_failed", params={"zh": "应大于 0", "en": "More than 0"})
+    assert (own.message("zh"), own.message("en"), own.message("xx")) == (
+        "应大于 0",
+        "More than 0",
+        "应大于 0",
+    )
