@@ -1,75 +1,71 @@
-"""The fixed words of printouts in Chinese and English; values come from census.domain.display."""
+"""The fixed words of printouts, by key; values come from census.domain.display.
+
+Each word is a msgid of the one message catalogue (``census.util.i18n``): Chinese here, its
+English in ``messages.po``. A print is made away from any request, so the language is named.
+"""
 
 from __future__ import annotations
 
 from census.domain.display import SEPARATORS
+from census.util.i18n import N_, NC_, gettext
 
-WORDS: dict[str, dict[str, str]] = {
-    "household_list": {"zh": "住户花名册", "en": "Household list"},
-    "confidential": {"zh": "内部资料 注意保密", "en": "Internal — confidential"},
-    "printed_on": {"zh": "打印日期：", "en": "Printed on: "},
-    "page_of": {"zh": "第 {page} 页 / 共 {pages} 页", "en": "Page {page} of {pages}"},
-    "totals": {
-        "zh": "共 {households} 户 {persons} 人",
-        "en": "{households} households, {persons} persons",
-    },
-    "no_households": {
-        "zh": "本楼栋暂无住户登记。",
-        "en": "No households are recorded in this building.",
-    },
-    "household_no": {"zh": "户编号", "en": "Household no."},
-    "address": {"zh": "地址", "en": "Address"},
-    "housing": {"zh": "住房性质", "en": "Housing"},
-    "hardship": {"zh": "困难类别", "en": "Hardship"},
-    "landlord": {"zh": "房东", "en": "Landlord"},
-    "notes": {"zh": "备注", "en": "Notes"},
-    "colon": {"zh": "：", "en": ": "},
-    "no_members": {"zh": "（无登记成员）", "en": "(no members recorded)"},
-    "col_no": {"zh": "序号", "en": "No."},
-    "col_name": {"zh": "姓名", "en": "Name"},
-    "col_relation": {"zh": "与户主关系", "en": "Relation to head"},
-    "col_sex": {"zh": "性别", "en": "Sex"},
-    "col_ethnicity": {"zh": "民族", "en": "Ethnicity"},
-    "col_id_number": {"zh": "证件号码", "en": "ID number"},
-    "col_birth_date": {"zh": "出生日期", "en": "Date of birth"},
-    "col_residence_type": {"zh": "人员类别", "en": "Residence"},
-    "col_phone": {"zh": "联系电话", "en": "Phone"},
-    "col_political": {"zh": "政治面貌", "en": "Political status"},
-    "col_conditions": {"zh": "特殊情况", "en": "Special circumstances"},
-    "col_household_no": {"zh": "户编号", "en": "Hh. no."},
-    "col_door": {"zh": "门牌", "en": "Door"},
-    "col_housing": {"zh": "住房", "en": "Housing"},
-    "col_hardship": {"zh": "困难类别", "en": "Hardship"},
-    "col_notes": {"zh": "房东及备注", "en": "Landlord and notes"},
-    "col_status": {"zh": "状态", "en": "Status"},
-    "as_of": {"zh": "统计日期：", "en": "As of: "},
-    "printed_at": {"zh": "打印时间：", "en": "Printed at: "},
-    "rows_total": {"zh": "共 {rows} 条", "en": "{rows} rows"},
-    "persons_total": {"zh": "共 {rows} 人", "en": "{rows} persons"},
-    "no_rows": {
-        "zh": "本台账在统计日期没有记录。",
-        "en": "This register has no rows on this date.",
-    },
-    "household_cards": {"zh": "户卡", "en": "Household cards"},
-    "summary": {"zh": "基本情况", "en": "Community summary"},
-    "whole_community": {"zh": "全社区", "en": "whole community"},
-    "grid": {"zh": "网格", "en": "Grid"},
-    "building": {"zh": "楼栋/院落", "en": "Building"},
-    "item": {"zh": "项目", "en": "Item"},
-    "member_n": {"zh": "成员{n}", "en": "Member {n}"},
-    "members": {"zh": "家庭成员", "en": "Members"},
-    "household": {"zh": "住户情况", "en": "Household"},
-    "sign_head": {"zh": "户主签字：", "en": "Head of household:"},
-    "sign_surveyor": {"zh": "调查员签字：", "en": "Surveyor:"},
-    "sign_date": {"zh": "日期：", "en": "Date:"},
-    "continued": {"zh": "（续）", "en": " (continued)"},
-    "figures": {"zh": "主要数据", "en": "Figures"},
-    "figure": {"zh": "指标", "en": "Figure"},
-    "value": {"zh": "数值", "en": "Value"},
-    "by_ethnicity": {"zh": "各民族人数", "en": "Residents by ethnic group"},
-    "age_bands": {"zh": "年龄段", "en": "Age bands"},
-    "charts": {"zh": "图表", "en": "Charts"},
-    "group_counts": {"zh": "分组人数：", "en": "By group: "},
+WORDS: dict[str, str] = {
+    "household_list": N_("住户花名册"),
+    "confidential": N_("内部资料 注意保密"),
+    "printed_on": N_("打印日期："),
+    "page_of": N_("第 {page} 页 / 共 {pages} 页"),
+    "totals": N_("共 {households} 户 {persons} 人"),
+    "no_households": N_("本楼栋暂无住户登记。"),
+    "household_no": N_("户编号"),
+    "address": N_("地址"),
+    "housing": N_("住房性质"),
+    "hardship": N_("困难类别"),
+    "landlord": N_("房东"),
+    "notes": N_("备注"),
+    "colon": N_("："),
+    "no_members": N_("（无登记成员）"),
+    "col_no": N_("序号"),
+    "col_name": N_("姓名"),
+    "col_relation": N_("与户主关系"),
+    "col_sex": N_("性别"),
+    "col_ethnicity": N_("民族"),
+    "col_id_number": N_("证件号码"),
+    "col_birth_date": N_("出生日期"),
+    "col_residence_type": N_("人员类别"),
+    "col_phone": N_("联系电话"),
+    "col_political": N_("政治面貌"),
+    "col_conditions": N_("特殊情况"),
+    "col_household_no": NC_("print column", "户编号"),
+    "col_door": N_("门牌"),
+    "col_housing": N_("住房"),
+    "col_hardship": N_("困难类别"),
+    "col_notes": N_("房东及备注"),
+    "col_status": N_("状态"),
+    "as_of": N_("统计日期："),
+    "printed_at": N_("打印时间："),
+    "rows_total": N_("共 {rows} 条"),
+    "persons_total": N_("共 {rows} 人"),
+    "no_rows": N_("本台账在统计日期没有记录。"),
+    "household_cards": N_("户卡"),
+    "summary": NC_("printout", "基本情况"),
+    "whole_community": N_("全社区"),
+    "grid": N_("网格"),
+    "building": N_("楼栋/院落"),
+    "item": NC_("printout", "项目"),
+    "member_n": N_("成员{n}"),
+    "members": N_("家庭成员"),
+    "household": N_("住户情况"),
+    "sign_head": N_("户主签字："),
+    "sign_surveyor": N_("调查员签字："),
+    "sign_date": N_("日期："),
+    "continued": N_("（续）"),
+    "figures": N_("主要数据"),
+    "figure": N_("指标"),
+    "value": N_("数值"),
+    "by_ethnicity": N_("各民族人数"),
+    "age_bands": NC_("printout", "年龄段"),
+    "charts": N_("图表"),
+    "group_counts": N_("分组人数："),
 }
 
 LIST_SEPARATOR = SEPARATORS  # 、 or ", " between the entries of a list, as on every output
@@ -77,9 +73,7 @@ LIST_SEPARATOR = SEPARATORS  # 、 or ", " between the entries of a list, as on 
 
 def word(key: str, lang: str = "zh", **params: object) -> str:
     """A fixed printout word in ``lang`` (Chinese when the language is unknown)."""
-    entry = WORDS[key]
-    text = entry.get(lang) or entry["zh"]
-    return text.format(**params) if params else text
+    return gettext(WORDS[key], lang, **params)
 
 
 def css_string(text: str) -> str:
