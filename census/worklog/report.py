@@ -13,54 +13,55 @@ from typing import Any
 
 from census.domain.summary import percent, report_paragraph
 from census.printing.words import css_string, page_counter_css
+from census.util.i18n import N_, gettext
 from census.worklog.figures import CaseCounts, WorkFigures
 from census.worklog.periods import Period
 
 TEMPLATE = "print/worklog_report.html"
 
-# The figures in the order of the report, with their names.
-LABELS: dict[str, dict[str, str]] = {
-    "visits": {"zh": "走访慰问（次）", "en": "Home visits"},
-    "households_visited": {"zh": "走访住户（户）", "en": "Households visited"},
-    "aid_amount": {"zh": "慰问物资及慰问金（元）", "en": "Aid given (yuan)"},
-    "mediations": {"zh": "调解纠纷（起）", "en": "Disputes mediated"},
-    "mediations_resolved": {"zh": "调解成功（起）", "en": "Resolved"},
-    "mediation_success_rate": {"zh": "调解成功率", "en": "Mediation success rate"},
-    "mediations_referred": {"zh": "移交（起）", "en": "Referred"},
-    "mediations_ongoing": {"zh": "跟进中（起）", "en": "Ongoing"},
-    "activities": {"zh": "文体活动（场次）", "en": "Activities"},
-    "participants": {"zh": "参与群众（人次）", "en": "Participants"},
-    "activity_volunteers": {"zh": "活动志愿者（人次）", "en": "Volunteers at activities"},
-    "volunteers": {"zh": "注册志愿者（名）", "en": "Registered volunteers"},
-    "volunteers_new": {"zh": "本期新增志愿者（名）", "en": "New volunteers"},
-    "volunteer_hours": {"zh": "志愿服务累计时长（小时）", "en": "Volunteer hours (total)"},
+# The figures in the order of the report, with their names; these and the fixed words are
+# msgids of the one catalogue (census.util.i18n), their English in messages.po.
+LABELS: dict[str, str] = {
+    "visits": N_("走访慰问（次）"),
+    "households_visited": N_("走访住户（户）"),
+    "aid_amount": N_("慰问物资及慰问金（元）"),
+    "mediations": N_("调解纠纷（起）"),
+    "mediations_resolved": N_("调解成功（起）"),
+    "mediation_success_rate": N_("调解成功率"),
+    "mediations_referred": N_("移交（起）"),
+    "mediations_ongoing": N_("跟进中（起）"),
+    "activities": N_("文体活动（场次）"),
+    "participants": N_("参与群众（人次）"),
+    "activity_volunteers": N_("活动志愿者（人次）"),
+    "volunteers": N_("注册志愿者（名）"),
+    "volunteers_new": N_("本期新增志愿者（名）"),
+    "volunteer_hours": N_("志愿服务累计时长（小时）"),
 }
-WORDS: dict[str, dict[str, str]] = {
-    "report": {"zh": "工作报告", "en": "Work report"},
-    "period": {"zh": "报告期：", "en": "Period: "},
-    "printed_at": {"zh": "打印时间：", "en": "Printed at: "},
-    "basics": {"zh": "一、基本情况", "en": "1. The community"},
-    "services": {"zh": "二、服务工作", "en": "2. Services"},
-    "figures": {"zh": "主要数据", "en": "Figures"},
-    "figure": {"zh": "指标", "en": "Figure"},
-    "value": {"zh": "数值", "en": "Value"},
-    "cases": {"zh": "便民服务、信访、热线办理情况", "en": "Service cases by channel"},
-    "channel": {"zh": "渠道", "en": "Channel"},
-    "consulted": {"zh": "咨询", "en": "Consulted"},
-    "accepted": {"zh": "受理", "en": "Accepted"},
-    "handled": {"zh": "办结", "en": "Handled"},
-    "rate": {"zh": "办结率", "en": "Completion rate"},
-    "all": {"zh": "合计", "en": "Total"},
-    "confidential": {"zh": "内部资料 注意保密", "en": "Internal — confidential"},
-    "group_counts": {"zh": "分类条数：", "en": "By group: "},
-    "no_rows": {"zh": "报告期内没有记录。", "en": "No records in this period."},
+WORDS: dict[str, str] = {
+    "report": N_("工作报告"),
+    "period": N_("报告期："),
+    "printed_at": N_("打印时间："),
+    "basics": N_("一、基本情况"),
+    "services": N_("二、服务工作"),
+    "figures": N_("主要数据"),
+    "figure": N_("指标"),
+    "value": N_("数值"),
+    "cases": N_("便民服务、信访、热线办理情况"),
+    "channel": N_("渠道"),
+    "consulted": N_("咨询"),
+    "accepted": N_("受理"),
+    "handled": N_("办结"),
+    "rate": N_("办结率"),
+    "all": N_("合计"),
+    "confidential": N_("内部资料 注意保密"),
+    "group_counts": N_("分类条数："),
+    "no_rows": N_("报告期内没有记录。"),
 }
 
 
 def word(key: str, lang: str = "zh") -> str:
     """A fixed word of the report in a language."""
-    entry = WORDS.get(key) or LABELS[key]
-    return entry.get(lang) or entry["zh"]
+    return gettext(WORDS.get(key) or LABELS[key], lang)
 
 
 def rate_text(rate: float | None) -> str:
