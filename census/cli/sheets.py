@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from census.cli.common import LANG_OPTION, actor, open_census, records_option
+from census.domain.address import PATTERNS
 
 
 @click.command("import")
@@ -35,6 +36,12 @@ from census.cli.common import LANG_OPTION, actor, open_census, records_option
     default=None,
     help="楼栋单元室合写的列名，如 现住址（1单元101室、3-1-101）/ combined address column",
 )
+@click.option(
+    "--address-pattern",
+    type=click.Choice(PATTERNS),
+    default=None,
+    help="两段门牌 3-101 读作 单元-室（默认）或 楼栋-室 / how 3-101 reads (default unit-room)",
+)
 @click.option("--profile", default=None, help="使用已保存的导入方案 / a saved mapping")
 @click.option("--save-profile", default=None, help="把本次的对应保存为方案 / save this mapping")
 @LANG_OPTION
@@ -47,6 +54,7 @@ def import_command(
     header_row: int | None,
     skip_rows: str | None,
     address_column: str | None,
+    address_pattern: str | None,
     profile: str | None,
     save_profile: str | None,
     lang: str,
@@ -55,7 +63,8 @@ def import_command(
 
     The file is read as the wizard reads it: columns by their titles (--map for the others),
     the header found (or --header-row), instruction and example rows skipped (and
-    --skip-rows), a combined address split (--address-column). --save-profile keeps these
+    --skip-rows), a combined address split (--address-column; --address-pattern says whether
+    a two-part 3-101 is unit-room or building-room). --save-profile keeps these
     choices by name in the data folder, --profile uses them again.
     """
     from census.sheets import profiles
@@ -91,6 +100,7 @@ def import_command(
         "header_row": header_row,
         "skip_rows": skip_rows,
         "address_column": address_column,
+        "address_pattern": address_pattern,
     }
     with open_census() as census:
         if profile is not None:

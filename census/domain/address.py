@@ -11,7 +11,9 @@ before 第十网格, 302 before 1101 (digits and Chinese numerals read as number
 ``grid_name``: a building a save or an import added without one) after every grid.
 
 ``split_dwelling`` reads building, unit and room out of one text as other systems write
-them ("1单元101室", "3-1-101", "3号楼1单元1层101"); ``search_key`` is what a search compares:
+them ("1单元101室", "3-1-101", "3号楼1单元1层101"); two numbers joined by a dash ("3-101")
+are unit-room in some communities and building-room in others, so they are split only as
+whoever imports says (``UNIT_ROOM``, ``BUILDING_ROOM``); ``search_key`` is what a search compares:
 full-width folded, no spaces, numerals as digits, so that "１栋" and "一栋" find 1栋.
 """
 
@@ -160,6 +162,20 @@ _MARKED = re.compile(
 )
 
 
+# How two numbers joined by a dash read ("3-101"): unit and room (the building in a column
+# of its own), or building and room.
+UNIT_ROOM, BUILDING_ROOM = "unit-room", "building-room"
+PATTERNS = (UNIT_ROOM, BUILDING_ROOM)
+PATTERN_WORDS = {
+    UNIT_ROOM: {"zh": "单元-室", "en": "unit-room"},
+    BUILDING_ROOM: {"zh": "楼栋-室", "en": "building-room"},
+}
+_PAIR = re.compile(
+    rf"(?:(?P<building>[0-9A-Za-z]+|{_NUM})(?P<mark>号楼|栋|幢|座|号院|#楼|#))?"
+    rf"(?P<first>\d+)[{_DASHES}](?P<second>\d+)[室号户]?"
+)
+
+
 @dataclass(frozen=True)
 class Dwelling:
     """A dwelling read from one text: building ("" when the text does not name it), unit
@@ -170,16 +186,18 @@ class Dwelling:
     room: str
 
 
-def split_dwelling(text: object) -> Dwelling | None:
+def split_dwelling(text: object, pattern: str | None = None) -> Dwelling | None:
     """Building, unit and room from one address text, or None when it is not one.
 
     "1单元101室" → ("", "1", "101"); "3-1-101" → ("3栋", "1", "101") (three numbers joined
     by dashes are building, unit and room; the building named as the community's are, N栋);
     "3号楼1单元101" → ("3号楼", "1", "101"); "1单元1层101" → ("", "1", "101"), the floor
     dropped when the room number is the floor and two more digits, kept before it otherwise
-    (1层1号 → "1层1"). Two numbers joined by a dash ("3-101") are not split: some communities write
-    building-room that way, others unit-room. A text naming neither a building nor a unit
-    ("101") is no combined address either: None.
+    (1层1号 → "1层1"). Two numbers joined by a dash ("3-101") are split only by a
+    ``pattern``: ``UNIT_ROOM`` gives ("", "3", "101") (and "5栋3-101" ("5栋", "3", "101")),
+    ``BUILDING_ROOM`` ("3栋", "", "101"); without one they are not, since some communities
+    write building-room that way and others unit-room. A text naming neither a building nor
+    a unit ("101") is no combined address either: None.
     """
     value = re.sub(r"\s+", "", fold(text))
     if not value:
@@ -187,6 +205,10 @@ def split_dwelling(text: object) -> Dwelling | None:
     if match := _DASHED.search(value):
         if match.end() == len(value):
             return Dwelling(f"{int(match['building'])}栋", str(int(match["unit"])), match["room"])
+    if pattern in PATTERNS:
+        pair = _pair(value, pattern)
+        if pair is not None:
+            return pair
     for start in range(len(value)):
         match = _MARKED.fullmatch(value, start)
         if match is None:
@@ -203,6 +225,25 @@ def split_dwelling(text: object) -> Dwelling | None:
             if floor and not (room.startswith(floor) and len(room) >= len(floor) + 2):
                 room = f"{match['floor']}层{room}"
         return Dwelling(building, unit_part(match["unit"] or ""), room)
+    return None
+
+
+def _pair(value: str, pattern: str) -> Dwelling | None:
+    """Two numbers joined by a dash, read by ``pattern``: the whole text, or the end of a
+    longer one after a marked building (幸福路3号楼2-502)."""
+    for start in range(len(value)):
+        match = _PAIR.fullmatch(value, start)
+        if match is None or not (start == 0 or match["mark"]):
+            continue
+        building = ""
+        if match["mark"]:
+            number = chinese_number(match["building"])
+            building = f"{number if number is not None else match['building']}{match['mark']}"
+        if pattern == UNIT_ROOM:
+            return Dwelling(building, str(int(match["first"])), room_part(match["second"]))
+        if building:  # building-room after a named building: the building twice
+            return None
+        return Dwelling(f"{int(match['first'])}栋", "", room_part(match["second"]))
     return None
 
 

@@ -196,10 +196,11 @@ IMPORT_MESSAGES: dict[str, dict[str, str]] = {
         "en": "Skipped as asked: {text}",
     },
     "address_unsplit": {
-        "zh": "无法从“{value}”中分出单元和室号；可写成 1单元101室、3-1-101（楼栋-单元-室）"
-        "或 1单元1层101，或把单元、室/门牌号分列填写",
-        "en": "Cannot tell the unit and room in “{value}”; write it as 1单元101室, 3-1-101 "
-        "(building-unit-room) or 1单元1层101, or give unit and room their own columns",
+        "zh": "无法从“{value}”中分出楼栋、单元和室号；可写成 1单元101室、3-1-101（楼栋-单元-室）、"
+        "1单元1层101 或 3-101（本次按{pattern}读），楼栋与楼栋列一致，或把单元、室/门牌号分列填写",
+        "en": "Cannot tell the building, unit and room in “{value}”; write it as 1单元101室, "
+        "3-1-101 (building-unit-room), 1单元1层101 or 3-101 (read as {pattern_en} this time), "
+        "the building as in the building column, or give unit and room their own columns",
     },
     "missing_column": {
         "zh": "表中没有“{field}”列（必填）：{count} 户照常导入，标为待核实（待审核），"

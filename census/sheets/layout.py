@@ -10,7 +10,9 @@ The templates of other systems put a row of instructions right under the header,
 per column ("必填，真实姓名", "YYYYMMDD", "1=是，0=否"): ``instructions_row`` knows it, and
 the rows of our own template's example (张建国（示例）) are examples, not people
 (``example_row``). Whoever imports may also name the header row and rows to skip
-(``HEADER_ROW``, ``SKIP_ROWS`` among a sheet's overrides).
+(``HEADER_ROW``, ``SKIP_ROWS`` among a sheet's overrides), and how a combined address
+written with two numbers ("3-101") reads (``ADDRESS_PATTERN``: unit-room unless told
+building-room).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from census.domain.address import PATTERNS, UNIT_ROOM
 from census.sheets.reader import Sheet
 from census.sheets.vocabulary import IGNORE, Vocabulary
 
@@ -38,10 +41,10 @@ MATCHED, IGNORED, UNKNOWN, DUPLICATE, MANUAL = (
     "manual",
 )
 DATA, BLANK, NOTE, HEADER_AGAIN = "data", "blank", "note", "header"
-# A sheet's overrides map column letters (upper case) to keys; these two keys, never a
-# letter, name the header row (1-based) and the rows to skip ("4,5" or "4-6").
-HEADER_ROW, SKIP_ROWS = "header_row", "skip_rows"
-ROW_OPTIONS = (HEADER_ROW, SKIP_ROWS)
+# A sheet's overrides map column letters (upper case) to keys; these keys, never a letter,
+# name the header row (1-based), the rows to skip ("4,5" or "4-6") and how "3-101" reads.
+HEADER_ROW, SKIP_ROWS, ADDRESS_PATTERN = "header_row", "skip_rows", "address_pattern"
+ROW_OPTIONS = (HEADER_ROW, SKIP_ROWS, ADDRESS_PATTERN)
 # How an instructions cell reads: what to fill in, a format, a code table.
 _INSTRUCTION_WORDS = (
     "必填", "选填", "非必填", "可不填", "可为空", "不能为空", "不可为空", "请填写", "请选择",
@@ -79,6 +82,7 @@ class Layout:
     header_row: int | None
     columns: list[Column] = field(default_factory=list)
     skip: frozenset[int] = frozenset()  # sheet rows (1-based) whoever imports said to skip
+    address_pattern: str = UNIT_ROOM  # how a combined "3-101" reads (domain.address.PATTERNS)
     _anchors: list[int] | None = field(default=None, repr=False, compare=False)
 
     def column(self, key: str) -> Column | None:
@@ -141,7 +145,10 @@ def detect(sheet: Sheet, vocab: Vocabulary, overrides: dict[str, str] | None = N
     if header is None:
         return Layout(sheet.name, None)
     skip = row_numbers(overrides[SKIP_ROWS]) if overrides.get(SKIP_ROWS) else frozenset()
-    layout = Layout(sheet.name, header + 1, skip=skip)
+    pattern = overrides.get(ADDRESS_PATTERN) or UNIT_ROOM
+    if pattern not in PATTERNS:  # checked where it is chosen; a hand-edited profile's
+        pattern = UNIT_ROOM
+    layout = Layout(sheet.name, header + 1, skip=skip, address_pattern=pattern)
     taken: dict[str, str] = {}
     untitled = [n for n, v in enumerate(sheet.rows[header]) if not cell_text(v)]
     filled = _filled_columns(sheet.rows[header + 1 :], untitled) if untitled else set()

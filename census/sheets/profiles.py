@@ -3,9 +3,10 @@
 A community imports the same system's export again and again: the same header row, the
 same notes rows, the same columns mapped by hand. A profile keeps that once, by column
 *title* (not letter, so that a column added next month does not shift it): the form, the
-header titles and the keys they go to, the header row, the rows to skip and the combined
-address column. ``census import --save-profile NAME`` and the wizard's mapping page save
-one; ``--profile NAME`` and the page's select use it. Profiles live in the data folder
+header titles and the keys they go to, the header row, the rows to skip, the combined
+address column and how its "3-101" reads (unit-room or building-room). ``census import
+--save-profile NAME`` and the wizard's mapping page save one; ``--profile NAME`` and the
+page's select use it. Profiles live in the data folder
 (``import_profiles.json``), beside the uploads, whatever store holds the records.
 """
 
@@ -20,7 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from census.sheets.layout import HEADER_ROW, SKIP_ROWS, detect
+from census.domain.address import PATTERNS
+from census.sheets.layout import ADDRESS_PATTERN, HEADER_ROW, SKIP_ROWS, detect
 from census.sheets.reader import Sheet
 from census.sheets.vocabulary import Vocabulary, fold
 
@@ -42,6 +44,7 @@ class Profile:
     header_row: int | None = None
     skip_rows: str = ""  # "4,5" or "4-6"
     address_column: str = ""  # a column holding building, unit and room in one
+    address_pattern: str = ""  # how "3-101" reads: unit-room ("" too) or building-room
     saved_by: str = ""
     saved_at: str = ""
 
@@ -52,6 +55,7 @@ class Profile:
         header_row: int | None = None,
         skip_rows: str | None = None,
         address_column: str | None = None,
+        address_pattern: str | None = None,
     ) -> Profile:
         """This profile with the options given on top (they win over what it says)."""
         return Profile(
@@ -60,6 +64,7 @@ class Profile:
             header_row if header_row is not None else self.header_row,
             skip_rows if skip_rows is not None else self.skip_rows,
             address_column if address_column is not None else self.address_column,
+            address_pattern if address_pattern is not None else self.address_pattern,
         )
 
     def header_maps(self) -> dict[str, str]:
@@ -77,6 +82,8 @@ class Profile:
             rows[HEADER_ROW] = str(self.header_row)
         if self.skip_rows:
             rows[SKIP_ROWS] = self.skip_rows
+        if self.address_pattern in PATTERNS:
+            rows[ADDRESS_PATTERN] = self.address_pattern
         by_title = {fold(title): key for title, key in self.header_maps().items()}
         out: dict[str, dict[str, str]] = {}
         for sheet in sheets:
@@ -161,6 +168,8 @@ def from_overrides(
             profile.header_row = int(chosen[HEADER_ROW])
         if chosen.get(SKIP_ROWS):
             profile.skip_rows = chosen[SKIP_ROWS]
+        if chosen.get(ADDRESS_PATTERN) in PATTERNS:
+            profile.address_pattern = chosen[ADDRESS_PATTERN]
         layout = detect(sheet, vocab, chosen)
         for column in layout.columns:
             if column.letter in chosen and column.header:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from census.domain.address import split_dwelling
+from census.domain.address import PATTERN_WORDS, Dwelling, search_key, split_dwelling
 from census.sheets.cells import Cell, read_cell
 from census.sheets.issues import ERROR, INFO, WARNING, Issue
 from census.sheets.layout import (
@@ -120,7 +120,7 @@ def read_rows(
             if cell.more:
                 source.more[key] = cell.more
         if splits:
-            _split_address(source, vocab)
+            _split_address(source, vocab, layout.address_pattern)
         found.append(source)
     return found, notes
 
@@ -137,34 +137,52 @@ def _instruction_rows(sheet: Sheet, layout: Layout) -> set[int]:
     return found
 
 
-def _split_address(source: SourceRow, vocab: Vocabulary) -> None:
+def _split_address(source: SourceRow, vocab: Vocabulary, pattern: str) -> None:
     """Building, unit and room from a combined address cell (or a room cell holding the unit
-    too); the parts fill what the row's own columns left blank, never overwrite them."""
+    too); the parts fill what the row's own columns left blank, never overwrite them.
+    ``pattern`` says how two numbers read ("3-101": unit-room or building-room). A text
+    that fits no way of writing an address, or names another building than the row's
+    building column, is said (``address_unsplit``) and left as it is."""
     values = source.values
     text = values.pop("address", None)
     room = values.get("room")
     if text is None and isinstance(room, str) and not values.get("unit"):
-        parts = split_dwelling(room)
-        if parts is not None:
-            values["room"], values["unit"] = parts.room, parts.unit or values.get("unit")
-            if parts.building and not values.get("building"):
-                values["building"] = parts.building
-            if not values["unit"]:
-                values.pop("unit")
+        parts = split_dwelling(room, pattern)
+        if parts is None:
+            return
+        if _other_building(parts, values):
+            _unsplit(source, vocab, "room", room, pattern)
+            return
+        values["room"], values["unit"] = parts.room, parts.unit or values.get("unit")
+        if parts.building and not values.get("building"):
+            values["building"] = parts.building
+        if not values["unit"]:
+            values.pop("unit")
         return
     if text is None:
         return
-    parts = split_dwelling(text)
-    if parts is None:
-        if not values.get("room"):
-            where = source.where("address", vocab)
-            source.issues.append(
-                Issue("address_unsplit", WARNING, params={"value": str(text)[:40]}, **where)
-            )
+    parts = split_dwelling(text, pattern)
+    if parts is None or _other_building(parts, values):
+        if not values.get("room") or parts is not None:
+            _unsplit(source, vocab, "address", text, pattern)
         return
     for key, part in (("building", parts.building), ("unit", parts.unit), ("room", parts.room)):
         if part and not values.get(key):
             values[key] = part
+
+
+def _other_building(parts: Dwelling, values: dict[str, Any]) -> bool:
+    """The text names a building, and the row's building column another one."""
+    given = values.get("building")
+    return bool(parts.building and given and search_key(given) != search_key(parts.building))
+
+
+def _unsplit(source: SourceRow, vocab: Vocabulary, key: str, text: Any, pattern: str) -> None:
+    words = PATTERN_WORDS[pattern]
+    params = {"value": str(text)[:40], "pattern": words["zh"], "pattern_en": words["en"]}
+    source.issues.append(
+        Issue("address_unsplit", WARNING, params=params, **source.where(key, vocab))
+    )
 
 
 def _note(sheet: str, row: int, text: str, code: str = "note_row") -> Issue:

@@ -14,7 +14,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from census.domain.address import PATTERNS
 from census.sheets.layout import (
+    ADDRESS_PATTERN,
     DATA,
     HEADER_ROW,
     ROW_OPTIONS,
@@ -240,22 +242,26 @@ def row_overrides(
     previous: dict[str, dict[str, str]],
     header_row: str,
     skip_rows: str,
+    address_pattern: str = "",
 ) -> dict[str, dict[str, str]]:
-    """The overrides with the header row and the rows to skip set for every sheet ("" for
-    neither); a new header row drops the columns mapped under the old one. Raises
-    ValueError for a row number that is not one."""
+    """The overrides with the header row, the rows to skip and how "3-101" reads set for
+    every sheet ("" for none); a new header row drops the columns mapped under the old one.
+    Raises ValueError for a row number that is not one, or a pattern that is none."""
     header = str(int(header_row)) if header_row.strip() else ""
     skip = skip_rows.strip()
     if skip:
         row_numbers(skip)
     if header and int(header) < 1:
         raise ValueError(header_row)
+    pattern = address_pattern.strip()
+    if pattern and pattern not in PATTERNS:
+        raise ValueError(address_pattern)
     result: dict[str, dict[str, str]] = {}
     for sheet in sheets:
         kept = dict(previous.get(sheet.name, {}))
         if kept.get(HEADER_ROW, "") != header:
             kept = {k: v for k, v in kept.items() if k in ROW_OPTIONS}
-        for key, value in ((HEADER_ROW, header), (SKIP_ROWS, skip)):
+        for key, value in ((HEADER_ROW, header), (SKIP_ROWS, skip), (ADDRESS_PATTERN, pattern)):
             if value:
                 kept[key] = value
             else:

@@ -30,6 +30,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from census.domain.address import PATTERN_WORDS
 from census.domain.gate import Gate
 from census.queries import lookup
 from census.services import audit
@@ -38,7 +39,7 @@ from census.sheets.apply import apply_plan
 from census.sheets.export import HOUSEHOLDS, PERSONS, STOREFRONTS, UNITS, dataset_sheets
 from census.sheets.issues import Issue
 from census.sheets.jobs import APPLY, CHECK, FAILED, ImportJob, ImportJobs
-from census.sheets.layout import HEADER_ROW, SKIP_ROWS
+from census.sheets.layout import ADDRESS_PATTERN, HEADER_ROW, SKIP_ROWS
 from census.sheets.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, size_text
 from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE
 from census.sheets.reader import SheetError, check_file
@@ -224,10 +225,13 @@ def mapping(upload_id: str):
             upload.save()
             return redirect(url_for("sheets.mapping", upload_id=upload.id))
         if "set_rows" in chosen:  # another header row, rows to skip: shown again
+            if chosen.get("address_pattern", "") not in ("", *PATTERN_WORDS):
+                flash(_("两段门牌（如 3-101）只可读作“单元-室”或“楼栋-室”。"), "error")
+                return redirect(url_for("sheets.mapping", upload_id=upload.id))
             try:
                 upload.overrides = row_overrides(
                     sheets, upload.overrides, chosen.get("header_row", ""),
-                    chosen.get("skip_rows", ""),
+                    chosen.get("skip_rows", ""), chosen.get("address_pattern", ""),
                 )  # fmt: skip
             except ValueError:
                 flash(_("行号应为数字，如 4,5 或 4-6。"), "error")
@@ -258,6 +262,8 @@ def mapping(upload_id: str):
         profiles=profiles.load_all(_data_dir(), form.name),
         header_row=first.get(HEADER_ROW, ""),
         skip_rows=first.get(SKIP_ROWS, ""),
+        address_pattern=first.get(ADDRESS_PATTERN, ""),
+        patterns={key: words.get(lang(), words["zh"]) for key, words in PATTERN_WORDS.items()},
     )
 
 

@@ -84,6 +84,25 @@ def test_a_text_that_is_no_combined_address_is_not_split(text):
     assert split_dwelling(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "unit_room", "building_room"),
+    [
+        ("3-101", ("", "3", "101"), ("3栋", "", "101")),
+        ("3－101室", ("", "3", "101"), ("3栋", "", "101")),
+        ("5栋3-101", ("5栋", "3", "101"), None),  # building-room after a building: twice
+        ("幸福路3号楼2-502", ("3号楼", "2", "502"), None),
+        ("3-1-101", ("3栋", "1", "101"), ("3栋", "1", "101")),  # three parts: always
+        ("1单元101室", ("", "1", "101"), ("", "1", "101")),
+        ("幸福路12-3号", None, None),  # a street number, not a dwelling
+        ("101", None, None),
+    ],
+)
+def test_two_numbers_joined_by_a_dash_read_as_the_pattern_says(text, unit_room, building_room):
+    for pattern, parts in (("unit-room", unit_room), ("building-room", building_room)):
+        found = split_dwelling(text, pattern)
+        assert (found and (found.building, found.unit, found.room)) == (parts or None), pattern
+
+
 def test_search_folds_full_width_forms_and_numerals():
     assert search_key("１栋") == search_key("一栋") == search_key(" 1 栋") == "1栋"
     assert search_key("三单元101") == "3单元101"

@@ -211,6 +211,7 @@ def test_the_command_line_takes_the_mapping_and_keeps_it_as_a_profile(census, tm
         "header_row": 3,
         "skip_rows": "4",
         "address_column": "门户编码",
+        "address_pattern": "",
         "saved_at": "",
         "saved_by": "",
     }
