@@ -16,6 +16,7 @@ from typing import Any
 from census.domain.codes import ethnic_groups
 from census.domain.residents import Community, build_community, door
 from census.util.gcpause import paused_gc
+from census.util.i18n import N_, NC_, gettext
 
 HAN = "汉族"
 PARTY = ("cpc_member", "cpc_probationary")
@@ -29,34 +30,35 @@ FIGURES = (
     "buildings", "dwellings", "units", "key_units", "safe_units", "storefronts",
     "by_ethnicity", "age_bands",
 )  # fmt: skip
-# The figures as staff read them (the summary page, its PDF and the CLI table).
-FIGURE_LABELS: dict[str, dict[str, str]] = {
-    "households": {"zh": "户数", "en": "Households"},
-    "residents": {"zh": "居民人数", "en": "Residents"},
-    "registered_residents": {"zh": "户籍人口", "en": "Registered residents"},
-    "floating_residents": {"zh": "流动人口", "en": "Floating residents"},
-    "away_persons": {"zh": "外出人员", "en": "Living elsewhere"},
-    "ethnic_groups": {"zh": "民族数", "en": "Ethnic groups"},
-    "minority_residents": {"zh": "少数民族人口", "en": "Minority residents"},
-    "minority_share": {"zh": "少数民族占比", "en": "Minority share"},
-    "minority_ethnic_groups": {"zh": "少数民族数", "en": "Minority groups"},
-    "floating_minority_residents": {"zh": "流动少数民族人口", "en": "Floating minority residents"},
-    "rental_dwellings": {"zh": "出租房屋", "en": "Rented dwellings"},
-    "hardship_households": {"zh": "困难户", "en": "Households in hardship"},
-    "hardship_persons": {"zh": "困难户人数", "en": "Persons in hardship households"},
-    "elderly_60_plus": {"zh": "60岁以上老人", "en": "Aged 60 and over"},
-    "elderly_80_plus": {"zh": "80岁以上老人", "en": "Aged 80 and over"},
-    "minors": {"zh": "未成年人", "en": "Minors"},
-    "disabled_persons": {"zh": "残疾人", "en": "Persons with disabilities"},
-    "party_members": {"zh": "党员", "en": "Party members"},
-    "buildings": {"zh": "居民楼（院落）", "en": "Buildings and compounds"},
-    "dwellings": {"zh": "住户房屋", "en": "Dwellings"},
-    "units": {"zh": "驻辖区单位", "en": "Organisations"},
-    "key_units": {"zh": "重点单位", "en": "Key units"},
-    "safe_units": {"zh": "平安单位", "en": "Safe units"},
-    "storefronts": {"zh": "个体工商户及门面", "en": "Storefronts"},
-    "by_ethnicity": {"zh": "各民族人口", "en": "Residents by ethnic group"},
-    "age_bands": {"zh": "年龄段", "en": "Age bands"},
+# The figures as staff read them (the summary page, its PDF and the CLI table): msgids of the
+# one catalogue (census.util.i18n), their English in messages.po.
+FIGURE_LABELS: dict[str, str] = {
+    "households": N_("户数"),
+    "residents": N_("居民人数"),
+    "registered_residents": N_("户籍人口"),
+    "floating_residents": N_("流动人口"),
+    "away_persons": N_("外出人员"),
+    "ethnic_groups": N_("民族数"),
+    "minority_residents": N_("少数民族人口"),
+    "minority_share": N_("少数民族占比"),
+    "minority_ethnic_groups": N_("少数民族数"),
+    "floating_minority_residents": N_("流动少数民族人口"),
+    "rental_dwellings": N_("出租房屋"),
+    "hardship_households": N_("困难户"),
+    "hardship_persons": N_("困难户人数"),
+    "elderly_60_plus": N_("60岁以上老人"),
+    "elderly_80_plus": N_("80岁以上老人"),
+    "minors": N_("未成年人"),
+    "disabled_persons": N_("残疾人"),
+    "party_members": N_("党员"),
+    "buildings": N_("居民楼（院落）"),
+    "dwellings": N_("住户房屋"),
+    "units": N_("驻辖区单位"),
+    "key_units": N_("重点单位"),
+    "safe_units": N_("平安单位"),
+    "storefronts": N_("个体工商户及门面"),
+    "by_ethnicity": N_("各民族人口"),
+    "age_bands": NC_("summary", "年龄段"),
 }
 # How reports shorten a group's name in a list (“蒙、汉、哈萨克、维、回”); others drop 族.
 SHORT_NAMES = {"维吾尔族": "维", "蒙古族": "蒙", "其他未识别民族": "其他"}
@@ -225,8 +227,7 @@ def short_ethnic_name(name: str) -> str:
 
 def figure_label(key: str, lang: str = "zh") -> str:
     """The name of a summary figure in a language."""
-    names = FIGURE_LABELS.get(key, {"zh": key})
-    return names.get(lang) or names["zh"]
+    return gettext(FIGURE_LABELS[key], lang) if key in FIGURE_LABELS else key
 
 
 def percent(share: float) -> str:
