@@ -18,13 +18,14 @@ def survey_group() -> None:
 @survey_group.command("list")
 def survey_list_command() -> None:
     """Every survey with its code, records and whether staff added it."""
+    from census.queries.lookup import record_count
     from census.surveys import custom
 
     with open_census() as census:
         mine = custom.names(census)
         for name, form in census.surveys.items():
             added = " *" if name in mine else ""
-            count = len(census.store.collection(form.collection))
+            count = record_count(census.store, form.collection)
             click.echo(f"{name}\t{form.text('zh')}\t{count}{added}")
 
 
