@@ -193,3 +193,40 @@ def test_life_events_on_a_household_whose_relations_are_to_verify(store, importe
     assert after["members"][0]["relation"] == "head" and "pending_fields" not in after["members"][0]
     assert after["members"][1]["status"] == "deceased"
     assert after["members"][1]["pending_fields"] == ["relation"]
+
+
+def test_an_api_client_sending_the_list_back_waives_nothing(client, store, imported):
+    import uuid as uuidlib
+
+    from census.services.accounts import create_token
+
+    auth = {"Authorization": f"Bearer {create_token(store, 'admin')}"}
+    household = imported["户主03"]
+    shown = client.get(f"/api/v1/households/{household['id']}", headers=auth).json
+    assert shown["pending_fields"] == ["housing", "members.relation"]
+    assert shown["members"][0]["pending_fields"] == ["relation"]
+    bookkeeping = ("id", "revision", "household_no", "surveyor", "review_state")
+    edit = {k: v for k, v in shown.items() if k not in bookkeeping}
+    edit |= {"uuid": str(uuidlib.uuid4()), "base_revision": shown["revision"], "housing": "owned"}
+    sent = client.put(f"/api/v1/households/{household['id']}", json=edit, headers=auth)
+    assert sent.status_code == 422  # the list came back as read: the relations are still asked
+    assert set(sent.json["errors"]) == {
+        f"members[{n}].relation" for n in range(len(shown["members"]))
+    } | {"members"}  # and a head
+
+    edit["uuid"] = str(uuidlib.uuid4())
+    edit["members"] = [
+        dict(m, relation="head" if n == 0 else "child") for n, m in enumerate(edit["members"])
+    ]
+    done = client.put(f"/api/v1/households/{household['id']}", json=edit, headers=auth)
+    assert done.status_code == 200, done.json
+    stored = store.collection("households").get(household["id"])
+    assert "pending_fields" not in stored
+    assert all("pending_fields" not in m for m in stored["members"])
+
+    # A new record cannot ask for the waiver either: refused, the key named.
+    new = {k: v for k, v in edit.items() if k not in ("base_revision",)}
+    new |= {"uuid": str(uuidlib.uuid4()), "room": "990", "pending_fields": ["housing"]}
+    new["members"] = [dict(m, id_number="", name="新人") for m in edit["members"][:1]]
+    refused = client.post("/api/v1/households", json=new, headers=auth)
+    assert refused.status_code == 422 and "pending_fields" in refused.json["errors"]
