@@ -230,3 +230,33 @@ def test_an_api_client_sending_the_list_back_waives_nothing(client, store, impor
     new["members"] = [dict(m, id_number="", name="新人") for m in edit["members"][:1]]
     refused = client.post("/api/v1/households", json=new, headers=auth)
     assert refused.status_code == 422 and "pending_fields" in refused.json["errors"]
+
+
+def test_the_wizard_says_it_once_and_lists_the_households(client, auth, store, tmp_path):
+    import io
+    import re
+
+    from tests.conftest import csrf_token
+
+    auth.login("admin")
+    data = write_book(tmp_path / "u.xlsx", {"Sheet1": without_relation()}).read_bytes()
+    token = csrf_token(client, "/sheets/")
+    response = client.post(
+        "/sheets/upload",
+        data={"csrf_token": token, "form": "household", "file": (io.BytesIO(data), "u.xlsx")},
+        content_type="multipart/form-data",
+    )
+    upload_id = re.search(r"/sheets/import/([0-9a-f]{16})", response.headers["Location"])[1]
+    report = client.get(f"/sheets/import/{upload_id}/report").get_data(as_text=True)
+    said = "表中没有成员的“与户主关系”列（必填）：38 人（16 户）照常导入，标为待核实"
+    assert report.count(said) == 1 and 'class="count-new">16<' in report
+    token = csrf_token(client, f"/sheets/import/{upload_id}/report")
+    seen = re.search(r'name="fingerprint" value="([^"]+)"', report)[1]
+    done = client.post(
+        f"/sheets/import/{upload_id}/apply", data={"csrf_token": token, "fingerprint": seen}
+    )
+    assert done.status_code == 200 and "导入完成" in done.get_data(as_text=True)
+    listed = client.get("/review/pending").get_data(as_text=True)
+    assert listed.count('data-pending="households/') == 16 and "与户主关系" in listed
+    english = client.get("/review/pending?lang=en").get_data(as_text=True)
+    assert "Relation to head" in english
