@@ -217,7 +217,7 @@ def _build(
     seen_ids: dict[str, tuple[SourceRow, Planned]] = {}
     offset = total - len(todo)
     absent = absent_fields(plan, vocab)
-    pending: dict[str, list[int]] = {}
+    pending: list[tuple[Planned, dict[str, int]]] = []
     for n, (planned, (record, problems)) in enumerate(zip(todo, checked, strict=True)):
         if n % 200 == 0:
             progress("check", offset + n, total)
@@ -234,7 +234,7 @@ def _build(
         if planned.action == REJECTED:
             _mark_rejected_rows(planned, vocab)
     sheet = next((layout.sheet for layout in plan.layouts if layout.header_row), "")
-    for key, (count, people) in pending.items():
+    for key, (count, people) in _pending_counts(pending).items():
         target = vocab.targets[key]
         params = {"field": target.text("zh"), "field_en": target.text("en"), "count": count}
         code = "missing_column"
@@ -271,28 +271,43 @@ def absent_fields(plan: Plan, vocab: Vocabulary) -> list[str]:
     return sorted(found, key=lambda key: key.startswith(f"{MEMBERS}."))
 
 
+def _pending_counts(pending: list[tuple[Planned, dict[str, int]]]) -> dict[str, list[int]]:
+    """Per field the file lacks: the households imported without it and their people (a
+    household rejected for another reason is not imported, and not counted)."""
+    counts: dict[str, list[int]] = {}
+    for planned, lacking in pending:
+        if planned.action == REJECTED:
+            continue
+        for key, people in lacking.items():
+            found = counts.setdefault(key, [0, 0])
+            found[0] += 1
+            found[1] += people
+    return counts
+
+
 def _waive(
-    planned: Planned, problems: list[Problem], absent: list[str], pending: dict[str, list[int]]
+    planned: Planned,
+    problems: list[Problem],
+    absent: list[str],
+    pending: list[tuple[Planned, dict[str, int]]],
 ) -> list[Problem]:
     """Drop "required" for the fields the file has no column for; the record is then
-    imported to be verified (待核实), a new one waiting for review. ``pending`` counts, per
-    field, the households and the people lacking it."""
+    imported to be verified (待核实), a new one waiting for review. ``pending`` gets, per
+    record, each field it lacks and how many of its people lack it."""
     kept = records.waive(problems, absent)
     gone = [p for p in problems if p.code == "required" and p not in kept]
-    missing = []
+    missing: dict[str, int] = {}
     for key in absent:
         field = key.partition(".")[2] if key.startswith(f"{MEMBERS}.") else None
         hits = [
             p for p in gone if (p.path == key if field is None else p.path.endswith(f"].{field}"))
         ]
         if hits:
-            missing.append(key)
-            counts = pending.setdefault(key, [0, 0])
-            counts[0] += 1
-            counts[1] += len(hits)
+            missing[key] = len(hits)
     if not missing:
         return problems
-    planned.meta[PENDING] = missing
+    pending.append((planned, missing))
+    planned.meta[PENDING] = list(missing)
     if planned.target is None:
         planned.meta.setdefault("review_state", records.SUBMITTED)
     return kept

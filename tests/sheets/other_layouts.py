@@ -211,3 +211,114 @@ def _register_person(
         "性别": "男" if sex == "male" else "女",
         "出生年月": f"{born.year}.{born.month}.{born.day}",
     }
+
+
+# ``community_sheet``: the 34-column person sheet of a community grid population system
+# (the header and the notes row under it as its export and import template write them:
+# github.com/edouardlicn123/Cortana-grid, services/import_export_person.py at 69e5dea):
+# 现住小区/建筑 and 现住详细门牌 ("如1单元101室"), 户编号 beside a 户号 (the hukou booklet's
+# number, a second column for the same field here), an optional 与其他人员关系, flags 是/否 or
+# 1/0 with their dates, 迁往地, 是否人户分离 + 实际居住地, 工作/学习情况, no 住房性质. Twelve
+# households; one has a member whose relation was left blank (optional in that system).
+COMMUNITY_HEADER = [
+    "姓名", "身份证号", "唯一标识", "护照/其他证件号码", "其他证件类型", "性别", "出生日期",
+    "联系电话", "现住小区/建筑", "现住详细门牌", "所属网格", "与其他人员关系", "人员类型",
+    "是否重点人员", "重点类别", "户籍小区/建筑", "户籍详细地址", "户编号", "户号", "户籍迁入日期",
+    "是否人户分离", "实际居住地", "是否已迁出", "迁出日期", "迁往地", "是否已死亡", "死亡日期",
+    "民族", "政治面貌", "婚姻状况", "文化程度", "工作/学习情况", "健康状况", "备注",
+]  # fmt: skip
+COMMUNITY_NOTES = [
+    "必填，真实姓名", "可选，18位身份证号（无证可留空）", "系统内部唯一标识（可选）",
+    "护照或其他证件号码", "护照/军人证/港澳通行证等", "男/女（支持：男、M、1；女、F、0）",
+    "格式：YYYYMMDD", "多个用;分隔，可选", "系统内现住建筑名称（必填）", "如1单元101室（必填）",
+    "自动关联，无需填写", "如：户主、配偶、子女、父母、租户（可选）", "常住人口/流动人口",
+    "是/否 或 1/0", "多个类别用,分隔，如独居老人,低保户", "本社区户籍建筑名称（可选）",
+    "外地户籍填写完整地址", "家庭编号（如001、A001）", "户口本户号", "格式：YYYYMMDD",
+    "是/否 或 1/0", "人户分离时的实际居住地址", "是/否 或 1/0", "格式：YYYYMMDD", "迁往省市区",
+    "是/否 或 1/0", "格式：YYYYMMDD", "如汉族、回族", "如中共党员、群众", "未婚/已婚/离异/丧偶",
+    "小学/初中/高中/本科等", "在职/在校/退休/无业等", "健康/良好/慢性病/残疾等", "其他补充信息",
+]  # fmt: skip
+COMMUNITY_HOUSEHOLDS = 12
+COMMUNITY_REJECTED = "A010"  # h = 9: the spouse's relation is blank
+COMMUNITY_ELSEWHERE = "上海市浦东新区"
+
+# Eleven of the twelve households import (all 待核实: no 住房性质), 26 of the 28 people.
+COMMUNITY_FIGURES = {
+    "households": 11,
+    "residents": 23,
+    "registered_residents": 18,
+    "floating_residents": 5,
+    "away_persons": 1,
+    "minority_residents": 7,
+    "buildings": 2,
+    "dwellings": 11,
+}
+COMMUNITY_STATUSES = {"active": 24, "deceased": 1, "moved_out": 1}
+
+
+def community_sheet() -> list[list[Any]]:
+    """The community system's person sheet: header, notes row, 28 people of 12 households."""
+    rows: list[list[Any]] = [COMMUNITY_HEADER, COMMUNITY_NOTES]
+    doors = ("{u}单元{r}室", "{u}单元1层{r}", "{u}-{r}")  # the last read as unit-room
+    for h in range(COMMUNITY_HOUSEHOLDS):
+        unit, room = 1 + h % 2, 101 + (h % 6) // 2
+        floating = h in (10, 11)
+        house = {
+            "现住小区/建筑": "幸福小区3号楼" if h < 6 else "幸福小区5号楼",
+            "现住详细门牌": doors[h % 3].format(u=unit, r=room),
+            "所属网格": "第一网格" if h < 6 else "第二网格",
+            "户编号": f"A{h + 1:03d}",
+            "户号": f"6501{h:04d}",
+            "人员类型": "流动人口" if floating else "常住人口",
+            "户籍详细地址": "甘肃省临夏州临夏市" if floating else "",
+            "民族": "回族" if h % 4 == 0 else "汉族",
+            "是否重点人员": "否",
+            "是否人户分离": "否",
+            "是否已迁出": "否",
+            "是否已死亡": "0",
+            "健康状况": "健康",
+            "婚姻状况": "已婚",
+        }
+        born = date(1955 + 2 * h, 4, 1 + h)
+        head = _community(h, 0, "户主", born, "male", work="在职" if born.year >= 1962 else "退休")
+        if h == 1:  # living alone
+            head |= {"是否重点人员": "是", "重点类别": "独居老人"}
+        people = [head]
+        if h % 3 != 1:
+            spouse = _community(h, 1, "" if h == 9 else "配偶", date(1957 + 2 * h, 6, 2), "female")
+            if h == 8:  # hukou here, lives in Shanghai
+                spouse |= {"是否人户分离": "是", "实际居住地": COMMUNITY_ELSEWHERE}
+            people.append(spouse)
+        if h % 2 == 0:
+            child = _community(h, 2, "子女", date(1985 + h, 9, 3), "male", work="在校")
+            child["婚姻状况"] = "未婚"
+            if h == 2:  # moved to Urumqi
+                child |= {"是否已迁出": "是", "迁出日期": "20230901", "迁往地": "乌鲁木齐市"}
+            people.append(child)
+        if h == 3:
+            mother = _community(h, 3, "父母", date(1932, 1, 5), "female")
+            people.append(mother | {"是否已死亡": "1", "死亡日期": "20211120"})
+        if h == 5:
+            tenant = _community(h, 4, "租户", date(1990, 3, 3), "male", work="在职")
+            people.append(tenant | {"人员类型": "流动人口", "户籍详细地址": "四川省成都市"})
+        for person in people:
+            cells = house | person
+            rows.append([cells.get(title) for title in COMMUNITY_HEADER])
+    return rows
+
+
+def _community(
+    h: int, n: int, relation: str, born: date, sex: str, work: str = ""
+) -> dict[str, Any]:
+    name = f"居民{h:02d}{n}"
+    return {
+        "姓名": name,
+        "身份证号": make_resident_id("650105", born, 200 + h * 5 + n, sex),
+        "性别": "男" if sex == "male" else "女",
+        "出生日期": born.strftime("%Y%m%d"),
+        "联系电话": f"137{h:04d}{n:04d}",
+        "与其他人员关系": relation,
+        "政治面貌": "中共党员" if n == 0 else "群众",
+        "文化程度": "本科" if n != 3 else "小学",
+        "工作/学习情况": work,
+    }
