@@ -260,3 +260,16 @@ def test_the_wizard_says_it_once_and_lists_the_households(client, auth, store, t
     assert listed.count('data-pending="households/') == 16 and "与户主关系" in listed
     english = client.get("/review/pending?lang=en").get_data(as_text=True)
     assert "Relation to head" in english
+
+
+def test_a_merge_takes_the_pending_relations_along(store, imported):
+    into, source = imported["户主04"], imported["户主05"]
+    result = lifeevents.merge(store, FORM, into["id"], source["id"], on="2024-10-01", user="admin")
+    assert result.ids == [into["id"], source["id"]]
+    joined = store.collection("households").get(into["id"])
+    moved = [m for m in joined["members"] if m["name"] in {p["name"] for p in source["members"]}]
+    assert moved and all(m["relation"] is None for m in moved)  # not guessed
+    assert all(m["pending_fields"] == ["relation"] for m in moved)
+    assert joined["pending_fields"] == ["housing", "members.relation"]
+    gone = store.collection("households").get(source["id"])
+    assert {m["status"] for m in gone["members"]} == {"moved_out"}
