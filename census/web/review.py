@@ -29,7 +29,7 @@ from markupsafe import Markup
 from census.domain import checks
 from census.domain.address import natural_sorted
 from census.domain.diff import version_diffs
-from census.domain.display import blank, value_text
+from census.domain.display import blank, list_separator, value_text
 from census.printing import render_pdf
 from census.printing.words import css_string, page_counter_css, word
 from census.queries import lookup, places
@@ -191,7 +191,17 @@ def field_value(key: str, value: Any, member: bool = False) -> str:
         return state_labels().get(value, value)
     if key.endswith("_at"):
         return when(str(value))
+    if key == records.PENDING and isinstance(value, list):  # 待核实: the fields, by label
+        return list_separator(lang()).join(_pending_label(str(k), member) for k in value)
     return value_text(_fields(member).get(key), value, lang())
+
+
+def _pending_label(key: str, member: bool) -> str:
+    """A field an import left to verify, as its label (住房性质, 与户主关系)."""
+    try:
+        return surveys()["household"].field(f"members.{key}" if member else key).text(lang())
+    except KeyError:
+        return key
 
 
 def review_field_choices(record: dict[str, Any], collection: str) -> list[review.ChoiceGroup]:

@@ -288,3 +288,23 @@ def test_the_consistency_report_does_not_ask_for_a_head_while_relations_wait(sto
     assert [p.code for p in checks.check_household(household, date(2026, 6, 1))].count(
         "head_count"
     ) == 1
+
+
+def test_the_history_shows_the_relations_filled_in(client, auth, store, imported):
+    import re
+
+    household = imported["户主01"]
+    raw = {k: v for k, v in household.items() if k not in ("id", "_rev")}
+    raw["housing"] = "owned"
+    raw["members"] = [
+        dict(m, relation=["head", "child", "parent"][n]) for n, m in enumerate(raw["members"])
+    ]
+    assert records.save(store, FORM, raw, user="reviewer", record_id=household["id"]).saved
+    auth.login("admin")
+    page = client.get(f"/households/{household['id']}/history")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "与户主关系" in text and "户主" in text and "待核实" in text
+    said = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))
+    assert "待核实 住房性质、与户主关系 —" in said  # by label, not housing、members.relation
+    assert "户主01：与户主关系 — → 户主 ；待核实 与户主关系 → —" in said
