@@ -28,6 +28,7 @@ from census.domain.residents import (
 )
 from census.domain.rules import Columns, count
 from census.util.gcpause import paused_gc
+from census.util.i18n import N_
 
 __all__ = [
     "RECORD_TYPES",
@@ -48,22 +49,23 @@ RESERVED_KEYS = {"summary", "new", "export", "print"}
 ID_COLUMNS = ID_KEYS  # the columns whose values are masked unless full numbers are asked for
 
 _T = dict[str, str]
-# Columns that no survey asks for: computed per row. key -> (record types, zh, en).
-DERIVED: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "age": (("person",), "年龄", "Age"),
-    "address": (("person", "household", "dwelling"), "住址", "Address"),
-    "grid": (("person", "household", "dwelling"), "网格", "Grid"),
-    "household_id": (("person", "household"), "住户编号", "Household record"),
-    "member_index": (("person",), "成员序号", "Member no."),
-    "residents": (("household", "dwelling"), "在住人数", "Residents"),
-    "head_name": (("person", "household"), "户主姓名", "Head of household"),
-    "head_id_number": (("household",), "户主证件号码", "Head's ID number"),
-    "head_phone": (("household",), "户主电话", "Head's phone"),
-    "head_ethnicity": (("household",), "户主民族", "Head's ethnicity"),
-    "member_names": (("household",), "家庭成员", "Members"),
-    "households": (("dwelling",), "住户数", "Households"),
-    "household_nos": (("dwelling",), "户编号", "Household no."),
-    "tenants": (("dwelling",), "租住人员", "Tenants"),
+# Columns that no survey asks for: computed per row. key -> (record types, msgid of the one
+# catalogue, census.util.i18n: its English in messages.po).
+DERIVED: dict[str, tuple[tuple[str, ...], str]] = {
+    "age": (("person",), N_("年龄")),
+    "address": (("person", "household", "dwelling"), N_("住址")),
+    "grid": (("person", "household", "dwelling"), N_("网格")),
+    "household_id": (("person", "household"), N_("住户编号")),
+    "member_index": (("person",), N_("成员序号")),
+    "residents": (("household", "dwelling"), N_("在住人数")),
+    "head_name": (("person", "household"), N_("户主姓名")),
+    "head_id_number": (("household",), N_("户主证件号码")),
+    "head_phone": (("household",), N_("户主电话")),
+    "head_ethnicity": (("household",), N_("户主民族")),
+    "member_names": (("household",), N_("家庭成员")),
+    "households": (("dwelling",), N_("住户数")),
+    "household_nos": (("dwelling",), N_("户编号")),
+    "tenants": (("dwelling",), N_("租住人员")),
 }
 DWELLING_FIELDS = ("building", "unit", "room", "housing", "landlord_name", "landlord_phone")
 

@@ -26,6 +26,7 @@ from census.domain.registers import (
 )
 from census.domain.rules import predicate
 from census.surveys.definition import DefinitionError, FieldDef, FormDef, load_surveys
+from census.util.i18n import in_each_language
 from census.util.resources import FORMS_DIR
 
 __all__ = ["DefinitionError", "column_info", "load_registers", "parse_registers"]
@@ -56,10 +57,10 @@ def column_info(record: str, surveys: dict[str, FormDef] | None = None) -> dict[
         add(f for f in household.fields if f.key in DWELLING_FIELDS)
     else:
         add(surveys[record].fields)
-    for key, (records, zh, en) in DERIVED.items():
+    for key, (records, msgid) in DERIVED.items():
         if record in records:
             kind = "integer" if key in ("age", "residents", "households", "member_index") else ""
-            found[key] = Column(key, {"zh": zh, "en": en}, kind or "text")
+            found[key] = Column(key, in_each_language(msgid), kind or "text")
     return found
 
 

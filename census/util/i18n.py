@@ -21,6 +21,7 @@ from gettext import GNUTranslations, NullTranslations
 from census.util.resources import TRANSLATIONS_DIR
 
 SOURCE_LANGUAGE = "zh"
+LANGUAGES = ("zh", "en")  # the languages of the interface: the source and its catalogues
 _CONTEXT = "\x04"  # how gettext joins a context and its msgid
 
 
@@ -104,3 +105,8 @@ def text(message: str | Plural, lang: str | None = None, /, **params: object) ->
         n = count if isinstance(count, int) else 2
         return ngettext(message.singular, message.plural, n, lang, **params)
     return gettext(message, lang, **params)
+
+
+def in_each_language(message: str | Plural, **params: object) -> dict[str, str]:
+    """``message`` in every language of the interface, as a form's {zh, en} label holds it."""
+    return {lang: text(message, lang, **params) for lang in LANGUAGES}
