@@ -17,34 +17,23 @@ from typing import Any
 
 from census.domain.address import address_text
 from census.surveys.definition import FieldDef, FormDef
+from census.util.i18n import N_, gettext
 
 _SLASH = re.compile(r"\s*[/／]\s*")
 
-# Problems with a link, in the languages of the interface (the API and the pages).
-MESSAGES = {
-    "household_unknown": {
-        "zh": "没有户编号或地址为“{value}”的住户",
-        "en": "No household has the number or address “{value}”",
-    },
-    "household_ambiguous": {
-        "zh": "地址“{value}”有多户，请填户编号",
-        "en": "Several households live at “{value}”; give the household number",
-    },
-    "person_unknown": {
-        "zh": "登记中没有“{value}”这个人（请填 户编号/姓名 或 身份证号）",
-        "en": "No person “{value}” on the register (give household no./name or an ID number)",
-    },
-    "person_ambiguous": {
-        "zh": "“{value}”对应多人，请填身份证号",
-        "en": "“{value}” matches several persons; give the ID number",
-    },
+# Problems with a link (the API and the pages): msgids of the one catalogue
+# (census.util.i18n), their English in messages.po.
+MESSAGES: dict[str, str] = {
+    "household_unknown": N_("没有户编号或地址为“{value}”的住户"),
+    "household_ambiguous": N_("地址“{value}”有多户，请填户编号"),
+    "person_unknown": N_("登记中没有“{value}”这个人（请填 户编号/姓名 或 身份证号）"),
+    "person_ambiguous": N_("“{value}”对应多人，请填身份证号"),
 }
 
 
 def message(code: str, value: str, lang: str = "zh") -> str:
     """The text of a link problem."""
-    texts = MESSAGES[code]
-    return (texts.get(lang) or texts["zh"]).format(value=value)
+    return gettext(MESSAGES[code], lang, value=value)
 
 
 def fold(text: Any) -> str:
