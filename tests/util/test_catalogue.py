@@ -57,13 +57,17 @@ def catalogue():
 
 
 def _placeholders(text: str) -> set[str]:
-    """The names a message fills: {name} (str.format) and %(name)s (the pages' gettext)."""
+    """The names a message fills: {name} (str.format) and %(name)s (the pages' gettext).
+
+    A value given per language may be named with its language: {field_en} in the English
+    for {field} (or {kind_zh}) in the Chinese counts as the same placeholder.
+    """
     names = {f"%({n})" for n in re.findall(r"%\((\w+)\)", text)}
     try:
         names |= {f"{{{f}}}" for _, f, _, _ in string.Formatter().parse(text) if f is not None}
     except ValueError:  # a lone brace: not a format string
         pass
-    return names
+    return {re.sub(r"_(zh|en)(?=[})])", "", name) for name in names}
 
 
 def test_the_extraction_finds_the_markers_of_every_layer(marked):
@@ -135,3 +139,23 @@ def test_a_problem_is_said_from_the_catalogue_in_the_language_asked():
         "More than 0",
         "应大于 0",
     )
+
+
+def test_an_import_finding_is_said_with_its_place_in_each_language():
+    from census.sheets.issues import Issue
+
+    issue = Issue("note_row", row=5, column="E", header="证件号码", params={"text": "说明"})
+    assert (issue.where("zh"), issue.message("zh")) == (
+        "第5行 E列 “证件号码”",
+        "说明行，已跳过：说明",
+    )
+    assert (issue.where("en"), issue.message("en")) == (
+        "row 5 column E “证件号码”",
+        "Note row, skipped: 说明",
+    )
+    away = Issue(
+        "living_elsewhere",
+        params={"name": "张三", "where": "（乌鲁木齐）", "where_en": " (Urumqi)"},
+    )
+    assert away.message("zh") == "人户分离：张三 记为外出人员（乌鲁木齐）"
+    assert away.message("en") == "Lives elsewhere: 张三 is recorded as away (Urumqi)"
