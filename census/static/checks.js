@@ -250,7 +250,13 @@ function checkId(f, record, prefix, rules, day, out) {
   return [];
 }
 
-function cleanRecord(fields, raw, prefix, rules, day, out) {
+// What an entry's expressions read: its answers, the levels around it (nearest first) and
+// its position, as validate.py gives them; the form itself reads only its own answers.
+function scopeEnv(record, outer, position) {
+  return outer ? { ...record, __outer__: outer, __position__: position } : record;
+}
+
+function cleanRecord(fields, raw, prefix, rules, day, out, outer, position) {
   const record = {};
   for (const f of fields) {
     if (f.type === "repeat") continue;
@@ -262,12 +268,14 @@ function cleanRecord(fields, raw, prefix, rules, day, out) {
   for (const f of fields) {
     if (f.type === "id_number") checkId(f, record, prefix, rules, day, out).forEach((k) => excused.add(k));
   }
+  const around = outer ? { ...outer, ...record } : record;
   for (const f of fields) {
-    if (f.type === "repeat") record[f.key] = cleanRepeat(f, raw[f.key], join(prefix, f.key), rules, day, out);
+    if (f.type === "repeat") record[f.key] = cleanRepeat(f, raw[f.key], join(prefix, f.key), rules, day, out, around);
   }
+  const env = scopeEnv(record, outer, position);
   for (const f of fields) {
     const path = join(prefix, f.key);
-    if (f.relevant && !evaluate(f.relevant, record)) {
+    if (f.relevant && !evaluate(f.relevant, env)) {
       // Skip logic: an answer to a question not asked is dropped, and never required.
       record[f.key] = f.type === "select_many" || f.type === "repeat" ? [] : null;
       const kept = out.filter((p) => p.path !== path && !p.path.startsWith(`${path}[`) && !p.path.startsWith(`${path}.`));
@@ -279,13 +287,13 @@ function cleanRecord(fields, raw, prefix, rules, day, out) {
   return record;
 }
 
-function cleanRepeat(f, raw, path, rules, day, out) {
+function cleanRepeat(f, raw, path, rules, day, out, outer) {
   const items = Array.isArray(raw) ? raw : [];
   // A row left entirely blank is not a member; paths keep the row's index on the page.
   const kept = items
     .map((item, n) => [n, item])
     .filter(([, item]) => item && Object.values(item).some((v) => !blank(v)));
-  const cleaned = kept.map(([n, item]) => cleanRecord(f.fields, item, `${path}[${n}]`, rules, day, out));
+  const cleaned = kept.map(([n, item], i) => cleanRecord(f.fields, item, `${path}[${n}]`, rules, day, out, outer, i + 1));
   if (cleaned.length < (f.min_items || 0)) out.push(problem("members_empty", path));
   if (f.exactly_one && cleaned.length) {
     const count = cleaned.filter((item) => evaluate(f.exactly_one.when, item)).length;

@@ -32,61 +32,74 @@ function writeBox(box, value) {
   }
 }
 
-function rosters(form) {
-  return [...form.querySelectorAll("[data-roster]")];
+// The rosters of one scope (the form, or one entry: a repeat inside a repeat is its own).
+function rosters(scope) {
+  const member = scope.classList.contains("member") ? scope : null;
+  return [...scope.querySelectorAll("[data-roster]")].filter((roster) => roster.closest(".member") === member);
 }
 
+// A roster's own entries (not those of the repeats inside them); an entry hidden because
+// the repeat count is 0 is not one.
 function members(roster) {
-  return [...roster.querySelectorAll(".member")];
+  return [...roster.querySelectorAll(":scope > .member")];
 }
 
-/** The answers as the API takes them: {building: …, members: [{name: …}, …]}. */
-export function readForm(form) {
+function readScope(scope) {
   const data = {};
-  for (const box of boxes(form)) data[box.dataset.key] = readBox(box);
-  for (const roster of rosters(form)) {
-    data[roster.dataset.roster] = members(roster).map((member) => {
-      const row = {};
-      for (const box of boxes(member)) row[box.dataset.key] = readBox(box);
-      return row;
-    });
+  for (const box of boxes(scope)) data[box.dataset.key] = readBox(box);
+  for (const roster of rosters(scope)) {
+    data[roster.dataset.roster] = members(roster).filter((m) => !m.hidden).map(readScope);
   }
   return data;
 }
 
-export function writeForm(form, data) {
-  for (const box of boxes(form)) if (box.dataset.key in data) writeBox(box, data[box.dataset.key]);
-  for (const roster of rosters(form)) {
+/** The answers as the API takes them: {building: …, members: [{name: …, kids: [{…}]}, …]}. */
+export function readForm(form) {
+  return readScope(form);
+}
+
+function writeScope(scope, data) {
+  for (const box of boxes(scope)) if (box.dataset.key in data) writeBox(box, data[box.dataset.key]);
+  for (const roster of rosters(scope)) {
     const rows = Array.isArray(data[roster.dataset.roster]) ? data[roster.dataset.roster] : [];
     const wanted = Math.max(rows.length, 1);
     while (members(roster).length < wanted) window.CensusForms.addMember(roster, true);
     while (members(roster).length > wanted) members(roster).pop().remove();
     window.CensusForms.renumber(roster);
     members(roster).forEach((member, i) => {
-      for (const box of boxes(member)) if (rows[i] && box.dataset.key in rows[i]) writeBox(box, rows[i][box.dataset.key]);
+      member.hidden = false;
+      if (rows[i]) writeScope(member, rows[i]);
     });
   }
+}
+
+export function writeForm(form, data) {
+  writeScope(form, data);
   window.CensusForms.applyRelevance(form);
 }
 
 // --- messages beside the fields --------------------------------------------------------------
 
 // The place for a message at a server path: members[1].id_number → the id_number box of the
-// second member on the page; members → the roster; anything else → the top of the form.
+// second member on the page, members[0].kids[1].k_name → in that member's second child;
+// members → the roster; anything else → the top of the form.
 export function locate(form, path) {
-  let m = /^(\w+)\[(\d+)\]\.(\w+)$/.exec(path);
-  if (m) {
-    const roster = form.querySelector(`[data-roster="${m[1]}"]`);
-    const member = roster && members(roster)[Number(m[2])];
-    const box = member && boxes(member).find((b) => b.dataset.key === m[3]);
+  const parts = String(path).split(".");
+  let scope = form;
+  for (let i = 0; i < parts.length; i++) {
+    const m = /^(\w+)(?:\[(\d+)\])?$/.exec(parts[i]);
+    if (!m) return { general: true };
+    const last = i === parts.length - 1;
+    const roster = rosters(scope).find((r) => r.dataset.roster === m[1]);
+    if (roster && last) return { roster };
+    if (roster) {
+      const member = m[2] === undefined ? null : members(roster)[Number(m[2])];
+      if (!member) return { general: true };
+      scope = member;
+      continue;
+    }
+    const box = last ? boxes(scope).find((b) => b.dataset.key === m[1]) : null;
     return box ? { box } : { general: true };
-  }
-  m = /^(\w+)(?:\[(\d+)\])?$/.exec(path);
-  if (m) {
-    const roster = form.querySelector(`[data-roster="${m[1]}"]`);
-    if (roster) return { roster };
-    const box = boxes(form).find((b) => b.dataset.key === m[1]);
-    if (box) return { box };
   }
   return { general: true };
 }
@@ -114,7 +127,7 @@ export function say(form, where, text, origin) {
     where.box.classList.add("has-error");
   } else if (where.roster) {
     p.dataset.errorFor = where.roster.dataset.roster;
-    where.roster.querySelector("h2").after(p);
+    where.roster.querySelector(":scope > h2, :scope > h3").after(p);
   } else {
     generalArea(form).append(p);
   }

@@ -410,21 +410,43 @@
     return el.closest(".member") === (scope.classList.contains("member") ? scope : null);
   }
 
-  // The form's answers outside the rosters, each roster as its entries' answers (what
-  // sum(members.age) and count(members) read on the server).
-  function formValues(form) {
-    var env = scopeValues(form);
-    form.querySelectorAll("[data-roster]").forEach(function (roster) {
-      env[roster.getAttribute("data-roster")] = Array.prototype.map.call(roster.querySelectorAll(".member"), scopeValues);
+  // The rosters of one scope (the form, or one entry: a repeat inside a repeat is the
+  // entry's own), and a roster's own entries; one hidden because the count is 0 is none.
+  function rostersOf(scope) {
+    var member = scope.classList.contains("member") ? scope : null;
+    return Array.prototype.filter.call(scope.querySelectorAll("[data-roster]"), function (roster) {
+      return roster.closest(".member") === member;
+    });
+  }
+  function entriesOf(roster) { return Array.prototype.slice.call(roster.querySelectorAll(":scope > .member")); }
+  function liveEntries(roster) { return entriesOf(roster).filter(function (m) { return !m.hidden; }); }
+
+  // One scope's answers, each of its rosters as its entries' answers, at every depth (what
+  // sum(members.age), count(${kids}) and indexed-repeat read on the server).
+  function scopeEnv(scope) {
+    var env = scopeValues(scope);
+    rostersOf(scope).forEach(function (roster) {
+      env[roster.getAttribute("data-roster")] = liveEntries(roster).map(scopeEnv);
     });
     return env;
   }
+  function formValues(form) { return scopeEnv(form); }
 
-  function memberValues(member, outer, i) {
-    var env = scopeValues(member);
-    env.__outer__ = outer;
-    env.__position__ = i + 1;
+  // An entry reads its own answers, then those of every level around it, nearest first
+  // (``__outer__``, as validate.py gives it), and position() is its place in its repeat.
+  function entryEnv(scope, outer, position) {
+    var env = scopeEnv(scope);
+    if (outer) {
+      env.__outer__ = outer;
+      env.__position__ = position;
+    }
     return env;
+  }
+  function around(env, outer) {
+    if (!outer) return env;
+    var out = Object.assign({}, outer);
+    Object.keys(env).forEach(function (k) { if (k !== "__outer__" && k !== "__position__") out[k] = env[k]; });
+    return out;
   }
 
   // Calculations of one scope, in form order, into their boxes. A calculate, a hidden
@@ -481,45 +503,150 @@
     });
   }
 
-  // repeat_count: as many entries as the count says; entries beyond it go only when
-  // nothing was typed into them (one stays on the page to be copied).
-  function counts(form, env) {
-    form.querySelectorAll("[data-roster][data-count]").forEach(function (roster) {
-      var n = number(evaluate(JSON.parse(roster.getAttribute("data-count")), env));
+  // repeat_count: as many entries as the count says (a blank count is none, as on the
+  // server); entries beyond it go only when nothing was typed into them. One entry stays
+  // on the page to be copied: hidden, and not sent, while the count is 0.
+  function counts(scope, env) {
+    rostersOf(scope).forEach(function (roster) {
+      if (!roster.hasAttribute("data-count")) return;
+      var value = stored(evaluate(JSON.parse(roster.getAttribute("data-count")), env));
+      var n = value === null ? 0 : number(value);
       if (!isFinite(n) || n < 0 || n > 200) return;
       n = Math.trunc(n);
-      var members = roster.querySelectorAll(".member");
-      for (var have = members.length; have < n; have++) addMember(roster, true);
-      members = Array.prototype.slice.call(roster.querySelectorAll(".member"));
+      for (var have = entriesOf(roster).length; have < n; have++) addMember(roster, true);
+      var members = entriesOf(roster);
       while (members.length > Math.max(n, 1) && blankMember(members[members.length - 1])) members.pop().remove();
+      members = entriesOf(roster);
+      members.forEach(function (m) { m.hidden = false; });
+      if (n === 0 && members.length === 1 && blankMember(members[0])) members[0].hidden = true;
       renumber(roster);
     });
   }
 
-  function applyRelevance(form) {
-    var top = formValues(form);
-    calculate(form, top);
-    counts(form, top);
-    var members = Array.prototype.slice.call(form.querySelectorAll(".member"));
-    members.forEach(function (member) {
-      var index = Array.prototype.indexOf.call(member.parentNode.querySelectorAll(".member"), member);
-      calculate(member, memberValues(member, top, index));
+  // Calculations first, at every depth (an entry's own, the counts of its repeats, its
+  // entries', then its own again for the sums over them), then what is shown.
+  function calculatePass(scope, outer, position) {
+    var env = entryEnv(scope, outer, position);
+    calculate(scope, env);
+    counts(scope, env);
+    var inner = rostersOf(scope);
+    var here = around(env, outer);
+    inner.forEach(function (roster) {
+      liveEntries(roster).forEach(function (member, i) { calculatePass(member, here, i + 1); });
     });
-    top = formValues(form);
-    calculate(form, top);  // sums and counts over the entries just worked out
-    var scopes = [[form, top]].concat(members.map(function (member) {
-      var index = Array.prototype.indexOf.call(member.parentNode.querySelectorAll(".member"), member);
-      return [member, memberValues(member, top, index)];
-    }));
-    scopes.forEach(function (pair) {
-      var scope = pair[0], env = pair[1];
-      scope.querySelectorAll(".field[data-relevant]").forEach(function (field) {
-        if (!own(scope, field)) return;
-        var show = truth(evaluate(JSON.parse(field.getAttribute("data-relevant")), env));
-        if (!field.hasAttribute("data-silent")) field.hidden = !show;  // hidden, not cleared: switching back keeps what was typed
-      });
-      fills(scope, env);
-      filterChoices(scope, env);
+    if (inner.length) calculate(scope, entryEnv(scope, outer, position));
+  }
+
+  function showPass(scope, outer, position) {
+    var env = entryEnv(scope, outer, position);
+    scope.querySelectorAll(".field[data-relevant]").forEach(function (field) {
+      if (!own(scope, field)) return;
+      var show = truth(evaluate(JSON.parse(field.getAttribute("data-relevant")), env));
+      if (!field.hasAttribute("data-silent")) field.hidden = !show;  // hidden, not cleared: switching back keeps what was typed
+    });
+    fills(scope, env);
+    filterChoices(scope, env);
+    var here = around(env, outer);
+    rostersOf(scope).forEach(function (roster) {
+      liveEntries(roster).forEach(function (member, i) { showPass(member, here, i + 1); });
+    });
+  }
+
+  function applyRelevance(form) {
+    calculatePass(form, null, null);
+    showPass(form, null, null);
+    photos(form);
+  }
+
+  // --- photos: the tablet's camera or a file, made small enough to send (longest side at
+  // most 2000 px, JPEG) and kept as a data URL in the form, hence in the draft and the outbox.
+  var PHOTO_SIDE = 2000;
+  var PHOTO_BYTES = 5 * 1024 * 1024;
+  var PHOTO_TEXT = {
+    zh: { reading: "正在处理照片…", done: "照片 {w}×{h}，约 {kb} KB", failed: "无法读取这张照片", kept: "已有照片" },
+    en: { reading: "Preparing the photo…", done: "Photo {w}×{h}, about {kb} KB", failed: "This photo cannot be read", kept: "Photo kept" }
+  };
+  function photoText(key) {
+    var lang = (document.documentElement.lang || "zh").slice(0, 2) === "en" ? "en" : "zh";
+    return PHOTO_TEXT[lang][key];
+  }
+  function photoSource(form, value) {
+    if (!value) return "";
+    if (value.indexOf("data:image/") === 0) return value;
+    var base = form.getAttribute("data-photo-base");
+    return base && /^[0-9a-f]{32}\.(jpg|png)$/.test(value) ? base + value : "";
+  }
+  // Each photo's preview shows what its hidden input holds (after a draft is restored too).
+  function photos(form) {
+    form.querySelectorAll(".field-image").forEach(function (box) {
+      var input = box.querySelector("input[type=hidden]");
+      var img = box.querySelector("img.photo-preview");
+      var clear = box.querySelector("button.photo-clear");
+      if (!input || !img) return;
+      var src = photoSource(form, input.value);
+      if (img.getAttribute("src") !== src) {
+        if (src) img.setAttribute("src", src); else img.removeAttribute("src");
+      }
+      img.hidden = !src;
+      if (clear) clear.hidden = !input.value;
+    });
+  }
+  function loadImage(file) {
+    if (typeof createImageBitmap === "function") return createImageBitmap(file);
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () {
+        var img = new Image();
+        img.onload = function () { resolve(img); };
+        img.onerror = reject;
+        img.src = reader.result;
+      };
+      reader.onerror = reject;
+      reader.readAsDataURL(file);
+    });
+  }
+  // Drawn again on a canvas: resized, as JPEG, and without the file's EXIF (where it was taken).
+  function shrink(file, side) {
+    return loadImage(file).then(function (image) {
+      var w = image.width, h = image.height, scale = Math.min(1, side / Math.max(w, h));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(w * scale));
+      canvas.height = Math.max(1, Math.round(h * scale));
+      var ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#fff";
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
+      if (image.close) image.close();
+      var quality = 0.85, url = canvas.toDataURL("image/jpeg", quality);
+      while (url.length * 3 / 4 > PHOTO_BYTES && quality > 0.3) {
+        quality -= 0.15;
+        url = canvas.toDataURL("image/jpeg", quality);
+      }
+      return { url: url, width: canvas.width, height: canvas.height };
+    });
+  }
+  function takePhoto(fileInput, form) {
+    var box = fileInput.closest(".field");
+    var input = box.querySelector("input[type=hidden]");
+    var status = box.querySelector(".photo-status");
+    var file = fileInput.files && fileInput.files[0];
+    if (!file || !input) return;
+    var wanted = Number(fileInput.getAttribute("data-max-pixels")) || PHOTO_SIDE;
+    if (status) status.textContent = photoText("reading");
+    form.dataset.photoBusy = String(Number(form.dataset.photoBusy || 0) + 1);
+    shrink(file, Math.min(wanted, PHOTO_SIDE)).then(function (made) {
+      input.value = made.url;
+      if (status) {
+        status.textContent = photoText("done").replace("{w}", made.width).replace("{h}", made.height)
+          .replace("{kb}", String(Math.round(made.url.length * 3 / 4 / 1024)));
+      }
+    }, function () {
+      if (status) status.textContent = photoText("failed");
+    }).then(function () {
+      fileInput.value = "";  // the same photo may be chosen again; the hidden input holds it
+      form.dataset.photoBusy = String(Math.max(0, Number(form.dataset.photoBusy || 1) - 1));
+      applyRelevance(form);
+      input.dispatchEvent(new Event("input", { bubbles: true }));  // the draft keeps it
     });
   }
 
@@ -551,33 +678,46 @@
   }
 
   function renumber(roster) {
-    roster.querySelectorAll(".member").forEach(function (member, i) {
-      var num = member.querySelector("legend .num");
+    entriesOf(roster).forEach(function (member, i) {
+      var num = member.querySelector(":scope > legend .num");
       if (num) num.textContent = String(i + 1);
     });
   }
 
+  var RENAMED = ["name", "id", "for", "aria-describedby", "data-name", "data-locate", "data-photo-for", "data-photo-clear", "data-photo-of", "data-error-for"];
+
+  // A new entry, copied from the last one: its input names get the next free index of this
+  // roster (members-3-…, members-0-kids-2-…), its own repeats start with one blank entry.
   function addMember(roster, quiet) {
-    var members = roster.querySelectorAll(".member");
+    var members = entriesOf(roster);
     var last = members[members.length - 1];
-    var key = roster.getAttribute("data-roster");
-    var pattern = new RegExp("^" + key + "-(\\d+)-");
+    var base = roster.getAttribute("data-name") || roster.getAttribute("data-roster");
+    var pattern = new RegExp("^" + base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "-(\\d+)(?=-|$)");
     var max = -1;
-    roster.querySelectorAll("[name]").forEach(function (el) {
-      var m = el.name.match(pattern);
+    roster.querySelectorAll("[name], .member[data-name]").forEach(function (el) {
+      var m = (el.getAttribute("name") || el.getAttribute("data-name") || "").match(pattern);
       if (m) max = Math.max(max, parseInt(m[1], 10));
     });
     var next = max + 1;
     var clone = last.cloneNode(true);
-    clone.querySelectorAll("[name], [id], [for], [aria-describedby], [data-error-for]").forEach(function (el) {
-      ["name", "id", "for", "aria-describedby"].forEach(function (attr) {
+    clone.hidden = false;
+    [clone].concat(Array.prototype.slice.call(clone.querySelectorAll("*"))).forEach(function (el) {
+      RENAMED.forEach(function (attr) {
         var value = el.getAttribute(attr);
-        if (value) el.setAttribute(attr, value.replace(pattern, key + "-" + next + "-"));
+        if (value) el.setAttribute(attr, value.replace(pattern, base + "-" + next));
       });
+    });
+    // The repeats inside it start over with one entry.
+    clone.querySelectorAll("[data-roster]").forEach(function (inner) {
+      var kept = entriesOf(inner);
+      kept.slice(1).forEach(function (m) { m.remove(); });
+      if (kept[0]) kept[0].hidden = false;
+      renumber(inner);
     });
     // A new member starts clean: no messages, no reviewer's note of the member it was copied from.
     clone.querySelectorAll(".error, .warning, .review-note").forEach(function (el) { el.remove(); });
     clone.querySelectorAll(".has-error, .has-review-note").forEach(function (el) { el.classList.remove("has-error", "has-review-note"); });
+    clone.querySelectorAll(".photo-status").forEach(function (el) { el.textContent = ""; });
     clone.querySelectorAll("input, select, textarea").forEach(function (el) {
       if (el.type === "checkbox" || el.type === "radio") { el.checked = false; }
       else if (el.tagName === "SELECT") {
@@ -586,11 +726,12 @@
       } else { el.value = ""; }
       el.setAttribute("aria-invalid", "false");
     });
-    clone.querySelector("button.remove").value = String(members.length);
+    var remove = clone.querySelector(":scope > button.remove");
+    if (remove) remove.value = String(members.length);
     last.after(clone);
     renumber(roster);
     if (quiet) return clone;  // restoring a draft: no focus jump
-    var first = clone.querySelector("input, select");
+    var first = clone.querySelector("input:not([type=hidden]), select");
     if (first) first.focus();
     return clone;
   }
@@ -621,21 +762,37 @@
         locate(button, form);
         return;
       }
+      if (button.hasAttribute("data-photo-clear")) {
+        event.preventDefault();
+        var box = button.closest(".field");
+        var held = box && box.querySelector("input[type=hidden]");
+        if (held) held.value = "";
+        var said = box && box.querySelector(".photo-status");
+        if (said) said.textContent = "";
+        applyRelevance(form);
+        if (held) held.dispatchEvent(new Event("input", { bubbles: true }));
+        return;
+      }
       var roster = button.closest("[data-roster]");
       if (button.name === "add_item" && roster) {
         event.preventDefault();
-        addMember(roster);
+        var shown = liveEntries(roster);
+        if (shown.length === 0 && entriesOf(roster).length) entriesOf(roster)[0].hidden = false;
+        else addMember(roster);
         applyRelevance(form);
         rosterChanged(form);
       } else if (button.name === "remove_item" && roster) {
         event.preventDefault();
-        var members = roster.querySelectorAll(".member");
-        if (members.length > 1) {
+        if (entriesOf(roster).length > 1) {
           button.closest(".member").remove();
           renumber(roster);
+          applyRelevance(form);
           rosterChanged(form);
         }
       }
+    });
+    form.addEventListener("change", function (event) {
+      if (event.target.matches && event.target.matches("input[type=file][data-photo-for]")) takePhoto(event.target, form);
     });
     form.querySelectorAll("button[data-locate]").forEach(function (button) {
       button.textContent = geoText("button");

@@ -75,6 +75,8 @@ def _render_kw(f: FieldDef, lang: str = "zh") -> dict[str, Any]:
         kw["min"] = str(f.min)
     if f.max is not None:
         kw["max"] = str(f.max)
+    if f.type == "image" and f.max_pixels:
+        kw["data-max-pixels"] = str(f.max_pixels)  # ODK's max-pixels: the tablet resizes to it
     return kw
 
 
@@ -191,13 +193,18 @@ def _form_value(f: FieldDef, value: Any) -> Any:
 
 
 def record_to_formdata(defn: FormDef, record: dict[str, Any]) -> dict[str, Any]:
-    """A stored record as WTForms ``data=`` for editing."""
+    """A stored record as WTForms ``data=`` for editing (repeats inside repeats too)."""
+    return _formdata(defn.fields, record)
+
+
+def _formdata(fields: tuple[FieldDef, ...], record: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for f in defn.fields:
+    for f in fields:
         if f.type == "repeat":
             data[f.key] = [
-                {s.key: _form_value(s, item.get(s.key)) for s in f.fields}
+                _formdata(f.fields, item)
                 for item in record.get(f.key) or []
+                if isinstance(item, dict)
             ]
         else:
             data[f.key] = _form_value(f, record.get(f.key))
@@ -206,13 +213,15 @@ def record_to_formdata(defn: FormDef, record: dict[str, Any]) -> dict[str, Any]:
 
 def formdata_to_raw(defn: FormDef, form: FlaskForm) -> dict[str, Any]:
     """The posted form as a raw record for ``clean`` (the same shape the API receives)."""
+    return _raw(defn.fields, form)
+
+
+def _raw(fields: tuple[FieldDef, ...], form: Any) -> dict[str, Any]:
     raw: dict[str, Any] = {}
-    for f in defn.fields:
-        field = getattr(form, f.key)
+    for f in fields:
+        field = form[f.key]
         if f.type == "repeat":
-            raw[f.key] = [
-                {s.key: entry.form[s.key].data for s in f.fields} for entry in field.entries
-            ]
+            raw[f.key] = [_raw(f.fields, entry.form) for entry in field.entries]
         else:
             raw[f.key] = field.data
     return raw
@@ -235,14 +244,17 @@ def attach_problems(form: FlaskForm, problems: list[Problem], lang: str) -> dict
 
 
 def field_at(form: FlaskForm, path: str) -> Any:
-    """The WTForms field at ``members[1].id_number``; None for the roster as a whole."""
+    """The WTForms field at ``members[1].id_number`` (or ``members[0].kids[1].k_name``);
+    None for a roster as a whole."""
     head, _, rest = path.partition(".")
     name, _, index = head.partition("[")
-    field = getattr(form, name, None) if name else None
+    field = form[name] if name and name in form else None
     if field is None or not index:
         return None if isinstance(field, FieldList) else field
     try:
         entry = field.entries[int(index.rstrip("]"))]
     except (ValueError, IndexError):
         return None
-    return entry.form[rest] if rest and rest in entry.form else None
+    if not rest:
+        return None
+    return field_at(entry.form, rest)

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -19,6 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.exceptions import HTTPException
 
 from census.domain import checks
 from census.domain.address import address_key, address_text, place_key
@@ -29,6 +31,7 @@ from census.queries.accounts import display_names
 from census.services import records, review
 from census.store import Conflict
 from census.surveys.conform import masked, unmasked
+from census.surveys.photos import photo_names
 from census.surveys.wtf import (
     attach_problems,
     field_at,
@@ -268,6 +271,33 @@ def edit(form_name: str, record_id: int):
     return _form_page(defn, record, masked(defn, record))
 
 
+@bp.get("/<form_name>/<int:record_id>/photo/<name>")
+@roles_required(*ROLES)
+def photo(form_name: str, record_id: int, name: str):
+    """One photo of a record, for those who may open the record's form: staff, and the
+    surveyor who registered it. A name the record does not hold is no photo (404)."""
+    defn = _definition(form_name)
+    store = get_store()
+    record = lookup.record(store, defn.collection, record_id)
+    if record is None:
+        abort(404)
+    if not (current_user.is_staff or current_user.username in _registered_by(record)):
+        abort(403)
+    if name not in photo_names(record):
+        abort(404)
+    data = store.media.get(defn.collection, name)
+    if data is None:
+        abort(404)
+    response = Response(data, mimetype="image/png" if name.endswith(".png") else "image/jpeg")
+    # a stored photo never changes (an edit that replaces it names a new file)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+def _registered_by(record: dict[str, Any]) -> set[str]:
+    return {str(record.get(k)) for k in ("created_by", "surveyor") if record.get(k)}
+
+
 def _return_comment(defn: Any, record: dict[str, Any] | None) -> dict[str, Any] | None:
     """The reviewer's comment a returned record was sent back with (None when not returned)."""
     if record is None or defn.collection not in review.COLLECTIONS:
@@ -378,15 +408,17 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
 def _outbox_mode(defn: Any, record: dict[str, Any] | None) -> tuple[str, str] | None:
     """How the browser saves this form through its outbox: the method and the API address.
 
-    A new record is POSTed to its collection, an edit PUT to the record. None leaves the
-    form to the ordinary POST to this page (what the API does not take: storefront and
-    unit edits).
+    A new record is POSTed to its collection, an edit PUT to the record; a staff survey's
+    records go to ``/api/v1/records/<name>``, as work records do. None leaves the form to
+    the ordinary POST to this page (a form whose records the API does not take).
     """
-    api = f"/api/v1/{defn.collection}"
-    method, rule = ("POST", api) if record is None else ("PUT", api + "/<int:record_id>")
-    taken = any(
-        r.rule == rule and method in (r.methods or ()) for r in current_app.url_map.iter_rules()
-    )
-    if not taken:
+    if defn.name in context().custom:
+        api = f"/api/v1/records/{defn.name}"
+    else:
+        api = f"/api/v1/{defn.collection}"
+    method, path = ("POST", api) if record is None else ("PUT", f"{api}/{record['id']}")
+    try:
+        current_app.url_map.bind("localhost").match(path, method=method)
+    except HTTPException:  # no such route, or not for this method
         return None
-    return method, api if record is None else f"{api}/{record['id']}"
+    return method, path

@@ -242,6 +242,12 @@ TABLE: dict[str, Row] = {
     "worklog_api.get_record": Row("/api/v1/records/volunteer/{work1}", API_FIRST_GRID),
     "worklog_api.create": Row("/api/v1/records/volunteer", API_INVALID, write="POST",
                               json=lambda s, who: {"uuid": fresh()}),
+    # an edit the way the tablet's outbox sends a staff survey's: another grid's is refused
+    "worklog_api.edit": Row("/api/v1/records/volunteer/{work1}", API_FIRST_GRID_INVALID,
+                            write="PUT", json=lambda s, who: {"uuid": fresh(), "base_revision": 1,
+                                                              "no_such_field": "x"}),
+    # a photo of surveyor1's record of a staff survey: staff, and the surveyor who took it
+    "survey.photo": Row("/survey/pets/{pet1}/photo/{pet1_photo}", FIRST_GRID),
 }  # fmt: skip
 
 
@@ -249,8 +255,22 @@ TABLE: dict[str, Row] = {
 
 SURVEY = {
     "title": {"zh": "犬只登记", "en": "Dog register"},
-    "fields": [{"key": "owner", "type": "text", "label": "户主", "required": True}],
+    "fields": [
+        {"key": "owner", "type": "text", "label": "户主", "required": True},
+        {"key": "photo", "type": "image", "label": "照片"},
+    ],
 }
+
+
+def _photo() -> str:
+    """A small PNG as the tablet sends it (a data URL)."""
+    import base64
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (30, 120, 200)).save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
 def _members(region: str) -> list[dict[str, Any]]:
@@ -419,6 +439,10 @@ def site(tmp_path_factory) -> Any:
     app.config["IMPORT_WAIT_SECONDS"] = 30
     _add_survey(admin, "pets")
     _add_survey(admin, "cats")
+    pet = records.save(store, census.surveys["pets"], {"owner": "王芳", "photo": _photo()},
+                       user="surveyor1")  # fmt: skip
+    assert pet.saved
+    site.ids |= {"pet1": pet.id, "pet1_photo": pet.record["photo"]}
     # Tokens for every caller; the deactivated one logs in and gets a token first.
     site.tokens = {who: accounts.create_token(store, who) for who in (ADMIN, REVIEWER, S1, S2)}
     stale = app.test_client()

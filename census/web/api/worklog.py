@@ -1,7 +1,10 @@
 """JSON API for work records and the staff's surveys: saved as the forms save them.
 
-``POST /api/v1/records/<form>`` (a client-made ``uuid`` makes a repeat harmless),
+``POST /api/v1/records/<form>`` (a client-made ``uuid`` makes a repeat harmless: the same
+uuid and body get the first answer, the same uuid with another body 409, as households),
+``PUT /api/v1/records/<form>/<id>`` (an edit from ``base_revision``, as a household's),
 ``GET /api/v1/records/<form>/<id>``, ``GET /api/v1/records/<form>?household=H0012``.
+The tablet's outbox sends a staff survey here, photos inside the body as data URLs.
 Authentication is that of the households API (a bearer token, or the session with its
 CSRF token); a link to a household or person that leads nowhere is refused (422) with
 the path of the field, as every other problem.
@@ -16,6 +19,8 @@ from flask import Blueprint, abort, g, jsonify, request
 
 from census.domain.ids import mask_id
 from census.domain.problems import errors_by_path
+from census.fieldwork import edits
+from census.fieldwork.outcomes import body_hash
 from census.queries import lookup
 from census.services import records
 from census.store import DuplicateKey
@@ -23,13 +28,16 @@ from census.surveys.definition import FieldDef, FormDef
 from census.surveys.validate import unknown_keys
 from census.web.api import kit as apikit
 from census.web.current import get_store
-from census.web.helpers import surveys
+from census.web.helpers import lang, surveys
 from census.worklog.links import Links, households_of, link_problems
 from census.worklog.store import records as stored_records
 from census.worklog.store import work_forms
 
 bp = Blueprint("worklog_api", __name__, url_prefix="/api/v1/records")
 _ID_LIKE = re.compile(r"[0-9]{6}")  # a person link holding digits holds an ID number
+# A body with photos (data URLs, each at most 5 MB as bytes) may be this large; the app's
+# own limit on any request (MAX_CONTENT_LENGTH) is the same.
+PHOTO_BODY_BYTES = 16 * 1024 * 1024
 
 
 apikit.install(bp)
@@ -49,7 +57,19 @@ def _public(form: FormDef, record: dict[str, Any]) -> dict[str, Any]:
     logged); nobody reads a resident's whole number through this list.
     """
     shown = _people_masked(form.fields, record)
-    return {k: v for k, v in shown.items() if k != "_rev"} | {"revision": record.get("_rev")}
+    hidden = ("_rev", "submission_hash")
+    return {k: v for k, v in shown.items() if k not in hidden} | {"revision": record.get("_rev")}
+
+
+def _has_photos(fields: tuple[FieldDef, ...]) -> bool:
+    return any(f.type == "image" or _has_photos(f.fields) for f in fields)
+
+
+def _body(form: FormDef):
+    """The JSON body, with room for photos when the form asks for them."""
+    if _has_photos(form.fields):
+        request.max_content_length = PHOTO_BODY_BYTES
+    return apikit.json_body()
 
 
 def _people_masked(fields: tuple[FieldDef, ...], doc: dict[str, Any]) -> dict[str, Any]:
@@ -67,20 +87,22 @@ def _people_masked(fields: tuple[FieldDef, ...], doc: dict[str, Any]) -> dict[st
 def create(form_name: str):
     """Save a work record: 201 with its id; 422 with errors by field path (links included).
 
-    A client-made ``uuid`` makes a repeat harmless: the same uuid again gets 200 and the id.
+    A client-made ``uuid`` makes a repeat harmless: the same uuid and body again get 200 and
+    the id (the outbox resends until it hears back); the same uuid with another body 409.
     """
     form = _api_form(form_name)
-    body, refused = apikit.json_body()
+    body, refused = _body(form)
     if body is None:
         return refused
     store, user = get_store(), g.api_user
     uuid, problems = apikit.client_uuid(body) if "uuid" in body else ("", [])
     if problems:
         return jsonify(errors=errors_by_path(problems, "zh")), 422
+    digest = body_hash(body)
     if uuid:
         earlier = lookup.record_with_uuid(store, form.collection, uuid)
         if earlier is not None:
-            return jsonify(id=earlier["id"]), 200
+            return _repeat(earlier, digest)
     raw = {k: v for k, v in body.items() if k != "uuid"}
     errors = errors_by_path(unknown_keys(form, raw, set()), "zh")
     for path, messages in link_problems(Links.seen_by(store, user), form, raw).items():
@@ -88,14 +110,39 @@ def create(form_name: str):
     if errors:
         return jsonify(errors=errors), 422
     try:
-        result = records.save(
-            store, form, raw, user=user.username, meta={"uuid": uuid} if uuid else None
-        )
+        meta = {"uuid": uuid, "submission_hash": digest} if uuid else None
+        result = records.save(store, form, raw, user=user.username, meta=meta)
     except DuplicateKey as dup:  # the same uuid a moment ago
-        return jsonify(id=dup.existing_id), 200
+        earlier = lookup.record(store, form.collection, dup.existing_id)
+        return _repeat(earlier or {"id": dup.existing_id}, digest)
     if not result.saved:
         return jsonify(errors=errors_by_path(result.problems, "zh")), 422
     return jsonify(id=result.id, warnings=errors_by_path(result.problems, "zh", "warning")), 201
+
+
+def _repeat(earlier: dict[str, Any], digest: str):
+    """A uuid seen before: the same body (or a record kept before bodies were hashed) gets
+    the first id again, another body 409."""
+    if earlier.get("submission_hash") in (None, digest):
+        return jsonify(id=earlier["id"]), 200
+    return jsonify(
+        error="conflict",
+        id=earlier["id"],
+        message="该 uuid 已用于另一份内容不同的提交 / "
+        "this uuid was used for a different submission",
+    ), 409
+
+
+@bp.put("/<form_name>/<int:record_id>")
+def edit(form_name: str, record_id: int):
+    """Save an edit made from ``base_revision``, as a household's edit is saved: a retry of
+    the same uuid gets the same answer, a stale one becomes a conflict (409)."""
+    form = _api_form(form_name)
+    body, refused = _body(form)
+    if body is None:
+        return refused
+    status, answer = edits.submit(get_store(), form, record_id, body, user=g.api_user, lang=lang())
+    return jsonify(answer), status
 
 
 @bp.get("/<form_name>/<int:record_id>")
