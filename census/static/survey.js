@@ -197,6 +197,7 @@ async function start(form, rules) {
     if (event.submitter && event.submitter.name !== "save") return;
     event.preventDefault();
     tried = true;
+    await photosReady(form);
     const problems = runChecks();
     if (problems.length) {
       scrollToFirstError(form);
@@ -313,6 +314,14 @@ function markNamedFields(form, comment) {
     note.append(mark, " ", text);
     (box.querySelector(":scope > div[id$='-msg']") || box).append(note);
     box.classList.add("has-review-note");
+  }
+}
+
+// A photo still being made smaller (forms.js) is waited for, so that it is saved with the
+// form rather than left out; a few seconds at most.
+async function photosReady(form) {
+  for (let waited = 0; Number(form.dataset.photoBusy || 0) > 0 && waited < 15000; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -2,7 +2,8 @@
 
 The household's members each list their children (a repeat inside the roster, as many rows
 as the member's answer says); each member may have a photo, taken with the tablet's camera
-(here: chosen as a file, 3000×2000 px with the place it was taken in its EXIF). Offline the
+(here: chosen as a file, 3000×2000 px with the place it was taken in its EXIF, then
+replaced by another just before the save). Offline the
 photo is made smaller on the tablet, the record waits in the outbox with it, and once the
 signal returns it lands once: the inner rows with what they worked out from their own row,
 the photo stored beside the record (at most 2000 px, no location), shown on the record page.
@@ -64,6 +65,12 @@ def test_a_roster_with_children_and_a_photo_saved_offline_lands_once_with_its_ph
     expect(page.locator("img[data-photo-of='members-0-m_photo']")).to_be_visible()
     expect(page.locator(".field[data-key=m_photo] .photo-status")).to_contain_text("2000×1333")
 
+    # Another photo instead, saved straight away: the record keeps the last one chosen.
+    page.locator("#members-0-m_photo-file").set_input_files(
+        files=[
+            {"name": "again.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps((2400, 1800))}
+        ]
+    )
     page.get_by_role("button", name="保存").tap()
     page.wait_for_url("**/survey/")
     expect(page.locator(".net-banner")).to_have_text("离线 · 1 条待发送")
@@ -82,7 +89,7 @@ def test_a_roster_with_children_and_a_photo_saved_offline_lands_once_with_its_ph
     kept = live_server.store.media.get("survey_family", name)
     assert kept is not None and name.endswith(".jpg")
     with Image.open(io.BytesIO(kept)) as image:
-        assert image.size == (2000, 1333)  # resized on the tablet
+        assert image.size == (2000, 1500)  # the second photo, resized on the tablet
         assert 0x8825 not in image.getexif()  # where it was taken: not kept
     assert len(kept) < 5 * 1024 * 1024
 
@@ -96,5 +103,5 @@ def test_a_roster_with_children_and_a_photo_saved_offline_lands_once_with_its_ph
     expect(page.locator("main")).to_contain_text("小红")
     thumb = page.locator(f"img.thumb[src$='/photo/{name}']")
     expect(thumb).to_be_visible()
-    assert thumb.evaluate("img => img.naturalWidth") == 2000
+    assert thumb.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [2000, 1500]
     assert errors == []
