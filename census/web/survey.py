@@ -169,7 +169,8 @@ def keep():
     records and visits of its building, a returned record's revision and comment, a form's
     definition, the release and the language), so a tablet fetches only the pages that
     changed since it last kept them, not every page at every login. A surveyor keeps home,
-    the outbox, one copy of each new-record form (the worker opens it for any building), each
+    the outbox, one copy of each new-record form (the worker opens it for any building; a
+    staff survey's too, whose records the outbox sends like households), each
     assigned building and the edit page of each returned record; staff keep the pages they
     open. ``returned``: the records a reviewer sent back, counted under 需要修改 on the tablet.
     """
@@ -194,6 +195,9 @@ def keep():
             continue
         where = {"building": first} if form_name != "unit" and first else {}
         url = url_for("survey.new", form_name=form_name, **where)
+        pages.append({"url": url, "stamp": _stamp(version, repr(forms[form_name]))})
+    for form_name in sorted(context().custom & set(forms)):  # staff surveys: a blank form each
+        url = url_for("survey.new", form_name=form_name)
         pages.append({"url": url, "stamp": _stamp(version, repr(forms[form_name]))})
     for building in buildings:
         url = url_for("survey.building", name=building["name"])

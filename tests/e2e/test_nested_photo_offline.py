@@ -105,3 +105,31 @@ def test_a_roster_with_children_and_a_photo_saved_offline_lands_once_with_its_ph
     expect(thumb).to_be_visible()
     assert thumb.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [2000, 1500]
     assert errors == []
+
+
+def test_a_surveyor_opens_a_staff_survey_kept_on_the_tablet_and_it_lands_once(
+    page, login, live_server
+):
+    census = live_server.app.extensions["census"]
+    assert custom.add(census, "family.xlsx", xlsform(NESTED, [], SETTINGS, HEAD)).form
+    store = live_server.store.collection("survey_family")
+    login("surveyor1")
+    open_home_and_keep_it_offline(page)  # the blank staff survey is kept with the rest
+
+    page.context.set_offline(True)
+    page.goto("/survey/family/new")  # never opened with signal: the tablet's copy
+    page.locator("#hh_size").fill("1")
+    page.locator("#members-0-m_name").fill("买买提")
+    page.locator("#members-0-n_kids").fill("0")  # no children: no inner row is sent
+    expect(page.locator("section[data-roster=kids] > fieldset.member:not([hidden])")).to_have_count(
+        0
+    )
+    page.get_by_role("button", name="保存").tap()
+    page.wait_for_url("**/survey/")
+    expect(page.locator(".net-banner")).to_have_text("离线 · 1 条待发送")
+
+    page.context.set_offline(False)
+    expect(page.locator(".sync-bar .outbox-link .count")).to_have_text("0", timeout=20_000)
+    (record,) = store.scan()
+    assert record["created_by"] == "surveyor1"
+    assert [(m["m_name"], m["kids"]) for m in record["members"]] == [("买买提", [])]
