@@ -563,8 +563,8 @@
   var PHOTO_SIDE = 2000;
   var PHOTO_BYTES = 5 * 1024 * 1024;
   var PHOTO_TEXT = {
-    zh: { reading: "正在处理照片…", done: "照片 {w}×{h}，约 {kb} KB", failed: "无法读取这张照片", kept: "已有照片" },
-    en: { reading: "Preparing the photo…", done: "Photo {w}×{h}, about {kb} KB", failed: "This photo cannot be read", kept: "Photo kept" }
+    zh: { reading: "正在处理照片…", done: "照片 {w}×{h}，约 {kb} KB", failed: "无法读取这张照片", kept: "已有照片（无信号时不显示）" },
+    en: { reading: "Preparing the photo…", done: "Photo {w}×{h}, about {kb} KB", failed: "This photo cannot be read", kept: "A photo is kept (not shown without signal)" }
   };
   function photoText(key) {
     var lang = (document.documentElement.lang || "zh").slice(0, 2) === "en" ? "en" : "zh";
@@ -584,10 +584,20 @@
       var clear = box.querySelector("button.photo-clear");
       if (!input || !img) return;
       var src = photoSource(form, input.value);
+      if (!img.dataset.watched) {
+        // A stored photo cannot be fetched without signal: say it is kept instead.
+        img.dataset.watched = "1";
+        img.addEventListener("error", function () {
+          img.dataset.broken = img.getAttribute("src") || "";
+          img.hidden = true;
+          var said = box.querySelector(".photo-status");
+          if (said && input.value) said.textContent = photoText("kept");
+        });
+      }
       if (img.getAttribute("src") !== src) {
         if (src) img.setAttribute("src", src); else img.removeAttribute("src");
       }
-      img.hidden = !src;
+      img.hidden = !src || img.dataset.broken === src;
       if (clear) clear.hidden = !input.value;
     });
   }

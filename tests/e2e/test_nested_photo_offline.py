@@ -104,6 +104,12 @@ def test_a_roster_with_children_and_a_photo_saved_offline_lands_once_with_its_ph
     thumb = page.locator(f"img.thumb[src$='/photo/{name}']")
     expect(thumb).to_be_visible()
     assert thumb.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [2000, 1500]
+    # Its edit form shows the stored photo and sends its name back unchanged.
+    page.goto(f"/survey/family/{record['id']}/edit")
+    preview = page.locator("img[data-photo-of='members-0-m_photo']")
+    expect(preview).to_be_visible()
+    wait_until(page, lambda: preview.evaluate("img => img.naturalWidth") == 2000)
+    assert page.locator("#members-0-m_photo").input_value() == name
     assert errors == []
 
 
