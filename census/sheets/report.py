@@ -16,31 +16,37 @@ from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE, Plan, Planned
 from census.sheets.reader import Sheet
 from census.sheets.vocabulary import vocabulary
 from census.sheets.writer import SheetData, write_xlsx
+from census.util.i18n import N_, NC_, gettext
 
+# What happened to a row, as the report's result column says it (msgids of the one catalogue,
+# census.util.i18n; the English in messages.po).
 ACTION_WORDS = {
-    NEW: ("新增", "new"),
-    UPDATE: ("更新", "update"),
-    UNCHANGED: ("无变化", "unchanged"),
-    REJECTED: ("未导入", "rejected"),
+    NEW: NC_("import report", "新增"),
+    UPDATE: NC_("import report", "更新"),
+    UNCHANGED: NC_("import report", "无变化"),
+    REJECTED: NC_("import report", "未导入"),
 }
-SKIPPED_WORDS = ("已跳过", "skipped")
+SKIPPED_WORDS = N_("已跳过")
 SKIPPED_CODES = ("note_row", "repeated_header", "instructions_row", "example_row", "skipped_row")
-SUMMARY_SHEET = ("导入报告", "Import report")
+SUMMARY_SHEET = N_("导入报告")
 
 
 def action_text(action: str, lang: str = "zh") -> str:
     """新增 / 更新 / 无变化 / 未导入."""
-    words = ACTION_WORDS.get(action, (action, action))
-    return words[0] if lang == "zh" else words[1]
+    return gettext(ACTION_WORDS[action], lang) if action in ACTION_WORDS else action
 
 
 def line(issue: Issue, lang: str = "zh") -> str:
     """One issue as one line: 成员 第5行 E列“证件号码” 错误：…"""
     sheet = f"{issue.sheet} " if issue.sheet else ""
     where = issue.where(lang)
-    sep = "：" if lang == "zh" else ": "
     where = f"{where} " if where else ""
-    return f"{sheet}{where}{level_text(issue.level, lang)}{sep}{issue.message(lang)}"
+    level = level_text(issue.level, lang)
+    return (
+        sheet
+        + where
+        + gettext("{level}：{message}", lang, level=level, message=issue.message(lang))
+    )
 
 
 def text_report(plan: Plan, lang: str = "zh", *, changes: bool = True) -> list[str]:
@@ -74,13 +80,19 @@ def change_lines(plan: Plan, planned: Planned, lang: str = "zh") -> list[str]:
     for change in planned.changes:
         who = f"{change.subject} " if change.subject else ""
         if change.key == "members":
-            added = "新增成员" if lang == "zh" else "new member"
+            added = gettext(NC_("import report", "新增成员"), lang)
             out.append(f"{who}{added}")
             continue
         target = vocab.targets[change.key]
         old, new = (_text(shown(target, v)) for v in (change.old, change.new))
-        blank, sep = ("（空）", "：") if lang == "zh" else ("(blank)", ": ")
-        out.append(f"{who}{target.text(lang)}{sep}{old or blank} → {new or blank}")
+        blank = gettext("（空）", lang)
+        field = target.text(lang)
+        out.append(
+            who
+            + gettext(
+                "{field}：{old} → {new}", lang, field=field, old=old or blank, new=new or blank
+            )
+        )
     return out
 
 
@@ -107,20 +119,18 @@ def row_notes(plan: Plan, lang: str = "zh") -> dict[tuple[str, int], tuple[str, 
         prefix = f"{place}{header}：" if place else ""
         texts[(issue.sheet, issue.row)].append(prefix + issue.message(lang))
         if issue.code in SKIPPED_CODES:
-            status[(issue.sheet, issue.row)] = SKIPPED_WORDS[0 if lang == "zh" else 1]
+            status[(issue.sheet, issue.row)] = gettext(SKIPPED_WORDS, lang)
     keys = set(status) | set(texts)
     return {k: (status.get(k, ""), "\n".join(texts.get(k, []))) for k in keys}
 
 
 def report_sheets(plan: Plan, sheets: list[Sheet], lang: str = "zh") -> dict[str, SheetData]:
     """The report workbook's sheets: a summary, then each uploaded sheet with two columns more."""
-    zh = lang == "zh"
     summary_rows: list[list[Any]] = [[text] for text in text_report(plan, lang, changes=False)]
-    out: dict[str, SheetData] = {
-        SUMMARY_SHEET[0 if zh else 1]: (["说明" if zh else "Summary"], summary_rows)
-    }
+    summary_head = [gettext(NC_("import report", "说明"), lang)]
+    out: dict[str, SheetData] = {gettext(SUMMARY_SHEET, lang): (summary_head, summary_rows)}
     notes = row_notes(plan, lang)
-    added = ["导入结果", "问题"] if zh else ["Result", "Problems"]
+    added = [gettext("导入结果", lang), gettext("问题", lang)]
     header_rows = {layout.sheet: layout.header_row or 1 for layout in plan.layouts}
     for sheet in sheets:
         width = max((len(r) for r in sheet.rows), default=0)
