@@ -183,3 +183,13 @@ def test_the_record_page_lists_the_inner_rows_and_shows_the_photo(
     assert f'<img class="thumb" loading="lazy" alt="照片" src="{src}">' in page
     inner = re.search(r'data-item="members-0-kids-1">\s*<p>(.*?)</p>', page, re.S).group(1)
     assert "子女姓名：小红" in inner and "子女年龄：5" in inner
+
+
+def test_the_upload_page_says_photos_and_repeats_inside_repeats_work(client, auth):
+    auth.login("admin")
+    page = client.get("/admin/surveys/").get_data(as_text=True)
+    assert "照片（image：平板拍照或选取文件" in page and "重复组里的重复组（最多三层）" in page
+    assert "暂不支持，会略去" in page and "照片、录音等题型暂不支持" not in page
+    english = client.get("/admin/surveys/?lang=en").get_data(as_text=True)
+    assert "repeats inside repeats (up to three levels)" in english
+    assert "a repeat inside a repeat is not supported" not in english
