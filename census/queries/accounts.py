@@ -33,3 +33,17 @@ def active_surveyors(store: Store) -> list[Doc]:
 def display_names(store: Store) -> dict[str, str]:
     """Each account's display name by username (the username where it has none)."""
     return {u["username"]: u.get("display_name") or u["username"] for u in all_accounts(store)}
+
+
+def usernames_by_name(store: Store) -> dict[str, str]:
+    """Username by display name, for a sheet that names people as the export writes them;
+    a name two accounts share is left out, and a username stands for itself."""
+    found: dict[str, str | None] = {}
+    for user in all_accounts(store):
+        name = user.get("display_name") or user["username"]
+        found[name] = (
+            None if name in found and found[name] != user["username"] else user["username"]
+        )
+    for user in all_accounts(store):
+        found[user["username"]] = user["username"]
+    return {name: username for name, username in found.items() if username}

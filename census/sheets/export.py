@@ -6,7 +6,9 @@ grid and the survey metadata; members carry their household's key columns.
 
 The export holds every record by default, each household with its 审核状态 (the data set as
 kept, e.g. to move it to another installation); ``approved=True`` leaves out what waits for
-review (census.domain.gate), for a file that goes upward.
+review (census.domain.gate), for a file that goes upward. The 审核状态 is written in words
+(待审核 / 已退回 / 已审核, forms/choices.yaml) and the 调查员 by the account's display name;
+the import reads both back (the codes and usernames too).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from census.domain.display import SELECT_TYPES, blank, value_text
 from census.domain.gate import Gate
+from census.queries.accounts import display_names
 from census.sheets.vocabulary import Target, Vocabulary, vocabulary
 from census.sheets.writer import SheetData
 from census.surveys.conform import masked
@@ -78,12 +81,15 @@ def dataset_sheets(
     hide = (lambda form, doc: doc) if full_ids else masked
     vocab = vocabulary(surveys["household"])
     grids = {b["name"]: b.get("grid") or "" for b in store.collection("buildings").scan()}
+    names = display_names(store)
     house_keys, person_keys = household_columns(vocab), member_columns(vocab)
     house_rows: list[list[Any]] = []
     person_rows: list[list[Any]] = []
     for household in gate.keep(store.collection("households").scan()):
         household = hide(surveys["household"], household)
         values = dict(household, grid=grids.get(household.get("building") or ""))
+        if values.get("surveyor"):
+            values["surveyor"] = names.get(values["surveyor"], values["surveyor"])
         house_rows.append([shown(vocab.targets[k], values.get(k)) for k in house_keys])
         key_cells = [shown(vocab.targets[k], household.get(k)) for k in KEY_COLUMNS]
         for member in surveys["household"].people(household):

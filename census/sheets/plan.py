@@ -25,8 +25,9 @@ from typing import Any
 
 from census.domain.display import value_text
 from census.domain.problems import Problem
+from census.queries.accounts import usernames_by_name
 from census.services import records
-from census.sheets.advice import advise
+from census.sheets.advice import advise, entries, words
 from census.sheets.flags import STATUS_FLAGS, person_columns
 from census.sheets.issues import ERROR, INFO, WARNING, Issue
 from census.sheets.layout import HEADER_SEARCH_ROWS, Layout, cell_text, detect
@@ -185,6 +186,8 @@ def _build(
 ) -> None:
     form = plan.form
     claimed: dict[int, Planned] = {}
+    # The export names the surveyor by display name: read back as the account's username.
+    usernames = usernames_by_name(store) if "surveyor" in vocab.targets else {}
     total = 2 * len(plan.records) or 1
     progress("check", 0, total)
     for n, planned in enumerate(plan.records):
@@ -195,6 +198,10 @@ def _build(
         if planned.action == REJECTED:
             continue
         incoming, members = _gather(planned, vocab)
+        surveyor = planned.meta.get("surveyor")
+        if isinstance(surveyor, str) and surveyor in usernames:
+            planned.meta["surveyor"] = usernames[surveyor]
+        _meta_words(planned, vocab)
         if vocab.per_person:
             match_household(store, planned, incoming, members, vocab)
         else:
@@ -364,6 +371,24 @@ def _gather(planned: Planned, vocab: Vocabulary) -> tuple[dict[str, Any], list[t
     if "grid" in incoming:
         planned.grid = (incoming.pop("grid"), planned.origin["grid"])
     return incoming, members
+
+
+def _meta_words(planned: Planned, vocab: Vocabulary) -> None:
+    """A 审核状态 or 登记情况 that is none of its list's words is refused at its cell, never
+    stored as a state nobody knows."""
+    for key, value in planned.meta.items():
+        target = vocab.targets.get(key)
+        if target is None or not target.choices or value is None:
+            continue
+        codes = list(entries(target))
+        if value not in codes:
+            params = {"value": value, "field": target.text("zh"), "field_en": target.text("en")}
+            params |= {
+                "allowed": words(target, codes, "zh"),
+                "allowed_en": words(target, codes, "en"),
+            }
+            where = planned.rows[0].where(key, vocab)
+            planned.issues.append(Issue("choice_not_allowed", ERROR, params=params, **where))
 
 
 def _shown(target: Target, value: Any) -> str:

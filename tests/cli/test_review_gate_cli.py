@@ -1,6 +1,7 @@
 """The review gate on the command line: `census summary`, `registers`, `print`, `worklog
 report` count approved records by default and say how many wait; `--all` counts them too;
-`census export` holds every record by default and `--approved` only the approved ones."""
+`census export` holds every record by default and `--approved` only the approved ones, its
+审核状态 in words and its 调查员 by name, both read back by the import."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from census.app import create_app
 from census.cli import main
 from census.services import records
 from census.services.accounts import add_user
+from census.sheets.plan import NEW, UNCHANGED, UPDATE
+from census.sheets.wizard import plan_file
 from census.web.current import context, get_store
 from tests.conftest import FAST_HASH, PASSWORD
 from tests.factories import make_household, make_member, make_storefront
@@ -33,7 +36,15 @@ def runner(tmp_path_factory):
     app = create_app({"DATA_DIR": str(data), "FSYNC": False, "SECRET_KEY": "x"})
     store = get_store(app)
     store.collection("buildings").insert({"name": "1栋", "grid": "第一网格"})
-    add_user(store, "surveyor1", "surveyor", PASSWORD, grids=["第一网格"], hash_method=FAST_HASH)
+    add_user(
+        store,
+        "surveyor1",
+        "surveyor",
+        PASSWORD,
+        display_name="王芳",
+        grids=["第一网格"],
+        hash_method=FAST_HASH,
+    )
     forms = context(app).surveys
     assert records.save(store, forms["household"], make_household(room="101"), user="admin").saved
     pending = make_household(room="102", members=0) | {
@@ -44,7 +55,9 @@ def runner(tmp_path_factory):
     assert store.collection("storefronts").get(shop.id)["review_state"] == "submitted"
     store.close()
     env = {"CENSUS_DATA_DIR": str(data), "CENSUS_FSYNC": "false"}
-    return CliRunner(env=env)
+    runner = CliRunner(env=env)
+    runner.data = data  # type: ignore[attr-defined]
+    return runner
 
 
 def run(runner, *args):
@@ -120,15 +133,58 @@ def test_the_export_holds_every_record_unless_approved(runner, tmp_path):
     every = run(runner, "export", str(out))
     assert "含未审核记录：其中 1 户、1 家门面待审核" in every.stdout
     book = load_workbook(io.BytesIO(out.read_bytes()), read_only=True)
-    states = [row[-1] for row in book["住户"].iter_rows(min_row=2, values_only=True)]
-    assert sorted(states) == ["approved", "submitted"]
+    rows = list(book["住户"].iter_rows(values_only=True))
+    header, rows = rows[0], rows[1:]
+    assert header[-1] == "审核状态"
+    assert sorted(row[-1] for row in rows) == ["已审核", "待审核"]
+    # The surveyor by the account's name, not its username.
+    surveyors = {row[header.index("调查员")] for row in rows}
+    assert "王芳" in surveyors and "surveyor1" not in surveyors
     assert len(list(book["门面"].iter_rows(min_row=2))) == 1
     names = {row[4] for row in book["成员"].iter_rows(min_row=2, values_only=True)}
     assert "库尔班" in names and "张建国" in names
     approved = run(runner, "export", "--approved", str(out))
     assert "仅含已审核记录；另有 1 户、1 家门面待审核未计入" in approved.stdout
     book = load_workbook(io.BytesIO(out.read_bytes()), read_only=True)
-    assert [row[-1] for row in book["住户"].iter_rows(min_row=2, values_only=True)] == ["approved"]
+    assert [row[-1] for row in book["住户"].iter_rows(min_row=2, values_only=True)] == ["已审核"]
     names = {row[4] for row in book["成员"].iter_rows(min_row=2, values_only=True)}
     assert "库尔班" not in names
     assert list(book["门面"].iter_rows(min_row=2)) == []
+
+
+def test_the_export_read_back_gives_the_same_records(runner, tmp_path):
+    """The words and names of the export are read back as the codes and usernames stored:
+    nothing changes; a sheet with the old codes reads back the same."""
+    out = tmp_path / "all.xlsx"
+    run(runner, "export", str(out))
+    app = create_app({"DATA_DIR": str(runner.data), "FSYNC": False, "SECRET_KEY": "x"})
+    store, form = get_store(app), context(app).surveys["household"]
+    try:
+        plan, _sheets = plan_file(store, form, out)
+        assert (plan.counts[UNCHANGED], plan.counts[NEW], plan.counts[UPDATE]) == (2, 0, 0)
+        book = load_workbook(out)
+        sheet = book["住户"]
+        header = [c.value for c in sheet[1]]
+        state, surveyor = header.index("审核状态") + 1, header.index("调查员") + 1
+        words = {"已审核": "approved", "待审核": "submitted"}
+        for row in range(2, sheet.max_row + 1):
+            cell = sheet.cell(row, state)
+            cell.value = words[cell.value]
+            if sheet.cell(row, surveyor).value == "王芳":
+                sheet.cell(row, surveyor).value = "surveyor1"
+        old = tmp_path / "codes.xlsx"
+        book.save(old)
+        plan, _sheets = plan_file(store, form, old)
+        assert plan.counts[UNCHANGED] == 2
+        # A word that is no review state is not taken for one.
+        sheet.cell(2, state).value = "已审核过"
+        book.save(old)
+        plan, _sheets = plan_file(store, form, old)
+        refused = [i for i in plan.all_issues() if i.code == "choice_not_allowed"]
+        assert plan.counts[UNCHANGED] == 1 and plan.counts[UPDATE] == 0
+        assert [(i.row, i.header) for i in refused] == [(2, "审核状态")]
+        assert (
+            "“已审核过”不是“审核状态”的可选值；可填：待审核、已退回、已审核" in refused[0].message()
+        )
+    finally:
+        store.close()
