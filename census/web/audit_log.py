@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from census.domain.address import address_text
+from census.queries.accounts import display_names
+from census.queries.lookup import record
 from census.services import audit
 from census.sheets.writer import csv_bytes, xlsx_bytes
 from census.web.access import ADMIN, roles_required
@@ -64,6 +68,26 @@ def action_labels() -> dict[str, str]:
     }
 
 
+# Audited targets that name a record by its id, and the record's name field.
+RECORD_TARGETS = {"households": None, "storefronts": "name", "units": "name"}
+
+
+def target_text(store: Any, target: str, people: dict[str, str]) -> str:
+    """An audited target as admins read it: a record by its address (and name), an account
+    by its holder's name; anything else, or a record no longer there, as stored."""
+    kind, _sep, key = (target or "").partition("/")
+    if kind == "users" and key:
+        return people.get(key, key)
+    if kind in RECORD_TARGETS and key.isdigit():
+        found = record(store, kind, int(key))
+        if found is None:
+            return target
+        name = found.get(RECORD_TARGETS[kind]) if RECORD_TARGETS[kind] else None
+        place = address_text(found) or found.get("address") or ""
+        return " · ".join(str(part) for part in (name, place) if part) or target
+    return target
+
+
 def _header() -> list[str]:
     return [_("时间"), _("操作人"), _("操作"), _("对象"), _("来源地址"), _("详情")]
 
@@ -77,9 +101,13 @@ def index():
     rows = audit.search(store, filters)
     page = max(1, request.args.get("page", 1, type=int))
     pages = max(1, -(-len(rows) // PAGE_SIZE))
+    entries = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    people = display_names(store)
     return render_template(
         "audit/index.html",
-        entries=rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        entries=entries,
+        people=people,
+        targets={e["target"]: target_text(store, e["target"], people) for e in entries},
         total=len(rows),
         page=page,
         pages=pages,

@@ -17,6 +17,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -33,7 +34,7 @@ from census.domain.display import blank, list_separator, value_text
 from census.printing import render_pdf
 from census.printing.words import css_string, page_counter_css, word
 from census.queries import lookup, places
-from census.queries.accounts import surveyors
+from census.queries.accounts import display_names, surveyors
 from census.services import audit, lifeevents, records, review
 from census.sheets.writer import csv_bytes
 from census.store import Conflict
@@ -214,6 +215,17 @@ def review_field_labels(record: dict[str, Any], collection: str, paths: list[str
     """The labels of the fields a review comment names (张伟 · 证件号码)."""
     form = surveys().get(review.REVIEWED.get(collection, ""))
     return review.field_labels(form, record, paths, lang()) if form is not None else paths
+
+
+@bp.app_template_filter("person")
+def person_name(username: Any) -> str:
+    """A username as pages show people: the account's display name (read once a request);
+    a name that is no account's (a sheet's 调查员, a system) as it is."""
+    if blank(username):
+        return ""
+    if "people" not in g:
+        g.people = display_names(get_store())
+    return g.people.get(str(username), str(username))
 
 
 @bp.app_context_processor
