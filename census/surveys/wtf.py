@@ -7,6 +7,7 @@ carries CSRF; the rules themselves live in ``validate.clean`` so that the API sh
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -225,6 +226,30 @@ def _raw(fields: tuple[FieldDef, ...], form: Any) -> dict[str, Any]:
         else:
             raw[f.key] = field.data
     return raw
+
+
+def _repeats(form: Any) -> Iterator[FieldList]:
+    """Every repeat of a form, and the repeats inside their entries, at every depth."""
+    for field in form:
+        if isinstance(field, FieldList):
+            yield field
+            for entry in field.entries:
+                yield from _repeats(entry.form)
+
+
+def repeat_named(form: Any, name: str) -> FieldList | None:
+    """The repeat whose inputs start with ``name`` (``members-0-kids``), if there is one."""
+    return next((r for r in _repeats(form) if r.name == name), None)
+
+
+def entry_named(form: Any, name: str) -> tuple[list[Any], int] | None:
+    """The entries of the repeat holding the entry ``name`` (``members-0-kids-1``), and its
+    place among them; None when no entry has that name."""
+    for repeat in _repeats(form):
+        for index, entry in enumerate(repeat.entries):
+            if entry.name == name:
+                return repeat.entries, index
+    return None
 
 
 def attach_problems(form: FlaskForm, problems: list[Problem], lang: str) -> dict[str, list[str]]:

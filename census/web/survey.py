@@ -34,10 +34,12 @@ from census.surveys.conform import masked, unmasked
 from census.surveys.photos import photo_names
 from census.surveys.wtf import (
     attach_problems,
+    entry_named,
     field_at,
     form_class,
     formdata_to_raw,
     record_to_formdata,
+    repeat_named,
 )
 from census.web.access import ROLES, roles_required
 from census.web.current import context, get_store
@@ -344,11 +346,16 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
         form = form_cls(data=data)
     roster = next((f.key for f in defn.fields if f.type == "repeat"), None)
     others: dict[str, list[str]] = {}
-    if request.method == "POST" and roster and request.form.get("add_item"):
-        getattr(form, roster).append_entry()
-    elif request.method == "POST" and roster and request.form.get("remove_item"):
-        entries = getattr(form, roster).entries
-        index = request.form.get("remove_item", type=int)
+    adding, removing = request.form.get("add_item"), request.form.get("remove_item")
+    if request.method == "POST" and roster and adding:
+        # the first roster, or a repeat inside an entry named by its button (members-0-kids)
+        (repeat_named(form, adding) or getattr(form, roster)).append_entry()
+    elif request.method == "POST" and roster and removing:
+        inner = entry_named(form, removing)  # members-0-kids-1: that entry of that repeat
+        entries, index = inner or (
+            getattr(form, roster).entries,
+            request.form.get("remove_item", type=int),
+        )
         if index is not None and 0 <= index < len(entries) and len(entries) > 1:
             entries.pop(index)
     elif form.validate_on_submit():

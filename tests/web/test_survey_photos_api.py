@@ -193,3 +193,28 @@ def test_the_upload_page_says_photos_and_repeats_inside_repeats_work(client, aut
     english = client.get("/admin/surveys/?lang=en").get_data(as_text=True)
     assert "repeats inside repeats (up to three levels)" in english
     assert "a repeat inside a repeat is not supported" not in english
+
+
+def test_without_the_script_a_child_row_is_added_and_removed_in_its_own_member(
+    client, store, family, auth
+):
+    auth.login("admin")
+    form = {
+        "csrf_token": csrf_token(client, "/survey/family/new"),
+        "hh_size": "2",
+        "members-0-m_name": "阿依古丽",
+        "members-0-kids-0-k_name": "小明",
+        "members-1-m_name": "买买提",
+        "members-1-kids-0-k_name": "阿力",
+    }
+    added = client.post("/survey/family/new", data=form | {"add_item": "members-1-kids"})
+    page = added.get_data(as_text=True)
+    assert 'name="members-1-kids-1-k_name"' in page  # a second child of the second member
+    assert 'name="members-0-kids-1-k_name"' not in page and 'name="members-2-m_name"' not in page
+    removed = client.post(
+        "/survey/family/new", data=form | {"members-1-kids-1-k_name": "古丽",
+                                           "remove_item": "members-1-kids-0"}
+    )  # fmt: skip
+    page = removed.get_data(as_text=True)
+    assert 'value="古丽"' in page and 'value="阿力"' not in page and 'value="小明"' in page
+    assert len(store.collection("survey_family")) == 0  # nothing saved by either button
