@@ -15,6 +15,7 @@ import pygal
 from pygal.style import Style
 
 from census.domain.codes import label
+from census.util.i18n import N_, NC_, gettext
 
 # pygal appends an import hook for its map plugins (pygal.maps.*) to sys.meta_path. It has
 # no find_spec, so every later import that misses (openpyxl probing for numpy, say) warns,
@@ -49,12 +50,13 @@ STYLE = Style(**STYLE_ARGS)
 PYRAMID_STYLE = Style(**{**STYLE_ARGS, "colors": ("#c8504a", "#2f6fb0")})
 PYRAMID_BANDS = tuple(f"{a}-{a + 4}" for a in range(0, 85, 5)) + ("85+",)
 TOP_GROUPS = 8
-TEXT = {
-    "age_pyramid": {"zh": "年龄性别结构", "en": "Residents by age and sex"},
-    "ethnicity": {"zh": "各民族人口", "en": "Residents by ethnic group"},
-    "residence": {"zh": "人员类别", "en": "Residents and persons living elsewhere"},
-    "others": {"zh": "其他民族", "en": "Other groups"},
-    "people": {"zh": "人", "en": "persons"},
+# The charts' titles and words: msgids of the one catalogue (census.util.i18n).
+TEXT: dict[str, str] = {
+    "age_pyramid": N_("年龄性别结构"),
+    "ethnicity": N_("各民族人口"),
+    "residence": NC_("chart", "人员类别"),
+    "others": N_("其他民族"),
+    "people": N_("人"),
 }
 
 
@@ -97,7 +99,7 @@ def age_pyramid(persons: list[dict[str, Any]], lang: str = "zh") -> str:
         if band is not None and p.get("sex") in counts:
             counts[p["sex"]][band] += 1
     chart = pygal.Pyramid(
-        **_config(TEXT["age_pyramid"][lang], value_formatter=lambda v: f"{abs(v):g}"),
+        **_config(gettext(TEXT["age_pyramid"], lang), value_formatter=lambda v: f"{abs(v):g}"),
     )
     chart.config.style = PYRAMID_STYLE
     chart.x_labels = list(PYRAMID_BANDS)
@@ -112,19 +114,21 @@ def ethnicity_chart(by_ethnicity: dict[str, int], lang: str = "zh") -> str:
     items = sorted(by_ethnicity.items(), key=lambda kv: -kv[1])
     shown, rest = items[:TOP_GROUPS], items[TOP_GROUPS:]
     if rest:
-        shown.append((TEXT["others"][lang], sum(n for _, n in rest)))
+        shown.append((gettext(TEXT["others"], lang), sum(n for _, n in rest)))
     # pygal measures labels as Latin text; CJK names are wider, so leave them room
     chart = pygal.HorizontalBar(
-        **_config(TEXT["ethnicity"][lang], show_legend=False, margin_left=36, truncate_label=-1)
+        **_config(
+            gettext(TEXT["ethnicity"], lang), show_legend=False, margin_left=36, truncate_label=-1
+        )
     )
     chart.x_labels = [label("ethnicity", name, lang) for name, _ in reversed(shown)]
-    chart.add(TEXT["people"][lang], [n for _, n in reversed(shown)])
+    chart.add(gettext(TEXT["people"], lang), [n for _, n in reversed(shown)])
     return _svg(chart, "ethnicity")
 
 
 def residence_chart(figures: dict[str, Any], lang: str = "zh") -> str:
     """Registered and floating residents and persons living elsewhere."""
-    chart = pygal.Pie(**_config(TEXT["residence"][lang], inner_radius=0.45))
+    chart = pygal.Pie(**_config(gettext(TEXT["residence"], lang), inner_radius=0.45))
     for code, key in (
         ("registered", "registered_residents"),
         ("floating", "floating_residents"),

@@ -23,12 +23,14 @@ which states is ``census.domain.gate``'s.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from census.domain.gate import REVIEWED, gate_from, is_approved, review_state
+from census.domain.persons import match_members
 from census.domain.problems import Problem
 from census.domain.roles import STAFF
 from census.services import audit, records
@@ -214,7 +216,8 @@ def act(
         changes |= {"reviewed_by": username, "reviewed_at": now}
     with store.atomic():  # a comment is kept only with the state change it explains
         if comment or named:
-            _add_comment(store, target, username, role, action, comment, named)
+            people = _named_people(form, record, named)
+            _add_comment(store, target, username, role, action, comment, named, people)
         if new_state is None:
             audit.record(store, username, "review_comment", target)
             return record
@@ -333,6 +336,7 @@ def _add_comment(
     action: str,
     text: str,
     fields: list[str] | None = None,
+    people: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     store.collection(COMMENTS).insert(
         {
@@ -343,8 +347,71 @@ def _add_comment(
             "action": action,
             "text": text,
             **({"fields": fields} if fields else {}),
+            **({"people": people} if people else {}),
         }
     )
+
+
+# What a comment keeps of each person whose fields it names: enough to find the person
+# again (census.domain.persons) after members above were removed or the roster reordered.
+PERSON_KEYS = ("person_id", "id_number", "name", "birth_date")
+_ROSTER_PATH = re.compile(r"^(\w+)\[(\d+)\]\.(.+)$")
+
+
+def _named_people(
+    form: FormDef | None, record: Mapping[str, Any], paths: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Who each named roster field belongs to, by the field's path as it was named."""
+    if form is None or form.roster is None:
+        return {}
+    people = form.people(dict(record))
+    found: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        match = _ROSTER_PATH.match(path)
+        if match and match.group(1) == form.roster.key and int(match.group(2)) < len(people):
+            person = people[int(match.group(2))]
+            found[path] = {k: person[k] for k in PERSON_KEYS if person.get(k)}
+    return found
+
+
+@dataclass(frozen=True)
+class NamedFields:
+    """A comment's fields as the record now is: their paths now, and the labels of those
+    whose person is no longer on the roster (涉及已删除的成员)."""
+
+    paths: list[str]
+    gone: list[str]
+
+
+def fields_now(
+    form: FormDef | None, record: Mapping[str, Any], comment: Mapping[str, Any], lang: str
+) -> NamedFields:
+    """The fields a comment names, each followed to its person where the roster changed
+    since (a member above deleted: the note stays beside the same person). A comment kept
+    before people were recorded with it keeps its paths."""
+    paths = [str(p) for p in comment.get("fields") or []]
+    people = comment.get("people") or {}
+    if form is None or form.roster is None or not people:
+        return NamedFields(paths, [])
+    roster = form.roster
+    now = form.people(dict(record))
+    moved: list[str] = []
+    gone: list[str] = []
+    for path in paths:
+        match = _ROSTER_PATH.match(path)
+        was = people.get(path)
+        if not match or was is None:
+            moved.append(path)
+            continue
+        index = next((new for new, old in match_members([was], now).items() if old == 0), None)
+        if index is None:
+            field = next((f for f in roster.fields if f.key == match.group(3)), None)
+            label = field.text(lang) if field is not None else match.group(3)
+            name = str(was.get("name") or "").strip() or match.group(0)
+            gone.append(f"{name} · {label}")
+        else:
+            moved.append(f"{roster.key}[{index}].{match.group(3)}")
+    return NamedFields(moved, gone)
 
 
 def thread(store: Store, record_id: int, collection: str = COLLECTION) -> list[dict[str, Any]]:

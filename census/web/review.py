@@ -211,10 +211,17 @@ def review_field_choices(record: dict[str, Any], collection: str) -> list[review
     return review.field_choices(form, record, lang()) if form is not None else []
 
 
-def review_field_labels(record: dict[str, Any], collection: str, paths: list[str]) -> list[str]:
-    """The labels of the fields a review comment names (张伟 · 证件号码)."""
+def review_field_labels(
+    record: dict[str, Any], collection: str, comment: dict[str, Any]
+) -> list[str]:
+    """The labels of the fields a review comment names (张伟 · 证件号码), each beside its
+    person as the roster now is; a person since removed marked 已删除."""
     form = surveys().get(review.REVIEWED.get(collection, ""))
-    return review.field_labels(form, record, paths, lang()) if form is not None else paths
+    if form is None:
+        return list(comment.get("fields") or [])
+    named = review.fields_now(form, record, comment, lang())
+    gone = [_("%(field)s（已删除的成员）", field=label) for label in named.gone]
+    return review.field_labels(form, record, named.paths, lang()) + gone
 
 
 @bp.app_template_filter("person")

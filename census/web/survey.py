@@ -118,15 +118,21 @@ def _record_title(form_name: str, record: dict[str, Any]) -> str:
     return " · ".join(part for part in (record.get("name") or "", where) if part)
 
 
-def _comment(comment: dict[str, Any] | None, names: dict[str, str]) -> dict[str, Any] | None:
+def _comment(
+    comment: dict[str, Any] | None, names: dict[str, str], defn: Any, record: dict[str, Any]
+) -> dict[str, Any] | None:
+    """A return's comment for the form: its fields followed to their people as the roster now
+    is (``members[1].id_number``), and those of people since removed as ``gone``."""
     if comment is None:
         return None
     author = comment.get("author") or ""
+    named = review.fields_now(defn, record, comment, lang())
     return {
         "by": names.get(author, author),
         "text": comment.get("text") or "",
         "at": comment["at"],
-        "fields": list(comment.get("fields") or []),  # what it is about: members[1].id_number
+        "fields": named.paths,  # what it is about: members[1].id_number
+        "gone": named.gone,  # 李四 · 手机号码: a member deleted since
     }
 
 
@@ -154,7 +160,7 @@ def returned_records(store: Any, user: Any) -> list[dict[str, Any]]:
                 "title": _record_title(form_name, record),
                 "building": record.get("building") or "",
                 "rev": record.get("_rev"),
-                "comment": _comment(comment, names),
+                "comment": _comment(comment, names, surveys()[form_name], record),
                 "edit": url_for("survey.edit", form_name=form_name, record_id=record["id"]),
                 "api": f"/api/v1/{collection}/{record['id']}",
             }
@@ -316,7 +322,7 @@ def _return_comment(defn: Any, record: dict[str, Any] | None) -> dict[str, Any] 
     ]
     if not returns:
         return None
-    return _comment(returns[-1], display_names(store))
+    return _comment(returns[-1], display_names(store), defn, record)
 
 
 def review_notes(form: Any, returned: dict[str, Any] | None) -> dict[str, str]:
