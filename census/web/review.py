@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from census.domain import checks
 from census.domain.address import natural_sorted
+from census.domain.codes import choice_lists
 from census.domain.diff import version_diffs
 from census.domain.display import blank, list_separator, value_text
 from census.printing import render_pdf
@@ -120,12 +121,10 @@ def check_titles() -> dict[str, str]:
 
 
 def state_labels() -> dict[str, str]:
-    """The review states as staff read them."""
-    return {
-        review.SUBMITTED: _("待审核"),
-        review.RETURNED: _("已退回"),
-        review.APPROVED: _("已通过"),
-    }
+    """The review states as staff read them: the words of the export (forms/choices.yaml),
+    待审核 / 已退回 / 已审核, in the page's language."""
+    words = choice_lists()["review_state"]
+    return {state: words[state].get(lang()) or words[state]["zh"] for state in review.STATES}
 
 
 def action_labels() -> dict[str, str]:
