@@ -89,7 +89,10 @@ def target_text(store: Any, target: str, people: dict[str, str]) -> str:
 
 
 def _header() -> list[str]:
-    return [_("时间"), _("操作人"), _("操作"), _("对象"), _("来源地址"), _("详情")]
+    """The stored columns (codes and usernames, as filters and scripts read them), then the
+    same in words: the actor's name, the action, the record by its address."""
+    stored = [_("时间"), _("操作人"), _("操作"), _("对象"), _("来源地址"), _("详情")]
+    return stored + [_("操作人姓名"), _("操作名称"), _("对象说明")]
 
 
 @bp.route("/")
@@ -127,7 +130,15 @@ def export(fmt: str):
     store = get_store()
     filters = _filters()
     rows = audit.search(store, filters)
-    table = list(audit.table(rows))
+    people, labels = display_names(store), action_labels()
+    targets: dict[str, str] = {}
+    table = []
+    for entry, row in zip(rows, audit.table(rows), strict=True):
+        target = str(entry.get("target") or "")
+        if target not in targets:
+            targets[target] = target_text(store, target, people)
+        actor, action = row[1], row[2]
+        table.append(row + [people.get(actor, actor), labels.get(action, action), targets[target]])
     audit.record(
         store,
         current_user.username,

@@ -96,7 +96,9 @@ def test_the_log_exports_to_csv_and_xlsx(client, auth, store):
     auth.login("admin")
     response = client.get("/audit/export.csv?action=edit")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0] == ["时间", "操作人", "操作", "对象", "来源地址", "详情"]
+    assert rows[0] == [
+        "时间", "操作人", "操作", "对象", "来源地址", "详情", "操作人姓名", "操作名称", "对象说明",
+    ]  # fmt: skip
     assert rows[1][1:4] == ["reviewer", "edit", "households/7"] and rows[1][5] == "rev=2"
     assert len(rows) == 2
     book = load_workbook(io.BytesIO(client.get("/audit/export.xlsx").data))

@@ -3,6 +3,9 @@ username beneath, actions in words, a household by its address, an account by it
 
 from __future__ import annotations
 
+import csv
+import io
+
 from census.domain.address import address_text
 from census.services import audit, records
 from census.services.accounts import add_user
@@ -34,3 +37,16 @@ def test_the_log_shows_names_words_and_addresses(client, auth, store, app):
     assert "<td>password_reset</td>" not in page and "<td>create</td>" not in page
     english = client.get("/audit/?lang=en").get_data(as_text=True)
     assert "<td>Log in</td>" in english or "<td>Login</td>" in english
+
+
+def test_the_log_export_adds_names_and_words_beside_the_codes(client, auth, store, app):
+    add_user(store, "wangfang", "surveyor", PASSWORD, display_name="王芳", hash_method=FAST_HASH)
+    defn = app.extensions["census"].surveys["household"]
+    house = records.save(store, defn, make_household(room="302"), user="wangfang")
+    auth.login("admin")
+    response = client.get("/audit/export.csv?actor=wangfang")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][6:] == ["操作人姓名", "操作名称", "对象说明"]
+    (row,) = rows[1:]
+    assert row[1:4] == ["wangfang", "create", f"households/{house.id}"]
+    assert row[6:] == ["王芳", "新建", address_text(make_household(room="302"))]
