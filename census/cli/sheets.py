@@ -9,6 +9,7 @@ import click
 
 from census.cli.common import LANG_OPTION, actor, open_census, records_option
 from census.domain.address import PATTERNS
+from census.domain.codes import choice_lists
 
 
 @click.command("import")
@@ -153,10 +154,12 @@ def pending_command(as_json: bool) -> None:
     if not rows:
         click.echo("没有待核实的记录 / nothing to verify")
         return
+    states = choice_lists()["review_state"]  # 待审核, as the export writes it (JSON: the code)
     for row in rows:
+        state = states.get(row["review_state"], {}).get("zh", row["review_state"])
         click.echo(
             f"{row['title']}\t{row['address']}\t{row['head']}\t缺少 missing: "
-            f"{'、'.join(row['missing'])}\t{row['review_state']}"
+            f"{'、'.join(row['missing'])}\t{state}"
         )
     click.echo(f"共 {len(rows)} 条 / {len(rows)} records")
 

@@ -188,3 +188,20 @@ def test_the_export_read_back_gives_the_same_records(runner, tmp_path):
         )
     finally:
         store.close()
+
+
+def test_census_pending_names_the_review_state_in_words(tmp_path):
+    data = tmp_path / "data"
+    app = create_app({"DATA_DIR": str(data), "FSYNC": False, "SECRET_KEY": "x"})
+    store = get_store(app)
+    store.collection("buildings").insert({"name": "1栋", "grid": "第一网格"})
+    form = context(app).surveys["household"]
+    raw = {k: v for k, v in make_household(room="201").items() if k != "housing"}
+    meta = {records.PENDING: ["housing"], "review_state": "submitted"}
+    assert records.save(store, form, raw, user="admin", meta=meta).saved
+    store.close()
+    runner = CliRunner(env={"CENSUS_DATA_DIR": str(data), "CENSUS_FSYNC": "false"})
+    lines = run(runner, "pending").stdout.splitlines()
+    assert lines[0].endswith("\t缺少 missing: 住房性质\t待审核"), lines
+    listed = json.loads(run(runner, "pending", "--json").stdout)
+    assert [r["review_state"] for r in listed] == ["submitted"]
