@@ -81,6 +81,8 @@ def test_approved_households_are_returned_in_bulk_and_leave_the_outputs(app, cli
     text = printed(client, building)
     assert "王卫东" in text and "李秀英" not in text and "张建国" not in text
     # One more, singly from its page's review action.
+    view = client.get(f"/households/{ids[2]}").get_data(as_text=True)
+    assert f'formaction="/review/households/{ids[2]}/return">退回修改</button>' in view
     response = post(client, f"/review/households/{ids[2]}/return", comment="门牌号不对")
     assert response.status_code in (200, 302)
     assert state(store, ids[2]) == "returned"
