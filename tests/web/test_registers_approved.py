@@ -99,5 +99,5 @@ def test_the_web_export_holds_every_record_unless_approved_only(app, client, aut
         sheet = load_workbook(io.BytesIO(data), read_only=True)["住户"]
         return sorted(row[-1] for row in sheet.iter_rows(min_row=2, values_only=True))
 
-    assert states("") == ["approved", "submitted"]
-    assert states("?approved=1") == ["approved"]
+    assert states("") == ["已审核", "待审核"]  # 审核状态 in words
+    assert states("?approved=1") == ["已审核"]

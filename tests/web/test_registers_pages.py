@@ -156,7 +156,8 @@ def test_the_summary_page_shows_figures_paragraph_and_charts(staff):
     assert "<dt>出租房屋</dt><dd>165</dd>" in html
     assert "<dt>少数民族占比</dt><dd>26.83%</dd>" in html
     assert "<dt>困难户人数</dt><dd>88</dd>" in html
-    assert html.count("<svg") >= 3 and "<script" not in html.split("<main")[1]
+    content = html.split("<main")[1].split("</main>")[0]  # the charts need no script
+    assert html.count("<svg") >= 3 and "<script" not in content
     assert "<td>回族</td><td>300</td>" in html
     english = page(staff, f"/summary?as_of={DAY}&lang=en")
     assert "has 1,057 households with 3,753 residents" in english
