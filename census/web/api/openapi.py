@@ -15,6 +15,7 @@ from census.surveys.validate import DEFAULT_MAX_LENGTH, MAX_REPEAT_ITEMS
 
 RECORD_FORMS = {"households": "household", "storefronts": "storefront", "units": "unit"}
 UUID = {"type": "string", "minLength": 1, "maxLength": 64, "description": "client-made, once"}
+REVISION = {"type": "integer", "minimum": 1}
 
 
 def field_schema(f: FieldDef) -> dict[str, Any]:
@@ -97,7 +98,7 @@ def describe(forms: dict[str, FormDef], work_forms: dict[str, FormDef]) -> dict[
         new = _record(form, meta, ["uuid"])
         edit = _record(
             form,
-            meta | {"base_revision": {"type": "integer", "minimum": 1}},
+            meta | {"base_revision": REVISION},
             ["uuid", "base_revision"],
         )
         paths[f"/{plural}"] = {
@@ -206,12 +207,24 @@ def describe(forms: dict[str, FormDef], work_forms: dict[str, FormDef]) -> dict[
             "responses": _answers(200, 401, 404),
         },
     }
+    work_edits = [
+        _record(work_forms[n], {"uuid": UUID, "base_revision": REVISION}, ["uuid", "base_revision"])
+        | {"title": n}
+        for n in names
+    ]
     paths["/records/{form_name}/{record_id}"] = {
         "get": {
             "operationId": "get_work_record",
             "parameters": [form_parameter, _id_parameter()],
             "responses": _answers(200, 401, 403, 404),
-        }
+        },
+        "put": {
+            "operationId": "edit_work_record",
+            "summary": "an edit of a work record or staff survey record, made from base_revision",
+            "parameters": [form_parameter, _id_parameter()],
+            "requestBody": _json({"oneOf": work_edits} if work_edits else {"type": "object"}),
+            "responses": _answers(200, 400, 401, 403, 404, 409, 413, 422, 507),
+        },
     }
     return {
         "openapi": "3.0.3",
