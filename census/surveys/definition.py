@@ -70,6 +70,7 @@ FIELD_KEYS = {
     "choice_filter",
     "max_pixels",
     "keep_location",
+    "name",
 }
 # "choices": code lists of this form alone (staff-added surveys bring their own);
 # "register": how census.worklog lists the records (checked there, at start-up too);
@@ -146,6 +147,9 @@ class FieldDef:
     # it was taken (EXIF GPS) is kept; by default it is taken out on the server.
     max_pixels: int | None = None
     keep_location: bool = False
+    # The name an XLSForm gave the question when it is no key (label-test, tel.office, a
+    # loop's question per choice): exports head its column with it.
+    name: str | None = None
 
     def choice_env(self, code: str) -> dict[str, Any]:
         """What the choice_filter reads of one choice: its code, label and other columns."""
@@ -526,6 +530,7 @@ def _field(
         choice_attrs={str(k): dict(v) for k, v in (attrs or {}).items()},
         max_pixels=_max_pixels(raw.get("max_pixels"), ftype, source, where),
         keep_location=bool(raw.get("keep_location", False)),
+        name=str(raw["name"]) if raw.get("name") else None,
     )
 
 

@@ -156,7 +156,7 @@ def row(question: tuple, at: int = 5) -> list:
                 "",
                 "",
                 "",
-                "random() > 0.5",
+                "pulldata('prices', 'rent', 'code', ${address}) > 0.5",
             ),
             "relevant",
             "expression",
@@ -192,6 +192,11 @@ def test_what_cannot_work_is_refused_with_its_row_and_column(question, column, c
         ("range", "score", "评分", "Score"),
         ("time", "at", "时间", "Time"),
         ("image", "photo", "照片", "Photo"),  # once left out with a note at its cell
+        ("gps", "spot", "位置", "Location"),  # pyxform's aliases of geopoint, digits only …
+        ("phone number", "tel", "电话", "Phone"),
+        ("q int", "rooms", "房间数", "Rooms"),
+        ("datetime", "at", "时间", "Time"),
+        ("text", "why", "原因", "Why", "", "", "", "", "random() > 0.5"),
     ],
 )
 def test_what_pyxform_accepts_and_we_once_refused_is_accepted(question):

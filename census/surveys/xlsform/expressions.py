@@ -8,7 +8,8 @@ conversions are written out: ``number(n) == 3``, ``string(x) != ""``. ``sum(${ag
 outside the roster reads ``sum(members.age)``; ``if(c, a, b)`` reads ``a if c else b``.
 A constraint that our rules say (``. >= n``, ``. <= n``, ``. <= today()``,
 ``string-length(.) <= n``, ``regex(., '…')``) stays a rule the browser checks as well.
-A function we do not have (``jr:choice-name``, ``random``, ``uuid``) raises ``Unsupported``.
+The ODK function library is mapped name for name (``count-non-empty`` reads
+``count_non_empty``); a function we do not have (``pulldata``) raises ``Unsupported``.
 """
 
 from __future__ import annotations
@@ -195,18 +196,34 @@ _FUNCTIONS = {
     "min": "min", "max": "max", "today": "today", "now": "now", "date": "date",
     "decimal-date-time": "decimal_date_time", "format-date": "format_date",
     "format-date-time": "format_date", "once": "once", "position": "position",
-    "indexed-repeat": "indexed_repeat",
+    "indexed-repeat": "indexed_repeat", "sqrt": "sqrt", "exp": "exp", "exp10": "exp10",
+    "log": "log", "log10": "log10", "sin": "sin", "cos": "cos", "tan": "tan", "asin": "asin",
+    "acos": "acos", "atan": "atan", "atan2": "atan2", "pi": "pi", "random": "random",
+    "uuid": "uuid", "digest": "digest", "translate": "translate", "join": "join",
+    "substring-before": "substring_before", "substring-after": "substring_after",
+    "count-non-empty": "count_non_empty", "checklist": "checklist", "distance": "distance",
+    "boolean-from-string": "boolean_from_string",
 }  # fmt: skip
 # jr:choice-name() is written out choice by choice: up to this many.
 _MAX_NAMED = 200
 # Functions that read every entry of a repeat: ${age} in sum(${age}) are all the ages.
-_AGGREGATES = {"sum", "count", "min", "max", "indexed-repeat"}
+_AGGREGATES = {"sum", "count", "min", "max", "indexed-repeat", "join", "count-non-empty",
+               "distance"}  # fmt: skip
 _NUMBER_TYPES = {"integer", "decimal", "range"}
 _NUMBER_CALLS = {
     "count-selected", "int", "round", "number", "string-length", "floor", "ceiling", "abs",
-    "pow", "sum", "count", "min", "max", "decimal-date-time", "position",
+    "pow", "sum", "count", "min", "max", "decimal-date-time", "position", "sqrt", "exp",
+    "exp10", "log", "log10", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "pi",
+    "random", "count-non-empty", "distance",
 }  # fmt: skip
-_BOOLEAN_CALLS = {"selected", "regex", "contains", "starts-with", "ends-with", "boolean", "not"}
+_BOOLEAN_CALLS = {
+    "selected", "regex", "contains", "starts-with", "ends-with", "boolean", "not", "checklist",
+    "boolean-from-string",
+}  # fmt: skip
+_STRING_CALLS = {
+    "concat", "string", "substr", "substring", "today", "date", "translate", "join", "uuid",
+    "digest", "substring-before", "substring-after", "normalize-space",
+}  # fmt: skip
 _ARITH = {"+": "+", "-": "-", "*": "*", "div": "/", "mod": "%"}
 
 
@@ -227,6 +244,8 @@ class Scope:
         self.choice_columns: set[str] = set()
         # Each select's choices as {code: label}, for jr:choice-name().
         self.labels: dict[str, dict[str, str]] = {}
+        # Bare words a choice_filter compares with a column (pastel=yes), read as text.
+        self.bare_words: list[str] = []
 
     def relevant(self, tree: tuple, expr: str, level: str | None, dot: str = "") -> str:
         """A condition (relevant, required, constraint) in our language, read at a level."""
@@ -310,9 +329,14 @@ class Scope:
                 raise Unsupported(".")
             return dot, self.xtype(dot)
         if kind == "name":
-            if tree[1] not in self.choice_columns:
-                raise Unsupported(tree[1])
-            return f"{CHOICE_PREFIX}{tree[1]}", "string"
+            if tree[1] in self.choice_columns:
+                return f"{CHOICE_PREFIX}{tree[1]}", "string"
+            if self.choice_columns and re.fullmatch(r"\w+", tree[1]):
+                # pastel=yes: no column "yes", so the word the designer meant ('yes'),
+                # said in a note (in XPath it names nothing and no choice would show)
+                self.bare_words.append(tree[1])
+                return _literal(tree[1]), "string"
+            raise Unsupported(tree[1])
         if kind == "ref" and self.special(tree[1]) is not None:
             return self.special(tree[1]), "string"
         if kind == "ref":
@@ -365,9 +389,6 @@ class Scope:
             yes, ty = self.source(args[1], level, dot)
             no, tn = self.source(args[2], level, dot)
             return f"({yes} if {test} else {no})", ty if ty == tn else "string"
-        if name == "boolean-from-string" and len(args) == 1:
-            text, _t = self.source(args[0], level, dot)
-            return f'(string({text}) == "true" or string({text}) == "1")', "boolean"
         if name == "jr:choice-name" and len(args) == 2:
             return self.choice_name(args, level, dot), "string"
         if name == "position" and all(a[0] in ("parent", "dot") for a in args):
@@ -460,10 +481,7 @@ def _as(kind: str, tree: tuple, text: str) -> str:
         bare[0] in ("num", "arith", "neg") or (bare[0] == "call" and bare[1] in _NUMBER_CALLS)
     ):
         return text
-    if kind == "string" and (
-        bare[0] == "str"
-        or (bare[0] == "call" and bare[1] in ("concat", "string", "substr", "today", "date"))
-    ):
+    if kind == "string" and (bare[0] == "str" or (bare[0] == "call" and bare[1] in _STRING_CALLS)):
         return text
     if kind == "boolean" and (bare[0] in ("cmp", "and", "or") or bare[1:2] == ("true",)):
         return text

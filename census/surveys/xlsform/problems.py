@@ -48,6 +48,7 @@ MESSAGES: dict[str, str] = {
     "left_out": N_("{feature}：此题已略去，问卷其余部分照常使用"),
     "left_out_column": N_("“{column}”列：{feature}"),
     "rank": N_("排序题按多选题收集（不记录先后顺序）"),
+    "bare_word": N_("“{expr}”中的“{value}”不是选项表的列，按文字“{value}”读取"),
     "metadata": N_("“{value}”元数据已忽略（系统自动记录填表人和时间）"),
 }
 

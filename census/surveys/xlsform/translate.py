@@ -23,6 +23,7 @@ from census.surveys.xlsform.expressions import (
     Unsupported,
     constraint_rules,
 )
+from census.surveys.xlsform.prepare import canonical_type, prepare
 from census.surveys.xlsform.problems import XLSFormError, XLSFormProblem
 from census.surveys.xlsform.sheets import (
     METADATA,
@@ -143,6 +144,7 @@ LEFT_OUT = {
     "xml-external": ("外部数据暂不支持", "external data is not supported yet"),
     "csv-external": ("外部数据暂不支持", "external data is not supported yet"),
 }  # fmt: skip
+_KNOWN = {*_TYPES, *LEFT_OUT, *METADATA, "group", "repeat"}
 # Repeats inside repeats, as deep as a household roster's members' children go (ODK has
 # no bound; the server, the page and the export each walk this many levels).
 MAX_REPEAT_DEPTH = 3
@@ -164,6 +166,11 @@ def _bind(child: dict[str, Any]) -> dict[str, Any]:
     return bind
 
 
+def _kind(child: dict[str, Any]) -> str:
+    """A question's type as we translate it: pyxform's aliases (gps, q int …) read."""
+    return canonical_type(str(child.get("type") or ""), _KNOWN)[0]
+
+
 def _flag(value: Any) -> bool | None:
     """yes / no / true() … as True or False; None when it is an expression."""
     if isinstance(value, bool):
@@ -181,7 +188,7 @@ class _Translator:
     def collect(self, children: list[dict[str, Any]], level: str | None) -> None:
         """Record each question's type and level (for references) before translating."""
         for child in children:
-            kind = str(child.get("type") or "")
+            kind = _kind(child)
             name = str(child.get("name") or "")
             if kind == "group":
                 self.collect(child.get("children") or [], level)
@@ -250,9 +257,9 @@ class _Translator:
     ) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for child in children:
-            kind = str(child.get("type") or "")
+            kind = _kind(child)
             name = str(child.get("name") or "")
-            here = (*path, name)
+            here = (*path, str(child.get("row_name") or name))
             control = child.get("control") or {}
             if kind == "group" and control.get("bodyless"):
                 continue  # pyxform's own meta group (instanceID)
@@ -325,14 +332,19 @@ class _Translator:
     def question(
         self, child: dict[str, Any], here: tuple[str, ...], level: str | None
     ) -> dict[str, Any] | None:
-        kind = str(child.get("type") or "")
+        kind = _kind(child)
         name = child["name"]
         bind = _bind(child)
+        _alias, brought = canonical_type(str(child.get("type") or ""), _KNOWN)
+        if brought and not bind.get("constraint"):
+            bind["constraint"] = brought  # phone number: digits only, as pyxform binds it
         ours = _TYPES.get(kind)
         if ours is None:
             self.problems.append(self.form.problem("type", here, "type", value=kind))
             return None
         item: dict[str, Any] = {"key": name, "type": ours}
+        if child.get("xml_name"):
+            item["name"] = child["xml_name"]  # the form's own name, for exports
         if ours not in ("calculate", "hidden"):
             item["label"] = _texts(child.get("label"), name if ours != "note" else "")
         else:
@@ -398,6 +410,13 @@ class _Translator:
             found = self.expression(str(child["choice_filter"]), here, level, "choice_filter")
         finally:
             self.scope.choice_columns = set()
+        for word in self.scope.bare_words:
+            self.notes.append(
+                self.form.problem(
+                    "bare_word", here, "choice_filter", expr=child["choice_filter"], value=word
+                )
+            )
+        self.scope.bare_words = []
         if found is not None:
             item["choice_filter"] = found
             self.filtered.add(item["choices"])
@@ -594,8 +613,9 @@ def translate(data: bytes, *, name: str = "survey", suffix: str = ".xlsx") -> Tr
         raise XLSFormError([_pyxform_problem(exc, sheets)]) from None
     form = _Form(sheets["survey"])
     translator = _Translator(form, problems, notes)
-    translator.collect(survey_json.get("children") or [], None)
-    fields = translator.fields(survey_json.get("children") or [], (), None, [])
+    children, _renamed = prepare(survey_json.get("children") or [])
+    translator.collect(children, None)
+    fields = translator.fields(children, (), None, [])
     _duplicates(fields, form, problems)
     if not fields and not problems:
         problems.append(XLSFormProblem("definition", params={"detail": "没有问题 / no questions"}))
