@@ -97,7 +97,10 @@ def test_an_xlsform_with_unsupported_features_is_refused_with_rows_named(app, cl
     rows = list(ROSTER)
     # sheet row 15: a function we do not have; row 6: a fourth repeat inside repeats (a
     # repeat inside a repeat is taken now, three levels deep at most)
-    rows.insert(4, ("text", "pick", "抽签", "Pick", "", "", "", "", "random() > 0.5"))
+    rows.insert(
+        4,
+        ("text", "pick", "抽签", "Pick", "", "", "", "", "pulldata('p', 'rent', 'code', 1) > 0.5"),
+    )
     for n, name in enumerate(("outer", "inner", "third", "fourth")):
         rows.insert(1 + n, ("begin_repeat", name, name, name.title()))
     rows.insert(5, ("text", "deep", "内", "Deep"))
@@ -109,7 +112,7 @@ def test_an_xlsform_with_unsupported_features_is_refused_with_rows_named(app, cl
     assert re.search(
         r'data-row="6" data-column="type"><td>A6</td>.*?重复组嵌套超过 3 层', html, re.S
     )
-    assert re.search(r'data-row="15" data-column="relevant"><td>I15</td>.*?random', html, re.S)
+    assert re.search(r'data-row="15" data-column="relevant"><td>I15</td>.*?pulldata', html, re.S)
     assert "roster" not in app.extensions["census"].surveys
     assert client.get("/survey/roster/new").status_code == 404
     from census.surveys.custom import folder
