@@ -55,6 +55,8 @@ def safe_key(name: str, taken: set[str]) -> str:
     key = re.sub(r"\W", "_", name) or "q"
     if not key.isidentifier():
         key = f"q_{key}"
+    elif key.startswith("_"):  # a form's fields never start with _ (those are its own)
+        key = f"q{key}"
     base, n = key, 2
     while key in taken:
         key, n = f"{base}_{n}", n + 1
@@ -132,7 +134,11 @@ def _expand_loops(children: list[dict[str, Any]], taken: set[str]) -> list[dict[
 def _rename(children: list[dict[str, Any]], taken: set[str], renamed: dict[str, str]) -> None:
     for child in children:
         name = str(child.get("name") or "")
-        if name and not name.isidentifier() and child.get("type") != "group":
+        if (
+            name
+            and (not name.isidentifier() or name.startswith("_"))
+            and child.get("type") != "group"
+        ):
             key = safe_key(name, taken)
             taken.add(key)
             renamed[name] = key
