@@ -107,9 +107,13 @@ def test_without_signal_a_banner_says_so_in_words_with_what_waits(page, login, l
     assert box["height"] >= 36 and box["width"] > 600  # a banner, not a dot
     expect(page.locator(".ready-note")).to_contain_text("已可离线使用")
 
+    # English too: the tablet keeps the page last seen. The signal comes back only for that
+    # page; the outbox's sends are held off meanwhile, so the record still waits after it.
+    page.route("**/api/v1/**", lambda route: route.abort("internetdisconnected"))
     page.context.set_offline(False)
-    page.goto("/survey/?lang=en")  # English too: the tablet keeps the page last seen
+    page.goto("/survey/?lang=en")
     page.context.set_offline(True)
+    page.unroute("**/api/v1/**")
     page.reload()
     expect(page.locator(".net-banner")).to_have_text("Offline · 1 waiting")
     page.context.set_offline(False)
