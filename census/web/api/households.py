@@ -5,11 +5,9 @@ Every new record and visit carries a client-made ``uuid``: a repeat gets the fir
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
-import orjson
 from flask import Blueprint, abort, g, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
@@ -60,10 +58,6 @@ def _full_ids(target: str, shown: list[dict[str, Any]]) -> bool:
     return True
 
 
-def _body_hash(body: dict[str, Any]) -> str:
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
 @bp.post("/households")
 def create_household():
     """Store a household; a repeat of the same uuid and body returns the first id."""
@@ -91,7 +85,7 @@ def _create(form_name: str):
     if problems:
         return jsonify(errors=errors_by_path(problems, lang())), 422
     store, defn, user = get_store(), surveys()[form_name], g.api_user
-    digest = _body_hash(body)
+    digest = outcomes.body_hash(body)
     existing = lookup.record_with_uuid(store, defn.collection, uuid)
     if existing is not None:
         return _repeat(existing, digest)
@@ -128,14 +122,9 @@ def _create(form_name: str):
 
 def _repeat(existing: dict[str, Any], digest: str):
     """The answer to a uuid seen before: same body → 200 with its id, other body → 409."""
-    if existing.get("submission_hash") == digest:
-        return jsonify(id=existing["id"], household_no=existing.get("household_no")), 200
-    return jsonify(
-        error="conflict",
-        id=existing["id"],
-        message="该 uuid 已用于另一份内容不同的提交 / "
-        "this uuid was used for a different submission",
-    ), 409
+    return apikit.repeat_answer(
+        existing, digest, lambda: {"household_no": existing.get("household_no")}
+    )
 
 
 @bp.get("/households/<int:record_id>")
@@ -241,13 +230,12 @@ def _dwelling_state(store: Any, visit: dict[str, Any]) -> dict[str, Any]:
 
 def _repeat_visit(earlier: dict[str, Any], digest: str):
     """A visit uuid seen before: same body → 200 with its id, another body → 409."""
-    if earlier.get("submission_hash") == digest:
-        return jsonify(id=earlier["id"], **_dwelling_state(get_store(), earlier)), 200
-    return jsonify(
-        error="conflict",
-        id=earlier["id"],
-        message="该 uuid 已用于另一次走访 / this uuid was used for a different visit",
-    ), 409
+    return apikit.repeat_answer(
+        earlier,
+        digest,
+        lambda: _dwelling_state(get_store(), earlier),
+        reused="该 uuid 已用于另一次走访 / this uuid was used for a different visit",
+    )
 
 
 @bp.get("/visits")

@@ -7,6 +7,7 @@ body size limit and JSON answers for HTTP errors; its views read bodies with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
@@ -98,6 +99,28 @@ def client_uuid(body: dict[str, Any]) -> tuple[str, list[Problem]]:
         return "", [Problem("uuid_invalid", "uuid")]
     uuid = value.strip()
     return uuid, [] if uuid else [Problem("required", "uuid")]
+
+
+SUBMISSION_REUSED = (
+    "该 uuid 已用于另一份内容不同的提交 / this uuid was used for a different submission"
+)
+
+
+def repeat_answer(
+    earlier: dict[str, Any],
+    digest: str,
+    same: Callable[[], dict[str, Any]] = dict,
+    *,
+    reused: str = SUBMISSION_REUSED,
+    unhashed_is_same: bool = False,
+):
+    """The answer to a client uuid seen before: the same body (by its digest) gets 200 with
+    the first id and ``same()``, another body 409. ``unhashed_is_same`` takes a record kept
+    before bodies were hashed as the same."""
+    stored = earlier.get("submission_hash")
+    if stored == digest or (unhashed_is_same and stored is None):
+        return jsonify(id=earlier["id"], **same()), 200
+    return jsonify(error="conflict", id=earlier["id"], message=reused), 409
 
 
 def json_error(exc: HTTPException):

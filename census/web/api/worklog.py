@@ -123,14 +123,7 @@ def create(form_name: str):
 def _repeat(earlier: dict[str, Any], digest: str):
     """A uuid seen before: the same body (or a record kept before bodies were hashed) gets
     the first id again, another body 409."""
-    if earlier.get("submission_hash") in (None, digest):
-        return jsonify(id=earlier["id"]), 200
-    return jsonify(
-        error="conflict",
-        id=earlier["id"],
-        message="该 uuid 已用于另一份内容不同的提交 / "
-        "this uuid was used for a different submission",
-    ), 409
+    return apikit.repeat_answer(earlier, digest, unhashed_is_same=True)
 
 
 @bp.put("/<form_name>/<int:record_id>")
