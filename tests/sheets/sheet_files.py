@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import io
+import re
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
 from openpyxl import Workbook
 
 from census.surveys.definition import load_surveys
@@ -36,3 +39,30 @@ def write_csv(
     with open(path, "w", encoding=encoding, newline="") as fh:
         csv.writer(fh, delimiter=delimiter).writerows(rows)
     return path
+
+
+def census_cli(data_dir: Path):
+    """``run("import", path, "--dry-run")``: the command line on one data folder."""
+    from census.cli import main
+
+    env = {"CENSUS_DATA_DIR": str(data_dir), "CENSUS_FSYNC": "false"}
+
+    def run(*args: str):
+        return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+    return run
+
+
+def wizard_upload(client, data: bytes, name: str) -> str:
+    """Upload a household sheet to the import wizard as a browser would; its upload id."""
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/sheets/")
+    response = client.post(
+        "/sheets/upload",
+        data={"csrf_token": token, "form": "household", "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+    match = re.search(r"/sheets/import/([0-9a-f]{16})", response.headers["Location"])
+    assert match, response.headers.get("Location")
+    return match.group(1)

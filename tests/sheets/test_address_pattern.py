@@ -8,15 +8,11 @@ writing an address, or names another building than the row's 楼栋, is said at 
 
 from __future__ import annotations
 
-import io
 import json
-import re
 
 import pytest
-from click.testing import CliRunner
-from sheet_files import SURVEYS, write_book
+from sheet_files import SURVEYS, census_cli, wizard_upload, write_book
 
-from census.cli import main
 from census.sheets.plan import NEW
 from census.sheets.wizard import plan_file
 from census.store import open_store
@@ -69,10 +65,7 @@ def test_unit_room_is_the_default_and_a_text_that_fits_no_pattern_is_said(store,
 
 def test_building_room_is_chosen_on_the_command_line_and_kept_in_a_profile(tmp_path):
     data = tmp_path / "data"
-    env = {"CENSUS_DATA_DIR": str(data), "CENSUS_FSYNC": "false"}
-
-    def run(*args):
-        return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    run = census_cli(data)
 
     assert run("init").exit_code == 0
     path = write_book(tmp_path / "b.xlsx", {"S": without_building()})
@@ -118,13 +111,7 @@ def admin(client, auth):
 
 def test_the_mapping_page_takes_the_pattern_and_saves_it_with_the_profile(admin, store, tmp_path):
     data = write_book(tmp_path / "b.xlsx", {"Sheet1": without_building()}).read_bytes()
-    token = csrf_token(admin, "/sheets/")
-    response = admin.post(
-        "/sheets/upload",
-        data={"csrf_token": token, "form": "household", "file": (io.BytesIO(data), "b.xlsx")},
-        content_type="multipart/form-data",
-    )
-    upload_id = re.search(r"/sheets/import/([0-9a-f]{16})", response.headers["Location"])[1]
+    upload_id = wizard_upload(admin, data, "b.xlsx")
     page = admin.get(f"/sheets/import/{upload_id}").get_data(as_text=True)
     assert "两段门牌（如 3-101）读作" in page
     assert '<option value="unit-room" selected>单元-室</option>' in page

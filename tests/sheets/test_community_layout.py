@@ -11,12 +11,10 @@ the wizard, and its households land on the follow-up list.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections import Counter
 
-from click.testing import CliRunner
 from other_layouts import (
     COMMUNITY_ELSEWHERE,
     COMMUNITY_FIGURES,
@@ -24,19 +22,15 @@ from other_layouts import (
     COMMUNITY_STATUSES,
     community_sheet,
 )
-from sheet_files import write_book
+from sheet_files import census_cli, wizard_upload, write_book
 
-from census.cli import main
 from census.store import open_store
 from tests.conftest import csrf_token
 
 
 def test_the_community_systems_person_sheet_imports_through_the_command_line(tmp_path):
     data = tmp_path / "data"
-    env = {"CENSUS_DATA_DIR": str(data), "CENSUS_FSYNC": "false"}
-
-    def run(*args):
-        return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    run = census_cli(data)
 
     assert run("init").exit_code == 0
     path = write_book(tmp_path / "人员数据.xlsx", {"人员数据": community_sheet()})
@@ -87,13 +81,7 @@ def test_the_community_systems_person_sheet_imports_through_the_command_line(tmp
 def test_the_community_systems_sheet_through_the_wizard(client, auth, store, tmp_path):
     auth.login("admin")
     data = write_book(tmp_path / "u.xlsx", {"人员数据": community_sheet()}).read_bytes()
-    token = csrf_token(client, "/sheets/")
-    response = client.post(
-        "/sheets/upload",
-        data={"csrf_token": token, "form": "household", "file": (io.BytesIO(data), "u.xlsx")},
-        content_type="multipart/form-data",
-    )
-    upload_id = re.search(r"/sheets/import/([0-9a-f]{16})", response.headers["Location"])[1]
+    upload_id = wizard_upload(client, data, "u.xlsx")
     page = client.get(f"/sheets/import/{upload_id}").get_data(as_text=True)
     assert ">未识别<" not in page and "居民000" in page
     assert "必填，真实姓名" not in page  # the preview leaves the notes row out

@@ -10,7 +10,6 @@ words for the rows it skipped.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections import Counter
@@ -29,7 +28,7 @@ from other_layouts import (
     grid_sheet,
     register_sheet,
 )
-from sheet_files import SURVEYS, write_book
+from sheet_files import SURVEYS, wizard_upload, write_book
 
 from census.cli import main
 from census.services import review
@@ -227,16 +226,7 @@ def test_the_command_line_takes_the_mapping_and_keeps_it_as_a_profile(census, tm
 # -- the wizard --------------------------------------------------------------------------
 
 
-def upload(client, data: bytes, name: str):
-    token = csrf_token(client, "/sheets/")
-    response = client.post(
-        "/sheets/upload",
-        data={"csrf_token": token, "form": "household", "file": (io.BytesIO(data), name)},
-        content_type="multipart/form-data",
-    )
-    match = re.search(r"/sheets/import/([0-9a-f]{16})", response.headers["Location"])
-    assert match, response.headers.get("Location")
-    return match.group(1)
+upload = wizard_upload
 
 
 def xlsx(tmp_path: Path, rows: list[list]) -> bytes:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from other_layouts import GRID_HEADER, GRID_PEOPLE, grid_sheet
-from sheet_files import SURVEYS, write_book
+from sheet_files import SURVEYS, wizard_upload, write_book
 
 from census.cli import main
 from census.services import lifeevents, records, review
@@ -233,20 +233,13 @@ def test_an_api_client_sending_the_list_back_waives_nothing(client, store, impor
 
 
 def test_the_wizard_says_it_once_and_lists_the_households(client, auth, store, tmp_path):
-    import io
     import re
 
     from tests.conftest import csrf_token
 
     auth.login("admin")
     data = write_book(tmp_path / "u.xlsx", {"Sheet1": without_relation()}).read_bytes()
-    token = csrf_token(client, "/sheets/")
-    response = client.post(
-        "/sheets/upload",
-        data={"csrf_token": token, "form": "household", "file": (io.BytesIO(data), "u.xlsx")},
-        content_type="multipart/form-data",
-    )
-    upload_id = re.search(r"/sheets/import/([0-9a-f]{16})", response.headers["Location"])[1]
+    upload_id = wizard_upload(client, data, "u.xlsx")
     report = client.get(f"/sheets/import/{upload_id}/report").get_data(as_text=True)
     said = "表中没有成员的“与户主关系”列（必填）：38 人（16 户）照常导入，标为待核实"
     assert report.count(said) == 1 and 'class="count-new">16<' in report
