@@ -40,6 +40,7 @@ BUILDINGS = (
     {"name": "2栋", "grid": "第二网格", "type": "residential", "expected_dwellings": 12},
 )
 PORTRAIT = {"width": 768, "height": 1024}
+DESKTOP = {"width": 1366, "height": 768}
 TIMEOUT_MS = 10_000
 
 
@@ -112,6 +113,17 @@ def browser() -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def desk(browser, live_server) -> Iterator[Any]:
+    """A desktop tab at 1366×768 (mouse, no touch) that lets the test inject axe-core."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport=DESKTOP, locale="zh-CN", bypass_csp=True
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture

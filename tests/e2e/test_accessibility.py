@@ -10,7 +10,6 @@ printed as a table (``pytest -s``).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,10 @@ from openpyxl import Workbook
 
 from census.services import records
 from census.services.accounts import add_user
-from tests.e2e.conftest import FAST_HASH, PASSWORD, PORTRAIT, TIMEOUT_MS
+from tests.e2e.conftest import FAST_HASH, PASSWORD, PORTRAIT
 from tests.factories import make_household
 
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
-DESKTOP = {"width": 1366, "height": 768}
 IMPACTS = ("critical", "serious", "moderate", "minor")
 # The columns of a household sheet from another system: known, aliased and unknown headers.
 SHEET_HEADER = [
@@ -46,17 +44,6 @@ def axe_source() -> str:
             pytrace=False,
         )
     return AXE.read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def desk(browser, live_server) -> Iterator[Any]:
-    """A desktop tab at 1366×768 (mouse, no touch) that lets the test inject axe-core."""
-    context = browser.new_context(
-        base_url=live_server.url, viewport=DESKTOP, locale="zh-CN", bypass_csp=True
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
 
 
 def log_in(page: Any, username: str) -> None:

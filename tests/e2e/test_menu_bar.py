@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from census.services import records
 from census.services.accounts import add_user
 from tests.e2e.conftest import FAST_HASH, PASSWORD, PORTRAIT, TIMEOUT_MS
-from tests.e2e.test_accessibility import DESKTOP, audit_page, axe_source, log_in, visit
+from tests.e2e.test_accessibility import audit_page, axe_source, log_in, visit
 from tests.factories import make_household
 
 BAR_LIMIT = 64  # px at 1366×768: one line of 48 px targets and its padding
@@ -47,16 +47,6 @@ def pages_of(household_id: int) -> dict[str, list[str]]:
             "/admin/surveys/",
         ],
     }
-
-
-@pytest.fixture
-def desk(browser, live_server) -> Iterator[Any]:
-    context = browser.new_context(
-        base_url=live_server.url, viewport=DESKTOP, locale="zh-CN", bypass_csp=True
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
 
 
 @pytest.fixture
