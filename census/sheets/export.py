@@ -4,7 +4,7 @@ The layout is the importer's: the export of a community read back into an empty 
 gives the same records (apart from ids and timestamps). Households carry their building's
 grid and the survey metadata; members carry their household's key columns.
 
-The export holds every record by default, each household with its 审核状态 (the data set as
+The export holds every record by default, each with its 审核状态 and 调查员 (the data set as
 kept, e.g. to move it to another installation); ``approved=True`` leaves out what waits for
 review (census.domain.gate), for a file that goes upward. The 审核状态 is written in words
 (待审核 / 已退回 / 已审核, forms/choices.yaml) and the 调查员 by the account's display name;
@@ -19,6 +19,7 @@ from typing import Any
 from census.domain.display import SELECT_TYPES, blank, value_text
 from census.domain.gate import Gate
 from census.queries.accounts import display_names
+from census.services.review import submitter
 from census.sheets.vocabulary import Target, Vocabulary, vocabulary
 from census.sheets.writer import SheetData
 from census.surveys.conform import masked
@@ -27,6 +28,8 @@ from census.surveys.definition import FormDef
 HOUSEHOLDS, PERSONS, STOREFRONTS, UNITS = "住户", "成员", "门面", "单位"
 KEY_COLUMNS = ("household_no", "building", "unit", "room")
 META_COLUMNS = ("surveyor", "visited_at", "visit_outcome", "review_state")
+# A storefront or unit is reviewed as a household is: who registered it and its state.
+RECORD_META = ("surveyor", "review_state")
 
 
 def household_columns(vocab: Vocabulary) -> list[str]:
@@ -42,8 +45,10 @@ def member_columns(vocab: Vocabulary) -> list[str]:
 
 
 def record_columns(vocab: Vocabulary) -> list[str]:
-    """A storefront or unit sheet: every field of the form."""
-    return [f.key for f in vocab.form.fields if f.type != "repeat"]
+    """A storefront or unit sheet: every field of the form, then who registered the record
+    and its review state (when the importer reads them back, forms/import_aliases.yaml)."""
+    keys = [f.key for f in vocab.form.fields if f.type != "repeat"]
+    return keys + [k for k in RECORD_META if k in vocab.targets and k not in keys]
 
 
 def shown(target: Target, value: Any) -> Any:
@@ -112,14 +117,18 @@ def dataset_sheets(
 def record_sheet(
     store: Any, form: FormDef, *, full_ids: bool = True, approved: bool = False
 ) -> SheetData:
-    """The storefronts or units as one sheet (the approved ones only, if asked)."""
+    """The storefronts or units as one sheet (the approved ones only, if asked), each with
+    its 调查员 (whoever registered it, by display name: storefronts and units keep no
+    surveyor of their own unless an import gave one) and its 审核状态 in words."""
     vocab = vocabulary(form)
     keys = record_columns(vocab)
-    docs = Gate(approved).keep(store.collection(form.collection).scan())
-    rows = [
-        [shown(vocab.targets[k], doc.get(k)) for k in keys]
-        for doc in (docs if full_ids else [masked(form, d) for d in docs])
-    ]
+    names = display_names(store)
+    rows: list[list[Any]] = []
+    for doc in Gate(approved).keep(store.collection(form.collection).scan()):
+        values = doc if full_ids else masked(form, doc)
+        who = submitter(doc)
+        values = dict(values, surveyor=names.get(who, who) or None)
+        rows.append([shown(vocab.targets[k], values.get(k)) for k in keys])
     return headers(vocab, keys), rows
 
 

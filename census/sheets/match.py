@@ -131,7 +131,11 @@ def changes(
     for key, value in meta.items():
         if key == PENDING:
             continue  # what is left to verify follows from the fields, worked out on save
-        if _differs(stored.get(key), value):
+        old = stored.get(key)
+        if key == "surveyor" and not old:
+            # the export's 调查员 of a storefront or unit is whoever created it
+            old = stored.get("created_by")
+        if _differs(old, value):
             changes.append(Change(key, stored.get(key), value))
     return changes
 

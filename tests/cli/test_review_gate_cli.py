@@ -16,8 +16,9 @@ from pypdf import PdfReader
 
 from census.app import create_app
 from census.cli import main
-from census.services import records
+from census.services import records, review
 from census.services.accounts import add_user
+from census.sheets.apply import apply_plan
 from census.sheets.plan import NEW, UNCHANGED, UPDATE
 from census.sheets.wizard import plan_file
 from census.web.current import context, get_store
@@ -26,12 +27,14 @@ from tests.factories import make_household, make_member, make_storefront
 
 DAY = date.today().isoformat()
 LINE = "仅含已审核记录；另有 1 户待审核未计入"
+UNIT = {"name": "社区卫生服务站", "kind": "other", "address": "1栋旁", "contact": "李医生"}
 
 
 @pytest.fixture(scope="module")
 def runner(tmp_path_factory):
     """A data folder with an approved household of 3 (张建国 …), a submitted one (库尔班,
-    alone, by a surveyor) and a submitted storefront; a runner of `census` on it."""
+    alone, by a surveyor), a submitted storefront and an approved unit (both by the
+    surveyor, 王芳); a runner of `census` on it."""
     data = tmp_path_factory.mktemp("gate") / "data"
     app = create_app({"DATA_DIR": str(data), "FSYNC": False, "SECRET_KEY": "x"})
     store = get_store(app)
@@ -53,6 +56,8 @@ def runner(tmp_path_factory):
     assert records.save(store, forms["household"], pending, user="surveyor1").saved
     shop = records.save(store, forms["storefront"], make_storefront(), user="surveyor1")
     assert store.collection("storefronts").get(shop.id)["review_state"] == "submitted"
+    unit = records.save(store, forms["unit"], UNIT, user="surveyor1")
+    review.act(store, unit.id, "approve", username="admin", role="admin", collection="units")
     store.close()
     env = {"CENSUS_DATA_DIR": str(data), "CENSUS_FSYNC": "false"}
     runner = CliRunner(env=env)
@@ -162,6 +167,10 @@ def test_the_export_read_back_gives_the_same_records(runner, tmp_path):
     try:
         plan, _sheets = plan_file(store, form, out)
         assert (plan.counts[UNCHANGED], plan.counts[NEW], plan.counts[UPDATE]) == (2, 0, 0)
+        for name in ("storefront", "unit"):
+            plan, _sheets = plan_file(store, context(app).surveys[name], out)
+            counts = (plan.counts[UNCHANGED], plan.counts[NEW], plan.counts[UPDATE])
+            assert counts == (1, 0, 0), name
         book = load_workbook(out)
         sheet = book["住户"]
         header = [c.value for c in sheet[1]]
@@ -186,6 +195,38 @@ def test_the_export_read_back_gives_the_same_records(runner, tmp_path):
         assert (
             "“已审核过”不是“审核状态”的可选值；可填：待审核、已退回、已审核" in refused[0].message()
         )
+    finally:
+        store.close()
+
+
+def test_storefronts_and_units_carry_their_surveyor_and_review_state_both_ways(runner, tmp_path):
+    """The 门面 and 单位 sheets name who registered each record and its review state, as
+    the 住户 sheet does; imported into another data folder, each comes back as it was: the
+    submitted storefront still waits for review and both are the surveyor's."""
+    out = tmp_path / "all.xlsx"
+    run(runner, "export", str(out))
+    book = load_workbook(out, read_only=True)
+    for title, state in (("门面", "待审核"), ("单位", "已审核")):
+        header, *rows = list(book[title].iter_rows(values_only=True))
+        assert header[-2:] == ("调查员", "审核状态"), title
+        assert [row[-2:] for row in rows] == [("王芳", state)], title
+    book.close()
+    data = tmp_path / "other"
+    app = create_app({"DATA_DIR": str(data), "FSYNC": False, "SECRET_KEY": "x"})
+    store = get_store(app)
+    try:
+        add_user(
+            store, "surveyor1", "surveyor", PASSWORD, display_name="王芳", hash_method=FAST_HASH
+        )
+        for name in ("storefront", "unit"):
+            plan, _sheets = plan_file(store, context(app).surveys[name], out)
+            assert plan.counts[NEW] == 1 and not [i for i in plan.all_issues() if i.is_error]
+            apply_plan(store, plan, user="admin")
+        (shop,) = store.collection("storefronts").scan()
+        (unit,) = store.collection("units").scan()
+        assert (shop["surveyor"], shop["review_state"]) == ("surveyor1", "submitted")
+        assert (unit["surveyor"], unit["review_state"]) == ("surveyor1", "approved")
+        assert review.submitter(shop) == "surveyor1"
     finally:
         store.close()
 

@@ -12,6 +12,7 @@ from sheet_files import SURVEYS, write_book
 from census.demo.generate import generate_demo
 from census.demo.seed import load_demo
 from census.services.records import prepare_store
+from census.services.review import submitter
 from census.sheets.apply import apply_plan
 from census.sheets.export import HOUSEHOLDS, PERSONS, STOREFRONTS, UNITS, dataset_sheets
 from census.sheets.plan import NEW, UNCHANGED, UPDATE
@@ -39,7 +40,10 @@ NOT_EXPORTED = {
 
 
 def _same(doc):
-    return {k: v for k, v in doc.items() if k not in NOT_EXPORTED}
+    """What an export carries; 调查员 is who registered the record (a storefront or unit
+    keeps no surveyor of its own: the export names its creator, and the import keeps that)."""
+    kept = {k: v for k, v in doc.items() if k not in NOT_EXPORTED}
+    return kept | {"surveyor": submitter(doc)}
 
 
 @pytest.fixture(scope="module")
