@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from census.domain.expr import compile_expr, evaluate, string
+from census.surveys.xlsform.expressions import Parser, Scope
 
 TODAY = "2026-03-15"
 ROSTER = [{"name": "王芳", "age": 67}, {"name": "王小明", "age": 9}, {"name": "李", "age": None}]
@@ -284,7 +285,7 @@ def browser(cases: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[list[str
 
 
 def test_the_table_is_large_enough_to_mean_something():
-    assert len(CASES) + len(SHAPES) >= 150
+    assert len(CASES) + len(SHAPES) + len(XFORM_CASES) >= 150
 
 
 # Values that differ at each call, checked by their shape on both sides.
@@ -297,6 +298,9 @@ SHAPES: list[tuple[str, str]] = [
     ("string(int(random() * 6) + 1)", r"[1-6]"),
     ("concat('H', uuid(4))", r"H[0-9A-Za-z]{4}"),
     ("string(string_length(uuid()))", r"36"),
+    ("now()", r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}"),
+    ("string(decimal_date_time(now()) > 20000)", r"true"),
+    ("string(number(date(now())) == int(decimal_date_time(now())))", r"true"),
 ]
 
 
@@ -330,5 +334,183 @@ def test_the_browser_gives_the_same_values_with_answers_typed_as_text():
         (source, got, kind(expected))
         for (source, _env, expected), got in zip(CASES, found, strict=True)
         if got != kind(expected)
+    ]
+    assert wrong == []
+
+
+# --- XLSForm expressions as staff surveys bring them ------------------------------------
+# Written in XPath as the forms have them, translated at upload (census/surveys/xlsform/
+# expressions.py) and then run by both sides. The values are ODK's: an empty answer is ''
+# (NaN in arithmetic), a number compared with a text compares numbers, ISO dates compare
+# and subtract by their day numbers, and an entry of a repeat inside a repeat reads its own
+# row first, then the row around it, then the form.
+XFORM_TYPES = {
+    "age": "integer", "weight": "decimal", "name": "text", "code": "text", "phone": "text",
+    "id": "text", "sex": "select_one", "consent": "select_one", "help": "select_many",
+    "dob": "date", "visit": "date", "members": "repeat", "m_name": "text",
+    "m_age": "integer", "kids": "repeat", "k_name": "text", "k_age": "integer",
+}  # fmt: skip
+XFORM_LEVEL = {"members": None, "m_name": "members", "m_age": "members", "kids": "members",
+               "k_name": "kids", "k_age": "kids"}  # fmt: skip
+XFORM_LABELS = {"sex": {"m": "男", "f": "女"}, "consent": {"yes": "同意", "no": "不同意"}}
+KIDS = [{"k_name": "小红", "k_age": 12}, {"k_name": None, "k_age": 8}]
+MEMBERS = [
+    {"m_name": "王芳", "m_age": 67, "kids": []},
+    {"m_name": "王小明", "m_age": 40, "kids": KIDS},
+]
+TOP = {"name": "王芳", "age": 67, "members": MEMBERS}
+IN_MEMBER = {**MEMBERS[1], "__outer__": TOP, "__position__": 2}
+IN_KID = {**KIDS[1], "__outer__": {**TOP, **MEMBERS[1]}, "__position__": 2}
+
+# (XPath, the repeat it is read in, answers, expected value; "?" marks a condition)
+XFORM_CASES: list[tuple[str, str | None, dict[str, Any], Any]] = [
+    ("if(${age} >= 60, 'elder', 'adult')", None, {"age": 67}, "elder"),
+    ("if(${age} >= 60, 'elder', 'adult')", None, {"age": None}, "adult"),
+    ("if(${age} = '', 'unknown', 'known')", None, {"age": None}, "unknown"),
+    ("if(${age} = '', 'unknown', 'known')", None, {"age": 0}, "known"),
+    ("coalesce(${name}, 'nobody')", None, {"name": None}, "nobody"),
+    ("concat(${name}, '(', ${age}, ')')", None, {"name": "王芳", "age": 67}, "王芳(67)"),
+    ("concat(${name}, ${age})", None, {"name": None, "age": None}, ""),
+    ("selected(${help}, 'meals')", None, {"help": ["meals", "visit"]}, True),
+    ("?selected(${help}, 'meals')", None, {"help": ["visit"]}, False),
+    ("?selected(${help}, 'meals')", None, {"help": []}, False),
+    ("count-selected(${help})", None, {"help": ["meals", "visit"]}, 2),
+    ("?count-selected(${help}) = 0", None, {"help": []}, True),
+    ("?${help} = ''", None, {"help": []}, True),
+    ("?${help} != ''", None, {"help": ["meals"]}, True),
+    ("?${help} != ''", None, {"help": []}, False),
+    ("jr:choice-name(${sex}, '${sex}')", None, {"sex": "f"}, "女"),
+    ("jr:choice-name(${sex}, '${sex}')", None, {"sex": None}, ""),
+    (
+        "concat(${name}, jr:choice-name(${consent}, '${consent}'))",
+        None,
+        {"name": "王芳", "consent": "yes"},
+        "王芳同意",
+    ),  # fmt: skip
+    ("string-length(${name}) > 0", None, {"name": None}, False),
+    ("substr(${id}, 6, 10)", None, {"id": "110105195807011234"}, "1958"),
+    ("?regex(${phone}, '^1[3-9][0-9]{9}$')", None, {"phone": "13912345678"}, True),
+    ("?regex(${phone}, '^1[3-9][0-9]{9}$')", None, {"phone": None}, False),
+    ("round(${weight} * 2.2046, 1)", None, {"weight": 52.5}, 115.7),
+    ("number(${age}) + 1", None, {"age": 67}, 68),
+    ("${age} + 1", None, {"age": None}, NAN),
+    ("string(${age})", None, {"age": 67}, "67"),
+    ("int(${weight})", None, {"weight": 52.5}, 52),
+    ("once(concat('H', ${age}))", None, {"age": 67}, "H67"),
+    # boolean logic with empty answers
+    ("?${age} > 60 and ${consent} = 'yes'", None, {"age": 67, "consent": "yes"}, True),
+    ("?${age} > 60 and ${consent} = 'yes'", None, {"age": None, "consent": "yes"}, False),
+    ("?${name} = '' or ${age} < 18", None, {"name": None, "age": None}, True),
+    ("?${consent} = 'yes' or ${age} > 60", None, {"consent": None, "age": None}, False),
+    ("?not(${name} = '')", None, {"name": None}, False),
+    ("?not(${age} > 60)", None, {"age": None}, True),
+    ("?${name} != 'x'", None, {"name": None}, True),
+    ("?${age} >= 18 and ${age} <= 60", None, {"age": 30}, True),
+    ("?${age} >= 18 and ${age} <= 60", None, {"age": None}, False),
+    ("?${age}", None, {"age": 0}, True),
+    ("?${age}", None, {"age": None}, False),
+    ("boolean(${name})", None, {"name": None}, False),
+    # numbers compared with texts: XPath compares them as numbers
+    ("?${weight} = 52.5", None, {"weight": 52.5}, True),
+    ("?${weight} = '52.5'", None, {"weight": 52.5}, True),
+    ("?${code} = 7", None, {"code": "007"}, True),
+    ("?${code} = '7'", None, {"code": "007"}, False),
+    ("?${age} > '60'", None, {"age": 67}, True),
+    ("?${age} = 0", None, {"age": None}, False),
+    ("?${name} = 3", None, {"name": "王芳"}, False),
+    ("?${code} < 'b'", None, {"code": "a"}, False),
+    ("?${code} < 10", None, {"code": "9"}, True),
+    # dates compared and subtracted
+    ("today() - ${visit}", None, {"visit": "2026-03-10"}, 5),
+    ("${visit} - ${dob}", None, {"visit": "2026-03-10", "dob": "1958-07-01"}, 24724),
+    ("?${visit} < today()", None, {"visit": "2026-03-10"}, True),
+    ("?${visit} > ${dob}", None, {"visit": "2026-03-10", "dob": "1958-07-01"}, True),
+    ("?${visit} >= '2026-01-01'", None, {"visit": "2026-03-10"}, True),
+    ("?${visit} = '2026-03-10'", None, {"visit": "2026-03-10"}, True),
+    ("?${visit} < today()", None, {"visit": None}, False),
+    ("int((today() - ${dob}) div 365.25)", None, {"dob": "1958-07-01"}, 67),
+    ("date(${visit} + 30)", None, {"visit": "2026-03-10"}, "2026-04-09"),
+    ("format-date(date(${visit} + 30), '%e/%n')", None, {"visit": "2026-03-10"}, "9/4"),
+    ("format-date(${visit}, '%Y-%m')", None, {"visit": "2026-03-10"}, "2026-03"),
+    ("decimal-date-time(${visit})", None, {"visit": "2026-03-10"}, 20522),
+    ("?today() - ${visit} <= 7", None, {"visit": "2026-03-10"}, True),
+    # repeats, read from the form
+    ("count(${members})", None, TOP, 2),
+    ("sum(${m_age})", None, TOP, 107),
+    ("max(${m_age})", None, TOP, 67),
+    ("indexed-repeat(${m_name}, ${members}, 2)", None, TOP, "王小明"),
+    # an entry: its own row first, then the form
+    ("position(..)", "members", IN_MEMBER, 2),
+    ("concat(${m_name}, '/', ${name})", "members", IN_MEMBER, "王小明/王芳"),
+    ("count(${kids})", "members", IN_MEMBER, 2),
+    ("sum(${k_age})", "members", IN_MEMBER, 20),
+    (
+        "if(${m_age} >= 60, concat(${m_name}, '（老人）'), ${m_name})",
+        "members",
+        IN_MEMBER,
+        "王小明",
+    ),  # fmt: skip
+    ("?${m_age} < ${age}", "members", IN_MEMBER, True),
+    # an entry of a repeat inside a repeat: its row, the member's row, then the form
+    ("position(..)", "kids", IN_KID, 2),
+    ("concat(${k_age}, '-', ${m_name}, '-', ${name})", "kids", IN_KID, "8-王小明-王芳"),
+    ("coalesce(${k_name}, ${m_name})", "kids", IN_KID, "王小明"),
+    ("${m_age} - ${k_age}", "kids", IN_KID, 32),
+    ("?${k_age} < ${m_age}", "kids", IN_KID, True),
+    ("?${k_name} = ''", "kids", IN_KID, True),
+    ("${age} - ${m_age}", "kids", IN_KID, 27),
+]
+
+
+def _own(level: str | None) -> set[str]:
+    """The names an entry at ``level`` holds itself (the form's, outside any repeat)."""
+    return {name for name, at in XFORM_LEVEL.items() if at == level} | (
+        {n for n in XFORM_TYPES if n not in XFORM_LEVEL} if level is None else set()
+    )
+
+
+def _outer_marked(tree: dict[str, Any], own: set[str]) -> dict[str, Any]:
+    """Names of the levels around an entry marked ``outer``, as a survey's definition does."""
+    if "var" in tree:
+        return tree if tree["var"] in own else dict(tree, outer=True)
+    return {
+        k: [_outer_marked(t, own) for t in v] if k in ("args", "list") else v
+        for k, v in tree.items()
+    }
+
+
+def xform_tree(xpath: str, level: str | None) -> dict[str, Any]:
+    """An XLSForm expression as the upload translates it, compiled for both sides."""
+    scope = Scope()
+    scope.types = dict(XFORM_TYPES)
+    scope.level = {n: XFORM_LEVEL.get(n) for n in XFORM_TYPES}
+    scope.repeats = {"members", "kids"}
+    scope.labels = dict(XFORM_LABELS)
+    condition = xpath.startswith("?")
+    parsed = Parser(xpath.removeprefix("?")).parse()
+    ours = scope.relevant(parsed, xpath, level) if condition else scope.calculation(parsed, level)
+    tree = compile_expr(ours)
+    return tree if level is None else _outer_marked(tree, _own(level))
+
+
+def _xform_id(case: tuple[str, str | None, dict[str, Any], Any]) -> str:
+    return f"{case[0]} @{case[1] or 'form'}"
+
+
+@pytest.mark.parametrize("xpath,level,env,expected", XFORM_CASES, ids=map(_xform_id, XFORM_CASES))
+def test_the_server_gives_odks_value_of_an_xlsform_expression(xpath, level, env, expected):
+    assert kind(evaluate(xform_tree(xpath, level), {"__today__": TODAY, **env})) == kind(expected)
+
+
+def test_the_browser_gives_the_same_values_of_xlsform_expressions():
+    cases = [
+        (xform_tree(xpath, level), {"__today__": TODAY, **_as_typed(env)})
+        for xpath, level, env, _v in XFORM_CASES
+    ]
+    found = browser(cases)
+    wrong = [
+        (_xform_id(case), got, kind(case[3]))
+        for case, got in zip(XFORM_CASES, found, strict=True)
+        if got != kind(case[3])
     ]
     assert wrong == []

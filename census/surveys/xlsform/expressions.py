@@ -303,6 +303,8 @@ class Scope:
         kind = self.types.get(name, "text")
         value = right[1]
         if op in ("=", "!=") and right[0] == "str" and value == "":
+            if kind == "select_many":  # nothing ticked: [] on the server, "" in XPath
+                return f'string({name}) {"==" if op == "=" else "!="} ""'
             return f"{name} {'==' if op == '=' else '!='} None"
         if kind in ("select_one", "text", "textarea") and right[0] == "str" and op in ("=", "!="):
             return f"{name} {'==' if op == '=' else '!='} {_literal(value)}"
@@ -372,9 +374,8 @@ class Scope:
         if "boolean" in (ta, tb) and op in ("=", "!="):
             return f"{_as('boolean', left, a)} {ours} {_as('boolean', right, b)}"
         if "number" in (ta, tb) or op not in ("=", "!="):
-            if op not in ("=", "!=") and ta in ("date", "string") and tb in ("date", "string"):
-                if "date" in (ta, tb):  # ISO dates in text order
-                    return f"{_as('string', left, a)} {ours} {_as('string', right, b)}"
+            # dates too: by their day numbers, so a blank date is NaN and compares false (as
+            # text, '' < '2026-03-15' would hold)
             return f"{_as('number', left, a)} {ours} {_as('number', right, b)}"
         return f"{_as('string', left, a)} {ours} {_as('string', right, b)}"
 
