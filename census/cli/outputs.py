@@ -16,6 +16,7 @@ from census.cli.common import (
     open_census,
     records_option,
 )
+from census.util.i18n import gettext
 
 
 @click.command("print")
@@ -212,7 +213,7 @@ def registers_command(as_of: Any, lang: str, approved: bool) -> None:
         waiting = every[reg.key] - reviewed[reg.key]
         note = ""
         if waiting:
-            note = f"（待审核 {waiting}）" if lang == "zh" else f" ({waiting} awaiting review)"
+            note = gettext("（待审核 {n}）", lang, n=waiting)
         click.echo(f"{reg.key:<{width}}  {counts[reg.key]:>7}  {reg.title(lang)}{note}")
 
 

@@ -25,6 +25,7 @@ from datetime import date
 from typing import Any
 
 from census.domain.residents import household_share
+from census.util.i18n import Np_, gettext, joined, text
 
 APPROVED = "approved"
 # The collections whose records go through review, and the record type each one holds.
@@ -120,19 +121,13 @@ class Gate:
         awaiting review not counted”; with 全部: “含未审核记录：其中 12 户待审核”.
         """
         what = counted_text(pending, lang)
-        if lang == "zh":
-            if self.approved:
-                if what:
-                    return f"仅含已审核记录；另有 {what}待审核未计入"
-                return "仅含已审核记录；无待审核记录"
-            return f"含未审核记录：其中 {what}待审核" if what else "全部记录（均已审核）"
         if self.approved:
             if what:
-                return f"Approved records only; {what} awaiting review not counted"
-            return "Approved records only; none awaiting review"
+                return gettext("仅含已审核记录；另有 {what}待审核未计入", lang, what=what)
+            return gettext("仅含已审核记录；无待审核记录", lang)
         if what:
-            return f"Includes unreviewed records: {what} awaiting review"
-        return "All records (all reviewed)"
+            return gettext("含未审核记录：其中 {what}待审核", lang, what=what)
+        return gettext("全部记录（均已审核）", lang)
 
 
 def gate_from(args: Mapping[str, Any]) -> Gate:
@@ -145,24 +140,20 @@ def gate_from(args: Mapping[str, Any]) -> Gate:
 
 
 _UNITS = {
-    "households": ("{n} 户", "household", "households"),
-    "storefronts": ("{n} 家门面", "storefront", "storefronts"),
-    "units": ("{n} 个单位", "organisation", "organisations"),
+    "households": Np_("{n} 户", "{n} 户", "n"),
+    "storefronts": Np_("{n} 家门面", "{n} 家门面", "n"),
+    "units": Np_("{n} 个单位", "{n} 个单位", "n"),
 }
 
 
 def counted_text(pending: Pending, lang: str = "zh") -> str:
     """“12 户、2 家门面” / “12 households and 2 storefronts”; '' when nothing waits."""
-    parts = []
-    for kind, (zh, one, many) in _UNITS.items():
-        n = getattr(pending, kind)
-        if n:
-            parts.append(zh.format(n=n) if lang == "zh" else f"{n} {one if n == 1 else many}")
-    if lang == "zh":
-        return "、".join(parts)
-    if len(parts) > 1:
-        return ", ".join(parts[:-1]) + " and " + parts[-1]
-    return parts[0] if parts else ""
+    parts = [
+        text(message, lang, n=n)
+        for kind, message in _UNITS.items()
+        if (n := getattr(pending, kind))
+    ]
+    return joined(parts, lang)
 
 
 def pending_beside(total: Any, approved: Any) -> Any:

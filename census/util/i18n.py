@@ -110,3 +110,12 @@ def text(message: str | Plural, lang: str | None = None, /, **params: object) ->
 def in_each_language(message: str | Plural, **params: object) -> dict[str, str]:
     """``message`` in every language of the interface, as a form's {zh, en} label holds it."""
     return {lang: text(message, lang, **params) for lang in LANGUAGES}
+
+
+def joined(parts: list[str], lang: str | None = None) -> str:
+    """A list as a sentence says it: “12 户、2 家门面” / “12 households and 2 storefronts”."""
+    if (lang or current_language()) == SOURCE_LANGUAGE:
+        return "、".join(parts)
+    if len(parts) > 1:
+        return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return parts[0] if parts else ""

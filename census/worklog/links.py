@@ -79,13 +79,14 @@ class Resolved:
     def text(self, lang: str = "zh") -> str:
         """As shown in lists: 张伟（H0012 3栋2单元301）, or the value and what is wrong."""
         if self.problem:
-            mark = "未找到" if self.problem.endswith("unknown") else "不唯一"
-            return f"{self.value}（{mark if lang == 'zh' else self.problem.replace('_', ' ')}）"
+            if self.problem.endswith("unknown"):
+                return gettext("{value}（未找到）", lang, value=self.value)
+            return gettext("{value}（不唯一）", lang, value=self.value)
         h = self.household or {}
         where = f"{h.get('household_no') or ''} {_address(h)}".strip()
         if self.person is None:
             return where
-        return f"{self.person.name}（{where}）" if lang == "zh" else f"{self.person.name} ({where})"
+        return gettext("{name}（{where}）", lang, name=self.person.name, where=where)
 
 
 class Links:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from census.util.i18n import gettext
+
 GRAINS = ("month", "quarter", "year")
 
 
@@ -26,8 +28,9 @@ class Period:
 
     def label(self, lang: str = "zh") -> str:
         """2025-01-01至2025-03-31 / 2025-01-01 to 2025-03-31."""
-        joiner = "至" if lang == "zh" else " to "
-        return f"{self.start.isoformat()}{joiner}{self.end.isoformat()}"
+        return gettext(
+            "{start}至{end}", lang, start=self.start.isoformat(), end=self.end.isoformat()
+        )
 
 
 @dataclass(frozen=True)
@@ -39,14 +42,12 @@ class Bucket:
 
     def label(self, lang: str = "zh") -> str:
         """2025年1月, 2025年第1季度, 2025年 (or the key in English)."""
-        if lang != "zh":
-            return self.key
         year, _, rest = self.key.partition("-")
         if not rest:
-            return f"{year}年"
+            return gettext("{year}年", lang, year=year)
         if rest.startswith("Q"):
-            return f"{year}年第{rest[1:]}季度"
-        return f"{year}年{int(rest)}月"
+            return gettext("{year}年第{quarter}季度", lang, year=year, quarter=rest[1:])
+        return gettext("{year}年{month}月", lang, year=year, month=int(rest))
 
 
 def to_day(value: Any) -> date | None:

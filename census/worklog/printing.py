@@ -34,6 +34,7 @@ from census.printing.register_list import CHUNK_SHEETS
 from census.printing.render import render_pdf
 from census.printing.words import LIST_SEPARATOR, css_string, page_counter_css
 from census.printing.words import word as print_word
+from census.util.i18n import gettext
 from census.worklog.figures import CaseCounts
 from census.worklog.periods import Bucket, Period
 from census.worklog.registers import Row, WorkRegister, group_counts
@@ -162,7 +163,7 @@ def rates_context(
         "printed_at": word("printed_at", lang) + printed_at.strftime("%Y-%m-%d %H:%M"),
         "channels": names,
         "lines": lines,
-        "words": {k: word(k, lang) for k in keys} | {"when": "期间" if lang == "zh" else "Period"},
+        "words": {k: word(k, lang) for k in keys} | {"when": gettext("期间", lang)},
         "css_page_counter": page_counter_css(lang),
         "css_confidential": css_string(word("confidential", lang)),
     }

@@ -18,6 +18,7 @@ from census.domain.address import natural_key
 from census.domain.contact import mask_phone
 from census.domain.ids import mask_id
 from census.surveys.definition import DefinitionError, FieldDef, FormDef
+from census.util.i18n import NC_, gettext
 from census.worklog.links import Links
 from census.worklog.periods import Period, to_day
 
@@ -64,7 +65,7 @@ def _default_settings(form: FormDef) -> dict[str, Any]:
     # a note holds no answer; a long text does not fit a register line
     shown = [f.key for f in form.fields if f.type not in ("textarea", "note")][:DEFAULT_COLUMNS]
     return {
-        "name": {k: f"{v}台账" if k == "zh" else f"{v} register" for k, v in form.title.items()},
+        "name": {k: gettext("{title}台账", k, title=v) for k, v in form.title.items()},
         "date": date,
         "columns": shown,
         "order": [f"-{date}"] if date else [f"-{ID}"],
@@ -150,9 +151,11 @@ def _repeat_text(
             if text and text not in texts:
                 texts.append(text)
         if texts:
-            rest = "，".join(texts[1:]) if lang == "zh" else ", ".join(texts[1:])
-            entries.append(f"{texts[0]}（{rest}）" if rest else texts[0])
-    return ("；" if lang == "zh" else "; ").join(entries)
+            rest = gettext(NC_("punctuation", "，"), lang).join(texts[1:])
+            entries.append(
+                gettext("{name}（{rest}）", lang, name=texts[0], rest=rest) if rest else texts[0]
+            )
+    return gettext(NC_("punctuation", "；"), lang).join(entries)
 
 
 @dataclass

@@ -162,9 +162,13 @@ class WorkReport:
 
     def title(self, lang: str = "zh") -> str:
         """佐斯腾社区工作报告（2025-01-01至2025-12-31）."""
-        if lang == "zh":
-            return f"{self.community}{word('report', lang)}（{self.period.label(lang)}）"
-        return f"{self.community} {word('report', lang)} ({self.period.label(lang)})"
+        return gettext(
+            "{community}{report}（{period}）",
+            lang,
+            community=self.community,
+            report=word("report", lang),
+            period=self.period.label(lang),
+        )
 
 
 def build_report(

@@ -1,0 +1,53 @@
+"""Sentences built from parts read the one catalogue: the same call gives Chinese or English.
+
+Each of these was once an ``if lang == "zh"`` with two f-strings; the English now comes from
+messages.po, so a missing or wrong entry shows here as Chinese in the English output.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from census.domain.gate import Gate, Pending, counted_text
+from census.util.i18n import joined
+from census.worklog.links import Person, Resolved
+from census.worklog.periods import Period, bucket_of
+
+
+def test_pending_counts_are_joined_as_each_language_lists_things():
+    pending = Pending(households=12, storefronts=1, units=2)
+    assert counted_text(pending, "zh") == "12 户、1 家门面、2 个单位"
+    assert counted_text(pending, "en") == "12 households, 1 storefront and 2 organisations"
+    assert counted_text(Pending(), "en") == ""
+    assert joined(["a"], "en") == "a"
+
+
+def test_the_gate_line_in_both_languages():
+    one = Pending(households=1)
+    assert Gate(approved=True).line(one, "zh") == "仅含已审核记录；另有 1 户待审核未计入"
+    assert (
+        Gate(approved=True).line(Pending(), "en") == "Approved records only; none awaiting review"
+    )
+    assert (
+        Gate(approved=False).line(one, "en")
+        == "Includes unreviewed records: 1 household awaiting review"
+    )
+    assert Gate(approved=False).line(Pending(), "zh") == "全部记录（均已审核）"
+
+
+def test_periods_and_months_in_both_languages():
+    period = Period(date(2025, 1, 1), date(2025, 3, 31))
+    assert period.label("zh") == "2025-01-01至2025-03-31"
+    assert period.label("en") == "2025-01-01 to 2025-03-31"
+    assert bucket_of(date(2025, 2, 9), "month").label("en") == "2025-02"  # as its key
+    assert bucket_of(date(2025, 2, 9), "year").label("en") == "2025"
+
+
+def test_a_link_to_a_person_or_a_missing_one_in_both_languages():
+    home = {"household_no": "H0012", "building": "3栋", "unit": "2单元", "room": "301"}
+    person = Person(home, {"name": "张伟"})
+    found = Resolved("H0012/张伟", household=home, person=person)
+    assert found.text("zh").startswith("张伟（H0012 ")
+    assert found.text("en").startswith("张伟 (H0012 ") and found.text("en").endswith(")")
+    assert Resolved("H9", problem="household_unknown").text("en") == "H9 (not found)"
+    assert Resolved("李", problem="person_ambiguous").text("zh") == "李（不唯一）"
