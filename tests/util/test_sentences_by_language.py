@@ -51,3 +51,13 @@ def test_a_link_to_a_person_or_a_missing_one_in_both_languages():
     assert found.text("en").startswith("张伟 (H0012 ") and found.text("en").endswith(")")
     assert Resolved("H9", problem="household_unknown").text("en") == "H9 (not found)"
     assert Resolved("李", problem="person_ambiguous").text("zh") == "李（不唯一）"
+
+
+def test_where_an_xlsform_problem_is_in_both_languages():
+    from census.surveys.xlsform.problems import XLSFormProblem
+
+    found = XLSFormProblem("definition", "survey", 5, "constraint", "G5")
+    assert found.where("zh") == "survey 表第 5 行 constraint 列（G5）"
+    assert found.where("en") == "sheet survey, row 5, column constraint (G5)"
+    assert XLSFormProblem("definition", "settings").where("en") == "sheet settings"
+    assert XLSFormProblem("definition", "census.yaml").where("en") == "census.yaml"

@@ -77,19 +77,11 @@ class XLSFormProblem:
         """survey 表第 5 行 constraint 列（G5） / sheet survey, row 5, column constraint (G5)."""
         if "." in self.sheet:  # a file (a YAML definition), not a sheet
             text = self.sheet
-        elif lang == "zh":
-            text = f"{self.sheet} 表"
-            text += f"第 {self.row} 行" if self.row else ""
-            text += f" {self.column} 列" if self.column else ""
         else:
-            text = f"sheet {self.sheet}"
-            text += f", row {self.row}" if self.row else ""
-            text += f", column {self.column}" if self.column else ""
-        return (
-            text + (f"（{self.cell}）" if lang == "zh" else f" ({self.cell})")
-            if self.cell
-            else text
-        )
+            text = gettext("{sheet} 表", lang, sheet=self.sheet)
+            text += gettext("第 {row} 行", lang, row=self.row) if self.row else ""
+            text += gettext(" {column} 列", lang, column=self.column) if self.column else ""
+        return text + gettext("（{cell}）", lang, cell=self.cell) if self.cell else text
 
     def __str__(self) -> str:
         return f"{self.where()}：{self.message()}"
