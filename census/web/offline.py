@@ -25,11 +25,14 @@ bp = Blueprint("offline", __name__)
 
 
 # What a surveyor's tablet keeps for a day without signal (pages are cached as they are opened).
+# Every file a kept page loads (tests/web/test_offline_file_list.py): staff pages load the
+# menu bar's script too.
 OFFLINE_FILES = (
     "app.css",
     "fieldwork.css",
     "forms.js",
     "offline.js",
+    "menu.js",
     "i18n.js",
     "db.js",
     "outbox.js",
