@@ -160,16 +160,21 @@ def fill_labels(form: Any) -> None:
     defn: FormDef = form.definition
     if not any("${" in str(f.label) + str(f.hint) for f in _all_fields(defn.fields)):
         return
-    values = {f.key: getattr(form, f.key).data for f in defn.fields if f.type != "repeat"}
-    for f in defn.fields:
-        field = getattr(form, f.key)
+    _fill_level(defn.fields, form, {})
+
+
+def _fill_level(fields: tuple[FieldDef, ...], form: Any, outer: dict[str, Any]) -> None:
+    """One level's labels from its own answers, then the levels around it (``outer``,
+    nearest first): a child's label names its member, as the tablet fills it."""
+    values = {f.key: form[f.key].data for f in fields if f.type != "repeat"}
+    around = {**outer, **values}
+    for f in fields:
+        field = form[f.key]
         if f.type != "repeat":
-            _fill(field, field.render_kw or {}, values, {})
+            _fill(field, field.render_kw or {}, values, outer)
             continue
         for entry in field.entries:
-            row = {s.key: entry.form[s.key].data for s in f.fields}
-            for sub in f.fields:
-                _fill(entry.form[sub.key], entry.form[sub.key].render_kw or {}, row, values)
+            _fill_level(f.fields, entry.form, around)
 
 
 def _all_fields(fields: tuple[FieldDef, ...]) -> list[FieldDef]:

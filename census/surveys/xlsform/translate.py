@@ -493,7 +493,8 @@ class _Translator:
         item["default"] = value
 
     def fills(self, item: dict[str, Any], here: tuple[str, ...], level: str | None) -> None:
-        """``${name}`` in a label or a hint: each name must be a question this one can read."""
+        """``${name}`` in a label or a hint: each name must be a question this one can read
+        (its own row's, a row's around it in a repeat inside a repeat, or the form's)."""
         for column in ("label", "hint"):
             for text in (item.get(column) or {}).values():
                 for name in _FILL.findall(text):
@@ -501,7 +502,7 @@ class _Translator:
                         self.problems.append(
                             self.form.problem("reference", here, column, expr=text, name=name)
                         )
-                    elif self.scope.level.get(name) not in (None, level):
+                    elif self.scope.level.get(name) not in (None, *self.scope.around(level)):
                         self.problems.append(
                             self.form.problem("scope", here, column, expr=text, name=name)
                         )
