@@ -8,6 +8,7 @@ register date; ``report_paragraph`` writes them as the communities' own reports 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cache
@@ -75,7 +76,7 @@ def age_band(age: int | None) -> str | None:
     return "60-79" if age < 80 else "80+"
 
 
-def _is_minority(ethnicity: object) -> bool:
+def is_minority(ethnicity: object) -> bool:
     return bool(ethnicity) and ethnicity != HAN
 
 
@@ -146,7 +147,7 @@ def tally_of(community: Community) -> Tally:
         floating_minority=sum(
             1
             for kind, ethnicity in zip(kinds, ethnicities, strict=True)
-            if kind == "floating" and _is_minority(ethnicity)
+            if kind == "floating" and is_minority(ethnicity)
         ),
         disabled=sum(1 for c in people["conditions"] if "disability" in c),
         party=sum(1 for p in people["political"] if p in PARTY),
@@ -167,7 +168,7 @@ def figures_from(
     bands: Counter[str | None] = Counter()
     for age, n in tally.ages.items():
         bands[age_band(age)] += n
-    minority = sum(n for name, n in by_ethnicity.items() if _is_minority(name))
+    minority = sum(n for name, n in by_ethnicity.items() if is_minority(name))
     residents = sum(by_type.values())
     doors = set(tally.doors)
     figures: dict[str, Any] = {
@@ -179,7 +180,7 @@ def figures_from(
         "ethnic_groups": len(by_ethnicity),
         "minority_residents": minority,
         "minority_share": round(minority / residents, 4) if residents else 0.0,
-        "minority_ethnic_groups": sum(1 for name in by_ethnicity if _is_minority(name)),
+        "minority_ethnic_groups": sum(1 for name in by_ethnicity if is_minority(name)),
         "floating_minority_residents": tally.floating_minority,
         "rental_dwellings": len(tally.rented),
         "hardship_households": tally.hardship_households,
@@ -195,17 +196,20 @@ def figures_from(
         "key_units": sum(1 for u in units if u.get("key_unit") is True),
         "safe_units": sum(1 for u in units if u.get("safe_unit") is True),
         "storefronts": sum(1 for s in storefronts if s.get("status") == "open"),
-        # equal counts in the order of GB/T 3304, then by name: the same order however the
-        # counts were reached (a name outside the code table sorts after the table)
-        "by_ethnicity": dict(
-            sorted(by_ethnicity.items(), key=lambda kv: (-kv[1], _code(kv[0]), kv[0]))
-        ),
+        "by_ethnicity": ethnicity_table(by_ethnicity),
         "age_bands": {band: bands[band] for band in AGE_BANDS},
     }
     return {key: figures[key] for key in FIGURES}
 
 
 _TALLY_FIELDS = tuple(f.name for f in fields(Tally))
+
+
+def ethnicity_table(counts: Mapping[str, int]) -> dict[str, int]:
+    """Residents per group, largest first; equal counts in the order of GB/T 3304, then by
+    name: the same order however the counts were reached (a name outside the code table
+    sorts after the table)."""
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], _code(kv[0]), kv[0])))
 
 
 @cache
