@@ -290,10 +290,20 @@ async function showReturnComment(form, user) {
   const text = document.createElement("p");
   text.className = "comment-text";
   text.textContent = row.comment.text || t("review_check_marked");
+  box.append(head, text);
+  // Notes about members deleted since the return (张伟 · 联系电话): said here, as the
+  // server's page says them, since they have no field left to stand beside.
+  const gone = row.comment.gone || [];
+  if (gone.length) {
+    const line = document.createElement("p");
+    line.className = "gone-members";
+    line.textContent = t("gone_members", { fields: gone.join("、") });
+    box.append(line);
+  }
   const meta = document.createElement("p");
   meta.className = "meta";
   meta.textContent = `${row.comment.by} · ${when(row.comment.at)}`;
-  box.append(head, text, meta);
+  box.append(meta);
   document.querySelector("main h1")?.after(box);
 }
 

@@ -61,3 +61,52 @@ def test_a_returned_household_opened_offline_shows_the_note_beside_the_named_mem
     assert stored["members"][1]["phone"] == "13912345699"
     assert stored["review_state"] == "submitted"
     assert stored["_rev"] == returned_rev + 1  # landed once
+
+
+def test_a_note_about_a_member_since_deleted_is_said_on_a_page_kept_before_the_return(
+    page, login, live_server
+):
+    """The tablet kept the household's form before the return, and lost the signal before it
+    could fetch the form again: the comment comes from the tablet's copy of the returned
+    records, with the line the server's page has for a member deleted since the return."""
+    store = live_server.store
+    defn = live_server.app.extensions["census"].surveys["household"]
+    with live_server.app.test_request_context():
+        saved = records.save(store, defn, make_household(members=3, room="603"), user="surveyor1")
+    edit = f"/survey/household/{saved.id}/edit"
+    login("surveyor1")
+    open_home_and_keep_it_offline(page)
+    page.goto(edit)  # opened once with signal: the tablet keeps the page as it was then
+    expect(page.locator("#review-comment")).to_have_count(0)
+
+    review.act(
+        store,
+        saved.id,
+        "return",
+        username="admin",
+        role="admin",
+        comment="这一户人员有变动，请核实",
+        fields=["members[1].name"],
+        form=defn,
+    )
+    # Staff delete 李秀兰 while the household is back with the surveyor.
+    record = store.collection("households").get(saved.id)
+    edited = {k: v for k, v in record.items() if not k.startswith("_")}
+    edited["members"] = [record["members"][0], record["members"][2]]
+    with live_server.app.test_request_context():
+        kept = records.save(
+            store, defn, edited, user="admin", record_id=saved.id, expected_rev=record["_rev"]
+        )
+    assert kept.saved and store.collection("households").get(saved.id)["review_state"] == "returned"
+
+    # The list of returned records arrives; the form's page does not (the signal goes).
+    page.context.route(f"**{edit}*", lambda route: route.abort())
+    page.goto("/survey/")
+    expect(page.locator(".sync-bar .fix-link .count")).to_have_text("1")
+    expect(page.locator(".ready-note")).to_contain_text("离线准备未完成")
+
+    page.context.set_offline(True)
+    page.goto(edit)
+    comment = page.locator("#review-comment")
+    expect(comment).to_contain_text("这一户人员有变动，请核实")
+    expect(comment.locator(".gone-members")).to_have_text("涉及已删除的成员：李秀兰 · 姓名")
