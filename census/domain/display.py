@@ -14,6 +14,7 @@ from typing import Final, Protocol
 
 from census.domain.contact import mask_phone
 from census.domain.ids import mask_id
+from census.util.i18n import N_, gettext
 
 # Fields whose values are ID numbers by key, for columns that carry no field type (a
 # register's head_id_number); a field of type id_number is one anyway.
@@ -21,6 +22,11 @@ ID_KEYS: Final = frozenset({"id_number", "head_id_number", "operator_id_number"}
 SEPARATORS: Final = {"zh": "、", "en": ", "}
 SELECT_TYPES: Final = ("select_one", "select_many")
 _YES_NO: Final = {"zh": ("是", "否"), "en": ("Yes", "No")}
+# What an import left for a surveyor to fill in (a column its file lacked), on the record
+# or on a member: said as 待核实 where the value would be, never as an empty cell.
+PENDING: Final = "pending_fields"
+PENDING_WORD: Final = N_("待核实")
+HEAD_PENDING: Final = N_("{name}（待核实）")
 
 
 class Field(Protocol):
@@ -49,6 +55,29 @@ class Field(Protocol):
 def blank(value: object) -> bool:
     """Nothing answered: None, '' or an empty list (False and 0 are answers)."""
     return value is None or value == "" or value == [] or value == ()
+
+
+def waiting(record: dict, key: str) -> bool:
+    """Is ``key`` still blank on ``record`` because an import had no column for it?"""
+    return key in (record.get(PENDING) or ()) and blank(record.get(key))
+
+
+def pending_text(lang: str = "zh") -> str:
+    """待核实 (To verify): the cell of a value an import left to verify."""
+    return gettext(PENDING_WORD, lang)
+
+
+def relation_pending(person: dict) -> bool:
+    """Is this member's relation to the head still to verify (an import had no column)?"""
+    return "relation" in (person.get(PENDING) or ())
+
+
+def head_name_text(name: object, unconfirmed: bool, lang: str = "zh") -> str:
+    """The name that stands for a household's head. While the relations wait (待核实),
+    nobody is known to be the head: the first member is named, marked as not confirmed
+    (户主00（待核实）), rather than a blank or a guess shown as fact."""
+    text = "" if blank(name) else str(name)
+    return gettext(HEAD_PENDING, lang, name=text) if text and unconfirmed else text
 
 
 def list_separator(lang: str) -> str:

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from census.domain.codes import label
-from census.domain.display import ID_KEYS, value_text
+from census.domain.display import ID_KEYS, head_name_text, pending_text, value_text, waiting
 from census.domain.residents import (
     Community,
     address_key,
@@ -241,7 +241,12 @@ def format_cell(
     mask_phones: bool = False,
 ) -> str:
     """The text of one cell of a register (the pages, printouts and exports): the value as
-    ``census.domain.display`` writes it, an empty cell for nothing, phones masked if asked."""
+    ``census.domain.display`` writes it, an empty cell for nothing, phones masked if asked.
+    What an import left to verify says 待核实, and a head not yet confirmed is marked."""
+    if key == "head_name":
+        return head_name_text(row.get(key), bool(row.get("head_pending")), lang)
+    if waiting(row, key):
+        return pending_text(lang)
     return value_text(
         reg.info.get(key), row.get(key), lang, masked=not full_ids, mask_phones=mask_phones
     )

@@ -24,6 +24,7 @@ from census.domain.address import NaturalKey
 from census.domain.address import address_key as address_key
 from census.domain.address import address_text as address_text
 from census.domain.address import natural_key as natural_key
+from census.domain.display import relation_pending
 from census.domain.rules import Columns
 from census.util.gcpause import paused_gc
 
@@ -99,7 +100,7 @@ def door(record: dict[str, Any]) -> tuple[str, str, str]:
 # among the household's residents and away persons (head first, then roster order).
 Entry = tuple[dict[str, Any], dict[str, Any], str, int | None, int, int]
 # The keys a person row takes from its household (over the person's own keys of that name).
-PART_KEYS = frozenset((*HOUSEHOLD_FIELDS, "household_id", "address", "head_name"))
+PART_KEYS = frozenset((*HOUSEHOLD_FIELDS, "household_id", "address", "head_name", "head_pending"))
 
 
 class Community:
@@ -317,6 +318,7 @@ HOUSEHOLD_DERIVED: dict[str, Callable[[dict[str, Any], list[dict[str, Any]]], An
     "grid": lambda h, rs: h.get("grid"),
     "residents": lambda h, rs: len(rs),
     "head_name": lambda h, rs: rs[0].get("name"),
+    "head_pending": lambda h, rs: relation_pending(rs[0]),  # named, not known to be the head
     "head_id_number": lambda h, rs: rs[0].get("id_number"),
     "head_phone": lambda h, rs: rs[0].get("phone"),
     "head_ethnicity": lambda h, rs: rs[0].get("ethnicity"),
@@ -421,13 +423,15 @@ class _DwellingColumns(_CommunityColumns):
 _SAME_IN_PART = frozenset(("hardship", "address", "household_id", *HOUSEHOLD_FIELDS))
 
 
-def _household_part(household: dict[str, Any], head: str) -> dict[str, Any]:
-    """The household's fields that every one of its person rows carries."""
+def _household_part(household: dict[str, Any], first: dict[str, Any]) -> dict[str, Any]:
+    """The household's fields that every one of its person rows carries; ``first`` is
+    the roster's head (or its first member while the relations wait to be verified)."""
     part = {key: household.get(key) for key in HOUSEHOLD_FIELDS}
     part["hardship"] = as_list(household.get("hardship"))
     part["household_id"] = household.get("id")
     part["address"] = address_text(household)
-    part["head_name"] = head
+    part["head_name"] = first.get("name") or ""
+    part["head_pending"] = relation_pending(first)
     return part
 
 
@@ -492,7 +496,7 @@ def household_share(household: dict[str, Any], as_of: date) -> Community | None:
         if kind != AWAY and kind not in RESIDENT_TYPES:
             continue
         if part is None:
-            part = _household_part(household, first.get("name") or "")
+            part = _household_part(household, first)
         age = None if born is None else y - born.year - (md < (born.month, born.day))
         (away if kind == AWAY else residents).append((person, part, kind, age, index, place))
         place += 1

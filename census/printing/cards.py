@@ -17,7 +17,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from census.domain.display import value_text
+from census.domain.display import pending_text, value_text, waiting
 from census.printing.grid import (
     FOOT_MM,
     META_MM,
@@ -56,13 +56,21 @@ def field_text(f: FieldDef, value: Any, lang: str, full_ids: bool) -> str:
     return value_text(f, value, lang, masked=not full_ids, mask_phones=not full_ids)
 
 
+def answer_text(f: FieldDef, record: dict[str, Any], lang: str, full_ids: bool) -> str:
+    """The answer to ``f`` on the household or a member: 待核实 where an import left it
+    to verify (a card signed with a blank 与户主关系 reads as nobody's relation)."""
+    if waiting(record, f.key):
+        return pending_text(lang)
+    return field_text(f, record.get(f.key), lang, full_ids)
+
+
 def card(
     household: dict[str, Any], lang: str, full_ids: bool, form: FormDef | None = None
 ) -> dict[str, Any]:
     """One card: the household's facts and a table of its members (several when many)."""
     form = form or household_form()
     facts = [
-        (f.text(lang), field_text(f, household.get(f.key), lang, full_ids))
+        (f.text(lang), answer_text(f, household, lang, full_ids))
         for f in form.fields
         if f.key not in HIDDEN and f.type != "repeat"
     ]
@@ -75,7 +83,7 @@ def card(
             {
                 "heads": [word("member_n", lang, n=start + i + 1) for i in range(len(group))],
                 "rows": [
-                    [f.text(lang)] + [field_text(f, m.get(f.key), lang, full_ids) for m in group]
+                    [f.text(lang)] + [answer_text(f, m, lang, full_ids) for m in group]
                     for f in member_fields
                 ],
             }

@@ -13,6 +13,7 @@ from typing import Any
 
 from census.domain.address import dwelling_text, natural_key
 from census.domain.codes import label
+from census.domain.display import pending_text, waiting
 from census.printing.grid import (
     SIGNOFF_LINES,
     Column,
@@ -81,13 +82,22 @@ def ordered_members(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(members, key=lambda p: (not _is_active(p), p.get("relation") != "head"))
 
 
+def _mark_pending(values: dict[str, str], record: dict[str, Any], lang: str) -> dict[str, str]:
+    """Cells of what an import left to verify say 待核实, not blank: a blank 与户主关系
+    or 住房 on a signed list reads as "none" or as forgotten."""
+    for key in values:
+        if waiting(record, key):
+            values[key] = pending_text(lang)
+    return values
+
+
 def member_values(no: int, person: dict[str, Any], lang: str, full_ids: bool) -> dict[str, str]:
     """The printed values of one person, labelled and masked."""
     sep = LIST_SEPARATOR.get(lang, "、")
     conditions = _labels("conditions", person.get("conditions"), lang)
     if not _is_active(person):
         conditions.append(label("person_status", person.get("status"), lang))
-    return {
+    values = {
         "no": str(no),
         "name": _text(person.get("name")),
         "relation": label("relation", person.get("relation"), lang),
@@ -100,6 +110,7 @@ def member_values(no: int, person: dict[str, Any], lang: str, full_ids: bool) ->
         "political": label("political", person.get("political"), lang),
         "conditions": sep.join(conditions),
     }
+    return _mark_pending(values, person, lang)
 
 
 def household_values(household: dict[str, Any], lang: str, full_ids: bool) -> dict[str, str]:
@@ -114,13 +125,14 @@ def household_values(household: dict[str, Any], lang: str, full_ids: bool) -> di
         notes.append(f"{who} {phone}" if phone else who)
     if household.get("notes"):
         notes.append(_text(household.get("notes")))
-    return {
+    values = {
         "household_no": _text(household.get("household_no")),
         "door": address(household.get("unit"), household.get("room")),
         "housing": label("housing", housing, lang),
         "hardship": sep.join(_labels("hardship", household.get("hardship"), lang)),
         "notes": ("；" if lang == "zh" else "; ").join(notes),
     }
+    return _mark_pending(values, household, lang)
 
 
 # English words are longer than Chinese ones (and wrap at spaces)

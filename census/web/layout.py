@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from census.domain.address import address_text
-from census.domain.display import blank, value_text
+from census.domain.display import (
+    blank,
+    head_name_text,
+    pending_text,
+    relation_pending,
+    value_text,
+    waiting,
+)
 from census.surveys.definition import FieldDef, FormDef, ListColumn, follow_ups
 
 # The fields a household page shows in its heading (number and address), not among the facts.
@@ -109,5 +116,11 @@ def list_cell(form: FormDef, column: ListColumn, record: dict[str, Any], lang: s
         return Cell(str(len(form.people(record))), "integer")
     source = form.head(record) if column.kind == "head" else record
     field = column.field
+    kind = field.type if field is not None else "text"
+    if field is not None and waiting(source, field.key):
+        return Cell(pending_text(lang), kind)
     value = source.get(field.key) if field is not None else None
-    return Cell(shown(field, value, lang), field.type if field is not None else "text")
+    if column.kind == "head" and field is not None and field.key == "name":
+        # while the relations wait, the first member stands for the head, marked as such
+        return Cell(head_name_text(value, relation_pending(source), lang) or "—", kind)
+    return Cell(shown(field, value, lang), kind)
