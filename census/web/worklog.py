@@ -209,6 +209,7 @@ def register(name: str):
         full=full,
         cases=cases,
         args={k: v for k, v in request.args.items() if k in ("from", "to", "q", "full") and v},
+        custom=_custom(),
     )
 
 
@@ -239,6 +240,60 @@ def register_xlsx(name: str):
         get_store(), current_user.username, "export", f"worklog/{name}.xlsx", full_ids=full
     )
     return _download(data, f"{_stem(reg, period)}.xlsx", XLSX)
+
+
+def _survey_or_404(name: str) -> Any:
+    """A survey staff added (its records export with their repeats and photos)."""
+    if name not in _custom():
+        abort(404)
+    return surveys()[name]
+
+
+def _survey_export(name: str, kind: str) -> tuple[Any, Any, bool]:
+    """The survey, its export (ID numbers whole only to a permitted user who asked, and
+    logged) and whether they are whole."""
+    from census.sheets.survey_export import survey_sheets
+
+    form = _survey_or_404(name)
+    full = request.args.get("full") == "1"
+    if full and not current_user.may_see_full_ids:
+        abort(403)
+    export = survey_sheets(get_store(), form, full_ids=full)
+    if full:
+        _full_shown(f"worklog/{name}/records.{kind}", export.ids_shown)
+    return form, export, full
+
+
+@bp.route("/<name>/records.xlsx")
+@roles_required(*STAFF)
+def survey_xlsx(name: str):
+    """A staff survey's records as a workbook: the records, then a sheet per repeat."""
+    from census.sheets.survey_export import workbook_bytes
+
+    form, export, full = _survey_export(name, "xlsx")
+    audit.record(
+        get_store(), current_user.username, "export", f"worklog/{name}/records.xlsx",
+        ip=client_ip(), records=export.records, full_ids=full,
+    )  # fmt: skip
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    return _download(workbook_bytes(export), f"{form.text(lang())}-{stamp}.xlsx", XLSX)
+
+
+@bp.route("/<name>/records.zip")
+@roles_required(*STAFF)
+def survey_zip(name: str):
+    """The same workbook with the photos its records name (photos/<file name>)."""
+    from census.sheets.survey_export import zip_bytes
+
+    form, export, full = _survey_export(name, "zip")
+    store = get_store()
+    data, photos = zip_bytes(store, form, export)
+    audit.record(
+        store, current_user.username, "export", f"worklog/{name}/records.zip",
+        ip=client_ip(), records=export.records, photos=photos, full_ids=full,
+    )  # fmt: skip
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    return _download(data, f"{form.text(lang())}-{stamp}.zip", "application/zip")
 
 
 @bp.route("/<name>.pdf")

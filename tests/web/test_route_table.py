@@ -193,6 +193,9 @@ TABLE: dict[str, Row] = {
     "worklog.report": Row("/worklog/report", STAFF),
     "worklog.report_pdf": Row("/worklog/report.pdf", STAFF),
     "worklog.report_xlsx": Row("/worklog/report.xlsx", STAFF),
+    # a staff survey's records with a sheet per repeat, and with its photos
+    "worklog.survey_xlsx": Row("/worklog/pets/records.xlsx", STAFF),
+    "worklog.survey_zip": Row("/worklog/pets/records.zip", STAFF),
     # administration
     "admin.users": Row("/admin/users", ADMINS),
     "admin.set_active": Row("/admin/users/spare/active", ADMINS, write="POST",
