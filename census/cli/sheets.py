@@ -159,7 +159,7 @@ def pending_command(as_json: bool) -> None:
         state = states.get(row["review_state"], {}).get("zh", row["review_state"])
         click.echo(
             f"{row['title']}\t{row['address']}\t{row['head']}\t缺少 missing: "
-            f"{'、'.join(row['missing'])}\t{state}"
+            f"{'；'.join(row['lacking'])}\t{state}"
         )
     click.echo(f"共 {len(rows)} 条 / {len(rows)} records")
 

@@ -84,6 +84,17 @@ def test_a_sheet_without_the_relation_column_imports_every_member_to_verify(tmp_
     assert len(listed) == 16 and {tuple(r["missing"]) for r in listed} == {
         ("住房性质", "与户主关系")
     }
+    # Whom to ask about what: each member by name, the head marked as not yet confirmed.
+    first = next(r for r in listed if r["head"].startswith("户主00"))
+    assert first["head"] == "户主00（待核实）"
+    assert first["lacking"] == [
+        "住房性质",
+        "户主00：与户主关系",
+        "配偶00：与户主关系",
+        "子女00：与户主关系",
+    ]
+    said = run(data, "pending").output
+    assert "户主00（待核实）\t缺少 missing: 住房性质；户主00：与户主关系；配偶00：与户主关系；" in said
     store = open_store(data, fsync=False)
     try:
         thread = review.thread(store, listed[0]["id"])
@@ -250,9 +261,15 @@ def test_the_wizard_says_it_once_and_lists_the_households(client, auth, store, t
     )
     assert done.status_code == 200 and "导入完成" in done.get_data(as_text=True)
     listed = client.get("/review/pending").get_data(as_text=True)
-    assert listed.count('data-pending="households/') == 16 and "与户主关系" in listed
+    assert listed.count('data-pending="households/') == 16
+    assert "住房性质；户主00：与户主关系；配偶00：与户主关系；子女00：与户主关系<" in listed
+    assert "<td>户主00（待核实）</td>" in listed
     english = client.get("/review/pending?lang=en").get_data(as_text=True)
-    assert "Relation to head" in english
+    assert "Housing; 户主00: Relation to head; 配偶00: Relation to head" in english
+    assert "<td>户主00 (to verify)</td>" in english
+    # The household list names the first member for the head, marked as not confirmed.
+    households = client.get("/households?lang=zh").get_data(as_text=True)
+    assert "户主00（待核实）" in households and "户主15（待核实）" in households
 
 
 def test_a_merge_takes_the_pending_relations_along(store, imported):
