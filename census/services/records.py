@@ -38,7 +38,7 @@ from census.services import audit, places
 from census.store import Conflict, DuplicateKey, Store
 from census.surveys.conform import conform
 from census.surveys.definition import FormDef
-from census.surveys.photos import as_plain, new_photos, photo_names
+from census.surveys.photos import PhotoWrites, as_plain, new_photos, photo_names
 from census.surveys.validate import clean, has_errors
 
 VERSIONS = "versions"
@@ -436,9 +436,10 @@ def save(
     unique = ("uuid", "household_no") if form.name == "household" else ("uuid",)
     # the record, its version and the audit entry are stored together or not at all
     numbered = form.name == "household" and not record.get("household_no")
-    with store.atomic():
-        for photo in photos:  # with PostgreSQL in the record's transaction
-            store.media.put(form.collection, str.__str__(photo), photo.content)
+    # a new photo is written inside the block (with PostgreSQL in its transaction) and
+    # taken out again when the record is not stored (a full disk, a conflict, a uuid taken)
+    with PhotoWrites(store.media, form.collection, photos) as written, store.atomic():
+        written.put()
         for attempt in range(5):
             if numbered:
                 record["household_no"] = _next_household_no(store)
@@ -459,6 +460,7 @@ def save(
                 problems.append(
                     Problem("household_no_taken", "household_no", {"value": record["household_no"]})
                 )
+                written.take_back()
                 return SaveResult(None, record, problems)
         action = action or ("create" if rev == 1 else "edit")
         if form.name == "household":

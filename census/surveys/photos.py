@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import io
 import re
 import uuid
 import warnings
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from census.domain.problems import Problem
+
+if TYPE_CHECKING:
+    from census.store.media import Media
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel camera; more is a decompression bomb, not a photo
@@ -135,3 +140,46 @@ def as_plain(record: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+class PhotoWrites:
+    """A save's new photos, written into media and taken out again if the save fails.
+
+    ``with PhotoWrites(media, folder, photos) as written, store.atomic(): written.put()``:
+    the files are written inside the record's block (with PostgreSQL in its transaction),
+    and when the block leaves with an error (a full disk at the journal's write, an edit
+    from an old revision, a uuid stored meanwhile) or the save gives up (``take_back``),
+    they go again. With TinyDB a file is on disk as soon as it is written, so without this
+    media/ would keep photos that no record names.
+    """
+
+    def __init__(self, media: Media, folder: str, photos: list[Photo]) -> None:
+        self.media, self.folder = media, folder
+        self.photos = [(str.__str__(p), p.content) for p in photos]
+        self.written: list[str] = []
+
+    def __enter__(self) -> PhotoWrites:
+        return self
+
+    def put(self) -> None:
+        """Write each new photo (a file cut short by a full disk is removed by media.put)."""
+        for name, content in self.photos:
+            self.media.put(self.folder, name, content)
+            self.written.append(name)
+
+    def take_back(self) -> None:
+        """Remove what was written: the save is not stored. Never raises (the save's own
+        error is what the user needs to hear)."""
+        for name in self.written:
+            with contextlib.suppress(Exception):
+                self.media.delete(self.folder, name)
+        self.written = []
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if kind is not None:
+            self.take_back()
