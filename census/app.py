@@ -11,6 +11,7 @@ from flask import Flask, g, request, session
 
 from census import web
 from census.context import Census, load_config
+from census.surveys import custom
 from census.util.resources import TEMPLATES_DIR
 
 LANGUAGES = ("zh", "en")
@@ -25,8 +26,29 @@ WEB_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _secret_key(data_dir: Path) -> str:
-    """A per-installation secret kept in the data folder (created on first start)."""
+def _secret_key(census: Census) -> str:
+    """A per-installation secret: in the database every server shares (PostgreSQL), else in
+    the data folder; made on first start by whichever process comes first."""
+    local = _secret_key_file(census.data_dir)
+    shared = getattr(census.store, "shared", None)
+    if shared is None:
+        return local
+    # One key for every server, so that a login holds on all of them. The first server
+    # offers its folder's key (a restored backup's comes back so); the others take it
+    # and keep a copy in their folder, which is what a backup of the folder holds.
+    key = str(shared.secret("secret_key", local))
+    if key != local:
+        path = census.data_dir / "secret_key"
+        tmp = path.with_name(f".secret_key.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(key)
+        os.replace(tmp, path)
+    return key
+
+
+def _secret_key_file(data_dir: Path) -> str:
+    """The secret kept in the data folder (created on first start)."""
     path = data_dir / "secret_key"
     if not path.exists():
         # Created 0600 whatever the umask: the key signs every session cookie.
@@ -50,7 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if "COMMUNITY_NAME" not in (config or {}):
             app.config["COMMUNITY_NAME"] = census.community_name()
         if not app.config.get("SECRET_KEY"):
-            app.config["SECRET_KEY"] = _secret_key(census.data_dir)
+            app.config["SECRET_KEY"] = _secret_key(census)
         app.extensions["census"] = census
         web.init_app(app)
     except BaseException:
@@ -63,5 +85,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if wanted in LANGUAGES:
             session["lang"] = wanted
         g.lang = session.get("lang", "zh")
+
+    @app.before_request
+    def _surveys_of_every_server() -> None:
+        # PostgreSQL: a staff survey another server added (or removed) is served at once.
+        custom.refresh(census)
 
     return app

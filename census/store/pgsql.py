@@ -70,6 +70,36 @@ CREATE TABLE IF NOT EXISTS census_media (
     data bytea NOT NULL,
     PRIMARY KEY (folder, name)
 );
+-- What every app server of the database shares besides the records (census.store.pgshared):
+-- the secret that signs sessions, the staff surveys' definitions, background jobs and their
+-- files (a finished print, an upload), in chunks of FILE_CHUNK bytes.
+CREATE TABLE IF NOT EXISTS census_secrets (
+    name text PRIMARY KEY,
+    value text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS census_surveys (
+    name text PRIMARY KEY,
+    definition text NOT NULL,
+    source_suffix text NOT NULL DEFAULT '',
+    source bytea,
+    changed_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE TABLE IF NOT EXISTS census_jobs (
+    id text PRIMARY KEY,
+    kind text NOT NULL,
+    owner text NOT NULL,
+    state text NOT NULL,
+    doc jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS census_files (
+    folder text NOT NULL,
+    name text NOT NULL,
+    part integer NOT NULL CHECK (part >= 0),
+    data bytea NOT NULL,
+    PRIMARY KEY (folder, name, part)
+);
 """
 
 # Store.next_number: the row lock taken here is held until the claiming transaction ends,

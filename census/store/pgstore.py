@@ -42,6 +42,7 @@ from .changelog import ChangeLog
 from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError, StoreFull
 from .paths import index_key, is_empty, matches, split, values_at
 from .pgmedia import PgMedia
+from .pgshared import PgShared
 
 RESERVED = ("id", "_rev")
 CONNECT_TIMEOUT = 10  # seconds to wait for the server before saying it is not there
@@ -54,6 +55,8 @@ class PgStore(Store):
         self.url = url
         self.data_dir = None  # there is no data folder
         self.media = PgMedia(self)  # photos in the database, seen by every server
+        # The secret key, staff surveys, jobs and their files: one truth for every server.
+        self.shared = PgShared(self)
         self._fsync = fsync
         self._lock = threading.Lock()
         self._local = threading.local()  # the connection of this thread's atomic() block

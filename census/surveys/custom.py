@@ -1,4 +1,4 @@
-"""Surveys that staff add: definitions kept in the data folder, loaded at start-up and on upload.
+"""Surveys that staff add: definitions kept with the store, loaded at start-up and on upload.
 
 An admin uploads a definition in our own YAML format or an XLSForm (.xlsx or .xls,
 ``census.surveys.xlsform``). It is checked exactly as the forms of forms/ are
@@ -7,6 +7,12 @@ from, so staff can read it and a restart finds it. From then on it is just anoth
 definition: its form (/survey/<name>/new), list, register, export and print, and the
 offline app, all work from it. Its records live in the collection ``survey_<name>``; its
 code lists live with it (named ``<name>.<list>``), never in forms/choices.yaml.
+
+With PostgreSQL (``CENSUS_DATABASE_URL``) several servers share one database, so the
+definitions and their files live there instead (``census_surveys``, through the store's
+``shared``): a survey added on one server is served by every other at its next request
+(``refresh``, called before each request and each background job). A data folder's
+surveys from before move into the database on the first start that finds none there.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
+from weakref import WeakKeyDictionary
 
 import yaml
 
@@ -35,10 +42,11 @@ class Census(Protocol):
     """What this module needs of the application context (``census.context.Census``).
 
     The context holds the surveys; this module only reads and writes their files, so it
-    asks for these three attributes and does not import the context.
+    asks for these attributes and does not import the context.
     """
 
     data_dir: Path
+    store: Any  # its ``shared`` (PostgreSQL only) keeps the definitions for every server
     surveys: dict[str, FormDef]
     custom: set[str]
 
@@ -97,32 +105,107 @@ def _checked(raw: dict[str, Any], source: str) -> FormDef:
     return form
 
 
+def _definition(text: str, name: str, source: str) -> FormDef:
+    """A kept definition's YAML text as a FormDef named ``name``; a broken one, named."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DefinitionError(source, "YAML", str(exc)) from None
+    if not isinstance(raw, dict):
+        raise DefinitionError(source, "top level", "a definition must be a mapping")
+    form = _checked(raw, source)
+    if form.name != name:
+        raise DefinitionError(source, "form", f"“{form.name}” should be “{name}”")
+    return form
+
+
+def _folder_definitions(data_dir: str | Path) -> list[Path]:
+    # <name>.source.yaml is the file as uploaded, not the definition
+    return [p for p in sorted(folder(data_dir).glob("*.yaml")) if "." not in p.stem]
+
+
 def load(data_dir: str | Path) -> dict[str, FormDef]:
     """Every staff-added survey of a data folder; a broken one stops start-up, named."""
     found: dict[str, FormDef] = {}
-    for path in sorted(folder(data_dir).glob("*.yaml")):
-        if "." in path.stem:  # <name>.source.yaml: the file as uploaded, not the definition
-            continue
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise DefinitionError(path.name, "YAML", str(exc)) from None
-        if not isinstance(raw, dict):
-            raise DefinitionError(path.name, "top level", "a definition must be a mapping")
-        form = _checked(raw, path.name)
-        if form.name != path.stem:
-            raise DefinitionError(path.name, "form", f"“{form.name}” should be “{path.stem}”")
+    for path in _folder_definitions(data_dir):
+        form = _definition(path.read_text(encoding="utf-8"), path.stem, path.name)
         found[form.name] = form
     return found
 
 
+def _shared(census: Census) -> Any | None:
+    """Where the surveys of every server live (PostgreSQL), or None (the data folder)."""
+    return getattr(census.store, "shared", None)
+
+
+# The stamp of the shared surveys each context last loaded (``refresh`` compares it).
+_loaded: WeakKeyDictionary[Any, str] = WeakKeyDictionary()
+
+
+def _mirror(data_dir: Path, kept: list[Any]) -> None:
+    """Keep the data folder's copy of the database's surveys the same (what a backup of
+    the folder holds): each definition and source file, none that the database lost."""
+    target = folder(data_dir)
+    names = {s.name for s in kept}
+    for survey in kept:
+        path = target / f"{survey.name}.yaml"
+        text = survey.definition.encode("utf-8")
+        if path.exists() and path.read_bytes() == text:
+            continue
+        target.mkdir(parents=True, exist_ok=True)
+        _write(path, text)
+        if survey.source is not None:
+            _write(target / f"{survey.name}.source{survey.source_suffix}", survey.source)
+    for path in _folder_definitions(data_dir):
+        if path.stem not in names:
+            stamp = datetime.now().strftime("%Y%m%d%H%M%S")
+            os.replace(path, path.with_name(f"{path.stem}.{stamp}.yaml.removed"))
+
+
+def _move_into(shared: Any, data_dir: Path) -> None:
+    """A data folder's surveys, from before the database kept them (or restored from a
+    backup), go into it once: on the first start of a server on this database."""
+    token = os.urandom(8).hex()
+    if shared.secret("surveys_moved_in", token) != token or shared.surveys():
+        return
+    for path in _folder_definitions(data_dir):
+        source = next(folder(data_dir).glob(f"{path.stem}.source.*"), None)
+        shared.put_survey(
+            path.stem,
+            path.read_text(encoding="utf-8"),
+            source.suffix if source else "",
+            source.read_bytes() if source else None,
+        )
+
+
 def install(census: Census) -> None:
-    """Add the data folder's surveys to the loaded definitions (after the built-in ones)."""
-    custom = load(census.data_dir)
+    """Add the staff's surveys to the loaded definitions (after the built-in ones)."""
+    shared = _shared(census)
+    if shared is None:
+        custom = load(census.data_dir)
+    else:
+        _move_into(shared, census.data_dir)
+        stamp = shared.surveys_stamp()  # before reading: a change meanwhile reloads again
+        kept = shared.surveys()
+        custom = {s.name: _definition(s.definition, s.name, f"{s.name}.yaml") for s in kept}
+        _mirror(census.data_dir, kept)
+        _loaded[census] = stamp
     for name, form in custom.items():
         publish(form)
         census.surveys[name] = form
     census.custom = set(custom)
+
+
+def refresh(census: Census) -> bool:
+    """Load the surveys again if another server added, replaced or removed one (PostgreSQL);
+    True when they changed. One small query; nothing to do on a data folder."""
+    shared = _shared(census)
+    if shared is None or _loaded.get(census) == shared.surveys_stamp():
+        return False
+    for name in names(census):
+        census.surveys.pop(name, None)
+    install(census)
+    return True
 
 
 def names(census: Census) -> set[str]:
@@ -229,27 +312,44 @@ def add(
             "en": f"A survey “{form.name}” exists; tick “replace” to replace it",
         }
         return Upload(problems=[XLSFormProblem("definition", filename, params={"detail": detail})])
-    target = folder(census.data_dir)
-    target.mkdir(parents=True, exist_ok=True)
-    path = target / f"{form.name}.yaml"
-    replaced = path.exists()
-    if replaced:
-        stamp = datetime.now().strftime("%Y%m%d%H%M%S")
-        os.replace(path, target / f"{form.name}.{stamp}.yaml.old")
     header = f"# {form.text('zh')} — uploaded as {Path(filename).name}\n"
     text = header + yaml.safe_dump(
         {k: v for k, v in raw.items() if k != "collection"}, allow_unicode=True, sort_keys=False
     )
-    _write(path, text.encode("utf-8"))
-    _write(target / f"{form.name}.source{Path(filename).suffix.lower()}", data)
+    suffix = Path(filename).suffix.lower()
+    shared = _shared(census)
+    if shared is not None:
+        replaced = form.name in mine
+        shared.put_survey(form.name, text, suffix, data)
+        _keep_in_folder(census.data_dir, form.name, text, suffix, data)  # the folder's copy
+    else:
+        replaced = _keep_in_folder(census.data_dir, form.name, text, suffix, data)
     publish(form)
     surveys[form.name] = form
     census.custom = mine | {form.name}
     return Upload(form=form, notes=notes, replaced=replaced)
 
 
+def _keep_in_folder(data_dir: Path, name: str, text: str, suffix: str, data: bytes) -> bool:
+    """Write a definition and its source into the data folder; True if it replaced one
+    (the old definition is kept beside it as ``<name>.<time>.yaml.old``)."""
+    target = folder(data_dir)
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"{name}.yaml"
+    replaced = path.exists()
+    if replaced:
+        stamp = datetime.now().strftime("%Y%m%d%H%M%S")
+        os.replace(path, target / f"{name}.{stamp}.yaml.old")
+    _write(path, text.encode("utf-8"))
+    _write(target / f"{name}.source{suffix}", data)
+    return replaced
+
+
 def remove(census: Census, name: str) -> None:
     """Take a survey out (the caller checks that it has no records); its file is kept aside."""
+    shared = _shared(census)
+    if shared is not None:
+        shared.remove_survey(name)
     path = folder(census.data_dir) / f"{name}.yaml"
     if path.exists():
         stamp = datetime.now().strftime("%Y%m%d%H%M%S")

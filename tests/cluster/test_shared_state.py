@@ -1,0 +1,93 @@
+"""Two apps on one PostgreSQL database, each with a data folder of its own, share what a
+second server behind a load balancer must see: the secret key and the staff surveys. On a
+data folder (TinyDB) both stay files there, as before."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from census.app import create_app
+from census.surveys import custom
+from census.web.current import get_store
+from tests.surveys.xlsform_files import xlsform
+
+pytestmark = pytest.mark.postgres
+
+PETS = {
+    "form": "pets",
+    "title": {"zh": "犬只登记", "en": "Dog register"},
+    "fields": [{"key": "dog_name", "type": "text", "label": "犬名", "required": True}],
+}
+
+
+def _app(tmp_path, name, pg_url=None):
+    config = {"DATA_DIR": str(tmp_path / name), "TESTING": True, "FSYNC": False}
+    if pg_url:
+        config["DATABASE_URL"] = pg_url
+    return create_app(config)
+
+
+def test_servers_of_one_database_share_one_secret_key(tmp_path, pg_url):
+    first, second = _app(tmp_path, "a", pg_url), _app(tmp_path, "b", pg_url)
+    try:
+        assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+        assert len(first.config["SECRET_KEY"]) == 64
+        # each folder keeps a copy of the one key (a backup of either holds it)
+        assert (tmp_path / "b" / "secret_key").read_text() == first.config["SECRET_KEY"]
+    finally:
+        get_store(first).close()
+        get_store(second).close()
+
+
+def test_a_survey_added_on_one_server_is_served_by_the_other_at_once(tmp_path, pg_url):
+    first, second = _app(tmp_path, "a", pg_url), _app(tmp_path, "b", pg_url)
+    try:
+        text = yaml.safe_dump(PETS, allow_unicode=True).encode()
+        added = custom.add(first.extensions["census"], "pets.yaml", text)
+        assert added.form is not None, added.problems
+        assert "pets" not in second.extensions["census"].surveys
+        with second.test_request_context("/"):
+            second.preprocess_request()  # what every request does first
+        assert second.extensions["census"].surveys["pets"].text("zh") == "犬只登记"
+        assert (tmp_path / "b" / "surveys" / "pets.yaml").exists()  # the folder's copy
+        assert custom.source_file(second.extensions["census"], "pets").read_bytes() == text
+        custom.remove(first.extensions["census"], "pets")
+        assert custom.refresh(second.extensions["census"])
+        assert "pets" not in second.extensions["census"].surveys
+        assert not (tmp_path / "b" / "surveys" / "pets.yaml").exists()
+    finally:
+        get_store(first).close()
+        get_store(second).close()
+
+
+def test_a_data_folders_surveys_move_into_a_new_database_once(tmp_path, pg_url):
+    local = _app(tmp_path, "a")
+    custom.add(local.extensions["census"], "roster.xlsx", xlsform())
+    get_store(local).close()
+    moved = _app(tmp_path, "a", pg_url)
+    other = _app(tmp_path, "b", pg_url)
+    try:
+        assert "roster" in moved.extensions["census"].surveys
+        assert "roster" in other.extensions["census"].surveys
+        custom.remove(other.extensions["census"], "roster")
+    finally:
+        get_store(moved).close()
+        get_store(other).close()
+    again = _app(tmp_path, "a", pg_url)  # its folder's copy came back: removed stays removed
+    try:
+        assert "roster" not in again.extensions["census"].surveys
+    finally:
+        get_store(again).close()
+
+
+def test_on_a_data_folder_the_key_and_surveys_stay_files(tmp_path):
+    app = _app(tmp_path, "a")
+    try:
+        key = (tmp_path / "a" / "secret_key").read_text().strip()
+        assert app.config["SECRET_KEY"] == key
+        custom.add(app.extensions["census"], "pets.yaml", yaml.safe_dump(PETS).encode())
+        assert (tmp_path / "a" / "surveys" / "pets.yaml").exists()
+        assert custom.refresh(app.extensions["census"]) is False
+    finally:
+        get_store(app).close()
