@@ -10,7 +10,11 @@ What a backup holds
   surveys' definitions (``surveys/``) and the import wizard's uploads (``imports/``); the
   print cache (``print-cache/``) only with ``--with-print-cache``. Finished print jobs
   (``print-jobs/``) are left out: they are results kept for a week, and name their files
-  by absolute path.
+  by absolute path;
+- the photos of records (``Store.media``) as ``files/media/<survey>/<name>`` whatever the
+  backend: TinyDB keeps them in the data folder's ``media/``, PostgreSQL in
+  ``census_media`` (read in the snapshot of the documents, and put back into the
+  database by a restore into one, or into ``media/`` by a restore into a data folder).
 
 The file is a gzipped tar: ``manifest.json`` (format, version, created_at, backend,
 counts, last ids, numbers, the content hash, each local file's size and SHA-256), then
@@ -39,8 +43,9 @@ is the store as it was after some acknowledged write: every household acknowledg
 before the backup started is in it.
 
 PostgreSQL: one REPEATABLE READ, READ ONLY transaction reads every row of
-``census_collections``, ``census_counters`` and ``census_documents``: one snapshot of the
-database, however many servers write to it.
+``census_collections``, ``census_counters``, ``census_documents`` and ``census_media``: one
+snapshot of the database, however many servers write to it, so a record and its photos
+are there together.
 """
 
 from __future__ import annotations
@@ -82,7 +87,8 @@ HASH_HEADER = b"census content v1\n"
 
 # Local files of the data folder that belong to the deployment (paths relative to it).
 LOCAL_FILES = ("secret_key",)
-LOCAL_FOLDERS = ("surveys", "imports", "media")  # media: the photos of records (TinyDB)
+MEDIA = "media"  # the photos of records: a folder with TinyDB, census_media with PostgreSQL
+LOCAL_FOLDERS = ("surveys", "imports", MEDIA)
 PRINT_CACHE = "print-cache"
 SECRET_FILES = ("secret_key",)  # restored readable by the owner only
 READ_ATTEMPTS = 100  # TinyDB: reads retried when a compaction replaced census.json meanwhile
@@ -115,6 +121,7 @@ class Contents:
     last_ids: dict[str, int] = field(default_factory=dict)
     numbers: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what a reader should be told
+    media: list[tuple[str, str, bytes]] = field(default_factory=list)  # PostgreSQL's files
     present: bool = True  # False: no store there at all (no census.json, no census tables)
 
     def counts(self) -> dict[str, int]:
@@ -265,6 +272,7 @@ def read_database(url: str) -> Contents:
     contents.present = found.present
     contents.last_ids, contents.numbers = found.last_ids, found.numbers
     contents.collections = found.collections
+    contents.media = found.media
     return contents
 
 
@@ -321,12 +329,16 @@ def backup(
         )
     files = []
     for name, path in local_files(Path(data_dir), with_print_cache=with_print_cache):
+        if url and name.startswith(f"{MEDIA}/"):
+            continue  # with PostgreSQL the photos are the database's, added below
         try:
             data = path.read_bytes()
             mtime = path.stat().st_mtime
         except FileNotFoundError:
             continue  # removed while we looked (an import finished, a cache entry pruned)
         files.append((name, data, mtime))
+    taken_at = time.time()
+    files += [(f"{MEDIA}/{folder}/{name}", data, taken_at) for folder, name, data in contents.media]
     digest = contents.content_hash()
     manifest = {
         "format": FORMAT,
@@ -538,9 +550,13 @@ def restore(source: Path, target: str | os.PathLike[str], data_dir: Path) -> Res
                 got = store.next_number(name, floor=value)
                 if got != value:
                     raise BackupError(f"the number {name} was already in use")
+            if url is not None:  # the photos go back into census_media, with the records
+                _put_media(store, found.files)
     finally:
         store.close()
     for name, (data, mtime) in found.files.items():
+        if url is not None and name.startswith(f"{MEDIA}/"):
+            continue
         path = data_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = 0o600 if _secret(name) else 0o644
@@ -564,6 +580,18 @@ def restore(source: Path, target: str | os.PathLike[str], data_dir: Path) -> Res
         origin=f"{found.manifest.get('created_at')}, {found.manifest.get('source')}",
         target=_safe_url(url) if url else str(Path(target).absolute()),
     )
+
+
+def _put_media(store: Any, files: dict[str, tuple[bytes, float]]) -> None:
+    """The backup's ``media/<folder>/<name>`` files into the store's media (PostgreSQL)."""
+    for path, (data, _mtime) in files.items():
+        if not path.startswith(f"{MEDIA}/"):
+            continue
+        folder, _, name = path[len(MEDIA) + 1 :].partition("/")
+        try:
+            store.media.put(folder, name, data)
+        except ValueError:
+            raise BackupError(f"the media file {path!r} has no plain folder and name") from None
 
 
 def _check_empty(contents: Contents, where: str) -> None:

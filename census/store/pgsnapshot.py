@@ -18,12 +18,13 @@ from .pgstore import PgStore
 
 @dataclass
 class Snapshot:
-    """Every collection's documents, last ids and the counters, as of one moment."""
+    """Every collection's documents, last ids, the counters and the media, as of one moment."""
 
     present: bool = True  # False: a schema no server has opened yet (empty)
     last_ids: dict[str, int] = field(default_factory=dict)
     numbers: dict[str, int] = field(default_factory=dict)
     collections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    media: list[tuple[str, str, bytes]] = field(default_factory=list)  # (folder, name, data)
 
 
 def read_snapshot(url: str) -> Snapshot:
@@ -36,7 +37,8 @@ def read_snapshot(url: str) -> Snapshot:
             with conn.transaction():
                 present = conn.execute(
                     "SELECT to_regclass('census_documents') IS NOT NULL,"
-                    " to_regclass('census_counters') IS NOT NULL"
+                    " to_regclass('census_counters') IS NOT NULL,"
+                    " to_regclass('census_media') IS NOT NULL"
                 ).fetchone()
                 if not present or not present[0]:
                     found.present = False
@@ -63,6 +65,13 @@ def read_snapshot(url: str) -> Snapshot:
                             {"id": int(i), **orjson.loads(text), "_rev": int(rev)}
                             for i, rev, text in rows
                         ]
+                if present[2]:  # the photos of records, in the same snapshot as they
+                    found.media = [
+                        (str(folder), str(name), bytes(data))
+                        for folder, name, data in conn.execute(
+                            "SELECT folder, name, data FROM census_media ORDER BY 1, 2"
+                        )
+                    ]
     except psycopg.Error as exc:
         raise StoreError(str(exc)) from None
     return found
