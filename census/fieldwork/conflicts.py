@@ -26,6 +26,7 @@ from census.fieldwork import CONFLICTS
 from census.services import audit, records
 from census.store import Conflict, DuplicateKey
 from census.surveys.definition import FieldDef, FormDef
+from census.surveys.photos import PhotoWrites, as_plain, new_photos, photo_names, read_new_photos
 from census.surveys.validate import clean
 
 OPEN, RESOLVED = "open", "resolved"
@@ -191,37 +192,46 @@ def open_conflict(
     theirs: Mapping[str, Any],
     by: str,
     uuid: str,
+    defn: FormDef | None = None,
 ) -> int:
     """Keep a submitted edit that started from an old revision; audited. Returns its id.
 
     One conflict per edit uuid: a retry of the same edit returns the conflict kept first.
     ``household_id`` is the record's id in ``collection`` (households, or a storefront's or
-    unit's since those are edited offline too; the key kept its first name).
+    unit's since those are edited offline too; the key kept its first name). With the
+    form (``defn``), a new photo of the edit is stored as a file beside the record, as a
+    save stores it, and the conflict names the file: it holds no base64 while it waits.
     """
+    body = read_new_photos(defn.fields, theirs) if defn is not None else dict(theirs)
+    photos = new_photos(body)
     doc = {
         "uuid": uuid,
         "collection": collection,
         "household_id": household_id,
         "base_revision": base_revision,
         "current_revision": current_revision,
-        "theirs": dict(theirs),
+        "theirs": as_plain(body),
         "by": by,
         "at": datetime.now().isoformat(timespec="seconds"),
         "state": OPEN,
     }
-    try:
-        conflict_id = store.collection(CONFLICTS).insert(doc, unique=("uuid",))
-    except DuplicateKey as dup:
-        return dup.existing_id
-    audit.record(
-        store,
-        by,
-        "conflict",
-        f"{collection}/{household_id}",
-        conflict=conflict_id,
-        base_revision=base_revision,
-        current_revision=current_revision,
-    )
+    # the photos, the conflict and its audit entry: together or not at all
+    with PhotoWrites(store.media, collection, photos) as written, store.atomic():
+        written.put()
+        try:
+            conflict_id = store.collection(CONFLICTS).insert(doc, unique=("uuid",))
+        except DuplicateKey as dup:
+            written.take_back()  # a retry: the first one's photos are kept already
+            return dup.existing_id
+        audit.record(
+            store,
+            by,
+            "conflict",
+            f"{collection}/{household_id}",
+            conflict=conflict_id,
+            base_revision=base_revision,
+            current_revision=current_revision,
+        )
     return conflict_id
 
 
@@ -268,6 +278,7 @@ def resolve(
             record_id=current["id"],
             expected_rev=expected_rev,
             action="resolve_conflict",  # the version says it merged an edit, and whose
+            photos_kept=photo_names(conflict["theirs"]),  # the edit's photos, stored with it
             detail={
                 "conflict": conflict["id"],
                 "submitted_by": conflict["by"],

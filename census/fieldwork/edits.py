@@ -229,6 +229,7 @@ def _apply(
         theirs=raw | {k: v for k, v in meta.items() if v},
         by=user.username,
         uuid=uuid,
+        defn=defn,
     )
     return 409, {
         "error": "edit_conflict",

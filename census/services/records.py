@@ -384,11 +384,14 @@ def save(
     today: date | None = None,
     action: str | None = None,
     detail: dict[str, Any] | None = None,
+    photos_kept: Collection[str] = (),
 ) -> SaveResult:
     """Validate and store one record (new when record_id is None); keep every version.
 
     ``action`` names the save in the audit log and the history (default create / edit;
     life events pass move_out, birth …) and ``detail`` adds to the audit entry.
+    ``photos_kept`` are stored photos the record may name besides its own (a conflict's,
+    kept when the edit arrived).
     """
     record, problems = clean(form, raw, today=today)
     collection = store.collection(form.collection)
@@ -409,7 +412,7 @@ def save(
         problems = waive(problems, waived)  # no "no head" warning while relations wait
     # A photo is new (sent as its bytes) or one this record had: naming another's is refused.
     photos = new_photos(record)
-    kept = photo_names(previous) if previous else set()
+    kept = (photo_names(previous) if previous else set()) | set(photos_kept)
     if photo_names(record) - kept - {str.__str__(p) for p in photos}:
         problems.append(Problem("photo_unknown", ""))
     if has_errors(problems):

@@ -18,6 +18,7 @@ import io
 import re
 import uuid
 import warnings
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from census.domain.problems import Problem
 
 if TYPE_CHECKING:
     from census.store.media import Media
+    from census.surveys.definition import FieldDef
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel camera; more is a decompression bomb, not a photo
@@ -101,6 +103,22 @@ def _checked(data: bytes, keep_location: bool) -> tuple[bytes, str] | None:
         return None
     except Image.DecompressionBombError:
         return None
+
+
+def read_new_photos(fields: Sequence[FieldDef], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A body as sent with each new photo (a data URL of a photo question) read as a Photo,
+    at any depth of its repeats: what is kept aside (a conflict) keeps files, not base64.
+    A data URL that does not read as a photo stays as sent (the save refuses it)."""
+    out = dict(raw)
+    for f in fields:
+        value = raw.get(f.key)
+        if f.type == "image" and isinstance(value, str) and _DATA_URL.match(value.strip()):
+            photo = read_photo(value, f.key, [], keep_location=f.keep_location)
+            if isinstance(photo, Photo):
+                out[f.key] = photo
+        elif f.type == "repeat" and isinstance(value, list):
+            out[f.key] = [read_new_photos(f.fields, i) if isinstance(i, dict) else i for i in value]
+    return out
 
 
 def new_photos(record: dict[str, Any]) -> list[Photo]:
