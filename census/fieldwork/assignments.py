@@ -16,6 +16,7 @@ from census.domain.problems import Problem
 from census.domain.roles import SURVEYOR
 from census.services import audit, places
 from census.store import Conflict
+from census.surveys.definition import FormDef
 
 MODES = ("replace", "add", "remove")
 
@@ -34,22 +35,22 @@ def covers(user: Mapping[str, Any], building: Mapping[str, Any]) -> bool:
 NOT_ASSIGNED = Problem("building_not_assigned", "building")
 
 
-def refusal(store: Any, user: Any, form_name: str, building_name: str) -> Problem | None:
+def refusal(store: Any, user: Any, form: FormDef, building_name: str) -> Problem | None:
     """Why this user (an ``access.User``) may not save a record of this form here, or None.
 
-    A household must be in a building the user covers. A surveyor naming a building the
-    community does not have gets ``building_unknown`` (at the field ``building``, naming
-    it: a typo, or a building staff must add first); one naming another surveyor's
-    building gets ``building_not_assigned``. A storefront may name a courtyard or street
-    that is no building of ours, but when it names one of our buildings, the user must
-    cover it too. A unit has no building. Staff may everywhere: a household of theirs in
-    a new building adds it to the tree (``census.services.places``).
+    A household (a form ``in_address_tree``) must be in a building the user covers. A
+    surveyor naming a building the community does not have gets ``building_unknown`` (at the
+    field ``building``, naming it: a typo, or a building staff must add first); one naming
+    another surveyor's building gets ``building_not_assigned``. A storefront may name a
+    courtyard or street that is no building of ours, but when it names one of our buildings,
+    the user must cover it too. A unit has no building. Staff may everywhere: a household of
+    theirs in a new building adds it to the tree (``census.services.places``).
     """
     if user.is_staff:
         return None
     building = store.collection("buildings").find_one(name=building_name) if building_name else None
     if building is None:
-        if form_name == "household":
+        if form.in_address_tree:
             return places.unknown_building(building_name) if building_name else NOT_ASSIGNED
         return None
     if user.covers(building):
@@ -57,9 +58,9 @@ def refusal(store: Any, user: Any, form_name: str, building_name: str) -> Proble
     return Problem("building_not_assigned", "building", {"building": building_name})
 
 
-def may_register(store: Any, user: Any, form_name: str, building_name: str) -> bool:
+def may_register(store: Any, user: Any, form: FormDef, building_name: str) -> bool:
     """May this user save a record of this form in this building? (``refusal`` is None)"""
-    return refusal(store, user, form_name, building_name) is None
+    return refusal(store, user, form, building_name) is None
 
 
 def assigned_buildings(

@@ -179,7 +179,7 @@ def _apply(
     problems += found
     if has_errors(problems):
         return _invalid(problems, lang)
-    barred = refusal(store, user, defn.name, str(cleaned.get("building") or ""))
+    barred = refusal(store, user, defn, str(cleaned.get("building") or ""))
     if barred is not None and barred.code == "building_unknown":
         return _invalid([barred], lang)
     if barred is not None:

@@ -51,6 +51,9 @@ FLAG_AFTER = 3
 VISIT_KEYS = ("uuid", "building", "unit", "room", "outcome", "visited_at", "notes")
 SAME_VISIT = timedelta(minutes=1)
 WITHDRAW_WITHIN = timedelta(hours=1)
+# Where an event comes from: the visits log, or a stored record of a door-visit form (the
+# household form, ``FormDef.door_visits``); the door page marks the latter as 住户登记.
+FROM_LOG, FROM_RECORD = "visit", "household"
 
 Key = tuple[str, str, str]
 
@@ -67,9 +70,14 @@ class Event:
     outcome: str
     at: str
     by: str
-    source: str  # "visit" or "household"
+    source: str  # FROM_LOG or FROM_RECORD
     ref: int  # the visit's or the household's id
     notes: str = ""
+
+    @property
+    def registration(self) -> bool:
+        """Is it a stored household (a registration) rather than a knock in the log?"""
+        return self.source == FROM_RECORD
 
 
 @dataclass
@@ -111,7 +119,7 @@ class Dwelling:
     @property
     def household_ids(self) -> list[int]:
         """The households registered at this door."""
-        return [e.ref for e in self.events if e.source == "household"]
+        return [e.ref for e in self.events if e.registration]
 
     @property
     def last(self) -> Event | None:
@@ -125,7 +133,7 @@ class Dwelling:
 
 
 def _event_order(event: Event) -> tuple[str, int, int]:
-    return (event.at or "", 0 if event.source == "household" else 1, event.ref)
+    return (event.at or "", 0 if event.registration else 1, event.ref)
 
 
 def build_dwellings(
@@ -151,7 +159,7 @@ def build_dwellings(
         add(
             h,
             Event(
-                outcome, at, h.get("surveyor") or h.get("created_by") or "", "household", h["id"]
+                outcome, at, h.get("surveyor") or h.get("created_by") or "", FROM_RECORD, h["id"]
             ),
         )
     for v in visits:
@@ -163,7 +171,7 @@ def build_dwellings(
                 v["outcome"],
                 v["visited_at"],
                 v.get("surveyor", ""),
-                "visit",
+                FROM_LOG,
                 v["id"],
                 v.get("notes") or "",
             ),

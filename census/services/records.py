@@ -37,7 +37,7 @@ from census.domain.roles import STAFF as STAFF_ROLES
 from census.services import audit, places
 from census.store import Conflict, DuplicateKey, Store
 from census.surveys.conform import conform
-from census.surveys.definition import FormDef
+from census.surveys.definition import NUMBER_FIELD, FormDef
 from census.surveys.photos import PhotoWrites, as_plain, new_photos, photo_names
 from census.surveys.validate import clean, has_errors
 
@@ -120,7 +120,7 @@ def repair_stored(store: Store, forms: dict[str, FormDef], *, user: str = "syste
         for doc in collection.scan_shared():
             fixed = conform(form, doc)
             building = (doc if fixed is None else fixed).get("building")
-            if form.name == "household" and isinstance(building, str) and building.strip():
+            if form.in_address_tree and isinstance(building, str) and building.strip():
                 buildings[building] = None  # (a building stored as no text is text once conformed)
             if fixed is None:
                 continue
@@ -349,7 +349,19 @@ def _add_building(store: Store, record: dict[str, Any], user: str, target: str) 
         )
 
 
-HOUSEHOLD_NO = "household_no"
+HOUSEHOLD_NO = NUMBER_FIELD
+
+
+def _unique(form: FormDef) -> tuple[str, ...]:
+    """The fields no two records of the form may share: the uuid, and a numbered form's 户编号."""
+    return ("uuid", HOUSEHOLD_NO) if form.numbered else ("uuid",)
+
+
+def _visited(record: dict[str, Any], user: str, now: str) -> None:
+    """A door-visit record is a completed visit by whoever saves it, now, unless it says."""
+    record.setdefault("visit_outcome", "completed")
+    record.setdefault("surveyor", user)
+    record.setdefault("visited_at", now)
 
 
 def _next_household_no(store: Store, taken: Collection[str] = ()) -> str:
@@ -405,8 +417,9 @@ def save(
         waived |= {str(k) for k in previous[PENDING] if not str(k).startswith(f"{MEMBERS}.")}
     problems = waive(problems, waived)
     canonical_dwelling(record)
-    if form.name == "household":
+    if form.in_address_tree:
         problems += _building_check(store, record, user)
+    if form.person_checks:
         problems += _cross_checks(store, record, record_id)
         problems += _not_yet(checks.check_household(record, today or date.today()), problems)
         problems = waive(problems, waived)  # no "no head" warning while relations wait
@@ -427,18 +440,16 @@ def save(
     if form.collection in REVIEWED:  # households, storefronts and units are reviewed
         record["review_state"] = _review_state(store, user, previous, meta)
     mark_pending(record, waived)
-    if form.name == "household":
-        record.setdefault("visit_outcome", "completed")
-        record.setdefault("surveyor", user)
-        record.setdefault("visited_at", now)
-        if not record.get("household_no") and previous and previous.get("household_no"):
-            record["household_no"] = previous["household_no"]
+    if form.door_visits:
+        _visited(record, user, now)
+    if form.numbered and not record.get(HOUSEHOLD_NO) and previous and previous.get(HOUSEHOLD_NO):
+        record[HOUSEHOLD_NO] = previous[HOUSEHOLD_NO]
     record["updated_at"], record["updated_by"] = now, user
     record["created_at"] = previous.get("created_at", now) if previous else now
     record["created_by"] = previous.get("created_by", user) if previous else user
-    unique = ("uuid", "household_no") if form.name == "household" else ("uuid",)
+    unique = _unique(form)
     # the record, its version and the audit entry are stored together or not at all
-    numbered = form.name == "household" and not record.get("household_no")
+    numbered = form.numbered and not record.get(HOUSEHOLD_NO)
     # a new photo is written inside the block (with PostgreSQL in its transaction) and
     # taken out again when the record is not stored (a full disk, a conflict, a uuid taken)
     with PhotoWrites(store.media, form.collection, photos) as written, store.atomic():
@@ -466,7 +477,7 @@ def save(
                 written.take_back()
                 return SaveResult(None, record, problems)
         action = action or ("create" if rev == 1 else "edit")
-        if form.name == "household":
+        if form.in_address_tree:
             _add_building(store, record, user, f"{form.collection}/{record_id}")
         store.collection(VERSIONS).insert(
             {
@@ -574,7 +585,7 @@ def check(
     """The record as ``save`` would store it and every problem, without storing anything."""
     record, problems = clean(form, raw, today=today)
     canonical_dwelling(record)
-    if form.name == "household":
+    if form.person_checks:
         problems += _cross_checks(store, record, record_id)
         problems += _not_yet(checks.check_household(record, today or date.today()), problems)
     return record, problems
@@ -604,10 +615,10 @@ def check_many(
     today = today or date.today()
     ids = record_ids or [None] * len(raws)
     cleaned = _clean_many(form, raws, today, workers or os.cpu_count() or 1, parallel_from)
-    people = PeopleIndex(store) if form.name == "household" and len(raws) > 1 else None
+    people = PeopleIndex(store) if form.person_checks and len(raws) > 1 else None
     out = []
     for (record, problems, household), record_id in zip(cleaned, ids, strict=True):
-        if form.name == "household":
+        if form.person_checks:
             problems += _cross_checks(store, record, record_id, people)
             problems += _not_yet(household, problems)
         out.append((record, problems))
@@ -621,7 +632,7 @@ def _clean_one(form: FormDef, raw: dict[str, Any], today: date) -> Cleaned:
     """What needs no store: ``clean`` and the household's own consistency checks."""
     record, problems = clean(form, raw, today=today)
     canonical_dwelling(record)
-    household = checks.check_household(record, today) if form.name == "household" else []
+    household = checks.check_household(record, today) if form.person_checks else []
     return record, problems, household
 
 
@@ -677,8 +688,7 @@ def save_many(
     collection = store.collection(form.collection)
     now = datetime.now().isoformat(timespec="seconds")
     results = [SaveResult(None, dict(record), list(problems)) for record, problems in checked]
-    is_household = form.name == "household"
-    if is_household:
+    if form.numbered:
         _claim_household_numbers(store, results)
     keep = [n for n, result in enumerate(results) if not has_errors(result.problems)]
     # Without a review state in its meta, a new record's state depends on the user only.
@@ -693,16 +703,15 @@ def save_many(
             given = meta.get("review_state") if meta else None
             record["review_state"] = str(given) if given else state
         mark_pending(record, (meta or {}).get(PENDING) or ())
-        if is_household:
-            record.setdefault("visit_outcome", "completed")
-            record.setdefault("surveyor", user)
-            record.setdefault("visited_at", now)
+        if form.door_visits:
+            _visited(record, user, now)
         record["updated_at"], record["updated_by"] = now, user
         record["created_at"], record["created_by"] = now, user
-    unique = ("uuid", "household_no") if is_household else ("uuid",)
+    unique = _unique(form)
     with store.atomic():  # the records, their versions and the audit entry: all or nothing
-        if is_household:
+        if form.numbered:
             _number_blank(store, [results[n] for n in keep])
+        if form.in_address_tree:
             kept = [results[n].record.get("building") for n in keep]
             places.add_buildings(
                 store,

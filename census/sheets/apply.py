@@ -70,7 +70,7 @@ def _apply(
     total = len(fresh) + len(changed)
     if progress is not None:
         progress("save", 0, total)
-    if (fresh or changed) and plan.form.name == "household":  # a move names one too
+    if (fresh or changed) and plan.form.in_address_tree:  # a move names one too
         done.buildings = _add_buildings(store, plan, user)
     if fresh:
         results = records.save_many(

@@ -235,7 +235,7 @@ def _build(
         if vocab.per_person:  # the same person twice in the file
             _duplicates_in_file(planned, seen_ids, vocab)
         _decide(planned, vocab)
-    if form.name == "household":
+    if form.in_address_tree:
         _buildings(store, plan, vocab)
     for planned in plan.records:
         if planned.action == REJECTED:
@@ -254,11 +254,11 @@ def _build(
 def absent_fields(plan: Plan, vocab: Vocabulary) -> list[str]:
     """The required household fields that no sheet of the file has a column for, key fields
     apart, and the members' (``members.relation``: a grid system's person sheet without
-    与户主关系), the name apart. Households only: a surveyor visits them to complete what is
-    missing (a shop or organisation sheet without a required column is refused, and its
-    column mapped)."""
+    与户主关系), the name apart. Door-visit records only (``FormDef.door_visits``, households):
+    a surveyor visits them to complete what is missing (a shop or organisation sheet
+    without a required column is refused, and its column mapped)."""
     present = {key for layout in plan.layouts if layout.header_row for key in layout.keys.values()}
-    if not present or plan.form.name != "household":
+    if not present or not plan.form.door_visits:
         return []
     found: list[str] = []
     for f in plan.form.fields:

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from census.domain.codes import choice_lists, label
-from census.surveys.definition import FieldDef, FormDef
+from census.surveys.definition import NUMBER_FIELD, FieldDef, FormDef
 from census.util.resources import FORMS_DIR
 
 ALIASES_FILE = "import_aliases.yaml"
@@ -122,9 +122,10 @@ class Vocabulary:
         self.blank_words = {fold(w) for w in aliases.get("blank") or []}
         self._seen: dict[tuple[str, Any], str | None] = {}
         self._seen_headers: dict[str, str | None] = {}
-        # The household sheet has a row per person (DOMAIN.md §7), found by these headers;
-        # every other form's sheet has a row per record.
-        self.anchors = ("household_no", "members.name") if form.name == "household" else ("name",)
+        # A numbered form's sheet (the household sheet) has a row per person of its roster
+        # (DOMAIN.md §7), found by these headers; every other form's has a row per record.
+        roster = form.roster if form.numbered else None
+        self.anchors = (NUMBER_FIELD, f"{roster.key}.name") if roster is not None else ("name",)
 
     @property
     def per_person(self) -> bool:

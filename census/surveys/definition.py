@@ -77,9 +77,22 @@ FIELD_KEYS = {
 # "list": the columns of the form's list page (ListColumn), else its first six fields.
 # "choice_data": the other columns of a form's own lists ({list: {code: {column: text}}}),
 # which a field's choice_filter reads as __c_<column>.
+# The roles a form's records play beyond their fields, each true or false (FormDef says
+# what each means): the household form has them all, a storefront or a staff survey none.
+ROLE_KEYS = ("numbered", "in_address_tree", "door_visits", "person_checks")
 FORM_KEYS = {
     "form", "collection", "title", "fields", "choices", "register", "list", "choice_data",
+    *ROLE_KEYS,
 }  # fmt: skip
+# The fields a role needs: a household number is stored in household_no; a record in the
+# address tree names its building; a door is a building and a room; the person checks
+# read a roster.
+NUMBER_FIELD = "household_no"
+ROLE_FIELDS = {
+    "numbered": (NUMBER_FIELD,),
+    "in_address_tree": ("building",),
+    "door_visits": ("building", "room"),
+}
 CHOICE_PREFIX = "__c_"
 DEFAULT_LIST_COLUMNS = 6
 # The list column of a record's address (building, unit and room as one: 1栋3单元101室) in a
@@ -273,6 +286,28 @@ class FormDef:
     choice_lists: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     register: dict[str, Any] | None = None
     list_columns: tuple[ListColumn, ...] = ()
+    # What the household form's records are besides their answers; every code that used
+    # to ask "is this the household form?" asks the form for one of these instead.
+    numbered: bool = False
+    """Records get a household number (户编号, ``household_no``): a save claims the next
+    one from the community's counter when none is typed, and keeps it on later edits; no
+    two records hold the same; an import finds a record by it, and with a roster reads a
+    sheet of one row per person, grouped into records by the number."""
+    in_address_tree: bool = False
+    """Records are in one of the community's buildings: a surveyor's in a building the
+    tree lacks (or in none) is refused, a staff member's, an import's or a repair's adds
+    the building, so every output sees the record. Without it a building is a place
+    written down (a storefront's courtyard), checked only when it is one of ours."""
+    door_visits: bool = False
+    """A record is what a door visit registers: a save is a completed visit at its door
+    (surveyor, time, outcome kept with it); the surveyor goes back to the building's doors
+    after saving; pages name it by its door (and head) rather than by a name; an import
+    that lacks a required column leaves those fields for the surveyor's visit."""
+    person_checks: bool = False
+    """The roster is checked as a household's: ID numbers against birth date and sex, one
+    head and the relations to them (``domain.checks.check_household``), and each active
+    person against the people of the other households (same ID number, or same name and
+    birth date)."""
 
     @property
     def roster(self) -> FieldDef | None:
@@ -608,7 +643,25 @@ def parse_definition(raw: Any, source: str) -> FormDef:
         choice_lists=dict(lists.values()),
         register=register,
         list_columns=_list_columns(raw.get("list"), fields, source),
+        **_roles(raw, fields, source),
     )
+
+
+def _roles(raw: dict[str, Any], fields: tuple[FieldDef, ...], source: str) -> dict[str, bool]:
+    """The form's roles (``ROLE_KEYS``), false unless set; each needs the fields it reads."""
+    keys = {f.key for f in fields}
+    roles = {}
+    for name in ROLE_KEYS:
+        value = raw.get(name, False)
+        if not isinstance(value, bool):
+            raise DefinitionError(source, name, "is true or false")
+        missing = [key for key in ROLE_FIELDS.get(name, ()) if key not in keys]
+        if value and missing:
+            raise DefinitionError(source, name, f"needs the field(s) {', '.join(missing)}")
+        if value and name == "person_checks" and not any(f.type == "repeat" for f in fields):
+            raise DefinitionError(source, name, "needs a repeat of people (a roster)")
+        roles[name] = value
+    return roles
 
 
 def load_definition(path: Path) -> FormDef:

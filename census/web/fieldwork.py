@@ -400,8 +400,9 @@ def _form_of(conflict: dict[str, Any]) -> Any:
 
 
 def _title(defn: Any, record: dict[str, Any]) -> str:
-    """How a reviewer recognises the record: a household's number and door, else its name."""
-    if defn.name == "household":
+    """How a reviewer recognises the record: a door visit's by its number and door, else by
+    its name."""
+    if defn.door_visits:
         return f"{record.get('household_no') or ''} {address(record)}".strip()
     return " · ".join(str(v) for v in (record.get("name"), record.get("address")) if v)
 

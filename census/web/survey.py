@@ -109,9 +109,10 @@ def _building_stamps(store: Any, buildings: list[dict[str, Any]]) -> dict[str, s
     return {b["name"]: _stamp(b, parts[b["name"]]) for b in buildings}
 
 
-def _record_title(form_name: str, record: dict[str, Any]) -> str:
-    """A returned record as the surveyor knows it: its door and head, or its name and place."""
-    if form_name == "household":
+def _record_title(defn: Any, record: dict[str, Any]) -> str:
+    """A returned record as the surveyor knows it: its door and head (a door visit's), or its
+    name and place."""
+    if defn.door_visits:
         head = head_of(record).get("name") or ""
         return " · ".join(part for part in (address_text(record), head) if part)
     where = record.get("address") or record.get("building") or ""
@@ -153,14 +154,15 @@ def returned_records(store: Any, user: Any) -> list[dict[str, Any]]:
     rows = []
     for collection, record, comment in found:
         form_name = REVIEWED[collection]
+        defn = surveys()[form_name]
         rows.append(
             {
                 "id": record["id"],
                 "form": form_name,
-                "title": _record_title(form_name, record),
+                "title": _record_title(defn, record),
                 "building": record.get("building") or "",
                 "rev": record.get("_rev"),
-                "comment": _comment(comment, names, surveys()[form_name], record),
+                "comment": _comment(comment, names, defn, record),
                 "edit": url_for("survey.edit", form_name=form_name, record_id=record["id"]),
                 "api": f"/api/v1/{collection}/{record['id']}",
             }
@@ -261,8 +263,8 @@ def new(form_name: str):
     building_name = request.values.get("building", "")
     if building_name and not (current_user.is_staff and _missing(building_name)):
         _building_or_404(building_name)  # staff may start a household in a new building
-    elif not building_name and form_name == "household" and not current_user.is_staff:
-        abort(403)
+    elif not building_name and defn.in_address_tree and not current_user.is_staff:
+        abort(403)  # a surveyor starts one at a building of theirs
     # A door page opens the form with its address: building, and unit and room when known.
     initial = {k: request.args.get(k, "") for k in ("building", "unit", "room")}
     return _form_page(defn, None, {k: v for k, v in initial.items() if v})
@@ -369,11 +371,11 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
         raw = formdata_to_raw(defn, form)
         if record is not None:
             raw = unmasked(defn, raw, record, moved=True)
-        if record is not None and defn.name != "household" and record.get("building"):
-            raw.setdefault("building", record["building"])
+        if record is not None and record.get("building"):  # a form that does not ask for
+            raw.setdefault("building", record["building"])  # it keeps the page's building
         # every record (new or edited, of any kind) lands only in the user's buildings, as
         # through the API: a storefront may not be moved into another grid's building either
-        barred = refusal(store, current_user, defn.name, str(raw.get("building") or ""))
+        barred = refusal(store, current_user, defn, str(raw.get("building") or ""))
         if barred is not None and barred.code != "building_unknown":
             abort(403)
         if barred is not None:  # a building the community does not have: said at its field
@@ -399,7 +401,7 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
                     other = problem.params.get("id")
                     link = url_for("households.view", record_id=other) if other else ""
                     flash([problem.message(lang()), link], "warning")
-            if defn.name == "household" and result.record.get("building"):
+            if defn.door_visits and result.record.get("building"):  # back to its doors
                 return redirect(url_for("survey.building", name=result.record["building"]))
             if not current_user.is_staff:  # the lists are staff pages; a surveyor goes home
                 return redirect(url_for("survey.home"))

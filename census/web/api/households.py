@@ -89,7 +89,7 @@ def _create(form_name: str):
     existing = lookup.record_with_uuid(store, defn.collection, uuid)
     if existing is not None:
         return _repeat(existing, digest)
-    barred = refusal(store, user, defn.name, str(body.get("building") or ""))
+    barred = refusal(store, user, defn, str(body.get("building") or ""))
     if barred is not None and barred.code == "building_unknown":  # named, at its field
         return jsonify(errors=errors_by_path([barred], lang())), 422
     if barred is not None:
