@@ -125,6 +125,7 @@ IMPORT_MESSAGES: dict[str, str] = {
     "living_elsewhere": N_("人户分离：{name} 记为外出人员{where}"),
     "unknown_column": N_("无法识别列名“{header}”，该列未导入（可手工指定对应的字段）"),
     "duplicate_column": N_("该列与 {other} 列对应同一字段“{field}”，未导入"),
+    "no_grid": N_("{count} 户的“{field}”写作{values}，视为不属于任何网格，未建立这样的网格"),
     "id_number_as_number": N_(
         "证件号码被 Excel 存成了数字（{value}），末几位已丢失；请把该列设为文本后重新填写"
     ),

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from census.domain.address import PATTERNS, UNIT_ROOM
 from census.sheets.reader import Sheet
-from census.sheets.vocabulary import IGNORE, Vocabulary
+from census.sheets.vocabulary import IGNORE, Vocabulary, fold
 
 HEADER_SEARCH_ROWS = 30
 _NOTE_STARTS = ("注", "说明", "填表", "备注：", "备注:", "提示", "例", "如：", "（", "(", "*", "※")
@@ -152,7 +152,6 @@ def detect(sheet: Sheet, vocab: Vocabulary, overrides: dict[str, str] | None = N
     if pattern not in PATTERNS:  # checked where it is chosen; a hand-edited profile's
         pattern = UNIT_ROOM
     layout = Layout(sheet.name, header + 1, skip=skip, address_pattern=pattern)
-    taken: dict[str, str] = {}
     untitled = [n for n, v in enumerate(sheet.rows[header]) if not cell_text(v)]
     filled = _filled_columns(sheet.rows[header + 1 :], untitled) if untitled else set()
     for index, value in enumerate(sheet.rows[header]):
@@ -171,13 +170,34 @@ def detect(sheet: Sheet, vocab: Vocabulary, overrides: dict[str, str] | None = N
             elif not column.header:
                 if index not in filled:
                     continue  # an empty column without a title: nothing to say about it
-        if column.key is not None:
-            if column.key in taken:
-                column.other, column.key, column.status = taken[column.key], None, DUPLICATE
-            else:
-                taken[column.key] = letter
         layout.columns.append(column)
+    _one_column_per_key(layout.columns, vocab)
     return layout
+
+
+def _claim(column: Column, vocab: Vocabulary) -> int:
+    """How surely a column is its field's: mapped by hand, titled with the field's own name
+    (户编号), or with another name for it (户号)."""
+    if column.status == MANUAL:
+        return 2
+    own = {fold(text) for text in vocab.targets[column.key or ""].label.values()}
+    return 1 if fold(column.header) in own else 0
+
+
+def _one_column_per_key(columns: list[Column], vocab: Vocabulary) -> None:
+    """Two columns for one field: the surest is imported wherever it stands (户编号 before or
+    after the hukou booklet's 户号), the first of equals; the others are duplicates."""
+    kept: dict[str, Column] = {}
+    for column in columns:
+        if column.key is None:
+            continue
+        held = kept.get(column.key)
+        if held is None or _claim(column, vocab) > _claim(held, vocab):
+            kept[column.key] = column
+    for column in columns:
+        if column.key is not None and kept[column.key] is not column:
+            column.other = kept[column.key].letter
+            column.key, column.status = None, DUPLICATE
 
 
 def _filled_columns(rows: list[list[Any]], columns: list[int]) -> set[int]:

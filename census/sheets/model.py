@@ -67,6 +67,7 @@ class Planned:
     member_rows: list[SourceRow | None] = field(default_factory=list)
     origin: dict[str, SourceRow] = field(default_factory=dict)  # record key -> row it came from
     grid: tuple[str, SourceRow] | None = None
+    no_grid: str = ""  # the sheet's word for "in no grid" (无网格), read as no grid
 
     @property
     def title(self) -> str:

@@ -44,7 +44,7 @@ from census.sheets.model import (
 )
 from census.sheets.reader import Progress, Sheet
 from census.sheets.rows import column_issues, read_rows
-from census.sheets.vocabulary import MEMBERS, Target, Vocabulary, vocabulary
+from census.sheets.vocabulary import MEMBERS, Target, Vocabulary, fold, vocabulary
 from census.surveys.definition import FormDef
 from census.util.gcpause import paused_gc
 
@@ -369,7 +369,10 @@ def _gather(planned: Planned, vocab: Vocabulary) -> tuple[dict[str, Any], list[t
         if key in incoming and vocab.targets[key].extra:
             planned.meta[key] = incoming.pop(key)
     if "grid" in incoming:
-        planned.grid = (incoming.pop("grid"), planned.origin["grid"])
+        grid = incoming.pop("grid")
+        if no_grid(grid, vocab):  # 无网格: in no grid, not a grid of that name
+            planned.no_grid, grid = cell_text(grid), ""
+        planned.grid = (grid, planned.origin["grid"])
     return incoming, members
 
 
@@ -490,6 +493,40 @@ def _buildings(store: Any, plan: Plan, vocab: Vocabulary) -> None:
         elif grid and known is None and not new[name]:
             new[name] = grid
     plan.new_buildings = sorted(new.items())
+    _say_no_grid(plan, vocab)
+
+
+# What other systems write in 所属网格 for a household in no grid (the community grid
+# population system exports 无网格); with the blank words (无, 暂无), and dashes.
+NO_GRID_WORDS = frozenset(
+    fold(w)
+    for w in (
+        "无网格", "未划分", "未划分网格", "未分网格", "未分配网格", "不属于网格", "不在网格内",
+        "暂无网格", "没有网格", "无所属网格", "空", "-", "--", "—", "/", "\\",
+    )
+)  # fmt: skip
+
+
+def no_grid(value: Any, vocab: Vocabulary) -> bool:
+    """Does a 所属网格 cell say "no grid" rather than name one?"""
+    return fold(value) in NO_GRID_WORDS or vocab.is_blank_word(value)
+
+
+def _say_no_grid(plan: Plan, vocab: Vocabulary) -> None:
+    """Once for the file: which words were read as "no grid", for how many households."""
+    found = [p for p in plan.records if p.no_grid and p.action != REJECTED]
+    if not found:
+        return
+    words = sorted({p.no_grid for p in found})
+    target = vocab.targets["grid"]
+    params = {
+        "count": len(found),
+        "values": "、".join(f"“{w}”" for w in words),
+        "values_en": ", ".join(f"“{w}”" for w in words),
+        "field": target.text("zh"),
+        "field_en": target.text("en"),
+    }
+    plan.issues.append(Issue("no_grid", INFO, sheet=found[0].rows[0].sheet, params=params))
 
 
 def _mark_rejected_rows(planned: Planned, vocab: Vocabulary) -> None:

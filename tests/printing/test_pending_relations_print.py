@@ -76,7 +76,9 @@ def test_the_cards_say_to_verify_in_the_relation_row_and_housing(tmp_path):
     text = printed(tmp_path, "household-cards")
     pages = text.split("户主签字")
     first = next(p for p in pages if households[0]["household_no"] in p)
-    (relation,) = [flat(line) for line in first.splitlines() if line.strip().startswith("与户主关系")]
+    (relation,) = [
+        flat(line) for line in first.splitlines() if line.strip().startswith("与户主关系")
+    ]
     assert relation == "与户主关系 待核实 待核实 待核实"
     (housing,) = [flat(line) for line in first.splitlines() if "住房性质" in line]
     assert housing.startswith("住房性质 待核实")

@@ -96,3 +96,64 @@ def test_the_community_systems_sheet_through_the_wizard(client, auth, store, tmp
     assert len(store.collection("households").scan()) == 11
     listed = client.get("/review/pending").get_data(as_text=True)
     assert listed.count('data-pending="households/') == 11
+
+
+def reordered_sheet() -> list[list]:
+    """The same sheet with 户号 before 户编号, and 无网格 (that system's word for a household
+    in no grid) in 所属网格 for the households of 幸福小区5号楼."""
+    rows = community_sheet()
+    header = rows[0]
+    number, booklet, grid = header.index("户编号"), header.index("户号"), header.index("所属网格")
+    for row in rows:
+        row[number], row[booklet] = row[booklet], row[number]
+    for row in rows[2:]:
+        if row[header.index("现住小区/建筑")] == "幸福小区5号楼":
+            row[grid] = "无网格"
+    return rows
+
+
+def test_the_household_number_is_found_whatever_the_column_order_and_no_grid_is_none(tmp_path):
+    data = tmp_path / "data"
+    run = census_cli(data)
+    assert run("init").exit_code == 0
+    path = write_book(tmp_path / "人员数据.xlsx", {"人员数据": reordered_sheet()})
+    dry = run("import", str(path), "--dry-run")
+    out = dry.output
+    assert "数据行 28 行，新增 11，更新 0，无变化 0，未导入 1（2 行），跳过 1 行" in out, out
+    assert "第1行 R列 “户号” 警告：该列与 S 列对应同一字段“户编号”，未导入" in out, out
+    said = "5 户的“所属网格”写作“无网格”，视为不属于任何网格，未建立这样的网格"
+    assert out.count(said) == 1, out  # once for the file, not once per household or person
+
+    english = run("import", str(path), "--dry-run", "--lang", "en").output
+    assert "5 households have “无网格” as “Grid”: read as in no grid" in english, english
+
+    done = run("import", str(path))
+    assert "新增 new 11" in done.output, done.output
+    store = open_store(data, fsync=False)
+    try:
+        numbers = {h["household_no"] for h in store.collection("households").scan()}
+        buildings = {b["name"]: b.get("grid") for b in store.collection("buildings").scan()}
+        grids = [g["name"] for g in store.collection("grids").scan()]
+    finally:
+        store.close()
+    assert numbers == {f"A{n:03d}" for n in range(1, 13)} - {"A010"}  # 户编号, not the 户号
+    assert buildings == {"幸福小区3号楼": "第一网格", "幸福小区5号楼": ""}  # in no grid
+    assert grids == ["第一网格"]
+
+
+def test_the_wizard_reads_the_reordered_sheet_the_same(client, auth, store, tmp_path):
+    auth.login("admin")
+    data = write_book(tmp_path / "u.xlsx", {"人员数据": reordered_sheet()}).read_bytes()
+    upload_id = wizard_upload(client, data, "u.xlsx")
+    report = client.get(f"/sheets/import/{upload_id}/report").get_data(as_text=True)
+    assert 'class="count-new">11<' in report
+    said = "5 户的“所属网格”写作“无网格”，视为不属于任何网格，未建立这样的网格"
+    assert report.count(said) == 1
+    token = csrf_token(client, f"/sheets/import/{upload_id}/report")
+    seen = re.search(r'name="fingerprint" value="([^"]+)"', report)[1]
+    done = client.post(
+        f"/sheets/import/{upload_id}/apply", data={"csrf_token": token, "fingerprint": seen}
+    )
+    assert done.status_code == 200
+    assert [g["name"] for g in store.collection("grids").scan()] == ["第一网格"]
+    assert {h["household_no"][0] for h in store.collection("households").scan()} == {"A"}

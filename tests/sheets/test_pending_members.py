@@ -94,7 +94,9 @@ def test_a_sheet_without_the_relation_column_imports_every_member_to_verify(tmp_
         "子女00：与户主关系",
     ]
     said = run(data, "pending").output
-    assert "户主00（待核实）\t缺少 missing: 住房性质；户主00：与户主关系；配偶00：与户主关系；" in said
+    assert (
+        "户主00（待核实）\t缺少 missing: 住房性质；户主00：与户主关系；配偶00：与户主关系；" in said
+    )
     store = open_store(data, fsync=False)
     try:
         thread = review.thread(store, listed[0]["id"])
