@@ -17,15 +17,15 @@ MESSAGES: dict[str, str] = {
     "read": N_("无法读取文件：{detail}"),
     "pyxform": N_("XLSForm 格式错误：{detail}"),
     "type": N_(
-        "题型“{value}”不支持（可用：text、integer、decimal、date、select_one、select_multiple、beg"
-        "in_group/end_group、begin_repeat/end_repeat）"
+        "题型“{value}”不支持（可用：text、integer、decimal、date、time、dateTime、select_one、"
+        "select_multiple、rank、note、calculate、hidden、acknowledge、geopoint、image、"
+        "begin_group、begin_repeat；重复组可以有多个，也可以嵌套，最多 {max} 层）"
     ),
     "or_other": N_("“or_other”（其他请注明）不支持，请在选项中加“其他”并另设一题"),
     "column": N_("“{column}”列不支持（{feature}）"),
     "sheet": N_("“{sheet}”表（{feature}）暂不支持，已忽略"),
     "setting": N_("设置“{column}”不支持"),
     "nested_repeat": N_("重复组嵌套超过 {max} 层"),
-    "second_repeat": N_("一个问卷只能有一个重复组（已有“{other}”）"),
     "name": N_("名称“{value}”只能用字母、数字和下划线，且不能以数字开头"),
     "reserved": N_("名称“{value}”是系统保留的，请换一个"),
     "duplicate": N_("名称“{value}”用了两次（分组展开后也须唯一）"),

@@ -1,7 +1,8 @@
 """Steps 3–4: pyxform's JSON survey -> our definition dict; the pipeline's entry, ``translate``.
 
-Groups are flattened (a group's ``relevant`` joins each of its questions'), one repeat is
-kept, select lists stay with the survey, labels and hints keep every language (``zh``
+Groups are flattened (a group's ``relevant`` joins each of its questions'), repeats are
+kept (several, and repeats inside repeats up to ``MAX_REPEAT_DEPTH`` levels), select lists
+stay with the survey, labels and hints keep every language (``zh``
 from ``label::中文 (zh)``, else the default or first language).
 """
 
@@ -340,7 +341,9 @@ class _Translator:
             bind["constraint"] = brought  # phone number: digits only, as pyxform binds it
         ours = _TYPES.get(kind)
         if ours is None:
-            self.problems.append(self.form.problem("type", here, "type", value=kind))
+            self.problems.append(
+                self.form.problem("type", here, "type", value=kind, max=MAX_REPEAT_DEPTH)
+            )
             return None
         item: dict[str, Any] = {"key": name, "type": ours}
         if child.get("xml_name"):
