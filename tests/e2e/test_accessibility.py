@@ -173,6 +173,11 @@ def test_the_main_pages_of_each_role_have_no_serious_accessibility_violation(des
     ):
         visit(desk, url)
         results[name] = audit_page(desk, source)
+    # The return form's list of fields open and filtered, one found field ticked.
+    desk.locator("#review-fields > summary").click()
+    desk.get_by_label("查找项目").fill("电话")
+    desk.locator("#review-fields .choices label:visible").first.click()
+    results["审核页 · 退回项目"] = audit_page(desk, source)
 
     log_in(desk, "admin")
     pages = office_pages(desk, live_server, kept)

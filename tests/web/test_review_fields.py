@@ -173,3 +173,22 @@ def test_a_bulk_return_names_the_records_own_fields_on_each(client, auth, store,
         assert (comment["text"], comment["fields"]) == ("住房性质请再问一次", ["housing"])
     refused = post(client, "/review/return", {"ids": [str(first)], "fields": ["members[0].name"]})
     assert refused.status_code == 302 and len(review.thread(store, first)) == 1
+
+
+def test_each_persons_fields_are_folded_under_their_name_with_their_count(
+    client, auth, store, defn
+):
+    hid = submit(store, defn)
+    auth.login("reviewer")
+    page = client.get(f"/households/{hid}").get_data(as_text=True)
+    groups = review.field_choices(defn, store.collection("households").get(hid), "zh")
+    assert [g.title for g in groups][1:] == ["张建国", "李秀兰", "张伟"]
+    # the household's own fields open, each person's folded, each saying how many it holds
+    assert page.count('<details class="field-group" open>') == 1
+    assert page.count('<details class="field-group">') == 3
+    for group in groups:
+        assert f'{group.title}</span> <small class="group-size">{len(group.fields)} 项' in page
+    # the filter box is the script's (hidden without it) and sends nothing with the form
+    assert '<p class="field-filter" hidden>' in page
+    assert 'id="review-fields-filter" autocomplete' in page and 'name="filter"' not in page
+    assert "review-fields.js" in page
