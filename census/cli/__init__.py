@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from census.cli import accounts, backup, outputs, sheets, start, surveys
+from census.cli import accounts, backup, outputs, sheets, start, surveys, worker
 
 
 @click.group()
@@ -29,5 +29,6 @@ for command in (
     backup.backup_command,
     backup.restore_command,
     surveys.survey_group,
+    worker.worker_command,
 ):
     main.add_command(command)

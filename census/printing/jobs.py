@@ -200,3 +200,177 @@ class JobRunner(_Runner[Job]):
         if job is None:
             raise KeyError(job_id)
         return self._wait(job, timeout, 0.05)
+
+
+# -- Several servers on one PostgreSQL database ---------------------------------------------
+
+KIND = "print"
+PRINT_TASK = "census.print"
+PREPARED = "worklog:"  # a print whose parts the page made itself (runs where it was asked)
+MAX_ATTEMPTS = 3  # a print that took down its worker this often fails instead
+PROGRESS_EVERY = 0.5  # seconds between progress writes to the database
+GAVE_UP = "interrupted: the worker stopped {n} times before the print was finished"
+
+
+class SharedJobRunner:
+    """Print jobs kept in the database every server shares, run by ``census worker``.
+
+    The same questions as ``JobRunner`` (submit, get, jobs, wait) with other answers: a
+    job's state and progress are a row of ``census_jobs``, written by the worker that runs
+    it, and its PDF is stored in the database (``census_files``) in the same transaction
+    that marks it done, so any server lists the job, shows its progress and serves the
+    file (copied to its own data folder on first download). ``submit`` only queues the job
+    (``TaskQueue``): a worker reads the records and plans it (``run``). A worker killed
+    mid-print leaves the job running in the table and its task in the queue; the next
+    worker takes the task again and prints it from the start, up to ``MAX_ATTEMPTS``
+    times. Prints whose parts the page made itself (the work registers) run in a thread of
+    the server that was asked, their state and file kept the same way.
+    """
+
+    def __init__(
+        self, data_dir: Path | str, shared: Any, queue: Any, *, workers: int | None = None
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.folder = self.data_dir / JOBS_FOLDER
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.shared = shared
+        self.queue = queue
+        self.workers = workers
+        self.shared.forget_jobs(KIND, KEEP_DAYS, JOBS_FOLDER)
+
+    def submit(
+        self, owner: str, request: PrintRequest, make_plan: Callable[[PrintRequest], Plan]
+    ) -> Job:
+        """Keep the job queued and hand it to a worker (or, prepared, to a thread here)."""
+        job = Job(id=new_job_id(), owner=owner, request=request)
+        self._save(job, attempts=0)
+        if request.target.startswith(PREPARED):
+            threading.Thread(
+                target=self.run, args=(job.id, make_plan), name="census-print", daemon=True
+            ).start()
+        else:
+            self.queue.defer(PRINT_TASK, job_id=job.id)
+        return job
+
+    def _save(self, job: Job, attempts: int) -> bool:
+        doc = job.record() | {"attempts": attempts}
+        return bool(self.shared.save_job(job.id, KIND, job.owner, job.state, doc))
+
+    def get(self, job_id: str) -> Job | None:
+        """A job by id, as the database has it; a done job's ``result`` is a local copy."""
+        doc = self.shared.job(job_id)
+        return self._job(doc) if doc is not None else None
+
+    def _job(self, doc: dict[str, Any]) -> Job | None:
+        try:
+            job = Job.from_record(doc)
+        except (ValueError, KeyError, TypeError):
+            return None  # a record this version cannot read
+        job.result = None
+        if job.state == DONE:
+            local = self.folder / f"{job.id}.pdf"
+            if local.exists() or self.shared.fetch_file(JOBS_FOLDER, local.name, local):
+                job.result = str(local)
+        return job
+
+    def jobs(self, owner: str | None = None) -> list[Job]:
+        """Jobs, newest first; only one owner's when given."""
+        found = []
+        for doc in self.shared.jobs(KIND, owner):
+            try:
+                found.append(Job.from_record(doc))
+            except (ValueError, KeyError, TypeError):
+                continue
+        return found
+
+    def wait(self, job_id: str, timeout: float = 60.0) -> Job:
+        """Block until a job has finished (for the CLI and tests)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.get(job_id)
+            if job is None:
+                raise KeyError(job_id)
+            if job.finished or time.monotonic() >= deadline:
+                return job
+            time.sleep(0.2)
+
+    def shutdown(self) -> None:
+        """Nothing runs here to stop: the workers run the jobs."""
+
+    def run(self, job_id: str, make_plan: Callable[[PrintRequest], Plan]) -> Job | None:
+        """Print a queued job (in a worker): plan it, render it, store the PDF and ``done``.
+
+        Called again for the same job after its worker died; a finished job is left as it is.
+        """
+        doc = self.shared.job(job_id)
+        if doc is None:
+            return None
+        job = Job.from_record(doc)
+        if job.finished:
+            return job
+        attempts = int(doc.get("attempts") or 0) + 1
+        if attempts > MAX_ATTEMPTS:
+            job.state, job.error = FAILED, GAVE_UP.format(n=attempts - 1)
+            job.finished_at = _now()
+            self._finish(job, attempts)
+            return job
+        job.state, job.done, job.total, job.error = RUNNING, 0, 0, None
+        self._save(job, attempts)
+        part = self.folder / f".{job.id}.{os.getpid()}.pdf.part"
+        try:
+            self._print(job, make_plan, part, attempts)
+        except Exception as exc:  # the job's page says what went wrong
+            job.state, job.error = FAILED, f"{type(exc).__name__}: {exc}"
+            job.finished_at = _now()
+            self._finish(job, attempts)
+        finally:
+            part.unlink(missing_ok=True)
+        return job
+
+    def _print(
+        self, job: Job, make_plan: Callable[[PrintRequest], Plan], part: Path, attempts: int
+    ) -> None:
+        the_plan = make_plan(job.request)
+        job.title, job.filename = the_plan.title, the_plan.filename
+        self._save(job, attempts)
+        written = [0.0]
+
+        def progress(done: int, total: int, label: str) -> None:
+            job.done, job.total, job.current = done, total, label
+            if time.monotonic() - written[0] >= PROGRESS_EVERY:
+                written[0] = time.monotonic()
+                self._save(job, attempts)
+
+        stats = print_parts(
+            the_plan.parts,
+            part,
+            self.data_dir,
+            title=the_plan.title,
+            workers=self.workers,
+            progress=progress,
+        )
+        job.done = job.total = stats.parts
+        job.pages, job.rendered, job.cached = stats.pages, stats.rendered, stats.cached
+        job.state, job.finished_at = DONE, _now()
+        name = f"{job.id}.pdf"
+        if self._finish(job, attempts, (JOBS_FOLDER, name, part)):
+            os.replace(part, self.folder / name)  # this server's copy
+
+    def _finish(self, job: Job, attempts: int, file: tuple[str, str, Path] | None = None) -> bool:
+        doc = job.record() | {"attempts": attempts, "result": None}
+        return bool(self.shared.finish_job(job.id, KIND, job.owner, job.state, doc, file))
+
+
+def runner_for(
+    data_dir: Path | str, store: Any, queue: Any = None, *, workers: int | None = None
+) -> JobRunner | SharedJobRunner:
+    """The print jobs of a server: in its own threads on a data folder; on PostgreSQL kept in
+    the database and run by workers (``queue``, a ``TaskQueue`` of the same database)."""
+    shared = getattr(store, "shared", None)
+    if shared is None:
+        return JobRunner(data_dir, workers=workers)
+    if queue is None:
+        from census.util.jobs import TaskQueue
+
+        queue = TaskQueue(store.url)
+    return SharedJobRunner(data_dir, shared, queue, workers=workers)

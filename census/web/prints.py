@@ -30,7 +30,7 @@ from flask_login import current_user
 
 from census.domain.address import natural_sorted
 from census.domain.registers import ID_COLUMNS
-from census.printing.jobs import DONE, Job, JobRunner
+from census.printing.jobs import DONE, Job, JobRunner, SharedJobRunner, runner_for
 from census.printing.plans import (
     FIXED_TARGETS,
     HOUSEHOLD_CARDS,
@@ -55,12 +55,13 @@ from census.web.helpers import client_ip, lang
 bp = Blueprint("prints", __name__, url_prefix="/prints")
 
 
-def runner(app: Flask | None = None) -> JobRunner:
-    """The app's print job runner, started on first use."""
+def runner(app: Flask | None = None) -> JobRunner | SharedJobRunner:
+    """The app's print job runner, started on first use (on PostgreSQL: the shared jobs)."""
     app = app or current_app
     found = app.extensions.get("census_print_jobs")
     if found is None:
-        found = JobRunner(app.config["DATA_DIR"], workers=app.config.get("PRINT_WORKERS"))
+        workers = app.config.get("PRINT_WORKERS")
+        found = runner_for(app.config["DATA_DIR"], get_store(app), workers=workers)
         app.extensions["census_print_jobs"] = found
     return found
 

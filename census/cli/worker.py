@@ -1,0 +1,63 @@
+"""``census worker``: run the background jobs of every server of one PostgreSQL database.
+
+With ``CENSUS_DATABASE_URL`` the app servers queue their prints in the database instead of
+running them in their own threads (``census.printing.jobs.SharedJobRunner``); one or more
+workers, on any machine that reaches the database, take them one at a time. A worker
+needs what a server needs (the database URL, a data folder for its print cache, the fonts)
+and no port. Stop it with SIGTERM or Ctrl+C: the print in hand is finished first; a worker
+killed outright is noticed by the next one, which prints its job again.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+
+import click
+
+from census.cli.common import open_census
+from census.context import Census, load_config
+from census.printing.jobs import PRINT_TASK, SharedJobRunner, runner_for
+from census.printing.plans import Plan, PrintRequest, plan, read_records
+from census.surveys import custom
+from census.util.jobs import HEARTBEAT_SECONDS, STALLED_SECONDS, TaskQueue
+
+
+def _make_plan(census: Census):
+    def make_plan(request: PrintRequest) -> Plan:
+        custom.refresh(census)  # a staff survey added since the worker started
+        records = read_records(census.store, census.community_name())
+        return plan(request, records, census.registers, census.surveys)
+
+    return make_plan
+
+
+@click.command("worker")
+@click.option("--name", default=None, help="the worker's name in the queue (default: host:pid)")
+def worker_command(name: str | None) -> None:
+    """Run the queued prints of every server (PostgreSQL only) until stopped."""
+    config = load_config()
+    url = config.get("DATABASE_URL")
+    if not url:
+        click.echo("census worker needs CENSUS_DATABASE_URL (PostgreSQL)", err=True)
+        sys.exit(2)
+    queue = TaskQueue(url)
+    with open_census() as census:
+        runner = runner_for(
+            census.data_dir, census.store, queue, workers=config.get("PRINT_WORKERS")
+        )
+        assert isinstance(runner, SharedJobRunner)
+        make_plan = _make_plan(census)
+
+        def print_job(job_id: str) -> None:
+            runner.run(job_id, make_plan)
+
+        queue.register(PRINT_TASK, print_job)
+        who = name or f"{socket.gethostname()}:{os.getpid()}"
+        click.echo(f"census worker {who}: waiting for jobs", err=True)
+        queue.run_worker(
+            name=who,
+            heartbeat=float(config.get("WORKER_HEARTBEAT_SECONDS") or HEARTBEAT_SECONDS),
+            stalled=float(config.get("WORKER_STALLED_SECONDS") or STALLED_SECONDS),
+        )

@@ -1,0 +1,158 @@
+"""Two ``census serve`` processes and workers on one PostgreSQL database, behind a proxy
+that sends each request to the other server: one truth whichever server answers."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import requests
+import yaml
+from pypdf import PdfReader
+
+from tests.cluster.conftest import ADMIN, csrf, login, upstream, wait_for
+from tests.servers import household
+
+pytestmark = pytest.mark.postgres
+HOUSEHOLDS = 160  # enough cards that the print is caught in the middle
+
+
+def _admin(cluster) -> requests.Session:
+    session = requests.Session()
+    page, answer = login(session, cluster.url, *ADMIN)
+    assert answer.status_code == 302, answer.text[:300]
+    assert upstream(page) != upstream(answer)
+    return session
+
+
+def test_a_login_on_one_server_holds_on_the_other(cluster):
+    session = requests.Session()
+    page, answer = login(session, cluster.url, *ADMIN)
+    # the form's CSRF token (signed by one server) was taken by the other
+    assert upstream(page) != upstream(answer) and answer.status_code == 302
+    seen = set()
+    for _ in range(4):
+        page = session.get(f"{cluster.url}/prints/", allow_redirects=False)
+        assert page.status_code == 200, page.status_code
+        seen.add(upstream(page))
+    assert len(seen) == 2
+
+
+def test_failed_logins_count_across_both_servers(cluster):
+    session = requests.Session()
+    answers = []
+    page = session.get(f"{cluster.url}/login")  # one form, posted six times in turn
+    for _ in range(6):
+        answer = session.post(
+            f"{cluster.url}/login",
+            # an unknown username is counted exactly as an account is (and leaves admin be)
+            data={"username": "ghost", "password": "wrong-pass-9", "csrf_token": csrf(page)},
+            allow_redirects=False,
+        )
+        answers.append((answer.status_code, upstream(answer)))
+    assert {where for _, where in answers} == {
+        s.url.removeprefix("http://") for s in cluster.servers
+    }
+    # five free failures in all, then the wait: three on each server would never lock
+    assert [code for code, _ in answers[:5]] == [200] * 5
+    assert answers[5][0] == 429
+
+
+def test_a_staff_survey_added_on_one_server_is_served_by_the_other_at_once(cluster):
+    session = _admin(cluster)
+    definition = {
+        "form": "pets",
+        "title": {"zh": "犬只登记", "en": "Dog register"},
+        "fields": [{"key": "dog_name", "type": "text", "label": "犬名", "required": True}],
+    }
+    page = session.get(f"{cluster.url}/admin/surveys/")
+    added = session.post(
+        f"{cluster.url}/admin/surveys/",
+        data={"csrf_token": csrf(page)},
+        files={"file": ("pets.yaml", io.BytesIO(yaml.safe_dump(definition).encode()))},
+        allow_redirects=False,
+    )
+    assert added.status_code == 302, added.text[:500]
+    for _ in range(2):  # the next request goes to the other server, then back
+        form = session.get(f"{cluster.url}/survey/pets/new")
+        assert form.status_code == 200 and "犬名" in form.text, upstream(form)
+
+
+def _start_print(cluster, session, **fields) -> tuple[str, str]:
+    page = session.get(f"{cluster.url}/prints/")
+    answer = session.post(
+        f"{cluster.url}/prints/",
+        data={"csrf_token": csrf(page), "records": "all"} | fields,
+        allow_redirects=False,
+    )
+    assert answer.status_code == 302, answer.text[:500]
+    return answer.headers["Location"].rstrip("/").rsplit("/", 1)[-1], upstream(answer)
+
+
+def _status(cluster, session, job_id):
+    return session.get(f"{cluster.url}/prints/{job_id}.json").json()
+
+
+def test_a_print_started_on_one_server_runs_on_the_worker_and_downloads_from_the_other(cluster):
+    cluster.worker()
+    session = _admin(cluster)
+    job_id, started_on = _start_print(cluster, session, target="household-list", building="1栋")
+    done = wait_for(
+        lambda: (s := _status(cluster, session, job_id))["state"] == "done" and s,
+        60,
+        "the print is done",
+    )
+    assert done["pages"] >= 1
+    listed = session.get(f"{cluster.url}/prints/")
+    assert job_id in listed.text
+    pdf = session.get(f"{cluster.url}/prints/{job_id}/download")
+    if upstream(pdf) == started_on:  # the other server's turn next
+        pdf = session.get(f"{cluster.url}/prints/{job_id}/download")
+    assert upstream(pdf) != started_on and pdf.status_code == 200
+    reader = PdfReader(io.BytesIO(pdf.content))
+    assert len(reader.pages) == done["pages"]
+    assert "1栋" in reader.pages[0].extract_text()
+    cluster.stop_workers()
+
+
+def _households(cluster, count: int) -> None:
+    headers = {"Authorization": f"Bearer {cluster.token}"}
+    with requests.Session() as api:
+        for n in range(count):
+            answer = api.post(
+                f"{cluster.url}/api/v1/households", json=household(n), headers=headers
+            )
+            assert answer.status_code == 201, answer.text[:300]
+
+
+def test_a_worker_killed_mid_print_leaves_the_job_to_the_next_worker(cluster):
+    _households(cluster, HOUSEHOLDS)
+    first = cluster.worker()
+    session = _admin(cluster)
+    job_id, _ = _start_print(cluster, session, target="household-cards")
+    running = wait_for(
+        lambda: (
+            (s := _status(cluster, session, job_id))["state"] == "running"
+            and 0 < s["done"] < s["total"]
+            and s
+        ),
+        60,
+        "the print is under way",
+    )
+    first.kill()  # kill -9 in the middle of the print
+    for _ in range(2):  # neither server calls it done, nor serves half a file
+        status = _status(cluster, session, job_id)
+        assert status["state"] == "running" and "download" not in status, status
+        assert session.get(f"{cluster.url}/prints/{job_id}/download").status_code == 404
+    cluster.worker()
+    done = wait_for(
+        lambda: (s := _status(cluster, session, job_id))["state"] in ("done", "failed") and s,
+        90,
+        "the second worker finishes the print",
+    )
+    assert done["state"] == "done", done
+    assert done["total"] == running["total"]
+    for _ in range(2):  # from both servers
+        pdf = session.get(f"{cluster.url}/prints/{job_id}/download")
+        assert pdf.status_code == 200
+        assert len(PdfReader(io.BytesIO(pdf.content)).pages) == done["pages"]
