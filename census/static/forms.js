@@ -598,7 +598,7 @@
         if (src) img.setAttribute("src", src); else img.removeAttribute("src");
       }
       img.hidden = !src || img.dataset.broken === src;
-      if (clear) clear.hidden = !input.value;
+      if (clear) clear.hidden = !input.value && !box.dataset.photoJob;
     });
   }
   function loadImage(file) {
@@ -643,21 +643,35 @@
     if (!file || !input) return;
     var wanted = Number(fileInput.getAttribute("data-max-pixels")) || PHOTO_SIDE;
     if (status) status.textContent = photoText("reading");
+    // One photo being made smaller per question: another one chosen, or the photo cleared,
+    // ends the wait for the one before (its result, when it comes, is dropped).
+    var job = String(++photoJobs);
+    endPhotoJob(box, form);
+    box.dataset.photoJob = job;
     form.dataset.photoBusy = String(Number(form.dataset.photoBusy || 0) + 1);
+    photos(form);  // its clear button shows: a photo that takes too long can be let go
     shrink(file, Math.min(wanted, PHOTO_SIDE)).then(function (made) {
+      if (box.dataset.photoJob !== job) return;
       input.value = made.url;
       if (status) {
         status.textContent = photoText("done").replace("{w}", made.width).replace("{h}", made.height)
           .replace("{kb}", String(Math.round(made.url.length * 3 / 4 / 1024)));
       }
     }, function () {
-      if (status) status.textContent = photoText("failed");
+      if (box.dataset.photoJob === job && status) status.textContent = photoText("failed");
     }).then(function () {
+      if (box.dataset.photoJob !== job) return;
       fileInput.value = "";  // the same photo may be chosen again; the hidden input holds it
-      form.dataset.photoBusy = String(Math.max(0, Number(form.dataset.photoBusy || 1) - 1));
+      endPhotoJob(box, form);
       applyRelevance(form);
       input.dispatchEvent(new Event("input", { bubbles: true }));  // the draft keeps it
     });
+  }
+  var photoJobs = 0;
+  function endPhotoJob(box, form) {
+    if (!box.dataset.photoJob) return;
+    delete box.dataset.photoJob;
+    form.dataset.photoBusy = String(Math.max(0, Number(form.dataset.photoBusy || 1) - 1));
   }
 
   // --- geopoint: the tablet's location, kept as ODK keeps it ("lat lon alt accuracy") ----
@@ -728,6 +742,7 @@
     clone.querySelectorAll(".error, .warning, .review-note").forEach(function (el) { el.remove(); });
     clone.querySelectorAll(".has-error, .has-review-note").forEach(function (el) { el.classList.remove("has-error", "has-review-note"); });
     clone.querySelectorAll(".photo-status").forEach(function (el) { el.textContent = ""; });
+    clone.querySelectorAll("[data-photo-job]").forEach(function (el) { delete el.dataset.photoJob; });
     clone.querySelectorAll("input, select, textarea").forEach(function (el) {
       if (el.type === "checkbox" || el.type === "radio") { el.checked = false; }
       else if (el.tagName === "SELECT") {
@@ -775,6 +790,7 @@
       if (button.hasAttribute("data-photo-clear")) {
         event.preventDefault();
         var box = button.closest(".field");
+        if (box) endPhotoJob(box, form);  // a photo still being made smaller is not waited for
         var held = box && box.querySelector("input[type=hidden]");
         if (held) held.value = "";
         var said = box && box.querySelector(".photo-status");

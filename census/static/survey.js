@@ -197,7 +197,14 @@ async function start(form, rules) {
     if (event.submitter && event.submitter.name !== "save") return;
     event.preventDefault();
     tried = true;
-    await photosReady(form);
+    form.parentElement.querySelectorAll(".flash.photo-busy").forEach((old) => old.remove());
+    if (!(await photosReady(form))) {
+      // Saving now would leave the photo out, and it would land in a form already saved.
+      notice([t("photo_still_busy")], "warning").classList.add("photo-busy");
+      const busy = form.querySelector(".field-image[data-photo-job]");
+      if (busy) busy.scrollIntoView({ block: "center" });
+      return;
+    }
     const problems = runChecks();
     if (problems.length) {
       scrollToFirstError(form);
@@ -328,11 +335,16 @@ function markNamedFields(form, comment) {
 }
 
 // A photo still being made smaller (forms.js) is waited for, so that it is saved with the
-// form rather than left out; a few seconds at most.
+// form rather than left out: PHOTO_WAIT_MS at most, then false (the save tells the surveyor
+// and waits for them). The browser tests shorten the wait with data-photo-wait on the form.
+const PHOTO_WAIT_MS = 15000;
 async function photosReady(form) {
-  for (let waited = 0; Number(form.dataset.photoBusy || 0) > 0 && waited < 15000; waited += 100) {
+  const limit = Number(form.dataset.photoWait) || PHOTO_WAIT_MS;
+  for (let waited = 0; Number(form.dataset.photoBusy || 0) > 0; waited += 100) {
+    if (waited >= limit) return false;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  return true;
 }
 
 // The saved form's note, above the form: replaced by the next one.
