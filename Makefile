@@ -6,7 +6,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run install fonts browser test test-fast bench lint translations
+.PHONY: run install fonts browser test test-fast bench lint translations cluster
 
 $(STAMP): pyproject.toml setup.py
 	python3 -m venv $(VENV)
@@ -45,6 +45,12 @@ run: install
 	$(VENV)/bin/census init
 	$(VENV)/bin/census demo
 	$(VENV)/bin/census serve --host $(HOST) --port $(PORT)
+
+# Several servers on one PostgreSQL database, for trying it (README, "Running several servers"):
+# two app servers, a worker and a round-robin proxy at http://127.0.0.1:8080, on the local
+# server's database census_cluster (made if missing). Ctrl+C stops them all.
+cluster: install
+	$(PY) bin/cluster --database $(or $(CLUSTER_DB),census_cluster) --port $(or $(CLUSTER_PORT),8080)
 
 test: install browser
 	$(VENV)/bin/pytest
