@@ -59,7 +59,8 @@ def handler(pool: RoundRobin) -> type[BaseHTTPRequestHandler]:
             headers["X-Forwarded-For"] = self.client_address[0]
             headers["X-Forwarded-Proto"] = "http"
             headers["Host"] = self.headers.get("Host", upstream.netloc)
-            conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=TIMEOUT)
+            host = upstream.hostname or "127.0.0.1"
+            conn = http.client.HTTPConnection(host, upstream.port, timeout=TIMEOUT)
             try:
                 conn.request(self.command, self.path, body=body, headers=headers)
                 answer = conn.getresponse()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -24,7 +25,9 @@ from census.surveys import custom
 from census.util.jobs import HEARTBEAT_SECONDS, STALLED_SECONDS, TaskQueue
 
 
-def _make_plan(census: Census):
+def _make_plan(census: Census) -> Callable[[PrintRequest], Plan]:
+    """How a worker plans a print: as the server's print page does, from the records."""
+
     def make_plan(request: PrintRequest) -> Plan:
         custom.refresh(census)  # a staff survey added since the worker started
         records = read_records(census.store, census.community_name())

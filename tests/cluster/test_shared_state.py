@@ -91,3 +91,33 @@ def test_on_a_data_folder_the_key_and_surveys_stay_files(tmp_path):
         assert custom.refresh(app.extensions["census"]) is False
     finally:
         get_store(app).close()
+
+
+def test_a_prepared_print_runs_on_the_server_asked_and_downloads_from_another(tmp_path, pg_url):
+    from census.printing.jobs import DONE, PREPARED, SharedJobRunner
+    from census.printing.plans import PrintRequest, plan, read_records
+    from census.web.prints import runner
+
+    first, second = _app(tmp_path, "a", pg_url), _app(tmp_path, "b", pg_url)
+    try:
+        census = first.extensions["census"]
+        the_plan = plan(
+            PrintRequest("summary"), read_records(census.store, "佐斯腾社区"), census.registers
+        )
+        asked, other = runner(first), runner(second)
+        assert isinstance(asked, SharedJobRunner) and isinstance(other, SharedJobRunner)
+        job = asked.submit("admin", PrintRequest(f"{PREPARED}service"), lambda _r: the_plan)
+        assert other.wait(job.id, timeout=60).state == DONE
+        found = other.get(job.id)
+        assert found is not None and found.result is not None
+        assert found.result.startswith(str(tmp_path / "b"))  # that server's own copy
+        with open(found.result, "rb") as pdf:
+            assert pdf.read(5) == b"%PDF-"
+        assert [j.id for j in other.jobs("admin")] == [job.id]
+        assert other.jobs("someone else") == []
+        # a finished job changes no more (a worker taken for dead that wakes up late)
+        assert asked.shared.save_job(job.id, "print", "admin", "running", {}) is False
+        assert other.get(job.id).state == DONE
+    finally:
+        get_store(first).close()
+        get_store(second).close()
