@@ -220,7 +220,7 @@ def string(value: Any) -> str:
             return "Infinity" if value > 0 else "-Infinity"
         if value.is_integer() and abs(value) < 1e21:
             return str(int(value))
-        return repr(value)
+        return re.sub(r"e([+-])0*(\d)", r"e\1\2", repr(value))  # 1e-7 as the browser says it
     if isinstance(value, list):
         return " ".join(string(v) for v in value)
     return str(value)
@@ -290,11 +290,47 @@ def _substr(text: Any, start: Any, end: Any = None) -> str:
     return "".join(chars[max(int(first), 0) : max(int(last), 0)])
 
 
-def _regex(text: Any, pattern: Any) -> bool:
+# JavaScript's \s beyond ASCII (the browser's RegExp, and a Chinese keyboard's 　).
+_SPACES = "\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+def matches(pattern: str, text: str, *, whole: bool = False) -> bool:
+    """Does ``text`` match (``whole``: all of it) as the browser's RegExp says? A pattern
+    that does not compile matches nothing (the upload checks patterns)."""
     try:
-        return re.search(string(pattern), string(text)) is not None
+        found = re.compile(_pattern(pattern), re.ASCII)
     except re.error:
         return False
+    return (found.fullmatch(text) if whole else found.search(text)) is not None
+
+
+def _pattern(pattern: str) -> str:
+    r"""A regex() pattern as the browser reads it: \d and \w are ASCII there (as in ODK's
+    Java), so ``re.ASCII``; \s takes Unicode spaces there, so they are added to it."""
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            pair = pattern[i : i + 2]
+            if pair == "\\s":
+                out.append(f"\\s{_SPACES}" if in_class else f"[\\s{_SPACES}]")
+            elif pair == "\\S" and not in_class:
+                out.append(f"[^\\s{_SPACES}]")
+            else:
+                out.append(pair)
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _regex(text: Any, pattern: Any) -> bool:
+    return matches(string(pattern), string(text))
 
 
 def _date(value: Any) -> Any:
@@ -432,12 +468,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "join": lambda sep, *values: string(sep).join(string(v) for a in values for v in _items(a)),
     "count_non_empty": lambda v: float(sum(1 for i in _items(v) if not blank(i))),
     "boolean_from_string": lambda v: string(v) in ("true", "1"),
-    "substring_before": lambda a, b: (
-        string(a).partition(string(b))[0] if string(b) in string(a) else ""
-    ),
-    "substring_after": lambda a, b: (
-        string(a).partition(string(b))[2] if string(b) in string(a) else ""
-    ),
+    "substring_before": lambda a, b: _around(string(a), string(b))[0],
+    "substring_after": lambda a, b: _around(string(a), string(b))[1],
     "checklist": lambda low, high, *a: _checklist(low, high, a),
     "distance": lambda *points: _distance(points),
     "indexed_repeat": lambda values, n: (lambda i, items: items[i] if 0 <= i < len(items) else "")(
@@ -492,6 +524,15 @@ def _digest(text: Any, algorithm: Any, encoding: Any = "base64") -> str:
         return ""
     found = hashlib.new(name, string(text).encode("utf-8")).digest()
     return found.hex() if how == "hex" else base64.b64encode(found).decode("ascii")
+
+
+def _around(text: str, part: str) -> tuple[str, str]:
+    """(substring-before, substring-after) of ``part`` in ``text``: both '' when it is not
+    there; the empty text is found at the start ('' before it, the whole text after)."""
+    if part not in text:
+        return "", ""
+    before, _found, after = text.partition(part) if part else ("", "", text)
+    return before, after
 
 
 def _translate(text: str, old: str, new: str) -> str:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from census.domain.contact import check_phone, check_uscc, normalise_phone
-from census.domain.expr import evaluate, stored, truth
+from census.domain.expr import evaluate, matches, stored, truth
 from census.domain.ids import (
     RESIDENT_ID,
     check_person_id,
@@ -88,7 +88,7 @@ def _coerce(f: FieldDef, value: Any, path: str, today: date, out: list[Problem])
         limit = f.max_length or DEFAULT_MAX_LENGTH[f.type]
         if len(value) > limit:
             out.append(Problem("text_too_long", path, {"max": limit}))
-        if f.pattern and not re.fullmatch(f.pattern, value):
+        if f.pattern and not matches(f.pattern, value, whole=True):  # \d is 0-9, as on the tablet
             out.append(Problem("pattern_mismatch", path))
         return value
     if f.type == "integer":

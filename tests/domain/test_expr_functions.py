@@ -204,6 +204,9 @@ CASES: list[tuple[str, dict[str, Any], Any]] = [
     ("substring_before(t, '-')", {"t": "7-1-101"}, "7"),
     ("substring_after(t, '-')", {"t": "7-1-101"}, "1-101"),
     ("substring_after(t, '/')", {"t": "7-1-101"}, ""),
+    ("substring_before(t, '')", {"t": "7-1-101"}, ""),
+    ("substring_after(t, '')", {"t": "7-1-101"}, "7-1-101"),
+    ("string(1 / 10000000)", {}, "1e-7"),
     ("normalize_space(concat(' ', a, '  ', b))", {"a": "x", "b": "y"}, "x y"),
     ("contains(t, x)", {"t": "abc", "x": None}, True),
     ("starts_with(t, '')", {"t": "abc"}, True),
@@ -391,6 +394,14 @@ XFORM_CASES: list[tuple[str, str | None, dict[str, Any], Any]] = [
     ("substr(${id}, 6, 10)", None, {"id": "110105195807011234"}, "1958"),
     ("?regex(${phone}, '^1[3-9][0-9]{9}$')", None, {"phone": "13912345678"}, True),
     ("?regex(${phone}, '^1[3-9][0-9]{9}$')", None, {"phone": None}, False),
+    # \d and \w are ASCII in the browser (and ODK's Java): full-width digits are not digits
+    ("?regex(${phone}, '^\\d{11}$')", None, {"phone": "１３９１２３４５６７８"}, False),
+    ("?regex(${phone}, '^\\d{11}$')", None, {"phone": "13912345678"}, True),
+    ("?regex(${name}, '^\\w+$')", None, {"name": "王芳"}, False),
+    ("?regex(${code}, '^[\\w-]+$')", None, {"code": "H-01"}, True),
+    ("?regex(${name}, '\\s')", None, {"name": "王\u3000芳"}, True),  # a Chinese keyboard's space
+    ("?regex(${name}, '^[^\\s]+$')", None, {"name": "王\u3000芳"}, False),
+    ("?regex(${name}, '^\\S+$')", None, {"name": "王\u3000芳"}, False),
     ("round(${weight} * 2.2046, 1)", None, {"weight": 52.5}, 115.7),
     ("number(${age}) + 1", None, {"age": 67}, 68),
     ("${age} + 1", None, {"age": None}, NAN),
@@ -514,3 +525,16 @@ def test_the_browser_gives_the_same_values_of_xlsform_expressions():
         if got != kind(case[3])
     ]
     assert wrong == []
+
+
+def test_a_constraints_pattern_takes_ascii_digits_only_as_the_tablet_does():
+    """``regex(., '^\\d{11}$')`` becomes a pattern rule; the tablet's RegExp reads \\d as
+    0-9, so the server refuses full-width digits too (it took them before)."""
+    from census.surveys.validate import clean
+    from tests.surveys.test_nested_and_photos import form_of
+
+    form = form_of([("text", "phone", "电话", "Phone", "", "", "", "regex(., '^\\d{11}$')")])
+    assert form.fields[0].pattern == "\\d{11}"
+    for typed, refused in (("13912345678", False), ("１３９１２３４５６７８", True)):
+        _record, problems = clean(form, {"phone": typed})
+        assert any(p.code == "pattern_mismatch" for p in problems) is refused, typed
