@@ -3,15 +3,18 @@
 The tablet makes a photo smaller before it is kept (forms.js); a save pressed meanwhile
 waits for it (15 s on the tablet, 1.5 s here: the form's data-photo-wait) so the photo goes
 with the record. A photo that is still not ready then is not left out silently: nothing is
-saved, the surveyor is told to press Save again or to clear the photo, and a cleared photo
-is no longer waited for. The decoding is held here by the test (createImageBitmap waits
-until the test lets it go), as a slow tablet would hold it.
+saved, the surveyor is told to press Save again or to clear the photo; a cleared photo is
+no longer waited for, and of two photos chosen one after the other the last one is kept.
+The decoding is held here by the test (createImageBitmap waits until the test lets it go),
+as a slow tablet would hold it.
 """
 
 from __future__ import annotations
 
+import io
 import time
 
+from PIL import Image
 from playwright.sync_api import expect
 
 from census.surveys import custom
@@ -28,8 +31,15 @@ HOLD = """(() => {
     new Promise((resolve, reject) => held.push(() => real(file).then(resolve, reject)));
   window.censusTestHeldPhotos = () => held.length;
   window.censusTestReleasePhotos = () => held.splice(0).forEach((go) => go());
+  window.censusTestReleaseLast = () => held.pop()();
 })();"""
 BUSY = "照片还在处理，这份登记还没有保存"
+
+
+def _choose(page, size: tuple[int, int]) -> None:
+    page.locator("#members-0-m_photo-file").set_input_files(
+        files=[{"name": "p.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps(size)}]
+    )
 
 
 def _fill(page, name: str) -> None:
@@ -39,9 +49,7 @@ def _fill(page, name: str) -> None:
     page.locator("#members-0-m_name").fill(name)
     page.locator("#members-0-n_kids").fill("0")
     page.eval_on_selector("form.survey", "form => { form.dataset.photoWait = '1500'; }")
-    page.locator("#members-0-m_photo-file").set_input_files(
-        files=[{"name": "p.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps((800, 600))}]
-    )
+    _choose(page, (800, 600))
     status = page.locator(".field[data-key=m_photo] .photo-status")
     expect(status).to_have_text("正在处理照片…")
     wait_until(page, lambda: page.evaluate("() => window.censusTestHeldPhotos()") == 1)
@@ -87,5 +95,23 @@ def test_a_save_waits_for_a_slow_photo_then_says_so_and_saves_nothing(page, logi
     wait_until(page, lambda: len(store) == 2)
     later = next(r for r in store.scan() if r["members"][0]["m_name"] == "买买提")
     assert later["members"][0].get("m_photo") is None
-    page.evaluate("() => window.censusTestReleasePhotos()")  # the late photo goes nowhere
+
+    # Another photo chosen while the first is still being prepared: the last one chosen is
+    # kept, even when the first one comes after it.
+    _fill(page, "阿力")
+    _choose(page, (640, 480))
+    wait_until(page, lambda: page.evaluate("() => window.censusTestHeldPhotos()") == 2)
+    page.evaluate("() => window.censusTestReleaseLast()")  # the second photo
+    status = page.locator(".field[data-key=m_photo] .photo-status")
+    expect(status).to_contain_text("照片 640×480")
+    page.evaluate("() => window.censusTestReleaseLast()")  # the first one, late
+    page.wait_for_timeout(1000)
+    expect(status).to_contain_text("照片 640×480")
+    page.get_by_role("button", name="保存").tap()
+    page.wait_for_url("**/survey/")
+    wait_until(page, lambda: len(store) == 3)
+    third = next(r for r in store.scan() if r["members"][0]["m_name"] == "阿力")
+    kept = live_server.store.media.get("survey_family", third["members"][0]["m_photo"])
+    with Image.open(io.BytesIO(kept)) as image:
+        assert image.size == (640, 480)
     assert errors == []
