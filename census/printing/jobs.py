@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -57,6 +58,7 @@ class Job(BackgroundJob):
     created_at: str = field(default_factory=_now)
     finished_at: str | None = None
     history: list[tuple[str, int, int]] = field(default_factory=list)
+    server: str | None = None  # PostgreSQL: the server a prepared print runs on
 
     def record(self) -> dict[str, Any]:
         """What is kept on disk: the job and its request as plain JSON data."""
@@ -82,7 +84,9 @@ class Job(BackgroundJob):
             approved=bool(params.get("approved", True)),
             prepared_by=str(params.get("prepared_by") or ""),
         )
-        return cls(request=request, **{key: kept[key] for key in _KEPT if key in kept})
+        job = cls(request=request, **{key: kept[key] for key in _KEPT if key in kept})
+        job.server = kept.get("server")
+        return job
 
     def as_dict(self) -> dict[str, Any]:
         """The job as the progress endpoint returns it (no file paths)."""
@@ -236,15 +240,29 @@ class SharedJobRunner:
         self.shared = shared
         self.queue = queue
         self.workers = workers
+        # Which server a prepared print runs on: when it starts again, those it left
+        # unfinished are shown as failed (interrupted), as on a data folder.
+        self.server = f"{socket.gethostname()}:{self.data_dir.resolve()}"
         self.shared.forget_jobs(KIND, KEEP_DAYS, JOBS_FOLDER)
+        self._interrupted()
+
+    def _interrupted(self) -> None:
+        for doc in self.shared.jobs(KIND):
+            if doc.get("server") != self.server or doc.get("state") in (DONE, FAILED):
+                continue
+            job = self._job(doc)
+            if job is not None:
+                job.state, job.error, job.finished_at = FAILED, INTERRUPTED, _now()
+                self._finish(job, int(doc.get("attempts") or 0))
 
     def submit(
         self, owner: str, request: PrintRequest, make_plan: Callable[[PrintRequest], Plan]
     ) -> Job:
         """Keep the job queued and hand it to a worker (or, prepared, to a thread here)."""
         job = Job(id=new_job_id(), owner=owner, request=request)
-        self._save(job, attempts=0)
-        if request.target.startswith(PREPARED):
+        prepared = request.target.startswith(PREPARED)
+        self._save(job, attempts=0, server=self.server if prepared else None)
+        if prepared:
             threading.Thread(
                 target=self.run, args=(job.id, make_plan), name="census-print", daemon=True
             ).start()
@@ -252,8 +270,9 @@ class SharedJobRunner:
             self.queue.defer(PRINT_TASK, job_id=job.id)
         return job
 
-    def _save(self, job: Job, attempts: int) -> bool:
-        doc = job.record() | {"attempts": attempts}
+    def _save(self, job: Job, attempts: int, server: str | None = None) -> bool:
+        doc = job.record() | {"attempts": attempts, "server": server or job.server}
+        job.server = doc["server"]
         return bool(self.shared.save_job(job.id, KIND, job.owner, job.state, doc))
 
     def get(self, job_id: str) -> Job | None:
@@ -357,7 +376,7 @@ class SharedJobRunner:
             os.replace(part, self.folder / name)  # this server's copy
 
     def _finish(self, job: Job, attempts: int, file: tuple[str, str, Path] | None = None) -> bool:
-        doc = job.record() | {"attempts": attempts, "result": None}
+        doc = job.record() | {"attempts": attempts, "result": None, "server": job.server}
         return bool(self.shared.finish_job(job.id, KIND, job.owner, job.state, doc, file))
 
 

@@ -121,3 +121,25 @@ def test_a_prepared_print_runs_on_the_server_asked_and_downloads_from_another(tm
     finally:
         get_store(first).close()
         get_store(second).close()
+
+
+def test_a_prepared_print_cut_short_by_a_restart_is_shown_interrupted(tmp_path, pg_url):
+    from census.printing.jobs import FAILED, INTERRUPTED, PREPARED, Job, SharedJobRunner
+    from census.printing.plans import PrintRequest
+    from census.web.prints import runner
+
+    first = _app(tmp_path, "a", pg_url)
+    try:
+        asked = runner(first)
+        assert isinstance(asked, SharedJobRunner)
+        left = Job(id="0123456789abcdef", owner="admin", request=PrintRequest(f"{PREPARED}x"))
+        left.state = "running"
+        asked._save(left, attempts=1, server=asked.server)  # as a server stopped mid-print
+        other = Job(id="fedcba9876543210", owner="admin", request=PrintRequest("summary"))
+        asked._save(other, attempts=0)  # queued for the workers: not this server's
+        again = SharedJobRunner(tmp_path / "a", asked.shared, asked.queue)
+        found = again.get(left.id)
+        assert found is not None and (found.state, found.error) == (FAILED, INTERRUPTED)
+        assert again.get(other.id).state == "queued"
+    finally:
+        get_store(first).close()
