@@ -12,15 +12,15 @@ from flask import Flask, g, request, session
 from census import web
 from census.context import Census, load_config
 from census.surveys import custom
+from census.util.i18n import LANGUAGES, SOURCE_LANGUAGE
 from census.util.resources import TEMPLATES_DIR
 
-LANGUAGES = ("zh", "en")
 WEB_DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-    "BABEL_DEFAULT_LOCALE": "zh",
+    "BABEL_DEFAULT_LOCALE": SOURCE_LANGUAGE,
     "SECURE_COOKIES": False,  # CENSUS_SECURE_COOKIES=true: session cookie always Secure
     "BEHIND_PROXY": False,  # CENSUS_BEHIND_PROXY=true: trust X-Forwarded-For/-Proto (1 hop)
 }
@@ -84,7 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         wanted = request.args.get("lang")
         if wanted in LANGUAGES:
             session["lang"] = wanted
-        g.lang = session.get("lang", "zh")
+        g.lang = session.get("lang", SOURCE_LANGUAGE)
 
     @app.before_request
     def _surveys_of_every_server() -> None:

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from census.util.i18n import N_, ByLanguage
+
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 _DIGITS |= {"七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -129,7 +131,7 @@ def address_key(record: dict[str, Any]) -> tuple[NaturalKey, NaturalKey, Natural
     )
 
 
-NO_GRID = {"zh": "未分网格", "en": "No grid"}
+NO_GRID = ByLanguage(N_("未分网格"))
 
 
 def grid_name(grid: object, lang: str = "zh") -> str:
@@ -166,10 +168,7 @@ _MARKED = re.compile(
 # of its own), or building and room.
 UNIT_ROOM, BUILDING_ROOM = "unit-room", "building-room"
 PATTERNS = (UNIT_ROOM, BUILDING_ROOM)
-PATTERN_WORDS = {
-    UNIT_ROOM: {"zh": "单元-室", "en": "unit-room"},
-    BUILDING_ROOM: {"zh": "楼栋-室", "en": "building-room"},
-}
+PATTERN_WORDS = {UNIT_ROOM: ByLanguage(N_("单元-室")), BUILDING_ROOM: ByLanguage(N_("楼栋-室"))}
 _PAIR = re.compile(
     rf"(?:(?P<building>[0-9A-Za-z]+|{_NUM})(?P<mark>号楼|栋|幢|座|号院|#楼|#))?"
     rf"(?P<first>\d+)[{_DASHES}](?P<second>\d+)[室号户]?"

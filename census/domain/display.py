@@ -14,14 +14,16 @@ from typing import Final, Protocol
 
 from census.domain.contact import mask_phone
 from census.domain.ids import mask_id
-from census.util.i18n import N_, gettext
+from census.util.i18n import N_, NC_, ByLanguage, gettext
 
 # Fields whose values are ID numbers by key, for columns that carry no field type (a
 # register's head_id_number); a field of type id_number is one anyway.
 ID_KEYS: Final = frozenset({"id_number", "head_id_number", "operator_id_number"})
-SEPARATORS: Final = {"zh": "、", "en": ", "}
+SEPARATORS: Final = ByLanguage(NC_("list separator", "、"))  # ", " in English
 SELECT_TYPES: Final = ("select_one", "select_many")
-_YES_NO: Final = {"zh": ("是", "否"), "en": ("Yes", "No")}
+YES, NO = N_("是"), N_("否")
+LOCATION: Final = N_("纬度 {lat}，经度 {lon}")
+ACCURACY: Final = N_("（精度 ±{accuracy} 米）")
 # What an import left for a surveyor to fill in (a column its file lacked), on the record
 # or on a member: said as 待核实 where the value would be, never as an empty cell.
 PENDING: Final = "pending_fields"
@@ -87,8 +89,7 @@ def list_separator(lang: str) -> str:
 
 def yes_no(value: object, lang: str = "zh") -> str:
     """是 or 否 (Yes or No in English)."""
-    yes, no = _YES_NO.get(lang, _YES_NO["zh"])
-    return yes if value else no
+    return gettext(YES if value else NO, lang)
 
 
 def timestamp_text(value: object) -> str:
@@ -108,11 +109,10 @@ def geopoint_text(value: str, lang: str = "zh") -> str:
         return value
     lat, lon = numbers[0], numbers[1]
     accuracy = numbers[3] if len(numbers) >= 4 else None
-    if lang == "zh":
-        text = f"纬度 {lat:.6f}，经度 {lon:.6f}"
-        return text + (f"（精度 ±{accuracy:.0f} 米）" if accuracy is not None else "")
-    text = f"latitude {lat:.6f}, longitude {lon:.6f}"
-    return text + (f" (accurate to ±{accuracy:.0f} m)" if accuracy is not None else "")
+    text = gettext(LOCATION, lang, lat=f"{lat:.6f}", lon=f"{lon:.6f}")
+    if accuracy is None:
+        return text
+    return text + gettext(ACCURACY, lang, accuracy=f"{accuracy:.0f}")
 
 
 def value_text(

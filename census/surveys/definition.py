@@ -15,6 +15,7 @@ import yaml
 
 from census.domain.codes import choice_lists
 from census.domain.expr import ExpressionError, compile_expr, evaluate, string, variables
+from census.util.i18n import N_, ByLanguage
 from census.util.resources import FORMS_DIR
 
 FIELD_TYPES = {
@@ -98,7 +99,7 @@ DEFAULT_LIST_COLUMNS = 6
 # The list column of a record's address (building, unit and room as one: 1栋3单元101室) in a
 # form with a building field and no field of this name.
 ADDRESS_COLUMN = "address"
-ADDRESS_LABEL = {"zh": "地址", "en": "Address"}
+ADDRESS_LABEL = ByLanguage(N_("地址"))
 # A text field may name a household (its 户编号) or a person of the register (户编号/姓名 or
 # an ID number); census.worklog resolves the link, the record keeps what was typed.
 REF_KINDS = {"household", "person"}

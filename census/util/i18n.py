@@ -14,6 +14,7 @@ Tables that name messages by code keep only the msgid, marked for ``pybabel extr
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from gettext import GNUTranslations, NullTranslations
@@ -110,6 +111,32 @@ def text(message: str | Plural, lang: str | None = None, /, **params: object) ->
 def in_each_language(message: str | Plural, **params: object) -> dict[str, str]:
     """``message`` in every language of the interface, as a form's {zh, en} label holds it."""
     return {lang: text(message, lang, **params) for lang in LANGUAGES}
+
+
+class ByLanguage(Mapping[str, str]):
+    """A message of the catalogue read as a {zh, en} table (``words[lang]``,
+    ``words.get(lang, default)``), for code that takes a word by language.
+
+    The catalogue is read when a language is asked for, never when the module that holds
+    the table is imported; a language the interface does not have is no key.
+    """
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __getitem__(self, lang: str) -> str:
+        if lang not in LANGUAGES:
+            raise KeyError(lang)
+        return gettext(self.message, lang)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)
+
+    def __repr__(self) -> str:
+        return f"ByLanguage({self.message!r})"
 
 
 def joined(parts: list[str], lang: str | None = None) -> str:
