@@ -228,3 +228,26 @@ def test_the_command_line_writes_the_zip_and_masks_unless_told(app, tmp_path, st
         capture_output=True, text=True, env=env, timeout=120,
     )  # fmt: skip
     assert refused.returncode != 0 and "volunteer" in refused.stderr
+
+
+@pytest.mark.postgres
+def test_the_zip_takes_the_photos_from_postgresql(pg_url):
+    from census.sheets.survey_export import survey_sheets, zip_bytes
+    from census.store import open_store
+    from tests.surveys.test_nested_and_photos import answers, form_of
+
+    form = form_of()  # a roster whose members list their children, with a photo each
+    body = answers()
+    body["members"][1]["m_photo"] = data_url(jpeg_with_gps())
+    with open_store(pg_url, fsync=False) as store:
+        saved = records.save(store, form, body, user="admin")
+        assert saved.saved, saved.problems
+        name = saved.record["members"][1]["m_photo"]
+        export = survey_sheets(store, form)
+        data, photos = zip_bytes(store, form, export)
+        kept = store.media.get(form.collection, name)
+    assert photos == 1 and kept
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.read(f"photos/{name}") == kept
+        sheets = sheets_of(archive.read(f"{form.name}.xlsx"))
+    assert [len(rows) - 1 for rows in sheets.values()] == [1, 2, 2]  # record, members, kids
