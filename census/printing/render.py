@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import threading
 from functools import cache
 from typing import Any
@@ -33,6 +35,20 @@ def environment() -> Environment:
     )
     env.globals.update(grid_text=grid_text, rows_image=rows_image)
     return env
+
+
+def _release_fonts() -> None:
+    """Let the main thread's font configuration go while GLib is still there.
+
+    Left to the interpreter's own teardown, the thread-local's Pango font map is freed
+    after the libraries it belongs to have begun to go, and the process dies of a
+    segmentation fault as it exits (a `census print` that wrote its PDF then exits 139).
+    """
+    _fonts.__dict__.clear()
+    gc.collect()
+
+
+atexit.register(_release_fonts)
 
 
 def font_config() -> FontConfiguration:
