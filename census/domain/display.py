@@ -10,7 +10,7 @@ numbers as cells of their own type and asks this module only for words.
 
 from __future__ import annotations
 
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from census.domain.contact import mask_phone
 from census.domain.ids import mask_id
@@ -59,7 +59,7 @@ def blank(value: object) -> bool:
     return value is None or value == "" or value == [] or value == ()
 
 
-def waiting(record: dict, key: str) -> bool:
+def waiting(record: dict[str, Any], key: str) -> bool:
     """Is ``key`` still blank on ``record`` because an import had no column for it?"""
     return key in (record.get(PENDING) or ()) and blank(record.get(key))
 
@@ -69,7 +69,7 @@ def pending_text(lang: str = "zh") -> str:
     return gettext(PENDING_WORD, lang)
 
 
-def relation_pending(person: dict) -> bool:
+def relation_pending(person: dict[str, Any]) -> bool:
     """Is this member's relation to the head still to verify (an import had no column)?"""
     return "relation" in (person.get(PENDING) or ())
 
