@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import click
 
-from census.cli import accounts, backup, outputs, sheets, start, surveys, worker
+from census.cli import accounts, backup, outputs, sheets, start, street, surveys, worker
 
 
 @click.group()
-def main() -> None:
+@click.option(
+    "--community",
+    default=None,
+    metavar="CODE",
+    help="在街道的另一个社区中执行（census community list） / work in that community of the street",
+)
+def main(community: str | None) -> None:
     """社区入户摸底调查 / Community Census."""
+    # --community is read by each command's configuration (census.cli.common.open_census)
 
 
 for command in (
@@ -30,5 +37,7 @@ for command in (
     backup.restore_command,
     surveys.survey_group,
     worker.worker_command,
+    street.community_group,
+    street.street_group,
 ):
     main.add_command(command)

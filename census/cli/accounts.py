@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import click
 
 from census.cli.common import actor, open_census
-from census.domain.roles import ROLES
+from census.domain.roles import ACCOUNT_ROLES
 from census.store import Store
 
 
@@ -19,7 +19,7 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice(ACCOUNT_ROLES), required=True)
 @click.option("--password", default=None, help="omit to be prompted")
 @click.option("--display-name", default="")
 @click.option("--grid", "grids", multiple=True, help="assign a grid (surveyors)")

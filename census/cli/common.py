@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -16,10 +16,21 @@ from census.store import StoreLocked
 
 
 @contextmanager
-def open_census(**overrides: Any) -> Iterator[Census]:
-    """The installation's context for one command (closed after it); a locked folder: exit 1."""
+def open_census(*, home: bool = False, **overrides: Any) -> Iterator[Census]:
+    """The installation's context for one command (closed after it); a locked folder: exit 1.
+
+    ``census --community CODE`` (``CENSUS_COMMUNITY``) works in that added community of the
+    street; ``home=True`` in the first one whatever was asked (the list of communities).
+    """
+    config: Mapping[str, Any] = load_config(overrides or None)
+    settled = home or "COMMUNITY_CODE" in overrides  # a community's settings: already chosen
+    code = "" if settled else _chosen() or str(config.get("COMMUNITY") or "")
+    if home:
+        config = {**config, "COMMUNITY": None}
+    elif code:
+        config = _community(config, code)
     try:
-        census = Census.open(load_config(overrides or None))
+        census = Census.open(config)
     except StoreLocked as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
@@ -27,6 +38,25 @@ def open_census(**overrides: Any) -> Iterator[Census]:
         yield census
     finally:
         census.close()
+
+
+def _chosen() -> str:
+    """The community ``census --community CODE`` named, if this runs inside that command."""
+    ctx = click.get_current_context(silent=True)
+    return str(ctx.find_root().params.get("community") or "") if ctx is not None else ""
+
+
+def _community(config: Mapping[str, Any], code: str) -> dict[str, Any]:
+    """The settings of the added community ``code``; one the street does not list: exit 1."""
+    from census.queries.communities import find
+    from census.street.places import community_config
+
+    with open_census(home=True, **dict(config)) as first:
+        listed = find(first.store, code)
+    if listed is None:
+        click.echo(f"没有代码为 {code} 的社区 / no community coded {code}", err=True)
+        sys.exit(1)
+    return community_config(config, code)
 
 
 def actor() -> str:

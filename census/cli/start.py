@@ -54,11 +54,11 @@ def serve(host: str, port: int, threads: int) -> None:
     """Serve the app with waitress (a production WSGI server)."""
     from waitress import serve as waitress_serve
 
-    from census.app import create_app
     from census.store import StoreLocked
+    from census.street.deployment import Deployment
 
     try:
-        app = create_app()
+        app = Deployment()  # the first community, and each one added to the street
     except StoreLocked as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)

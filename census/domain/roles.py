@@ -20,6 +20,10 @@ REVIEWER: Final = "reviewer"
 SURVEYOR: Final = "surveyor"
 ROLES: Final[tuple[Role, ...]] = (ADMIN, REVIEWER, SURVEYOR)  # the order lists show
 STAFF: Final[tuple[Role, ...]] = (ADMIN, REVIEWER)  # they see the whole community
+# 街道: the street office's staff read every community's figures side by side (the street
+# pages of a deployment of several communities) and no record of any; not a community role.
+STREET: Final = "street"
+ACCOUNT_ROLES: Final[tuple[str, ...]] = (*ROLES, STREET)  # what an account may be
 
 
 def N_(text: str) -> str:  # noqa: N802 - the marker pybabel extracts; translated where shown
@@ -32,6 +36,7 @@ LABELS: Final[dict[str, str]] = {
     ADMIN: N_("管理员"),
     REVIEWER: N_("审核人员"),
     SURVEYOR: N_("调查员"),
+    STREET: N_("街道人员"),
 }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from census.domain import passwords
-from census.domain.roles import ADMIN, REVIEWER, ROLES
+from census.domain.roles import ACCOUNT_ROLES, ADMIN, REVIEWER
 from census.services import audit
 from census.store import Conflict, Store
 
@@ -30,8 +30,10 @@ class UserError(ValueError):
 
 def _check_role(role: str) -> None:
     """Refuse anything but one of the roles (``census.domain.roles``)."""
-    if role not in ROLES:
-        raise UserError(f"角色应为 {'/'.join(ROLES)} / role must be one of {', '.join(ROLES)}")
+    if role not in ACCOUNT_ROLES:
+        raise UserError(
+            f"角色应为 {'/'.join(ACCOUNT_ROLES)} / role must be one of {', '.join(ACCOUNT_ROLES)}"
+        )
 
 
 def add_user(

@@ -21,6 +21,7 @@ from .errors import (
     is_disk_full,
 )
 from .media import Media
+from .pgschema import schema_of
 
 URL_SCHEMES = ("postgresql", "postgres")
 
@@ -38,6 +39,7 @@ __all__ = [
     "is_disk_full",
     "StoreLocked",
     "open_store",
+    "schema_of",
 ]
 
 
@@ -63,6 +65,9 @@ def open_store(data_dir: str | os.PathLike[str], *, fsync: bool = True) -> Store
                 f"a PostgreSQL store needs psycopg ({exc}): "
                 "pip install 'community-census[postgres]'"
             ) from exc
+        from .pgschema import ensure_schema  # psycopg: only for a URL
+
+        ensure_schema(url)
         return PgStore(url, fsync=fsync)
     from .tinystore import TinyStore
 

@@ -22,7 +22,7 @@ def test_three_roles_in_the_order_lists_show_them() -> None:
 
 
 def test_every_role_has_a_label_in_both_languages() -> None:
-    assert list(roles.LABELS) == list(roles.ROLES)
+    assert list(roles.LABELS) == list(roles.ACCOUNT_ROLES)
     with CATALOGUE.open("rb") as po:
         english = {m.id: m.string for m in read_po(po) if m.id}
     assert all(english.get(label) for label in roles.LABELS.values())
@@ -30,6 +30,6 @@ def test_every_role_has_a_label_in_both_languages() -> None:
 
 def test_the_cli_and_the_service_accept_exactly_these_roles() -> None:
     option = next(p for p in user_add.params if p.name == "role")
-    assert tuple(option.type.choices) == roles.ROLES
-    with pytest.raises(UserError, match="admin/reviewer/surveyor"):
+    assert tuple(option.type.choices) == roles.ACCOUNT_ROLES == (*roles.ROLES, "street")
+    with pytest.raises(UserError, match="admin/reviewer/surveyor/street"):
         add_user(None, "x1", "superuser", "long enough password 1")  # refused before any read

@@ -1,0 +1,50 @@
+"""Adding a community to a street deployment: its entry in the first store, audited.
+
+The entry is what makes the community exist for the deployment (its pages at /c/<code>/,
+its row in the street's tables); its own store is opened, and named, by the caller through
+``census.street.places.community_config``, since opening a store is the application
+context's business.
+"""
+
+from __future__ import annotations
+
+from census.queries.communities import COLLECTION, Community, added
+from census.services import audit
+from census.store import DuplicateKey, Store
+from census.street.places import valid_code
+
+MAX_NAME = 40
+
+
+class CommunityError(ValueError):
+    """A community that cannot be added, said in both languages."""
+
+
+def add_community(store: Store, name: str, code: str, *, home_name: str, actor: str) -> Community:
+    """List a new community (code and name unique in the street, the first one's included)."""
+    name, code = name.strip(), code.strip()
+    if not name or len(name) > MAX_NAME:
+        raise CommunityError(f"社区名称应为 1–{MAX_NAME} 个字 / a name of 1–{MAX_NAME} characters")
+    if not valid_code(code):
+        raise CommunityError(
+            "社区代码只能用小写字母、数字和 _（最多 31 个） / "
+            "a code of lowercase letters, digits and _ (up to 31)"
+        )
+    if name == home_name or any(c.name == name for c in added(store)):
+        raise CommunityError(f"已有名为“{name}”的社区 / a community named {name} exists")
+    try:
+        store.collection(COLLECTION).insert({"code": code, "name": name}, unique=("code",))
+    except DuplicateKey as exc:
+        raise CommunityError(f"社区代码 {code} 已被使用 / code {code} is taken") from exc
+    audit.record(store, actor, "add_community", f"communities/{code}", name=name)
+    return Community(code, name)
+
+
+def name_community(store: Store, name: str) -> None:
+    """Keep a community's name in its own store (titles, printouts, its app's header)."""
+    settings = store.collection("settings")
+    row = settings.find_one(key="community")
+    if row is None:
+        settings.insert({"key": "community", "name": name}, unique=("key",))
+    elif row.get("name") != name:
+        settings.update(row["id"], {"key": "community", "name": name})

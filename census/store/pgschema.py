@@ -1,0 +1,46 @@
+"""The schema a PostgreSQL URL keeps its tables in, made before the store opens.
+
+A URL may name a schema with libpq's ``options=-c search_path=<schema>`` (each community of
+a street keeps its tables in its own schema of one database). PostgreSQL creates tables in
+the first schema of the search path that exists, and refuses when none does; so that
+schema is created first, once, by whichever server or command opens it first.
+(psycopg is imported only to do so: reading a URL needs no driver.)
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+SEARCH_PATH = re.compile(r"-c\s*search_path\s*=\s*([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def schema_of(url: str) -> str | None:
+    """The first schema of the URL's search path, if it names one."""
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+    found = SEARCH_PATH.search(query.get("options", ""))
+    return found.group(1) if found else None
+
+
+def ensure_schema(url: str, *, timeout: int = 10) -> None:
+    """Create the URL's schema if it names one that does not exist yet (racing servers: one
+    creates it, the others find it)."""
+    schema = schema_of(url)
+    if schema is None or schema == "public":
+        return
+    import psycopg  # an extra: only a PostgreSQL URL gets here
+    from psycopg import sql
+
+    try:
+        conn = psycopg.connect(url, connect_timeout=timeout, autocommit=True)
+    except psycopg.OperationalError:
+        return  # no server: the store says so when it tries, in its own words
+    with conn:
+        exists = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+        if exists.fetchone() is None:
+            try:
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+                )
+            except psycopg.errors.UniqueViolation:  # another process, at the same moment
+                pass

@@ -1,0 +1,144 @@
+"""The WSGI app of a deployment: the first community, and each added one as an app of its own.
+
+Every community is the whole app (``census.app.create_app``) on its own store, made the
+first time somebody asks for it. Which one answers a request is chosen here, before any
+of them sees it, so that the pages, the tablet's scripts and its offline copy keep the
+same addresses in every community:
+
+1. ``?community=<code>`` (the login page's list of communities links there) chooses the
+   community and is remembered in the ``census_community`` cookie (an empty code: the
+   first community and the street pages);
+2. else an API client names it in the ``X-Census-Community`` header;
+3. else the cookie;
+4. else the first community.
+
+Choosing another community's code gets nobody in: that app has its own accounts and its
+own secret key, so a session or token of one community is no session or token in
+another — its login page answers instead. One browser works in one community at a time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs
+
+from flask import Flask
+
+from census.app import create_app
+from census.context import Census
+from census.queries.communities import HOME, Community, added, find
+from census.services.communities import name_community
+from census.street.places import community_config, valid_code
+from census.web import street
+from census.web.current import context
+
+COOKIE = "census_community"
+HEADER = "HTTP_X_CENSUS_COMMUNITY"
+COOKIE_DAYS = 365
+
+StartResponse = Callable[..., Any]
+
+
+class Deployment:
+    """The first community's app, the added communities' apps, and who answers a request."""
+
+    def __init__(self, config: Mapping[str, Any] | None = None) -> None:
+        self.overrides = dict(config or {})
+        self.home = create_app(self.overrides)
+        self.home.extensions["street"] = self
+        self._apps: dict[str, Flask] = {}
+        self._lock = threading.Lock()
+        street.init_app(self.home, home=True)
+
+    # ------------------------------------------------------------------ communities
+    @property
+    def census(self) -> Census:
+        """The first community's context (its store lists the others)."""
+        return context(self.home)
+
+    def communities(self) -> list[Community]:
+        """Every community of the deployment: the first, then the added ones in order."""
+        first = Community(HOME, self.census.community_name())
+        return [first, *added(self.census.store)]
+
+    def app_of(self, code: str) -> Flask | None:
+        """The app of the community ``code`` (made on first use); None for no such community."""
+        if code == HOME:
+            return self.home
+        found = self._apps.get(code)
+        if found is not None:
+            return found
+        listed = find(self.census.store, code) if valid_code(code) else None
+        if listed is None:
+            return None
+        with self._lock:
+            if code not in self._apps:
+                config = community_config(self.home.config, code)
+                config |= {"SESSION_COOKIE_NAME": f"session_{code}", "COMMUNITY_NAME": listed.name}
+                app = create_app(config)
+                name_community(context(app).store, listed.name)
+                app.extensions["street"] = self
+                street.init_app(app, home=False)
+                self._apps[code] = app
+            return self._apps[code]
+
+    def census_of(self, code: str) -> Census | None:
+        """The context of the community ``code`` (its store, definitions, read models)."""
+        app = self.app_of(code)
+        return context(app) if app is not None else None
+
+    def close(self) -> None:
+        """Close every community's store."""
+        for app in [*self._apps.values(), self.home]:
+            context(app).close()
+
+    # ------------------------------------------------------------------ dispatch
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        chosen = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).get("community")
+        if chosen is not None:
+            code = chosen[0].strip()
+            app = self.app_of(code)
+            if app is None:
+                return _not_found(start_response)
+            return app(environ, _remembering(code, start_response))
+        code = str(environ.get(HEADER) or "").strip() or _cookie(environ)
+        app = self.app_of(code) if code else self.home
+        if app is None:  # a community since removed, or a made-up header: the first one
+            app = self.home
+        return app(environ, start_response)
+
+
+def _cookie(environ: Mapping[str, Any]) -> str:
+    cookies = SimpleCookie()
+    try:
+        cookies.load(str(environ.get("HTTP_COOKIE") or ""))
+    except Exception:  # a malformed cookie header: as if there were none
+        return ""
+    morsel = cookies.get(COOKIE)
+    return morsel.value if morsel is not None else ""
+
+
+def _remembering(code: str, start_response: StartResponse) -> StartResponse:
+    """``start_response`` that also sets the cookie choosing ``code`` for the next requests."""
+    cookie = (
+        f"{COOKIE}={code}; Path=/; Max-Age={COOKIE_DAYS * 86400}; SameSite=Lax; HttpOnly"
+        if code
+        else f"{COOKIE}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly"
+    )
+
+    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        return start_response(status, [*headers, ("Set-Cookie", cookie)], exc_info)
+
+    return start
+
+
+def _not_found(start_response: StartResponse) -> Iterable[bytes]:
+    body = "没有这个社区 / no such community\n".encode()
+    start_response(
+        "404 NOT FOUND",
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+    )
+    return [body]

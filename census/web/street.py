@@ -1,0 +1,203 @@
+"""The street pages (/street/): every community's figures side by side, and the street's total.
+
+Mounted on the first community's app by ``census.street.deployment``; the other
+communities' apps are reached through the deployment, never by URL. Street staff (role
+``street``) see these pages and nothing else; the first community's admin may also add a
+community here. Figures follow the review gate as a community's pages do (已审核 by
+default, 全部 with ``?all=1``); each community's are its own read model's, and the 合计
+row is their sum (``census.domain.rollup``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from census.domain.gate import Gate, Pending, gate_from
+from census.domain.roles import STREET
+from census.domain.rollup import street_total
+from census.domain.summary import FIGURES, figure_label, percent
+from census.queries.communities import Community
+from census.services.communities import CommunityError, add_community
+from census.sheets.writer import xlsx_bytes
+from census.web.access import ADMIN, roles_required
+from census.web.current import context, get_store
+from census.web.helpers import lang
+from census.web.registers import as_of_date
+
+bp = Blueprint("street", __name__, url_prefix="/street")
+PLAIN = tuple(k for k in FIGURES if k not in ("by_ethnicity", "age_bands"))
+# What a street account may open beyond these pages: logging in and out, its password,
+# the language switch, and the files every page loads.
+OPEN_TO_STREET = ("auth.", "street.", "static", "offline.", "security.")
+
+
+def init_app(app: Flask, *, home: bool) -> None:
+    """Every community's login page lists the street's communities; the first one's app
+    also has the street pages, and keeps street accounts to them."""
+
+    @app.context_processor
+    def _communities() -> dict[str, Any]:
+        return {"street_communities": _deployment().communities, "street_pages": home}
+
+    if not home:
+        return
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _street_staff_see_the_street() -> Any:
+        endpoint = request.endpoint or ""
+        if (
+            current_user.is_authenticated
+            and current_user.role == STREET
+            and not endpoint.startswith(OPEN_TO_STREET)
+        ):
+            return redirect(url_for("street.summary"))
+        return None
+
+
+def _deployment() -> Any:
+    return current_app.extensions["street"]
+
+
+def _figures(code: str, as_of: date, gate: Gate) -> tuple[dict[str, Any], Pending]:
+    """A community's summary on a date, and how many of its records wait for review."""
+    census = _deployment().census_of(code)
+    if census is None or census.derived is None:
+        abort(404)
+    view = census.derived.view(as_of, approved=gate.approved)
+    return view.figures(), view.pending()
+
+
+def _counts(code: str, as_of: date, gate: Gate) -> dict[str, int]:
+    census = _deployment().census_of(code)
+    if census is None or census.derived is None:
+        abort(404)
+    return census.derived.view(as_of, approved=gate.approved).counts()
+
+
+def street_rows(as_of: date, gate: Gate) -> tuple[list[tuple[Community, dict[str, Any]]], Pending]:
+    """Each community's figures, then the total's; and what waits for review in all."""
+    rows: list[tuple[Community, dict[str, Any]]] = []
+    waiting = Pending()
+    for community in _deployment().communities():
+        figures, pending = _figures(community.code, as_of, gate)
+        rows.append((community, figures))
+        waiting = waiting + pending
+    return rows, waiting
+
+
+def _cell(key: str, value: Any) -> Any:
+    return percent(value) if key == "minority_share" else value
+
+
+@bp.route("/")
+@roles_required(STREET, ADMIN)
+def summary():
+    """基本情况 of the street: a row per community and the 合计 row, on any date."""
+    as_of, gate = as_of_date(), gate_from(request.args)
+    rows, waiting = street_rows(as_of, gate)
+    total = street_total(figures for _c, figures in rows)
+    language = lang()
+    return render_template(
+        "street/summary.html",
+        heads=[figure_label(k, language) for k in PLAIN],
+        rows=[(c, [_cell(k, f[k]) for k in PLAIN]) for c, f in rows],
+        total=[_cell(k, total[k]) for k in PLAIN],
+        as_of=as_of,
+        today=date.today(),
+        gate=gate,
+        gate_line=gate.line(waiting, language),
+    )
+
+
+@bp.route("/summary.xlsx")
+@roles_required(STREET, ADMIN)
+def summary_xlsx():
+    """The same table as a workbook: a row per community, then 合计."""
+    as_of, gate = as_of_date(), gate_from(request.args)
+    rows, waiting = street_rows(as_of, gate)
+    total = street_total(figures for _c, figures in rows)
+    language = lang()
+    heads = [_("社区"), *(figure_label(k, language) for k in PLAIN)]
+    body = [[c.name, *(f[k] for k in PLAIN)] for c, f in rows]
+    body.append([_("合计"), *(total[k] for k in PLAIN)])
+    body.append([gate.line(waiting, language)])
+    data = xlsx_bytes({_("街道基本情况"): (heads, body)})
+    name = f"{_('街道基本情况')}-{as_of.isoformat()}.xlsx"
+    return current_app.response_class(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": _attachment(name)},
+    )
+
+
+def _attachment(filename: str) -> str:
+    from urllib.parse import quote
+
+    return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
+@bp.route("/registers")
+@roles_required(STREET, ADMIN)
+def registers():
+    """台账 of the street: the rows of each register in each community, and the total."""
+    as_of, gate = as_of_date(), gate_from(request.args)
+    communities = _deployment().communities()
+    counts = [_counts(c.code, as_of, gate) for c in communities]
+    language = lang()
+    lines = [
+        (reg.title(language), [n.get(reg.key, 0) for n in counts]) for reg in context().registers
+    ]
+    return render_template(
+        "street/registers.html",
+        communities=communities,
+        lines=[(title, cells, sum(cells)) for title, cells in lines],
+        as_of=as_of,
+        today=date.today(),
+        gate=gate,
+    )
+
+
+@bp.route("/communities", methods=["GET", "POST"])
+@roles_required(STREET, ADMIN)
+def communities():
+    """The communities of the street; the first community's admin adds one here."""
+    if request.method == "POST":
+        if current_user.role != ADMIN:
+            abort(403)
+        name = request.form.get("name", "")
+        code = request.form.get("code", "")
+        try:
+            added = add_community(
+                get_store(),
+                name,
+                code,
+                home_name=context().community_name(),
+                actor=current_user.username,
+            )
+        except CommunityError as exc:
+            flash(str(exc), "error")
+        else:
+            _deployment().app_of(added.code)  # its store made and named now, not at first visit
+            flash(_("已添加社区 %(name)s", name=added.name), "success")
+            return redirect(url_for("street.communities"))
+    return render_template(
+        "street/communities.html",
+        communities=_deployment().communities(),
+        may_add=current_user.role == ADMIN,
+    )
