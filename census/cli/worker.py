@@ -14,19 +14,22 @@ import os
 import socket
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
 from census.cli.common import open_census
 from census.context import Census, load_config
-from census.printing.jobs import PRINT_TASK, SharedJobRunner, runner_for
-from census.printing.plans import Plan, PrintRequest, plan, read_records
-from census.surveys import custom
 from census.util.jobs import HEARTBEAT_SECONDS, STALLED_SECONDS, TaskQueue
+
+if TYPE_CHECKING:
+    from census.printing.plans import Plan, PrintRequest
 
 
 def _make_plan(census: Census) -> Callable[[PrintRequest], Plan]:
     """How a worker plans a print: as the server's print page does, from the records."""
+    from census.printing.plans import plan, read_records
+    from census.surveys import custom
 
     def make_plan(request: PrintRequest) -> Plan:
         custom.refresh(census)  # a staff survey added since the worker started
@@ -45,6 +48,11 @@ def worker_command(name: str | None) -> None:
     if not url:
         click.echo("census worker needs CENSUS_DATABASE_URL (PostgreSQL)", err=True)
         sys.exit(2)
+    # The printing modules (WeasyPrint) are imported here, not when the command line
+    # starts: imported with the command line, an installed wheel's `census print` ended
+    # in a segmentation fault after writing its PDF (tests/test_package.py).
+    from census.printing.jobs import PRINT_TASK, SharedJobRunner, runner_for
+
     queue = TaskQueue(url)
     with open_census() as census:
         runner = runner_for(
