@@ -160,7 +160,13 @@ class TaskQueue:
     """
 
     def __init__(self, url: str) -> None:
-        import procrastinate  # the [postgres] extra: imported only with a database URL
+        try:  # the [postgres] extra: imported only with a database URL
+            import procrastinate
+        except ImportError as exc:
+            raise RuntimeError(
+                f"background jobs on PostgreSQL need procrastinate ({exc}): "
+                "pip install 'community-census[postgres]'"
+            ) from exc
 
         self.url = url
         self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
