@@ -42,7 +42,10 @@ def _make_plan(census: Census) -> Callable[[PrintRequest], Plan]:
 @click.command("worker")
 @click.option("--name", default=None, help="the worker's name in the queue (default: host:pid)")
 def worker_command(name: str | None) -> None:
-    """Run the queued prints of every server (PostgreSQL only) until stopped."""
+    """Run the queued prints of every server (PostgreSQL only) until stopped.
+
+    One community's: each community of a street keeps its own queue (``census --community
+    CODE worker`` for an added one)."""
     config = load_config()
     url = config.get("DATABASE_URL")
     if not url:
@@ -53,8 +56,10 @@ def worker_command(name: str | None) -> None:
     # in a segmentation fault after writing its PDF (tests/test_package.py).
     from census.printing.jobs import PRINT_TASK, SharedJobRunner, runner_for
 
-    queue = TaskQueue(url)
     with open_census() as census:
+        # The queue of the store opened: with ``census --community CODE worker``, the
+        # schema of that community of the street, whose servers queue their prints there.
+        queue = TaskQueue(getattr(census.store, "url", url))
         runner = runner_for(
             census.data_dir, census.store, queue, workers=config.get("PRINT_WORKERS")
         )

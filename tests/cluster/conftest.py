@@ -30,10 +30,11 @@ ADMIN = ("admin", "admin-pass-1")  # made by tests.servers.prepare
 class Worker:
     """``census worker`` in a process of its own; ``kill()`` is kill -9."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], community: str = "") -> None:
         self.log = tempfile.TemporaryFile()
+        chosen = ["--community", community] if community else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "census", "worker"],
+            [sys.executable, "-m", "census", *chosen, "worker"],
             env=os.environ | env,
             stdout=subprocess.DEVNULL,
             stderr=self.log,
@@ -70,12 +71,25 @@ class Cluster:
     proxy: object = None
     url: str = ""
 
-    def worker(self) -> Worker:
-        """Start one more worker, with a data folder (print cache) of its own."""
+    def worker(self, community: str = "") -> Worker:
+        """Start one more worker, with a data folder (print cache) of its own (of an added
+        community of the street when named)."""
         folder = self.root / f"worker{len(self.workers) + 1}"
-        started = Worker(self.env | {"CENSUS_DATA_DIR": str(folder)})
+        started = Worker(self.env | {"CENSUS_DATA_DIR": str(folder)}, community)
         self.workers.append(started)
         return started
+
+    def census(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """A ``census`` command on the cluster's database (in the setup's data folder)."""
+        env = os.environ | self.env | {"CENSUS_DATA_DIR": str(self.root / "setup")}
+        return subprocess.run(
+            [sys.executable, "-m", "census", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
     def stop_workers(self) -> None:
         """Stop every worker (SIGTERM: the job in hand is finished first)."""

@@ -156,3 +156,32 @@ def test_a_worker_killed_mid_print_leaves_the_job_to_the_next_worker(cluster):
         pdf = session.get(f"{cluster.url}/prints/{job_id}/download")
         assert pdf.status_code == 200
         assert len(PdfReader(io.BytesIO(pdf.content)).pages) == done["pages"]
+
+
+def test_a_print_of_an_added_community_runs_on_that_communitys_worker(cluster):
+    added = cluster.census("community", "add", "第二社区", "--code", "c2")
+    assert added.returncode == 0, added.stderr
+    account = ("admin2", "second-office-26")
+    made = cluster.census(
+        "--community", "c2", "user", "add", account[0], "--role", "admin",
+        "--password", account[1],
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    cluster.worker(community="c2")
+    session = requests.Session()
+    session.get(f"{cluster.url}/login?community=c2")  # remembered in a cookie
+    _page, answer = login(session, cluster.url, *account)
+    assert answer.status_code == 302, answer.text[:300]
+    job_id, started_on = _start_print(cluster, session, target="summary")
+    done = wait_for(
+        lambda: (s := _status(cluster, session, job_id))["state"] == "done" and s,
+        60,
+        "the second community's print is done",
+    )
+    pdf = session.get(f"{cluster.url}/prints/{job_id}/download")
+    if upstream(pdf) == started_on:
+        pdf = session.get(f"{cluster.url}/prints/{job_id}/download")
+    assert pdf.status_code == 200 and upstream(pdf) != started_on
+    assert len(PdfReader(io.BytesIO(pdf.content)).pages) == done["pages"]
+    assert "第二社区" in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    cluster.stop_workers()
