@@ -152,6 +152,47 @@ def diff(defn: FormDef, current: Mapping[str, Any], submitted: Mapping[str, Any]
     return result
 
 
+# What a review action changes in a record (``census.services.review`` through
+# ``records.set_meta``), and what every save writes anew: none of it is the record's answers.
+# A comment and the fields it names are kept beside the record (``review_comments``).
+NOT_ANSWERS = (
+    "id",
+    "_rev",
+    "review_state",
+    "reviewed_by",
+    "reviewed_at",
+    "updated_at",
+    "updated_by",
+)
+
+
+def _answers(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in NOT_ANSWERS}
+
+
+def review_only_since(store: Any, collection: str, current: Mapping[str, Any], base: int) -> bool:
+    """Did every revision after ``base`` change the review only (returned, approved…)?
+
+    Then an edit made from ``base`` (a tablet's page kept before the return) changes the
+    record as it would have changed ``base``: nothing anyone did since is lost, so it is
+    no conflict. Read from the kept versions; a revision missing from them counts as a
+    change, and so does a merge link or any answer, even one changed back since.
+    """
+    if not 1 <= base < current["_rev"]:
+        return False
+    wanted = range(base, current["_rev"] + 1)
+    kept = {
+        v["rev"]: v["record"]
+        for v in records.history(store, collection, current["id"])
+        if v["rev"] in wanted
+    }
+    if set(kept) != set(wanted):
+        return False
+    before = _answers(kept[base])
+    later = [kept[rev] for rev in wanted[1:]] + [current]
+    return all(_answers(record) == before for record in later)
+
+
 def merge(defn: FormDef, d: Diff, choices: Mapping[str, str]) -> dict[str, Any]:
     """The record the reviewer chose: the stored values, except where they picked theirs."""
     merged = dict(d.mine)

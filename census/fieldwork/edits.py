@@ -10,6 +10,11 @@ save. Across processes (a database shared by several servers) the store's unique
 it: the second save of a retry fails on its revision and finds the record already saying
 what it sends (200, no second version), a second conflict record or answer with the same
 uuid is refused and the first one is returned.
+
+An edit from an old revision is no conflict when every revision since changed only the
+review (``conflicts.review_only_since``): the fix of a returned record made on a tablet's
+page kept before the return applies to the record as it is now, a resubmission like any
+fix of a returned record.
 """
 
 from __future__ import annotations
@@ -186,7 +191,14 @@ def _apply(
         return _refused(403, "forbidden", "此楼栋未分配给您 / this building is not assigned to you")
     if base > current["_rev"]:
         return _invalid([Problem("revision_invalid", "base_revision")], lang)
-    if current["_rev"] == base:
+    start = base
+    detail: dict[str, Any] = {"edit": uuid, "base_revision": base}
+    if conflicts.review_only_since(store, defn.collection, current, base):
+        # Only the review changed since (a return, an approval): the fix of a page kept
+        # before the return applies to the record as it is now, a resubmission.
+        start = current["_rev"]
+        detail["applied_on"] = start
+    if current["_rev"] == start:
         try:
             result = records.save(
                 store,
@@ -194,9 +206,9 @@ def _apply(
                 raw,
                 user=user.username,
                 record_id=record_id,
-                expected_rev=base,
+                expected_rev=start,
                 meta=meta,
-                detail={"edit": uuid, "base_revision": base},
+                detail=detail,
             )
         except Conflict as exc:  # a web edit slipped in between the read and the save
             current = store.collection(defn.collection).get(record_id) or current
@@ -207,7 +219,7 @@ def _apply(
                 return _invalid(shown, lang)
             return 200, {
                 "id": record_id,
-                "revision": base + 1,
+                "revision": start + 1,
                 "household_no": result.record.get("household_no"),
                 "warnings": errors_by_path(shown, lang, level="warning"),
             }
