@@ -28,6 +28,7 @@ from census.printing.grid import (
 from census.printing.masking import shown_id, shown_phone
 from census.printing.pipeline import Part, part_pdf
 from census.printing.words import LIST_SEPARATOR, word
+from census.util.i18n import NC_, gettext
 
 TEMPLATE = "print/grid.html"
 
@@ -130,7 +131,7 @@ def household_values(household: dict[str, Any], lang: str, full_ids: bool) -> di
         "door": address(household.get("unit"), household.get("room")),
         "housing": label("housing", housing, lang),
         "hardship": sep.join(_labels("hardship", household.get("hardship"), lang)),
-        "notes": ("；" if lang == "zh" else "; ").join(notes),
+        "notes": gettext(NC_("punctuation", "；"), lang).join(notes),
     }
     return _mark_pending(values, household, lang)
 

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from census.domain.codes import choice_lists
+from census.domain.display import list_separator
 from census.domain.problems import Problem
 from census.sheets.vocabulary import Target, Vocabulary, fold
 
@@ -35,8 +36,7 @@ def entries(target: Target) -> dict[str, dict[str, str]]:
 
 def words(target: Target, codes: list[str], lang: str) -> str:
     """The codes' words joined as the language lists them."""
-    sep = "、" if lang == "zh" else ", "
-    return sep.join(target.word(code, lang) for code in codes)
+    return list_separator(lang).join(target.word(code, lang) for code in codes)
 
 
 def closest(target: Target, value: str, vocab: Vocabulary) -> list[str]:

@@ -65,9 +65,8 @@ def run_import(
         plan = plan_file(store, form, path, overrides=overrides, sheets=sheets)[0]
     except SheetError as error:  # nothing was read into the store
         issue = Issue(error.code, params=error.params)
-        echo(issue.message(lang))
-        if lang == "zh":
-            echo(issue.message("en"))
+        for said_in in dict.fromkeys((lang, "en")):  # in English too, as its fixed lines are
+            echo(issue.message(said_in))
         return 1
     for text in text_report(plan, lang):
         echo(text)

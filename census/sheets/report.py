@@ -29,6 +29,13 @@ ACTION_WORDS = {
 SKIPPED_WORDS = N_("已跳过")
 SKIPPED_CODES = ("note_row", "repeated_header", "instructions_row", "example_row", "skipped_row")
 SUMMARY_SHEET = N_("导入报告")
+COUNTS_LINE = N_(
+    "{form}：数据行 {rows} 行，新增 {new}，更新 {updated}，无变化 {unchanged}，"
+    "未导入 {rejected}（{rejected_rows} 行），跳过 {skipped} 行"
+)
+# A problem in the report's problem cell, after the column it is in (and that column's title).
+CELL_NOTE = N_("{column}列：{message}")
+CELL_NOTE_HEADED = N_("{column}列“{header}”：{message}")
 
 
 def action_text(action: str, lang: str = "zh") -> str:
@@ -52,18 +59,20 @@ def line(issue: Issue, lang: str = "zh") -> str:
 def text_report(plan: Plan, lang: str = "zh", *, changes: bool = True) -> list[str]:
     """The whole report as lines: counts, every issue, and what would change."""
     counts = plan.counts
-    if lang == "zh":
-        lines = [
-            f"{plan.form.text('zh')}：数据行 {counts['rows']} 行，新增 {counts[NEW]}，"
-            f"更新 {counts[UPDATE]}，无变化 {counts[UNCHANGED]}，未导入 {counts[REJECTED]}"
-            f"（{counts['rejected_rows']} 行），跳过 {counts['skipped_rows']} 行"
-        ]
-    else:
-        lines = [
-            f"{plan.form.text('en')}: {counts['rows']} data rows, {counts[NEW]} new, "
-            f"{counts[UPDATE]} updated, {counts[UNCHANGED]} unchanged, {counts[REJECTED]} "
-            f"rejected ({counts['rejected_rows']} rows), {counts['skipped_rows']} rows skipped"
-        ]
+    lines = [
+        gettext(
+            COUNTS_LINE,
+            lang,
+            form=plan.form.text(lang),
+            rows=counts["rows"],
+            new=counts[NEW],
+            updated=counts[UPDATE],
+            unchanged=counts[UNCHANGED],
+            rejected=counts[REJECTED],
+            rejected_rows=counts["rejected_rows"],
+            skipped=counts["skipped_rows"],
+        )
+    ]
     lines += [line(issue, lang) for issue in plan.all_issues()]
     if changes:
         for planned in plan.records:
@@ -114,14 +123,23 @@ def row_notes(plan: Plan, lang: str = "zh") -> dict[tuple[str, int], tuple[str, 
     for issue in plan.all_issues():
         if issue.row is None:
             continue
-        place = f"{issue.column}列" if issue.column and lang == "zh" else issue.column or ""
-        header = f"“{issue.header}”" if issue.header and issue.column else ""
-        prefix = f"{place}{header}：" if place else ""
-        texts[(issue.sheet, issue.row)].append(prefix + issue.message(lang))
+        texts[(issue.sheet, issue.row)].append(cell_note(issue, lang))
         if issue.code in SKIPPED_CODES:
             status[(issue.sheet, issue.row)] = gettext(SKIPPED_WORDS, lang)
     keys = set(status) | set(texts)
     return {k: (status.get(k, ""), "\n".join(texts.get(k, []))) for k in keys}
+
+
+def cell_note(issue: Issue, lang: str = "zh") -> str:
+    """A problem as its row's problem cell says it: G列“身份证号”：… (no row: the cell is in it)."""
+    message = issue.message(lang)
+    if not issue.column:
+        return message
+    if issue.header:
+        return gettext(
+            CELL_NOTE_HEADED, lang, column=issue.column, header=issue.header, message=message
+        )
+    return gettext(CELL_NOTE, lang, column=issue.column, message=message)
 
 
 def report_sheets(plan: Plan, sheets: list[Sheet], lang: str = "zh") -> dict[str, SheetData]:

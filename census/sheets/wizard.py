@@ -33,6 +33,7 @@ from census.sheets.plan import Plan, plan_import
 from census.sheets.reader import Progress, Sheet, read_file
 from census.sheets.vocabulary import Vocabulary, vocabulary
 from census.surveys.definition import FormDef
+from census.util.i18n import NC_, gettext
 
 PREVIEW_ROWS = 5
 # What planning an import reads from the store: matching, duplicate IDs, buildings and grids.
@@ -226,8 +227,8 @@ def target_choices(form: FormDef, lang: str = "zh") -> list[tuple[str, str, str]
     vocab = vocabulary(form)
     groups = {
         "record": form.text(lang),
-        "member": "成员" if lang == "zh" else "Member",
-        "extra": "其他" if lang == "zh" else "Other",
+        "member": gettext(NC_("import column group", "成员"), lang),
+        "extra": gettext(NC_("import column group", "其他"), lang),
     }
     out = []
     for key, target in vocab.targets.items():

@@ -61,3 +61,74 @@ def test_where_an_xlsform_problem_is_in_both_languages():
     assert found.where("en") == "sheet survey, row 5, column constraint (G5)"
     assert XLSFormProblem("definition", "settings").where("en") == "sheet settings"
     assert XLSFormProblem("definition", "census.yaml").where("en") == "census.yaml"
+
+
+def _household_form():
+    from census.surveys.definition import load_surveys
+
+    return load_surveys()["household"]
+
+
+def test_an_import_reports_counts_in_both_languages():
+    from census.sheets.model import Plan, Planned
+    from census.sheets.plan import NEW, REJECTED
+    from census.sheets.report import text_report
+
+    records = [Planned([], NEW), Planned([], NEW), Planned([], REJECTED)]
+    plan = Plan(_household_form(), "住户.xlsx", [], records, [], data_rows=4, skipped_rows=1)
+    assert text_report(plan, "zh") == [
+        "住户登记表：数据行 4 行，新增 2，更新 0，无变化 0，未导入 1（0 行），跳过 1 行"
+    ]
+    assert text_report(plan, "en") == [
+        "Household form: 4 data rows, 2 new, 0 updated, 0 unchanged, 1 rejected (0 rows), "
+        "1 rows skipped"
+    ]
+
+
+def test_a_problem_in_the_report_workbook_names_its_column_in_both_languages():
+    from census.sheets.issues import Issue
+    from census.sheets.report import cell_note
+
+    headed = Issue("required", row=4, column="G", header="身份证号")
+    assert cell_note(headed, "zh") == "G列“身份证号”：必填项"
+    assert cell_note(headed, "en") == "Column G “身份证号”: This field is required"
+    bare = Issue("required", row=4, column="G")
+    assert cell_note(bare, "zh") == "G列：必填项"
+    assert cell_note(bare, "en") == "Column G: This field is required"
+    # no column for the field in the sheet: the message alone, in the row's problem cell
+    assert cell_note(Issue("required", row=4, header="住房性质"), "en") == (
+        "This field is required"
+    )
+
+
+def test_the_wizard_groups_its_targets_in_both_languages():
+    from census.sheets.wizard import target_choices
+
+    form = _household_form()
+    assert {group for group, _, _ in target_choices(form, "zh")} == {"住户登记表", "成员", "其他"}
+    assert {group for group, _, _ in target_choices(form, "en")} == {
+        "Household form",
+        "Member",
+        "Other",
+    }
+
+
+def test_the_allowed_values_of_an_import_message_are_listed_in_both_languages():
+    from census.sheets.advice import entries, words
+    from census.sheets.vocabulary import vocabulary
+
+    housing = vocabulary(_household_form()).targets["housing"]
+    codes = list(entries(housing))[:3]
+    assert words(housing, codes, "zh") == "自有、租住、公租房"
+    assert words(housing, codes, "en") == "Owned, Rented, Public rental"
+
+
+def test_the_printed_notes_of_a_household_in_both_languages():
+    from census.printing.household_list import household_values
+
+    rented = {"housing": "rented", "landlord_name": "王芳", "landlord_phone": "13800000000"}
+    rented["notes"] = "楼下有门面"
+    assert household_values(rented, "zh", False)["notes"] == "房东：王芳 138****0000；楼下有门面"
+    assert household_values(rented, "en", False)["notes"] == (
+        "Landlord: 王芳 138****0000; 楼下有门面"
+    )
