@@ -95,6 +95,21 @@ def _base_revision(value: Any) -> int | None:
     return number if number >= 1 else None
 
 
+def _as_shown_at(
+    store: Any, defn: FormDef, current: dict[str, Any], base: int | None
+) -> dict[str, Any]:
+    """The record the edit was made from (its kept version at ``base``), whose ID numbers
+    the client was shown masked: an edit from a page drawn before a member was deleted
+    sends that member's masked number, which the record as it is now no longer has."""
+    if base is None or base >= current["_rev"]:
+        return current
+    kept = next(
+        (v for v in records.history(store, defn.collection, current["id"]) if v["rev"] == base),
+        None,
+    )
+    return dict(kept["record"]) if kept is not None else current
+
+
 def submit(
     store: Any,
     defn: FormDef,
@@ -178,7 +193,7 @@ def _apply(
         return _refused(403, "forbidden", "无权修改 / not yours to edit")
     problems = unknown_keys(defn, dict(body), set(ECHOED) | set(META))
     raw = {k: v for k, v in body.items() if k not in ECHOED and k not in META}
-    raw = unmasked(defn, raw, current)  # sent back as it was shown: masked ID numbers
+    raw = unmasked(defn, raw, _as_shown_at(store, defn, current, base))
     meta = visit_meta(body, problems)
     cleaned, found = clean(defn, raw)
     problems += found

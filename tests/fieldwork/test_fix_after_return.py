@@ -16,6 +16,7 @@ import pytest
 from census.fieldwork import CONFLICTS
 from census.services import records, review
 from census.services.accounts import create_token
+from census.surveys.conform import masked
 from census.surveys.definition import load_surveys
 from tests.factories import make_household
 
@@ -121,3 +122,32 @@ def test_an_answer_changed_since_still_makes_a_conflict(client, store, token, ho
     assert stored["review_state"] == "returned"
     assert stored["members"][1]["phone"] != "13912345699"
     assert store.collection(CONFLICTS).count() == 1
+
+
+def test_a_page_from_before_a_member_was_deleted_makes_a_conflict_not_a_refusal(
+    client, store, token, household
+):
+    """The page showed three members with their ID numbers masked; staff deleted the second
+    since. The masks are of the numbers the page was drawn from (revision 1), so the edit is
+    kept for a reviewer with the deleted member's number whole, not refused for a mask."""
+    record_id, body = household
+    _return(store, record_id)
+    current = store.collection("households").get(record_id)
+    raw = {k: v for k, v in current.items() if k not in ("id", "_rev")}
+    raw["members"] = [current["members"][0], current["members"][2]]
+    defn = load_surveys()["household"]
+    saved = records.save(
+        store, defn, raw, user="admin", record_id=record_id, expected_rev=current["_rev"]
+    )
+    assert saved.saved, saved.problems
+    shown = masked(defn, _fixed(body))
+    assert "*" in shown["members"][1]["id_number"]
+
+    response = _put(client, token, record_id, shown, base=1)
+
+    assert response.status_code == 409, response.json
+    (conflict,) = store.collection(CONFLICTS).scan()
+    assert [m["id_number"] for m in conflict["theirs"]["members"]] == [
+        m["id_number"] for m in body["members"]
+    ]
+    assert len(store.collection("households").get(record_id)["members"]) == 2
