@@ -78,8 +78,6 @@ OUTPUTS = ("census/web", "census/cli", "census/printing", "census/sheets", "cens
 # Modules of those layers that still read the store themselves, and why. Each one is a
 # known debt: when it is paid, its row goes (the test says so).
 STORE_CALLS_LEFT = {
-    "census.printing.plans": "reads the records for a print itself: the second way to read "
-    "records, to be merged with census.queries.records.read_records",
     "census.sheets.export": "the export reads every record itself, beside the read models",
     "census.sheets.followup": "finds the records waiting for a follow-up (待核实) itself",
     "census.sheets.match": "the import matches rows to stored households by its own lookups",

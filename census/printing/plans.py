@@ -1,4 +1,4 @@
-"""What to print → the parts to render: plain records in, plain data out, no store, no Flask.
+"""What to print → the parts to render: plain records in, plain data out, no Flask.
 
 ``census print``, the print jobs of the web app and the building's print button all go
 through ``plan``: it checks the request (a known register, building or grid), chooses
@@ -30,6 +30,9 @@ from census.printing.grid import split_document
 from census.printing.pipeline import Part
 from census.printing.signoff import signoff_line
 from census.printing.words import word
+from census.queries.records import Records as StoredRecords
+from census.queries.records import read_records as stored_records
+from census.store import Store
 from census.surveys.definition import FormDef
 from census.surveys.registers import load_registers
 
@@ -109,21 +112,19 @@ class Records:
     units: list[dict[str, Any]] = field(default_factory=list)
 
 
-def read_records(store: Any, community: str) -> Records:
+def read_records(store: Store, community: str) -> Records:
     """Buildings, households and storefronts (each with its grid) and units from a store.
 
-    The documents come from ``scan_shared``: planning reads them and never changes what is
-    inside them (only their own top level gets the grid).
+    Read as every read model reads them (``census.queries.records.read_records``, the one
+    way to read the records), so that a print counts what the pages count.
     """
-    buildings = store.collection("buildings").scan_shared()
-    grids = {b["name"]: b.get("grid") for b in buildings}
-    households = store.collection("households").scan_shared()
-    storefronts = store.collection("storefronts").scan_shared()
-    for record in households + storefronts:
-        if not record.get("grid"):
-            record["grid"] = grids.get(record.get("building"))
-    units = store.collection("units").scan_shared()
-    return Records(community, buildings, households, storefronts, units)
+    return records_of(stored_records(store), community)
+
+
+def records_of(stored: StoredRecords, community: str) -> Records:
+    """What a print needs of the records the read models are made from (read only: the
+    documents may be the store's own, and each one's grid is already on it)."""
+    return Records(community, stored.buildings, stored.households, stored.storefronts, stored.units)
 
 
 @dataclass
