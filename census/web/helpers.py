@@ -10,7 +10,7 @@ from flask import Flask, g, request
 from census.domain import roles
 from census.domain.address import address_text, grid_name
 from census.domain.codes import label
-from census.domain.display import timestamp_text
+from census.domain.display import head_name_text, relation_pending, timestamp_text
 from census.domain.ids import mask_id
 from census.web.access import role_label
 from census.web.current import context
@@ -40,6 +40,14 @@ def head_of(household: dict[str, Any]) -> dict[str, Any]:
     return next((m for m in members if m.get("relation") == "head"), members[0])
 
 
+def head_name(household: dict[str, Any]) -> str:
+    """The name that stands for the household's head on a page. While an import's relations
+    wait to be verified, nobody is known to be the head: the first member is named marked
+    户主00（待核实）, as the printouts and registers name it (census.domain.display)."""
+    head = head_of(household)
+    return head_name_text(head.get("name"), relation_pending(head), lang())
+
+
 def _with_arg(name: str, value: str) -> str:
     """This page's address with one query argument replaced, the others kept."""
     args = request.args.to_dict(flat=False)
@@ -67,7 +75,7 @@ def install(app: Flask) -> None:
         lang_url=lang_url,
         page_url=page_url,
         address=address,
-        head_of=head_of,
+        head_name=head_name,
         community=lambda: app.config["COMMUNITY_NAME"],
         roles=roles,  # roles.SURVEYOR, not a string of its own, in the templates
         role_label=role_label,

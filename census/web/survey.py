@@ -43,7 +43,7 @@ from census.surveys.wtf import (
 )
 from census.web.access import ROLES, roles_required
 from census.web.current import context, get_store
-from census.web.helpers import head_of, lang, surveys
+from census.web.helpers import head_name, lang, surveys
 from census.web.offline import client_checks, page_version
 
 bp = Blueprint("survey", __name__, url_prefix="/survey")
@@ -113,7 +113,7 @@ def _record_title(defn: Any, record: dict[str, Any]) -> str:
     """A returned record as the surveyor knows it: its door and head (a door visit's), or its
     name and place."""
     if defn.door_visits:
-        head = head_of(record).get("name") or ""
+        head = head_name(record)
         return " · ".join(part for part in (address_text(record), head) if part)
     where = record.get("address") or record.get("building") or ""
     return " · ".join(part for part in (record.get("name") or "", where) if part)
