@@ -12,6 +12,11 @@
 //   login fetches only what changed. Progress goes back to the page as it goes.
 // - Logging out locks the pages (never shown until their owner logs in again on this
 //   tablet); another account logging in drops them.
+// - The pages belong to a user of a community: a street deployment serves every community
+//   on the same addresses (its cookie chooses), and every page says which community answered
+//   (X-Census-Community, census/web/offline.py). A page of another community drops what is
+//   kept before it is kept itself, so the same username in two communities never sees the
+//   other's pages, with signal or without.
 /* global CENSUS_VERSION, CENSUS_FILES */
 
 const FILES = `census-files-${CENSUS_VERSION}`;
@@ -19,6 +24,7 @@ const PAGES = "census-pages";
 const META = "census-meta";
 const META_KEY = "/__census/pages-owner";
 const STAMP = "X-Census-Stamp";
+const COMMUNITY = "X-Census-Community";
 const SLOW_NETWORK_MS = 5000;
 const KEEP_WORKERS = 3;
 // Query parameters that only the page's script reads: the same page is cached once.
@@ -48,12 +54,15 @@ function pageKey(url) {
   return u.href;
 }
 
-// Whose pages the cache holds, and whether they are locked (their owner logged out).
+// Whose pages the cache holds (a user of a community), and whether they are locked (their
+// owner logged out). `community` is null until a page has said which one it came from; an
+// owner kept before communities existed is the first community's ("").
 let owner = null;
 async function pagesOwner() {
   if (owner) return owner;
   const hit = await caches.match(META_KEY, { cacheName: META });
-  owner = hit ? await hit.json() : { user: "", locked: false };
+  const kept = hit ? await hit.json() : null;
+  owner = kept ? { ...kept, community: kept.community ?? "" } : { user: "", community: null, locked: false };
   return owner;
 }
 
@@ -67,7 +76,35 @@ async function setOwner(next) {
 async function claimPages(user) {
   const now = await pagesOwner();
   if (now.user !== user) await caches.delete(PAGES);
-  if (now.user !== user || now.locked) await setOwner({ user, locked: false });
+  if (now.user !== user || now.locked) await setOwner({ ...now, user, locked: false });
+}
+
+// The community a response came from; undefined when it does not say (a redirect, a proxy's page).
+function communityOf(response) {
+  return response.type === "basic" && response.headers.has(COMMUNITY) ? response.headers.get(COMMUNITY) : undefined;
+}
+
+// A page of another community came: what is kept is another community's, dropped before this
+// page is kept (its user claims the pages next).
+async function noteCommunity(response) {
+  const community = communityOf(response);
+  if (community === undefined || (await pagesOwner()).community === community) return;
+  await caches.delete(PAGES);
+  await setOwner({ user: "", community, locked: false });
+}
+
+function keptHit(key) {
+  return caches.match(key, { cacheName: PAGES, ignoreVary: true });
+}
+
+// A page fetched for the list of what to keep: only if it is still the owner's community's
+// (on a first visit no page has said yet: the first to say it names it).
+async function ownersCommunity(response) {
+  const community = communityOf(response);
+  if (community === undefined) return true;
+  const now = await pagesOwner();
+  if (now.community === null) await setOwner({ ...now, community });
+  return community === (await pagesOwner()).community;
 }
 
 function keptPage(url) {
@@ -118,12 +155,12 @@ async function page(event) {
       return offlinePage();
     }
   }
-  const cache = await caches.open(PAGES);
   const network = fetch(request).then(
     async (response) => {
+      await noteCommunity(response);
       // Only whole pages: not redirects (to the login page), not refusals.
       if (response.ok && response.type === "basic" && keptPage(request.url)) {
-        await cache.put(key, response.clone());
+        await (await caches.open(PAGES)).put(key, response.clone());
       }
       return { response };
     },
@@ -133,12 +170,12 @@ async function page(event) {
   const slow = new Promise((resolve) => setTimeout(resolve, SLOW_NETWORK_MS, null));
   let result = await Promise.race([network, slow]);
   if (result === null) {
-    const hit = await cache.match(key, { ignoreVary: true });
+    const hit = await keptHit(key);
     if (hit) return hit;
     result = await network;
   }
   if (result.response) return result.response;
-  return (await cache.match(key, { ignoreVary: true })) || offlinePage();
+  return (await keptHit(key)) || offlinePage();
 }
 
 self.addEventListener("fetch", (event) => {
@@ -179,7 +216,7 @@ async function keep(pages, report) {
       if (!hit || hit.headers.get(STAMP) !== next.stamp) {
         try {
           const response = await fetch(next.url, { credentials: "same-origin", cache: "no-store" });
-          if (response.ok && !response.redirected) {
+          if (response.ok && !response.redirected && (await ownersCommunity(response))) {
             await cache.put(key, await withStamp(response, next.stamp));
             fetched += 1;
           } else {
@@ -248,6 +285,6 @@ self.addEventListener("message", (event) => {
   } else if (data.type === "lock") {
     event.waitUntil(pagesOwner().then((now) => setOwner({ ...now, locked: true })).then(() => reply({ ok: true })));
   } else if (data.type === "forget-pages") {
-    event.waitUntil(caches.delete(PAGES).then(() => setOwner({ user: "", locked: false })).then(() => reply({ ok: true })));
+    event.waitUntil(caches.delete(PAGES).then(pagesOwner).then((now) => setOwner({ user: "", community: now.community, locked: false })).then(() => reply({ ok: true })));
   }
 });

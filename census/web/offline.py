@@ -20,8 +20,20 @@ from census.domain import problems
 from census.domain.ids import EARLIEST_BIRTH_YEAR, OTHER_ID_MAX_LENGTH, RESIDENT_ID, SEX_WORDS
 from census.surveys.definition import FieldDef, FormDef
 from census.util.resources import STATIC_DIR, TEMPLATES_DIR
+from census.web.current import context
 
 bp = Blueprint("offline", __name__)
+# Which community answered (a street deployment serves them all on the same addresses): the
+# service worker keeps pages per user of a community, and drops the kept pages when a page
+# of another community comes.
+COMMUNITY_HEADER = "X-Census-Community"
+
+
+@bp.after_app_request
+def _say_which_community(response: Response) -> Response:
+    """Every answer names its community's code ("" for the first, or a single one)."""
+    response.headers[COMMUNITY_HEADER] = str(context().config.get("COMMUNITY_CODE") or "")
+    return response
 
 
 # What a surveyor's tablet keeps for a day without signal (pages are cached as they are opened).
