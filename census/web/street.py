@@ -10,8 +10,9 @@ row is their sum (``census.domain.rollup``).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -29,18 +30,22 @@ from flask_login import current_user
 
 from census.domain.gate import Gate, Pending, gate_from
 from census.domain.roles import STREET
-from census.domain.rollup import street_total
-from census.domain.summary import FIGURES, figure_label, percent
+from census.domain.rollup import PLAIN, StreetTable, registers_table, street_total, summary_table
+from census.domain.summary import figure_label, percent
+from census.printing.street_print import street_pdf
 from census.queries.communities import Community
+from census.services import audit
 from census.services.communities import CommunityError, add_community
 from census.sheets.writer import xlsx_bytes
 from census.web.access import ADMIN, roles_required
 from census.web.current import context, get_store
 from census.web.helpers import lang
 from census.web.registers import as_of_date
+from census.worklog.periods import Period, parse_period
+from census.worklog.street import StreetReport, report_table, street_report
 
 bp = Blueprint("street", __name__, url_prefix="/street")
-PLAIN = tuple(k for k in FIGURES if k not in ("by_ethnicity", "age_bands"))
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What a street account may open beyond these pages: logging in and out, its password,
 # the language switch, and the files every page loads.
 OPEN_TO_STREET = ("auth.", "street.", "static", "offline.", "security.")
@@ -81,13 +86,6 @@ def _figures(code: str, as_of: date, gate: Gate) -> tuple[dict[str, Any], Pendin
         abort(404)
     view = census.derived.view(as_of, approved=gate.approved)
     return view.figures(), view.pending()
-
-
-def _counts(code: str, as_of: date, gate: Gate) -> dict[str, int]:
-    census = _deployment().census_of(code)
-    if census is None or census.derived is None:
-        abort(404)
-    return census.derived.view(as_of, approved=gate.approved).counts()
 
 
 def street_rows(as_of: date, gate: Gate) -> tuple[list[tuple[Community, dict[str, Any]]], Pending]:
@@ -141,15 +139,62 @@ def summary_xlsx():
     name = f"{_('街道基本情况')}-{as_of.isoformat()}.xlsx"
     return current_app.response_class(
         data,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mimetype=XLSX,
         headers={"Content-Disposition": _attachment(name)},
     )
 
 
 def _attachment(filename: str) -> str:
-    from urllib.parse import quote
-
     return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
+def _inline(filename: str) -> str:
+    return f"inline; filename*=UTF-8''{quote(filename)}"
+
+
+def _pdf(table: StreetTable, stem: str, target: str) -> Any:
+    """A street table printed now, signed off by the printing user; logged."""
+    data = street_pdf(table, datetime.now(), lang(), current_user.display_name)
+    audit.record(get_store(), current_user.username, "print", target)
+    return current_app.response_class(
+        data, mimetype="application/pdf", headers={"Content-Disposition": _inline(f"{stem}.pdf")}
+    )
+
+
+@bp.route("/summary.pdf")
+@roles_required(STREET, ADMIN)
+def summary_pdf():
+    """基本情况 of the street printed: a row per community and 合计, A4 landscape."""
+    as_of, gate = as_of_date(), gate_from(request.args)
+    rows, waiting = street_rows(as_of, gate)
+    language = lang()
+    table = summary_table(
+        [(c.name, f) for c, f in rows], as_of, gate.line(waiting, language), language
+    )
+    return _pdf(table, f"{table.title}-{as_of.isoformat()}", f"street/summary/{as_of}")
+
+
+def _registers(as_of: date, gate: Gate) -> tuple[list[Community], StreetTable]:
+    """Each community's rows of each register on a date, the 合计 column, the gate's line."""
+    communities = _deployment().communities()
+    counts, waiting = [], Pending()
+    for community in communities:
+        census = _deployment().census_of(community.code)
+        if census is None or census.derived is None:
+            abort(404)
+        view = census.derived.view(as_of, approved=gate.approved)
+        counts.append(view.counts())
+        waiting = waiting + view.pending()
+    language = lang()
+    table = registers_table(
+        [c.name for c in communities],
+        counts,
+        [(reg.key, reg.title(language)) for reg in context().registers],
+        as_of,
+        gate.line(waiting, language),
+        language,
+    )
+    return communities, table
 
 
 @bp.route("/registers")
@@ -157,19 +202,84 @@ def _attachment(filename: str) -> str:
 def registers():
     """台账 of the street: the rows of each register in each community, and the total."""
     as_of, gate = as_of_date(), gate_from(request.args)
-    communities = _deployment().communities()
-    counts = [_counts(c.code, as_of, gate) for c in communities]
-    language = lang()
-    lines = [
-        (reg.title(language), [n.get(reg.key, 0) for n in counts]) for reg in context().registers
-    ]
+    communities, table = _registers(as_of, gate)
     return render_template(
         "street/registers.html",
         communities=communities,
-        lines=[(title, cells, sum(cells)) for title, cells in lines],
+        lines=[(title, cells[:-1], cells[-1]) for title, cells in table.rows],
         as_of=as_of,
         today=date.today(),
         gate=gate,
+        gate_line=table.gate,
+    )
+
+
+@bp.route("/registers.pdf")
+@roles_required(STREET, ADMIN)
+def registers_pdf():
+    """台账 of the street printed: a row per register, a column per community and 合计."""
+    as_of, gate = as_of_date(), gate_from(request.args)
+    _communities, table = _registers(as_of, gate)
+    return _pdf(table, f"{table.title}-{as_of.isoformat()}", f"street/registers/{as_of}")
+
+
+def _period() -> Period:
+    """The report's period (``from``/``to`` as a community's report takes them)."""
+    period, bad = parse_period(request.args.get("from", ""), request.args.get("to", ""))
+    if bad:
+        flash(_("日期格式应为 YYYY-MM-DD，已按默认日期统计"), "error")
+    return period
+
+
+def _report(communities: list[Community] | None = None) -> StreetReport:
+    """The street's work report of the period asked, each community's own cases counted."""
+    deployment = _deployment()
+    found = [
+        (c.name, deployment.census_of(c.code)) for c in communities or deployment.communities()
+    ]
+    if any(census is None for _name, census in found):
+        abort(404)
+    return street_report(found, _period(), lang(), approved=gate_from(request.args).approved)
+
+
+@bp.route("/report")
+@roles_required(STREET, ADMIN)
+def report():
+    """街道工作报告: 受理, 办结 and 办结率 per channel of each community and the 合计 row."""
+    communities = _deployment().communities()
+    found = _report(communities)
+    return render_template(
+        "street/report.html",
+        communities=communities,
+        report=found,
+        table=report_table(found, lang()),
+        period=found.period,
+        gate=gate_from(request.args),
+    )
+
+
+@bp.route("/report.pdf")
+@roles_required(STREET, ADMIN)
+def report_pdf():
+    """The street's work report printed, A4 landscape; logged."""
+    found = _report()
+    table = report_table(found, lang())
+    return _pdf(table, table.title, f"street/report/{found.period.label('en')}")
+
+
+@bp.route("/report.xlsx")
+@roles_required(STREET, ADMIN)
+def report_xlsx():
+    """The street's work report as a workbook: a row per community, then 合计; logged."""
+    found = _report()
+    table = report_table(found, lang())
+    body = [*table.lines(), [table.gate]]
+    data = xlsx_bytes({_("街道工作报告"): (table.flat_heads(), body)})
+    audit.record(
+        get_store(), current_user.username, "export", f"street/report/{found.period.label('en')}"
+    )
+    return current_app.response_class(
+        data, mimetype=XLSX, headers={"Content-Disposition": _attachment(f"{table.title}.xlsx")}
     )
 
 
