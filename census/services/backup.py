@@ -8,7 +8,11 @@ What a backup holds
   ``Store.next_number`` hands out (household numbers);
 - the local files of the data folder that are not in the store: ``secret_key``, the staff
   surveys' definitions (``surveys/``) and the import wizard's uploads (``imports/``); the
-  print cache (``print-cache/``) only with ``--with-print-cache``. Finished print jobs
+  print cache (``print-cache/``) only with ``--with-print-cache``. With PostgreSQL the
+  secret key and the surveys are read from ``census_secrets`` and ``census_surveys``
+  (where every server reads them; a data folder holds a copy, old or missing on the
+  machine the backup runs on) under the same names, a restore puts them back there, and
+  the uploads waiting in ``census_files`` are left out (kept a day). Finished print jobs
   (``print-jobs/``) are left out: they are results kept for a week, and name their files
   by absolute path;
 - the photos of records (``Store.media``) as ``files/media/<survey>/<name>`` whatever the
@@ -328,9 +332,12 @@ def backup(
             "nothing backed up"
         )
     files = []
+    shared = _shared_files(url) if url else None
     for name, path in local_files(Path(data_dir), with_print_cache=with_print_cache):
         if url and name.startswith(f"{MEDIA}/"):
             continue  # with PostgreSQL the photos are the database's, added below
+        if shared is not None and _in_database(name):
+            continue  # the key, the surveys and the uploads: the database's, added below
         try:
             data = path.read_bytes()
             mtime = path.stat().st_mtime
@@ -339,6 +346,7 @@ def backup(
         files.append((name, data, mtime))
     taken_at = time.time()
     files += [(f"{MEDIA}/{folder}/{name}", data, taken_at) for folder, name, data in contents.media]
+    files += [(name, data, taken_at) for name, data in shared or []]
     digest = contents.content_hash()
     manifest = {
         "format": FORMAT,
@@ -380,6 +388,25 @@ def backup(
         seconds=time.perf_counter() - started,
         notes=contents.notes,
     )
+
+
+def _shared_files(url: str) -> list[tuple[str, bytes]] | None:
+    """The database's secret key and staff surveys as data-folder files (the truth with
+    several servers; a data folder's copy may be old or missing where the backup runs)."""
+    from census.store.pgshared import read_backup_files  # psycopg only for a database
+
+    try:
+        return read_backup_files(url)
+    except Exception as exc:  # psycopg.Error, without importing psycopg here
+        raise BackupError(f"PostgreSQL at {_safe_url(url)}: {exc}") from None
+
+
+def _in_database(name: str) -> bool:
+    """A data folder's file whose truth is in the database: the key, a staff survey, and
+    an upload of the import wizard (kept in census_files a day, left out of backups)."""
+    from census.store.pgshared import is_backup_file
+
+    return is_backup_file(name) or name.startswith(f"{LOCAL_FOLDERS[1]}/")
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes, mtime: float, mode: int = 0o644) -> None:
@@ -515,20 +542,21 @@ def restore(source: Path, target: str | os.PathLike[str], data_dir: Path) -> Res
     found = read_backup(source)
     data_dir = Path(data_dir)
     url = database_url(target)
-    taken = [
-        name
-        for name in found.files
-        if name.startswith(f"{LOCAL_FOLDERS[0]}/") and (data_dir / name).exists()
-    ]
-    if taken:
-        raise BackupError(
-            f"{data_dir} already holds staff surveys ({', '.join(taken[:3])}): "
-            "restore into an empty data folder"
-        )
     if url is None:
+        taken = [
+            name
+            for name in found.files
+            if name.startswith(f"{LOCAL_FOLDERS[0]}/") and (data_dir / name).exists()
+        ]
+        if taken:
+            raise BackupError(
+                f"{data_dir} already holds staff surveys ({', '.join(taken[:3])}): "
+                "restore into an empty data folder"
+            )
         _check_folder_empty(Path(target))
     else:
         _check_empty(read_database(url), _safe_url(url))
+        _check_no_surveys(url)
 
     store = open_store(target if url is None else url)
     try:
@@ -550,13 +578,14 @@ def restore(source: Path, target: str | os.PathLike[str], data_dir: Path) -> Res
                 got = store.next_number(name, floor=value)
                 if got != value:
                     raise BackupError(f"the number {name} was already in use")
-            if url is not None:  # the photos go back into census_media, with the records
+            if url is not None:  # the photos, the key and the surveys: into the database
                 _put_media(store, found.files)
+                _put_shared(store, found.files)
     finally:
         store.close()
     for name, (data, mtime) in found.files.items():
         if url is not None and name.startswith(f"{MEDIA}/"):
-            continue
+            continue  # the key and surveys stay here too: the data folder's copy of them
         path = data_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = 0o600 if _secret(name) else 0o644
@@ -592,6 +621,26 @@ def _put_media(store: Any, files: dict[str, tuple[bytes, float]]) -> None:
             store.media.put(folder, name, data)
         except ValueError:
             raise BackupError(f"the media file {path!r} has no plain folder and name") from None
+
+
+def _put_shared(store: Any, files: dict[str, tuple[bytes, float]]) -> None:
+    """The backup's secret key and staff surveys into census_secrets and census_surveys."""
+    from census.store.pgshared import is_backup_file, restore_backup_files
+
+    restore_backup_files(
+        store.shared, {name: data for name, (data, _t) in files.items() if is_backup_file(name)}
+    )
+
+
+def _check_no_surveys(url: str) -> None:
+    """A database that already holds staff surveys is not restored into (as a data folder)."""
+    found = _shared_files(url) or []
+    names = [name for name, _data in found if name.startswith(f"{LOCAL_FOLDERS[0]}/")]
+    if names:
+        raise BackupError(
+            f"{_safe_url(url)} already holds staff surveys ({', '.join(names[:3])}): "
+            "restore into an empty database schema"
+        )
 
 
 def _check_empty(contents: Contents, where: str) -> None:

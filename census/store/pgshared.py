@@ -15,17 +15,29 @@ those lives in a table of its own (``pgsql.SCHEMA``) and every server sees the s
   document, written by whichever process runs the job;
 - ``census_files``: files made or received by one process and fetched by another (a
   finished print), in chunks of ``FILE_CHUNK`` bytes. ``finish_job`` stores a job's file
-  and its ``done`` state in one transaction: a job is never done with half a file.
+  and its ``done`` state in one transaction: a job is never done with half a file;
+- uploads of the import wizard: the file in ``census_files`` (folder ``imports``), the
+  wizard's state (form, name, who, the mapping) as a ``census_jobs`` row of kind
+  ``upload``, whose state is ``kept``, or ``applying`` while one server imports it
+  (``claim_job``: one server at a time); the saved import mappings are a collection of
+  the store (``import_profiles``), so a backup holds them with the records.
+
+``read_backup_files`` and ``restore_backup_files`` give ``census backup`` and ``census
+restore`` the secret key and the staff surveys as the data folder lays them out
+(``secret_key``, ``surveys/<name>.yaml``, ``surveys/<name>.source<suffix>``), from and
+into these tables: on PostgreSQL they are the truth, a data folder holds only a copy.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from psycopg.types.json import Jsonb
 
 if TYPE_CHECKING:
@@ -33,6 +45,11 @@ if TYPE_CHECKING:
 
 FILE_CHUNK = 1024 * 1024
 FINISHED = ("done", "failed")
+PROFILES = "import_profiles"  # the collection of saved import mappings
+SECRET_FILE = "secret_key"  # the secret's file in a data folder (and a backup)
+SURVEYS_FOLDER = "surveys"
+_SURVEY_FILE = re.compile(r"surveys/([^./]+)\.yaml")
+_SURVEY_SOURCE = re.compile(r"surveys/([^./]+)\.source(\.[A-Za-z0-9]+)")
 
 SECRET_PUT = "INSERT INTO census_secrets (name, value) VALUES (%s, %s) ON CONFLICT DO NOTHING"
 SECRET_GET = "SELECT value FROM census_secrets WHERE name = %s"
@@ -208,6 +225,135 @@ class PgShared:
         finally:
             Path(tmp).unlink(missing_ok=True)
         return found
+
+    def put_file(self, folder: str, name: str, path: Path) -> None:
+        """Keep a local file for every server (replacing one of the same name), in one go."""
+        with self.store.connection() as conn, conn.transaction():
+            self._put_file(conn, folder, name, path)
+
+    def remove_files(self, folder: str, name: str) -> None:
+        """Take a kept file out."""
+        with self.store.connection() as conn:
+            conn.execute("DELETE FROM census_files WHERE folder = %s AND name = %s", (folder, name))
+
+    # -- a job or upload held by one server at a time -----------------------------------
+
+    def claim_job(
+        self, job_id: str, kind: str, before: str, after: str, doc: dict[str, Any]
+    ) -> bool:
+        """Move a row from state ``before`` to ``after`` with ``doc``; False if it was not in
+        ``before`` (another server holds it, or it is gone). One statement: two servers
+        claiming at once, one wins."""
+        with self.store.connection() as conn:
+            row = conn.execute(
+                "UPDATE census_jobs SET state = %s, doc = %s, updated_at = now()"
+                " WHERE id = %s AND kind = %s AND state = %s RETURNING id",
+                (after, Jsonb(doc), job_id, kind, before),
+            ).fetchone()
+        return row is not None
+
+    def touch_job(self, job_id: str) -> None:
+        """Say the job's process is alive (its ``updated_at``)."""
+        with self.store.connection() as conn:
+            conn.execute("UPDATE census_jobs SET updated_at = now() WHERE id = %s", (job_id,))
+
+    def job_age(self, job_id: str) -> float | None:
+        """Seconds since the job's row was last written or touched; None if there is none."""
+        with self.store.connection() as conn:
+            row = conn.execute(
+                "SELECT extract(epoch FROM now() - updated_at) FROM census_jobs WHERE id = %s",
+                (job_id,),
+            ).fetchone()
+        return float(row[0]) if row else None
+
+    def remove_job(self, job_id: str, kind: str, folder: str, names: list[str]) -> None:
+        """Take a row out with its files (an upload imported or discarded), together."""
+        with self.store.connection() as conn, conn.transaction():
+            conn.execute("DELETE FROM census_jobs WHERE id = %s AND kind = %s", (job_id, kind))
+            conn.execute(
+                "DELETE FROM census_files WHERE folder = %s AND name = ANY(%s)", (folder, names)
+            )
+
+    # -- saved import mappings ------------------------------------------------------------
+
+    def profiles(self) -> dict[str, dict[str, Any]]:
+        """The saved import mappings by name."""
+        docs = self.store.collection(PROFILES).scan()
+        return {
+            str(d["name"]): dict(d["profile"]) for d in docs if isinstance(d.get("profile"), dict)
+        }
+
+    def put_profile(self, name: str, profile: dict[str, Any]) -> None:
+        """Keep a mapping under a name, replacing one of that name (one transaction)."""
+        profiles = self.store.collection(PROFILES)
+        with self.store.atomic():
+            with self.store.connection() as conn:  # two servers saving one name: one row
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext('census import profiles'))")
+            found = profiles.find(name=name)
+            for old in found[1:]:
+                profiles.delete(old["id"])
+            if found:
+                profiles.update(found[0]["id"], {"name": name, "profile": profile})
+            else:
+                profiles.insert({"name": name, "profile": profile})
+
+
+def read_backup_files(url: str) -> list[tuple[str, bytes]] | None:
+    """The secret key and staff surveys of the database at ``url``, as data-folder files
+    (path, bytes); None when it has no such tables (a store made before them)."""
+    with psycopg.connect(url, connect_timeout=10) as conn:
+        conn.read_only = True
+        with conn.transaction():
+            row = conn.execute(
+                "SELECT to_regclass('census_secrets') IS NOT NULL"
+                " AND to_regclass('census_surveys') IS NOT NULL"
+            ).fetchone()
+            if not row or not row[0]:
+                return None
+            secret = conn.execute(SECRET_GET, (SECRET_FILE,)).fetchone()
+            surveys = conn.execute(
+                "SELECT name, definition, source_suffix, source FROM census_surveys ORDER BY name"
+            ).fetchall()
+    found = [(SECRET_FILE, str(secret[0]).encode())] if secret else []
+    for name, definition, suffix, source in surveys:
+        found.append((f"{SURVEYS_FOLDER}/{name}.yaml", str(definition).encode("utf-8")))
+        if source is not None:
+            found.append((f"{SURVEYS_FOLDER}/{name}.source{suffix}", bytes(source)))
+    return found
+
+
+def is_backup_file(path: str) -> bool:
+    """True for the files ``restore_backup_files`` puts into the tables."""
+    return path == SECRET_FILE or path.startswith(f"{SURVEYS_FOLDER}/")
+
+
+def restore_backup_files(shared: PgShared, files: dict[str, bytes]) -> list[str]:
+    """Put a backup's secret key and staff surveys into the tables (inside the restore's
+    transaction); the key replaces any a server made meanwhile. The surveys' names."""
+    if SECRET_FILE in files:
+        with shared.store.connection() as conn:
+            conn.execute(
+                "INSERT INTO census_secrets (name, value) VALUES (%s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+                (SECRET_FILE, files[SECRET_FILE].decode().strip()),
+            )
+    sources = {
+        m.group(1): (m.group(2), data)
+        for path, data in files.items()
+        if (m := _SURVEY_SOURCE.fullmatch(path))
+    }
+    names = []
+    for path, data in sorted(files.items()):
+        match = _SURVEY_FILE.fullmatch(path)
+        if match is None:
+            continue  # an old or removed definition a data folder kept aside
+        name = match.group(1)
+        suffix, source = sources.get(name, ("", None))
+        shared.put_survey(name, data.decode("utf-8"), suffix, source)
+        names.append(name)
+    if names:  # a server's own data folder must not move its surveys in on top
+        shared.secret("surveys_moved_in", "restored")
+    return names
 
 
 class _AlreadyFinished(Exception):

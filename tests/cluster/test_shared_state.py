@@ -4,12 +4,16 @@ data folder (TinyDB) both stay files there, as before."""
 
 from __future__ import annotations
 
+import uuid
+
+import psycopg
 import pytest
 import yaml
 
 from census.app import create_app
 from census.surveys import custom
 from census.web.current import get_store
+from tests.conftest import PG_URL
 from tests.surveys.xlsform_files import xlsform
 
 pytestmark = pytest.mark.postgres
@@ -143,3 +147,42 @@ def test_a_prepared_print_cut_short_by_a_restart_is_shown_interrupted(tmp_path, 
         assert again.get(other.id).state == "queued"
     finally:
         get_store(first).close()
+
+
+def test_a_backup_on_a_database_reads_its_key_and_surveys_and_restores_them_there(tmp_path, pg_url):
+    import tarfile
+
+    from census.services import backup
+
+    first = _app(tmp_path, "a", pg_url)
+    try:
+        key = first.config["SECRET_KEY"]
+        text = yaml.safe_dump(PETS, allow_unicode=True).encode()
+        assert custom.add(first.extensions["census"], "pets.yaml", text).form is not None
+    finally:
+        get_store(first).close()
+    # run where no server ever ran: an empty data folder, no copy of key or survey
+    out = tmp_path / "street.census-backup"
+    made = backup.backup(out, pg_url, tmp_path / "elsewhere")
+    assert {"secret_key", "surveys/pets.yaml", "surveys/pets.source.yaml"} <= set(made.files)
+    with tarfile.open(out) as tar:
+        assert tar.extractfile("files/secret_key").read().decode() == key
+        assert "dog_name" in tar.extractfile("files/surveys/pets.yaml").read().decode()
+    schema = f"census_restored_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    target = f"{PG_URL}?options=-c%20search_path%3D{schema}"
+    try:
+        backup.restore(out, target, tmp_path / "restored")
+        assert (tmp_path / "restored" / "secret_key").read_text() == key  # and a copy
+        again = _app(tmp_path, "c", target)  # a new server on the restored database
+        try:
+            assert again.config["SECRET_KEY"] == key  # its sessions still hold
+            assert again.extensions["census"].surveys["pets"].text("zh") == "犬只登记"
+        finally:
+            get_store(again).close()
+        with pytest.raises(backup.BackupError, match="already holds staff surveys"):
+            backup.restore(out, target, tmp_path / "restored")
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
