@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from census.domain.gate import REVIEWED, gate_from, is_approved, review_state
+from census.domain.ids import mask_id
 from census.domain.persons import match_members
 from census.domain.problems import Problem
 from census.domain.roles import STAFF
@@ -381,6 +382,19 @@ class NamedFields:
 
     paths: list[str]
     gone: list[str]
+    people: dict[str, dict[str, Any]] = field(default_factory=dict)  # path now: who, as kept
+
+    def as_shown(self) -> dict[str, dict[str, str]]:
+        """Who each path's person is, as an edit page shows a member (the ID number masked,
+        110105********002X; name; birth date): a page drawn before the roster changed (the
+        tablet's copy) places the note beside that person rather than at the index."""
+        shown: dict[str, dict[str, str]] = {}
+        for path, who in self.people.items():
+            person = {k: str(who[k]) for k in ("name", "birth_date") if who.get(k)}
+            if who.get("id_number"):
+                person["id_number"] = mask_id(str(who["id_number"]))
+            shown[path] = person
+        return shown
 
 
 def fields_now(
@@ -397,6 +411,7 @@ def fields_now(
     now = form.people(dict(record))
     moved: list[str] = []
     gone: list[str] = []
+    who: dict[str, dict[str, Any]] = {}
     for path in paths:
         match = _ROSTER_PATH.match(path)
         was = people.get(path)
@@ -405,13 +420,14 @@ def fields_now(
             continue
         index = next((new for new, old in match_members([was], now).items() if old == 0), None)
         if index is None:
-            field = next((f for f in roster.fields if f.key == match.group(3)), None)
-            label = field.text(lang) if field is not None else match.group(3)
+            asked = next((f for f in roster.fields if f.key == match.group(3)), None)
+            label = asked.text(lang) if asked is not None else match.group(3)
             name = str(was.get("name") or "").strip() or match.group(0)
             gone.append(f"{name} · {label}")
         else:
             moved.append(f"{roster.key}[{index}].{match.group(3)}")
-    return NamedFields(moved, gone)
+            who[moved[-1]] = dict(was)
+    return NamedFields(moved, gone, who)
 
 
 def thread(store: Store, record_id: int, collection: str = COLLECTION) -> list[dict[str, Any]]:

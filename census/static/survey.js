@@ -315,11 +315,17 @@ async function showReturnComment(form, user) {
 }
 
 // Beside each field the return named (members[1].id_number: in that member's box), the
-// reviewer's words, unless the page came with them.
+// reviewer's words, unless the page came with them. The paths are the roster's as the server
+// has it now; a page kept before members were deleted has them elsewhere, so each note goes
+// to its person found by who they are, not to the index.
 function markNamedFields(form, comment) {
   if (form.querySelector(".review-note")) return;
   const text = comment.text ? t("review_note", { text: comment.text }) : t("review_check");
-  for (const path of comment.fields || []) {
+  const data = readForm(form);
+  const people = comment.people || {};
+  for (const named of comment.fields || []) {
+    const path = kept.notePath(named, people[named], data);
+    if (path === null) continue; // not on this page: the comment at the top says it
     const { box } = locate(form, path);
     if (!box) continue;
     const note = document.createElement("p");

@@ -134,6 +134,7 @@ def _comment(
         "at": comment["at"],
         "fields": named.paths,  # what it is about: members[1].id_number
         "gone": named.gone,  # 李四 · 手机号码: a member deleted since
+        "people": named.as_shown(),  # who each path's member is, for a page drawn before
     }
 
 
