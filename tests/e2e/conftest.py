@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,6 +44,9 @@ BUILDINGS = (
 PORTRAIT = {"width": 768, "height": 1024}
 DESKTOP = {"width": 1366, "height": 768}
 TIMEOUT_MS = 10_000
+# Lines a module adds through the ``timings`` fixture (how long it took as a whole), said
+# at the end of the run.
+TIMINGS: list[str] = []
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -50,6 +55,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if str(item.path).startswith(here):
             item.add_marker(pytest.mark.e2e)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for line in TIMINGS:
+        terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def timings() -> list[str]:
+    """``timings.append("…: 95 s")``: a line for the end of the run. A fixture, since a
+    module that imports ``tests.e2e.conftest`` gets a copy of this file, not the one pytest
+    loaded as ``conftest`` (whose list the summary reads)."""
+    return TIMINGS
 
 
 @dataclass
@@ -64,14 +82,14 @@ class LiveServer:
         return get_store(self.app)
 
 
-@pytest.fixture
-def live_server(tmp_path) -> Iterator[LiveServer]:
+@contextmanager
+def serve(folder: Path) -> Iterator[LiveServer]:
     """A fresh data folder with two buildings and three accounts, served by waitress."""
     from waitress import create_server, wasyncore
 
     app = create_app(
         {
-            "DATA_DIR": str(tmp_path / "data"),
+            "DATA_DIR": str(folder / "data"),
             "SECRET_KEY": "e2e-secret",
             "FSYNC": False,
             "COMMUNITY_NAME": "佐斯腾社区",
@@ -96,6 +114,13 @@ def live_server(tmp_path) -> Iterator[LiveServer]:
         server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         thread.join(timeout=5)
         store.close()
+
+
+@pytest.fixture
+def live_server(tmp_path) -> Iterator[LiveServer]:
+    """The app of one test (see ``serve``); a module that shares one opens ``serve`` itself."""
+    with serve(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -47,16 +47,24 @@ def candidates(f: FieldDef) -> list[Any]:
 
 
 @functools.cache
+def photo_file() -> bytes:
+    """A small real JPEG that says where it was taken (made once): the tablet test chooses it
+    as the camera's file."""
+    return jpeg_with_gps((32, 24))
+
+
+@functools.cache
 def photo() -> str:
-    """A small real JPEG that says where it was taken, as a data URL (made once)."""
-    return data_url(jpeg_with_gps((32, 24)))
+    """The same photo as a data URL, as the tablet sends it."""
+    return data_url(photo_file())
 
 
 class Maker:
     """The state of one search: which candidate each question path holds, rows per repeat."""
 
-    def __init__(self, form: FormDef) -> None:
+    def __init__(self, form: FormDef, rows: int = 1) -> None:
         self.form = form
+        self.first_rows = rows
         self.choice: dict[str, int] = {}
         self.rows: dict[str, int] = {}
         # Photos are left out while searching (each one is decoded by every check) unless
@@ -71,7 +79,7 @@ class Maker:
         for f in fields:
             path = f"{prefix}.{f.key}" if prefix else f.key
             if f.type == "repeat":
-                n = self.rows.setdefault(path, 1)
+                n = self.rows.setdefault(path, self.first_rows)
                 out[f.key] = [self._fill(f.fields, f"{path}[{i}]") for i in range(n)]
             elif f.type in SILENT_TYPES or f.type == "note" or f.read_only:
                 continue
@@ -124,14 +132,18 @@ def answers_in(record: Any) -> int:
     return 0 if record in (None, "", []) else 1
 
 
-def submission(form: FormDef) -> tuple[dict[str, Any], list[str]]:
+def submission(form: FormDef, rows: int = 1) -> tuple[dict[str, Any], list[str]]:
     """A body the survey accepts, and the refusals left if no such body was found.
+
+    Each repeat starts with ``rows`` entries (the tablet test asks for two, so that rows
+    are added with the roster's own button, at every depth); one with a count gets as many
+    as its count says.
 
     Once one is found, each choice question tries its other answers and keeps one that
     asks more (a "yes" that opens a roster, a "no" to "skip to the end"), so that the
     body reaches the form's repeats and photos rather than the shortest way through.
     """
-    maker = Maker(form)
+    maker = Maker(form, rows)
     body, record, left = _repaired(form, maker)
     if left:
         return body, left
