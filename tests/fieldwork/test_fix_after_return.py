@@ -13,12 +13,32 @@ import uuid as uuidlib
 
 import pytest
 
+from census.app import create_app
 from census.fieldwork import CONFLICTS
 from census.services import records, review
-from census.services.accounts import create_token
+from census.services.accounts import add_user, create_token
 from census.surveys.conform import masked
 from census.surveys.definition import load_surveys
+from census.web.current import get_store
+from tests.conftest import ACCOUNTS, BUILDINGS, FAST_HASH, PASSWORD
 from tests.factories import make_household
+
+
+@pytest.fixture(params=["tinydb", "postgres"])
+def app(request, tmp_path):
+    """The app of tests/conftest.py, on a data folder and on PostgreSQL: the versions the
+    decision reads are the store's."""
+    config = {"DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "test-secret", "FSYNC": False}
+    if request.param == "postgres":
+        config["DATABASE_URL"] = request.getfixturevalue("pg_url")
+    app = create_app(config | {"TESTING": True})
+    store = get_store(app)
+    for building in BUILDINGS:
+        store.collection("buildings").insert(dict(building))
+    for name, (role, grids) in ACCOUNTS.items():
+        add_user(store, name, role, PASSWORD, grids=grids, hash_method=FAST_HASH)
+    yield app
+    store.close()
 
 
 @pytest.fixture
