@@ -134,7 +134,7 @@ def street_registers(as_of: Any, lang: str, approved: bool, as_json: bool) -> No
         }
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
-    click.echo("\t".join(table.flat_heads()))
+    click.echo("\t".join(table.flat_heads(lang)))
     for line in table.lines():
         click.echo("\t".join(map(str, line)))
 
@@ -183,7 +183,7 @@ def street_report_command(start: str, end: str, lang: str, approved: bool, as_js
     table = report_table(report, lang)
     click.echo(table.title)
     click.echo(table.gate)
-    click.echo("\t".join(table.flat_heads()))
+    click.echo("\t".join(table.flat_heads(lang)))
     for line in table.lines():
         click.echo("\t".join(map(str, line)))
 

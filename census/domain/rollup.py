@@ -100,14 +100,14 @@ class StreetTable:
     groups: list[tuple[str, int]] = field(default_factory=list)  # (name, columns) over heads
     total_column: bool = False  # the 合计 is the last column, not the last row
 
-    def flat_heads(self) -> list[str]:
-        """One head per column, group names joined in (a spreadsheet, the command line)."""
+    def flat_heads(self, lang: str = "zh") -> list[str]:
+        """One head per column, group names joined in (a spreadsheet, the command line):
+        窗口受理 / Window accepted."""
         if not self.groups:
             return [self.corner, *self.heads]
-        joined = []
+        space = "" if lang == "zh" else " "
         spans = [name for name, span in self.groups for _ in range(span)]
-        for group, head in zip(spans, self.heads, strict=True):
-            joined.append(f"{group}{head}")
+        joined = [f"{group}{space}{head}" for group, head in zip(spans, self.heads, strict=True)]
         return [self.corner, *joined]
 
     def lines(self) -> list[list[Any]]:

@@ -19,16 +19,28 @@ from census.printing.signoff import signoff_line
 from census.printing.words import css_string, page_counter_css, word
 
 TEMPLATE = "print/street_table.html"
-# The table's type size by its number of columns: the summary's 25 columns still fit the
-# width of a landscape page, its heads wrapped, its largest counts (a street of 150,000
-# households) on one line.
-FONT_PT = ((14, 9.0), (20, 8.0), (26, 7.0))
-SMALLEST_PT = 6.5
+# The type size is the largest that fits the widest cell of every column across the page:
+# a street of 150,000 households has six-digit totals in the summary's 25 columns.
+ACROSS_PT = (297 - 2 * 10) / 25.4 * 72  # A4 landscape inside the template's side margins
+CELL_PT = 5.0  # a cell's side paddings and its border
+WIDER = 1.1  # the 合计 row is bold, and a digit of the CJK font is a little wider than 0.6 em
+LARGEST_PT, SMALLEST_PT = 9.0, 5.5
 
 
-def font_size(columns: int) -> float:
-    """The largest type size that fits ``columns`` columns across a landscape page."""
-    return next((pt for most, pt in FONT_PT if columns <= most), SMALLEST_PT)
+def _ems(text: str) -> float:
+    """How wide a text is, in em: an ideograph (or full-width sign) 1, anything else 0.6."""
+    return sum(1.0 if ord(ch) >= 0x2E80 else 0.6 for ch in text)
+
+
+def font_size(table: StreetTable) -> float:
+    """The largest type size (pt, in steps of 0.5) at which the table fits the page's width.
+
+    The heads may break inside a word (the template lets them), the cells do not."""
+    lines = [[str(cell) for cell in line] for line in table.lines()]
+    widths = [max(1.0, *map(_ems, column)) for column in zip(*lines, strict=True)]
+    room = ACROSS_PT - CELL_PT * len(widths)
+    fitting = room / (sum(widths) * WIDER)
+    return max(SMALLEST_PT, min(LARGEST_PT, int(fitting * 2) / 2))
 
 
 def table_context(
@@ -50,7 +62,7 @@ def table_context(
             for n, (name, cells) in enumerate(table.rows)
         ],
         "last_total": table.total_column,
-        "font_pt": font_size(len(table.heads) + 1),
+        "font_pt": font_size(table),
         "signoff": signoff_line(prepared_by, printed_at, lang),
         # fixed words only, written as CSS strings; no community name reaches the stylesheet
         "css_page_counter": page_counter_css(lang),

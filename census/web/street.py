@@ -274,7 +274,7 @@ def report_xlsx():
     found = _report()
     table = report_table(found, lang())
     body = [*table.lines(), [table.gate]]
-    data = xlsx_bytes({_("街道工作报告"): (table.flat_heads(), body)})
+    data = xlsx_bytes({_("街道工作报告"): (table.flat_heads(lang()), body)})
     audit.record(
         get_store(), current_user.username, "export", f"street/report/{found.period.label('en')}"
     )
