@@ -1,0 +1,562 @@
+"""A street office at scale: communities on one PostgreSQL, two app servers, one roll-up.
+
+    .venv/bin/python bench/street.py                    # --scale 0.02: 12 × 250 households
+    .venv/bin/python bench/street.py --scale 0.1 --rate 30 --seconds 20
+    .venv/bin/python bench/street.py --scale 1 --rate 50 --seconds 60   # the issue's size
+
+At ``--scale 1`` the street is the issue's: 12 communities of 12,500 generated households
+each (150,000 households, about 550,000 residents), a 13,000-household sheet imported, 50
+saves a second. Everything is on PostgreSQL (``--database-url``, default the test server or
+``$CENSUS_BENCH_DATABASE_URL``), in schemas of its own that are dropped afterwards.
+
+The baseline is measured in the same run: ONE community alone (a single installation, its
+own schema) holding the same generated households as each community of the street. Each
+table gives the street's figure, the baseline's and their ratio:
+
+1. the street's pages (``/street/`` 基本情况 with a row per community and 合计, and
+   ``/street/registers`` 台账 counts): the first request after the deployment opened,
+   cold right after a household was saved in one community, and warm; beside them one
+   community's ``/summary`` and ``/registers/`` alone;
+2. a community's pages inside the street (its staff pages, warm) against the same pages
+   of the community alone;
+3. household saves through the API at ``--rate`` saves a second for ``--seconds``, spread
+   over two ``census serve`` processes and every community (new households and edits), then
+   the same rate into the community alone through one server: p50, p95, max;
+4. one community's whole household list printed (the print pipeline on the community's
+   records read from its schema) with one worker process and with two;
+5. a household sheet of 13,000 × scale households imported into a new community of the
+   street, and into an empty installation alone.
+
+Households are stored with ``insert_many`` of ``generate_demo``'s documents (as
+``bench/read_models.py`` does), not through ``load_demo``: ``load_demo`` validates and
+saves them one by one (the first lines printed measure both on a small sample). Prints
+tables; never passes or fails on a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import psycopg  # noqa: E402
+from werkzeug.test import Client  # noqa: E402
+
+from census.demo.generate import generate_demo  # noqa: E402
+
+PASSWORD = "bench-pass-1"
+FAST_HASH = "pbkdf2:sha256:1000"
+DEFAULT_URL = os.environ.get(
+    "CENSUS_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+COMMUNITIES = 12
+FULL_HOUSEHOLDS = 12_500  # per community at --scale 1: 150,000 in the street
+FULL_SHEET = 13_000
+AS_OF = date(2025, 9, 1)
+COMMUNITY_PAGES = (
+    ("台账 /registers/", "/registers/?all=1"),
+    ("基本情况 /summary", "/summary?all=1"),
+    ("住户 /households", "/households"),
+    ("进度 /fieldwork/coverage", "/fieldwork/coverage"),
+    ("全部楼栋 /survey/", "/survey/"),
+)
+
+
+# ------------------------------------------------------------------ the stores
+
+
+def schema_url(url: str, schema: str) -> str:
+    """``url`` with its tables in ``schema`` (the rule the street's communities use)."""
+    from census.street.places import with_search_path
+
+    return with_search_path(url, schema)
+
+
+def drop_schemas(url: str, prefix: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (prefix + "%",)
+        ).fetchall()
+        for (name,) in rows:
+            conn.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+def fill(store: Any, households: int, seed: int) -> int:
+    """Generated households, storefronts and units stored in bulk; an admin. Residents."""
+    from census.services.accounts import add_user
+
+    data = generate_demo(seed=seed, households=households, as_of=AS_OF)
+    for name in ("grids", "buildings", "households", "storefronts", "units"):
+        store.collection(name).insert_many(data[name])
+    add_user(store, "admin", "admin", PASSWORD, hash_method=FAST_HASH)
+    return sum(len(h["members"]) for h in data["households"])
+
+
+def loading_rates(url: str, prefix: str) -> tuple[float, float]:
+    """Households a second: ``load_demo`` (one validated save each) and ``insert_many``."""
+    from census.app import create_app
+    from census.demo.seed import load_demo
+    from census.web.current import context
+
+    sample = 100
+    rates = []
+    for n, way in enumerate(("load_demo", "insert_many")):
+        schema = f"{prefix}rate{n}"
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+        with tempfile.TemporaryDirectory() as tmp:
+            app = create_app({"DATA_DIR": tmp, "DATABASE_URL": schema_url(url, schema)})
+            census = context(app)
+            data = generate_demo(seed=99, households=sample, as_of=AS_OF)
+            started = time.perf_counter()
+            if way == "load_demo":
+                load_demo(census.store, data, census.surveys)
+            else:
+                census.store.collection("households").insert_many(data["households"])
+            rates.append(sample / (time.perf_counter() - started))
+            census.close()
+    return rates[0], rates[1]
+
+
+class Street:
+    """The deployment (in this process, for the street's pages) and the community alone."""
+
+    def __init__(self, url: str, prefix: str, data_dir: Path, households: int) -> None:
+        from census.app import create_app
+        from census.services.accounts import add_user
+        from census.services.communities import add_community
+        from census.street.deployment import Deployment
+        from census.web.current import context
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {prefix}home")
+            conn.execute(f"CREATE SCHEMA {prefix}alone")
+        self.config = {"DATA_DIR": str(data_dir / "street"), "DATABASE_URL":
+                       schema_url(url, f"{prefix}home"), "PRINT_WORKERS": 0}  # fmt: skip
+        self.households = households
+        started = time.perf_counter()
+        deployment = Deployment(self.config)
+        home = deployment.census
+        self.residents = fill(home.store, households, seed=1)
+        add_user(home.store, "street1", "street", PASSWORD, hash_method=FAST_HASH)
+        self.codes = [""] + [f"c{n:02d}" for n in range(1, COMMUNITIES)]
+        for n, code in enumerate(self.codes[1:], start=1):
+            add_community(home.store, f"第{n + 1}社区", code, home_name=home.community_name(),
+                          actor="bench")  # fmt: skip
+            census = deployment.census_of(code)
+            assert census is not None
+            self.residents += fill(census.store, households, seed=n + 1)
+        deployment.close()
+        self.stored = time.perf_counter() - started
+        self.deployment = Deployment(self.config)  # opened again: cold, as a server starts
+        self.alone_config = {"DATA_DIR": str(data_dir / "alone"), "DATABASE_URL":
+                             schema_url(url, f"{prefix}alone"), "PRINT_WORKERS": 0}  # fmt: skip
+        alone = create_app(self.alone_config)
+        fill(context(alone).store, households, seed=1)  # the first community's households
+        context(alone).close()
+        self.alone = create_app(self.alone_config)
+
+    def close(self) -> None:
+        from census.web.current import context
+
+        self.deployment.close()
+        context(self.alone).close()
+
+
+def login(client: Client, username: str, community: str | None = None) -> None:
+    """Log in with the form (CSRF token from the login page), as a browser does."""
+    import re
+
+    url = "/login" if community is None else f"/login?community={community}"
+    html = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert token, "no CSRF token on the login page"
+    answer = client.post(url, data={"username": username, "password": PASSWORD,
+                                    "csrf_token": token.group(1)})  # fmt: skip
+    assert answer.status_code == 302, answer.status_code
+
+
+def timed(client: Client, url: str) -> float:
+    began = time.perf_counter()
+    response = client.get(url)
+    took = time.perf_counter() - began
+    assert response.status_code == 200, (url, response.status_code)
+    return took
+
+
+def save_one(census: Any, rng: random.Random) -> None:
+    """A household edited in ``census``'s store, as a save through the services."""
+    from census.services import records
+
+    store = census.store
+    doc = rng.choice(store.collection("households").scan_shared())
+    form = census.surveys["household"]
+    keys = {f.key for f in form.fields}
+    answers = {k: v for k, v in doc.items() if k in keys}
+    answers["hardship"] = [] if doc.get("hardship") else ["low_income"]
+    result = records.save(store, form, answers, user="admin", record_id=doc["id"],
+                          expected_rev=doc["_rev"])  # fmt: skip
+    assert result.saved, [(p.path, p.code) for p in result.problems if p.is_error]
+
+
+# ------------------------------------------------------------------ 1, 2: pages
+
+
+def street_pages(street: Street, repeat: int, seed: int) -> list[tuple[str, float, float, float]]:
+    """(what, first after opening, cold after a write, warm) for the street and one alone."""
+    rng = random.Random(seed)
+    client = Client(street.deployment)
+    login(client, "street1")
+    alone = street.alone.test_client()
+    login(alone, "admin")
+    rows = []
+    pairs = (("街道 /street/ (12 社区 + 合计)", client, "/street/?all=1",
+              "基本情况 /summary (1 社区 alone)", alone, "/summary?all=1"),
+             ("街道 /street/registers", client, "/street/registers?all=1",
+              "台账 /registers/ (1 社区 alone)", alone, "/registers/?all=1"))  # fmt: skip
+    for name, one, url, alone_name, other, other_url in pairs:
+        for label, who, where, census_of in (
+            (name, one, url, lambda: street.deployment.census_of(rng.choice(street.codes))),
+            (alone_name, other, other_url, lambda: _context(street.alone)),
+        ):
+            first = timed(who, where)
+            cold = []
+            for _ in range(repeat):
+                save_one(census_of(), rng)
+                cold.append(timed(who, where))
+            warm = [timed(who, where) for _ in range(repeat)]
+            rows.append((label, first, statistics.median(cold), statistics.median(warm)))
+    return rows
+
+
+def _context(app: Any) -> Any:
+    from census.web.current import context
+
+    return context(app)
+
+
+def community_pages(street: Street, repeat: int) -> list[tuple[str, float, float]]:
+    """(page, warm in the street's 2nd community, warm alone) medians."""
+    inside = Client(street.deployment)
+    login(inside, "admin", street.codes[1])
+    alone = street.alone.test_client()
+    login(alone, "admin")
+    rows = []
+    for name, url in COMMUNITY_PAGES:
+        timed(inside, url), timed(alone, url)  # the first request builds its read model
+        there = statistics.median(timed(inside, url) for _ in range(repeat))
+        here = statistics.median(timed(alone, url) for _ in range(repeat))
+        rows.append((name, there, here))
+    return rows
+
+
+# ------------------------------------------------------------------ 3: saves over two servers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(config: dict[str, Any], port: int) -> subprocess.Popen[bytes]:
+    """``census serve`` on ``port`` with the deployment's settings in its environment."""
+    env = dict(os.environ, CENSUS_DATA_DIR=config["DATA_DIR"],
+               CENSUS_DATABASE_URL=config["DATABASE_URL"], CENSUS_FSYNC="true")  # fmt: skip
+    command = [sys.executable, "-m", "census", "serve", "--port", str(port), "--threads", "8"]
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit(f"census serve did not start on port {port}")
+
+
+class Saves:
+    """Household saves through the API (two edits, then a new household), per community."""
+
+    def __init__(self, census_of: Callable[[str], Any], codes: list[str], seed: int) -> None:
+        from census.services.accounts import create_token
+
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.count = 0
+        self.targets = []
+        for code in codes:
+            census = census_of(code)
+            store = census.store
+            token = create_token(store, "admin")
+            docs = {d["id"]: d["_rev"] for d in store.collection("households").scan_shared()}
+            self.targets.append((code, token, docs))
+        self.fresh = generate_demo(seed=seed + 7, households=300, as_of=AS_OF)["households"]
+
+    def request(self) -> tuple[str, str, dict[str, Any], dict[str, str], int]:
+        """The next save: (method, path, body, headers, status it should get)."""
+        with self.lock:
+            self.count += 1
+            n = self.count
+            code, token, docs = self.targets[n % len(self.targets)]
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            if code:
+                headers["X-Census-Community"] = code
+            if n % 3 == 0:
+                body = dict(self.fresh[n % len(self.fresh)])
+                body.pop("household_no", None)
+                body["uuid"] = str(uuid.UUID(int=self.rng.getrandbits(128)))
+                return "POST", "/api/v1/households", body, headers, 201
+            record_id = self.rng.choice(list(docs))
+            return "GET+PUT", f"/api/v1/households/{record_id}", {}, headers, 200
+
+
+def one_save(base: str, saves: Saves) -> float:
+    """One save against the server at ``base``; seconds from request to answer (an edit:
+    the PUT only, after reading the household's revision)."""
+    import json
+    import urllib.request
+
+    method, path, body, headers, expect = saves.request()
+    if method == "GET+PUT":
+        with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers)) as r:
+            doc = json.load(r)
+        keep = ("id", "_rev", "review_state", "reviewed_by", "reviewed_at", "surveyor",
+                "created_at", "created_by", "updated_at", "updated_by", "submission_hash",
+                "revision", "warnings", "flagged")  # fmt: skip
+        body = {k: v for k, v in doc.items() if k not in keep}
+        body["hardship"] = [] if doc.get("hardship") else ["low_income"]
+        body |= {"uuid": str(uuid.uuid4()), "base_revision": doc.get("_rev", doc.get("revision"))}
+        method = "PUT"
+    data = json.dumps(body, ensure_ascii=False).encode()
+    request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
+    began = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request) as r:
+            status = r.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    took = time.perf_counter() - began
+    if status != expect:
+        raise RuntimeError(f"{method} {path}: {status}, not {expect}")
+    return took
+
+
+def under_load(bases: list[str], saves: Saves, rate: float, seconds: float) -> dict[str, float]:
+    """``rate`` saves a second for ``seconds``, sent in turn to each server; latencies."""
+    total = int(rate * seconds)
+    times: list[float] = []
+    failures = 0
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        futures = []
+        for n in range(total):
+            delay = started + n / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            futures.append(pool.submit(one_save, bases[n % len(bases)], saves))
+        for future in futures:
+            try:
+                times.append(future.result())
+            except Exception:  # counted, not fatal: the table says how many
+                failures += 1
+    elapsed = time.perf_counter() - started
+    ordered = sorted(times) or [0.0]
+    return {
+        "saves": len(times),
+        "failed": failures,
+        "rate": len(times) / elapsed,
+        "p50": ordered[len(ordered) // 2],
+        "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+        "max": ordered[-1],
+    }
+
+
+def saves_over_servers(street: Street, rate: float, seconds: float, seed: int) -> list[Any]:
+    rows = []
+    street_saves = Saves(street.deployment.census_of, street.codes, seed)
+    alone_saves = Saves(lambda code: _context(street.alone), [""], seed)
+    runs = (("street: 2 servers, 12 communities", street.config, 2, street_saves),
+            ("alone: 1 server, 1 community", street.alone_config, 1, alone_saves))  # fmt: skip
+    for label, config, servers, saves in runs:
+        ports = [free_port() for _ in range(servers)]
+        processes = [start_server(config, port) for port in ports]
+        try:
+            bases = [f"http://127.0.0.1:{port}" for port in ports]
+            for base in bases:  # each server opens its communities before the clock starts
+                for _ in range(len(saves.targets)):
+                    one_save(base, saves)
+            rows.append((label, under_load(bases, saves, rate, seconds)))
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+            for process in processes:
+                process.wait(timeout=30)
+    return rows
+
+
+# ------------------------------------------------------------------ 4: the print
+
+
+def print_list(street: Street, workers: int, tmp: Path) -> tuple[float, int, int]:
+    """One community's whole household list on an empty cache: seconds, pages, households."""
+    from census.printing import pipeline
+    from census.printing.plans import PrintRequest, plan, read_records
+
+    census = street.deployment.census_of(street.codes[1])
+    records = read_records(census.store, census.community_name())
+    the_plan = plan(PrintRequest("household-list", as_of=AS_OF), records)
+    folder = tmp / f"print-{workers}"
+    folder.mkdir()
+    started = time.perf_counter()
+    stats = pipeline.print_parts(the_plan.parts, folder / "list.pdf", folder, workers=workers)
+    seconds = time.perf_counter() - started
+    pipeline.shutdown_pool()
+    return seconds, stats.pages, len(records.households)
+
+
+# ------------------------------------------------------------------ 5: the import
+
+
+def import_sheet(url: str, schema: str, sheet: Path) -> tuple[float, int]:
+    """The sheet read, checked and stored into an empty store on ``schema``: seconds, created."""
+    from census.services.records import prepare_store
+    from census.sheets.apply import apply_plan
+    from census.sheets.plan import plan_import
+    from census.sheets.reader import read_file
+    from census.store import open_store
+    from census.surveys.definition import load_surveys
+
+    form = load_surveys()["household"]
+    with open_store(schema_url(url, schema)) as store:
+        prepare_store(store)
+        started = time.perf_counter()
+        plan = plan_import(store, form, read_file(sheet), filename=sheet.name, today=AS_OF)
+        done = apply_plan(store, plan, user="bench")
+        return time.perf_counter() - started, done.created
+
+
+def imports(street: Street, url: str, prefix: str, households: int, tmp: Path) -> list[Any]:
+    from import_persons import person_rows, write_xlsx
+
+    from census.services.communities import add_community
+
+    sheet = tmp / "community.xlsx"
+    write_xlsx(sheet, person_rows(households))
+    home = street.deployment.census
+    add_community(home.store, "新社区", "fresh", home_name=home.community_name(), actor="bench")
+    street.deployment.census_of("fresh")  # its schema made, empty, as the street page adds one
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {prefix}sheet")
+    into_street = import_sheet(url, f"{prefix}home_fresh", sheet)
+    alone = import_sheet(url, f"{prefix}sheet", sheet)
+    return [("into a 13th community of the street", *into_street),
+            ("into an installation alone", *alone)]  # fmt: skip
+
+
+# ------------------------------------------------------------------ the tables
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f}"
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}" if b else "-"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.02,
+                        help="share of the issue's size (1: 150,000 households)")  # fmt: skip
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--repeat", type=int, default=5, help="requests per median")
+    parser.add_argument("--rate", type=float, default=20, help="saves a second (issue: 50)")
+    parser.add_argument("--seconds", type=float, default=10, help="how long the saves go on")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    households = max(20, round(FULL_HOUSEHOLDS * args.scale))
+    sheet_households = max(20, round(FULL_SHEET * args.scale))
+    prefix = f"bench_street_{os.getpid()}_"
+    url = args.database_url
+    print(f"load average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    tmp = Path(tempfile.mkdtemp(prefix="census-bench-street-"))
+    street = None
+    try:
+        slow, bulk = loading_rates(url, prefix)
+        print(f"storing households: load_demo {slow:,.0f}/s, insert_many {bulk:,.0f}/s "
+              f"({ratio(bulk, slow)}× faster): insert_many is used")  # fmt: skip
+        street = Street(url, prefix, tmp, households)
+        total = households * COMMUNITIES
+        print(
+            f"street: {COMMUNITIES} communities × {households:,} households = {total:,} "
+            f"households, {street.residents:,} residents, stored in {street.stored:.1f} s "
+            f"(scale {args.scale:g} of 150,000); alone: {households:,} households"
+        )
+        print()
+        print("1. the street's pages (ms; cold: the first request after a household was saved)")
+        print(f"{'page':<34}{'first':>10}{'cold':>10}{'warm':>10}")
+        rows = street_pages(street, args.repeat, args.seed)
+        for label, first, cold, warm in rows:
+            print(f"{label:<34}{ms(first):>10}{ms(cold):>10}{ms(warm):>10}")
+        for (label, _f, cold, warm), (alone, _g, c2, w2) in (rows[0:2], rows[2:4]):
+            print(
+                f"  ratio {label.split(' (')[0]} / {alone.split(' (')[0]}: "
+                f"cold {ratio(cold, c2)}, warm {ratio(warm, w2)}"
+            )
+        print()
+        print("2. a community's pages, warm (ms): its 2nd community in the street, and alone")
+        print(f"{'page':<28}{'in the street':>15}{'alone':>10}{'ratio':>8}")
+        for label, there, here in community_pages(street, args.repeat):
+            print(f"{label:<28}{ms(there):>15}{ms(here):>10}{ratio(there, here):>8}")
+        print()
+        print(f"3. household saves through the API, {args.rate:g}/s for {args.seconds:g} s (ms)")
+        print(f"{'run':<36}{'saves':>7}{'failed':>7}{'per s':>7}{'p50':>8}{'p95':>8}{'max':>8}")
+        loads = saves_over_servers(street, args.rate, args.seconds, args.seed)
+        for label, r in loads:
+            print(f"{label:<36}{r['saves']:>7}{r['failed']:>7}{r['rate']:>7.1f}"
+                  f"{ms(r['p50']):>8}{ms(r['p95']):>8}{ms(r['max']):>8}")  # fmt: skip
+        print(f"  ratio p95 street / alone: {ratio(loads[0][1]['p95'], loads[1][1]['p95'])}")
+        print()
+        print("4. one community's whole household list (empty cache)")
+        print(f"{'workers':<10}{'households':>11}{'pages':>7}{'seconds':>9}{'speed-up':>10}")
+        one = print_list(street, 1, tmp)
+        two = print_list(street, 2, tmp)
+        for workers, (seconds, pages, count) in ((1, one), (2, two)):
+            print(f"{workers:<10}{count:>11,}{pages:>7}{seconds:>9.1f}{ratio(one[0], seconds):>10}")
+        print()
+        print(f"5. a {sheet_households:,}-household sheet imported (read, checked, stored)")
+        print(f"{'into':<38}{'created':>9}{'seconds':>9}{'ratio':>8}")
+        done = imports(street, url, prefix, sheet_households, tmp)
+        for label, seconds, created in done:
+            print(f"{label:<38}{created:>9,}{seconds:>9.1f}{ratio(seconds, done[1][1]):>8}")
+    finally:
+        if street is not None:
+            street.close()
+        drop_schemas(url, prefix)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
