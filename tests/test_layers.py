@@ -80,7 +80,6 @@ OUTPUTS = ("census/web", "census/cli", "census/printing", "census/sheets", "cens
 STORE_CALLS_LEFT = {
     "census.sheets.export": "the export reads every record itself, beside the read models",
     "census.sheets.followup": "finds the records waiting for a follow-up (待核实) itself",
-    "census.sheets.match": "the import matches rows to stored households by its own lookups",
     "census.sheets.plan": "the import plan reads the buildings itself",
 }
 

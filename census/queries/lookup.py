@@ -8,7 +8,7 @@ survey's or a work register's records).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from census.fieldwork import CONFLICTS, VISITS
@@ -64,6 +64,22 @@ def households_in_building(store: Store, building: str) -> list[Doc]:
 def household_numbered(store: Store, household_no: str) -> Doc | None:
     """The household with this household number (H0012), or None."""
     return store.collection(HOUSEHOLDS).find_one(household_no=household_no)
+
+
+def households_with_member_id(store: Store, id_number: str) -> list[Doc]:
+    """The households with a member of this ID number (as stored), by id.
+
+    The index's count answers first: most people of a first import are in no household,
+    and it tells so without reading a document.
+    """
+    households = store.collection(HOUSEHOLDS)
+    path = {"members.id_number": id_number}
+    return households.find(**path) if households.count(**path) else []
+
+
+def record_matching(store: Store, collection: str, fields: Mapping[str, Any]) -> Doc | None:
+    """The first record (lowest id) of a form's collection with these values, or None."""
+    return store.collection(collection).find_one(**fields)
 
 
 def storefronts_in_building(store: Store, building: str) -> list[Doc]:

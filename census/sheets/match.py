@@ -13,6 +13,7 @@ from typing import Any
 
 from census.domain import persons
 from census.domain.ids import is_resident_id, upgrade_id
+from census.queries import lookup
 from census.sheets.issues import ERROR, INFO, Issue
 from census.sheets.model import Change, Planned, SourceRow
 from census.sheets.vocabulary import MEMBERS, Vocabulary
@@ -50,18 +51,16 @@ def match_household(
     members: list[tuple[dict[str, Any], SourceRow]],
     vocab: Vocabulary,
 ) -> None:
-    households = store.collection("households")
     target = None
     number = incoming.get("household_no")
     if number:
-        target = households.find_one(household_no=number)
+        target = lookup.household_numbered(store, number)
     if target is None:
         holders: dict[int, dict[str, Any]] = {}
         for member, _row in members:
             number = _as_stored(member)
-            # count() answers from the index; most people of a first import are new.
-            if number and households.count(**{"members.id_number": number}):
-                for doc in households.find(**{"members.id_number": number}):
+            if number:
+                for doc in lookup.households_with_member_id(store, number):
                     holders[doc["id"]] = doc
         if len(holders) == 1:
             target = next(iter(holders.values()))
@@ -96,11 +95,10 @@ def match_household(
 
 
 def match_record(store: Any, form: FormDef, planned: Planned, incoming: dict[str, Any]) -> None:
-    collection = store.collection(form.collection)
     target = None
     for keys in MATCH_KEYS.get(form.name, ()):
         if all(incoming.get(k) for k in keys):
-            target = collection.find_one(**{k: incoming[k] for k in keys})
+            target = lookup.record_matching(store, form.collection, {k: incoming[k] for k in keys})
             if target:
                 break
     planned.target = target
