@@ -223,6 +223,21 @@ def registers_pdf():
     return _pdf(table, f"{table.title}-{as_of.isoformat()}", f"street/registers/{as_of}")
 
 
+@bp.route("/registers.xlsx")
+@roles_required(STREET, ADMIN)
+def registers_xlsx():
+    """台账 of the street as a workbook: a row per register, a column per community, 合计;
+    the gate's line under the table; logged."""
+    as_of, gate = as_of_date(), gate_from(request.args)
+    _communities, table = _registers(as_of, gate)
+    data = xlsx_bytes({table.title: (table.flat_heads(lang()), [*table.lines(), [table.gate]])})
+    audit.record(get_store(), current_user.username, "export", f"street/registers/{as_of}")
+    name = f"{table.title}-{as_of.isoformat()}.xlsx"
+    return current_app.response_class(
+        data, mimetype=XLSX, headers={"Content-Disposition": _attachment(name)}
+    )
+
+
 def _period() -> Period:
     """The report's period (``from``/``to`` as a community's report takes them)."""
     period, bad = parse_period(request.args.get("from", ""), request.args.get("to", ""))

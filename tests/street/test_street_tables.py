@@ -116,6 +116,23 @@ def test_the_report_workbook_holds_the_same_rows_and_the_total(street, street1):
     assert any(e["action"] == "export" and e["target"].startswith("street/report") for e in logged)
 
 
+def test_the_registers_workbook_has_each_communitys_rows_and_the_total_column(street, street1):
+    submit_household(street.census_of("xq"), "902")
+    answer = street1.get("/street/registers.xlsx?as_of=2025-06-30&all=1")
+    assert answer.status_code == 200 and answer.data[:2] == b"PK"
+    sheet = load_workbook(io.BytesIO(answer.data)).active
+    table = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert table[0] == ["台账", EAST, WEST, "合计"]
+    day = date(2025, 6, 30)
+    east = street.census.derived.view(day, approved=False).counts()
+    west = street.census_of("xq").derived.view(day, approved=False).counts()
+    registers = street.census.registers
+    assert [row[0] for row in table[1:-1]] == [reg.title("zh") for reg in registers]
+    for reg, row in zip(registers, table[1:-1], strict=True):
+        assert row[1:] == [east[reg.key], west[reg.key], east[reg.key] + west[reg.key]], reg.key
+    assert table[-1][0] == "含未审核记录：其中 1 户待审核"
+
+
 def pdf_text(answer) -> tuple[PdfReader, str]:
     assert answer.status_code == 200, answer.status_code
     assert answer.mimetype == "application/pdf" and answer.data.startswith(b"%PDF-")
@@ -190,6 +207,7 @@ STREET_ROUTES = (
     "/street/summary.pdf",
     "/street/registers",
     "/street/registers.pdf",
+    "/street/registers.xlsx",
     "/street/communities",
     f"/street/report?{QUERY}",
     f"/street/report.pdf?{QUERY}",
