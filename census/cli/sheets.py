@@ -104,9 +104,10 @@ def import_command(
         "address_pattern": address_pattern,
     }
     with open_census() as census:
+        shared = getattr(census.store, "shared", None)  # PostgreSQL: the store keeps them
         if profile is not None:
             try:
-                base = profiles.load(census.data_dir, profile)
+                base = profiles.load(census.data_dir, profile, shared)
             except profiles.ProfileError:
                 raise click.BadParameter(
                     f"没有名为“{profile}”的导入方案 / no saved mapping “{profile}”",
@@ -121,7 +122,7 @@ def import_command(
             base = profiles.Profile(form_name)
         chosen = base.with_options(**options)
         if save_profile is not None:
-            profiles.save(census.data_dir, save_profile, chosen, user=actor())
+            profiles.save(census.data_dir, save_profile, chosen, user=actor(), shared=shared)
             click.echo(f"已保存导入方案 / mapping saved: {save_profile}")
         code = run_import(
             census.store,

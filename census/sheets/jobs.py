@@ -11,22 +11,50 @@ it has got through the ``progress`` callable it is given (``reader.Progress``).
 Jobs are kept in memory: after a restart the wizard simply checks the upload again (the
 file waits in the data folder, ``census.sheets.uploads``). A finished job is forgotten
 after ``KEEP_SECONDS``.
+
+With PostgreSQL, ``SharedImportJobs`` runs them the same way, in a thread of the server
+that was asked, and keeps each job's state, progress and outcome in ``census_jobs``
+(kind ``import``), so another server shows its progress bar and its result. While a job
+runs, its server touches the row every ``HEARTBEAT_SECONDS``; a job silent for
+``STALLED_SECONDS`` is taken to have died with its server and is shown failed
+(``INTERRUPTED``), and an apply's upload is let go so that it can be checked again.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from census.sheets.issues import Issue
 from census.sheets.limits import SheetError
 from census.util.jobs import DONE, FAILED, QUEUED, RUNNING, BackgroundJob, JobRunner, new_job_id
 
-__all__ = ["APPLY", "CHECK", "DONE", "FAILED", "QUEUED", "RUNNING", "ImportJob", "ImportJobs"]
+__all__ = [
+    "APPLY",
+    "CHECK",
+    "DONE",
+    "FAILED",
+    "QUEUED",
+    "RUNNING",
+    "ImportJob",
+    "ImportJobs",
+    "SharedImportJobs",
+]
 
 CHECK, APPLY = "check", "apply"
 KEEP_SECONDS = 3600.0
+KIND = "import"  # the jobs' rows in census_jobs (PostgreSQL)
+HEARTBEAT_SECONDS = 2.0
+STALLED_SECONDS = 30.0
+PROGRESS_EVERY = 0.5  # seconds between progress writes to the database
+INTERRUPTED = (
+    "interrupted: the server running it stopped. An import keeps what it had stored (the "
+    "new records all or none, each change on its own): check the file again to see what is left"
+)
 Work = Callable[[Callable[[str, int, int], None]], Any]
 
 
@@ -66,9 +94,16 @@ class ImportJobs(JobRunner[ImportJob]):
         self.keep_seconds = keep_seconds
 
     def submit(
-        self, upload_id: str, kind: str, owner: str, work: Work, key: Any = None
+        self,
+        upload_id: str,
+        kind: str,
+        owner: str,
+        work: Work,
+        key: Any = None,
+        job_id: str | None = None,
     ) -> ImportJob:
-        """Start ``work(progress)`` as a job; its return value becomes the job's result.
+        """Start ``work(progress)`` as a job (under ``job_id``, else a new id); its return
+        value becomes the job's result.
 
         An unfinished job of the same upload, kind and key is returned instead of a new one.
         """
@@ -78,7 +113,9 @@ class ImportJobs(JobRunner[ImportJob]):
                 same = (job.upload_id, job.kind, job.key) == (upload_id, kind, key)
                 if same and not job.finished:
                     return job
-            job = ImportJob(id=new_job_id(), owner=owner, upload_id=upload_id, kind=kind, key=key)
+            job = ImportJob(
+                id=job_id or new_job_id(), owner=owner, upload_id=upload_id, kind=kind, key=key
+            )
             return self._enqueue(job, lambda job: self._check_or_apply(job, work))
 
     def _check_or_apply(self, job: ImportJob, work: Work) -> dict[str, Any]:
@@ -112,3 +149,189 @@ class ImportJobs(JobRunner[ImportJob]):
     def wait(self, job: ImportJob, timeout: float) -> ImportJob:
         """Wait up to ``timeout`` seconds for a job to finish; the job either way."""
         return self._wait(job, timeout, 0.02)
+
+
+# -- Several servers on one PostgreSQL database ---------------------------------------------
+
+
+def _outcome(result: Any) -> Any:
+    """A job's result as JSON: an apply's counts and failures, a word, or nothing (a check's
+    plan stays in the memory of the server that made it)."""
+    if isinstance(result, str):
+        return result
+    if isinstance(result, dict) and "done" in result:
+        done = result["done"]
+        return {
+            "form": result["form"],
+            "filename": result["filename"],
+            "counts": done.as_dict(),
+            "failed": [asdict(issue) for issue in done.failed],
+        }
+    return None
+
+
+def _result(outcome: Any) -> Any:
+    """The result ``_outcome`` kept, as the pages read it."""
+    if not isinstance(outcome, dict):
+        return outcome
+    from census.sheets.apply import Applied  # the apply's layer, only when one is read
+
+    counts = {k: v for k, v in outcome["counts"].items() if k != "failed"}
+    done = Applied(**counts, failed=[Issue(**issue) for issue in outcome["failed"]])
+    return {"done": done, "form": outcome["form"], "filename": outcome["filename"]}
+
+
+def _record(job: ImportJob, server: str) -> dict[str, Any]:
+    error = job.error
+    return {
+        "id": job.id,
+        "owner": job.owner,
+        "upload_id": job.upload_id,
+        "kind": job.kind,
+        "state": job.state,
+        "step": job.step,
+        "done": job.done,
+        "total": job.total,
+        "error": {"code": error.code, "params": error.params} if error is not None else None,
+        "failure": job.failure,
+        "created": job.created,
+        "finished_at": job.finished_at,
+        "outcome": _outcome(job.result) if job.finished else None,
+        "server": server,
+    }
+
+
+def _from_record(doc: dict[str, Any]) -> ImportJob:
+    error = doc.get("error")
+    return ImportJob(
+        id=doc["id"],
+        owner=doc["owner"],
+        state=doc["state"],
+        done=int(doc.get("done") or 0),
+        total=int(doc.get("total") or 0),
+        upload_id=doc["upload_id"],
+        kind=doc["kind"],
+        step=doc.get("step") or "",
+        result=_result(doc.get("outcome")),
+        error=SheetError(error["code"], **error["params"]) if error else None,
+        failure=doc.get("failure"),
+        created=float(doc.get("created") or 0),
+        finished_at=doc.get("finished_at"),
+    )
+
+
+class SharedImportJobs(ImportJobs):
+    """Import jobs run here, their state kept where every server of the database sees it.
+
+    ``on_interrupted(job)`` is called when a job of a server that died is found (an apply
+    lets go of its upload there)."""
+
+    def __init__(
+        self,
+        shared: Any,
+        server: str,
+        *,
+        keep_seconds: float = KEEP_SECONDS,
+        stalled: float = STALLED_SECONDS,
+        on_interrupted: Callable[[ImportJob], None] | None = None,
+    ) -> None:
+        super().__init__(keep_seconds)
+        self.shared = shared
+        self.server = server
+        self.stalled = stalled
+        self.on_interrupted = on_interrupted
+        self._written: dict[str, float] = {}
+        self.shared.forget_jobs(KIND, max(1, round(keep_seconds / 86400)), "")
+
+    def submit(
+        self,
+        upload_id: str,
+        kind: str,
+        owner: str,
+        work: Work,
+        key: Any = None,
+        job_id: str | None = None,
+    ) -> ImportJob:
+        job = super().submit(upload_id, kind, owner, work, key, job_id)
+        with self._lock:
+            if job.id not in self._written:
+                self._keep(job)
+        return job
+
+    def _keep(self, job: ImportJob) -> None:
+        self._written[job.id] = time.monotonic()
+        # plain JSON: a parameter of a problem that is a date or a number type stays readable
+        doc = json.loads(json.dumps(_record(job, self.server), default=str))
+        if job.finished:
+            self.shared.finish_job(job.id, KIND, job.owner, job.state, doc)
+        else:
+            self.shared.save_job(job.id, KIND, job.owner, job.state, doc)
+
+    def _changed(self, job: ImportJob, state_before: str, changes: dict[str, Any]) -> None:
+        if job.state == RUNNING and state_before != RUNNING:
+            threading.Thread(
+                target=self._beat, args=(job,), name="census-import-beat", daemon=True
+            ).start()
+        if job.state != state_before or job.finished:
+            self._keep(job)
+        elif time.monotonic() - self._written.get(job.id, 0.0) >= PROGRESS_EVERY:
+            self._keep(job)
+
+    def _beat(self, job: ImportJob) -> None:
+        """Touch the job's row while it runs: other servers know this one is alive."""
+        while not job.finished:
+            try:
+                self.shared.touch_job(job.id)
+            except Exception:  # the database away a moment: the next beat tries again
+                pass
+            time.sleep(HEARTBEAT_SECONDS)
+
+    def get(self, job_id: str) -> ImportJob | None:
+        """A job of this server as it runs here; another server's as the database has it."""
+        found = super().get(job_id)
+        if found is not None:
+            return found
+        doc = self.shared.job(job_id)
+        if doc is None or doc.get("upload_id") is None or doc.get("kind") not in (CHECK, APPLY):
+            return None
+        try:
+            job = _from_record(doc)
+        except (KeyError, TypeError, ValueError):
+            return None
+        return self._alive_or_interrupted(job, doc)
+
+    def _alive_or_interrupted(self, job: ImportJob, doc: dict[str, Any]) -> ImportJob:
+        if job.finished:
+            return job
+        age = self.shared.job_age(job.id)
+        ours = doc.get("server") == self.server  # not running here: this server restarted
+        if age is not None and age < self.stalled and not ours:
+            return job
+        job.state, job.failure, job.finished_at = FAILED, INTERRUPTED, time.time()
+        self.shared.finish_job(job.id, KIND, job.owner, job.state, _record(job, self.server))
+        if self.on_interrupted is not None:
+            self.on_interrupted(job)
+        return job
+
+    def busy(self, upload_id: str) -> ImportJob | None:
+        """An unfinished job of an upload on any server, if any."""
+        found = super().busy(upload_id)
+        if found is not None:
+            return found
+        for doc in self.shared.jobs(KIND):
+            if doc.get("upload_id") != upload_id or doc.get("state") in (DONE, FAILED):
+                continue
+            job = self.get(str(doc.get("id")))
+            if job is not None and not job.finished:
+                return job
+        return None
+
+    def wait(self, job: ImportJob, timeout: float) -> ImportJob:
+        """Wait for a job; another server's is polled in the database."""
+        if super().get(job.id) is job:
+            return super().wait(job, timeout)
+        deadline = time.monotonic() + timeout
+        while not job.finished and time.monotonic() < deadline:
+            time.sleep(0.2)
+            job = self.get(job.id) or job
+        return job

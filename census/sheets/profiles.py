@@ -6,8 +6,10 @@ same notes rows, the same columns mapped by hand. A profile keeps that once, by 
 header titles and the keys they go to, the header row, the rows to skip, the combined
 address column and how its "3-101" reads (unit-room or building-room). ``census import
 --save-profile NAME`` and the wizard's mapping page save one; ``--profile NAME`` and the
-page's select use it. Profiles live in the data folder
-(``import_profiles.json``), beside the uploads, whatever store holds the records.
+page's select use it. Profiles live in the data folder (``import_profiles.json``) with
+TinyDB; with PostgreSQL in the store's collection ``import_profiles`` (through the store's
+``shared``), so every server offers the same and a backup holds them with the records. A
+data folder's file is read into the database the first time a server finds none there.
 """
 
 from __future__ import annotations
@@ -110,7 +112,15 @@ def _path(data_dir: Path) -> Path:
     return Path(data_dir) / FILE
 
 
-def _read(data_dir: Path) -> dict[str, Any]:
+def _read(data_dir: Path, shared: Any = None) -> dict[str, Any]:
+    if shared is not None:
+        kept = shared.profiles()
+        if not kept and _path(data_dir).exists():  # kept in the folder before the database
+            for name, raw in _read(data_dir).items():
+                if isinstance(raw, dict):
+                    shared.put_profile(name, raw)
+            kept = shared.profiles()
+        return kept
     try:
         found = json.loads(_path(data_dir).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -118,10 +128,11 @@ def _read(data_dir: Path) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def load_all(data_dir: Path, form: str | None = None) -> dict[str, Profile]:
-    """The saved profiles by name (of one form, when named), in name order."""
+def load_all(data_dir: Path, form: str | None = None, shared: Any = None) -> dict[str, Profile]:
+    """The saved profiles by name (of one form, when named), in name order; ``shared`` is
+    the store's (PostgreSQL), None for the data folder's file."""
     out = {}
-    for name, raw in sorted(_read(data_dir).items()):
+    for name, raw in sorted(_read(data_dir, shared).items()):
         try:
             profile = Profile(**{k: v for k, v in raw.items() if k in Profile.__dataclass_fields__})
         except TypeError:
@@ -131,19 +142,23 @@ def load_all(data_dir: Path, form: str | None = None) -> dict[str, Profile]:
     return out
 
 
-def load(data_dir: Path, name: str) -> Profile:
+def load(data_dir: Path, name: str, shared: Any = None) -> Profile:
     """One saved profile; ``ProfileError`` when there is none of that name."""
-    found = load_all(data_dir).get(check_name(name))
+    found = load_all(data_dir, shared=shared).get(check_name(name))
     if found is None:
         raise ProfileError(name)
     return found
 
 
-def save(data_dir: Path, name: str, profile: Profile, *, user: str) -> Profile:
+def save(data_dir: Path, name: str, profile: Profile, *, user: str, shared: Any = None) -> Profile:
     """Keep a profile under a name (replacing one of the same name), written atomically."""
     name = check_name(name)
     profile.saved_by = user
     profile.saved_at = datetime.now().isoformat(timespec="seconds")
+    if shared is not None:
+        _read(data_dir, shared)  # the folder's profiles first, if the database has none
+        shared.put_profile(name, asdict(profile))
+        return profile
     kept = _read(data_dir)
     kept[name] = asdict(profile)
     target = _path(data_dir)

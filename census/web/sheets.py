@@ -3,11 +3,18 @@
 Staff may upload, map, check and download reports; only an admin applies an import.
 The uploaded file waits in the data folder under an import id (``census.sheets.uploads``);
 every export, report download and applied or abandoned import is in the audit log.
+
+With PostgreSQL the upload, its mapping, the check and apply jobs and the saved mappings
+are kept in the database (``census.sheets.uploads``, ``census.sheets.jobs``), so each
+step may be asked of another server. A check runs on the server asked, which keeps the
+plan in its memory; a server asked for the report of a file it has not planned plans it
+itself. An apply holds the upload (``Upload.claim``) for one server at a time.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import time
 from datetime import datetime
 from io import BytesIO
@@ -38,7 +45,15 @@ from census.sheets import profiles, uploads
 from census.sheets.apply import apply_plan
 from census.sheets.export import HOUSEHOLDS, PERSONS, STOREFRONTS, UNITS, dataset_sheets
 from census.sheets.issues import Issue
-from census.sheets.jobs import APPLY, CHECK, FAILED, ImportJob, ImportJobs
+from census.sheets.jobs import (
+    APPLY,
+    CHECK,
+    FAILED,
+    STALLED_SECONDS,
+    ImportJob,
+    ImportJobs,
+    SharedImportJobs,
+)
 from census.sheets.layout import ADDRESS_PATTERN, HEADER_ROW, SKIP_ROWS
 from census.sheets.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, size_text
 from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE
@@ -55,6 +70,7 @@ from census.sheets.wizard import (
 )
 from census.sheets.writer import csv_bytes, xlsx_bytes
 from census.surveys.conform import id_numbers
+from census.util.jobs import new_job_id
 from census.web.access import ADMIN, STAFF, roles_required
 from census.web.current import get_store
 from census.web.helpers import client_ip, lang, surveys
@@ -91,9 +107,18 @@ def _data_dir() -> Path:
     return Path(current_app.config["DATA_DIR"])
 
 
+def _shared() -> Any:
+    """What the servers of one PostgreSQL database share (``store.shared``), or None."""
+    return getattr(get_store(), "shared", None)
+
+
+def _load(upload_id: str) -> uploads.Upload | None:
+    return uploads.load(_data_dir(), upload_id, _shared())
+
+
 def _upload(upload_id: str) -> uploads.Upload:
     """The upload, if it exists and belongs to this user (admins may open any)."""
-    upload = uploads.load(_data_dir(), upload_id)
+    upload = _load(upload_id)
     if upload is None:
         abort(404)
     if upload.user != current_user.username and current_user.role != ADMIN:
@@ -107,8 +132,25 @@ def _plans() -> PlanCache:
 
 
 def _jobs() -> ImportJobs:
-    """The app's import jobs (checks and applies in the background)."""
-    return current_app.extensions.setdefault("census_import_jobs", ImportJobs())
+    """The app's import jobs (checks and applies in the background); with PostgreSQL their
+    state is kept in the database for every server."""
+    found = current_app.extensions.get("census_import_jobs")
+    if found is None:
+        shared = _shared()
+        if shared is None:
+            found = ImportJobs()
+        else:
+            data_dir = _data_dir()
+
+            def let_go(job: ImportJob) -> None:  # an apply cut short: check the file again
+                upload = uploads.load(data_dir, job.upload_id, shared)
+                if job.kind == APPLY and upload is not None:
+                    upload.release(job.id)
+
+            server = f"{socket.gethostname()}:{data_dir.resolve()}"
+            found = SharedImportJobs(shared, server, on_interrupted=let_go)
+        found = current_app.extensions.setdefault("census_import_jobs", found)
+    return found
 
 
 def _waited(job: ImportJob) -> ImportJob | None:
@@ -176,7 +218,7 @@ def upload():
         return redirect(url_for("sheets.index"))
     try:
         kept = uploads.create(
-            _data_dir(), file.filename, file.stream, form_name, current_user.username
+            _data_dir(), file.filename, file.stream, form_name, current_user.username, _shared()
         )
     except SheetError as error:
         flash(_file_problem(error), "error")
@@ -216,7 +258,7 @@ def mapping(upload_id: str):
         chosen = request.form.to_dict()
         if "use_profile" in chosen:  # a saved mapping (导入方案), shown again to check
             try:
-                found = profiles.load(_data_dir(), chosen.get("profile", ""))
+                found = profiles.load(_data_dir(), chosen.get("profile", ""), _shared())
             except profiles.ProfileError:
                 abort(400)
             if found.form != form.name:
@@ -246,7 +288,9 @@ def mapping(upload_id: str):
                 saved = profiles.from_overrides(
                     form.name, sheets, vocabulary(form), upload.overrides
                 )
-                profiles.save(_data_dir(), name, saved, user=current_user.username)
+                profiles.save(
+                    _data_dir(), name, saved, user=current_user.username, shared=_shared()
+                )
             except profiles.ProfileError:
                 flash(_("方案名称应为 1–40 个字符，不含空格和斜杠。"), "error")
                 return redirect(url_for("sheets.mapping", upload_id=upload.id))
@@ -259,7 +303,7 @@ def mapping(upload_id: str):
         form=form,
         sheets=mappings(sheets, form, upload.overrides),
         choices=target_choices(form, lang()),
-        profiles=profiles.load_all(_data_dir(), form.name),
+        profiles=profiles.load_all(_data_dir(), form.name, _shared()),
         header_row=first.get(HEADER_ROW, ""),
         skip_rows=first.get(SKIP_ROWS, ""),
         address_pattern=first.get(ADDRESS_PATTERN, ""),
@@ -333,6 +377,8 @@ def _finished_check(upload: uploads.Upload, job_id: str) -> ImportJob | None:
     job = _jobs().get(job_id) if job_id else None
     if job is None or job.kind != CHECK or job.upload_id != upload.id or not job.finished:
         return None
+    if job.state != FAILED and job.result is None:
+        return None  # checked by another server, whose plan this one lacks: check here
     if job.key != _check_key(upload) or time.time() - (job.finished_at or 0) > 60:
         return None
     return job
@@ -346,7 +392,7 @@ def _check_failed(upload: uploads.Upload | None, job: ImportJob):
         flash(_file_problem(job.error), "error")
         return redirect(url_for("sheets.index"))
     flash(_("检查或导入时出错：%(error)s", error=job.failure or "?"), "error")
-    if upload is not None and upload.folder.exists():
+    if upload is not None and _load(upload.id) is not None:
         return redirect(url_for("sheets.mapping", upload_id=upload.id))
     return redirect(url_for("sheets.index"))
 
@@ -383,28 +429,54 @@ def apply(upload_id: str):
     seen = request.form.get("fingerprint", "")
     user, ip = current_user.username, client_ip()
     path, filename, overrides = upload.path, upload.filename, dict(upload.overrides)
+    jobs, job_id = _jobs(), new_job_id()
+    if not _claim(upload, job_id):
+        busy = jobs.busy(upload.id)
+        if busy is not None:
+            return redirect(url_for("sheets.job", job_id=busy.id))
+        flash([_("正在导入这个文件，请等它完成。"), ""], "warning")
+        return redirect(url_for("sheets.report", upload_id=upload.id))
 
     def work(progress):
-        plan, _sheets = plans.plan(
-            store, form, path, filename=filename, overrides=overrides, progress=progress
-        )
-        if seen != plan.fingerprint():
-            return STALE
+        try:
+            plan, _sheets = plans.plan(
+                store, form, path, filename=filename, overrides=overrides, progress=progress
+            )
+            if seen != plan.fingerprint():
+                upload.release(job_id)
+                return STALE
+        except BaseException:
+            upload.release(job_id)  # nothing written yet: the file may be imported again
+            raise
         done = apply_plan(store, plan, user=user, ip=ip, progress=progress)
         plans.forget(path)
         upload.discard()
         return {"done": done, "form": form.name, "filename": filename}
 
-    job = _jobs().submit(upload.id, APPLY, user, work, key=seen)
+    job = jobs.submit(upload.id, APPLY, user, work, key=seen, job_id=job_id)
     finished = _waited(job)
     if finished is None:
         return redirect(url_for("sheets.job", job_id=job.id))
     return _applied(finished)
 
 
+def _claim(upload: uploads.Upload, job_id: str) -> bool:
+    """Hold the upload for this apply: on PostgreSQL one server at a time. An upload whose
+    apply was cut short is let go by ``busy`` (the job's heartbeat stopped); one held by an
+    apply that left no job at all (its server died in between) after ``STALLED_SECONDS``."""
+    if upload.claim(job_id):
+        return True
+    shared = upload.shared
+    if shared is None or _jobs().busy(upload.id) is not None:
+        return False  # another apply is under way
+    if shared.job(upload.job) is None and (shared.job_age(upload.id) or 0) > STALLED_SECONDS:
+        upload.release(upload.job)
+    return upload.claim(job_id)
+
+
 def _applied(job: ImportJob):
     """The page of a finished apply job."""
-    upload = uploads.load(_data_dir(), job.upload_id)
+    upload = _load(job.upload_id)
     if job.state == FAILED:
         return _check_failed(upload, job)
     if job.result == STALE:
@@ -432,7 +504,7 @@ def job(job_id: str):
     if found.kind == APPLY:
         return _applied(found)
     if found.state == FAILED:
-        return _check_failed(uploads.load(_data_dir(), found.upload_id), found)
+        return _check_failed(_load(found.upload_id), found)
     return redirect(url_for("sheets.report", upload_id=found.upload_id, job=found.id))
 
 

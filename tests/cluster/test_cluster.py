@@ -4,7 +4,12 @@ that sends each request to the other server: one truth whichever server answers.
 from __future__ import annotations
 
 import io
+import re
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import psycopg
 import pytest
 import requests
 import yaml
@@ -12,6 +17,9 @@ from pypdf import PdfReader
 
 from tests.cluster.conftest import ADMIN, csrf, login, upstream, wait_for
 from tests.servers import household
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sheets"))
+import hostile_files as hf  # noqa: E402
 
 pytestmark = pytest.mark.postgres
 HOUSEHOLDS = 160  # enough cards that the print is caught in the middle
@@ -185,3 +193,84 @@ def test_a_print_of_an_added_community_runs_on_that_communitys_worker(cluster):
     assert len(PdfReader(io.BytesIO(pdf.content)).pages) == done["pages"]
     assert "第二社区" in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     cluster.stop_workers()
+
+
+def _households_stored(cluster) -> int:
+    with psycopg.connect(cluster.env["CENSUS_DATABASE_URL"]) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM census_documents WHERE collection = 'households'"
+        ).fetchone()
+    return int(row[0])
+
+
+def _job_of(answer: requests.Response) -> str:
+    assert answer.status_code == 302, answer.text[:300]
+    found = re.search(r"/sheets/job/([0-9a-f]{16})$", answer.headers["Location"])
+    assert found, answer.headers["Location"]
+    return found.group(1)
+
+
+def _finished(session, base: str, job_id: str) -> dict:
+    return wait_for(
+        lambda: (s := session.get(f"{base}/sheets/job/{job_id}.json").json())["finished"] and s,
+        60,
+        "the import job is finished",
+    )
+
+
+def test_an_import_uploaded_on_one_server_is_checked_and_applied_on_the_other(cluster, tmp_path):
+    session = _admin(cluster)
+    one, two = (server.url for server in cluster.servers)
+    rows = 40
+    data = hf.normal_xlsx(tmp_path / "register.xlsx", rows).read_bytes()
+    before = _households_stored(cluster)
+    page = session.get(f"{one}/sheets/")
+    sent = session.post(
+        f"{one}/sheets/upload",
+        data={"csrf_token": csrf(page), "form": "household"},
+        files={"file": ("台账.xlsx", io.BytesIO(data))},
+        allow_redirects=False,
+    )
+    assert sent.status_code == 302, sent.text[:300]
+    upload_id = re.search(r"/sheets/import/([0-9a-f]{16})", sent.headers["Location"]).group(1)
+    # the other server reads the file (from the database) for the mapping, and checks it
+    mapping = session.get(f"{two}/sheets/import/{upload_id}")
+    assert mapping.status_code == 200 and "户编号" in mapping.text
+    check = _job_of(session.get(f"{two}/sheets/import/{upload_id}/report", allow_redirects=False))
+    assert _finished(session, one, check)["state"] == "done"  # its progress, seen on the first
+    shown = session.get(f"{two}/sheets/job/{check}", allow_redirects=False)
+    report = session.get(f"{two}{shown.headers['Location']}")
+    assert report.status_code == 200 and f'class="count-new">{rows}<' in report.text
+    fingerprint = re.search(r'name="fingerprint" value="([^"]+)"', report.text).group(1)
+    token = csrf(report)
+
+    # an admin clicks import on both servers at once: one imports, once
+    def apply(base: str) -> requests.Response:
+        with requests.Session() as other:
+            other.cookies.update(session.cookies)
+            return other.post(
+                f"{base}/sheets/import/{upload_id}/apply",
+                data={"csrf_token": token, "fingerprint": fingerprint},
+                allow_redirects=False,
+            )
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(apply, (one, two)))
+    jobs = {_job_of(a) for a in answers if "/sheets/job/" in a.headers.get("Location", "")}
+    assert len(jobs) == 1, [(a.status_code, a.headers.get("Location")) for a in answers]
+    (job,) = jobs
+    status = _finished(session, two, job)
+    assert (status["kind"], status["state"]) == ("apply", "done"), status
+    for base in (one, two):  # its result on either server
+        done = session.get(f"{base}/sheets/job/{job}")
+        assert done.status_code == 200 and "台账.xlsx" in done.text, done.text[:300]
+    assert _households_stored(cluster) == before + rows
+    # the upload is gone from both; applying it again imports nothing
+    for base in (one, two):
+        again = session.post(
+            f"{base}/sheets/import/{upload_id}/apply",
+            data={"csrf_token": token, "fingerprint": fingerprint},
+            allow_redirects=False,
+        )
+        assert again.status_code == 404
+    assert _households_stored(cluster) == before + rows
