@@ -4,6 +4,7 @@ data folder (TinyDB) both stay files there, as before."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import psycopg
@@ -186,3 +187,68 @@ def test_a_backup_on_a_database_reads_its_key_and_surveys_and_restores_them_ther
     finally:
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_an_apply_whose_server_died_is_shown_interrupted_and_its_upload_let_go(tmp_path, pg_url):
+    from census.sheets import uploads
+    from census.sheets.jobs import APPLY, FAILED, INTERRUPTED, RUNNING, ImportJob, _record
+    from census.web import sheets
+
+    first, second = _app(tmp_path, "a", pg_url), _app(tmp_path, "b", pg_url)
+    try:
+        shared = get_store(first).shared
+        kept = uploads.create(
+            tmp_path / "a", "台账.csv", b"a,b\n1,2\n", "household", "admin", shared
+        )
+        jobs = {}
+        for name, age in (("dead", "1 minute"), ("alive", "1 second")):
+            job = ImportJob(id=f"{name:0>16}", owner="admin", upload_id=kept.id, kind=APPLY)
+            job.state = RUNNING
+            shared.save_job(job.id, "import", "admin", RUNNING, _record(job, "gone:/srv"))
+            with psycopg.connect(pg_url, autocommit=True) as conn:  # its last heartbeat
+                conn.execute(
+                    "UPDATE census_jobs SET updated_at = now() - %s::interval WHERE id = %s",
+                    (age, job.id),
+                )
+            jobs[name] = job.id
+        assert kept.claim(jobs["dead"])
+        assert not kept.claim("someone else")  # held: a second apply waits
+        with second.test_request_context("/"):
+            other = sheets._jobs()
+            assert other.get(jobs["alive"]).state == RUNNING
+            found = other.get(jobs["dead"])
+            assert (found.state, found.failure) == (FAILED, INTERRUPTED)
+            again = uploads.load(tmp_path / "b", kept.id, get_store(second).shared)
+        assert again is not None and again.state == uploads.KEPT  # to be checked again
+        assert again.path.read_bytes() == b"a,b\n1,2\n"  # the file, fetched from the database
+        assert again.claim("the next apply")
+        again.discard()
+        assert uploads.load(tmp_path / "a", kept.id, shared) is None
+    finally:
+        get_store(first).close()
+        get_store(second).close()
+
+
+def test_saved_import_mappings_are_the_databases(tmp_path, pg_url):
+    from census.sheets import profiles
+
+    (tmp_path / "b").mkdir()
+    old = {"from_before": {"form": "household", "maps": {"户主姓名": "name"}}}
+    (tmp_path / "b" / profiles.FILE).write_text(json.dumps(old), encoding="utf-8")
+    first, second = _app(tmp_path, "a", pg_url), _app(tmp_path, "b", pg_url)
+    try:
+        one, two = get_store(first).shared, get_store(second).shared
+        assert set(profiles.load_all(tmp_path / "b", shared=two)) == {"from_before"}  # moved in
+        mine = profiles.Profile("household", {"住户姓名": "name"}, header_row=3)
+        profiles.save(tmp_path / "a", "system_x", mine, user="admin", shared=one)
+        seen = profiles.load_all(tmp_path / "b", "household", shared=two)
+        assert set(seen) == {"from_before", "system_x"}
+        assert seen["system_x"].header_row == 3 and seen["system_x"].saved_by == "admin"
+        profiles.save(
+            tmp_path / "b", "system_x", mine.with_options(header_row=4), user="b", shared=two
+        )
+        assert profiles.load(tmp_path / "a", "system_x", one).header_row == 4  # one, replaced
+        assert not (tmp_path / "a" / profiles.FILE).exists()
+    finally:
+        get_store(first).close()
+        get_store(second).close()
