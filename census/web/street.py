@@ -6,6 +6,11 @@ communities' apps are reached through the deployment, never by URL. Street staff
 community here. Figures follow the review gate as a community's pages do (已审核 by
 default, 全部 with ``?all=1``); each community's are its own read model's, and the 合计
 row is their sum (``census.domain.rollup``).
+
+The pages: 基本情况 (/street/), 台账 (/street/registers) and the work report of a period
+(/street/report: 受理, 办结, 办结率 per channel, ``census.worklog.street``); each also as
+``.pdf`` (A4 landscape, signed off: ``census.printing.street_print``, rendered while the
+user waits) and ``.xlsx``, logged in the first community's audit log.
 """
 
 from __future__ import annotations
