@@ -12,6 +12,7 @@ import io
 import re
 from datetime import date
 
+import psycopg
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -20,6 +21,7 @@ from werkzeug.test import Client
 from census.services import audit
 from census.worklog.periods import Period
 from census.worklog.store import period_report
+from tests.conftest import PG_URL
 from tests.street.street_site import (
     EAST,
     WEST,
@@ -231,3 +233,35 @@ def test_every_street_route_by_role(street, url):
     assert answers[("boss", "xq")].status_code == 404
     anonymous = Client(street).get(url)
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_street_report_adds_the_two_schemas_own_reports(tmp_path):
+    """The same sums with the two communities as two schemas of one PostgreSQL database."""
+    schema = "census_street_tables"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        for name in (schema, f"{schema}_xq"):
+            conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        conn.execute(f"CREATE SCHEMA {schema}")
+    url = f"{PG_URL}?options=-c%20search_path%3D{schema}"
+    deployment = make_street(
+        {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": url, "TESTING": True}
+    )
+    try:
+        save_cases(deployment.census, service_cases(seed=1, count=30))
+        save_cases(deployment.census_of("xq"), service_cases(seed=2, count=20))
+        submit_household(deployment.census_of("xq"), "902")
+        client = Client(deployment)
+        login(client, "street1")
+        html = client.get(f"/street/report?{QUERY}").get_data(as_text=True)
+        rows, own = page_rows(html), own_reports(deployment)
+        assert "仅含已审核记录；另有 1 户待审核未计入" in html
+        every = [own[name]["合计"] for name in (EAST, WEST)]
+        accepted, handled = every[0][1] + every[1][1], every[0][2] + every[1][2]
+        assert rows["total"][9:11] == [str(accepted), str(handled)]
+        assert rows["xq"][9:11] == [str(every[1][1]), str(every[1][2])]
+    finally:
+        deployment.close()
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            for name in (schema, f"{schema}_xq"):
+                conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
