@@ -13,6 +13,7 @@ from typing import Any
 
 from census.fieldwork import CONFLICTS, VISITS
 from census.fieldwork.conflicts import RESOLVED
+from census.services.records import PENDING
 from census.store import Store
 
 Doc = dict[str, Any]
@@ -80,6 +81,16 @@ def households_with_member_id(store: Store, id_number: str) -> list[Doc]:
 def record_matching(store: Store, collection: str, fields: Mapping[str, Any]) -> Doc | None:
     """The first record (lowest id) of a form's collection with these values, or None."""
     return store.collection(collection).find_one(**fields)
+
+
+def awaiting_follow_up(store: Store, collection: str) -> list[Doc]:
+    """The records of a form's collection that an import stored without a field its file
+    lacked (``pending_fields``, 待核实), by id.
+
+    The store's own documents (``scan_shared``: none is copied to be thrown away, as
+    most records wait for nothing): read only.
+    """
+    return [doc for doc in store.collection(collection).scan_shared() if doc.get(PENDING)]
 
 
 def storefronts_in_building(store: Store, building: str) -> list[Doc]:

@@ -13,6 +13,7 @@ from typing import Any
 from census.domain.address import address_key, address_text
 from census.domain.display import head_name_text, list_separator, relation_pending
 from census.domain.gate import REVIEWED, review_state
+from census.queries import lookup
 from census.services.records import PENDING
 from census.surveys.definition import FormDef
 from census.util.i18n import gettext
@@ -29,7 +30,7 @@ def pending_records(
         form = surveys.get(form_name)
         if form is None:
             continue
-        found = [doc for doc in store.collection(collection).scan() if doc.get(PENDING)]
+        found = lookup.awaiting_follow_up(store, collection)
         if collection == "households":
             found.sort(key=address_key)
         for doc in found:
