@@ -131,7 +131,7 @@ def summary():
 @bp.route("/summary.xlsx")
 @roles_required(STREET, ADMIN)
 def summary_xlsx():
-    """The same table as a workbook: a row per community, then 合计."""
+    """The same table as a workbook: a row per community, then 合计; logged."""
     as_of, gate = as_of_date(), gate_from(request.args)
     rows, waiting = street_rows(as_of, gate)
     total = street_total(figures for _c, figures in rows)
@@ -141,6 +141,7 @@ def summary_xlsx():
     body.append([_("合计"), *(total[k] for k in PLAIN)])
     body.append([gate.line(waiting, language)])
     data = xlsx_bytes({_("街道基本情况"): (heads, body)})
+    audit.record(get_store(), current_user.username, "export", f"street/summary/{as_of}")
     name = f"{_('街道基本情况')}-{as_of.isoformat()}.xlsx"
     return current_app.response_class(
         data,

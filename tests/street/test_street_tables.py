@@ -135,6 +135,28 @@ def test_the_registers_workbook_has_each_communitys_rows_and_the_total_column(st
     assert table[-1][0] == "含未审核记录：其中 1 户待审核"
 
 
+def test_every_street_print_and_export_is_in_the_first_communitys_audit_log(street, street1):
+    for url in ("summary.xlsx", "summary.pdf", "registers.xlsx", "registers.pdf"):
+        assert street1.get(f"/street/{url}?as_of=2025-06-30").status_code == 200
+    for url in ("report.xlsx", "report.pdf"):
+        assert street1.get(f"/street/{url}?{QUERY}").status_code == 200
+    logged = [
+        (e["actor"], e["action"], e["target"])
+        for e in reversed(audit.entries(street.census.store))
+        if e["target"].startswith("street/")
+    ]
+    assert logged == [
+        ("street1", "export", "street/summary/2025-06-30"),
+        ("street1", "print", "street/summary/2025-06-30"),
+        ("street1", "export", "street/registers/2025-06-30"),
+        ("street1", "print", "street/registers/2025-06-30"),
+        ("street1", "export", "street/report/2025-01-01 to 2025-06-30"),
+        ("street1", "print", "street/report/2025-01-01 to 2025-06-30"),
+    ]
+    west = street.census_of("xq").store
+    assert not [e for e in audit.entries(west) if e["target"].startswith("street/")]
+
+
 def pdf_text(answer) -> tuple[PdfReader, str]:
     assert answer.status_code == 200, answer.status_code
     assert answer.mimetype == "application/pdf" and answer.data.startswith(b"%PDF-")
