@@ -76,31 +76,20 @@ def street_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON: {community: figures}, then 合计")
 def street_summary(as_of: Any, lang: str, approved: bool, as_json: bool) -> None:
     """基本情况 of every community and the street's 合计 (approved records unless --all)."""
-    from census.domain.gate import Gate, Pending
-    from census.domain.rollup import street_total
-    from census.domain.summary import FIGURES, figure_label, percent
+    from census.domain.rollup import street_total, summary_table
     from census.util.i18n import gettext
 
-    day, gate = as_of_date(as_of), Gate(approved=approved)
-    rows: list[tuple[str, dict[str, Any]]] = []
-    waiting = Pending()
-    for name, config in _every_community():
-        with open_census(**config) as census:
-            assert census.derived is not None
-            view = census.derived.view(day, approved=approved)
-            rows.append((name or census.community_name(), view.figures()))
-            waiting = waiting + view.pending()
-    total = street_total(f for _n, f in rows)
-    click.echo(gate.line(waiting, lang), err=as_json)
+    day = as_of_date(as_of)
+    rows, line = _summaries(day, approved, lang)
+    click.echo(line, err=as_json)
     if as_json:
+        total = street_total(f for _n, f in rows)
         body = {name: figures for name, figures in rows} | {gettext("合计", lang): total}
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
-    keys = [k for k in FIGURES if k not in ("by_ethnicity", "age_bands")]
-    click.echo("\t".join([gettext("社区", lang), *(figure_label(k, lang) for k in keys)]))
-    for name, figures in [*rows, (gettext("合计", lang), total)]:
-        cells = [percent(figures[k]) if k == "minority_share" else figures[k] for k in keys]
-        click.echo("\t".join([name, *map(str, cells)]))
+    table = summary_table(rows, day, line, lang)
+    for cells in [table.flat_heads(lang), *table.lines()]:
+        click.echo("\t".join(map(str, cells)))
 
 
 PRINTS = ("summary", "registers", "report")
@@ -250,10 +239,9 @@ def street_print(
     click.echo(f"已生成 / written: {output}")
 
 
-def _summary_table(day: Any, approved: bool, lang: str) -> Any:
-    """The street's summary table on a date, with the gate's line over all communities."""
+def _summaries(day: Any, approved: bool, lang: str) -> tuple[list[tuple[str, Any]], str]:
+    """Each community's name and figures on a date, and the gate's line over all of them."""
     from census.domain.gate import Gate, Pending
-    from census.domain.rollup import summary_table
 
     rows: list[tuple[str, dict[str, Any]]] = []
     waiting = Pending()
@@ -262,7 +250,15 @@ def _summary_table(day: Any, approved: bool, lang: str) -> Any:
         view = census.derived.view(day, approved=approved)
         rows.append((name, view.figures()))
         waiting = waiting + view.pending()
-    return summary_table(rows, day, Gate(approved).line(waiting, lang), lang)
+    return rows, Gate(approved).line(waiting, lang)
+
+
+def _summary_table(day: Any, approved: bool, lang: str) -> Any:
+    """The street's summary table on a date, with the gate's line over all communities."""
+    from census.domain.rollup import summary_table
+
+    rows, line = _summaries(day, approved, lang)
+    return summary_table(rows, day, line, lang)
 
 
 def _each_census() -> Iterator[tuple[str, Any]]:
