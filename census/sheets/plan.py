@@ -25,6 +25,7 @@ from typing import Any
 
 from census.domain.display import value_text
 from census.domain.problems import Problem
+from census.queries import places
 from census.queries.accounts import usernames_by_name
 from census.services import records
 from census.sheets.advice import advise, entries, words
@@ -472,7 +473,7 @@ def _decide(planned: Planned, vocab: Vocabulary) -> None:
 
 def _buildings(store: Any, plan: Plan, vocab: Vocabulary) -> None:
     """Buildings the import would create, and grids that disagree with the stored ones."""
-    stored = {b["name"]: b for b in store.collection("buildings").scan()}
+    stored = places.buildings_by_name(store)
     new: dict[str, str] = {}
     for planned in plan.records:
         if planned.action == REJECTED or not planned.record:
