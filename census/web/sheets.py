@@ -148,7 +148,9 @@ def _jobs() -> ImportJobs:
                     upload.release(job.id)
 
             server = f"{socket.gethostname()}:{data_dir.resolve()}"
-            found = SharedImportJobs(shared, server, on_interrupted=let_go)
+            found = SharedImportJobs(
+                shared, server, stalled=_stalled_seconds(), on_interrupted=let_go
+            )
         found = current_app.extensions.setdefault("census_import_jobs", found)
     return found
 
@@ -460,16 +462,22 @@ def apply(upload_id: str):
     return _applied(finished)
 
 
+def _stalled_seconds() -> float:
+    """How long a job's heartbeat may be silent before its server is taken for dead
+    (``IMPORT_STALLED_SECONDS``, default ``STALLED_SECONDS``)."""
+    return float(current_app.config.get("IMPORT_STALLED_SECONDS", STALLED_SECONDS))
+
+
 def _claim(upload: uploads.Upload, job_id: str) -> bool:
     """Hold the upload for this apply: on PostgreSQL one server at a time. An upload whose
     apply was cut short is let go by ``busy`` (the job's heartbeat stopped); one held by an
-    apply that left no job at all (its server died in between) after ``STALLED_SECONDS``."""
+    apply that left no job at all (its server died in between) after as long."""
     if upload.claim(job_id):
         return True
     shared = upload.shared
     if shared is None or _jobs().busy(upload.id) is not None:
         return False  # another apply is under way
-    if shared.job(upload.job) is None and (shared.job_age(upload.id) or 0) > STALLED_SECONDS:
+    if shared.job(upload.job) is None and (shared.job_age(upload.id) or 0) > _stalled_seconds():
         upload.release(upload.job)
     return upload.claim(job_id)
 

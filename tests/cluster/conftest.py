@@ -126,6 +126,7 @@ def cluster(tmp_path_factory, cluster_url) -> Iterator[Cluster]:
         "CENSUS_WORKER_HEARTBEAT_SECONDS": "0.5",
         "CENSUS_WORKER_STALLED_SECONDS": "3",
         "CENSUS_IMPORT_WAIT_SECONDS": "0",  # an import's check and apply show their job page
+        "CENSUS_IMPORT_STALLED_SECONDS": "6",  # a server killed mid-import: 6 s of silence
     }
     assert "CENSUS_SECRET_KEY" not in os.environ  # the servers must agree by themselves
     found = Cluster(root, env, token)

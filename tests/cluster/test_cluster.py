@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,10 +14,11 @@ import psycopg
 import pytest
 import requests
 import yaml
+from openpyxl import Workbook
 from pypdf import PdfReader
 
 from tests.cluster.conftest import ADMIN, csrf, login, upstream, wait_for
-from tests.servers import household
+from tests.servers import Server, household
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sheets"))
 import hostile_files as hf  # noqa: E402
@@ -274,3 +276,102 @@ def test_an_import_uploaded_on_one_server_is_checked_and_applied_on_the_other(cl
         )
         assert again.status_code == 404
     assert _households_stored(cluster) == before + rows
+
+
+def _register(path: Path, rows: list[list]) -> bytes:
+    book = Workbook()
+    for row in [hf.HEADER, *rows]:
+        book.active.append(row)
+    book.save(path)
+    return path.read_bytes()
+
+
+def _sent(session, base: str, data: bytes) -> str:
+    page = session.get(f"{base}/sheets/")
+    sent = session.post(
+        f"{base}/sheets/upload",
+        data={"csrf_token": csrf(page), "form": "household"},
+        files={"file": ("台账.xlsx", io.BytesIO(data))},
+        allow_redirects=False,
+    )
+    assert sent.status_code == 302, sent.text[:300]
+    return re.search(r"/sheets/import/([0-9a-f]{16})", sent.headers["Location"]).group(1)
+
+
+def _report(session, base: str, upload_id: str) -> requests.Response:
+    """The upload's report on one server (checked there, waited for)."""
+    answer = session.get(f"{base}/sheets/import/{upload_id}/report", allow_redirects=False)
+    if answer.status_code == 302:
+        assert _finished(session, base, _job_of(answer))["state"] == "done"
+        answer = session.get(f"{base}/sheets/import/{upload_id}/report", allow_redirects=False)
+    assert answer.status_code == 200, answer.headers.get("Location")
+    return answer
+
+
+def _count(report: requests.Response, action: str) -> int:
+    return int(re.search(rf'class="count-{action}">(\d+)<', report.text).group(1))
+
+
+def _apply(session, base: str, upload_id: str, report: requests.Response) -> str:
+    fingerprint = re.search(r'name="fingerprint" value="([^"]+)"', report.text).group(1)
+    return _job_of(
+        session.post(
+            f"{base}/sheets/import/{upload_id}/apply",
+            data={"csrf_token": csrf(report), "fingerprint": fingerprint},
+            allow_redirects=False,
+        )
+    )
+
+
+def _housing(cluster, housing: str) -> int:
+    with psycopg.connect(cluster.env["CENSUS_DATABASE_URL"]) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM census_documents WHERE collection = 'households'"
+            " AND doc->>'household_no' LIKE 'H2%%' AND doc->>'housing' = %s",
+            (housing,),
+        ).fetchone()
+    return int(row[0])
+
+
+def test_a_server_killed_mid_import_leaves_the_rest_to_be_checked_and_imported_once(
+    cluster, tmp_path
+):
+    session = _admin(cluster)
+    one, two = (server.url for server in cluster.servers)
+    third = Server(cluster.env | {"CENSUS_DATA_DIR": str(cluster.root / "server3")})
+    try:
+        rows = hf.people(300, start=2001)  # H2001 … H2300
+        first = _sent(session, one, _register(tmp_path / "a.xlsx", rows))
+        job = _apply(session, one, first, _report(session, one, first))
+        assert _finished(session, one, job)["state"] == "done"
+        stored = _households_stored(cluster)
+        # the same households moved into public housing: 300 changes, saved one by one
+        moved = [[*row[:3], "公租房", *row[4:]] for row in rows]
+        upload_id = _sent(session, third.url, _register(tmp_path / "b.xlsx", moved))
+        report = _report(session, third.url, upload_id)
+        assert _count(report, "update") == 300
+        job = _apply(session, third.url, upload_id, report)
+        wait_for(
+            lambda: (
+                (s := session.get(f"{one}/sheets/job/{job}.json").json())["step"] == "save"
+                and s["done"] >= 20
+            ),
+            60,
+            "the import is saving",
+        )
+        third.process.send_signal(signal.SIGKILL)  # kill -9 in the middle of the changes
+        third.process.wait()
+        cut = _housing(cluster, "public")
+        assert 0 < cut < 300
+        failed = _finished(session, two, job)  # seen by another server once it is silent
+        assert failed["state"] == "failed"
+        answer = session.get(f"{two}/sheets/job/{job}", allow_redirects=False)
+        assert answer.headers["Location"].endswith(f"/sheets/import/{upload_id}")  # kept
+        again = _report(session, two, upload_id)  # checked again: what is left
+        assert (_count(again, "update"), _count(again, "unchanged")) == (300 - cut, cut)
+        job = _apply(session, two, upload_id, again)
+        assert _finished(session, one, job)["state"] == "done"
+        assert _housing(cluster, "public") == 300
+        assert _households_stored(cluster) == stored  # none twice
+    finally:
+        third.stop()
