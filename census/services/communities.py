@@ -1,9 +1,9 @@
 """Adding a community to a street deployment: its entry in the first store, audited.
 
-The entry is what makes the community exist for the deployment (its pages at /c/<code>/,
-its row in the street's tables); its own store is opened, and named, by the caller through
-``census.street.places.community_config``, since opening a store is the application
-context's business.
+The entry is what makes the community exist for the deployment (its pages, chosen with
+``?community=<code>``, and its row in the street's tables); its own store is opened, and
+named, by the caller through ``census.street.places.community_config``, since opening a
+store is the application context's business.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Each community keeps its records in a store of its own (``census.street.places``): a
 folder ``communities/<code>/`` of the data folder (TinyDB), or a schema ``census_<code>`` of
-the one PostgreSQL database. Its pages are the whole app, mounted at ``/c/<code>/``
+the one PostgreSQL database. Its pages are the whole app, at the same addresses as every
+community's, chosen per request by ``?community=<code>``, a cookie or a header
 (``census.street.deployment``), with its own accounts, secret key, surveys and print jobs,
 so that one community's staff never meet another community's records: no query has to
 remember to filter, because no store holds two communities.

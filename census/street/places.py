@@ -20,7 +20,6 @@ from census.store import schema_of
 
 CODE = re.compile(r"[a-z0-9][a-z0-9_]{0,30}")  # a folder name and part of a schema name
 FOLDER = "communities"
-PREFIX = "/c"  # a community's pages: /c/<code>/…
 
 
 def valid_code(code: str) -> bool:

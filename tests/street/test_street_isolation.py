@@ -404,11 +404,6 @@ def test_a_street_account_gets_the_streets_pages_and_nothing_else(street):
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the API lets a street account's bearer token in as a caller of the first "
-    "community (the street's redirect looks at the session only): it lists, and creates a unit",
-)
 def test_a_street_accounts_api_token_opens_no_record_of_its_community(street):
     api = Client(street.deployment)
     bearer = {"Authorization": f"Bearer {street.tokens[STREET]}"}

@@ -19,7 +19,7 @@ from wtforms.validators import ValidationError
 from census.domain.problems import Problem, errors_by_path
 from census.services import accounts
 from census.surveys import jsonbody
-from census.web.access import User
+from census.web.access import ROLES, User
 from census.web.current import get_store
 
 # Per status code: the app's HTML pages for 403/404 would otherwise win over a class handler.
@@ -54,7 +54,7 @@ def authenticate() -> Any:
                     message="页面已过期，请刷新后重试 / the CSRF token is missing or invalid",
                 ), 400
         g.api_user = current_user._get_current_object()
-        return None
+        return _community_role(g.api_user)
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
     doc = accounts.user_for_token(get_store(), token) if token else None
     if doc is None:
@@ -62,7 +62,18 @@ def authenticate() -> Any:
             error="unauthorized", message="需要有效的访问令牌 / a valid bearer token is required"
         ), 401
     g.api_user = User(doc)
-    return None
+    return _community_role(g.api_user)
+
+
+def _community_role(user: User) -> Any:
+    """Only a community's own roles use its API: a street account (role ``street``) reads the
+    street's figures on its pages and no record, whichever way it calls."""
+    if user.role in ROLES:
+        return None
+    return jsonify(
+        error="forbidden",
+        message="街道人员不能读写社区的记录 / a street account reads no community's records",
+    ), 403
 
 
 def limit_body() -> None:
