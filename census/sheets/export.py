@@ -18,6 +18,7 @@ from typing import Any
 
 from census.domain.display import SELECT_TYPES, blank, value_text
 from census.domain.gate import Gate
+from census.queries import lookup, places
 from census.queries.accounts import display_names
 from census.services.review import submitter
 from census.sheets.vocabulary import Target, Vocabulary, vocabulary
@@ -85,12 +86,12 @@ def dataset_sheets(
     gate = Gate(approved)
     hide = (lambda form, doc: doc) if full_ids else masked
     vocab = vocabulary(surveys["household"])
-    grids = {b["name"]: b.get("grid") or "" for b in store.collection("buildings").scan()}
+    grids = {name: grid or "" for name, grid in places.grid_of_building(store).items()}
     names = display_names(store)
     house_keys, person_keys = household_columns(vocab), member_columns(vocab)
     house_rows: list[list[Any]] = []
     person_rows: list[list[Any]] = []
-    for household in gate.keep(store.collection("households").scan()):
+    for household in gate.keep(lookup.households(store)):
         household = hide(surveys["household"], household)
         values = dict(household, grid=grids.get(household.get("building") or ""))
         if values.get("surveyor"):
@@ -124,7 +125,7 @@ def record_sheet(
     keys = record_columns(vocab)
     names = display_names(store)
     rows: list[list[Any]] = []
-    for doc in Gate(approved).keep(store.collection(form.collection).scan()):
+    for doc in Gate(approved).keep(lookup.records_of(store, form.collection)):
         values = doc if full_ids else masked(form, doc)
         who = submitter(doc)
         values = dict(values, surveyor=names.get(who, who) or None)
