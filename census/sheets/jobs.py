@@ -14,8 +14,9 @@ after ``KEEP_SECONDS``.
 
 With PostgreSQL, ``SharedImportJobs`` runs them the same way, in a thread of the server
 that was asked, and keeps each job's state, progress and outcome in ``census_jobs``
-(kind ``import``), so another server shows its progress bar and its result. While a job
-runs, its server touches the row every ``HEARTBEAT_SECONDS``; a job silent for
+(kind ``import``), so another server shows its progress bar and its result. From the
+moment a job is queued until it ends, its server touches the row every
+``HEARTBEAT_SECONDS``; a job silent for
 ``STALLED_SECONDS`` is taken to have died with its server and is shown failed
 (``INTERRUPTED``), and an apply's upload is let go so that it can be checked again.
 """
@@ -254,8 +255,12 @@ class SharedImportJobs(ImportJobs):
     ) -> ImportJob:
         job = super().submit(upload_id, kind, owner, work, key, job_id)
         with self._lock:
-            if job.id not in self._written:
-                self._keep(job)
+            if job.id in self._written:
+                return job  # one already under way
+            self._keep(job)
+        threading.Thread(
+            target=self._beat, args=(job,), name="census-import-beat", daemon=True
+        ).start()  # from now: a job queued behind a long one is alive too
         return job
 
     def _keep(self, job: ImportJob) -> None:
@@ -268,17 +273,13 @@ class SharedImportJobs(ImportJobs):
             self.shared.save_job(job.id, KIND, job.owner, job.state, doc)
 
     def _changed(self, job: ImportJob, state_before: str, changes: dict[str, Any]) -> None:
-        if job.state == RUNNING and state_before != RUNNING:
-            threading.Thread(
-                target=self._beat, args=(job,), name="census-import-beat", daemon=True
-            ).start()
         if job.state != state_before or job.finished:
             self._keep(job)
         elif time.monotonic() - self._written.get(job.id, 0.0) >= PROGRESS_EVERY:
             self._keep(job)
 
     def _beat(self, job: ImportJob) -> None:
-        """Touch the job's row while it runs: other servers know this one is alive."""
+        """Touch the job's row until it has finished: other servers know this one is alive."""
         while not job.finished:
             try:
                 self.shared.touch_job(job.id)
@@ -304,11 +305,12 @@ class SharedImportJobs(ImportJobs):
         if job.finished:
             return job
         age = self.shared.job_age(job.id)
-        ours = doc.get("server") == self.server  # not running here: this server restarted
-        if age is not None and age < self.stalled and not ours:
-            return job
+        if age is not None and age < self.stalled:
+            return job  # its server beats: it runs there
         job.state, job.failure, job.finished_at = FAILED, INTERRUPTED, time.time()
-        self.shared.finish_job(job.id, KIND, job.owner, job.state, _record(job, self.server))
+        record = _record(job, str(doc.get("server") or ""))
+        if not self.shared.finish_job(job.id, KIND, job.owner, job.state, record):
+            return self.get(job.id) or job  # it finished meanwhile: as it ended
         if self.on_interrupted is not None:
             self.on_interrupted(job)
         return job

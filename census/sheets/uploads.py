@@ -82,6 +82,13 @@ class Upload:
         self.state, self.job = APPLYING, job_id
         return True
 
+    def held_by(self, job_id: str) -> bool:
+        """True while the apply job ``job_id`` still holds the upload (not taken for dead)."""
+        if self.shared is None:
+            return self.job == job_id
+        held = self.shared.job(self.id)
+        return held is not None and held.get("state") == APPLYING and held.get("job") == job_id
+
     def release(self, job_id: str) -> None:
         """Let go of the upload after an apply that wrote nothing (a stale check, an error),
         or one that was cut short (the user checks it again to see what is left)."""

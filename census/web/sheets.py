@@ -14,6 +14,7 @@ itself. An apply holds the upload (``Upload.claim``) for one server at a time.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 from datetime import datetime
@@ -147,7 +148,7 @@ def _jobs() -> ImportJobs:
                 if job.kind == APPLY and upload is not None:
                     upload.release(job.id)
 
-            server = f"{socket.gethostname()}:{data_dir.resolve()}"
+            server = f"{socket.gethostname()}:{os.getpid()}:{data_dir.resolve()}"
             found = SharedImportJobs(
                 shared, server, stalled=_stalled_seconds(), on_interrupted=let_go
             )
@@ -444,8 +445,8 @@ def apply(upload_id: str):
             plan, _sheets = plans.plan(
                 store, form, path, filename=filename, overrides=overrides, progress=progress
             )
-            if seen != plan.fingerprint():
-                upload.release(job_id)
+            if seen != plan.fingerprint() or not upload.held_by(job_id):
+                upload.release(job_id)  # changed meanwhile, or let go: checked again first
                 return STALE
         except BaseException:
             upload.release(job_id)  # nothing written yet: the file may be imported again
