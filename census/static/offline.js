@@ -13,7 +13,7 @@ const RETRY_MS = 30000;
 const KEEP_LIST_TIMEOUT_MS = 15000;
 const TOAST_KEY = "census:toast";
 const script = document.querySelector("script[data-census]");
-const user = script?.dataset.user || "";
+const user = outbox.accountKey(script);
 
 /** A message for the next page (after a save the form navigates away): 已保存 and warnings. */
 export function toast(message) {

@@ -50,6 +50,28 @@ export function setUser(name) {
   user = name || "";
 }
 
+/**
+ * Whose records, drafts and kept lists these are on the tablet: the account of the page's
+ * script tag and, in a street of several communities, its community — the same username
+ * in two communities is two people, and one's household must never be sent to the other
+ * (a street serves every community on the same addresses). The first community's keep the
+ * bare username, as before there were streets; usernames hold no "@".
+ */
+export function accountKey(script) {
+  const name = script?.dataset.user || "";
+  const community = script?.dataset.community || "";
+  return name && community ? `${name}@${community}` : name;
+}
+
+// The username a key stands for, as the server names the logged-in account, and its community.
+function accountName(key) {
+  return key.split("@")[0];
+}
+
+function communityOf(key) {
+  return key.includes("@") ? key.slice(key.indexOf("@") + 1) : "";
+}
+
 export async function items() {
   const found = (await all("outbox")).filter((item) => item.user === user);
   return found.sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
@@ -184,7 +206,9 @@ async function session() {
   if (!response.ok) return { offline: true };
   try {
     const data = await response.json();
-    return { username: data.username, token: data.csrf_token };
+    // the community that answered (a street's server says it on every answer; "" the first)
+    const community = response.headers.get("X-Census-Community") || "";
+    return { username: data.username, token: data.csrf_token, community };
   } catch (error) {
     return { offline: true }; // a captive portal's page, not our API
   }
@@ -249,7 +273,7 @@ async function runOnce() {
     setStatus(auth.login ? "login" : "offline");
     return;
   }
-  if (auth.username !== user) {
+  if (auth.username !== accountName(user) || auth.community !== communityOf(user)) {
     setStatus("login"); // someone else is logged in on this tablet now; keep these for their owner
     return;
   }

@@ -74,7 +74,7 @@ function withParam(url, name, value) {
 }
 
 async function start(form, rules) {
-  const user = document.querySelector("script[data-census]")?.dataset.user || "";
+  const user = outbox.accountKey(document.querySelector("script[data-census]"));
   if (!user) return;
   outbox.setUser(user);
   const params = new URLSearchParams(location.search);

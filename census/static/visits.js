@@ -157,7 +157,7 @@ export function bindVisitForms(root = document) {
   }
 }
 
-const user = document.querySelector("script[data-census]")?.dataset.user || "";
+const user = outbox.accountKey(document.querySelector("script[data-census]"));
 if (user) {
   outbox.setUser(user);
   bindVisitForms();

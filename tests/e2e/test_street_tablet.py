@@ -126,12 +126,6 @@ def _households(deployment: Deployment, code: str) -> list[dict[str, Any]]:
     return census.store.collection("households").scan()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the tablet's outbox (census/static/outbox.js) keeps its records per username and "
-    "sends them with whatever session the tablet has: the same username logged in to 西区 "
-    "sends 东区's household to 西区",
-)
 def test_a_household_saved_without_signal_in_one_community_is_never_sent_to_another(tablet, street):
     page, deployment = tablet, street[1]
     log_in(page)
