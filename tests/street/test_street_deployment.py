@@ -55,9 +55,7 @@ def _street(config) -> Deployment:
 
 @pytest.fixture
 def street(tmp_path):
-    deployment = _street(
-        {"DATA_DIR": str(tmp_path / "data"), "TESTING": True, "FSYNC": False}
-    )
+    deployment = _street({"DATA_DIR": str(tmp_path / "data"), "TESTING": True, "FSYNC": False})
     yield deployment
     deployment.close()
 
@@ -194,9 +192,7 @@ def test_two_communities_on_one_postgresql_database(tmp_path):
         conn.execute(f"DROP SCHEMA IF EXISTS {schema}_xq CASCADE")
         conn.execute(f"CREATE SCHEMA {schema}")
     url = f"{PG_URL}?options=-c%20search_path%3D{schema}"
-    deployment = _street(
-        {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": url, "TESTING": True}
-    )
+    deployment = _street({"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": url, "TESTING": True})
     try:
         east, west = Client(deployment), Client(deployment)
         _login(east, "boss")

@@ -21,7 +21,10 @@ STORED = re.compile(r"[0-9a-f]{32}\.jpg")
 
 
 def test_an_edit_from_an_old_revision_keeps_its_photo_as_a_file_until_merged(
-    client, store, family, tokens  # noqa: F811
+    client,
+    store,
+    family,  # noqa: F811 - the fixtures imported above
+    tokens,  # noqa: F811
 ):
     made = client.post(
         "/api/v1/records/family", json=body(data_url(jpeg_with_gps())),
