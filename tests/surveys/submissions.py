@@ -27,10 +27,13 @@ INTEGERS = ["1", "2", "0", "5", "10", "3", "18", "30", "60", "100", "1000", "-1"
 
 
 def candidates(f: FieldDef) -> list[Any]:
-    """The answers tried for a question, in order; a blank last (when it is not required)."""
+    """The answers tried for a question, in order; a blank last (when it is not required).
+    Several choices are tried first where several may be ticked (two boxes on the tablet)."""
     if f.type in ("select_one", "select_many"):
         codes = [code for code, _label in f.options("zh")]
-        return [[c] for c in codes] if f.type == "select_many" else codes
+        if f.type == "select_one":
+            return codes
+        return ([codes[:2]] if len(codes) > 1 else []) + [[c] for c in codes]
     return {
         "text": TEXTS,
         "textarea": TEXTS,
