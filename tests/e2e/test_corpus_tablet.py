@@ -16,7 +16,7 @@ answers, with their photos, and the workbook has a sheet per repeat level with a
 each entry of both records.
 
 All 38 are answered from the made-up body as it is: none needs a recipe of its own. The
-whole file's time is said at the end of the run (about 95 s on a loaded 2-core machine).
+whole file's time is said at the end of the run (60 to 95 s on a loaded 2-core machine).
 """
 
 from __future__ import annotations
