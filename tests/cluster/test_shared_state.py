@@ -252,3 +252,31 @@ def test_saved_import_mappings_are_the_databases(tmp_path, pg_url):
     finally:
         get_store(first).close()
         get_store(second).close()
+
+
+def test_an_import_job_queued_behind_a_long_one_is_not_taken_for_dead(
+    tmp_path, pg_url, monkeypatch
+):
+    import threading
+    import time
+
+    from census.sheets import jobs as import_jobs
+
+    monkeypatch.setattr(import_jobs, "HEARTBEAT_SECONDS", 0.2)
+    app = _app(tmp_path, "a", pg_url)
+    release = threading.Event()
+    try:
+        shared = get_store(app).shared
+        here = import_jobs.SharedImportJobs(shared, "here", stalled=1.0)
+        there = import_jobs.SharedImportJobs(shared, "there", stalled=1.0)
+        long = here.submit("a" * 16, import_jobs.CHECK, "admin", lambda _p: release.wait(30))
+        waiting = here.submit("b" * 16, import_jobs.CHECK, "admin", lambda _p: "checked")
+        time.sleep(2.0)  # twice the silence allowed
+        assert there.get(long.id).state == import_jobs.RUNNING
+        assert there.get(waiting.id).state == import_jobs.QUEUED
+        release.set()
+        assert here.wait(waiting, 10).state == import_jobs.DONE
+        assert there.get(waiting.id).state == import_jobs.DONE
+    finally:
+        release.set()
+        get_store(app).close()
