@@ -269,6 +269,7 @@ class SharedImportJobs(ImportJobs):
         doc = json.loads(json.dumps(_record(job, self.server), default=str))
         if job.finished:
             self.shared.finish_job(job.id, KIND, job.owner, job.state, doc)
+            self._written.pop(job.id, None)  # nothing more to write for it
         else:
             self.shared.save_job(job.id, KIND, job.owner, job.state, doc)
 
