@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from census.domain import display
+from census.domain import display, expr
 from census.domain.address import natural_key
 from census.domain.contact import mask_phone
 from census.domain.ids import mask_id
@@ -22,7 +22,7 @@ from census.util.i18n import NC_, gettext
 from census.worklog.links import Links
 from census.worklog.periods import Period, to_day
 
-REGISTER_KEYS = {"name", "date", "columns", "order", "group_by"}
+REGISTER_KEYS = {"name", "date", "columns", "order", "group_by", "rule"}
 DEFAULT_COLUMNS = 8
 ID = "id"  # the record id: the order of entry, for surveys without a date
 
@@ -40,6 +40,13 @@ class WorkRegister:
     order: tuple[str, ...]
     group_by: str | None = None
     fields: dict[str, FieldDef] = field(default_factory=dict, repr=False)
+    # Which records are on it (as a household register's rule, over the survey's answered and
+    # calculated fields); None: every record of the survey.
+    rule: dict[str, Any] | None = None
+
+    def admits(self, record: dict[str, Any]) -> bool:
+        """Is the record on this register (its rule holds for it)?"""
+        return self.rule is None or expr.truth(expr.evaluate(self.rule, record))
 
     @property
     def key(self) -> str:
@@ -72,6 +79,22 @@ def _default_settings(form: FormDef) -> dict[str, Any]:
     }
 
 
+def _rule(form: FormDef, source: Any, fields: dict[str, FieldDef]) -> dict[str, Any] | None:
+    """A register's rule, compiled and checked against the survey's own fields."""
+    if source is None or (isinstance(source, str) and not source.strip()):
+        return None
+    if not isinstance(source, str):
+        raise _problem(form, "rule must be an expression (text)")
+    try:
+        tree = expr.compile_expr(source.strip())
+    except expr.ExpressionError as exc:
+        raise _problem(form, f"rule: {exc}") from None
+    unknown = expr.variables(tree) - set(fields)
+    if unknown:
+        raise _problem(form, f"rule refers to unknown field(s): {', '.join(sorted(unknown))}")
+    return tree
+
+
 def register_for(form: FormDef) -> WorkRegister:
     """The register of a survey, its settings checked against the survey's own fields."""
     raw = form.register if form.register is not None else _default_settings(form)
@@ -102,6 +125,7 @@ def register_for(form: FormDef) -> WorkRegister:
     if group_by is not None and (group_by not in fields or fields[group_by].type == "repeat"):
         raise _problem(form, f"group_by “{group_by}” is not a field of the form")
     return WorkRegister(
+        rule=_rule(form, raw.get("rule"), fields),
         form=form,
         name={str(k): str(v) for k, v in name.items()},
         date=date,
@@ -216,7 +240,7 @@ def register_rows(
     full: bool = False,
 ) -> list[Row]:
     """The rows of a register in a period (all records when no period), in its order."""
-    chosen = ordered(reg, [r for r in records if in_period(reg, r, period)])
+    chosen = ordered(reg, [r for r in records if in_period(reg, r, period) and reg.admits(r)])
     rows = []
     for record in chosen:
         cells = {

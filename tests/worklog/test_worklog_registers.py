@@ -117,3 +117,57 @@ def test_every_work_record_form_has_a_sound_register():
     for name in ("visit", "mediation", "activity", "volunteer", "service_case"):
         reg = register_for(SURVEYS[name])
         assert reg.title().endswith(("台账", "花名册")), name
+
+
+def test_a_survey_register_lists_the_records_its_rule_admits_calculated_fields_too():
+    """A staff survey's register may say which records it lists, as a household register
+    does: here the elderly of a vaccination survey, by a calculated field and an answer."""
+    from census.surveys.validate import clean
+
+    form = parse_definition(
+        {
+            "form": "jabs",
+            "collection": "survey_jabs",
+            "title": {"zh": "疫苗接种", "en": "Vaccination"},
+            "fields": [
+                {"key": "name", "type": "text", "label": "姓名"},
+                {"key": "age", "type": "integer", "label": "年龄"},
+                {"key": "senior", "type": "calculate", "label": "老人", "calculation": "age >= 60"},
+                {"key": "done", "type": "yes_no", "label": "已接种"},
+            ],
+            "register": {
+                "name": {"zh": "未接种老人台账", "en": "Elderly not yet vaccinated"},
+                "columns": ["name", "age"],
+                "rule": "senior and not done",
+            },
+        },
+        "jabs.yaml",
+    )
+    reg = register_for(form)
+    answers = [("甲", 72, False), ("乙", 45, False), ("丙", 81, True), ("丁", 60, False)]
+    records = []
+    for n, (name, age, done) in enumerate(answers, 1):
+        record, problems = clean(form, {"name": name, "age": age, "done": done})
+        assert not [p for p in problems if p.is_error]
+        records.append(record | {"id": n})
+    assert [r.cells["name"] for r in register_rows(reg, records, None)] == ["丁", "甲"]
+
+
+@pytest.mark.parametrize(
+    "rule,problem",
+    [("age >", "rule: "), ("colour == 'red'", "unknown field(s): colour"), (["x"], "expression")],
+)
+def test_a_broken_register_rule_names_the_problem(rule, problem):
+    form = parse_definition(
+        {
+            "form": "jabs",
+            "collection": "survey_jabs",
+            "title": {"zh": "疫苗接种"},
+            "fields": [{"key": "age", "type": "integer", "label": "年龄"}],
+            "register": {"columns": ["age"], "rule": rule},
+        },
+        "jabs.yaml",
+    )
+    with pytest.raises(DefinitionError, match="register: ") as caught:
+        register_for(form)
+    assert problem in str(caught.value)
