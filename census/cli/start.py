@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import signal
 import sys
+import threading
 
 import click
 
@@ -62,6 +63,9 @@ def serve(host: str, port: int, threads: int) -> None:
     except StoreLocked as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
+    # Every community of a street opened now, beside the first requests, not by the first
+    # street page (a dozen communities took 12 s there).
+    threading.Thread(target=app.open_all, name="open-communities", daemon=True).start()
     # The store keeps every record in memory (TinyDB): hundreds of thousands of objects that
     # live as long as the server. Out of the cycle collector's sight, a full collection no
     # longer walks them all (about half a second at 13,000 households) in some request.

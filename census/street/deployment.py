@@ -85,6 +85,16 @@ class Deployment:
                 self._apps[code] = app
             return self._apps[code]
 
+    def open_all(self) -> None:
+        """Make every community's app and its figures of today now (a server's start, in the
+        background), so that the first street page does not wait for twelve of them."""
+        from datetime import date
+
+        for community in self.communities():
+            census = self.census_of(community.code)
+            if census is not None and census.derived is not None:
+                census.derived.view(date.today(), approved=True).figures()
+
     def census_of(self, code: str) -> Census | None:
         """The context of the community ``code`` (its store, definitions, read models)."""
         app = self.app_of(code)

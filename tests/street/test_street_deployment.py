@@ -214,3 +214,11 @@ def test_two_communities_on_one_postgresql_database(tmp_path):
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             conn.execute(f"DROP SCHEMA IF EXISTS {schema}_xq CASCADE")
+
+
+def test_a_server_opens_every_community_at_start_not_at_the_first_street_page(street):
+    add_community(street.census.store, "北区社区", "bq", home_name=EAST, actor="test")
+    assert "bq" not in street._apps  # listed, not opened yet
+    street.open_all()  # what census serve starts in the background
+    assert "bq" in street._apps
+    assert street.census_of("bq").community_name() == "北区社区"
