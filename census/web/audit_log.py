@@ -50,6 +50,7 @@ def action_labels() -> dict[str, str]:
         "role_change": _("变更角色"),
         "assign": _("分配网格/楼栋"),
         "add_building": _("添加楼栋"),
+        "add_community": _("添加社区"),
         "grant_full_ids": _("设置完整证件号码查看权限"),
         "password_change": _("修改密码"),
         "password_reset": _("重置密码"),

@@ -85,6 +85,11 @@ def laden(app, store):
         if kind == "visit":
             raw = raw | {"households": [{"household": "=1+2"}]}
         save(kind, raw)
+    from census.surveys import custom
+
+    added = custom.add(context(app), "pets.yaml", PETS.encode("utf-8"))
+    assert added.form is not None, [p.message("en") for p in added.problems]
+    save("pets", {"owner": LINK, "pet": [{"kind": "@SUM(A1)"}, {"kind": "-3"}]})
     add_user(store, "field3", "surveyor", PASSWORD, display_name=LINK, grids=["第一网格"],
              hash_method=FAST_HASH)  # fmt: skip
     client = app.test_client()
@@ -132,6 +137,21 @@ def uploaded(client) -> str:
     return upload_id
 
 
+# A staff survey with a repeat: its records' export has a sheet per repeat level.
+PETS = """
+form: pets
+collection: survey_pets
+title: {zh: 宠物登记, en: Pets}
+fields:
+  - {key: owner, type: text, label: 户主}
+  - key: pet
+    type: repeat
+    label: 宠物
+    fields:
+      - {key: kind, type: text, label: 种类}
+"""
+
+
 # endpoint -> (the URL arguments to ask for, the payload its rows must show, if any)
 DOWNLOADS: dict[str, tuple[Any, str | None]] = {
     "audit_log.export": (lambda app: [{"fmt": "csv"}, {"fmt": "xlsx"}], LINK),  # the username
@@ -144,6 +164,7 @@ DOWNLOADS: dict[str, tuple[Any, str | None]] = {
         lambda app: [{"name": n} for n in work_registers(context(app).surveys)],
         LINK,
     ),
+    "worklog.survey_xlsx": (lambda app: [{"name": "pets"}], LINK),  # a staff survey's records
     "worklog.rates_xlsx": (lambda app: [{}], None),  # counts per channel and month
     "worklog.report_xlsx": (lambda app: [{}], None),  # counts and rates
 }

@@ -84,11 +84,11 @@ def test_every_page_links_the_manifest_and_starts_the_offline_script(client, aut
     login_page = client.get("/login").get_data(as_text=True)
     assert 'rel="manifest" href="/manifest.webmanifest"' in login_page
     assert re.search(
-        r'<script type="module" src="/static/offline.js" data-census data-user="">', login_page
+        r'<script type="module" src="/static/offline.js" data-census data-user=""[^>]*>', login_page
     )
     auth.login("surveyor1")
     home = client.get("/survey/").get_data(as_text=True)
-    assert 'data-census data-user="surveyor1"' in home
+    assert 'data-census data-user="surveyor1" data-community=""' in home  # the first community
 
 
 def keep_list(client) -> dict[str, dict]:
