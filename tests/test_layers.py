@@ -136,3 +136,24 @@ def test_the_store_use_finder_finds_them(tmp_path):
         "import census.store.pgstore",
         "line 6: .collection(...)",
     ]
+
+
+DRIVERS = ("tinydb", "psycopg", "psycopg_pool", "procrastinate")
+
+
+def test_only_the_store_imports_the_database_libraries():
+    """TinyDB, psycopg and the task queue's library are the store's business alone."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.is_relative_to(PACKAGE / "store"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            found += [f"{_module_name(path)}: {n}" for n in names if n.split(".")[0] in DRIVERS]
+    assert found == []

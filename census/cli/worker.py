@@ -20,7 +20,6 @@ import click
 
 from census.cli.common import open_census
 from census.context import Census, load_config
-from census.util.jobs import HEARTBEAT_SECONDS, STALLED_SECONDS, TaskQueue
 
 if TYPE_CHECKING:
     from census.printing.plans import Plan, PrintRequest
@@ -59,7 +58,7 @@ def worker_command(name: str | None) -> None:
     with open_census() as census:
         # The queue of the store opened: with ``census --community CODE worker``, the
         # schema of that community of the street, whose servers queue their prints there.
-        queue = TaskQueue(getattr(census.store, "url", url))
+        queue = census.store.shared.queue()
         runner = runner_for(
             census.data_dir, census.store, queue, workers=config.get("PRINT_WORKERS")
         )
@@ -74,6 +73,6 @@ def worker_command(name: str | None) -> None:
         click.echo(f"census worker {who}: waiting for jobs", err=True)
         queue.run_worker(
             name=who,
-            heartbeat=float(config.get("WORKER_HEARTBEAT_SECONDS") or HEARTBEAT_SECONDS),
-            stalled=float(config.get("WORKER_STALLED_SECONDS") or STALLED_SECONDS),
+            heartbeat=float(config.get("WORKER_HEARTBEAT_SECONDS") or 0) or None,
+            stalled=float(config.get("WORKER_STALLED_SECONDS") or 0) or None,
         )

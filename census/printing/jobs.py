@@ -389,7 +389,5 @@ def runner_for(
     if shared is None:
         return JobRunner(data_dir, workers=workers)
     if queue is None:
-        from census.util.jobs import TaskQueue
-
-        queue = TaskQueue(store.url)
+        queue = shared.queue()
     return SharedJobRunner(data_dir, shared, queue, workers=workers)

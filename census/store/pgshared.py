@@ -41,6 +41,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 if TYPE_CHECKING:
+    from .pgqueue import TaskQueue
     from .pgstore import PgStore
 
 FILE_CHUNK = 1024 * 1024
@@ -89,6 +90,12 @@ class PgShared:
 
     def __init__(self, store: PgStore) -> None:
         self.store = store
+
+    def queue(self) -> TaskQueue:
+        """The task queue of this database (and schema): prints that any worker runs."""
+        from .pgqueue import TaskQueue
+
+        return TaskQueue(self.store.url)
 
     # -- the secret key --------------------------------------------------------------
 
