@@ -77,6 +77,13 @@ AS_OF_OPTION = click.option(
     help="统计日期 YYYY-MM-DD（默认今天）/ register date (default today)",
 )
 LANG_OPTION = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+# Who made a printed table: the 制表人 of its sign-off line (census.printing.signoff).
+PREPARED_BY_OPTION = click.option(
+    "--prepared-by",
+    "prepared_by",
+    default="",
+    help="制表人姓名（默认留空，手写）/ name under 'Prepared by' (default: blank, to sign by hand)",
+)
 
 
 def records_option(*, approved: bool) -> Any:

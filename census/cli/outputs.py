@@ -11,6 +11,7 @@ import click
 from census.cli.common import (
     AS_OF_OPTION,
     LANG_OPTION,
+    PREPARED_BY_OPTION,
     actor,
     as_of_date,
     open_census,
@@ -23,24 +24,13 @@ from census.util.i18n import gettext
 @click.argument("target")
 @click.option("--building", default=None, help="楼栋名称 / one building")
 @click.option("--grid", default=None, help="网格名称 / one grid")
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="统计日期 YYYY-MM-DD（默认今天）/ register date (default today)",
-)
+@AS_OF_OPTION
 @click.option(
     "--full-ids", is_flag=True, help="完整证件号码（记录在审计日志）/ unmasked IDs (audited)"
 )
 @LANG_OPTION
 @records_option(approved=True)
-@click.option(
-    "--prepared-by",
-    "prepared_by",
-    default="",
-    help="制表人姓名（默认留空，手写）/ name under 'Prepared by' (default: blank, to sign by hand)",
-)
+@PREPARED_BY_OPTION
 @click.option("--workers", type=int, default=None, help="渲染进程数 / render processes")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def print_command(

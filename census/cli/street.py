@@ -18,6 +18,7 @@ import click
 from census.cli.common import (
     AS_OF_OPTION,
     LANG_OPTION,
+    PREPARED_BY_OPTION,
     actor,
     as_of_date,
     open_census,
@@ -130,23 +131,24 @@ def street_registers(as_of: Any, lang: str, approved: bool, as_json: bool) -> No
 
 def _registers_table(day: Any, approved: bool, lang: str) -> tuple[Any, list[dict[str, int]]]:
     """The street's register table, and each community's rows of each register."""
-    from census.domain.gate import Gate, Pending
+    from census.domain.gate import Gate
     from census.domain.rollup import registers_table
+    from census.queries.derived import View
+    from census.queries.street import side_by_side
 
-    names: list[str] = []
-    counts: list[dict[str, int]] = []
     registers: list[tuple[str, str]] = []
-    waiting = Pending()
-    for name, census in _each_census():
-        assert census.derived is not None
-        view = census.derived.view(day, approved=approved)
-        names.append(name)
-        counts.append(view.counts())
-        waiting = waiting + view.pending()
-        registers = registers or [(reg.key, reg.title(lang)) for reg in census.registers]
-    line = Gate(approved).line(waiting, lang)
+
+    def each() -> Iterator[tuple[str, Any]]:
+        nonlocal registers
+        for name, census in _each_census():
+            registers = registers or [(reg.key, reg.title(lang)) for reg in census.registers]
+            yield name, census.derived
+
+    rows, waiting = side_by_side(each(), day, approved, View.counts)
     keys = [key for key, _title in registers]
-    counts = [{key: n.get(key, 0) for key in keys} for n in counts]
+    counts = [{key: n.get(key, 0) for key in keys} for _name, n in rows]
+    names = [name for name, _n in rows]
+    line = Gate(approved).line(waiting, lang)
     return registers_table(names, counts, registers, day, line, lang), counts
 
 
@@ -195,12 +197,7 @@ def _report(start: str, end: str, lang: str, approved: bool) -> Any:
 @TO_OPTION
 @LANG_OPTION
 @records_option(approved=True)
-@click.option(
-    "--prepared-by",
-    "prepared_by",
-    default="",
-    help="制表人姓名（默认留空，手写）/ name under 'Prepared by' (default: blank, to sign by hand)",
-)
+@PREPARED_BY_OPTION
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def street_print(
     target: str,
@@ -241,15 +238,12 @@ def street_print(
 
 def _summaries(day: Any, approved: bool, lang: str) -> tuple[list[tuple[str, Any]], str]:
     """Each community's name and figures on a date, and the gate's line over all of them."""
-    from census.domain.gate import Gate, Pending
+    from census.domain.gate import Gate
+    from census.queries.derived import View
+    from census.queries.street import side_by_side
 
-    rows: list[tuple[str, dict[str, Any]]] = []
-    waiting = Pending()
-    for name, census in _each_census():
-        assert census.derived is not None
-        view = census.derived.view(day, approved=approved)
-        rows.append((name, view.figures()))
-        waiting = waiting + view.pending()
+    each = ((name, census.derived) for name, census in _each_census())
+    rows, waiting = side_by_side(each, day, approved, View.figures)
     return rows, Gate(approved).line(waiting, lang)
 
 

@@ -15,6 +15,7 @@ user waits) and ``.xlsx``, logged in the first community's audit log.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
@@ -39,6 +40,8 @@ from census.domain.rollup import PLAIN, StreetTable, registers_table, street_tot
 from census.domain.summary import figure_label, percent
 from census.printing.street_print import street_pdf
 from census.queries.communities import Community
+from census.queries.derived import Derived, View
+from census.queries.street import side_by_side
 from census.services import audit
 from census.services.communities import CommunityError, add_community
 from census.sheets.writer import xlsx_bytes
@@ -84,24 +87,19 @@ def _deployment() -> Any:
     return current_app.extensions["street"]
 
 
-def _figures(code: str, as_of: date, gate: Gate) -> tuple[dict[str, Any], Pending]:
-    """A community's summary on a date, and how many of its records wait for review."""
-    census = _deployment().census_of(code)
-    if census is None or census.derived is None:
-        abort(404)
-    view = census.derived.view(as_of, approved=gate.approved)
-    return view.figures(), view.pending()
+def _each(communities: list[Community] | None = None) -> Iterator[tuple[Community, Derived]]:
+    """Each community of the street (or of ``communities``) with its read model."""
+    deployment = _deployment()
+    for community in communities or deployment.communities():
+        census = deployment.census_of(community.code)
+        if census is None or census.derived is None:
+            abort(404)
+        yield community, census.derived
 
 
 def street_rows(as_of: date, gate: Gate) -> tuple[list[tuple[Community, dict[str, Any]]], Pending]:
-    """Each community's figures, then the total's; and what waits for review in all."""
-    rows: list[tuple[Community, dict[str, Any]]] = []
-    waiting = Pending()
-    for community in _deployment().communities():
-        figures, pending = _figures(community.code, as_of, gate)
-        rows.append((community, figures))
-        waiting = waiting + pending
-    return rows, waiting
+    """Each community's figures; and what waits for review in all."""
+    return side_by_side(_each(), as_of, gate.approved, View.figures)
 
 
 def _cell(key: str, value: Any) -> Any:
@@ -182,25 +180,17 @@ def summary_pdf():
 
 def _registers(as_of: date, gate: Gate) -> tuple[list[Community], StreetTable]:
     """Each community's rows of each register on a date, the 合计 column, the gate's line."""
-    communities = _deployment().communities()
-    counts, waiting = [], Pending()
-    for community in communities:
-        census = _deployment().census_of(community.code)
-        if census is None or census.derived is None:
-            abort(404)
-        view = census.derived.view(as_of, approved=gate.approved)
-        counts.append(view.counts())
-        waiting = waiting + view.pending()
+    counts, waiting = side_by_side(_each(), as_of, gate.approved, View.counts)
     language = lang()
     table = registers_table(
-        [c.name for c in communities],
-        counts,
+        [c.name for c, _n in counts],
+        [n for _c, n in counts],
         [(reg.key, reg.title(language)) for reg in context().registers],
         as_of,
         gate.line(waiting, language),
         language,
     )
-    return communities, table
+    return [c for c, _n in counts], table
 
 
 @bp.route("/registers")
