@@ -34,6 +34,7 @@ from census.services.communities import name_community
 from census.street.places import community_config, valid_code
 from census.web import street
 from census.web.current import context
+from census.web.security import config_flag
 
 COOKIE = "census_community"
 HEADER = "HTTP_X_CENSUS_COMMUNITY"
@@ -106,6 +107,18 @@ class Deployment:
             context(app).close()
 
     # ------------------------------------------------------------------ dispatch
+    def _secure(self, environ: Mapping[str, Any]) -> bool:
+        """Is the community cookie Secure: as the session cookie is (census.web.security:
+        always with CENSUS_SECURE_COOKIES, else on every HTTPS request, behind a proxy
+        the one it forwarded as HTTPS)."""
+        config = self.home.config
+        if config.get("SESSION_COOKIE_SECURE"):
+            return True
+        if str(environ.get("wsgi.url_scheme")) == "https":
+            return True
+        forwarded = str(environ.get("HTTP_X_FORWARDED_PROTO") or "").split(",")[-1].strip()
+        return config_flag(config.get("BEHIND_PROXY")) and forwarded == "https"
+
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         chosen = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).get("community")
         if chosen is not None:
@@ -113,7 +126,7 @@ class Deployment:
             app = self.app_of(code)
             if app is None:
                 return _not_found(start_response)
-            return app(environ, _remembering(code, start_response))
+            return app(environ, _remembering(code, start_response, self._secure(environ)))
         code = str(environ.get(HEADER) or "").strip() or _cookie(environ)
         app = self.app_of(code) if code else self.home
         if app is None:  # a community since removed, or a made-up header: the first one
@@ -131,13 +144,10 @@ def _cookie(environ: Mapping[str, Any]) -> str:
     return morsel.value if morsel is not None else ""
 
 
-def _remembering(code: str, start_response: StartResponse) -> StartResponse:
+def _remembering(code: str, start_response: StartResponse, secure: bool) -> StartResponse:
     """``start_response`` that also sets the cookie choosing ``code`` for the next requests."""
-    cookie = (
-        f"{COOKIE}={code}; Path=/; Max-Age={COOKIE_DAYS * 86400}; SameSite=Lax; HttpOnly"
-        if code
-        else f"{COOKIE}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly"
-    )
+    kept = f"{code}; Max-Age={COOKIE_DAYS * 86400}" if code else "; Max-Age=0"
+    cookie = f"{COOKIE}={kept}; Path=/; SameSite=Lax; HttpOnly" + ("; Secure" if secure else "")
 
     def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         return start_response(status, [*headers, ("Set-Cookie", cookie)], exc_info)

@@ -49,7 +49,7 @@ HEADERS = {
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"  # one year: the browser keeps to HTTPS
 
 
-def _flag(value: Any) -> bool:
+def config_flag(value: Any) -> bool:
     """A config value as a boolean: true, 1, yes, on (any case) are true."""
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
@@ -65,15 +65,16 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def install(app: Flask) -> None:
     """Headers after every request, the session cookie's flags and, if asked, ProxyFix."""
-    secure = _flag(app.config.get("SECURE_COOKIES"))
-    app.config["SESSION_COOKIE_SECURE"] = secure or _flag(app.config.get("SESSION_COOKIE_SECURE"))
+    secure = config_flag(app.config.get("SECURE_COOKIES"))
+    secure = secure or config_flag(app.config.get("SESSION_COOKIE_SECURE"))
+    app.config["SESSION_COOKIE_SECURE"] = secure
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config["REMEMBER_COOKIE_SAMESITE"] = app.config["SESSION_COOKIE_SAMESITE"]
     app.session_interface = SessionInterface()
-    if _flag(app.config.get("BEHIND_PROXY")) and not isinstance(app.wsgi_app, ProxyFix):
+    if config_flag(app.config.get("BEHIND_PROXY")) and not isinstance(app.wsgi_app, ProxyFix):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     @app.after_request

@@ -222,3 +222,19 @@ def test_a_server_opens_every_community_at_start_not_at_the_first_street_page(st
     street.open_all()  # what census serve starts in the background
     assert "bq" in street._apps
     assert street.census_of("bq").community_name() == "北区社区"
+
+
+def test_the_community_cookie_is_secure_as_the_session_cookie_is(street):
+    """Over HTTPS (or forwarded as HTTPS behind the proxy) the cookie choosing a community
+    is Secure, as the session cookie is; over plain HTTP on this machine it is not."""
+    plain = Client(street).get("/login?community=xq")
+    assert plain.headers.getlist("Set-Cookie")
+    assert not any("Secure" in c for c in plain.headers.getlist("Set-Cookie"))
+    https = Client(street).get("/login?community=xq", base_url="https://localhost")
+    cookies = https.headers.getlist("Set-Cookie")
+    assert any(c.startswith(f"{COOKIE}=xq") and "; Secure" in c for c in cookies)
+    forgotten = Client(street).get("/login?community=", base_url="https://localhost")
+    assert any(
+        c.startswith(f"{COOKIE}=;") and "Max-Age=0" in c
+        for c in forgotten.headers.getlist("Set-Cookie")
+    )
