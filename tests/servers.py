@@ -117,6 +117,19 @@ def _born(n: int) -> date:
     return date(1940, 1, 1) + timedelta(days=n // 499)
 
 
+def stop_process(process: subprocess.Popen, log: Any) -> None:
+    """Stop a test's ``census`` process as a service manager does (SIGTERM, then SIGKILL
+    after 20 s), and close its log."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    log.close()
+
+
 class Server:
     """``census serve`` on a free port, in its own process; ``url`` once it answers."""
 
@@ -147,14 +160,7 @@ class Server:
         raise RuntimeError("census serve did not answer within 60 s")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
+        stop_process(self.process, self.log)
 
 
 @contextmanager

@@ -22,7 +22,7 @@ import requests
 
 from census import devproxy
 from tests.conftest import PG_URL
-from tests.servers import Server, free_port, prepare
+from tests.servers import Server, free_port, prepare, stop_process
 
 ADMIN = ("admin", "admin-pass-1")  # made by tests.servers.prepare
 
@@ -49,14 +49,7 @@ class Worker:
         return self.log.read().decode(errors="replace")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
+        stop_process(self.process, self.log)
 
 
 @dataclass
