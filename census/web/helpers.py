@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
 from census.domain import roles
 from census.domain.address import address_text, grid_name
 from census.domain.codes import label
 from census.domain.display import head_name_text, relation_pending, timestamp_text
 from census.domain.ids import mask_id
+from census.store import StoreError
 from census.web.access import role_label
 from census.web.current import context
 
@@ -19,6 +20,18 @@ from census.web.current import context
 def lang() -> str:
     """The interface language of this request."""
     return g.get("lang", "zh")
+
+
+def community_name() -> str:
+    """The community's name as its store has it now, read once per request: a name changed
+    while the server runs (on this server or another one on the same database) is on the
+    next page. A store that cannot be read gives the configured name (its error page)."""
+    if "community_name" not in g:
+        try:
+            g.community_name = context().community_name()
+        except StoreError:
+            g.community_name = str(current_app.config["COMMUNITY_NAME"])
+    return str(g.community_name)
 
 
 def surveys() -> dict[str, Any]:
@@ -76,7 +89,7 @@ def install(app: Flask) -> None:
         page_url=page_url,
         address=address,
         head_name=head_name,
-        community=lambda: app.config["COMMUNITY_NAME"],
+        community=community_name,
         roles=roles,  # roles.SURVEYOR, not a string of its own, in the templates
         role_label=role_label,
     )
