@@ -26,13 +26,14 @@ if TYPE_CHECKING:
 
 
 def _make_plan(census: Census) -> Callable[[PrintRequest], Plan]:
-    """How a worker plans a print: as the server's print page does, from the records."""
-    from census.printing.plans import plan, read_records
+    """How a worker plans a print: as the server's print page does, from the read model."""
+    from census.printing.plans import plan, records_seen
     from census.surveys import custom
 
     def make_plan(request: PrintRequest) -> Plan:
         custom.refresh(census)  # a staff survey added since the worker started
-        records = read_records(census.store, census.community_name())
+        assert census.derived is not None
+        records = records_seen(census.derived, request, census.community_name())
         return plan(request, records, census.registers, census.surveys)
 
     return make_plan

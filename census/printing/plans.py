@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from census.domain.address import grid_name, natural_key, place_key
 from census.domain.charts import summary_charts
@@ -35,6 +35,9 @@ from census.queries.records import read_records as stored_records
 from census.store import Store
 from census.surveys.definition import FormDef
 from census.surveys.registers import load_registers
+
+if TYPE_CHECKING:
+    from census.queries.derived import Derived
 
 HOUSEHOLD_LIST = "household-list"
 HOUSEHOLD_CARDS = "household-cards"
@@ -119,6 +122,14 @@ def read_records(store: Store, community: str) -> Records:
     way to read the records), so that a print counts what the pages count.
     """
     return records_of(stored_records(store), community)
+
+
+def records_seen(derived: Derived, request: PrintRequest, community: str) -> Records:
+    """What a print needs, from the read model the pages see: the records of the view on the
+    request's date and gate (kept up with the writes; the plan keeps the approved ones), so
+    that a print and the registers and summary of that date agree, without a read of the
+    store for each print."""
+    return records_of(derived.view(request.as_of, request.approved).records, community)
 
 
 def records_of(stored: StoredRecords, community: str) -> Records:

@@ -41,7 +41,7 @@ from census.printing.plans import (
     Records,
     check,
     plan,
-    read_records,
+    records_seen,
     registers_by_key,
     target_title,
 )
@@ -143,8 +143,10 @@ def create():
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def make_plan(req: PrintRequest) -> Plan:
-        records = read_records(get_store(app), app.config["COMMUNITY_NAME"])
-        return plan(req, records, context(app).registers, context(app).surveys)
+        census = context(app)  # the records of the read model the registers and summary see
+        assert census.derived is not None
+        records = records_seen(census.derived, req, app.config["COMMUNITY_NAME"])
+        return plan(req, records, census.registers, census.surveys)
 
     job = runner().submit(current_user.username, print_request, make_plan)
     if print_request.full_ids:
