@@ -166,16 +166,17 @@ class Store(abc.ABC):
     def changed_ids(
         self, before: Hashable, after: Hashable, *names: str
     ) -> dict[str, set[int]] | None:
-        """Which documents of these collections changed between two stamps, if this process knows.
+        """Which documents of these collections changed between two stamps, if the store knows.
 
         ``before`` and ``after`` are stamps of the same ``names`` (``stamp(*names)``), taken
         in that order. The answer names, for each collection, the ids of every document a
         write counted between the two stamps touched (inserted, replaced or deleted: read
         them again to see what they hold now; an id may be named that ended up unchanged).
-        It is None when some of those writes cannot be told: made by another process
-        (PostgreSQL), too far back to be remembered, or failed half-way. A read model that
-        keeps rows per document then reads everything again. The base store keeps no such
-        record and always says None.
+        It is None when some of those writes cannot be told: too far back to be remembered
+        (on PostgreSQL, where another server's writes are told by the change journal, further
+        back than the journal keeps, or made by a version without it), or failed half-way.
+        A read model that keeps rows per document then reads everything again. The base
+        store keeps no such record and always says None.
         """
         return None
 

@@ -1,4 +1,4 @@
-"""Which documents this process's writes touched, by collection and write number.
+"""Which documents the writes touched, by collection and write number.
 
 A stamp (``Store.stamp``) says *that* a collection changed; a read model that keeps rows
 per document also needs to know *which* documents changed, so that it reads those again
@@ -6,8 +6,9 @@ and keeps the rest. Each backend numbers the writes of a collection (the numbers
 stamp is made of) and notes here the ids every write of this process touched, under the
 number that write got. Between two stamps, the read model asks for the ids of every number
 in between: if each of them is known, those ids are all that changed; if one is missing
-(another process wrote it, or it is too old to be kept), nobody here can tell, and the read
-model reads everything again.
+(another process wrote it, or it is too old to be kept), the TinyDB store cannot tell and the
+read model reads everything again. The PostgreSQL store asks its change journal for the
+numbers missing here (``known``) and notes what it finds.
 """
 
 from __future__ import annotations
@@ -39,6 +40,30 @@ class ChangeLog:
             found[number] = touched
             while len(numbers) > self._keep:
                 found.pop(numbers.popleft(), None)
+
+    @property
+    def keep(self) -> int:
+        """How many write numbers are remembered per collection."""
+        return self._keep
+
+    def known(self, name: str, before: int, after: int) -> tuple[set[int], list[int]] | None:
+        """The ids noted for writes ``before + 1`` to ``after``, and the numbers not noted.
+
+        None if a write in between was noted as not known (no other source can tell it).
+        """
+        with self._lock:
+            found = self._ids.get(name, {})
+            ids: set[int] = set()
+            lacking: list[int] = []
+            for number in range(before + 1, after + 1):
+                if number not in found:
+                    lacking.append(number)
+                    continue
+                touched = found[number]
+                if touched is None:
+                    return None
+                ids |= touched
+            return ids, lacking
 
     def between(self, name: str, before: int, after: int) -> set[int] | None:
         """The ids touched by writes ``before + 1`` to ``after``; None if one is not known."""

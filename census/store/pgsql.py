@@ -2,7 +2,10 @@
 
 Documents live in one table, ``census_documents(collection, id, rev, doc jsonb)``;
 ``census_collections`` holds each collection's highest id ever given out and its number
-of writes (``changes``, the stamp), both bumped in the writing transaction. Lookups
+of writes (``changes``, the stamp), both bumped in the writing transaction, and
+``census_changes`` the ids each of the last ``JOURNAL_KEEP`` writes of a collection
+touched, under its number, written in that same transaction (the change journal every
+server reads to follow the others' writes, ``Store.changed_ids``). Lookups
 must mean what they mean in the TinyDB backend, where a criterion holds when a
 value found at the dotted path is ``==`` to the wanted one:
 
@@ -64,6 +67,15 @@ CREATE TABLE IF NOT EXISTS census_documents (
     doc jsonb NOT NULL CHECK (jsonb_typeof(doc) = 'object'),
     PRIMARY KEY (collection, id)
 );
+-- The change journal: the ids write ``number`` of a collection touched. Made on open, so a
+-- database of an older version gains it; the numbers written before have no row (a reader
+-- that needs them reads everything again), nor have those of an older server still running.
+CREATE TABLE IF NOT EXISTS census_changes (
+    collection text NOT NULL,
+    number bigint NOT NULL,
+    ids bigint[] NOT NULL,
+    PRIMARY KEY (collection, number)
+);
 CREATE TABLE IF NOT EXISTS census_media (
     folder text NOT NULL,
     name text NOT NULL,
@@ -121,27 +133,52 @@ REGISTER = "INSERT INTO census_collections (name) VALUES (%s) ON CONFLICT DO NOT
 # document's, so that two writers never wait for each other in a circle.
 #
 # Each write also returns the collection's ``changes`` after its bump: the number of that
-# write, under which the process notes the ids it touched (``Store.changed_ids``).
+# write, under which it notes the ids it touched, in the journal (``census_changes``, in the
+# same statement or transaction, so that the journal's row commits with the stamp it
+# explains) and in the process's own log (``Store.changed_ids``).
 #
+# The journal keeps a collection's last JOURNAL_KEEP numbers: write n deletes the row of
+# write n - JOURNAL_KEEP, one lookup by primary key. ON CONFLICT: a number given again after
+# a rollback took its row with it, but a database whose counters were set back (by hand)
+# may still hold one; the last write of that number is the one that counts.
+JOURNAL_KEEP = 4096
+
+
+def _journal(ids: str) -> str:
+    """The statement's parts that note write ``counter.changes`` and its ``ids`` (SQL)."""
+    return f"""noted AS (
+    INSERT INTO census_changes (collection, number, ids)
+    SELECT counter.name, counter.changes, {ids} FROM counter
+    ON CONFLICT (collection, number) DO UPDATE SET ids = EXCLUDED.ids
+), pruned AS (
+    DELETE FROM census_changes AS j USING counter
+    WHERE j.collection = counter.name AND j.number = counter.changes - %(keep)s
+)"""
+
+
 # An insert that checks nothing is one statement: bump the counter (which waits for
 # the collection's lock) and insert with the ids it hands out. Its ids are contiguous.
-INSERT_UNCHECKED = """
+INSERT_UNCHECKED = f"""
 WITH counter AS (
     UPDATE census_collections SET last_id = last_id + %(n)s, changes = changes + 1
     WHERE name = %(name)s
-    RETURNING last_id, changes
+    RETURNING name, last_id, changes
 ), inserted AS (
     INSERT INTO census_documents (collection, id, rev, doc)
     SELECT %(name)s, counter.last_id - %(n)s + t.n, 1, t.doc
     FROM counter, jsonb_array_elements(%(docs)s::jsonb) WITH ORDINALITY AS t (doc, n)
     RETURNING id
-)
+), {_journal("ARRAY(SELECT generate_series(counter.last_id - %(n)s + 1, counter.last_id))")}
 SELECT inserted.id, counter.changes FROM inserted, counter
 """
 # The checked insert's steps, in one transaction.
-TAKE_IDS = """
-UPDATE census_collections SET last_id = last_id + %s, changes = changes + 1 WHERE name = %s
-RETURNING last_id, changes
+TAKE_IDS = f"""
+WITH counter AS (
+    UPDATE census_collections SET last_id = last_id + %(n)s, changes = changes + 1
+    WHERE name = %(name)s
+    RETURNING name, last_id, changes
+), {_journal("ARRAY(SELECT generate_series(counter.last_id - %(n)s + 1, counter.last_id))")}
+SELECT last_id, changes FROM counter
 """
 INSERT_WITH_IDS = """
 INSERT INTO census_documents (collection, id, rev, doc)
@@ -154,7 +191,7 @@ LOCK_COLLECTION = "SELECT 1 FROM census_collections WHERE name = %s FOR NO KEY U
 RESTORE_TAKEN = """
 SELECT min(id) FROM census_documents WHERE collection = %s AND id = ANY(%s::bigint[])
 """
-RESTORE = """
+RESTORE = f"""
 WITH counter AS (
     UPDATE census_collections SET last_id = GREATEST(last_id, %(last)s), changes = changes + 1
     WHERE name = %(name)s
@@ -163,44 +200,55 @@ WITH counter AS (
     INSERT INTO census_documents (collection, id, rev, doc)
     SELECT counter.name, (t.d ->> 'id')::bigint, (t.d ->> 'rev')::integer, t.d -> 'doc'
     FROM counter, jsonb_array_elements(%(docs)s::jsonb) AS t (d)
-)
+), {_journal("%(ids)s::bigint[]")}
 SELECT changes FROM counter
 """
-RESTORE_LAST_ID = """
-UPDATE census_collections SET last_id = GREATEST(last_id, %s), changes = changes + 1
-WHERE name = %s
-RETURNING changes
+RESTORE_LAST_ID = f"""
+WITH counter AS (
+    UPDATE census_collections SET last_id = GREATEST(last_id, %(last)s), changes = changes + 1
+    WHERE name = %(name)s
+    RETURNING name, changes
+), {_journal("ARRAY[]::bigint[]")}
+SELECT changes FROM counter
 """
 RESTORE_CHUNK = 1000  # documents per statement
 LOCK_DOCUMENT = "SELECT rev FROM census_documents WHERE collection = %s AND id = %s FOR UPDATE"
 
 # Update and delete change nothing (a NULL revision) when the id or revision is wrong;
 # they bump the counter all the same (a stamp may change without a write), and say so with
-# its number. Joining the counter's row makes the bump happen before the document's row
-# is locked.
-UPDATE = """
+# its number (noting the id they tried). Joining the counter's row makes the bump happen
+# before the document's row is locked.
+UPDATE = f"""
 WITH counter AS (
-    UPDATE census_collections SET changes = changes + 1 WHERE name = %s
+    UPDATE census_collections SET changes = changes + 1 WHERE name = %(name)s
     RETURNING name, changes
 ), changed AS (
-    UPDATE census_documents AS d SET doc = %s::jsonb, rev = d.rev + 1
+    UPDATE census_documents AS d SET doc = %(doc)s::jsonb, rev = d.rev + 1
     FROM counter
-    WHERE d.collection = counter.name AND d.id = %s AND d.rev = coalesce(%s::bigint, d.rev)
+    WHERE d.collection = counter.name AND d.id = %(id)s
+      AND d.rev = coalesce(%(rev)s::bigint, d.rev)
     RETURNING d.rev
-)
+), {_journal("ARRAY[%(id)s::bigint]")}
 SELECT changed.rev, counter.changes FROM counter LEFT JOIN changed ON true
 """
-DELETE = """
+DELETE = f"""
 WITH counter AS (
-    UPDATE census_collections SET changes = changes + 1 WHERE name = %s
+    UPDATE census_collections SET changes = changes + 1 WHERE name = %(name)s
     RETURNING name, changes
 ), deleted AS (
     DELETE FROM census_documents AS d
     USING counter
-    WHERE d.collection = counter.name AND d.id = %s AND d.rev = coalesce(%s::bigint, d.rev)
+    WHERE d.collection = counter.name AND d.id = %(id)s
+      AND d.rev = coalesce(%(rev)s::bigint, d.rev)
     RETURNING d.rev
-)
+), {_journal("ARRAY[%(id)s::bigint]")}
 SELECT deleted.rev, counter.changes FROM counter LEFT JOIN deleted ON true
+"""
+# The journal's rows of these (collection, number) pairs: the writes a server did not make.
+JOURNAL = """
+SELECT j.collection, j.number, j.ids
+FROM unnest(%s::text[], %s::bigint[]) AS w (name, number)
+JOIN census_changes AS j ON j.collection = w.name AND j.number = w.number
 """
 # The stamp: every collection's number of writes, or their sum for the whole store.
 CHANGES = "SELECT name, changes FROM census_collections WHERE name = ANY(%s)"

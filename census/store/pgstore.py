@@ -10,7 +10,10 @@ burns none. That row is also the collection's write lock: an insert, or an updat
 with unique paths, holds it from its unique checks to its commit, so two processes
 storing the same unique value end up with one document and one ``DuplicateKey``.
 Every write also bumps the row's ``changes`` in its transaction: the ``stamp``, one
-small query that sees the writes of every process.
+small query that sees the writes of every process. In the same transaction it notes the
+ids it touched under that number in ``census_changes``, the change journal, so that a
+server's read models read again only the documents another server's writes touched
+(``changed_ids``); the journal keeps each collection's last ``journal_keep`` writes.
 
 Differences from the TinyDB backend that callers may notice: returned documents
 have their keys in jsonb's order, not the order they were written in, and a
@@ -60,8 +63,11 @@ class PgStore(Store):
         self._fsync = fsync
         self._lock = threading.Lock()
         self._local = threading.local()  # the connection of this thread's atomic() block
-        self._changes = ChangeLog()  # the ids each committed write of this process touched
+        self._changes = ChangeLog()  # the ids of committed writes: this process's, and the
+        # journal's rows read for others' writes (a committed number never changes meaning)
+        self.journal_keep = pgsql.JOURNAL_KEEP  # writes kept in the journal per collection
         self._collections: dict[str, PgCollection] = {}
+        self.journal_reads = 0  # queries of the journal for numbers another process wrote
         self._indexed: set[str] = set()
         self._written = 0  # documents written since the planner's statistics were refreshed
         self._rows_analyzed = 0.0  # the table's size then, as PostgreSQL estimated it
@@ -124,21 +130,48 @@ class PgStore(Store):
     def changed_ids(
         self, before: Hashable, after: Hashable, *names: str
     ) -> dict[str, set[int]] | None:
-        """The ids this process's writes between the two stamps touched (see ``Store``).
+        """The ids every write between the two stamps touched, by any server (see ``Store``).
 
-        None as soon as one write in between is not this process's: another server's
-        writes are seen only by reading again.
+        The numbers this process wrote (or read before) come from its own log; the others
+        from the journal, in one query. None when a number is in neither: further back than
+        the journal keeps, or written by an older version that kept no journal.
+
+        Why the journal has every number up to ``after``: a write takes its number by
+        bumping ``changes`` on the collection's row and keeps that row locked until it
+        commits, with its journal row. The next writer's bump waits for that lock, which
+        PostgreSQL lets go only once the commit is visible; so numbers commit in order, and
+        once a stamp said ``after``, every write numbered up to it has committed and the
+        journal query, a statement started after that stamp was read, sees all their rows.
+        (A rolled-back write leaves neither its bump nor its row, and its number goes to
+        the next writer.)
         """
         if not (isinstance(before, tuple) and isinstance(after, tuple)):
             return None
         if not len(before) == len(after) == len(names):
             return None
         found: dict[str, set[int]] = {}
+        wanted: list[tuple[str, int]] = []
         for name, old, new in zip(names, before, after, strict=True):
-            ids = self._changes.between(name, int(old), int(new))
-            if ids is None:
+            old, new = int(old), int(new)
+            if new < old or new - old > max(self.journal_keep, self._changes.keep):
                 return None
-            found[name] = ids
+            known = self._changes.known(name, old, new)
+            if known is None:
+                return None
+            found[name], lacking = known
+            wanted += [(name, number) for number in lacking]
+        if not wanted:
+            return found
+        self.journal_reads += 1
+        with self.connection() as conn:
+            rows = conn.execute(
+                pgsql.JOURNAL, ([name for name, _ in wanted], [n for _, n in wanted])
+            ).fetchall()
+        if len(rows) < len(wanted):  # pruned, or never noted
+            return None
+        for name, number, ids in rows:
+            found[name].update(ids)
+            self._changes.note(name, int(number), ids)
         return found
 
     def noted(self, name: str, number: int | None, ids: Sequence[int]) -> None:
@@ -327,7 +360,8 @@ class PgCollection(Collection):
         if not rows:
             if last_id > 0:  # a collection whose documents were all deleted keeps its ids
                 with self._store.connection() as conn:
-                    row = conn.execute(pgsql.RESTORE_LAST_ID, (int(last_id), self.name))
+                    params = {"last": int(last_id), "name": self.name, "keep": self._keep}
+                    row = conn.execute(pgsql.RESTORE_LAST_ID, params)
                     self._store.noted(self.name, _number(row.fetchone()), ())
             return
         last = max(int(last_id), max(seen))
@@ -341,9 +375,16 @@ class PgCollection(Collection):
             for start in range(0, len(rows), pgsql.RESTORE_CHUNK):
                 chunk = rows[start : start + pgsql.RESTORE_CHUNK]
                 array = (b"[" + b",".join(text for _, text in chunk) + b"]").decode()
-                params = {"name": self.name, "last": last, "docs": array}
+                ids = [doc_id for doc_id, _ in chunk]
+                params = {
+                    "name": self.name,
+                    "last": last,
+                    "docs": array,
+                    "ids": ids,
+                    "keep": self._keep,
+                }
                 number = _number(conn.execute(pgsql.RESTORE, params).fetchone())
-                written.append((number, [doc_id for doc_id, _ in chunk]))
+                written.append((number, ids))
         for number, ids in written:
             self._store.noted(self.name, number, ids)
 
@@ -366,7 +407,13 @@ class PgCollection(Collection):
             raise AppendOnly(self.name)
         text = codec.dumps(_without_reserved(doc))
         clean = codec.loads(text) if unique else {}
-        params = (self.name, text.decode(), doc_id, pgsql.expected_rev(expected_rev))
+        params = {
+            "name": self.name,
+            "doc": text.decode(),
+            "id": doc_id,
+            "rev": pgsql.expected_rev(expected_rev),
+            "keep": self._keep,
+        }
         checks = self._unique_checks([clean], unique)
         with self._store.connection() as conn:
             if not checks:
@@ -392,7 +439,12 @@ class PgCollection(Collection):
         if self.append_only:
             raise AppendOnly(self.name)
         with self._store.connection() as conn:
-            params = (self.name, doc_id, pgsql.expected_rev(expected_rev))
+            params = {
+                "name": self.name,
+                "id": doc_id,
+                "rev": pgsql.expected_rev(expected_rev),
+                "keep": self._keep,
+            }
             row = conn.execute(pgsql.DELETE, params).fetchone()
             self._store.noted(self.name, _number(row), (doc_id,))
             self._changed(conn, doc_id, row)
@@ -432,6 +484,11 @@ class PgCollection(Collection):
     def __len__(self) -> int:
         return self.count()
 
+    @property
+    def _keep(self) -> int:
+        """How many of the collection's last writes the journal keeps."""
+        return max(1, int(self._store.journal_keep))
+
     def __repr__(self) -> str:
         return f"<PgCollection {self.name!r}>"
 
@@ -450,14 +507,15 @@ class PgCollection(Collection):
         with self._store.connection() as conn:
             self._store.wrote(len(texts))
             if not checks:  # (nothing to check, so no duplicates within the batch either)
-                params = {"name": self.name, "n": len(texts), "docs": array}
+                params = {"name": self.name, "n": len(texts), "docs": array, "keep": self._keep}
                 rows = conn.execute(pgsql.INSERT_UNCHECKED, params).fetchall()
                 ids = sorted(row[0] for row in rows)
                 if rows:
                     self._store.noted(self.name, _number(rows[0]), ids)
                 return ids
             with conn.transaction():
-                row = conn.execute(pgsql.TAKE_IDS, (len(texts), self.name)).fetchone()
+                params = {"name": self.name, "n": len(texts), "keep": self._keep}
+                row = conn.execute(pgsql.TAKE_IDS, params).fetchone()
                 if row is None:
                     raise StoreError(f"collection {self.name!r} is missing from the database")
                 first = int(row[0]) - len(texts) + 1

@@ -11,7 +11,8 @@ own functions. The writes of this process are applied household by household: th
 checks that nothing but a building's change made the read models read everything again.
 
 On PostgreSQL, a second store on the same database plays another server: its writes must be
-seen on the next view too (by reading everything again).
+seen on the next view too, household by household from the change journal, or by reading
+everything again when the journal no longer keeps them.
 """
 
 from __future__ import annotations
@@ -341,29 +342,53 @@ def test_a_view_handed_out_before_a_write_stays_as_it_was(tmp_path) -> None:
 # ---------------------------------------------------------------- PostgreSQL: two servers
 
 
+PG_OPS = [
+    ("create", {"building": "1栋", "unit": "1", "room": "102", "members": [
+        {"name": "李", "relation": "head", "birth_date": "1999-12-31"}]}),
+    ("move", 0, "2栋", "01"),
+    ("state", 1, "approved"),
+    ("visit", {"building": "2栋", "unit": "", "room": "102", "outcome": "not_home",
+               "visited_at": "2025-09-12T15:30:00", "surveyor": "surveyor1"}),
+    ("members", 2, []),
+    ("delete", 3),
+]  # fmt: skip
+
+
 @pytest.mark.postgres
 def test_on_postgresql_the_writes_of_this_server_and_of_another_both_show(pg_url) -> None:
-    """Ours are applied one by one; another server's make the next view read everything."""
+    """Ours and another server's, in turn, are applied one by one (the change journal)."""
     rng = random.Random(14)
     with open_store(pg_url, fsync=False) as store, open_store(pg_url, fsync=False) as other:
         start(store)
         derived = run(store, [])  # the start, compared
-        ops = [
-            ("create", {"building": "1栋", "unit": "1", "room": "102", "members": [
-                {"name": "李", "relation": "head", "birth_date": "1999-12-31"}]}),
-            ("move", 0, "2栋", "01"),
-            ("state", 1, "approved"),
-            ("visit", {"building": "2栋", "unit": "", "room": "102", "outcome": "not_home",
-                       "visited_at": "2025-09-12T15:30:00", "surveyor": "surveyor1"}),
-            ("members", 2, []),
-            ("delete", 3),
-        ]  # fmt: skip
         reads = derived.full_reads
-        for op in ops:
+        for op in PG_OPS:
             apply(store, op)
             compare(store, derived)
-            assert derived.full_reads == reads, op
             apply(other, ("move", rng.randrange(100), rng.choice(PLACES), rng.choice(ROOMS)))
-            compare(store, derived)  # another server's write: seen, by reading everything
+            apply(other, ("state", rng.randrange(100), rng.choice(STATES)))
+            compare(store, derived)  # another server's writes: read from the journal
+            assert derived.full_reads == reads, op
+
+
+@pytest.mark.postgres
+def test_on_postgresql_writes_the_journal_no_longer_keeps_are_read_by_reading_everything(
+    pg_url,
+) -> None:
+    """Another server wrote more than the journal keeps since this one's last view."""
+    rng = random.Random(15)
+    with open_store(pg_url, fsync=False) as store, open_store(pg_url, fsync=False) as other:
+        start(store)
+        other.journal_keep = 3
+        derived = run(store, [])
+        reads = derived.full_reads
+        for op in PG_OPS[:3]:
+            apply(store, op)
+            for _ in range(4):  # write 1 of the 4 is pruned by write 4
+                apply(other, ("move", rng.randrange(100), rng.choice(PLACES), rng.choice(ROOMS)))
+            compare(store, derived)
             assert derived.full_reads == reads + 1, op
             reads = derived.full_reads
+            apply(other, ("state", rng.randrange(100), rng.choice(STATES)))
+            compare(store, derived)  # one write since: still in the journal
+            assert derived.full_reads == reads, op

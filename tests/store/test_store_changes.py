@@ -1,9 +1,10 @@
-"""``Store.changed_ids``: which documents this process's writes touched between two stamps.
+"""``Store.changed_ids``: which documents the writes between two stamps touched.
 
 Read models keep rows per household and read again only the households a write touched;
 they must never be told "nothing else changed" when something did. The backend-neutral
 tests run on TinyDB and PostgreSQL; the last ones are about two stores (two servers) on one
-database, where the other's writes cannot be told and the answer is None.
+database, where the other's writes are told by the change journal
+(tests/store/test_store_journal.py has the rest of it).
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def test_writes_further_back_than_the_log_are_not_known() -> None:
 
 
 @pytest.mark.postgres
-def test_a_write_of_another_server_is_never_taken_for_known(
+def test_a_write_of_another_server_is_told_by_the_journal(
     pg_url: str, make_household: Factory
 ) -> None:
     with open_store(pg_url) as first, open_store(pg_url) as second:
@@ -131,13 +132,15 @@ def test_a_write_of_another_server_is_never_taken_for_known(
         doc_id = mine.insert(make_household())
         before = first.stamp(*NAMES)
         second.collection("households").update(doc_id, make_household(status="done"))
-        assert changed(first, before) is None
+        assert changed(first, before) == {"households": {doc_id}, "units": set()}
+        assert first.journal_reads == 1
         assert changed(second, before) == {"households": {doc_id}, "units": set()}
-        # its own writes after the other's are known again from the other's write on
+        assert second.journal_reads == 0  # its own write
         after = first.stamp(*NAMES)
         other = mine.insert(make_household())
         assert changed(first, after) == {"households": {other}, "units": set()}
-        assert changed(first, before) is None
+        assert changed(first, before) == {"households": {doc_id, other}, "units": set()}
+        assert first.journal_reads == 1  # noted when read
 
 
 @pytest.mark.postgres
@@ -153,5 +156,5 @@ def test_a_block_rolled_back_on_postgresql_gives_its_numbers_to_the_next_writer(
             raise RuntimeError("the block fails")
         assert first.stamp(*NAMES) == before
         theirs = second.collection("households").insert(make_household())
-        assert changed(first, before) is None
+        assert changed(first, before) == {"households": {theirs}, "units": set()}
         assert changed(second, before) == {"households": {theirs}, "units": set()}
