@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from census.domain.ids import RESIDENT_ID, RESIDENT_ID_LENGTH, SEX_WORDS, normalise_id
-from census.domain.persons import id_key, name_birth, same_person
+from census.domain.persons import id_key, name_birth, person_keys, same_keys
 from census.domain.problems import WARNING, Problem, naming, once
 from census.domain.residents import address_text, age_on, to_date
 
@@ -198,20 +198,26 @@ def cross_checks(
     on both sides is compared by ID number alone, so two people who share a name and a
     birthday but not an ID are two people.
     """
-    candidates = [h for h in others if h.get("id") != record_id and not is_merged(h)]
+    # each candidate's active members with their keys, worked out once for every member
+    candidates = [
+        (h, [person_keys(theirs) for theirs in _members(h) if is_active(theirs)])
+        for h in others
+        if h.get("id") != record_id and not is_merged(h)
+    ]
     problems: list[Problem] = []
     for n, member in enumerate(_members(record)):
         if not is_active(member):
             continue
-        number = id_key(member)
+        keys = person_keys(member)
+        number = keys[1]
         before = len(problems)
-        for other in candidates:
+        for other, their_keys_all in candidates:
             if len(problems) - before >= MAX_OTHER_HOUSEHOLDS:
                 break  # the same person in hundreds of households: the first few say enough
-            for theirs in _members(other):
-                if not is_active(theirs) or not same_person(member, theirs):
+            for their_keys in their_keys_all:
+                if not same_keys(keys, their_keys):
                     continue
-                if number is not None and number == id_key(theirs):
+                if number is not None and number == their_keys[1]:
                     problems.append(
                         _warn("id_in_other_household", f"members[{n}].id_number", **_other(other))
                     )

@@ -73,16 +73,27 @@ def _ids_differ(a: Member, b: Member) -> bool:
     return ka is not None and kb is not None and ka != kb
 
 
+# person_id, ID number, name and birth date: what ``same_person`` compares, each None if blank
+PersonKeys = tuple[Hashable | None, str | None, tuple[str, str] | None]
+
+
+def person_keys(member: Member) -> PersonKeys:
+    """What tells an entry from another: worked out once, compared with ``same_keys``."""
+    return person_key(member), id_key(member), name_birth(member)
+
+
+def same_keys(a: PersonKeys, b: PersonKeys) -> bool:
+    """``same_person`` on the ``person_keys`` of the two entries (rules 1-3)."""
+    if a[0] is not None and a[0] == b[0]:
+        return True
+    if a[1] is not None and b[1] is not None:
+        return a[1] == b[1]
+    return a[2] is not None and a[2] == b[2]
+
+
 def same_person(a: Member, b: Member) -> bool:
     """Two entries of different rosters are one person (rules 1-3; rule 4 needs the rosters)."""
-    pa, pb = person_key(a), person_key(b)
-    if pa is not None and pa == pb:
-        return True
-    ka, kb = id_key(a), id_key(b)
-    if ka is not None and kb is not None:
-        return ka == kb
-    who = name_birth(a)
-    return who is not None and who == name_birth(b)
+    return same_keys(person_keys(a), person_keys(b))
 
 
 def match_members(old: Sequence[Member], new: Sequence[Member]) -> dict[int, int]:

@@ -197,18 +197,27 @@ def _cross_checks(
     """
     if people is not None:
         return checks.cross_checks(record, record_id, people.candidates(record))
+    return checks.cross_checks(record, record_id, candidates(store, record))
+
+
+def candidates(store: Store, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stored households that may share a person with ``record``: an active member's ID
+    number, or name and birth date (as ``PeopleIndex.candidates`` finds them for a batch)."""
     households = store.collection("households")
-    candidates: dict[int, dict[str, Any]] = {}
+    found: dict[int, dict[str, Any]] = {}
     for member in record.get("members") or []:
         if (member.get("status") or "active") != "active":
             continue
         if member.get("id_number"):
             for other in households.find(**{"members.id_number": member["id_number"]}):
-                candidates[other["id"]] = other
+                found[other["id"]] = other
         if member.get("name") and member.get("birth_date"):
-            for other in households.find(**{"members.name": member["name"]}):
-                candidates[other["id"]] = other
-    return checks.cross_checks(record, record_id, candidates.values())
+            # by name, and by the birth date ``name_birth`` compares as its text: a common
+            # name alone (the index's key) fetched dozens of households to compare
+            born = {"members.birth_date": str(member["birth_date"])}
+            for other in households.find(**{"members.name": member["name"]}, **born):
+                found[other["id"]] = other
+    return list(found.values())
 
 
 def consistency(
