@@ -32,7 +32,7 @@ from census.domain.summary import (
     is_minority,
     percent,
 )
-from census.util.i18n import N_, gettext
+from census.util.i18n import N_, NC_, gettext
 
 # Worked out from the added figures rather than added themselves.
 DERIVED = ("ethnic_groups", "minority_share", "minority_ethnic_groups", "by_ethnicity", "age_bands")
@@ -49,6 +49,8 @@ WORDS = {
     "registers": N_("街道台账"),
     "as_of": N_("统计日期："),
 }
+# A column head under its group, on one line: 窗口受理 / Window accepted.
+GROUPED_HEAD = NC_("column head", "{group}{head}")
 
 
 def street_total(communities: Iterable[Figures]) -> dict[str, Any]:
@@ -105,9 +107,11 @@ class StreetTable:
         窗口受理 / Window accepted."""
         if not self.groups:
             return [self.corner, *self.heads]
-        space = "" if lang == "zh" else " "
         spans = [name for name, span in self.groups for _ in range(span)]
-        joined = [f"{group}{space}{head}" for group, head in zip(spans, self.heads, strict=True)]
+        joined = [
+            gettext(GROUPED_HEAD, lang, group=group, head=head)
+            for group, head in zip(spans, self.heads, strict=True)
+        ]
         return [self.corner, *joined]
 
     def lines(self) -> list[list[Any]]:

@@ -17,7 +17,7 @@ from typing import Any
 from census.domain.codes import ethnic_groups
 from census.domain.residents import Community, build_community, door
 from census.util.gcpause import paused_gc
-from census.util.i18n import N_, NC_, gettext
+from census.util.i18n import LIST_SEPARATOR, N_, NC_, gettext, number, paragraph
 
 HAN = "汉族"
 PARTY = ("cpc_member", "cpc_probationary")
@@ -248,72 +248,63 @@ def _english_group(name: str) -> str:
     return dict(ethnic_groups()).get(name, name)
 
 
+# The opening paragraph, a message per sentence, filled with the figures by their keys
+# (numbers written as the language writes them); the Chinese are the reports' own words.
+OPENING = N_("{community}共有居民{households}户{residents}人")
+OPENING_WITH_GROUPS = N_(
+    "{community}共有居民{households}户{residents}人，其中少数民族{minority_residents}人，"
+    "占{minority_share}%，有{groups}{more}{ethnic_groups}个民族"
+)
+MORE_GROUPS = NC_("more ethnic groups", "等")  # " and others"
+RESIDENCE = N_(
+    "户籍人口{registered_residents}人，流动人口{floating_residents}人，外出人员{away_persons}人"
+)
+RESIDENCE_WITH_MINORITY = N_(
+    "户籍人口{registered_residents}人，流动人口{floating_residents}人"
+    "（其中少数民族{floating_minority_residents}人），外出人员{away_persons}人"
+)
+HOUSING = N_(
+    "辖区内有居民楼（院落）{buildings}栋，住户房屋{dwellings}套，其中出租房屋{rental_dwellings}个"
+)
+PEOPLE = N_(
+    "60岁以上老人{elderly_60_plus}人（80岁以上{elderly_80_plus}人），未成年人{minors}人，"
+    "残疾人{disabled_persons}人，困难户{hardship_households}户{hardship_persons}人，"
+    "党员{party_members}名"
+)
+UNITS = N_(
+    "驻辖区单位{units}个，其中重点单位{key_units}个、平安单位{safe_units}个，"
+    "个体工商户及门面{storefronts}家"
+)
+
+
 def report_paragraph(
     figures: dict[str, Any], community: str, lang: str = "zh", listed: int = 3
 ) -> str:
-    """The opening paragraph of a work report, written from the summary figures."""
+    """The opening paragraph of a work report, written from the summary figures.
+
+    The groups are named as each language lists them: the reports' short names in
+    Chinese (汉、回、哈萨克), {groups_en} the English names of the code table.
+    """
     names = list(figures["by_ethnicity"])
     shown = names[:listed]
-    if lang != "zh":
-        return _paragraph_en(figures, community, [_english_group(n) for n in shown])
-    groups = "、".join(short_ethnic_name(n) for n in shown)
-    more = "等" if len(names) > len(shown) else ""
-    parts = [f"{community}共有居民{figures['households']}户{figures['residents']}人"]
-    if figures["residents"]:
-        parts.append(
-            f"其中少数民族{figures['minority_residents']}人，"
-            f"占{_percent(figures['minority_share'])}%"
-        )
-        parts.append(f"有{groups}{more}{figures['ethnic_groups']}个民族")
-    text = "，".join(parts) + "。"
-    text += (
-        f"户籍人口{figures['registered_residents']}人，"
-        f"流动人口{figures['floating_residents']}人"
-        + (
-            f"（其中少数民族{figures['floating_minority_residents']}人）"
-            if figures["floating_minority_residents"]
-            else ""
-        )
-        + f"，外出人员{figures['away_persons']}人。"
+    separator = gettext(LIST_SEPARATOR, lang)
+    values: dict[str, object] = {
+        key: number(value, lang)
+        for key, value in figures.items()
+        if isinstance(value, int) and not isinstance(value, bool)
+    }
+    values.update(
+        community=community,
+        minority_share=_percent(figures["minority_share"]),
+        groups=separator.join(short_ethnic_name(n) for n in shown),
+        groups_en=separator.join(_english_group(n) for n in shown),
+        more=gettext(MORE_GROUPS, lang) if len(names) > len(shown) else "",
     )
-    text += (
-        f"辖区内有居民楼（院落）{figures['buildings']}栋，住户房屋{figures['dwellings']}套，"
-        f"其中出租房屋{figures['rental_dwellings']}个。"
-    )
-    text += (
-        f"60岁以上老人{figures['elderly_60_plus']}人（80岁以上{figures['elderly_80_plus']}人），"
-        f"未成年人{figures['minors']}人，残疾人{figures['disabled_persons']}人，"
-        f"困难户{figures['hardship_households']}户{figures['hardship_persons']}人，"
-        f"党员{figures['party_members']}名。"
-    )
-    text += (
-        f"驻辖区单位{figures['units']}个，其中重点单位{figures['key_units']}个、"
-        f"平安单位{figures['safe_units']}个，个体工商户及门面{figures['storefronts']}家。"
-    )
-    return text
-
-
-def _paragraph_en(figures: dict[str, Any], community: str, groups: list[str]) -> str:
-    f = figures
-    more = " and others" if f["ethnic_groups"] > len(groups) else ""
-    text = f"{community} has {f['households']:,} households with {f['residents']:,} residents"
-    if f["residents"]:
-        text += (
-            f", of whom {f['minority_residents']:,} ({_percent(f['minority_share'])}%) belong to"
-            f" ethnic minorities; {f['ethnic_groups']} ethnic groups live here"
-            f" ({', '.join(groups)}{more})"
-        )
-    text += (
-        f". Registered residents: {f['registered_residents']:,}; floating residents:"
-        f" {f['floating_residents']:,} ({f['floating_minority_residents']:,} of them minorities);"
-        f" living elsewhere: {f['away_persons']:,}."
-        f" There are {f['buildings']} buildings and compounds with {f['dwellings']:,} dwellings,"
-        f" {f['rental_dwellings']:,} of them rented."
-        f" Aged 60 and over: {f['elderly_60_plus']:,} ({f['elderly_80_plus']:,} aged 80 and"
-        f" over); minors: {f['minors']:,}; persons with disabilities: {f['disabled_persons']:,};"
-        f" households in hardship: {f['hardship_households']:,} ({f['hardship_persons']:,}"
-        f" persons); party members: {f['party_members']:,}."
-        f" Organisations in the area: {f['units']} ({f['key_units']} key units,"
-        f" {f['safe_units']} safe units); storefronts: {f['storefronts']:,}."
-    )
-    return text
+    sentences = [
+        OPENING_WITH_GROUPS if figures["residents"] else OPENING,
+        RESIDENCE_WITH_MINORITY if figures["floating_minority_residents"] else RESIDENCE,
+        HOUSING,
+        PEOPLE,
+        UNITS,
+    ]
+    return paragraph([gettext(s, lang, **values) for s in sentences], lang)

@@ -139,10 +139,39 @@ class ByLanguage(Mapping[str, str]):
         return f"ByLanguage({self.message!r})"
 
 
+# The punctuation a sentence is built with is in the catalogue like any word: Chinese
+# clauses are joined by full-width marks, English ones by a mark and a space.
+COMMA = NC_("punctuation", "，")  # ", "
+SEMICOLON = NC_("punctuation", "；")  # "; "
+LIST_SEPARATOR = NC_("list separator", "、")  # ", "
+FULL_STOP = NC_("punctuation", "。")  # "."
+BETWEEN_SENTENCES = NC_("between sentences", "。")  # ". ": the next sentence follows
+LAST_OF_A_LIST = NC_("list", "{items}、{last}")  # "{items} and {last}"
+NUMBER = NC_("number", "{n}")  # "{n:,}": 32,895 in English
+
+
+def number(n: int | float, lang: str | None = None) -> str:
+    """A count as a sentence of the language writes it: 32895 / 32,895."""
+    if isinstance(n, bool) or not isinstance(n, int | float):
+        return str(n)
+    return gettext(NUMBER, lang, n=n)
+
+
+def clauses(parts: list[str], lang: str | None = None, mark: str = COMMA) -> str:
+    """Clauses of one sentence joined by ``mark`` (``COMMA``, ``SEMICOLON``) of the language."""
+    return gettext(mark, lang).join(parts)
+
+
+def paragraph(sentences: list[str], lang: str | None = None) -> str:
+    """Sentences one after the other, each ended: “……人。……户。” / “… residents. … households.”"""
+    if not sentences:
+        return ""
+    return gettext(BETWEEN_SENTENCES, lang).join(sentences) + gettext(FULL_STOP, lang)
+
+
 def joined(parts: list[str], lang: str | None = None) -> str:
     """A list as a sentence says it: “12 户、2 家门面” / “12 households and 2 storefronts”."""
-    if (lang or current_language()) == SOURCE_LANGUAGE:
-        return "、".join(parts)
-    if len(parts) > 1:
-        return ", ".join(parts[:-1]) + " and " + parts[-1]
-    return parts[0] if parts else ""
+    if len(parts) < 2:
+        return parts[0] if parts else ""
+    items = gettext(LIST_SEPARATOR, lang).join(parts[:-1])
+    return gettext(LAST_OF_A_LIST, lang, items=items, last=parts[-1])

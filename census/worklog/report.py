@@ -13,7 +13,7 @@ from typing import Any
 
 from census.domain.summary import percent, report_paragraph
 from census.printing.words import css_string, page_counter_css
-from census.util.i18n import N_, gettext
+from census.util.i18n import N_, SEMICOLON, clauses, gettext, number, paragraph
 from census.worklog.figures import CaseCounts, WorkFigures
 from census.worklog.periods import Period
 
@@ -77,53 +77,74 @@ def _period_zh(period: Period) -> str:
     return f"{head}至{end.year}年{end.month}月{end.day}日"
 
 
+# The service paragraph, a message per clause, filled with the figures by their names
+# (numbers written as the language writes them). The channels of the service cases are data
+# (forms/choices.yaml, service_channel), but the catalogue reads Python and the pages only, so
+# each known channel's set phrase is here, by its code; any other channel is named by its
+# label in the generic clause.
+VISITS = N_("{period}，社区共走访慰问{visits}次，走访住户{households_visited}户")
+VISITS_WITH_AID = N_(
+    "{period}，社区共走访慰问{visits}次，走访住户{households_visited}户，"
+    "发放慰问物资及慰问金折合{aid_amount}元"
+)
+MEDIATIONS = N_("调解各类纠纷{mediations}起，调解成功{mediations_resolved}起")
+MEDIATIONS_WITH_RATE = N_(
+    "调解各类纠纷{mediations}起，调解成功{mediations_resolved}起，"
+    "调解成功率{mediation_success_rate}"
+)
+ACTIVITIES_AND_VOLUNTEERS = N_(
+    "开展文体活动{activities}场次，参与群众{participants}人次；"
+    "现有注册志愿者{volunteers}名（本期新增{volunteers_new}名），累计服务时长{volunteer_hours}小时"
+)
+CASE_CLAUSES: dict[str, str] = {
+    "window": N_("窗口接待咨询{consulted}件，受理{accepted}件，办结{handled}件"),
+    "petition": N_("受理信访{accepted}件，办结{handled}件"),
+    "hotline": N_("接听热线{consulted}个，受理{accepted}件，办结{handled}件"),
+}
+OTHER_CHANNEL = N_("{label}受理{accepted}件，办结{handled}件")
+CASE_RATE = N_("办结率{rate}")
+
+
 def _case_sentence(channel: str, label: str, c: CaseCounts, lang: str) -> str:
-    rate = rate_text(c.rate)
-    if lang != "zh":
-        return (
-            f"{label}: {c.consulted:,} received, {c.accepted:,} accepted, {c.handled:,} handled"
-            + (f", completion rate {rate}" if c.rate is not None else "")
-        )
-    tail = f"，办结率{rate}" if c.rate is not None else ""
-    if channel == "window":
-        return f"窗口接待咨询{c.consulted}件，受理{c.accepted}件，办结{c.handled}件{tail}"
-    if channel == "petition":
-        return f"受理信访{c.accepted}件，办结{c.handled}件{tail}"
-    if channel == "hotline":
-        return f"接听热线{c.consulted}个，受理{c.accepted}件，办结{c.handled}件{tail}"
-    return f"{label}受理{c.accepted}件，办结{c.handled}件{tail}"
+    counts = {k: number(getattr(c, k), lang) for k in ("consulted", "accepted", "handled")}
+    said = [gettext(CASE_CLAUSES.get(channel, OTHER_CHANNEL), lang, label=label, **counts)]
+    if c.rate is not None:
+        said.append(gettext(CASE_RATE, lang, rate=rate_text(c.rate)))
+    return clauses(said, lang)
 
 
 def service_paragraph(f: WorkFigures, channels: dict[str, str], lang: str = "zh") -> str:
-    """The service figures of a period, as one paragraph in the reports' style."""
+    """The service figures of a period, as one paragraph in the reports' style.
+
+    The period is {period} in Chinese (2025年1月1日至12月31日), {period_en} in English
+    (2025-01-01 to 2025-12-31).
+    """
+    values: dict[str, object] = {key: number(getattr(f, key), lang) for key in _COUNTS}
+    values.update(
+        period=_period_zh(f.period),
+        period_en=f.period.label("en"),
+        mediation_success_rate=rate_text(f.mediation_success_rate),
+    )
+    said = [
+        VISITS_WITH_AID if f.aid_amount else VISITS,
+        MEDIATIONS_WITH_RATE if f.mediations else MEDIATIONS,
+        ACTIVITIES_AND_VOLUNTEERS,
+    ]
+    sentences = [clauses([gettext(m, lang, **values) for m in said], lang, SEMICOLON)]
     cases = [
         _case_sentence(code, label, f.cases[code], lang)
         for code, label in channels.items()
         if code in f.cases and f.cases[code].consulted
     ]
-    success = rate_text(f.mediation_success_rate)
-    if lang != "zh":
-        text = (
-            f"From {f.period.start.isoformat()} to {f.period.end.isoformat()} the community made"
-            f" {f.visits:,} home visits to {f.households_visited:,} households"
-            + (f" (aid worth {f.aid_amount:,} yuan)" if f.aid_amount else "")
-            + f"; mediated {f.mediations:,} disputes, {f.mediations_resolved:,} of them"
-            f" resolved (success rate {success}); held {f.activities:,} activities with"
-            f" {f.participants:,} participants. It has {f.volunteers:,} registered volunteers"
-            f" ({f.volunteers_new:,} new in the period) with {f.volunteer_hours:,} hours of"
-            " service in all."
-        )
-        return text + (" " + "; ".join(cases) + "." if cases else "")
-    text = (
-        f"{_period_zh(f.period)}，社区共走访慰问{f.visits}次，走访住户{f.households_visited}户"
-        + (f"，发放慰问物资及慰问金折合{f.aid_amount}元" if f.aid_amount else "")
-        + f"；调解各类纠纷{f.mediations}起，调解成功{f.mediations_resolved}起"
-        + (f"，调解成功率{success}" if f.mediations else "")
-        + f"；开展文体活动{f.activities}场次，参与群众{f.participants}人次"
-        + f"；现有注册志愿者{f.volunteers}名（本期新增{f.volunteers_new}名），"
-        f"累计服务时长{f.volunteer_hours}小时。"
-    )
-    return text + ("；".join(cases) + "。" if cases else "")
+    if cases:
+        sentences.append(clauses(cases, lang, SEMICOLON))
+    return paragraph(sentences, lang)
+
+
+_COUNTS = (
+    "visits", "households_visited", "aid_amount", "mediations", "mediations_resolved",
+    "activities", "participants", "volunteers", "volunteers_new", "volunteer_hours",
+)  # fmt: skip
 
 
 def figure_rows(f: WorkFigures, lang: str = "zh") -> list[tuple[str, str]]:

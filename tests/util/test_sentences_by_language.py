@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from census.domain.gate import Gate, Pending, counted_text
 from census.util.i18n import joined
 from census.worklog.links import Person, Resolved
@@ -132,3 +134,94 @@ def test_the_printed_notes_of_a_household_in_both_languages():
     assert household_values(rented, "en", False)["notes"] == (
         "Landlord: 王芳 138****0000; 楼下有门面"
     )
+
+
+def test_numbers_lists_and_paragraphs_are_punctuated_by_the_catalogue():
+    from census.util.i18n import SEMICOLON, clauses, number, paragraph
+
+    assert (number(32895, "zh"), number(32895, "en"), number(7, "en")) == ("32895", "32,895", "7")
+    assert joined(["窗口", "信访", "热线"], "zh") == "窗口、信访、热线"
+    assert joined(["Window", "Petition", "Hotline"], "en") == "Window, Petition and Hotline"
+    assert clauses(["甲", "乙"], "zh", SEMICOLON) + "|" + clauses(["a", "b"], "en") == "甲；乙|a, b"
+    assert paragraph(["甲", "乙"], "zh") == "甲。乙。"
+    assert paragraph(["One", "two"], "en") == "One. two."
+    assert paragraph([], "en") == ""
+
+
+def test_a_street_tables_grouped_heads_on_one_line_in_both_languages():
+    from census.domain.rollup import StreetTable
+
+    def table(groups):
+        return StreetTable("", "", "社区", ["受理", "办结"], [], groups=groups)
+
+    assert table([("窗口", 2)]).flat_heads("zh") == ["社区", "窗口受理", "窗口办结"]
+    assert table([("Window", 2)]).flat_heads("en")[1:] == ["Window 受理", "Window 办结"]
+
+
+@pytest.fixture
+def changed_english(tmp_path):
+    """The English catalogue with some msgstrs changed, compiled and read instead of the
+    product's; ``change({msgid or (context, msgid): english})`` before calling the code."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from census.util import i18n
+
+    po = i18n.TRANSLATIONS_DIR / "en" / "LC_MESSAGES" / "messages.po"
+    folder = tmp_path / "en" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+
+    def change(english: dict) -> None:
+        with po.open("rb") as fh:
+            catalog = read_po(fh)
+        for key, text in english.items():
+            context, msgid = key if isinstance(key, tuple) else (None, key)
+            assert catalog.get(msgid, context) is not None, key  # a message of the product
+            catalog.get(msgid, context).string = text
+        with (folder / "messages.mo").open("wb") as fh:
+            write_mo(fh, catalog)
+        i18n.catalogue.cache_clear()
+
+    saved = i18n.TRANSLATIONS_DIR
+    i18n.TRANSLATIONS_DIR = tmp_path
+    yield change
+    i18n.TRANSLATIONS_DIR = saved
+    i18n.catalogue.cache_clear()
+
+
+def _work_figures():
+    from census.worklog.figures import CaseCounts, WorkFigures
+
+    f = WorkFigures(Period(date(2025, 1, 1), date(2025, 12, 31)))
+    f.visits, f.households_visited, f.mediations, f.mediations_resolved = 1120, 86, 40, 38
+    f.cases = {"window": CaseCounts(32895, 25462, 25452), "petition": CaseCounts(9, 8, 8)}
+    return f
+
+
+def test_the_work_reports_paragraphs_are_said_by_the_catalogue(changed_english):
+    """Another English for one clause, the numbers or the punctuation changes the English
+    paragraph, and only it: the paragraphs are built from messages, not per language."""
+    from census.domain.summary import OPENING, report_paragraph, summary
+    from census.worklog.report import CASE_CLAUSES, service_paragraph
+
+    channels = {"window": "Service window", "petition": "Petition"}
+    figures = summary([], [], [], date(2025, 6, 30))
+    zh_before = service_paragraph(_work_figures(), channels), report_paragraph(figures, "新社区")
+    window = "Counter: {consulted} enquiries, {accepted} taken on, {handled} closed"
+    changed_english(
+        {
+            CASE_CLAUSES["window"]: window,
+            ("number", "{n}"): "{n:_}",
+            ("between sentences", "。"): ".\n",
+            OPENING: "{community}: {households} / {residents}",
+        }
+    )
+    services = service_paragraph(_work_figures(), channels, "en")
+    assert "Counter: 32_895 enquiries, 25_462 taken on, 25_452 closed, completion rate" in services
+    assert "Service window" not in services and "made 1_120 home visits" in services
+    assert ".\nCounter: " in services and services.endswith(
+        "Petition: 8 accepted, 8 handled, completion rate 100%."
+    )
+    assert report_paragraph(figures, "New", "en").startswith("New: 0 / 0.\nRegistered residents:")
+    zh_after = service_paragraph(_work_figures(), channels), report_paragraph(figures, "新社区")
+    assert zh_after == zh_before  # the Chinese are the msgids themselves

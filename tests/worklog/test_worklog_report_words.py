@@ -39,9 +39,9 @@ def test_the_service_figures_read_like_the_communities_reports():
 def test_the_report_in_english_and_a_channel_without_cases():
     f = figures()
     f.cases["petition"] = CaseCounts()
-    text = service_paragraph(f, {"window": "Window", "petition": "Petition"}, "en")
+    text = service_paragraph(f, {"window": "Service window", "petition": "Petition"}, "en")
     assert "120 home visits to 86 households" in text
-    assert "Window: 32,895 received, 25,462 accepted, 25,452 handled" in text
+    assert "Service window: 32,895 received, 25,462 accepted, 25,452 handled" in text
     assert "Petition" not in text  # nothing received: not mentioned
     assert case_rows(f, CHANNELS)[1] == ("信访", 0, 0, 0, "—")
     assert rate_text(None) == "—" and rate_text(0.9996) == "99.96%"
@@ -63,3 +63,29 @@ def test_a_report_opens_with_the_summary_paragraph():
     assert report.title() == "佐斯腾社区工作报告（2025-01-01至2025-12-31）"
     assert ("调解成功率", "95%") in report.rows
     assert report.cases[-1] == ("合计", 0, 0, 0, "—")  # the total is case_counts' "all"
+
+
+def test_a_channel_without_a_set_phrase_is_named_by_its_label():
+    f = figures()
+    f.cases["mail"] = CaseCounts(12, 10, 8)
+    zh = service_paragraph(f, {**CHANNELS, "mail": "来信"})
+    assert zh.endswith("；来信受理10件，办结8件，办结率80%。")
+    en = service_paragraph(f, {"petition": "Petition", "mail": "Letters"}, "en")
+    assert en.endswith(
+        " Petition: 356 accepted, 346 handled, completion rate 97.19%;"
+        " Letters: 10 accepted, 8 handled, completion rate 80%."
+    )
+
+
+def test_the_english_paragraph_leaves_out_what_the_chinese_leaves_out():
+    f = figures()
+    f.aid_amount, f.mediations, f.mediations_resolved = 0, 0, 0
+    f.cases = {}
+    zh, en = service_paragraph(f, CHANNELS), service_paragraph(f, CHANNELS, "en")
+    assert "慰问金" not in zh and "调解成功率" not in zh and zh.endswith("累计服务时长5400小时。")
+    assert en == (
+        "From 2025-01-01 to 2025-12-31 the community made 120 home visits to 86 households;"
+        " mediated 0 disputes, 0 of them resolved; held 24 activities with 1,860 participants."
+        " It has 210 registered volunteers (35 new in the period) with 5,400 hours of service"
+        " in all."
+    )
