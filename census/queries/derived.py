@@ -6,10 +6,11 @@ the households waiting for review. ``Derived`` reads the records once (``read_re
 one way the read models read them) and keeps what they give. A repeat view costs a stamp
 of the store (one small query on PostgreSQL) and a lookup.
 
-A write does not make the next view start over. The store tells which documents this
-process's writes touched since the last stamp (``Store.changed_ids``); ``Derived`` reads
-those documents again and hands the change to each read model, which replaces what that
-household (storefront, unit, visit) gave and keeps the rest:
+A write does not make the next view start over. The store tells which documents the writes
+since the last stamp touched (``Store.changed_ids``: on PostgreSQL another server's too, from
+the change journal); ``Derived`` reads those documents again and hands the change to each
+read model, which replaces what that household (storefront, unit, visit) gave and keeps the
+rest:
 
 - a view of the registers and the summary on a date (``View``) keeps each household's share
   of the community (who of it lives here, its person and household rows), every register's
@@ -19,8 +20,9 @@ household (storefront, unit, visit) gave and keeps the rest:
 - the coverage (``census.queries.coverage``) makes the doors of the changed buildings again;
 - the review queue (``census.queries.review``) moves the household between its states.
 
-When the store cannot tell what changed (another server wrote to the same PostgreSQL
-database, a write failed half-way, or so many changed at once that reading is cheaper), or
+When the store cannot tell what changed (writes further back than PostgreSQL's journal
+keeps, or made by a version without it; a write failed half-way), when so many changed at
+once that reading is cheaper, or
 when the buildings or grids changed (a building's grid is every household's grid), the next
 view reads everything again, as after a start. Either way what a view shows is what a
 computation from scratch on the records of that moment would show
@@ -389,7 +391,7 @@ class Derived:
         self._coverage: _Once | None = None
         self._review: _Once | None = None
         self._checks: _Once | None = None
-        self.full_reads = 0  # how many times everything was read (start-up, or a write not told)
+        self.full_reads = 0  # times everything was read (start-up, or writes not told apart)
 
     def _current(self) -> _Once:
         """The records as they are now: the same, advanced by the writes since, or afresh.
