@@ -19,17 +19,30 @@ moment a job is queued until it ends, its server touches the row every
 ``HEARTBEAT_SECONDS``; a job silent for
 ``STALLED_SECONDS`` is taken to have died with its server and is shown failed
 (``INTERRUPTED``), and an apply's upload is let go so that it can be checked again.
+
+A check's plan (a ``checked.Checked``) is kept too: written (``checked.dump``, in the
+job's thread) beside the upload's file in ``census_files`` as ``<upload id>.plan``, in
+the transaction that marks the check done, and the job's outcome says what it was checked
+against (the store's stamp, the date, the mapping). Another server reads it back
+(``plan_of``) instead of planning the file again; one plan per upload is kept, the last
+check's, and it goes with the upload.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
 from typing import Any
 
+from census.sheets import checked, uploads
+from census.sheets.checked import Checked
 from census.sheets.issues import Issue
 from census.sheets.limits import SheetError
 from census.util.jobs import DONE, FAILED, QUEUED, RUNNING, BackgroundJob, JobRunner, new_job_id
@@ -43,6 +56,7 @@ __all__ = [
     "RUNNING",
     "ImportJob",
     "ImportJobs",
+    "KeptCheck",
     "SharedImportJobs",
 ]
 
@@ -72,6 +86,7 @@ class ImportJob(BackgroundJob):
     failure: str | None = None  # anything else that went wrong
     created: float = field(default_factory=time.time)
     finished_at: float | None = None
+    plan_file: Path | None = None  # a check's plan, written here, stored with its end
 
     def as_dict(self) -> dict[str, Any]:
         """What the progress endpoint returns."""
@@ -155,11 +170,33 @@ class ImportJobs(JobRunner[ImportJob]):
 # -- Several servers on one PostgreSQL database ---------------------------------------------
 
 
+@dataclass(frozen=True)
+class KeptCheck:
+    """A check finished on another server, as the database has it: where its plan is kept
+    and what it was checked against (``SharedImportJobs.plan_of`` reads the plan)."""
+
+    job: str
+    upload_id: str
+    stamp: tuple[Any, ...]
+    today: date
+    fingerprint: str
+    size: int  # bytes of the kept plan
+
+
 def _outcome(result: Any) -> Any:
-    """A job's result as JSON: an apply's counts and failures, a word, or nothing (a check's
-    plan stays in the memory of the server that made it)."""
+    """A job's result as JSON: an apply's counts and failures, a word, what a check's plan
+    was checked against (the plan itself is kept as a file), or nothing."""
     if isinstance(result, str):
         return result
+    if isinstance(result, Checked):
+        return {
+            "checked": {
+                "stamp": list(result.stamp) if isinstance(result.stamp, tuple) else None,
+                "today": result.today.isoformat(),
+                "fingerprint": result.plan.fingerprint(),
+                "size": result.size,
+            }
+        }
     if isinstance(result, dict) and "done" in result:
         done = result["done"]
         return {
@@ -171,10 +208,22 @@ def _outcome(result: Any) -> Any:
     return None
 
 
-def _result(outcome: Any) -> Any:
+def _result(outcome: Any, doc: dict[str, Any]) -> Any:
     """The result ``_outcome`` kept, as the pages read it."""
     if not isinstance(outcome, dict):
         return outcome
+    if "checked" in outcome:
+        found = outcome["checked"]
+        if not isinstance(found.get("stamp"), list):
+            return None  # a store whose stamp is no tuple: the plan is not used elsewhere
+        return KeptCheck(
+            job=doc["id"],
+            upload_id=doc["upload_id"],
+            stamp=tuple(found["stamp"]),
+            today=date.fromisoformat(found["today"]),
+            fingerprint=str(found["fingerprint"]),
+            size=int(found.get("size") or 0),
+        )
     from census.sheets.apply import Applied  # the apply's layer, only when one is read
 
     counts = {k: v for k, v in outcome["counts"].items() if k != "failed"}
@@ -198,6 +247,7 @@ def _record(job: ImportJob, server: str) -> dict[str, Any]:
         "created": job.created,
         "finished_at": job.finished_at,
         "outcome": _outcome(job.result) if job.finished else None,
+        "key": list(job.key) if isinstance(job.key, tuple) else job.key,
         "server": server,
     }
 
@@ -213,7 +263,8 @@ def _from_record(doc: dict[str, Any]) -> ImportJob:
         upload_id=doc["upload_id"],
         kind=doc["kind"],
         step=doc.get("step") or "",
-        result=_result(doc.get("outcome")),
+        key=tuple(doc["key"]) if isinstance(doc.get("key"), list) else doc.get("key"),
+        result=_result(doc.get("outcome"), doc),
         error=SheetError(error["code"], **error["params"]) if error else None,
         failure=doc.get("failure"),
         created=float(doc.get("created") or 0),
@@ -263,15 +314,69 @@ class SharedImportJobs(ImportJobs):
         ).start()  # from now: a job queued behind a long one is alive too
         return job
 
+    def _check_or_apply(self, job: ImportJob, work: Work) -> dict[str, Any]:
+        """The job's work; a check's plan is then written to a file (in this thread, not
+        under the lock), stored with the job's end."""
+        fields = super()._check_or_apply(job, work)
+        result = fields["result"]
+        if job.kind == CHECK and isinstance(result, Checked):
+            result.job = job.id
+            data = checked.dump(result.plan, job.id)
+            fd, name = tempfile.mkstemp(prefix="census-plan-", suffix=".gz")
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            result.size = len(data)
+            fields["plan_file"] = Path(name)
+        return fields
+
     def _keep(self, job: ImportJob) -> None:
         self._written[job.id] = time.monotonic()
         # plain JSON: a parameter of a problem that is a date or a number type stays readable
         doc = json.loads(json.dumps(_record(job, self.server), default=str))
         if job.finished:
-            self.shared.finish_job(job.id, KIND, job.owner, job.state, doc)
+            kept, job.plan_file = job.plan_file, None
+            file = None
+            if kept is not None and job.state == DONE:
+                file = (uploads.FOLDER, uploads.plan_name(job.upload_id), kept)
+            try:
+                self.shared.finish_job(job.id, KIND, job.owner, job.state, doc, file=file)
+            finally:
+                if kept is not None:
+                    kept.unlink(missing_ok=True)
             self._written.pop(job.id, None)  # nothing more to write for it
         else:
             self.shared.save_job(job.id, KIND, job.owner, job.state, doc)
+
+    def checks(self, upload_id: str, key: Any) -> list[ImportJob]:
+        """The finished checks of an upload for this mapping, newest first, on any server."""
+        found = []
+        for doc in self.shared.jobs(KIND):
+            found_as = (doc.get("kind"), doc.get("upload_id"), doc.get("state"))
+            if found_as != (CHECK, upload_id, DONE):
+                continue
+            job = super().get(str(doc.get("id")))  # this server's, with its plan in memory
+            if job is None:
+                try:
+                    job = _from_record(doc)
+                except (KeyError, TypeError, ValueError):
+                    continue
+            if job.key == key:
+                found.append(job)
+        return sorted(found, key=lambda job: job.created, reverse=True)
+
+    def plan_of(self, kept: KeptCheck, form: Any) -> Checked | None:
+        """The plan of a check made on another server, read back; None when it is no longer
+        kept (a later check replaced it, the upload is gone) or cannot be read."""
+        data = self.shared.file_bytes(uploads.FOLDER, uploads.plan_name(kept.upload_id))
+        if data is None:
+            return None
+        try:
+            plan, job = checked.load(data, form)
+        except checked.KeptPlanError:
+            return None
+        if job != kept.job or plan.fingerprint() != kept.fingerprint:
+            return None  # another check's
+        return Checked(plan, None, kept.stamp, kept.today, job=kept.job, size=len(data))
 
     def _changed(self, job: ImportJob, state_before: str, changes: dict[str, Any]) -> None:
         if job.state != state_before or job.finished:

@@ -98,6 +98,9 @@ class Plan:
     data_rows: int = 0
     skipped_rows: int = 0
     new_buildings: list[tuple[str, str]] = field(default_factory=list)
+    # A plan read back from the database (census.sheets.checked) keeps the digest it was
+    # checked with: its unchanged and rejected records no longer hold what it was made of.
+    kept_fingerprint: str = ""
 
     def count(self, action: str) -> int:
         """How many records would be created, updated, left as they are, or rejected."""
@@ -131,6 +134,8 @@ class Plan:
 
     def fingerprint(self) -> str:
         """A digest of what applying would write, to see that nothing moved in between."""
+        if self.kept_fingerprint:
+            return self.kept_fingerprint
         digest = hashlib.sha256()
         for p in self.records:
             target = (p.target or {}).get("id"), (p.target or {}).get("_rev")

@@ -7,7 +7,8 @@ removed when the import is applied or abandoned, and after a day at the latest.
 With PostgreSQL (several servers behind a load balancer) the database holds the truth,
 through the store's ``shared`` (``census.store.pgshared``): the file in ``census_files``
 and the state as a row of ``census_jobs`` (kind ``upload``), so the mapping, the check,
-the import and the discard may each be asked of another server. A server's folder then
+the import and the discard may each be asked of another server; the plan of its last
+check waits beside the file (``plan_name``) and goes with it. A server's folder then
 keeps only a copy of the file, fetched on first use (the reader wants a path). The row's
 state is ``kept``, or ``applying`` while one server imports the file: ``claim`` moves it
 there for one server only, so two clicks on two servers import it once.
@@ -103,7 +104,13 @@ class Upload:
         """Remove the file and its state."""
         shutil.rmtree(self.folder, ignore_errors=True)
         if self.shared is not None:
-            self.shared.remove_job(self.id, KIND, FOLDER, [self.shared_name])
+            self.shared.remove_job(self.id, KIND, FOLDER, [self.shared_name, plan_name(self.id)])
+
+
+def plan_name(upload_id: str) -> str:
+    """The name in census_files of the plan of an upload's last check (census.sheets.jobs);
+    the upload's id first, so that it is forgotten with the upload."""
+    return f"{upload_id}.plan"
 
 
 _KEPT = ("id", "filename", "form", "user", "created", "overrides", "state", "job")

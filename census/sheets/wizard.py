@@ -82,7 +82,7 @@ def plan_file(
 class _Kept:
     key: tuple[Any, ...]
     form: FormDef
-    sheets: list[Sheet]
+    sheets: list[Sheet] | None  # None: a plan read back (``adopt``), the file not read yet
     plan: Plan | None
     used: float
 
@@ -96,6 +96,9 @@ class PlanCache:
     and the store's stamp of every collection planning reads, taken before reading: any
     write there, by this process or another, makes the next page plan again. One entry is
     kept (a plan of 13,000 households holds a few hundred MB), for ``max_age`` seconds.
+    A plan made by another server (``census.sheets.checked``) is kept here with ``adopt``
+    under the stamp and date it was checked with; the file is read only when a page needs
+    its sheets.
     """
 
     def __init__(self, max_age: float = 900.0) -> None:
@@ -126,6 +129,8 @@ class PlanCache:
             if kept is None:
                 kept = _Kept(file_key, form, read_file(path, filename), None, time.monotonic())
                 self._kept = kept
+            elif kept.sheets is None:
+                kept.sheets = read_file(path, filename)
             return kept.sheets
 
     def plan(
@@ -138,20 +143,46 @@ class PlanCache:
         overrides: dict[str, dict[str, str]] | None = None,
         today: date | None = None,
         progress: Progress | None = None,
+        with_sheets: bool = True,
     ) -> tuple[Plan, list[Sheet]]:
-        """What ``plan_file`` gives, planned again only when something it read has changed."""
+        """What ``plan_file`` gives, planned again only when something it read has changed.
+
+        ``with_sheets=False``: a plan read back from another server comes without the
+        file's sheets ([]), for whoever needs the plan only (the import itself)."""
         file_key = self._file_key(path, filename)
         key = self._plan_key(store, file_key, overrides, today)  # before reading anything
         with self._lock:
             kept = self._current(form, file_key)
             if kept is not None and kept.plan is not None and kept.key == key:
-                return kept.plan, kept.sheets
+                if kept.sheets is None and with_sheets:
+                    kept.sheets = read_file(path, filename)
+                return kept.plan, kept.sheets or []
             plan, sheets = plan_file(
                 store, form, path, filename=filename, overrides=overrides, today=today,
                 sheets=kept.sheets if kept is not None else None, progress=progress,
             )  # fmt: skip
             self._kept = _Kept(key, form, sheets, plan, time.monotonic())
             return plan, sheets
+
+    def adopt(
+        self,
+        form: FormDef,
+        path: Path,
+        plan: Plan,
+        stamp: Any,
+        today: date,
+        *,
+        filename: str | None = None,
+        overrides: dict[str, dict[str, str]] | None = None,
+    ) -> None:
+        """Keep a plan made elsewhere, checked when the store's stamp was ``stamp`` on
+        ``today``: the pages use it while those still hold, as if it was planned here."""
+        file_key = self._file_key(path, filename)
+        key = (*file_key, json.dumps(overrides or {}, sort_keys=True), today, stamp)
+        with self._lock:
+            kept = self._current(form, file_key)
+            sheets = kept.sheets if kept is not None else None
+            self._kept = _Kept(key, form, sheets, plan, time.monotonic())
 
     @staticmethod
     def _plan_key(
@@ -187,7 +218,7 @@ class PlanCache:
         kept = self._kept  # without the lock: a job may be planning meanwhile, holding it
         if kept is not None and kept.form is form and kept.plan is not None and kept.key == key:
             if time.monotonic() - kept.used <= self.max_age:
-                return kept.plan, kept.sheets
+                return kept.plan, kept.sheets or []
         return None
 
     def forget(self, path: Path) -> None:

@@ -16,7 +16,8 @@ those lives in a table of its own (``pgsql.SCHEMA``) and every server sees the s
 - ``census_files``: files made or received by one process and fetched by another (a
   finished print), in chunks of ``FILE_CHUNK`` bytes. ``finish_job`` stores a job's file
   and its ``done`` state in one transaction: a job is never done with half a file;
-- uploads of the import wizard: the file in ``census_files`` (folder ``imports``), the
+- uploads of the import wizard: the file in ``census_files`` (folder ``imports``) with
+  the plan of its last check (``<id>.plan``, gzipped JSON: ``census.sheets.checked``), the
   wizard's state (form, name, who, the mapping) as a ``census_jobs`` row of kind
   ``upload``, whose state is ``kept``, or ``applying`` while one server imports it
   (``claim_job``: one server at a time); the saved import mappings are a collection of
@@ -232,6 +233,15 @@ class PgShared:
         finally:
             Path(tmp).unlink(missing_ok=True)
         return found
+
+    def file_bytes(self, folder: str, name: str) -> bytes | None:
+        """A kept file's bytes (a small one: a checked import plan), or None if none."""
+        with self.store.connection() as conn:
+            rows = conn.execute(
+                "SELECT data FROM census_files WHERE folder = %s AND name = %s ORDER BY part",
+                (folder, name),
+            ).fetchall()
+        return b"".join(bytes(row[0]) for row in rows) if rows else None
 
     def put_file(self, folder: str, name: str, path: Path) -> None:
         """Keep a local file for every server (replacing one of the same name), in one go."""

@@ -7,8 +7,11 @@ every export, report download and applied or abandoned import is in the audit lo
 With PostgreSQL the upload, its mapping, the check and apply jobs and the saved mappings
 are kept in the database (``census.sheets.uploads``, ``census.sheets.jobs``), so each
 step may be asked of another server. A check runs on the server asked, which keeps the
-plan in its memory; a server asked for the report of a file it has not planned plans it
-itself. An apply holds the upload (``Upload.claim``) for one server at a time.
+plan in its memory and in the database (``census.sheets.checked``); a server asked for
+the report, the report workbook or the import of a file it has not planned reads that
+plan back (``_kept_plan``) while the store's stamp and the date it was checked with still
+hold, and plans the file itself only when they do not (or the plan is no longer kept).
+An apply holds the upload (``Upload.claim``) for one server at a time.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import json
 import os
 import socket
 import time
-from datetime import datetime
+from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -44,6 +47,7 @@ from census.queries import lookup
 from census.services import audit
 from census.sheets import profiles, uploads
 from census.sheets.apply import apply_plan
+from census.sheets.checked import Checked
 from census.sheets.export import HOUSEHOLDS, PERSONS, STOREFRONTS, UNITS, dataset_sheets
 from census.sheets.issues import Issue
 from census.sheets.jobs import (
@@ -53,16 +57,18 @@ from census.sheets.jobs import (
     STALLED_SECONDS,
     ImportJob,
     ImportJobs,
+    KeptCheck,
     SharedImportJobs,
 )
 from census.sheets.layout import ADDRESS_PATTERN, HEADER_ROW, SKIP_ROWS
 from census.sheets.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, size_text
-from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE
+from census.sheets.plan import NEW, REJECTED, UNCHANGED, UPDATE, Plan
 from census.sheets.reader import SheetError, check_file
 from census.sheets.report import action_text, change_lines, line, report_sheets
 from census.sheets.template import write_template
 from census.sheets.vocabulary import vocabulary
 from census.sheets.wizard import (
+    PLAN_COLLECTIONS,
     PlanCache,
     chosen_overrides,
     mappings,
@@ -167,9 +173,51 @@ def _waited(job: ImportJob) -> ImportJob | None:
 
 
 def _plan(upload: uploads.Upload, form: Any):
-    return _plans().plan(
-        get_store(), form, upload.path, filename=upload.filename, overrides=upload.overrides
+    store, plans = get_store(), _plans()
+    if _peek(plans, store, upload, form) is None:
+        _kept_plan(_jobs(), plans, store, upload, form)
+    return plans.plan(
+        store, form, upload.path, filename=upload.filename, overrides=upload.overrides
     )
+
+
+def _peek(plans: PlanCache, store: Any, upload: uploads.Upload, form: Any) -> Plan | None:
+    found = plans.peek(
+        store, form, upload.path, filename=upload.filename, overrides=upload.overrides
+    )
+    return found[0] if found is not None else None
+
+
+def _kept_plan(
+    jobs: ImportJobs,
+    plans: PlanCache,
+    store: Any,
+    upload: uploads.Upload,
+    form: Any,
+    kept: KeptCheck | None = None,
+) -> Plan | None:
+    """The plan of a check made on another server, read back from the database and kept
+    in ``plans`` under what it was checked with (``PlanCache.adopt``): that of ``kept``
+    (the check a progress page came back with), else of the newest check of this mapping
+    if the store's stamp and the date are still those it was checked with. None when
+    there is none (TinyDB: every check is this process's)."""
+    if not isinstance(jobs, SharedImportJobs):
+        return None
+    if kept is None:
+        newest = next(iter(jobs.checks(upload.id, _check_key(upload))), None)
+        if newest is None or not isinstance(newest.result, KeptCheck):
+            return None  # none, or this server's own (its plan is in ``plans`` if it holds)
+        kept = newest.result
+        if kept.stamp != store.stamp(*PLAN_COLLECTIONS) or kept.today != date.today():
+            return None  # the store changed since: planned again
+    found = jobs.plan_of(kept, form)
+    if found is None:
+        return None
+    plans.adopt(
+        form, upload.path, found.plan, found.stamp, found.today,
+        filename=upload.filename, overrides=upload.overrides,
+    )  # fmt: skip
+    return found.plan
 
 
 def _discard(upload: uploads.Upload) -> None:
@@ -325,20 +373,22 @@ def report(upload_id: str):
     """
     upload = _upload(upload_id)
     form = _form(upload.form)
-    found = _plans().peek(
-        get_store(), form, upload.path, filename=upload.filename, overrides=upload.overrides
-    )
-    if found is None:
-        job = _finished_check(upload, request.args.get("job", ""))
-        if job is None:
+    store, plans, job_id = get_store(), _plans(), request.args.get("job", "")
+    plan = _peek(plans, store, upload, form)
+    if plan is None and not job_id:
+        plan = _kept_plan(_jobs(), plans, store, upload, form)
+    if plan is None:
+        job = _finished_check(upload, job_id)
+        if job is not None and job.state != FAILED:
+            plan = _plan_of(job, upload, form)
+        if job is None or (plan is None and job.state != FAILED):
             started = _start_check(upload, form)
             job = _waited(started)
             if job is None:
                 return redirect(url_for("sheets.job", job_id=started.id))
-        if job.state == FAILED:
+            plan = _plan_of(job, upload, form)
+        if job.state == FAILED or plan is None:
             return _check_failed(upload, job)
-        found = job.result
-    plan, _sheets = found
     issues = plan.all_issues()
     updates = [p for p in plan.records if p.action == UPDATE]
     return render_template(
@@ -361,15 +411,29 @@ def _check_key(upload: uploads.Upload) -> tuple[str, str]:
     return (upload.filename, json.dumps(upload.overrides, sort_keys=True))
 
 
+def _plan_of(job: ImportJob, upload: uploads.Upload, form: Any) -> Plan | None:
+    """The plan of a finished check: this server's, or another's read back (None when it
+    is no longer kept)."""
+    if isinstance(job.result, Checked):
+        return job.result.plan
+    if isinstance(job.result, KeptCheck):
+        return _kept_plan(_jobs(), _plans(), get_store(), upload, form, job.result)
+    return None
+
+
 def _start_check(upload: uploads.Upload, form: Any) -> ImportJob:
-    """Check (read and plan) an upload in the background; the plan lands in the cache."""
+    """Check (read and plan) an upload in the background; the plan lands in the cache
+    (and, shared, in the database), with the store's stamp taken before reading."""
     store, plans = get_store(), _plans()
     path, filename, overrides = upload.path, upload.filename, dict(upload.overrides)
 
     def work(progress):
-        return plans.plan(
-            store, form, path, filename=filename, overrides=overrides, progress=progress
-        )
+        stamp, today = store.stamp(*PLAN_COLLECTIONS), date.today()
+        plan, sheets = plans.plan(
+            store, form, path, filename=filename, overrides=overrides, today=today,
+            progress=progress,
+        )  # fmt: skip
+        return Checked(plan, sheets, stamp, today)
 
     return _jobs().submit(upload.id, CHECK, current_user.username, work, key=_check_key(upload))
 
@@ -433,6 +497,8 @@ def apply(upload_id: str):
     user, ip = current_user.username, client_ip()
     path, filename, overrides = upload.path, upload.filename, dict(upload.overrides)
     jobs, job_id = _jobs(), new_job_id()
+    if _peek(plans, store, upload, form) is None:
+        _kept_plan(jobs, plans, store, upload, form)  # a check elsewhere that still holds
     if not _claim(upload, job_id):
         busy = jobs.busy(upload.id)
         if busy is not None:
@@ -443,8 +509,9 @@ def apply(upload_id: str):
     def work(progress):
         try:
             plan, _sheets = plans.plan(
-                store, form, path, filename=filename, overrides=overrides, progress=progress
-            )
+                store, form, path, filename=filename, overrides=overrides, progress=progress,
+                with_sheets=False,
+            )  # fmt: skip
             if seen != plan.fingerprint() or not upload.held_by(job_id):
                 upload.release(job_id)  # changed meanwhile, or let go: checked again first
                 return STALE
