@@ -36,6 +36,7 @@ from census.surveys.definition import (
     parse_definition,
 )
 from census.surveys.xlsform import RESERVED_KEYS, XLSFormError, XLSFormProblem, translate
+from census.util.i18n import N_, in_each_language
 
 
 class Census(Protocol):
@@ -233,10 +234,7 @@ def read_upload(filename: str, data: bytes, name: str = "") -> Upload | dict[str
         # that gives no usable code (汉字 only) leaves the file's name, else asks for one.
         raw["form"] = name or _code(str(raw["form"])) or stem
         if not raw["form"]:
-            detail = {
-                "zh": "请填写问卷代号（英文小写字母、数字、下划线）",
-                "en": "Give the survey a code (lower-case letters, digits and _)",
-            }
+            detail = in_each_language(N_("请填写问卷代号（英文小写字母、数字、下划线）"))
             return Upload(problems=[XLSFormProblem("definition", "settings", None, "form_id",
                                                    params={"detail": detail})])  # fmt: skip
         return {"raw": raw, "notes": translation.notes}
@@ -247,18 +245,12 @@ def read_upload(filename: str, data: bytes, name: str = "") -> Upload | dict[str
             problem = XLSFormProblem("read", filename, params={"detail": str(exc)})
             return Upload(problems=[problem])
         if not isinstance(raw, dict):
-            detail = {
-                "zh": "定义应为映射（form、title、fields）",
-                "en": "a definition is a mapping",
-            }
+            detail = in_each_language(N_("定义应为映射（form、title、fields）"))
             return Upload(problems=[XLSFormProblem("read", filename, params={"detail": detail})])
         if name:
             raw["form"] = name
         return {"raw": raw, "notes": []}
-    detail = {
-        "zh": "请上传 .xlsx 或 .xls（XLSForm）或 .yaml 文件",
-        "en": "Upload an .xlsx or .xls (XLSForm) or a .yaml file",
-    }
+    detail = in_each_language(N_("请上传 .xlsx 或 .xls（XLSForm）或 .yaml 文件"))
     return Upload(problems=[XLSFormProblem("read", filename, params={"detail": detail})])
 
 
@@ -302,15 +294,13 @@ def add(
     surveys = census.surveys
     mine = names(census)
     if form.name in surveys and form.name not in mine:
-        problem = XLSFormProblem(
-            "definition", filename, params={"detail": f"“{form.name}” is a built-in form"}
-        )
+        detail = in_each_language(N_("“{name}”是内置问卷"), name=form.name)
+        problem = XLSFormProblem("definition", filename, params={"detail": detail})
         return Upload(problems=[problem], notes=notes)
     if form.name in mine and not replace:
-        detail = {
-            "zh": f"已有名为“{form.name}”的问卷；如要替换，请勾选“替换同名问卷”",
-            "en": f"A survey “{form.name}” exists; tick “replace” to replace it",
-        }
+        detail = in_each_language(
+            N_("已有名为“{name}”的问卷；如要替换，请勾选“替换同名问卷”"), name=form.name
+        )
         return Upload(problems=[XLSFormProblem("definition", filename, params={"detail": detail})])
     header = f"# {form.text('zh')} — uploaded as {Path(filename).name}\n"
     text = header + yaml.safe_dump(

@@ -225,3 +225,14 @@ def test_the_work_reports_paragraphs_are_said_by_the_catalogue(changed_english):
     assert report_paragraph(figures, "New", "en").startswith("New: 0 / 0.\nRegistered residents:")
     zh_after = service_paragraph(_work_figures(), channels), report_paragraph(figures, "新社区")
     assert zh_after == zh_before  # the Chinese are the msgids themselves
+
+
+def test_an_uploaded_definition_that_cannot_be_read_is_said_in_both_languages():
+    from census.surveys.custom import read_upload
+
+    (wrong_type,) = read_upload("名单.txt", b"").problems
+    assert wrong_type.message("zh") == "无法读取文件：请上传 .xlsx 或 .xls（XLSForm）或 .yaml 文件"
+    assert wrong_type.message("en").endswith("Upload an .xlsx or .xls (XLSForm) or a .yaml file")
+    (not_a_mapping,) = read_upload("survey.yaml", b"- a list\n").problems
+    assert not_a_mapping.message("zh").endswith("定义应为映射（form、title、fields）")
+    assert not_a_mapping.message("en").endswith("a definition is a mapping (form, title, fields)")

@@ -34,6 +34,7 @@ from census.surveys.xlsform.sheets import (
     other_sheet_checks,
     row_checks,
 )
+from census.util.i18n import N_, in_each_language
 
 # Names a question may not take: keys every stored record already has, and the names a
 # web form already uses (WTForms' own attributes, the CSRF field, the form's buttons).
@@ -482,9 +483,9 @@ class _Translator:
             return
         why = None
         if kind == "integer" and not re.fullmatch(r"-?\d+", value):
-            why = {"zh": "应为整数", "en": "not a whole number"}
+            why = in_each_language(N_("应为整数"))
         elif kind == "date" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            why = {"zh": "应为 YYYY-MM-DD", "en": "not YYYY-MM-DD"}
+            why = in_each_language(N_("应为 YYYY-MM-DD"))
         elif kind == "select_many":
             item["default"] = value.split()
             return
