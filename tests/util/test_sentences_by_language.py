@@ -236,3 +236,19 @@ def test_an_uploaded_definition_that_cannot_be_read_is_said_in_both_languages():
     (not_a_mapping,) = read_upload("survey.yaml", b"- a list\n").problems
     assert not_a_mapping.message("zh").endswith("定义应为映射（form、title、fields）")
     assert not_a_mapping.message("en").endswith("a definition is a mapping (form, title, fields)")
+
+
+def test_a_left_out_xlsform_question_and_default_are_noted_in_both_languages():
+    from census.surveys.xlsform import XLSFormError, translate
+    from tests.surveys.xlsform_files import ROSTER, xlsform
+
+    audio = ("audio", "voice", "录音", "Voice")
+    (note,) = [n for n in translate(xlsform([*ROSTER, audio])).notes if n.code == "left_out"]
+    assert note.message("zh").startswith("录音题暂不支持：")
+    assert note.message("en").startswith("audio questions are not supported yet: ")
+    rooms = ("integer", "rooms", "房间数", "Rooms", "", "", "", "", "", "three")
+    with pytest.raises(XLSFormError) as refused:
+        translate(xlsform([*ROSTER, rooms]))
+    (default,) = [p for p in refused.value.problems if p.code == "default"]
+    assert default.message("zh") == "默认值“three”不支持（应为整数）"
+    assert default.message("en").endswith("(not a whole number)")

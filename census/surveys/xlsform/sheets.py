@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from pyxform import aliases
 
 from census.surveys.xlsform.problems import XLSFormProblem
+from census.util.i18n import N_, in_each_language
 
 # Survey columns the translation reads (pyxform's aliases included: relevance, caption,
 # calculation, readonly, count …), as their base (``label`` of ``label::中文 (zh)``).
@@ -34,12 +35,7 @@ IGNORED_COLUMNS = {
     "video", "media", "body", "instance", "compact_tag", "trigger", "save_to", "label_image",
 }  # fmt: skip
 # Columns whose feature is not built yet: the form works without it, and the note says so.
-LEFT_OUT_COLUMNS = {
-    "choice_filter": (
-        "选项过滤未生效：显示全部选项",
-        "choice filter not applied: all choices shown",
-    ),
-}
+LEFT_OUT_COLUMNS = {"choice_filter": N_("选项过滤未生效：显示全部选项")}
 CHOICE_COLUMNS = {"list_name", "list name", "name", "value", "label", "caption"}
 SETTINGS_USED = {
     "form_title", "set_form_title", "title", "form_id", "set_form_id", "id_string",
@@ -70,14 +66,10 @@ GROUP_TYPES = {
 }  # fmt: skip
 # Sheets of features that live outside the workbook: noted, the form works without them.
 NOTED_SHEETS = {
-    "external_choices": ("外部选项", "external choices"),
-    "entities": ("实体", "entities"),
-    "osm": ("OpenStreetMap", "OpenStreetMap"),
+    "external_choices": N_("外部选项"),
+    "entities": N_("实体"),
+    "osm": N_("OpenStreetMap"),
 }
-
-
-def _both(pair: tuple[str, str]) -> dict[str, str]:
-    return {"zh": pair[0], "en": pair[1]}
 
 
 def _base(header: str) -> str:
@@ -175,7 +167,7 @@ def row_checks(survey: Sheet, notes: list[XLSFormProblem]) -> list[XLSFormProble
                 continue
             seen_columns.add(header)
             if base in LEFT_OUT_COLUMNS:
-                feature = _both(LEFT_OUT_COLUMNS[base])
+                feature = in_each_language(LEFT_OUT_COLUMNS[base])
                 notes.append(survey.problem("left_out_column", number, header, feature=feature))
             elif base in IGNORED_COLUMNS or base.startswith(("sms_", "media")):
                 notes.append(survey.problem("ignored_column", number, header))
@@ -190,7 +182,9 @@ def other_sheet_checks(sheets: dict[str, Sheet], notes: list[XLSFormProblem]) ->
     for name, feature in NOTED_SHEETS.items():
         sheet = sheets.get(name)
         if sheet is not None and any(sheet.rows):
-            notes.append(XLSFormProblem("sheet", sheet.name, params={"feature": _both(feature)}))
+            notes.append(
+                XLSFormProblem("sheet", sheet.name, params={"feature": in_each_language(feature)})
+            )
     choices = sheets.get("choices")
     seen: set[str] = set()
     for number, row in choices.numbered() if choices else ():

@@ -133,19 +133,18 @@ _TYPES = {
 # Questions the form works without, left out with a note at their cell (their answers are
 # blank to the expressions that read them).
 LEFT_OUT = {
-    "audio": ("录音题暂不支持", "audio questions are not supported yet"),
-    "background-audio": ("录音题暂不支持", "audio questions are not supported yet"),
-    "video": ("视频题暂不支持", "video questions are not supported yet"),
-    "file": ("文件题暂不支持", "file questions are not supported yet"),
-    "geotrace": ("轨迹题暂不支持", "geotrace questions are not supported yet"),
-    "geoshape": ("区域题暂不支持", "geoshape questions are not supported yet"),
-    "osm": ("OpenStreetMap 题暂不支持", "OpenStreetMap questions are not supported yet"),
-    "select one external": ("外部选项题暂不支持", "external selects are not supported yet"),
-    "from_file": ("选项文件题暂不支持（未随问卷上传选项文件）", "selects from a file are not "
-                  "supported yet (the file does not come with the form)"),
-    "xml-external": ("外部数据暂不支持", "external data is not supported yet"),
-    "csv-external": ("外部数据暂不支持", "external data is not supported yet"),
-}  # fmt: skip
+    "audio": N_("录音题暂不支持"),
+    "background-audio": N_("录音题暂不支持"),
+    "video": N_("视频题暂不支持"),
+    "file": N_("文件题暂不支持"),
+    "geotrace": N_("轨迹题暂不支持"),
+    "geoshape": N_("区域题暂不支持"),
+    "osm": N_("OpenStreetMap 题暂不支持"),
+    "select one external": N_("外部选项题暂不支持"),
+    "from_file": N_("选项文件题暂不支持（未随问卷上传选项文件）"),
+    "xml-external": N_("外部数据暂不支持"),
+    "csv-external": N_("外部数据暂不支持"),
+}
 _KNOWN = {*_TYPES, *LEFT_OUT, *METADATA, "group", "repeat"}
 # Repeats inside repeats, as deep as a household roster's members' children go (ODK has
 # no bound; the server, the page and the export each walk this many levels).
@@ -278,7 +277,7 @@ class _Translator:
                 continue
             left_out = LEFT_OUT.get("from_file" if self.from_file(child) else kind)
             if left_out is not None:
-                feature = {"zh": left_out[0], "en": left_out[1]}
+                feature = in_each_language(left_out)
                 self.notes.append(self.form.problem("left_out", here, "type", feature=feature))
                 continue
             if not name.isidentifier():
