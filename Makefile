@@ -47,10 +47,12 @@ run: install
 	$(VENV)/bin/census serve --host $(HOST) --port $(PORT)
 
 # Several servers on one PostgreSQL database, for trying it (README, "Running several servers"):
-# two app servers, a worker and a round-robin proxy at http://127.0.0.1:8080, on the local
-# server's database census_cluster (made if missing). Ctrl+C stops them all.
+# two app servers, a worker for every community of the street (CLUSTER_WORKERS in all) and
+# a round-robin proxy at http://127.0.0.1:8080, on the local server's database
+# census_cluster (made if missing). Ctrl+C stops them all.
 cluster: install
-	$(PY) bin/cluster --database $(or $(CLUSTER_DB),census_cluster) --port $(or $(CLUSTER_PORT),8080)
+	$(PY) bin/cluster --database $(or $(CLUSTER_DB),census_cluster) --port $(or $(CLUSTER_PORT),8080) \
+	  --workers $(or $(CLUSTER_WORKERS),1)
 
 test: install browser
 	$(VENV)/bin/pytest

@@ -118,6 +118,7 @@ def cluster(tmp_path_factory, cluster_url) -> Iterator[Cluster]:
         "CENSUS_PRINT_WORKERS": "0",  # render in the worker's own process
         "CENSUS_WORKER_HEARTBEAT_SECONDS": "0.5",
         "CENSUS_WORKER_STALLED_SECONDS": "3",
+        "CENSUS_WORKER_LOOK_SECONDS": "1",  # a community added is served within a second
         "CENSUS_IMPORT_WAIT_SECONDS": "0",  # an import's check and apply show their job page
         "CENSUS_IMPORT_STALLED_SECONDS": "6",  # a server killed mid-import: 6 s of silence
     }

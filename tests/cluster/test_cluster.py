@@ -197,6 +197,78 @@ def test_a_print_of_an_added_community_runs_on_that_communitys_worker(cluster):
     cluster.stop_workers()
 
 
+def _text(pdf: requests.Response) -> str:
+    assert pdf.status_code == 200, pdf.status_code
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+
+
+def _done(cluster, session, job_id: str, what: str) -> dict:
+    status = wait_for(
+        lambda: (s := _status(cluster, session, job_id))["state"] in ("done", "failed") and s,
+        60,
+        what,
+    )
+    assert status["state"] == "done", status
+    return status
+
+
+def test_a_print_on_the_worker_shows_the_household_saved_just_before_it(cluster):
+    worker = cluster.worker()
+    session = _admin(cluster)
+    job_id, _ = _start_print(cluster, session, target="household-list", building="3栋")
+    _done(cluster, session, job_id, "the first print is done")  # the worker's read model made
+    newcomer = household(9002) | {"room": "902"}  # 9002 % 8 buildings: 3栋
+    newcomer["members"][0]["name"] = "贺新来"
+    with requests.Session() as api:
+        saved = api.post(
+            f"{cluster.url}/api/v1/households",
+            json=newcomer,
+            headers={"Authorization": f"Bearer {cluster.token}"},
+        )
+    assert saved.status_code == 201, saved.text[:300]
+    job_id, _ = _start_print(cluster, session, target="household-list", building="3栋")
+    _done(cluster, session, job_id, "the second print is done")
+    text = _text(session.get(f"{cluster.url}/prints/{job_id}/download"))
+    assert "贺新来" in text and "902" in text, worker.output()[-2000:]
+    cluster.stop_workers()
+
+
+def _community(cluster, code: str, name: str) -> requests.Session:
+    """A community added to the street, with an admin of its own logged in to it."""
+    added = cluster.census("community", "add", name, "--code", code)
+    assert added.returncode == 0, added.stderr
+    account = (f"admin_{code}", "office-pass-26")
+    made = cluster.census(
+        "--community", code, "user", "add", account[0], "--role", "admin",
+        "--password", account[1],
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    session = requests.Session()
+    session.get(f"{cluster.url}/login?community={code}")  # remembered in a cookie
+    _page, answer = login(session, cluster.url, *account)
+    assert answer.status_code == 302, answer.text[:300]
+    return session
+
+
+def test_one_worker_prints_for_every_community_and_for_one_added_while_it_runs(cluster):
+    east = _community(cluster, "east", "东区社区")
+    worker = cluster.worker()  # no --community: the whole street
+    first = _admin(cluster)
+    asked = [(first, *_start_print(cluster, first, target="summary"))]
+    asked.append((east, *_start_print(cluster, east, target="summary")))
+    for session, job_id, _ in asked:
+        _done(cluster, session, job_id, "a print of each community is done")
+    east_job = asked[1][1]
+    assert "东区社区" in _text(east.get(f"{cluster.url}/prints/{east_job}/download"))
+    west = _community(cluster, "west", "西区社区")  # added after the worker started
+    job_id, _ = _start_print(cluster, west, target="summary")
+    _done(cluster, west, job_id, "the print of the community added since is done")
+    assert "西区社区" in _text(west.get(f"{cluster.url}/prints/{job_id}/download"))
+    assert worker.process.poll() is None and len(cluster.workers) == 1
+    assert "takes the jobs of queue west" in worker.output()
+    cluster.stop_workers()
+
+
 def _households_stored(cluster) -> int:
     with psycopg.connect(cluster.env["CENSUS_DATABASE_URL"]) as conn:
         row = conn.execute(
