@@ -224,6 +224,9 @@ def _apply(
                 expected_rev=start,
                 meta=meta,
                 detail=detail,
+                cleaned=(cleaned, found),  # checked above: not cleaned again
+                stored=current,  # read above at ``start``: not read again
+                account=getattr(user, "doc", None),
             )
         except Conflict as exc:  # a web edit slipped in between the read and the save
             current = store.collection(defn.collection).get(record_id) or current

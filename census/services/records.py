@@ -24,7 +24,7 @@ import multiprocessing
 import os
 import re
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -320,12 +320,18 @@ def mark_pending(record: dict[str, Any], waived: Collection[str] = ()) -> None:
 
 
 def _review_state(
-    store: Store, user: str, previous: dict[str, Any] | None, meta: dict[str, Any] | None
+    store: Store,
+    user: str,
+    previous: dict[str, Any] | None,
+    meta: dict[str, Any] | None,
+    account: Mapping[str, Any] | None = None,
 ) -> str:
-    """The review state a save leaves (see the module docstring)."""
+    """The review state a save leaves (see the module docstring). ``account``: the user's
+    stored account when the caller has read it already (else it is read here)."""
     if meta and meta.get("review_state"):
         return str(meta["review_state"])
-    account = store.collection("users").find_one(username=user)
+    if account is None or account.get("username") != user:
+        account = store.collection("users").find_one(username=user)
     if account is not None and account.get("role") not in STAFF_ROLES:
         return SUBMITTED
     if previous and previous.get("review_state"):
@@ -406,6 +412,9 @@ def save(
     action: str | None = None,
     detail: dict[str, Any] | None = None,
     photos_kept: Collection[str] = (),
+    cleaned: tuple[dict[str, Any], list[Problem]] | None = None,
+    stored: dict[str, Any] | None = None,
+    account: Mapping[str, Any] | None = None,
 ) -> SaveResult:
     """Validate and store one record (new when record_id is None); keep every version.
 
@@ -413,10 +422,22 @@ def save(
     life events pass move_out, birth …) and ``detail`` adds to the audit entry.
     ``photos_kept`` are stored photos the record may name besides its own (a conflict's,
     kept when the edit arrived).
+
+    What the caller has worked out already is not done again: ``cleaned``, what
+    ``clean(form, raw)`` gave for this ``raw`` (an API edit checks it before it decides
+    between a save and a conflict); ``stored``, the record as read at ``expected_rev``
+    (a stale one still fails with ``Conflict`` when written); ``account``, the saving
+    user's stored account (its role decides the review state).
     """
-    record, problems = clean(form, raw, today=today)
+    record, problems = cleaned if cleaned is not None else clean(form, raw, today=today)
+    record, problems = dict(record), list(problems)
     collection = store.collection(form.collection)
-    previous = collection.get(record_id) if record_id is not None else None
+    if stored is not None and stored.get("id") == record_id and expected_rev is not None:
+        previous: dict[str, Any] | None = stored if stored.get("_rev") == expected_rev else None
+    else:
+        previous = None
+    if previous is None and record_id is not None:
+        previous = collection.get(record_id)
     waived = {str(key) for key in (meta or {}).get(PENDING) or ()}
     if action not in (None, "create", "edit") and previous and previous.get(PENDING):
         # a life event (a death, a move) on a household to be verified does not wait for
@@ -447,7 +468,7 @@ def save(
         if meta and meta.get(key) is not None:
             record[key] = meta[key]
     if form.collection in REVIEWED:  # households, storefronts and units are reviewed
-        record["review_state"] = _review_state(store, user, previous, meta)
+        record["review_state"] = _review_state(store, user, previous, meta, account)
     mark_pending(record, waived)
     if form.door_visits:
         _visited(record, user, now)

@@ -390,6 +390,8 @@ def _form_page(defn: Any, record: dict[str, Any] | None, initial: dict[str, Any]
                     user=current_user.username,
                     record_id=record["id"] if record else None,
                     expected_rev=(request.form.get("_rev", type=int) or None) if record else None,
+                    stored=record,
+                    account=current_user.doc,
                 )
             except Conflict:
                 flash(_("此记录已被他人修改，请重新打开后再保存"), "error")

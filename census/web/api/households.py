@@ -101,7 +101,7 @@ def _create(form_name: str):
     if problems:
         return jsonify(errors=errors_by_path(problems, lang())), 422
     try:
-        result = records.save(store, defn, raw, user=user.username, meta=meta)
+        result = records.save(store, defn, raw, user=user.username, meta=meta, account=user.doc)
     except DuplicateKey as dup:
         if dup.field != "uuid":
             raise
