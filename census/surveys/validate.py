@@ -24,6 +24,7 @@ from census.domain.problems import WARNING, Problem, naming
 from census.surveys.definition import SILENT_TYPES, FieldDef, FormDef
 from census.surveys.jsonbody import text_problem
 from census.surveys.photos import read_photo
+from census.util.i18n import N_, in_each_language
 
 _YES = {"yes", "y", "true", "1", "是", "on"}
 _NO = {"no", "n", "false", "0", "否", "off"}
@@ -41,6 +42,8 @@ def _blank(value: Any) -> bool:
 DEFAULT_MAX_LENGTH = {"text": 500, "textarea": 5000}
 MAX_REPEAT_ITEMS = 200
 MAX_REPEAT_DEPTH = 3  # a repeat inside a repeat inside a repeat, as XLSForms may hold
+# The message of a broken constraint when its form gives none.
+BROKEN_RULE = N_("不符合填写要求")
 _SCALAR = (str, int, float, bool, date)
 
 
@@ -314,11 +317,12 @@ def _clean_record(
         elif f.constraint is not None and not truth(evaluate(f.constraint, env)):
             if not any(p.path == path and p.level != WARNING for p in out):
                 texts = f.constraint_message or {}
-                zh = texts.get("zh") or "不符合填写要求"
-                en = (
-                    texts.get("en") or texts.get("zh") or "The answer does not meet the form's rule"
-                )
-                out.append(Problem("constraint_failed", path, {"zh": zh, "en": en}))
+                rule = in_each_language(BROKEN_RULE)  # when the form says nothing of its own
+                said = {
+                    "zh": texts.get("zh") or rule["zh"],
+                    "en": texts.get("en") or texts.get("zh") or rule["en"],
+                }
+                out.append(Problem("constraint_failed", path, said))
     return record
 
 

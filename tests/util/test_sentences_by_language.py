@@ -252,3 +252,19 @@ def test_a_left_out_xlsform_question_and_default_are_noted_in_both_languages():
     (default,) = [p for p in refused.value.problems if p.code == "default"]
     assert default.message("zh") == "默认值“three”不支持（应为整数）"
     assert default.message("en").endswith("(not a whole number)")
+
+
+def test_an_xlsform_decimals_hint_and_a_rule_without_a_message_in_both_languages():
+    from census.surveys.definition import parse_definition
+    from census.surveys.validate import clean
+    from census.surveys.xlsform import translate
+    from tests.surveys.xlsform_files import ROSTER, xlsform
+
+    area = ("decimal", "area", "面积", "Area", "", "", "", ". > 0")
+    definition = translate(xlsform([*ROSTER, area])).definition
+    (field,) = [f for f in definition["fields"] if f["key"] == "area"]
+    assert field["hint"] == {"zh": "填数字，可带小数", "en": "A number, decimals allowed"}
+    form = parse_definition(dict(definition, collection="survey_roster"), "x.xlsx")
+    (broken,) = [p for p in clean(form, {"area": "-3"})[1] if p.path == "area"]
+    assert broken.message("zh") == "不符合填写要求"
+    assert broken.message("en") == "The answer does not meet the form's rule"

@@ -360,13 +360,13 @@ class _Translator:
         if ours == "decimal":
             item["type"] = "text"
             item["pattern"] = r"-?\d+(\.\d+)?"
-            item.setdefault("hint", {"zh": "填数字，可带小数", "en": "A number, decimals allowed"})
+            item.setdefault("hint", in_each_language(N_("填数字，可带小数")))
         if ours == "time":
             item.update(type="text", pattern=_TIME)
-            item.setdefault("hint", {"zh": "时:分，如 09:30", "en": "hh:mm, such as 09:30"})
+            item.setdefault("hint", in_each_language(N_("时:分，如 09:30")))
         if ours == "datetime":
             item.update(type="text", pattern=_DATETIME)
-            item.setdefault("hint", {"zh": "如 2026-03-15 09:30", "en": "such as 2026-03-15 09:30"})
+            item.setdefault("hint", in_each_language(N_("如 2026-03-15 09:30")))
         if ours == "range":
             self.range(child, item)
         if ours == "image":
