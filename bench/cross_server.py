@@ -15,10 +15,13 @@ switch being B' store's ``changed_ids`` answering from its own log alone, as it 
 1. pages: each page opened once on B and B' (the start); then, ``--rounds`` times, for each
    page: one save on A, then that page on B and on B' (in turn first): the first view after
    another server's save. Medians, wall and CPU seconds.
-2. one save's cost: ``--saves`` saves through A's API, and as many single-document updates
-   and inserts on the store, in a process of their own on two trees made from HEAD: as it
-   is, and with the store files (pgsql.py, pgstore.py, changelog.py) of ``--before`` (the
-   commit before the journal), in turn, twice each. p50 and p95.
+2. one save's cost: ``--statements`` times in turn on one connection, the update and the
+   insert of one document as this tree writes them (with the journal's row) and as
+   ``--before`` (the commit before the journal) wrote them, commits waiting for the disk
+   and not; then ``--saves`` saves through A's API and as many updates and inserts through
+   the store, in processes of their own on two trees made from HEAD: as it is, and with the
+   store files (pgsql.py, pgstore.py, changelog.py) of ``--before``, in turn, three times
+   each. p50 and p95.
 
 Prints tables; never passes or fails on a time.
 """
@@ -235,6 +238,55 @@ def trees(scratch: Path, before: str) -> dict[str, Path]:
     return made
 
 
+def statements(url: str, count: int, before: str) -> dict[str, dict[str, list[float]]]:
+    """This tree's and ``before``'s update and insert statements, in turn on one connection."""
+    import importlib.util
+
+    from census.store import pgsql
+    from census.store.pgstore import PgStore
+
+    source = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{before}:census/store/pgsql.py"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    spec = importlib.util.spec_from_loader("census.store.pgsql_before", loader=None)
+    assert spec is not None
+    old = importlib.util.module_from_spec(spec)
+    old.__package__ = "census.store"
+    sys.modules[spec.name] = old  # (its dataclass looks its module up there)
+    exec(compile(source, f"{before}:census/store/pgsql.py", "exec"), old.__dict__)
+    doc = '{"n": 1, "text": "' + "入户登记" * 20 + '"}'
+    found: dict[str, dict[str, list[float]]] = {}
+    store = PgStore(url)
+    try:
+        doc_id = store.collection("bench_statements").insert({"n": 0})
+        new_update = {"name": "bench_statements", "doc": doc, "id": doc_id, "rev": None}
+        new_update["keep"] = pgsql.JOURNAL_KEEP
+        new_insert = {"name": "bench_statements", "n": 1, "docs": f"[{doc}]"}
+        new_insert |= {"keep": pgsql.JOURNAL_KEEP}
+        with store.connection() as conn:
+            for sync in ("on", "off"):
+                conn.execute(f"SET synchronous_commit = {sync}")
+                times: dict[str, list[float]] = {}
+                for n in range(count):
+                    runs = [
+                        ("update, journal", pgsql.UPDATE, new_update),
+                        ("update, before", old.UPDATE, ("bench_statements", doc, doc_id, None)),
+                        ("insert, journal", pgsql.INSERT_UNCHECKED, new_insert),
+                        ("insert, before", old.INSERT_UNCHECKED, new_insert),
+                    ]
+                    for what, statement, params in runs if n % 2 else runs[::-1]:
+                        began = time.perf_counter()
+                        conn.execute(statement, params).fetchall()
+                        times.setdefault(what, []).append(time.perf_counter() - began)
+                found[f"synchronous_commit {sync}"] = times
+    finally:
+        store.close()
+    return found
+
+
 # ------------------------------------------------------------------ the tables
 
 
@@ -277,9 +329,24 @@ def report_pages(found: dict[str, Any], rounds: int) -> None:
     )
 
 
+def report_statements(found: dict[str, dict[str, list[float]]], count: int) -> None:
+    print(f"\nthe write statements, {count} of each in turn on one connection; milliseconds")
+    print("| statement | commit | before p50 | journal p50 | + | before p95 | journal p95 |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for sync, times in found.items():
+        for kind in ("update", "insert"):
+            old, new = times[f"{kind}, before"], times[f"{kind}, journal"]
+            a, b = _p(old, 0.5) * 1000, _p(new, 0.5) * 1000
+            print(
+                f"| {kind} of one document | {sync} | {a:.2f} | {b:.2f} | {b - a:+.2f} | "
+                f"{_p(old, 0.95) * 1000:.2f} | {_p(new, 0.95) * 1000:.2f} |"
+            )
+
+
 def report_saves(runs: dict[str, list[dict[str, list[float]]]], count: int) -> None:
     labels = list(runs)
-    print(f"\none save's cost, {2 * count} of each per tree (two runs in turn); milliseconds")
+    rounds = len(next(iter(runs.values())))
+    print(f"\none save's cost, {rounds * count} of each per tree ({rounds} runs in turn); ms")
     print("| what | " + " | ".join(labels) + " | journal − no journal |")
     print("|---|" + "---:|" * (len(labels) + 1))
     for kind, what in (
@@ -298,6 +365,7 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=13000)
     parser.add_argument("--rounds", type=int, default=3, help="saves on A per page")
     parser.add_argument("--saves", type=int, default=30, help="saves per tree and run")
+    parser.add_argument("--statements", type=int, default=300, help="of each, in turn")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--before", default=BEFORE, help="the store files to compare with")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -310,10 +378,11 @@ def main() -> None:
     print(f"stored {args.households:,} households in {time.perf_counter() - began:.1f} s")
     try:
         report_pages(pages(url, args.rounds, args.seed), args.rounds)
+        report_statements(statements(url, args.statements, args.before), args.statements)
         with tempfile.TemporaryDirectory() as scratch:
             made = trees(Path(scratch), args.before)
             runs: dict[str, list[dict[str, list[float]]]] = {label: [] for label in made}
-            for n in range(2):
+            for n in range(3):
                 for k, (label, tree) in enumerate(made.items()):
                     runs[label].append(run_child(tree, url, args, args.seed + 10 * n + k + 1))
         report_saves(runs, args.saves)
