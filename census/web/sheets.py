@@ -497,8 +497,6 @@ def apply(upload_id: str):
     user, ip = current_user.username, client_ip()
     path, filename, overrides = upload.path, upload.filename, dict(upload.overrides)
     jobs, job_id = _jobs(), new_job_id()
-    if _peek(plans, store, upload, form) is None:
-        _kept_plan(jobs, plans, store, upload, form)  # a check elsewhere that still holds
     if not _claim(upload, job_id):
         busy = jobs.busy(upload.id)
         if busy is not None:
@@ -508,6 +506,8 @@ def apply(upload_id: str):
 
     def work(progress):
         try:
+            if _peek(plans, store, upload, form) is None:
+                _kept_plan(jobs, plans, store, upload, form)  # a check elsewhere that holds
             plan, _sheets = plans.plan(
                 store, form, path, filename=filename, overrides=overrides, progress=progress,
                 with_sheets=False,
