@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from census.util.i18n import gettext
+from census.util.i18n import NC_, gettext
 
 BLANK = "________"  # a line to sign on
-GAP = {"zh": "\u3000\u3000"}  # between the three parts: two ideographic spaces, or four spaces
+# Between the three parts: two ideographic spaces, four spaces in English.
+GAP = NC_("between sign-off parts", "\u3000\u3000")
 
 
 def signoff_line(prepared_by: str, printed_on: date | datetime, lang: str = "zh") -> str:
@@ -27,4 +28,4 @@ def signoff_line(prepared_by: str, printed_on: date | datetime, lang: str = "zh"
         gettext("审核人：%(name)s", lang) % {"name": BLANK},
         gettext("日期：%(date)s", lang) % {"date": day.isoformat()},
     )
-    return GAP.get(lang, "    ").join(parts)
+    return gettext(GAP, lang).join(parts)
