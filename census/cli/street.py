@@ -77,20 +77,62 @@ def street_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON: {community: figures}, then 合计")
 def street_summary(as_of: Any, lang: str, approved: bool, as_json: bool) -> None:
     """基本情况 of every community and the street's 合计 (approved records unless --all)."""
-    from census.domain.rollup import street_total, summary_table
+    from census.domain.rollup import street_total
     from census.util.i18n import gettext
 
     day = as_of_date(as_of)
     rows, line = _summaries(day, approved, lang)
-    click.echo(line, err=as_json)
     if as_json:
-        total = street_total(f for _n, f in rows)
-        body = {name: figures for name, figures in rows} | {gettext("合计", lang): total}
+        click.echo(line, err=True)
+        _say_left_out(_order(rows), lang)
+        total = street_total(f for _n, f in _read(rows))
+        body = {name: _json(figures, lang) for name, figures in rows}
+        body |= {_total(rows, lang, gettext("合计", lang)): total}
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
-    table = summary_table(rows, day, line, lang)
+    table = _summary_table(day, approved, lang, (rows, line))
+    click.echo(table.gate)  # the gate's line, and which communities it leaves out and why
     for cells in [table.flat_heads(lang), *table.lines()]:
         click.echo("\t".join(map(str, cells)))
+
+
+def _read(rows: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The rows of the communities that were read."""
+    from census.queries.street import Unavailable
+
+    return [(name, found) for name, found in rows if not isinstance(found, Unavailable)]
+
+
+def _order(rows: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Every community's name in the street's order, and why it was not read (None: read)."""
+    from census.queries.street import Unavailable
+
+    return [(name, found if isinstance(found, Unavailable) else None) for name, found in rows]
+
+
+def _total(rows: list[tuple[str, Any]], lang: str, total: str) -> str:
+    """合计, or 合计（不含：西区社区） when a community could not be read."""
+    from census.street.tables import total_label
+
+    return total_label(_order(rows), total, lang)
+
+
+def _json(found: Any, lang: str) -> Any:
+    """A community's part of the --json output: its figures, or why it is not there."""
+    from census.queries.street import Unavailable
+
+    if isinstance(found, Unavailable):
+        return {"unavailable": found.reason(lang)}
+    return found
+
+
+def _say_left_out(order: list[tuple[str, Any]], lang: str) -> None:
+    """Each community that could not be read, and why, on standard error (the --json
+    outputs; a table says it on its gate's line)."""
+    from census.street.tables import left_out, notes
+
+    for name, missing in left_out(order):
+        click.echo(notes([(name, missing)], lang), err=True)
 
 
 PRINTS = ("summary", "registers", "report")
@@ -118,9 +160,11 @@ def street_registers(as_of: Any, lang: str, approved: bool, as_json: bool) -> No
     table, counts = _registers_table(day, approved, lang)
     click.echo(table.gate, err=True)
     if as_json:
-        names = table.heads[:-1]
-        body = dict(zip(names, counts, strict=True)) | {
-            gettext("合计", lang): register_total(counts)
+        body = {name: _json(n, lang) for name, n in counts}
+        body |= {
+            _total(counts, lang, gettext("合计", lang)): register_total(
+                n for _c, n in _read(counts)
+            )
         }
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
@@ -129,27 +173,38 @@ def street_registers(as_of: Any, lang: str, approved: bool, as_json: bool) -> No
         click.echo("\t".join(map(str, line)))
 
 
-def _registers_table(day: Any, approved: bool, lang: str) -> tuple[Any, list[dict[str, int]]]:
-    """The street's register table, and each community's rows of each register."""
+def _registers_table(day: Any, approved: bool, lang: str) -> tuple[Any, list[tuple[str, Any]]]:
+    """The street's register table, and each community's name and rows of each register
+    (``Unavailable`` for one that could not be read)."""
     from census.domain.gate import Gate
     from census.domain.rollup import registers_table
     from census.queries.derived import View
-    from census.queries.street import side_by_side
+    from census.queries.street import Unavailable, side_by_side
+    from census.street.tables import with_columns
 
     registers: list[tuple[str, str]] = []
 
     def each() -> Iterator[tuple[str, Any]]:
         nonlocal registers
         for name, census in _each_census():
+            if isinstance(census, Unavailable):
+                yield name, census
+                continue
             registers = registers or [(reg.key, reg.title(lang)) for reg in census.registers]
             yield name, census.derived
 
     rows, waiting = side_by_side(each(), day, approved, View.counts)
     keys = [key for key, _title in registers]
-    counts = [{key: n.get(key, 0) for key in keys} for _name, n in rows]
-    names = [name for name, _n in rows]
+    counts = [
+        (name, n if isinstance(n, Unavailable) else {key: n.get(key, 0) for key in keys})
+        for name, n in rows
+    ]
+    read = _read(counts)
     line = Gate(approved).line(waiting, lang)
-    return registers_table(names, counts, registers, day, line, lang), counts
+    table = registers_table(
+        [name for name, _n in read], [n for _name, n in read], registers, day, line, lang
+    )
+    return with_columns(table, _order(counts), lang), counts
 
 
 @street_group.command("report")
@@ -164,14 +219,23 @@ def street_report_command(start: str, end: str, lang: str, approved: bool, as_js
     The 合计 row adds the communities' counts and works its rates out from the sums. The
     gate's line is the second line (with --json on standard error).
     """
-    from census.worklog.street import report_json, report_table
+    from census.worklog.report import word
+    from census.worklog.street import report_json
 
     report = _report(start, end, lang, approved)
     if as_json:
         click.echo(report.gate, err=True)
-        click.echo(json.dumps(report_json(report, lang), ensure_ascii=False, indent=2))
+        _say_left_out(report.order, lang)
+        counted = report_json(report, lang)
+        total = counted.pop(word("all", lang))
+        body = {
+            name: {"unavailable": missing.reason(lang)} if missing else counted[name]
+            for name, missing in report.order
+        }
+        body |= {_total(report.order, lang, word("all", lang)): total}
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
-    table = report_table(report, lang)
+    table = _report_table(report, lang)
     click.echo(table.title)
     click.echo(table.gate)
     click.echo("\t".join(table.flat_heads(lang)))
@@ -188,6 +252,14 @@ def _report(start: str, end: str, lang: str, approved: bool) -> Any:
     if bad:
         raise click.BadParameter("日期应为 YYYY-MM-DD / dates are YYYY-MM-DD", param_hint=bad[0])
     return street_report(_each_census(), period, lang, approved=approved)
+
+
+def _report_table(report: Any, lang: str) -> Any:
+    """The report's table, a row for each community (暂不可用 for one not read)."""
+    from census.street.tables import with_rows
+    from census.worklog.street import report_table
+
+    return with_rows(report_table(report, lang), report.order, lang)
 
 
 @street_group.command("print")
@@ -226,10 +298,8 @@ def street_print(
     elif target == "registers":
         table, what = _registers_table(day, approved, lang)[0], day.isoformat()
     else:
-        from census.worklog.street import report_table
-
         report = _report(start, end, lang, approved)
-        table, what = report_table(report, lang), report.period.label("en")
+        table, what = _report_table(report, lang), report.period.label("en")
     write_output(output, street_pdf(table, datetime.now(), lang, prepared_by))
     with open_census(home=True) as home:
         audit.record(home.store, actor(), "print", f"street/{target}/{what}", approved=approved)
@@ -240,26 +310,43 @@ def _summaries(day: Any, approved: bool, lang: str) -> tuple[list[tuple[str, Any
     """Each community's name and figures on a date, and the gate's line over all of them."""
     from census.domain.gate import Gate
     from census.queries.derived import View
-    from census.queries.street import side_by_side
+    from census.queries.street import Unavailable, side_by_side
 
-    each = ((name, census.derived) for name, census in _each_census())
+    each = (
+        (name, census if isinstance(census, Unavailable) else census.derived)
+        for name, census in _each_census()
+    )
     rows, waiting = side_by_side(each, day, approved, View.figures)
     return rows, Gate(approved).line(waiting, lang)
 
 
-def _summary_table(day: Any, approved: bool, lang: str) -> Any:
-    """The street's summary table on a date, with the gate's line over all communities."""
+def _summary_table(day: Any, approved: bool, lang: str, read: Any = None) -> Any:
+    """The street's summary table on a date, with the gate's line over all communities
+    (``read``: the rows and line ``_summaries`` gave, else read now)."""
     from census.domain.rollup import summary_table
+    from census.street.tables import with_rows
 
-    rows, line = _summaries(day, approved, lang)
-    return summary_table(rows, day, line, lang)
+    rows, line = read or _summaries(day, approved, lang)
+    table = summary_table(_read(rows), day, line, lang)
+    return with_rows(table, _order(rows), lang)
 
 
 def _each_census() -> Iterator[tuple[str, Any]]:
-    """Each community's name and context in the street's order, one open at a time."""
+    """Each community's name and context in the street's order, one open at a time; for
+    one whose store cannot be opened, why (``Unavailable``, logged), and the next."""
+    from census.context import Census, load_config
+    from census.queries.street import logged
+
     for name, config in _every_community():
-        with open_census(**config) as census:
+        try:
+            census = Census.open(load_config(config))
+        except Exception as exc:  # that community alone is left out of the street's tables
+            yield name or str(config.get("COMMUNITY_NAME")), logged(name or "(first)", exc)
+            continue
+        try:
             yield name or census.community_name(), census
+        finally:
+            census.close()
 
 
 def _every_community() -> list[tuple[str, dict[str, Any]]]:

@@ -30,7 +30,9 @@ from flask import Flask
 from census.app import create_app
 from census.context import Census
 from census.queries.communities import HOME, Community, added, find
+from census.queries.street import Unavailable, logged
 from census.services.communities import name_community
+from census.store import StoreError
 from census.street.places import community_config, valid_code
 from census.web import street
 from census.web.current import context
@@ -66,7 +68,10 @@ class Deployment:
         return [first, *added(self.census.store)]
 
     def app_of(self, code: str) -> Flask | None:
-        """The app of the community ``code`` (made on first use); None for no such community."""
+        """The app of the community ``code`` (made on first use); None for no such community.
+
+        A store that cannot be opened raises what opening it raised, and is tried again the
+        next time it is asked for (a folder repaired, a database back, serve at once)."""
         if code == HOME:
             return self.home
         found = self._apps.get(code)
@@ -92,9 +97,24 @@ class Deployment:
         from datetime import date
 
         for community in self.communities():
-            census = self.census_of(community.code)
-            if census is not None and census.derived is not None:
+            census = self.opened(community)
+            if isinstance(census, Unavailable) or census.derived is None:
+                continue
+            try:
                 census.derived.view(date.today(), approved=True).figures()
+            except (StoreError, OSError) as exc:
+                logged(community, exc)
+
+    def opened(self, community: Community) -> Census | Unavailable:
+        """The context of a community of the street, or why its store cannot be opened now
+        (logged; the street's tables show it 暂不可用 and go on with the others)."""
+        try:
+            census = self.census_of(community.code)
+        except Exception as exc:  # whatever stops its app: that community alone is left out
+            return logged(community, exc)
+        if census is None:  # taken off the street's list a moment ago
+            return Unavailable("other", f"community {community.code!r} is no longer listed")
+        return census
 
     def census_of(self, code: str) -> Census | None:
         """The context of the community ``code`` (its store, definitions, read models)."""
@@ -123,15 +143,36 @@ class Deployment:
         chosen = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).get("community")
         if chosen is not None:
             code = chosen[0].strip()
-            app = self.app_of(code)
+            try:
+                app = self.app_of(code)
+            except Exception as exc:  # its store cannot be opened: 503 in words
+                return self._unavailable(code, exc, environ, start_response)
             if app is None:
                 return _not_found(start_response)
             return app(environ, _remembering(code, start_response, self._secure(environ)))
         code = str(environ.get(HEADER) or "").strip() or _cookie(environ)
-        app = self.app_of(code) if code else self.home
+        try:
+            app = self.app_of(code) if code else self.home
+        except Exception as exc:
+            return self._unavailable(code, exc, environ, start_response)
         if app is None:  # a community since removed, or a made-up header: the first one
             app = self.home
         return app(environ, start_response)
+
+    def _unavailable(
+        self, code: str, exc: Exception, environ: Mapping[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """The community ``code`` cannot be opened: 503 and why, in words (logged)."""
+        try:
+            listed = find(self.census.store, code) if valid_code(code) else None
+        except (StoreError, OSError):  # the first community's store is failing too
+            listed = None
+        name = listed.name if listed is not None else code
+        found = logged(Community(code, name), exc)
+        api = str(environ.get("PATH_INFO") or "").startswith("/api/")
+        status, headers, body = street.unavailable_answer(self.home, name, found, api=api)
+        start_response(status, headers)
+        return [body]
 
 
 def _cookie(environ: Mapping[str, Any]) -> str:

@@ -15,6 +15,7 @@ user waits) and ``.xlsx``, logged in the first community's audit log.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
@@ -41,15 +42,19 @@ from census.domain.summary import figure_label, percent
 from census.printing.street_print import street_pdf
 from census.queries.communities import Community
 from census.queries.derived import Derived, View
-from census.queries.street import side_by_side
+from census.queries.street import Unavailable, logged, side_by_side
 from census.services import audit
 from census.services.communities import CommunityError, add_community
 from census.sheets.writer import xlsx_bytes
+from census.store import StoreError, StoreLocked
+from census.street.tables import Order, left_out, notes, total_label, with_columns, with_rows
+from census.util.i18n import N_, gettext
 from census.web.access import ADMIN, roles_required
 from census.web.current import context, get_store
 from census.web.helpers import lang
 from census.web.registers import as_of_date
 from census.worklog.periods import Period, parse_period
+from census.worklog.report import word
 from census.worklog.street import StreetReport, report_table, street_report
 
 bp = Blueprint("street", __name__, url_prefix="/street")
@@ -67,6 +72,18 @@ def init_app(app: Flask, *, home: bool) -> None:
     def _communities() -> dict[str, Any]:
         return {"street_communities": _deployment().communities, "street_pages": home}
 
+    @app.errorhandler(StoreError)
+    def _store_unavailable(exc: StoreError) -> Any:
+        """This community's store fails (its database schema dropped, the server gone): 503
+        and why, in words, never a traceback; a refused write keeps its own answer."""
+        if type(exc) not in DOWN:
+            raise exc
+        found = logged(current_app.config.get("COMMUNITY_CODE") or "(first)", exc)
+        name = str(current_app.config["COMMUNITY_NAME"])
+        api = request.path.startswith("/api/")
+        status, headers, body = unavailable_answer(current_app, name, found, api=api)
+        return current_app.response_class(body, status=status, headers=headers)
+
     if not home:
         return
     app.register_blueprint(bp)
@@ -83,23 +100,81 @@ def init_app(app: Flask, *, home: bool) -> None:
         return None
 
 
+# The store errors of a store that is down (a database failing, a data file that does not
+# load, a folder in use); its other errors (a conflict, a duplicate) answer one request.
+DOWN = (StoreError, StoreLocked)
+PAGE_TITLE = N_("{name}暂不可用")
+PAGE_HINT = N_(
+    "该社区的数据现在无法读取，街道的其他社区不受影响。请稍后再试，或请管理员查看服务器日志。"
+)
+PAGE_HOME = N_("回到首页")
+
+
+def unavailable_answer(
+    app: Flask, name: str, found: Unavailable, *, api: bool
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The 503 of a community whose store cannot be opened or read: status, headers, body.
+
+    Made without the community's own store (no account, no session is read), in both
+    languages, as a page or for the API as JSON."""
+    words = {
+        lang: {
+            "title": gettext(PAGE_TITLE, lang, name=name),
+            "reason": found.reason(lang),
+            "hint": gettext(PAGE_HINT, lang),
+            "home": gettext(PAGE_HOME, lang),
+        }
+        for lang in ("zh", "en")
+    }
+    if api:
+        zh, en = words["zh"], words["en"]
+        message = f"{zh['title']}：{zh['reason']} / {en['title']}: {en['reason']}"
+        body = json.dumps(
+            {"error": "community_unavailable", "message": message}, ensure_ascii=False
+        ).encode()
+        kind = "application/json"
+    else:
+        page = app.jinja_env.get_template("street/unavailable.html")
+        body = page.render(words=words).encode()
+        kind = "text/html; charset=utf-8"
+    headers = [("Content-Type", kind), ("Content-Length", str(len(body))), ("Retry-After", "60")]
+    return "503 SERVICE UNAVAILABLE", headers, body
+
+
 def _deployment() -> Any:
     return current_app.extensions["street"]
 
 
-def _each(communities: list[Community] | None = None) -> Iterator[tuple[Community, Derived]]:
-    """Each community of the street (or of ``communities``) with its read model."""
+def _each(
+    communities: list[Community] | None = None,
+) -> Iterator[tuple[Community, Derived | Unavailable]]:
+    """Each community of the street (or of ``communities``) with its read model, or why it
+    cannot be opened now."""
     deployment = _deployment()
     for community in communities or deployment.communities():
-        census = deployment.census_of(community.code)
-        if census is None or census.derived is None:
-            abort(404)
-        yield community, census.derived
+        census = deployment.opened(community)
+        if not isinstance(census, Unavailable) and census.derived is None:
+            census = Unavailable("other", "no read model")
+        yield community, census if isinstance(census, Unavailable) else census.derived
 
 
-def street_rows(as_of: date, gate: Gate) -> tuple[list[tuple[Community, dict[str, Any]]], Pending]:
-    """Each community's figures; and what waits for review in all."""
+Rows = list[tuple[Community, Any]]
+
+
+def street_rows(as_of: date, gate: Gate) -> tuple[Rows, Pending]:
+    """Each community's figures (or ``Unavailable``); and what waits for review in the
+    communities read."""
     return side_by_side(_each(), as_of, gate.approved, View.figures)
+
+
+def _read(rows: Rows) -> list[tuple[Community, dict[str, Any]]]:
+    """The rows of the communities read."""
+    return [(c, f) for c, f in rows if not isinstance(f, Unavailable)]
+
+
+def _order(rows: Rows) -> Order:
+    """Every community's name in the street's order, and why it was not read."""
+    return [(c.name, f if isinstance(f, Unavailable) else None) for c, f in rows]
 
 
 def _cell(key: str, value: Any) -> Any:
@@ -112,13 +187,17 @@ def summary():
     """基本情况 of the street: a row per community and the 合计 row, on any date."""
     as_of, gate = as_of_date(), gate_from(request.args)
     rows, waiting = street_rows(as_of, gate)
-    total = street_total(figures for _c, figures in rows)
+    total = street_total(figures for _c, figures in _read(rows))
     language = lang()
     return render_template(
         "street/summary.html",
         heads=[figure_label(k, language) for k in PLAIN],
-        rows=[(c, [_cell(k, f[k]) for k in PLAIN]) for c, f in rows],
+        rows=[
+            (c, f if isinstance(f, Unavailable) else [_cell(k, f[k]) for k in PLAIN])
+            for c, f in rows
+        ],
         total=[_cell(k, total[k]) for k in PLAIN],
+        total_name=total_label(_order(rows), _("合计"), language),
         as_of=as_of,
         today=date.today(),
         gate=gate,
@@ -132,12 +211,20 @@ def summary_xlsx():
     """The same table as a workbook: a row per community, then 合计; logged."""
     as_of, gate = as_of_date(), gate_from(request.args)
     rows, waiting = street_rows(as_of, gate)
-    total = street_total(figures for _c, figures in rows)
+    total = street_total(figures for _c, figures in _read(rows))
     language = lang()
     heads = [_("社区"), *(figure_label(k, language) for k in PLAIN)]
-    body = [[c.name, *(f[k] for k in PLAIN)] for c, f in rows]
-    body.append([_("合计"), *(total[k] for k in PLAIN)])
+    body = [
+        [c.name, _("暂不可用"), *["—"] * (len(PLAIN) - 1)]
+        if isinstance(f, Unavailable)
+        else [c.name, *(f[k] for k in PLAIN)]
+        for c, f in rows
+    ]
+    order = _order(rows)
+    body.append([total_label(order, _("合计"), language), *(total[k] for k in PLAIN)])
     body.append([gate.line(waiting, language)])
+    if notes(order, language):
+        body.append([notes(order, language)])
     data = xlsx_bytes({_("街道基本情况"): (heads, body)})
     audit.record(get_store(), current_user.username, "export", f"street/summary/{as_of}")
     name = f"{_('街道基本情况')}-{as_of.isoformat()}.xlsx"
@@ -173,24 +260,27 @@ def summary_pdf():
     rows, waiting = street_rows(as_of, gate)
     language = lang()
     table = summary_table(
-        [(c.name, f) for c, f in rows], as_of, gate.line(waiting, language), language
+        [(c.name, f) for c, f in _read(rows)], as_of, gate.line(waiting, language), language
     )
+    table = with_rows(table, _order(rows), language)
     return _pdf(table, f"{table.title}-{as_of.isoformat()}", f"street/summary/{as_of}")
 
 
-def _registers(as_of: date, gate: Gate) -> tuple[list[Community], StreetTable]:
-    """Each community's rows of each register on a date, the 合计 column, the gate's line."""
+def _registers(as_of: date, gate: Gate) -> tuple[Rows, StreetTable]:
+    """Each community's rows of each register on a date, the 合计 column, the gate's line
+    (a community not read: 暂不可用 in its column, the 合计 says it leaves it out)."""
     counts, waiting = side_by_side(_each(), as_of, gate.approved, View.counts)
     language = lang()
+    read = _read(counts)
     table = registers_table(
-        [c.name for c, _n in counts],
-        [n for _c, n in counts],
+        [c.name for c, _n in read],
+        [n for _c, n in read],
         [(reg.key, reg.title(language)) for reg in context().registers],
         as_of,
         gate.line(waiting, language),
         language,
     )
-    return [c for c, _n in counts], table
+    return counts, with_columns(table, _order(counts), language)
 
 
 @bp.route("/registers")
@@ -198,15 +288,19 @@ def _registers(as_of: date, gate: Gate) -> tuple[list[Community], StreetTable]:
 def registers():
     """台账 of the street: the rows of each register in each community, and the total."""
     as_of, gate = as_of_date(), gate_from(request.args)
-    communities, table = _registers(as_of, gate)
+    counts, table = _registers(as_of, gate)
+    language = lang()
+    order = _order(counts)
     return render_template(
         "street/registers.html",
-        communities=communities,
+        communities=[c for c, _n in counts],
         lines=[(title, cells[:-1], cells[-1]) for title, cells in table.rows],
+        total_name=table.heads[-1],
         as_of=as_of,
         today=date.today(),
         gate=gate,
-        gate_line=table.gate,
+        gate_line=table.gate.removesuffix(notes(order, language)).strip(),
+        notes=[(name, missing.reason(language)) for name, missing in left_out(order)],
     )
 
 
@@ -245,12 +339,13 @@ def _period() -> Period:
 def _report(communities: list[Community] | None = None) -> StreetReport:
     """The street's work report of the period asked, each community's own cases counted."""
     deployment = _deployment()
-    found = [
-        (c.name, deployment.census_of(c.code)) for c in communities or deployment.communities()
-    ]
-    if any(census is None for _name, census in found):
-        abort(404)
+    found = ((c.name, deployment.opened(c)) for c in communities or deployment.communities())
     return street_report(found, _period(), lang(), approved=gate_from(request.args).approved)
+
+
+def _report_table(found: StreetReport) -> StreetTable:
+    """The report's table, a row for each community (暂不可用 for one not read)."""
+    return with_rows(report_table(found, lang()), found.order, lang())
 
 
 @bp.route("/report")
@@ -259,14 +354,29 @@ def report():
     """街道工作报告: 受理, 办结 and 办结率 per channel of each community and the 合计 row."""
     communities = _deployment().communities()
     found = _report(communities)
+    language = lang()
     return render_template(
         "street/report.html",
         communities=communities,
         report=found,
-        table=report_table(found, lang()),
+        table=report_table(found, language),
+        rows=_report_rows(communities, found, language),
+        total_name=total_label(found.order, word("all", language), language),
         period=found.period,
         gate=gate_from(request.args),
     )
+
+
+def _report_rows(
+    communities: list[Community], found: StreetReport, language: str
+) -> list[tuple[Community, Any]]:
+    """Each community and its cells on the report's page, or why it was not read."""
+    table = report_table(found, language)
+    present = iter(table.rows[:-1])
+    return [
+        (c, missing.reason(language) if missing is not None else next(present)[1])
+        for c, (_name, missing) in zip(communities, found.order, strict=True)
+    ]
 
 
 @bp.route("/report.pdf")
@@ -274,7 +384,7 @@ def report():
 def report_pdf():
     """The street's work report printed, A4 landscape; logged."""
     found = _report()
-    table = report_table(found, lang())
+    table = _report_table(found)
     return _pdf(table, table.title, f"street/report/{found.period.label('en')}")
 
 
@@ -283,7 +393,7 @@ def report_pdf():
 def report_xlsx():
     """The street's work report as a workbook: a row per community, then 合计; logged."""
     found = _report()
-    table = report_table(found, lang())
+    table = _report_table(found)
     body = [*table.lines(), [table.gate]]
     data = xlsx_bytes({_("街道工作报告"): (table.flat_heads(lang()), body)})
     audit.record(
@@ -314,8 +424,14 @@ def communities():
         except CommunityError as exc:
             flash(str(exc), "error")
         else:
-            _deployment().app_of(added.code)  # its store made and named now, not at first visit
+            # its store made and named now, not at first visit
+            made = _deployment().opened(added)
             flash(_("已添加社区 %(name)s", name=added.name), "success")
+            if isinstance(made, Unavailable):
+                flash(
+                    _("%(name)s暂不可用：%(reason)s", name=added.name, reason=made.reason(lang())),
+                    "error",
+                )
             return redirect(url_for("street.communities"))
     return render_template(
         "street/communities.html",

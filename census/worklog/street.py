@@ -22,6 +22,8 @@ from typing import Any
 
 from census.domain.gate import Gate, Pending
 from census.domain.rollup import WORDS, StreetTable
+from census.queries.street import Unavailable, logged
+from census.store import StoreError
 from census.util.i18n import N_, gettext
 from census.worklog.figures import SERVICE, CaseCounts, case_counts
 from census.worklog.periods import Period
@@ -71,6 +73,8 @@ class StreetReport:
     rows: list[tuple[str, Cases]] = field(default_factory=list)  # community name, its counts
     pending: Pending = field(default_factory=Pending)
     gate: str = ""  # the review gate's line over all communities
+    # every community in the street's order, and why it was not read (None: it was)
+    order: list[tuple[str, Unavailable | None]] = field(default_factory=list)
 
     @property
     def codes(self) -> list[str]:
@@ -101,18 +105,31 @@ def street_report(
     approved: bool = True,
 ) -> StreetReport:
     """The report over ``(name, census)`` pairs, in the street's order; each census is
-    read while it is the current item (the command line opens one community at a time)."""
+    read while it is the current item (the command line opens one community at a time).
+    A community that could not be opened (``Unavailable`` for its census), or whose store
+    fails while it is read, has no row: ``order`` says why, and its counts are in no 合计."""
     gate = Gate(approved)
     as_of = min(period.end, date.today())
     report = StreetReport(period, {})
     for name, census in communities:
+        if isinstance(census, Unavailable):
+            report.order.append((name, census))
+            continue
+        try:
+            cases = community_cases(census.store, census.surveys, period)
+            pending = (
+                census.derived.view(as_of, approved=approved).pending()
+                if census.derived is not None
+                else Pending()
+            )
+        except (StoreError, OSError) as exc:
+            report.order.append((name, logged(name, exc)))
+            continue
         for code, label in channel_labels(census.surveys, lang).items():
             report.channels.setdefault(code, label)
-        report.rows.append((name, community_cases(census.store, census.surveys, period)))
-        if census.derived is not None:
-            report.pending = (
-                report.pending + census.derived.view(as_of, approved=approved).pending()
-            )
+        report.rows.append((name, cases))
+        report.pending = report.pending + pending
+        report.order.append((name, None))
     report.gate = gate.line(report.pending, lang)
     return report
 
