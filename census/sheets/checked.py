@@ -38,7 +38,7 @@ from census.surveys.definition import FormDef
 from census.util.gcpause import paused_gc
 
 FORMAT = 1
-COMPRESS_LEVEL = 1  # 13,000 households: 2.3 MB, where 6 makes 1.7 MB in 2.5 times as long
+COMPRESS_LEVEL = 1  # 3,000 new households: 1.0 MB in 0.13 s; level 6: 0.73 MB in 0.45 s
 
 
 @dataclass
