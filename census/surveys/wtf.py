@@ -23,11 +23,18 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from census.domain.display import yes_no
 from census.domain.problems import Problem
 from census.surveys.definition import SILENT_TYPES, FieldDef, FormDef, fill
+from census.surveys.widgets import (
+    CheckboxInput,
+    ListWidget,
+    RadioInput,
+    Select,
+    TextArea,
+    TextInput,
+)
 
 _INPUT_KW: dict[str, dict[str, str]] = {
     "integer": {"inputmode": "numeric", "type": "number"},
@@ -109,6 +116,7 @@ def _wtf_field(f: FieldDef, lang: str) -> Any:
             render_kw=kw,
             description=hint,
             default=f.default,
+            widget=Select(),
         )
     if f.type == "select_many":
         return MultiCheckboxField(
@@ -122,12 +130,16 @@ def _wtf_field(f: FieldDef, lang: str) -> Any:
             validate_choice=False,
             render_kw=kw,
             description=hint,
+            widget=ListWidget(prefix_label=False),
+            option_widget=RadioInput(),
         )
     # a value nobody types (hidden, read-only) is on the page from the start
     shown = f.default if f.read_only or f.type in SILENT_TYPES else None
     if f.type == "textarea":
-        return TextAreaField(label, render_kw=kw, description=hint, default=shown)
-    return StringField(label, render_kw=kw, description=hint, default=shown)
+        return TextAreaField(
+            label, render_kw=kw, description=hint, default=shown, widget=TextArea()
+        )
+    return StringField(label, render_kw=kw, description=hint, default=shown, widget=TextInput())
 
 
 @cache
