@@ -169,9 +169,13 @@ class PgStore(Store):
             ).fetchall()
         if len(rows) < len(wanted):  # pruned, or never noted
             return None
+        # Inside an atomic() block the rows read may be the block's own, not committed yet
+        # (a rollback gives their numbers to other writes): those are not kept.
+        keep = getattr(self._local, "conn", None) is None
         for name, number, ids in rows:
             found[name].update(ids)
-            self._changes.note(name, int(number), ids)
+            if keep:
+                self._changes.note(name, int(number), ids)
         return found
 
     def noted(self, name: str, number: int | None, ids: Sequence[int]) -> None:

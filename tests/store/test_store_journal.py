@@ -239,3 +239,20 @@ def test_a_reader_following_writers_at_work_misses_no_write(pg_url: str) -> None
         assert failures == []
         assert mirror == {doc["id"]: doc for doc in households.scan()}
         assert follows > 1
+
+
+def test_what_a_block_read_of_its_own_writes_is_not_kept_past_its_rollback(
+    pg_url: str, make_household: Factory
+) -> None:
+    """Inside a block the journal shows the block's own rows; rolled back, their numbers go
+    to the next writer, whose ids must be the ones told."""
+    with open_store(pg_url) as mine, open_store(pg_url) as theirs:
+        households = mine.collection("households")
+        kept = households.insert(make_household())
+        before = mine.stamp(*NAMES)
+        with pytest.raises(RuntimeError), mine.atomic():
+            households.update(kept, make_household(status="done"))
+            assert changed(mine, before) == {"households": {kept}, "units": set()}
+            raise RuntimeError("the block fails")
+        other = theirs.collection("households").insert(make_household())
+        assert changed(mine, before) == {"households": {other}, "units": set()}
