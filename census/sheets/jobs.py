@@ -343,6 +343,8 @@ class SharedImportJobs(ImportJobs):
             finally:
                 if kept is not None:
                     kept.unlink(missing_ok=True)
+            if file is not None and self.shared.job(job.upload_id) is None:
+                self.shared.remove_files(*file[:2])  # discarded while it was checked
             self._written.pop(job.id, None)  # nothing more to write for it
         else:
             self.shared.save_job(job.id, KIND, job.owner, job.state, doc)

@@ -244,3 +244,56 @@ def test_a_server_killed_mid_check_leaves_the_check_failed_and_a_new_one_works(c
         assert plan.count(NEW) == 2500 and plan.fingerprint() == _fingerprint(report)
     finally:
         third.stop()
+
+
+def test_a_checks_plan_is_kept_with_its_end_and_not_for_an_upload_discarded_meanwhile(
+    tmp_path, pg_url
+):
+    from datetime import date
+
+    from census.app import create_app
+    from census.sheets import jobs as import_jobs
+    from census.sheets import uploads
+    from census.sheets.checked import Checked
+    from census.sheets.wizard import PLAN_COLLECTIONS, plan_file
+    from census.web.current import get_store
+
+    app = create_app({"DATA_DIR": str(tmp_path / "a"), "DATABASE_URL": pg_url, "FSYNC": False})
+    try:
+        store = get_store(app)
+        shared, form = store.shared, load_surveys()["household"]
+        runner = import_jobs.SharedImportJobs(shared, "here")
+        other = import_jobs.SharedImportJobs(shared, "there")
+        data = _workbook(tmp_path / "a.xlsx", hf.people(5))
+        kept = [
+            uploads.create(tmp_path / "a", "台账.xlsx", data, "household", "admin", shared)
+            for _ in range(2)
+        ]
+
+        def check(upload, discard=False):
+            def work(_progress):
+                plan, sheets = plan_file(store, form, upload.path)
+                if discard:
+                    upload.discard()
+                return Checked(plan, sheets, store.stamp(*PLAN_COLLECTIONS), date.today())
+
+            job = runner.submit(upload.id, import_jobs.CHECK, "admin", work, key=("k",))
+            assert runner.wait(job, 60).state == import_jobs.DONE
+            return job
+
+        job = check(kept[0])
+        seen = wait_for(lambda: other.checks(kept[0].id, ("k",)), 10, "the check's row done")
+        assert [j.id for j in seen] == [job.id]
+        found = other.plan_of(seen[0].result, form)
+        assert found is not None and found.job == job.id
+        assert found.plan.fingerprint() == job.result.plan.fingerprint()
+        assert found.plan.counts == job.result.plan.counts
+        assert other.checks(kept[0].id, ("another mapping",)) == []
+        second = check(kept[1], discard=True)
+        wait_for(lambda: other.get(second.id).state == import_jobs.DONE, 10, "its row done")
+        assert shared.file_bytes(uploads.FOLDER, uploads.plan_name(kept[1].id)) is None
+        kept[0].discard()
+        assert shared.file_bytes(uploads.FOLDER, uploads.plan_name(kept[0].id)) is None
+        assert other.plan_of(seen[0].result, form) is None  # gone with its upload
+    finally:
+        get_store(app).close()
