@@ -53,7 +53,10 @@ class TaskQueue:
             ) from exc
 
         self.url = url
-        self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
+        # One connection kept open, not psycopg_pool's four: a worker serving a street holds
+        # a queue per community, and uses each one's connection in turn.
+        connector = procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=4)
+        self.app = procrastinate.App(connector=connector)
         self._lock = threading.Lock()
         self._open = False
         self._prepared = False
