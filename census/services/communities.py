@@ -8,6 +8,8 @@ store is the application context's business.
 
 from __future__ import annotations
 
+import unicodedata
+
 from census.queries.communities import COLLECTION, Community, added
 from census.services import audit
 from census.store import DuplicateKey, Store
@@ -20,9 +22,24 @@ class CommunityError(ValueError):
     """A community that cannot be added, said in both languages."""
 
 
+def clean_name(name: str) -> str:
+    """A name as it is kept: trimmed, each run of spaces (full-width ones too) one space."""
+    return " ".join(name.split())
+
+
+def name_key(name: str) -> str:
+    """What two names must not share: the name with full-width letters, digits and spaces
+    made half-width (NFKC), case folded, without any space (东区 社区, 东区　社区 and
+    东区社区 are one name)."""
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
 def add_community(store: Store, name: str, code: str, *, home_name: str, actor: str) -> Community:
-    """List a new community (code and name unique in the street, the first one's included)."""
-    name, code = name.strip(), code.strip()
+    """List a new community (code and name unique in the street, the first one's included).
+
+    The store holds both unique (``code`` and ``name_key``), so two admins adding the same
+    name at the same moment, on one server or two, get one community and one refusal."""
+    name, code = clean_name(name), code.strip()
     if not name or len(name) > MAX_NAME:
         raise CommunityError(f"社区名称应为 1–{MAX_NAME} 个字 / a name of 1–{MAX_NAME} characters")
     if not valid_code(code):
@@ -30,11 +47,17 @@ def add_community(store: Store, name: str, code: str, *, home_name: str, actor: 
             "社区代码只能用小写字母、数字和 _（最多 31 个） / "
             "a code of lowercase letters, digits and _ (up to 31)"
         )
-    if name == home_name or any(c.name == name for c in added(store)):
-        raise CommunityError(f"已有名为“{name}”的社区 / a community named {name} exists")
+    key = name_key(name)
+    taken = CommunityError(f"已有名为“{name}”的社区 / a community named {name} exists")
+    # the first community, and those listed before names were kept unique by the store
+    if key == name_key(home_name) or any(name_key(c.name) == key for c in added(store)):
+        raise taken
+    row = {"code": code, "name": name, "name_key": key}
     try:
-        store.collection(COLLECTION).insert({"code": code, "name": name}, unique=("code",))
+        store.collection(COLLECTION).insert(row, unique=("code", "name_key"))
     except DuplicateKey as exc:
+        if exc.field == "name_key":
+            raise taken from exc
         raise CommunityError(f"社区代码 {code} 已被使用 / code {code} is taken") from exc
     audit.record(store, actor, "add_community", f"communities/{code}", name=name)
     return Community(code, name)
