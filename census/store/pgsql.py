@@ -244,6 +244,12 @@ WITH counter AS (
 ), {_journal("ARRAY[%(id)s::bigint]")}
 SELECT deleted.rev, counter.changes FROM counter LEFT JOIN deleted ON true
 """
+# On open: the rows a write's own prune missed (written while servers kept different numbers
+# of writes, or by a version whose writes prune nothing), one pass over a small table.
+PRUNE_JOURNAL = """
+DELETE FROM census_changes AS j USING census_collections AS c
+WHERE j.collection = c.name AND j.number <= c.changes - %s
+"""
 # The journal's rows of these (collection, number) pairs: the writes a server did not make.
 JOURNAL = """
 SELECT j.collection, j.number, j.ids

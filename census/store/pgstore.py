@@ -61,11 +61,11 @@ class PgStore(Store):
         # The secret key, staff surveys, jobs and their files: one truth for every server.
         self.shared = PgShared(self)
         self._fsync = fsync
+        self.journal_keep = pgsql.JOURNAL_KEEP  # writes kept in the journal per collection
         self._lock = threading.Lock()
         self._local = threading.local()  # the connection of this thread's atomic() block
         self._changes = ChangeLog()  # the ids of committed writes: this process's, and the
         # journal's rows read for others' writes (a committed number never changes meaning)
-        self.journal_keep = pgsql.JOURNAL_KEEP  # writes kept in the journal per collection
         self._collections: dict[str, PgCollection] = {}
         self.journal_reads = 0  # queries of the journal for numbers another process wrote
         self._indexed: set[str] = set()
@@ -78,6 +78,7 @@ class PgStore(Store):
                 with conn.transaction():
                     conn.execute(pgsql.DDL_LOCK)
                     conn.execute(pgsql.SCHEMA)
+                conn.execute(pgsql.PRUNE_JOURNAL, (self.journal_keep,))
         except psycopg.Error as exc:
             raise StoreError(f"cannot open the PostgreSQL store at {self}: {exc}") from exc
         self._pool = ConnectionPool(

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from census.store import Conflict, NotFound, open_store
+from census.store import Conflict, NotFound, open_store, pgsql
 from census.store.pgstore import PgStore
 
 pytestmark = pytest.mark.postgres
@@ -256,3 +256,20 @@ def test_what_a_block_read_of_its_own_writes_is_not_kept_past_its_rollback(
             raise RuntimeError("the block fails")
         other = theirs.collection("households").insert(make_household())
         assert changed(mine, before) == {"households": {other}, "units": set()}
+
+
+def test_rows_a_write_did_not_prune_go_when_a_server_opens(
+    pg_url: str, pg_server: str, make_household: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows written while another server kept more writes stay until the next open."""
+    with open_store(pg_url) as store:
+        households = store.collection("households")
+        for _ in range(5):
+            households.insert(make_household())
+        assert isinstance(store, PgStore)
+        store.journal_keep = 3
+        households.insert(make_household())  # write 6 prunes write 3 only
+    assert [n for _, n, _ in journal(pg_server, pg_url)] == [1, 2, 4, 5, 6]
+    monkeypatch.setattr(pgsql, "JOURNAL_KEEP", 3)
+    with open_store(pg_url):
+        assert [n for _, n, _ in journal(pg_server, pg_url)] == [4, 5, 6]
