@@ -368,14 +368,15 @@ def report(upload_id: str):
     """Every row checked: counts, problems per row and column, and what would change.
 
     The check runs as a background job (``census.sheets.jobs``): a plan still current is
-    shown at once, a short check is waited for, a long one shows its progress bar, whose
-    page comes back here with ``?job=`` when it is done.
+    shown at once (this server's, or one another server checked, read back), a short check
+    is waited for, a long one shows its progress bar, whose page comes back here with
+    ``?job=`` when it is done.
     """
     upload = _upload(upload_id)
     form = _form(upload.form)
     store, plans, job_id = get_store(), _plans(), request.args.get("job", "")
     plan = _peek(plans, store, upload, form)
-    if plan is None and not job_id:
+    if plan is None:  # checked elsewhere, and nothing changed since?
         plan = _kept_plan(_jobs(), plans, store, upload, form)
     if plan is None:
         job = _finished_check(upload, job_id)
