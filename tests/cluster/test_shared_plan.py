@@ -192,6 +192,27 @@ def test_a_check_on_one_server_is_shown_and_imported_by_the_other_as_checked(clu
     assert _kept_plan(cluster, upload_id) is None  # gone with the upload
 
 
+def test_an_import_checked_on_one_server_is_applied_by_the_other_without_its_report(
+    cluster, tmp_path
+):
+    session = _admin(cluster)
+    one, two = (server.url for server in cluster.servers)
+    upload_id = _sent(session, one, _workbook(tmp_path / "d.xlsx", hf.people(15, start=8001)))
+    report = _checked_on(session, one, upload_id)
+    job = _job_of(
+        session.post(
+            f"{two}/sheets/import/{upload_id}/apply",
+            data={"csrf_token": csrf(report), "fingerprint": _fingerprint(report)},
+            allow_redirects=False,
+        )
+    )
+    assert _finished(session, one, job)["state"] == "done"
+    done = session.get(f"{one}/sheets/job/{job}")
+    assert done.status_code == 200 and "台账.xlsx" in done.text
+    assert sum(1 for no in _stored(cluster) if no and no.startswith("H80")) == 15
+    assert _checks(cluster, upload_id) == 1
+
+
 def test_a_check_whose_store_changed_since_is_planned_again_by_the_other(cluster, tmp_path):
     session = _admin(cluster)
     one, two = (server.url for server in cluster.servers)
