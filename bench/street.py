@@ -3,6 +3,7 @@
     .venv/bin/python bench/street.py                    # --scale 0.02: 12 × 250 households
     .venv/bin/python bench/street.py --scale 0.1 --rate 30 --seconds 20
     .venv/bin/python bench/street.py --scale 1 --rate 50 --seconds 60   # the issue's size
+    .venv/bin/python bench/street.py --scale 1 --rate 50 --seconds 60 --print-buildings 100
 
 At ``--scale 1`` the street is the issue's: 12 communities of 12,500 generated households
 each (150,000 households, about 550,000 residents), a 13,000-household sheet imported, 50
@@ -23,14 +24,17 @@ table gives the street's figure, the baseline's and their ratio:
    over two ``census serve`` processes and every community (new households and edits), then
    the same rate into the community alone through one server: p50, p95, max;
 4. one community's whole household list printed (the print pipeline on the community's
-   records read from its schema) with one worker process and with two;
+   records read from its schema) with one worker process and with two; with
+   ``--print-buildings N`` only its first N buildings' lists (at ``--scale 1`` the whole
+   list is 522 buildings, over a thousand pages a run);
 5. a household sheet of 13,000 × scale households imported into a new community of the
    street, and into an empty installation alone.
 
 Households are stored with ``insert_many`` of ``generate_demo``'s documents (as
 ``bench/read_models.py`` does), not through ``load_demo``: ``load_demo`` validates and
 saves them one by one (the first lines printed measure both on a small sample). Prints
-tables; never passes or fails on a time.
+tables, each part's wall time and the load average at its end; never passes or fails on a
+time.
 """
 
 from __future__ import annotations
@@ -393,7 +397,49 @@ def under_load(bases: list[str], saves: Saves, rate: float, seconds: float) -> d
     }
 
 
-def saves_over_servers(street: Street, rate: float, seconds: float, seed: int) -> list[Any]:
+def warm_up(bases: list[str], saves: Saves) -> None:
+    """Each server opens every community (its read models) before the clock starts, the
+    servers at the same time: at 12,500 households a community that is minutes of work."""
+    with ThreadPoolExecutor(max_workers=len(bases)) as pool:
+        for future in [pool.submit(_warm, base, saves) for base in bases]:
+            future.result()
+
+
+def _warm(base: str, saves: Saves) -> None:
+    for _ in range(len(saves.targets)):
+        one_save(base, saves)
+
+
+def resident_mb(pid: int) -> float:
+    """A process's resident memory (MB), from /proc; 0 where there is none."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def stop(processes: list[subprocess.Popen[bytes]], grace: float = 120) -> None:
+    """SIGTERM, then SIGKILL to what is left after ``grace`` seconds. A server that held
+    twelve communities of 12,500 households takes minutes to exit on busy shared cores
+    (freeing its objects at a low priority); the run goes on without waiting for that."""
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def saves_over_servers(
+    street: Street, rate: float, seconds: float, seed: int, show: Callable[[str, Any], None]
+) -> list[Any]:
+    """The two runs; each row is shown (``show``) as soon as it is measured."""
     rows = []
     street_saves = Saves(street.deployment.census_of, street.codes, seed)
     alone_saves = Saves(lambda code: _context(street.alone), [""], seed)
@@ -404,36 +450,44 @@ def saves_over_servers(street: Street, rate: float, seconds: float, seed: int) -
         processes = [start_server(config, port) for port in ports]
         try:
             bases = [f"http://127.0.0.1:{port}" for port in ports]
-            for base in bases:  # each server opens its communities before the clock starts
-                for _ in range(len(saves.targets)):
-                    one_save(base, saves)
-            rows.append((label, under_load(bases, saves, rate, seconds)))
+            warm_up(bases, saves)
+            result = under_load(bases, saves, rate, seconds)
+            result["rss"] = max(resident_mb(p.pid) for p in processes)
+            rows.append((label, result))
+            show(label, result)
         finally:
-            for process in processes:
-                process.send_signal(signal.SIGTERM)
-            for process in processes:
-                process.wait(timeout=30)
+            stop(processes)
     return rows
 
 
 # ------------------------------------------------------------------ 4: the print
 
 
-def print_list(street: Street, workers: int, tmp: Path) -> tuple[float, int, int]:
-    """One community's whole household list on an empty cache: seconds, pages, households."""
+def print_list(
+    street: Street, workers: int, tmp: Path, buildings: int = 0
+) -> tuple[float, int, int]:
+    """One community's household list on an empty cache: seconds, pages, households. With
+    ``buildings`` only the parts of its first so many buildings (0: the whole list)."""
     from census.printing import pipeline
     from census.printing.plans import PrintRequest, plan, read_records
 
     census = street.deployment.census_of(street.codes[1])
     records = read_records(census.store, census.community_name())
-    the_plan = plan(PrintRequest("household-list", as_of=AS_OF), records)
+    parts = plan(PrintRequest("household-list", as_of=AS_OF), records).parts
+    names = list(dict.fromkeys(part.label for part in parts))
+    if buildings:
+        kept = set(names[:buildings])
+        parts = [part for part in parts if part.label in kept]
+    else:
+        kept = set(names)
+    count = sum(1 for h in records.households if h.get("building") in kept)
     folder = tmp / f"print-{workers}"
     folder.mkdir()
     started = time.perf_counter()
-    stats = pipeline.print_parts(the_plan.parts, folder / "list.pdf", folder, workers=workers)
+    stats = pipeline.print_parts(parts, folder / "list.pdf", folder, workers=workers)
     seconds = time.perf_counter() - started
     pipeline.shutdown_pool()
-    return seconds, stats.pages, len(records.households)
+    return seconds, stats.pages, count
 
 
 # ------------------------------------------------------------------ 5: the import
@@ -486,6 +540,13 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}" if b else "-"
 
 
+def took(since: float) -> float:
+    """A part's line: its wall time and the load average at its end; the clock again."""
+    now = time.perf_counter()
+    print(f"  (this part: {now - since:,.0f} s; load average {os.getloadavg()[0]:.1f})")
+    return now
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.02,
@@ -495,6 +556,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20, help="saves a second (issue: 50)")
     parser.add_argument("--seconds", type=float, default=10, help="how long the saves go on")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--print-buildings", type=int, default=0,
+                        help="print the first N buildings' lists only (0: all)")  # fmt: skip
     args = parser.parse_args()
     households = max(20, round(FULL_HOUSEHOLDS * args.scale))
     sheet_households = max(20, round(FULL_SHEET * args.scale))
@@ -515,6 +578,7 @@ def main() -> None:
             f"(scale {args.scale:g} of 150,000); alone: {households:,} households"
         )
         print()
+        clock = time.perf_counter()
         print("1. the street's pages (ms; cold: the first request after a household was saved)")
         print(f"{'page':<34}{'first':>10}{'cold':>10}{'warm':>10}")
         rows = street_pages(street, args.repeat, args.seed)
@@ -525,32 +589,41 @@ def main() -> None:
                 f"  ratio {label.split(' (')[0]} / {alone.split(' (')[0]}: "
                 f"cold {ratio(cold, c2)}, warm {ratio(warm, w2)}"
             )
+        clock = took(clock)
         print()
         print("2. a community's pages, warm (ms): its 2nd community in the street, and alone")
         print(f"{'page':<28}{'in the street':>15}{'alone':>10}{'ratio':>8}")
         for label, there, here in community_pages(street, args.repeat):
             print(f"{label:<28}{ms(there):>15}{ms(here):>10}{ratio(there, here):>8}")
+        clock = took(clock)
         print()
         print(f"3. household saves through the API, {args.rate:g}/s for {args.seconds:g} s (ms)")
-        print(f"{'run':<36}{'saves':>7}{'failed':>7}{'per s':>7}{'p50':>8}{'p95':>8}{'max':>8}")
-        loads = saves_over_servers(street, args.rate, args.seconds, args.seed)
-        for label, r in loads:
-            print(f"{label:<36}{r['saves']:>7}{r['failed']:>7}{r['rate']:>7.1f}"
-                  f"{ms(r['p50']):>8}{ms(r['p95']):>8}{ms(r['max']):>8}")  # fmt: skip
+        print(f"{'run':<36}{'saves':>7}{'failed':>7}{'per s':>7}{'p50':>8}{'p95':>8}{'max':>8}"
+              f"{'RSS MB':>8}")  # fmt: skip
+
+        def show(label: str, r: dict[str, Any]) -> None:
+            print(f"{label:<36}{r['saves']:>7}{r['failed']:>7}{r['rate']:>7.1f}{ms(r['p50']):>8}"
+                  f"{ms(r['p95']):>8}{ms(r['max']):>8}{r['rss']:>8,.0f}")  # fmt: skip
+
+        loads = saves_over_servers(street, args.rate, args.seconds, args.seed, show)
         print(f"  ratio p95 street / alone: {ratio(loads[0][1]['p95'], loads[1][1]['p95'])}")
+        clock = took(clock)
         print()
-        print("4. one community's whole household list (empty cache)")
+        scope = f"first {args.print_buildings} buildings" if args.print_buildings else "whole"
+        print(f"4. one community's {scope} household list (empty cache)")
         print(f"{'workers':<10}{'households':>11}{'pages':>7}{'seconds':>9}{'speed-up':>10}")
-        one = print_list(street, 1, tmp)
-        two = print_list(street, 2, tmp)
+        one = print_list(street, 1, tmp, args.print_buildings)
+        two = print_list(street, 2, tmp, args.print_buildings)
         for workers, (seconds, pages, count) in ((1, one), (2, two)):
             print(f"{workers:<10}{count:>11,}{pages:>7}{seconds:>9.1f}{ratio(one[0], seconds):>10}")
+        clock = took(clock)
         print()
         print(f"5. a {sheet_households:,}-household sheet imported (read, checked, stored)")
         print(f"{'into':<38}{'created':>9}{'seconds':>9}{'ratio':>8}")
         done = imports(street, url, prefix, sheet_households, tmp)
         for label, seconds, created in done:
             print(f"{label:<38}{created:>9,}{seconds:>9.1f}{ratio(seconds, done[1][1]):>8}")
+        took(clock)
     finally:
         if street is not None:
             street.close()
