@@ -351,11 +351,23 @@ def _each_census() -> Iterator[tuple[str, Any]]:
 
 def _every_community() -> list[tuple[str, dict[str, Any]]]:
     """The name (the street's list's; blank: the store's own) and settings of the first
-    community and of each added one, in the street's order."""
+    community and of each added one, in the street's order. The first community's store
+    lists the others: if it cannot be opened, nothing can be added up (exit 1, and why)."""
     from census.queries.communities import added
+    from census.queries.street import logged
+    from census.store import StoreError
     from census.street.places import community_config
 
-    with open_census(home=True) as home:
-        first = dict(home.config, COMMUNITY=None, COMMUNITY_CODE="")  # the first one
-        listed = added(home.store)
+    try:
+        with open_census(home=True) as home:
+            first = dict(home.config, COMMUNITY=None, COMMUNITY_CODE="")  # the first one
+            listed = added(home.store)
+    except (StoreError, OSError) as exc:
+        reason = logged("(first)", exc).reason("zh")
+        click.echo(
+            f"第一个社区的数据无法打开（{reason}），街道的社区无从列出 / "
+            f"the first community's store cannot be opened ({exc}): it lists the street",
+            err=True,
+        )
+        sys.exit(1)
     return [("", first), *((c.name, community_config(first, c.code)) for c in listed)]

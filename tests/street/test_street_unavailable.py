@@ -253,3 +253,16 @@ def test_census_street_leaves_out_a_community_whose_tables_are_not_the_store_s(r
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             conn.execute(f"DROP SCHEMA IF EXISTS {schema}_xq CASCADE")
+
+
+def test_census_street_says_so_when_the_first_community_cannot_be_opened(run, tmp_path):
+    """The first store lists the street: without it there is no street to add up (exit 1
+    and why, not a traceback)."""
+    data = tmp_path / "data"
+    env = {"CENSUS_DATA_DIR": str(data), "CENSUS_FSYNC": "false"}
+    run("init", "--community", EAST, env=env)
+    run("community", "add", WEST, "--code", "xq", env=env)
+    (data / "census.json").write_text("{not json", encoding="utf-8")
+    for command in ("summary", "registers", "report"):
+        said = run("street", command, env=env, code=1)
+        assert f"第一个社区的数据无法打开（{CORRUPT}）" in said.stderr, command
