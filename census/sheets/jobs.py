@@ -304,8 +304,12 @@ class SharedImportJobs(ImportJobs):
         key: Any = None,
         job_id: str | None = None,
     ) -> ImportJob:
-        job = super().submit(upload_id, kind, owner, work, key, job_id)
+        # Under the lock from the queueing on: the worker's first write (running) waits for
+        # this one, so a job written here is always one already under way. Taken after the
+        # queueing, the worker could write first on a busy machine and the job then ran
+        # without a beat, to be shown interrupted by another server once ``stalled`` passed.
         with self._lock:
+            job = super().submit(upload_id, kind, owner, work, key, job_id)
             if job.id in self._written:
                 return job  # one already under way
             self._keep(job)

@@ -257,25 +257,55 @@ def test_saved_import_mappings_are_the_databases(tmp_path, pg_url):
 def test_an_import_job_queued_behind_a_long_one_is_not_taken_for_dead(
     tmp_path, pg_url, monkeypatch
 ):
+    """Both jobs keep beating, the long one also when its worker wrote it running before
+    submit had written it queued (what a busy machine does now and then: that job then
+    had no beat and another server took it for dead once ``stalled`` passed)."""
     import threading
     import time
 
     from census.sheets import jobs as import_jobs
 
     monkeypatch.setattr(import_jobs, "HEARTBEAT_SECONDS", 0.2)
+    submit = import_jobs.ImportJobs.submit
+
+    def worker_first(self, *args, **kwargs):
+        # Let the worker write the job running before submit goes on, whenever it can:
+        # not while submit holds the runner's lock, nor for a job queued behind another.
+        job = submit(self, *args, **kwargs)
+        ahead = [j for j in self._jobs.values() if j is not job and not j.finished]
+        if not self._lock._is_owned() and not ahead:
+            until = time.monotonic() + 10
+            while job.id not in self._written and not job.finished:
+                assert time.monotonic() < until, "the worker never wrote the job"
+                time.sleep(0.01)
+        return job
+
+    monkeypatch.setattr(import_jobs.ImportJobs, "submit", worker_first)
     app = _app(tmp_path, "a", pg_url)
     release = threading.Event()
     try:
         shared = get_store(app).shared
         here = import_jobs.SharedImportJobs(shared, "here", stalled=1.0)
-        there = import_jobs.SharedImportJobs(shared, "there", stalled=1.0)
-        long = here.submit("a" * 16, import_jobs.CHECK, "admin", lambda _p: release.wait(30))
+        there = import_jobs.SharedImportJobs(shared, "there", stalled=5.0)
+        started = time.monotonic()
+        long = here.submit("a" * 16, import_jobs.CHECK, "admin", lambda _p: release.wait(60))
         waiting = here.submit("b" * 16, import_jobs.CHECK, "admin", lambda _p: "checked")
-        time.sleep(2.0)  # twice the silence allowed
+        # Each row is touched again after twice here's allowed silence: its server beats.
+        # Waited for as a condition, however slowly the machine runs; a row nobody beats
+        # only ages, and the wait ends in a failure.
+        for name, job in (("long", long), ("waiting", waiting)):
+            last, until = shared.job_age(job.id), time.monotonic() + 30
+            while True:
+                age = shared.job_age(job.id)
+                if age < last and time.monotonic() - started > 2.0:
+                    break  # touched again since the last look
+                assert time.monotonic() < until, f"the {name} job not touched for {age:.1f} s"
+                last = age
+                time.sleep(0.05)
         assert there.get(long.id).state == import_jobs.RUNNING
         assert there.get(waiting.id).state == import_jobs.QUEUED
         release.set()
-        assert here.wait(waiting, 10).state == import_jobs.DONE
+        assert here.wait(waiting, 30).state == import_jobs.DONE
         assert there.get(waiting.id).state == import_jobs.DONE
     finally:
         release.set()
