@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "FSYNC": True,
     "FORMS_DIR": None,  # None: the forms folder installed with the package
     "DATABASE_URL": None,  # None: the records live in the data folder (TinyDB)
+    # Connections one process opens to the database, over all the street's communities.
+    "DATABASE_CONNECTIONS": 20,
 }
 
 
@@ -40,6 +42,20 @@ def load_config(overrides: Mapping[str, Any] | None = None, **defaults: Any) -> 
     if overrides:
         config.from_mapping(overrides)
     return config
+
+
+def database_connections(config: Mapping[str, Any]) -> int:
+    """CENSUS_DATABASE_CONNECTIONS as a number of at least 2, or why not, in words."""
+    value = config.get("DATABASE_CONNECTIONS", DEFAULTS["DATABASE_CONNECTIONS"])
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 2 or isinstance(value, bool):
+        raise ValueError(
+            f"CENSUS_DATABASE_CONNECTIONS must be a whole number of at least 2, not {value!r}"
+        )
+    return number
 
 
 def prepare_data_dir(data_dir: Path) -> None:
@@ -71,7 +87,11 @@ class Census:
         prepare_data_dir(data_dir)
         # The data folder always holds the local files (secret key, print cache, uploads);
         # the records live there too (TinyDB) unless a PostgreSQL URL is given.
-        store = open_store(config.get("DATABASE_URL") or data_dir, fsync=bool(config["FSYNC"]))
+        store = open_store(
+            config.get("DATABASE_URL") or data_dir,
+            fsync=bool(config["FSYNC"]),
+            connections=database_connections(config),
+        )
         census = cls(config, store)
         try:
             census._load()

@@ -43,7 +43,9 @@ __all__ = [
 ]
 
 
-def open_store(data_dir: str | os.PathLike[str], *, fsync: bool = True) -> Store:
+def open_store(
+    data_dir: str | os.PathLike[str], *, fsync: bool = True, connections: int | None = None
+) -> Store:
     """Open the store at ``data_dir``: a PostgreSQL URL, or a data folder for TinyDB.
 
     A folder is created if needed and owned by this process (``StoreLocked`` if
@@ -52,6 +54,9 @@ def open_store(data_dir: str | os.PathLike[str], *, fsync: bool = True) -> Store
 
     ``fsync=False`` skips waiting for the disk: writes still survive the
     process being killed, but not a power cut. Use it in tests only.
+
+    ``connections``: at most this many connections of this process to the database, over
+    every store opened on it (the first store opened sets it; None: 20).
     """
     url = database_url(data_dir)
     if url is not None:
@@ -68,7 +73,9 @@ def open_store(data_dir: str | os.PathLike[str], *, fsync: bool = True) -> Store
         from .pgschema import ensure_schema  # psycopg: only for a URL
 
         ensure_schema(url)
-        return PgStore(url, fsync=fsync)
+        if connections is None:
+            return PgStore(url, fsync=fsync)
+        return PgStore(url, fsync=fsync, connections=connections)
     from .tinystore import TinyStore
 
     return TinyStore(data_dir, fsync=fsync)

@@ -14,17 +14,26 @@ import signal
 import sys
 import threading
 import time
+import weakref
 from collections import deque
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING, Any
 
 import psycopg
+from psycopg import sql
+
+if TYPE_CHECKING:
+    from .pgstore import PgStore
 
 QUEUE_NAME = "census"
 HEARTBEAT_SECONDS = 2.0  # how often a worker says it is alive
 STALLED_SECONDS = 30.0  # a worker silent this long is taken for dead: its job runs again
 LOOK_SECONDS = 10.0  # how often a worker of several queues asks for new ones (a new community)
 POLL_SECONDS = 1.0  # how long a worker waits when no queue had a job
+# The connections a worker's queues share, however many communities it serves: one for the
+# job in hand (fetched and finished), one for the heartbeats and recovery beside it.
+QUEUE_CONNECTIONS = 2
 _DDL_LOCK = (
     "SELECT pg_advisory_xact_lock(hashtext('census queue ' || coalesce(current_schema(), '')))"
 )
@@ -43,7 +52,7 @@ class TaskQueue:
     file) is kept by its runner, not here.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, store: PgStore | None = None) -> None:
         try:  # the [postgres] extra: imported only with a database URL
             import procrastinate
         except ImportError as exc:
@@ -53,8 +62,10 @@ class TaskQueue:
             ) from exc
 
         self.url = url
-        # One connection kept open, not psycopg_pool's four: a worker serving a street holds
-        # a queue per community, and uses each one's connection in turn.
+        # A server defers through its store's connections (the process's budget); without a
+        # store, one pool of its own (one connection kept open). A worker's queues share
+        # QUEUE_CONNECTIONS (run_workers).
+        self.store = store
         connector = procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=4)
         self.app = procrastinate.App(connector=connector)
         self._lock = threading.Lock()
@@ -67,19 +78,29 @@ class TaskQueue:
 
         if self._prepared:
             return
-        with psycopg.connect(self.url, autocommit=True) as conn, conn.transaction():
+        with self._connection() as conn, conn.transaction():
             conn.execute(_DDL_LOCK)
             row = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
             if row is None or row[0] is None:
                 conn.execute(SchemaManager.get_schema())
         self._prepared = True
 
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """One of the store's connections (outside any atomic() block), else one of its own."""
+        if self.store is not None:
+            with self.store.borrowed() as conn:
+                yield conn
+            return
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            yield conn
+
     def defer(self, task: str, **args: Any) -> int:
         """Queue ``task`` (by name) with JSON ``args``; returns the queue's job id."""
         with self._lock:
             if not self._open:
                 self.prepare()
-                self.app.open()
+                self.app.open(_StorePool(self.store) if self.store is not None else None)
                 self._open = True
         return int(self.app.configure_task(name=task, queue=QUEUE_NAME).defer(**args))
 
@@ -122,6 +143,87 @@ class TaskQueue:
             if self._open:
                 self.app.close()
                 self._open = False
+
+
+class _StorePool:
+    """What procrastinate's synchronous connector asks of a pool, lent by a store: its
+    process's connections, set to its schema."""
+
+    def __init__(self, store: PgStore) -> None:
+        self.store = store
+
+    @contextmanager
+    def connection(self, timeout: float | None = None) -> Iterator[psycopg.Connection[Any]]:
+        with self.store.borrowed() as conn:
+            yield conn
+
+    def close(self) -> None:
+        """The store's connections stay with the store."""
+
+
+class _QueuePools:
+    """The connections of a worker's queues: one pool per database, of QUEUE_CONNECTIONS,
+    each connection switched to the schema of the queue borrowing it (one ``SET`` when it
+    last served another)."""
+
+    def __init__(self) -> None:
+        self.pools: dict[str, Any] = {}
+        self.paths: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary()
+
+    async def lend(self, url: str) -> Any:
+        from psycopg.conninfo import conninfo_to_dict
+        from psycopg_pool import AsyncConnectionPool
+
+        from .pgstore import CONNECT_TIMEOUT, MAX_IDLE, application_name, split_search_path
+
+        conninfo, path = split_search_path(url)
+        pool = self.pools.get(conninfo)
+        if pool is None:
+            kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": CONNECT_TIMEOUT}
+            if "application_name" not in conninfo_to_dict(conninfo):
+                kwargs["application_name"] = application_name()
+            pool = AsyncConnectionPool(
+                conninfo,
+                min_size=1,
+                max_size=QUEUE_CONNECTIONS,
+                max_idle=MAX_IDLE,
+                kwargs=kwargs,
+                check=AsyncConnectionPool.check_connection,
+                name="census-queue",
+                open=False,
+            )
+            await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+            self.pools[conninfo] = pool
+        return _SchemaPool(self, pool, path)
+
+    async def close(self) -> None:
+        for pool in self.pools.values():
+            await pool.close()
+        self.pools.clear()
+
+
+class _SchemaPool:
+    """What procrastinate's connector asks of a pool: connections set to one schema."""
+
+    def __init__(self, pools: _QueuePools, pool: Any, path: str | None) -> None:
+        self.pools, self.pool, self.path = pools, pool, path
+
+    @asynccontextmanager
+    async def connection(self, timeout: float | None = None) -> AsyncIterator[Any]:
+        async with self.pool.connection(timeout=timeout) as conn:
+            if self.pools.paths.get(conn, "") != self.path:
+                if self.path is None:
+                    await conn.execute("RESET search_path")
+                else:
+                    names = [sql.Identifier(s.strip()) for s in self.path.split(",") if s.strip()]
+                    await conn.execute(
+                        sql.SQL("SET search_path TO {}").format(sql.SQL(", ").join(names))
+                    )
+                self.pools.paths[conn] = self.path
+            yield conn
+
+    async def close(self) -> None:
+        """The pool is the worker's, closed when it stops."""
 
 
 class _Served:
@@ -189,13 +291,14 @@ def run_workers(
     wait = poll or POLL_SECONDS
     served: dict[str, _Served] = {}
     turns: deque[_Served] = deque()
+    pools = _QueuePools()  # every queue's connections, QUEUE_CONNECTIONS per database
 
     async def serve_new() -> None:
         for key, queue in (await asyncio.to_thread(queues)).items():
             if key in served:
                 continue
             await asyncio.to_thread(queue.prepare)
-            await queue.app.open_async()
+            await queue.app.open_async(await pools.lend(queue.url))
             manager = queue.app.job_manager
             await manager.prune_stalled_workers(silence)
             served[key] = _Served(key, queue, await manager.register_worker())
@@ -258,5 +361,6 @@ def run_workers(
             for one in served.values():
                 await one.manager.unregister_worker(one.worker_id)
                 await one.queue.app.close_async()
+            await pools.close()
 
     asyncio.run(main())

@@ -96,7 +96,7 @@ class PgShared:
         """The task queue of this database (and schema): prints that any worker runs."""
         from .pgqueue import TaskQueue
 
-        return TaskQueue(self.store.url)
+        return TaskQueue(self.store.url, self.store)
 
     # -- the secret key --------------------------------------------------------------
 

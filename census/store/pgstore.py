@@ -15,6 +15,13 @@ ids it touched under that number in ``census_changes``, the change journal, so t
 server's read models read again only the documents another server's writes touched
 (``changed_ids``); the journal keeps each collection's last ``journal_keep`` writes.
 
+Connections: every store of one process on one database (a street's communities, one
+schema each) borrows from one pool of at most ``connections`` (CENSUS_DATABASE_CONNECTIONS,
+20), so a process holds no more than that whatever the number of communities. A borrowed
+connection is switched to the store's ``search_path`` when it last served another schema
+(one ``SET``; the queries name no schema and find their tables through it). An exhausted
+pool makes the next request wait, up to ``POOL_WAIT`` seconds, then ``StoreError``.
+
 Differences from the TinyDB backend that callers may notice: returned documents
 have their keys in jsonb's order, not the order they were written in, and a
 string containing NUL (``"\\x00"``) is refused with ``ValueError``.
@@ -23,9 +30,11 @@ string containing NUL (``"\\x00"``) is refused with ``ValueError``.
 from __future__ import annotations
 
 import operator
+import os
 import re
 import threading
 import urllib.parse
+import weakref
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -33,6 +42,7 @@ from typing import Any
 import orjson
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import TupleRow
 from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -49,12 +59,137 @@ from .pgshared import PgShared
 
 RESERVED = ("id", "_rev")
 CONNECT_TIMEOUT = 10  # seconds to wait for the server before saying it is not there
+CONNECTIONS = 20  # connections one process opens to one database, over all its schemas
+POOL_WAIT = 30.0  # seconds a request waits for a connection when all of them are busy
+MAX_IDLE = 60.0  # seconds an idle connection beyond the first is kept
+_SEARCH_PATH = re.compile(r"-c\s*search_path\s*=\s*(\S+)")
+
+
+def application_name() -> str:
+    """How this process's connections are named in ``pg_stat_activity`` (unless the URL
+    names them itself)."""
+    return f"census {os.getpid()}"
+
+
+class SharedPool:
+    """The connections of one process to one database, lent to every schema's store.
+
+    ``borrow(path)`` lends one set to that ``search_path`` (None: the server's default);
+    each connection remembers the path it was last set to, so a store whose requests
+    follow each other on one connection sends no ``SET``.
+    """
+
+    def __init__(self, conninfo: str, *, fsync: bool, size: int) -> None:
+        self.conninfo = conninfo
+        self.size = size
+        self._fsync = fsync
+        self.users = 0
+        self.switches = 0  # SETs of search_path sent (bench/pool_budget.py)
+        self._paths: weakref.WeakKeyDictionary[psycopg.Connection[TupleRow], str | None] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._paths_lock = threading.Lock()
+        kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": CONNECT_TIMEOUT}
+        if "application_name" not in conninfo_to_dict(conninfo):
+            kwargs["application_name"] = application_name()
+        self.pool = ConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=size,
+            max_idle=MAX_IDLE,
+            timeout=POOL_WAIT,
+            kwargs=kwargs,
+            configure=self._configure,
+            name="census",
+            open=False,
+        )
+
+    def _configure(self, conn: psycopg.Connection[TupleRow]) -> None:
+        """Set up each pooled connection: orjson for jsonb, and the commit durability."""
+        set_json_loads(orjson.loads, conn)
+        if not self._fsync:
+            # Like the TinyDB fsync=False: a commit no longer waits for the disk, so a
+            # crash of the server (not of this process) may lose the last writes.
+            conn.execute("SET synchronous_commit = off")
+
+    @contextmanager
+    def borrow(
+        self, path: str | None, timeout: float | None = None
+    ) -> Iterator[psycopg.Connection[TupleRow]]:
+        """A connection of the pool, its search path set to ``path``."""
+        with self.pool.connection(timeout=timeout) as conn:
+            with self._paths_lock:
+                current = self._paths.get(conn, "")
+            if current != path:
+                if path is None:
+                    conn.execute("RESET search_path")
+                else:
+                    schemas = [sql.Identifier(s.strip()) for s in path.split(",") if s.strip()]
+                    conn.execute(
+                        sql.SQL("SET search_path TO {}").format(sql.SQL(", ").join(schemas))
+                    )
+                with self._paths_lock:
+                    self._paths[conn] = path
+                    self.switches += 1
+            yield conn
+
+
+_POOLS: dict[tuple[str, bool], SharedPool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def split_search_path(url: str) -> tuple[str, str | None]:
+    """The URL's connection settings without its search path, and that search path."""
+    params = conninfo_to_dict(url)
+    options = str(params.get("options") or "")
+    found = _SEARCH_PATH.search(options)
+    path = found.group(1) if found else None
+    rest = _SEARCH_PATH.sub("", options).strip()
+    if rest:
+        params["options"] = rest
+    else:
+        params.pop("options", None)
+    return make_conninfo("", **params), path
+
+
+def shared_pool(url: str, *, fsync: bool, size: int) -> tuple[SharedPool, str | None]:
+    """This process's pool for the database of ``url`` (made and opened on first use), and
+    the URL's search path; the caller gives it back with ``release``."""
+    conninfo, path = split_search_path(url)
+    key = (conninfo, fsync)
+    with _POOLS_LOCK:
+        found = _POOLS.get(key)
+        if found is None:
+            # One connection first, closed before the pool opens: a server that is not
+            # there says so at once, where the pool would retry until its timeout.
+            psycopg.connect(conninfo, connect_timeout=CONNECT_TIMEOUT).close()
+            found = SharedPool(conninfo, fsync=fsync, size=max(1, int(size)))
+            try:
+                found.pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+            except PoolTimeout:
+                found.pool.close()
+                raise
+            _POOLS[key] = found
+        found.users += 1
+    return found, path
+
+
+def release(shared: SharedPool) -> None:
+    """A store is done with ``shared``: the last one closes its connections."""
+    with _POOLS_LOCK:
+        shared.users -= 1
+        if shared.users > 0:
+            return
+        for key, pool in list(_POOLS.items()):
+            if pool is shared:
+                del _POOLS[key]
+    shared.pool.close()
 
 
 class PgStore(Store):
     """A PostgreSQL database (or one schema of it, via ``search_path``) holding collections."""
 
-    def __init__(self, url: str, *, fsync: bool = True, pool_size: int = 8) -> None:
+    def __init__(self, url: str, *, fsync: bool = True, connections: int = CONNECTIONS) -> None:
         self.url = url
         self.data_dir = None  # there is no data folder
         self.media = PgMedia(self)  # photos in the database, seen by every server
@@ -74,36 +209,19 @@ class PgStore(Store):
         self._analyzing = False
         self._closed = True
         try:
-            with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
+            self._shared, self._path = shared_pool(url, fsync=fsync, size=connections)
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise StoreError(f"cannot open the PostgreSQL store at {self}: {exc}") from exc
+        try:  # the schema's tables, on a connection of the pool (never one beyond it)
+            with self._shared.borrow(self._path, CONNECT_TIMEOUT) as conn:
                 with conn.transaction():
                     conn.execute(pgsql.DDL_LOCK)
                     conn.execute(pgsql.SCHEMA)
                 conn.execute(pgsql.PRUNE_JOURNAL, (self.journal_keep,))
-        except psycopg.Error as exc:
+        except (psycopg.Error, PoolTimeout) as exc:
+            release(self._shared)
             raise StoreError(f"cannot open the PostgreSQL store at {self}: {exc}") from exc
-        self._pool = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=pool_size,
-            kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
-            configure=self._configure,
-            name="census",
-            open=False,
-        )
-        try:
-            self._pool.open(wait=True, timeout=CONNECT_TIMEOUT)
-        except PoolTimeout as exc:
-            self._pool.close()
-            raise StoreError(f"cannot connect to PostgreSQL at {self}: {exc}") from exc
         self._closed = False
-
-    def _configure(self, conn: psycopg.Connection[TupleRow]) -> None:
-        """Set up each pooled connection: orjson for jsonb, and the commit durability."""
-        set_json_loads(orjson.loads, conn)
-        if not self._fsync:
-            # Like the TinyDB fsync=False: a commit no longer waits for the disk, so a
-            # crash of the server (not of this process) may lose the last writes.
-            conn.execute("SET synchronous_commit = off")
 
     def collection(self, name: str) -> PgCollection:
         """Return the collection called ``name`` (registered in the database on first use)."""
@@ -238,7 +356,7 @@ class PgStore(Store):
     def _analyze(self) -> None:
         """ANALYZE on a connection of its own, beside the writes (it blocks none of them)."""
         try:
-            with self._pool.connection(timeout=CONNECT_TIMEOUT) as conn:
+            with self._shared.borrow(self._path, CONNECT_TIMEOUT) as conn:
                 conn.execute(pgsql.ANALYZE)
                 row = conn.execute(pgsql.TABLE_ROWS).fetchone()
             with self._lock:
@@ -259,7 +377,7 @@ class PgStore(Store):
             if self._closed:
                 return
             self._closed = True
-        self._pool.close()
+        release(self._shared)
 
     def ensure_index(self, path: str) -> None:
         """Create the index serving lookups on ``path`` unless this store already did."""
@@ -294,7 +412,7 @@ class PgStore(Store):
             if current is not None:
                 yield current
                 return
-            with self._pool.connection() as conn:
+            with self._shared.borrow(self._path) as conn:
                 yield conn
         except psycopg.errors.UntranslatableCharacter as exc:
             raise ValueError(
@@ -302,8 +420,22 @@ class PgStore(Store):
             ) from exc
         except psycopg.errors.DiskFull as exc:
             raise StoreFull(f"PostgreSQL at {self}: {exc}") from exc
-        except (psycopg.Error, PoolTimeout) as exc:
+        except PoolTimeout as exc:
+            raise StoreError(
+                f"PostgreSQL at {self}: all {self._shared.size} connections of this process "
+                f"to the database stayed busy for {POOL_WAIT:g} s "
+                f"(CENSUS_DATABASE_CONNECTIONS): {exc}"
+            ) from exc
+        except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL at {self}: {exc}") from exc
+
+    @contextmanager
+    def borrowed(self) -> Iterator[psycopg.Connection[TupleRow]]:
+        """A connection of this process's pool set to this store's schema, outside any
+        ``atomic()`` block (the task queue's, whose jobs are seen as soon as deferred)."""
+        self._check_open()
+        with self._shared.borrow(self._path) as conn:
+            yield conn
 
     def _check_open(self) -> None:
         if self._closed:
