@@ -1,0 +1,84 @@
+"""``census worker`` serving a street of 12 communities holds CENSUS_DATABASE_CONNECTIONS for
+their stores and 2 for all their queues (pgqueue.QUEUE_CONNECTIONS), not a pool of each per
+community: counted in pg_stat_activity by the worker's application_name while it beats and
+polls every queue."""
+
+from __future__ import annotations
+
+import inspect
+import time
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from census.services.communities import add_community
+from census.store.pgqueue import QUEUE_CONNECTIONS
+from census.street.deployment import Deployment
+from tests.cluster.conftest import Worker, wait_for
+from tests.conftest import PG_URL
+
+pytestmark = pytest.mark.postgres
+
+COMMUNITIES = 12
+BUDGET = 4
+# An added community's store is made as it is added (app_of's create=True, on a tree that
+# makes no missing store again on opening it).
+MADE = {"create": True} if "create" in inspect.signature(Deployment.app_of).parameters else {}
+
+
+def _count(name: str) -> int:
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (name,)
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+@pytest.fixture
+def street(tmp_path) -> Iterator[tuple[str, str]]:
+    """A street of 12 communities, made and closed again: its data folder and schema."""
+    schema = f"census_wbudget_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    data = str(tmp_path / "data")
+    url = f"{PG_URL}?options=-c%20search_path%3D{schema}"
+    deployment = Deployment({"DATA_DIR": data, "FSYNC": False, "PRINT_WORKERS": 0,
+                             "DATABASE_URL": url})  # fmt: skip
+    try:
+        home = deployment.census
+        for n in range(1, COMMUNITIES):
+            code = f"w{n:02d}"
+            add_community(home.store, f"第{n}社区", code, home_name="首社区", actor="test")
+            deployment.app_of(code, **MADE)
+        deployment.close()
+        yield data, schema
+    finally:
+        deployment.close()
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            for n in range(1, COMMUNITIES):
+                conn.execute(f"DROP SCHEMA IF EXISTS {schema}_w{n:02d} CASCADE")
+
+
+def test_a_worker_of_twelve_communities_holds_its_budget_and_two(street):
+    data, schema = street
+    name = f"census worker {uuid.uuid4().hex[:8]}"
+    url = (
+        f"{PG_URL}?application_name={name.replace(' ', '%20')}&options=-c%20search_path%3D{schema}"
+    )
+    worker = Worker({"CENSUS_DATABASE_URL": url, "CENSUS_DATA_DIR": data,
+                     "CENSUS_DATABASE_CONNECTIONS": str(BUDGET),
+                     "CENSUS_WORKER_HEARTBEAT_SECONDS": "0.3"})  # fmt: skip
+    try:
+        wait_for(lambda: worker.output().count("takes the jobs of queue") == COMMUNITIES, 180,
+                 "the worker serving every community")  # fmt: skip
+        most, deadline = 0, time.monotonic() + 4  # a dozen heartbeats and polls of each queue
+        while time.monotonic() < deadline:
+            most = max(most, _count(name))
+            time.sleep(0.02)
+        assert worker.process.poll() is None, worker.output()
+    finally:
+        worker.stop()
+    assert 0 < most <= BUDGET + QUEUE_CONNECTIONS, f"{most} connections; {worker.output()}"
