@@ -37,7 +37,7 @@ from census.surveys.definition import FormDef
 from census.surveys.registers import load_registers
 
 if TYPE_CHECKING:
-    from census.queries.derived import Derived
+    from census.queries.derived import Derived, View
 
 HOUSEHOLD_LIST = "household-list"
 HOUSEHOLD_CARDS = "household-cards"
@@ -113,6 +113,9 @@ class Records:
     households: list[dict[str, Any]]
     storefronts: list[dict[str, Any]] = field(default_factory=list)
     units: list[dict[str, Any]] = field(default_factory=list)
+    # the read model's view these records are of (``records_seen``): a summary of the whole
+    # community takes its figures, charts and pending records from it, worked out once
+    view: View | None = None
 
 
 def read_records(store: Store, community: str) -> Records:
@@ -129,7 +132,10 @@ def records_seen(derived: Derived, request: PrintRequest, community: str) -> Rec
     request's date and gate (kept up with the writes; the plan keeps the approved ones), so
     that a print and the registers and summary of that date agree, without a read of the
     store for each print."""
-    return records_of(derived.view(request.as_of, request.approved).records, community)
+    view = derived.view(request.as_of, request.approved)
+    records = records_of(view.records, community)
+    records.view = view
+    return records
 
 
 def records_of(stored: StoredRecords, community: str) -> Records:
@@ -291,7 +297,15 @@ def _register_parts(request: PrintRequest, records: Records, reg: RegisterDef) -
     ]
 
 
-def _summary_parts(request: PrintRequest, records: Records) -> list[Part]:
+def _summary_figures(
+    request: PrintRequest, records: Records
+) -> tuple[dict[str, Any], dict[str, str], Pending]:
+    """The figures, charts and pending records of a summary: the read model's view's for
+    the whole community (as the summary page shows them, kept between prints), worked out
+    from the records for a building or grid, or records not of a view."""
+    view = records.view
+    if view is not None and not request.scope and view_is_of(view, request):
+        return view.figures(), view.charts(request.lang), view.pending()
     households = _scoped(request, records.households)
     storefronts = _scoped(request, records.storefronts)
     units = records.units if not request.scope else []
@@ -300,13 +314,23 @@ def _summary_parts(request: PrintRequest, records: Records) -> list[Part]:
     households, storefronts, units = gate.keep(households), gate.keep(storefronts), gate.keep(units)
     figures = summary(households, storefronts, units, request.as_of)
     persons = build_community(households, request.as_of).residents
+    return figures, summary_charts(figures, persons, request.lang), pending
+
+
+def view_is_of(view: View, request: PrintRequest) -> bool:
+    """Whether a view counts what the request asks for: its date and its gate."""
+    return view.as_of == request.as_of and view.approved == request.approved
+
+
+def _summary_parts(request: PrintRequest, records: Records) -> list[Part]:
+    figures, charts, pending = _summary_figures(request, records)
     name = " ".join(x for x in (records.community, request.scope) if x)
     context = summary_print.summary_context(
         community=records.community,
         scope=request.scope,
         figures=figures,
         paragraph=report_paragraph(figures, name, request.lang),
-        charts=summary_charts(figures, persons, request.lang),
+        charts=charts,
         as_of=request.as_of,
         printed_at=request.printed_at,
         lang=request.lang,

@@ -45,7 +45,7 @@ from census.printing.plans import (
     registers_by_key,
     target_title,
 )
-from census.queries import lookup, places
+from census.queries import places
 from census.services import audit
 from census.surveys.conform import id_numbers
 from census.web.access import ADMIN, STAFF, roles_required
@@ -154,7 +154,7 @@ def create():
             store,
             current_user.username,
             print_request.audit_target(),
-            _full_id_count(store, print_request),
+            _full_id_count(print_request),
             ip=client_ip(),
             job=job.id,
         )
@@ -172,10 +172,16 @@ def create():
     return redirect(url_for("prints.job", job_id=job.id))
 
 
-def _full_id_count(store: Any, req: PrintRequest) -> int:
+def _full_id_count(req: PrintRequest) -> int:
     """How many ID numbers a print with full numbers shows: those of the households in its
-    building, grid or community (lists and cards) or of the register's rows there."""
-    grids = places.grid_of_building(store)
+    building, grid or community (lists and cards) or of the register's rows there.
+
+    Counted on the read model's view of the print's date and gate (the records the print
+    takes, each with its building's grid), not on a read of every household."""
+    derived = context().derived
+    assert derived is not None  # made when the app opened its store
+    view = derived.view(req.as_of, req.approved)
+    grids = {b.get("name"): b.get("grid") for b in view.records.buildings}
 
     def in_scope(row: dict[str, Any]) -> bool:
         building = row.get("building")
@@ -184,14 +190,12 @@ def _full_id_count(store: Any, req: PrintRequest) -> int:
 
     if req.target in (HOUSEHOLD_LIST, HOUSEHOLD_CARDS):
         form = context().surveys["household"]
-        households = req.gate.keep(lookup.households(store))
-        return sum(len(id_numbers(form, h)) for h in households if in_scope(h))
+        return sum(len(id_numbers(form, h)) for h in view.households() if in_scope(h))
     reg = _registers().get(req.target)
-    derived = context().derived
-    if reg is None or derived is None:
+    if reg is None:
         return 0
     ids = [c for c in reg.columns if c in ID_COLUMNS]
-    rows = [r for r in derived.view(req.as_of, req.approved).rows(reg) if in_scope(r)]
+    rows = [r for r in view.rows(reg) if in_scope(r)]
     return sum(1 for row in rows for c in ids if row.get(c))
 
 
