@@ -166,7 +166,7 @@ class Street:
         for n, code in enumerate(self.codes[1:], start=1):
             add_community(home.store, f"第{n + 1}社区", code, home_name=home.community_name(),
                           actor="bench")  # fmt: skip
-            census = deployment.census_of(code)
+            census = deployment.census_of(code, create=True)  # made, as adding it does
             assert census is not None
             self.residents += fill(census.store, households, seed=n + 1)
         deployment.close()
@@ -520,7 +520,7 @@ def imports(street: Street, url: str, prefix: str, households: int, tmp: Path) -
     write_xlsx(sheet, person_rows(households))
     home = street.deployment.census
     add_community(home.store, "新社区", "fresh", home_name=home.community_name(), actor="bench")
-    street.deployment.census_of("fresh")  # its schema made, empty, as the street page adds one
+    street.deployment.census_of("fresh", create=True)  # its schema made, as the page adds one
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {prefix}sheet")
     into_street = import_sheet(url, f"{prefix}home_fresh", sheet)

@@ -58,6 +58,14 @@ def database_connections(config: Mapping[str, Any]) -> int:
     return number
 
 
+def makes_store(config: Mapping[str, Any]) -> bool:
+    """Is a missing store made by this opening: the first community's (a brand-new
+    deployment: ``census init``, ``census serve`` on an empty folder or database) and one
+    being added (``CREATE_STORE``); an added community's store that is gone is
+    ``StoreMissing``, never made again empty (its figures would be zeros without a word)."""
+    return not config.get("COMMUNITY_CODE") or bool(config.get("CREATE_STORE"))
+
+
 def prepare_data_dir(data_dir: Path) -> None:
     """Create the data folder 0700: who lives where is read by the app's own account only."""
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -84,14 +92,19 @@ class Census:
     def open(cls, config: Mapping[str, Any]) -> Census:
         """Open the store and load every definition; a broken one stops here with its name."""
         data_dir = Path(config["DATA_DIR"])
-        prepare_data_dir(data_dir)
+        url = config.get("DATABASE_URL")
+        create = makes_store(config)
+        if create or url:
+            prepare_data_dir(data_dir)
         # The data folder always holds the local files (secret key, print cache, uploads);
         # the records live there too (TinyDB) unless a PostgreSQL URL is given.
         store = open_store(
-            config.get("DATABASE_URL") or data_dir,
+            url or data_dir,
             fsync=bool(config["FSYNC"]),
             connections=database_connections(config),
+            create=create,
         )
+        prepare_data_dir(data_dir)  # an added community's folder, found: its mode
         census = cls(config, store)
         try:
             census._load()

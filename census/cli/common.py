@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
@@ -12,7 +13,7 @@ from typing import Any
 import click
 
 from census.context import Census, load_config
-from census.store import StoreLocked
+from census.store import StoreError, StoreLocked, schema_of
 
 
 @contextmanager
@@ -34,10 +35,38 @@ def open_census(*, home: bool = False, **overrides: Any) -> Iterator[Census]:
     except StoreLocked as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
+    except (StoreError, OSError) as exc:  # corrupt, gone, unreadable, no database: one line
+        click.echo(cannot_open(config, exc), err=True)
+        sys.exit(1)
     try:
         yield census
     finally:
         census.close()
+
+
+def store_place(config: Mapping[str, Any]) -> str:
+    """Where a configuration keeps its records, in words: the data folder, or the database
+    and schema (never the URL: it may hold a password)."""
+    url = config.get("DATABASE_URL")
+    if not url:
+        return f"数据目录 / data folder {config['DATA_DIR']}"
+    parts = urllib.parse.urlsplit(str(url))
+    database = f"{parts.hostname or 'localhost'}{parts.path or '/'}"
+    return f"数据库 / database {database}, schema {schema_of(str(url)) or 'public'}"
+
+
+def cannot_open(config: Mapping[str, Any], exc: BaseException) -> str:
+    """The one line a command says when its store cannot be opened: what, where, what to do."""
+    from census.queries.street import unavailable
+
+    which = f"社区 {config['COMMUNITY_CODE']}" if config.get("COMMUNITY_CODE") else "第一个社区"
+    found = unavailable(exc)
+    reason = f"（{found.reason('zh')}）" if found.kind != "other" else ""
+    said = " ".join(str(exc).split())  # psycopg's messages run over several lines
+    return (
+        f"{which}的数据无法打开{reason}：{store_place(config)} / the store cannot be opened: "
+        f"{said} (repair it or restore it from a backup, or start the database, and try again)"
+    )
 
 
 def _chosen() -> str:

@@ -9,7 +9,7 @@ import threading
 
 import click
 
-from census.cli.common import open_census
+from census.cli.common import cannot_open, open_census
 
 
 @click.command()
@@ -55,13 +55,21 @@ def serve(host: str, port: int, threads: int) -> None:
     """Serve the app with waitress (a production WSGI server)."""
     from waitress import serve as waitress_serve
 
-    from census.store import StoreLocked
+    from census.context import load_config
+    from census.store import StoreError, StoreLocked
     from census.street.deployment import Deployment
 
     try:
         app = Deployment()  # the first community, and each one added to the street
     except StoreLocked as exc:
         click.echo(str(exc), err=True)
+        sys.exit(1)
+    except (StoreError, OSError) as exc:
+        # The first community's store lists the street and holds its accounts: without it
+        # there is nothing to serve, and a server answering 503 on every page would look
+        # started to a service manager. Exit 1, in one line; an added community that cannot
+        # be opened is 暂不可用 on the street's pages and the server starts.
+        click.echo(cannot_open(load_config(), exc), err=True)
         sys.exit(1)
     # Every community of a street opened now, beside the first requests, not by the first
     # street page (a dozen communities took 12 s there).

@@ -48,7 +48,7 @@ def community_add(name: str, code: str) -> None:
             click.echo(str(exc), err=True)
             sys.exit(1)
         config = community_config(home.config, added.code)
-    with open_census(**config) as census:  # its store made now, and named
+    with open_census(**config, CREATE_STORE=True) as census:  # its store made now, and named
         name_community(census.store, added.name)
         where = census.config.get("DATABASE_URL") or census.data_dir
     click.echo(f"已添加社区 / added community {added.name} ({added.code}): {where}")

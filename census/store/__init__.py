@@ -8,6 +8,7 @@ through ``Store`` and ``Collection``.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from .base import APPEND_ONLY, Collection, Store
 from .errors import (
@@ -18,6 +19,7 @@ from .errors import (
     StoreError,
     StoreFull,
     StoreLocked,
+    StoreMissing,
     is_disk_full,
 )
 from .media import Media
@@ -38,13 +40,18 @@ __all__ = [
     "StoreFull",
     "is_disk_full",
     "StoreLocked",
+    "StoreMissing",
     "open_store",
     "schema_of",
 ]
 
 
 def open_store(
-    data_dir: str | os.PathLike[str], *, fsync: bool = True, connections: int | None = None
+    data_dir: str | os.PathLike[str],
+    *,
+    fsync: bool = True,
+    connections: int | None = None,
+    create: bool = True,
 ) -> Store:
     """Open the store at ``data_dir``: a PostgreSQL URL, or a data folder for TinyDB.
 
@@ -54,6 +61,10 @@ def open_store(
 
     ``fsync=False`` skips waiting for the disk: writes still survive the
     process being killed, but not a power cut. Use it in tests only.
+
+    ``create=False`` opens a store that exists only: a folder without its data file, or a
+    URL whose schema or tables are missing, raises ``StoreMissing`` instead of being made
+    again, empty (an added community of a street: only adding it makes its store).
 
     ``connections``: at most this many connections of this process to the database, over
     every store opened on it (the first store opened sets it; None: 20).
@@ -72,12 +83,14 @@ def open_store(
             ) from exc
         from .pgschema import ensure_schema  # psycopg: only for a URL
 
-        ensure_schema(url)
+        ensure_schema(url, create=create)
         if connections is None:
             return PgStore(url, fsync=fsync)
         return PgStore(url, fsync=fsync, connections=connections)
     from .tinystore import TinyStore
 
+    if not create:
+        require_folder(Path(data_dir))
     return TinyStore(data_dir, fsync=fsync)
 
 
@@ -97,3 +110,19 @@ def database_url(target: str | os.PathLike[str]) -> str | None:
         if text.startswith(scheme + ":/") and not isinstance(target, str):
             return scheme + "://" + text[len(scheme) + 2 :]
     return None
+
+
+def require_folder(folder: Path) -> None:
+    """``StoreMissing`` unless ``folder`` holds a TinyDB store (its snapshot or journal)."""
+    from .tinystorage import JOURNAL_NAME, SNAPSHOT_NAME
+
+    if not folder.is_dir():
+        raise StoreMissing(
+            f"data folder {folder} does not exist: its records are not there "
+            "(restore it from a backup; it is not made again empty)"
+        )
+    if not (folder / SNAPSHOT_NAME).exists() and not (folder / JOURNAL_NAME).exists():
+        raise StoreMissing(
+            f"data folder {folder} holds no {SNAPSHOT_NAME}: its records are not there "
+            "(restore it from a backup; it is not made again empty)"
+        )

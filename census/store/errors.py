@@ -68,3 +68,9 @@ class StoreLocked(StoreError):
         )
         self.folder = str(folder)
         self.pid = pid
+
+
+class StoreMissing(StoreError):
+    """An existing store is not where it was (a community's data folder, or its PostgreSQL
+    schema or tables, gone): opening it would make an empty one in its place, so it is not
+    opened. Only adding a community, or a brand-new deployment, makes a store."""

@@ -3,7 +3,9 @@
 A URL may name a schema with libpq's ``options=-c search_path=<schema>`` (each community of
 a street keeps its tables in its own schema of one database). PostgreSQL creates tables in
 the first schema of the search path that exists, and refuses when none does; so that
-schema is created first, once, by whichever server or command opens it first.
+schema is created first, once, by whichever server or command makes the store (a brand-new
+deployment, a community being added). Opening a store that exists checks that its schema
+and tables are there rather than making them again, empty.
 (psycopg is imported only to do so: reading a URL needs no driver.)
 """
 
@@ -11,7 +13,11 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from typing import Any
 
+from .errors import StoreMissing
+
+DOCUMENTS = "census_documents"  # the table every store has (census/store/pgsql.py)
 SEARCH_PATH = re.compile(r"-c\s*search_path\s*=\s*([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -22,11 +28,15 @@ def schema_of(url: str) -> str | None:
     return found.group(1) if found else None
 
 
-def ensure_schema(url: str, *, timeout: int = 10) -> None:
+def ensure_schema(url: str, *, create: bool = True, timeout: int = 10) -> None:
     """Create the URL's schema if it names one that does not exist yet (racing servers: one
-    creates it, the others find it)."""
+    creates it, the others find it).
+
+    ``create=False``: the store must be there already, its schema and its documents table
+    (``StoreMissing`` otherwise, in words): a community's schema dropped, or restored
+    without its tables, is not made again empty by the next server or command to open it."""
     schema = schema_of(url)
-    if schema is None or schema == "public":
+    if create and (schema is None or schema == "public"):
         return
     import psycopg  # an extra: only a PostgreSQL URL gets here
     from psycopg import sql
@@ -36,6 +46,9 @@ def ensure_schema(url: str, *, timeout: int = 10) -> None:
     except psycopg.OperationalError:
         return  # no server: the store says so when it tries, in its own words
     with conn:
+        if not create or schema is None:
+            _require_store(conn, schema or "public")
+            return
         exists = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
         if exists.fetchone() is None:
             try:
@@ -44,3 +57,22 @@ def ensure_schema(url: str, *, timeout: int = 10) -> None:
                 )
             except psycopg.errors.UniqueViolation:  # another process, at the same moment
                 pass
+
+
+def _require_store(conn: Any, schema: str) -> None:
+    """``StoreMissing`` unless ``schema`` exists and holds the store's documents table."""
+    where = f"database {conn.info.dbname} on {conn.info.host}:{conn.info.port}"
+    found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+    if found.fetchone() is None:
+        raise StoreMissing(
+            f"PostgreSQL schema {schema} does not exist ({where}): its records are not there "
+            "(restore it from a backup; it is not made again empty)"
+        )
+    table = conn.execute(
+        "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s", (schema, DOCUMENTS)
+    )
+    if table.fetchone() is None:
+        raise StoreMissing(
+            f"PostgreSQL schema {schema} holds no {DOCUMENTS} table ({where}): its records are "
+            "not there (restore it from a backup; it is not made again empty)"
+        )

@@ -67,11 +67,13 @@ class Deployment:
         first = Community(HOME, self.census.community_name())
         return [first, *added(self.census.store)]
 
-    def app_of(self, code: str) -> Flask | None:
+    def app_of(self, code: str, *, create: bool = False) -> Flask | None:
         """The app of the community ``code`` (made on first use); None for no such community.
 
         A store that cannot be opened raises what opening it raised, and is tried again the
-        next time it is asked for (a folder repaired, a database back, serve at once)."""
+        next time it is asked for (a folder repaired, a database back, serve at once). One
+        that is gone (its folder, its schema or its tables) is ``StoreMissing``: only
+        ``create=True``, when the community is being added, makes its store."""
         if code == HOME:
             return self.home
         found = self._apps.get(code)
@@ -84,6 +86,7 @@ class Deployment:
             if code not in self._apps:
                 config = community_config(self.home.config, code)
                 config |= {"SESSION_COOKIE_NAME": f"session_{code}", "COMMUNITY_NAME": listed.name}
+                config["CREATE_STORE"] = create
                 app = create_app(config)
                 name_community(context(app).store, listed.name)
                 app.extensions["street"] = self
@@ -105,20 +108,21 @@ class Deployment:
             except (StoreError, OSError) as exc:
                 logged(community, exc)
 
-    def opened(self, community: Community) -> Census | Unavailable:
+    def opened(self, community: Community, *, create: bool = False) -> Census | Unavailable:
         """The context of a community of the street, or why its store cannot be opened now
-        (logged; the street's tables show it 暂不可用 and go on with the others)."""
+        (logged; the street's tables show it 暂不可用 and go on with the others).
+        ``create=True``: the community is being added, its store is made now."""
         try:
-            census = self.census_of(community.code)
+            census = self.census_of(community.code, create=create)
         except Exception as exc:  # whatever stops its app: that community alone is left out
             return logged(community, exc)
         if census is None:  # taken off the street's list a moment ago
             return Unavailable("other", f"community {community.code!r} is no longer listed")
         return census
 
-    def census_of(self, code: str) -> Census | None:
+    def census_of(self, code: str, *, create: bool = False) -> Census | None:
         """The context of the community ``code`` (its store, definitions, read models)."""
-        app = self.app_of(code)
+        app = self.app_of(code, create=create)
         return context(app) if app is not None else None
 
     def close(self) -> None:

@@ -425,7 +425,7 @@ def communities():
             flash(str(exc), "error")
         else:
             # its store made and named now, not at first visit
-            made = _deployment().opened(added)
+            made = _deployment().opened(added, create=True)
             flash(_("已添加社区 %(name)s", name=added.name), "success")
             if isinstance(made, Unavailable):
                 flash(

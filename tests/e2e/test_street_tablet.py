@@ -54,7 +54,7 @@ def street(tmp_path: Path) -> Iterator[tuple[str, Deployment]]:
     deployment = Deployment({"DATA_DIR": str(tmp_path / "data"), "FSYNC": False})
     _community(deployment.census, EAST, EAST_HEAD)
     add_community(deployment.census.store, WEST, CODE, home_name=EAST, actor="test")
-    west = deployment.census_of(CODE)
+    west = deployment.census_of(CODE, create=True)  # its store made, as adding it does
     assert west is not None
     _community(west, WEST, WEST_HEAD)
     server = create_server(deployment, host="127.0.0.1", port=0, threads=4)

@@ -48,7 +48,7 @@ def make_street(config: dict[str, Any]) -> Deployment:
         home.store, "street1", "street", PASSWORD, display_name="街道王芳", hash_method=FAST_HASH
     )
     add_community(home.store, WEST, "xq", home_name=EAST, actor="test")
-    west = street.census_of("xq")
+    west = street.census_of("xq", create=True)  # its store made, as adding it does
     assert west is not None
     fill(west, 8, 9, WEST)
     return street

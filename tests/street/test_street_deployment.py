@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from werkzeug.test import Client
 
+from census.context import Census
 from census.demo.generate import generate_demo
 from census.demo.seed import load_demo
 from census.domain.rollup import street_total
@@ -22,6 +23,7 @@ from census.domain.summary import summary
 from census.services.accounts import add_user, create_token
 from census.services.communities import add_community, name_community
 from census.street.deployment import COOKIE, Deployment
+from census.street.places import community_config
 from census.web.current import context
 from tests.conftest import FAST_HASH, PASSWORD, PG_URL
 
@@ -47,7 +49,7 @@ def _street(config) -> Deployment:
     add_user(home.store, "street1", "street", PASSWORD, hash_method=FAST_HASH)
     add_user(home.store, "walker", "surveyor", PASSWORD, hash_method=FAST_HASH)
     add_community(home.store, WEST, "xq", home_name=EAST, actor="test")
-    west = street.census_of("xq")
+    west = street.census_of("xq", create=True)  # its store made, as adding it does
     assert west is not None
     _fill(west, 8, 9, WEST_HEAD, WEST)
     return street
@@ -218,6 +220,8 @@ def test_two_communities_on_one_postgresql_database(tmp_path):
 
 def test_a_server_opens_every_community_at_start_not_at_the_first_street_page(street):
     add_community(street.census.store, "北区社区", "bq", home_name=EAST, actor="test")
+    made = Census.open(community_config(street.home.config, "bq") | {"CREATE_STORE": True})
+    made.close()  # its store made, as adding it does (by census community add, say)
     assert "bq" not in street._apps  # listed, not opened yet
     street.open_all()  # what census serve starts in the background
     assert "bq" in street._apps

@@ -204,7 +204,7 @@ def _street(config: dict[str, Any], *, with_records: bool = True) -> Street:
     _accounts(home.store)
     accounts.add_user(home.store, "street1", STREET, PASSWORD, hash_method=FAST_HASH)
     add_community(home.store, "西区社区", CODE, home_name=home.community_name(), actor="test")
-    there = deployment.app_of(CODE)
+    there = deployment.app_of(CODE, create=True)  # its store made, as adding it does
     assert there is not None
     _accounts(context(there).store)
     street = Street(deployment)

@@ -229,8 +229,8 @@ def test_census_street_leaves_out_a_corrupt_community(run, tmp_path):
 
 
 def test_census_street_leaves_out_a_community_whose_tables_are_not_the_store_s(run, tmp_path):
-    """On PostgreSQL a dropped schema is made again, empty, when a command opens it; a schema
-    whose documents table is something else (a restore gone wrong) fails to read."""
+    """A schema whose documents table is something else (a restore gone wrong) fails to read
+    (one dropped, or without its tables, is not made again: test_street_store_gone.py)."""
     schema = "census_street_cli_down"
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
