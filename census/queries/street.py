@@ -34,12 +34,14 @@ REASONS = {
     "corrupt": N_("数据文件已损坏，无法读取"),
     "missing": N_("该社区的数据已不存在（数据目录或数据表缺失），请从备份恢复"),
     "database": N_("数据库连接失败，或该社区的数据表已不存在"),
+    "busy": N_("服务器与数据库的连接都在使用中，请稍后再试"),
     "locked": N_("数据目录正被另一个进程占用"),
     "unreadable": N_("数据目录无法读取（权限或磁盘问题）"),
     "other": N_("数据无法打开（详见服务器日志）"),
 }
 # What the errors of the store say, to tell the causes apart (census/store/snapshot.py and
 # pgstore.py).
+BUSY_WORDS = "connections of this process to the database stayed busy"
 CORRUPT_WORDS = ("not valid JSON", "not a TinyDB file")
 
 
@@ -61,6 +63,8 @@ def unavailable(exc: BaseException) -> Unavailable:
     text = str(exc)
     if isinstance(exc, StoreLocked):
         kind = "locked"
+    elif isinstance(exc, StoreError) and BUSY_WORDS in text:  # the pool stayed exhausted
+        kind = "busy"
     elif isinstance(exc, StoreMissing):  # never made again empty: zeros said as figures
         kind = "missing"
     elif isinstance(exc, StoreError) and "PostgreSQL" in text:  # unreachable, or failing

@@ -136,3 +136,38 @@ def test_a_process_names_its_connections_unless_the_url_does(pg_url):
         with store.connection() as conn:
             row = conn.execute("SELECT current_setting('application_name')").fetchone()
     assert row is not None and row[0] == application_name()
+
+
+def test_a_request_that_waits_too_long_for_a_connection_gets_a_503_in_words(tmp_path, monkeypatch):
+    from census.store import pgstore
+
+    monkeypatch.setattr(pgstore, "POOL_WAIT", 1.0)  # a pool made now waits 1 s, not 30
+    tag = uuids.uuid4().hex[:8]
+    schema = f"census_budget_{tag}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    url = f"{PG_URL}?application_name=census%20wait%20{tag}&options=-c%20search_path%3D{schema}"
+    deployment = Deployment({"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": url,
+                             "TESTING": True, "FSYNC": False, "PRINT_WORKERS": 0,
+                             "DATABASE_CONNECTIONS": 2})  # fmt: skip
+    try:
+        store = deployment.census.store
+        add_user(store, "admin", "admin", PASSWORD, hash_method=FAST_HASH)
+        headers = {"Authorization": f"Bearer {create_token(store, 'admin')}"}
+        pool = store._shared.pool
+        held = [pool.getconn(), pool.getconn()]  # both connections of the budget busy
+        try:
+            got = Client(deployment).get("/api/v1/households", headers=headers)
+        finally:
+            for conn in held:
+                pool.putconn(conn)
+        assert got.status_code == 503, got.get_data(as_text=True)
+        assert got.get_json()["error"] == "community_unavailable"
+        assert "暂不可用" in got.get_json()["message"], got.get_json()
+        assert "连接都在使用中" in got.get_json()["message"], got.get_json()
+        again = Client(deployment).get("/api/v1/households", headers=headers)
+        assert again.status_code == 200  # free again: served as before
+    finally:
+        deployment.close()
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
