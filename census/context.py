@@ -18,7 +18,7 @@ from census.domain.registers import RegisterDef
 from census.fieldwork import prepare_store as prepare_fieldwork
 from census.queries.derived import Derived
 from census.services.records import prepare_store, repair_stored
-from census.store import Store, open_store
+from census.store import Store, StoreError, open_store
 from census.surveys import custom
 from census.surveys.definition import FormDef, load_surveys
 from census.surveys.registers import load_registers
@@ -44,15 +44,18 @@ def load_config(overrides: Mapping[str, Any] | None = None, **defaults: Any) -> 
     return config
 
 
-def database_connections(config: Mapping[str, Any]) -> int:
-    """CENSUS_DATABASE_CONNECTIONS as a number of at least 2, or why not, in words."""
+def database_connections(config: Mapping[str, Any]) -> int | None:
+    """CENSUS_DATABASE_CONNECTIONS as a number of at least 2 (None without a database URL),
+    or ``StoreError`` saying what it is instead: the command says so in one line."""
+    if not config.get("DATABASE_URL"):
+        return None
     value = config.get("DATABASE_CONNECTIONS", DEFAULTS["DATABASE_CONNECTIONS"])
     try:
         number = int(value)
     except (TypeError, ValueError):
         number = 0
     if number < 2 or isinstance(value, bool):
-        raise ValueError(
+        raise StoreError(
             f"CENSUS_DATABASE_CONNECTIONS must be a whole number of at least 2, not {value!r}"
         )
     return number

@@ -171,3 +171,17 @@ def test_a_request_that_waits_too_long_for_a_connection_gets_a_503_in_words(tmp_
         deployment.close()
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.mark.parametrize("value", ["abc", "1", "0"])
+def test_a_budget_that_is_no_number_of_two_or_more_is_said_in_one_line(tmp_path, value):
+    from click.testing import CliRunner
+
+    from census.cli import main
+
+    env = {"CENSUS_DATA_DIR": str(tmp_path / "data"), "CENSUS_DATABASE_URL": PG_URL,
+           "CENSUS_DATABASE_CONNECTIONS": value}  # fmt: skip
+    result = CliRunner().invoke(main, ["user", "unlock", "nobody"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "CENSUS_DATABASE_CONNECTIONS must be a whole number of at least 2" in result.output
+    assert "Traceback" not in result.output
