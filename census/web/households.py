@@ -21,7 +21,7 @@ from census.surveys.conform import id_numbers
 from census.surveys.definition import FormDef
 from census.web.access import ROLES, STAFF, roles_required
 from census.web.current import context, get_store
-from census.web.helpers import client_ip, lang, surveys
+from census.web.helpers import client_ip, community_name, lang, surveys
 from census.web.layout import facts, list_cell, roster_table, shown
 
 bp = Blueprint("households", __name__)
@@ -228,7 +228,7 @@ def building_list_pdf(
     households = lookup.households_in_building(store, name)
     for household in households:
         household.setdefault("grid", building.get("grid"))
-    records = Records(current_app.config["COMMUNITY_NAME"], [building], households)
+    records = Records(community_name(), [building], households)
     request_ = PrintRequest(
         HOUSEHOLD_LIST,
         building=name,

@@ -50,7 +50,7 @@ from census.services import audit
 from census.surveys.conform import id_numbers
 from census.web.access import ADMIN, STAFF, roles_required
 from census.web.current import context, get_store
-from census.web.helpers import client_ip, lang
+from census.web.helpers import client_ip, community_name, lang
 
 bp = Blueprint("prints", __name__, url_prefix="/prints")
 
@@ -129,7 +129,7 @@ def create():
     store = get_store()
     try:
         print_request = _request_from_form()
-        community = current_app.config["COMMUNITY_NAME"]
+        community = community_name()  # as the header has it, read once per request
         check(
             print_request,
             Records(community, places.buildings(store), []),
@@ -145,7 +145,7 @@ def create():
     def make_plan(req: PrintRequest) -> Plan:
         census = context(app)  # the records of the read model the registers and summary see
         assert census.derived is not None
-        records = records_seen(census.derived, req, app.config["COMMUNITY_NAME"])
+        records = records_seen(census.derived, req, community)
         return plan(req, records, census.registers, census.surveys)
 
     job = runner().submit(current_user.username, print_request, make_plan)

@@ -18,7 +18,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     render_template,
     request,
@@ -42,7 +41,7 @@ from census.queries.derived import View
 from census.services import audit
 from census.web.access import STAFF, roles_required
 from census.web.current import context, get_store
-from census.web.helpers import client_ip, lang
+from census.web.helpers import client_ip, community_name, lang
 
 bp = Blueprint("registers", __name__)
 PAGE_SIZE = 50
@@ -244,7 +243,7 @@ def summary_page():
             )
             for k in plain
         ],
-        paragraph=report_paragraph(figures, current_app.config["COMMUNITY_NAME"], language),
+        paragraph=report_paragraph(figures, community_name(), language),
         charts=charts,
         figure_label=figure_label,
         as_of=as_of,

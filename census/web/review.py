@@ -15,7 +15,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -41,7 +40,7 @@ from census.sheets.writer import csv_bytes
 from census.store import Conflict
 from census.web.access import ROLES, STAFF, roles_required
 from census.web.current import context, get_store
-from census.web.helpers import lang, surveys, when
+from census.web.helpers import community_name, lang, surveys, when
 from census.web.layout import facts
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -576,7 +575,7 @@ def checks_pdf():
     pdf = render_pdf(
         "print/checks.html",
         {
-            "community": current_app.config["COMMUNITY_NAME"],
+            "community": community_name(),
             "title": _("数据核查报告"),
             "printed_on": _("打印时间：%(t)s", t=datetime.now().strftime("%Y-%m-%d %H:%M")),
             "counts": [(titles[c], n) for c, n in checks.counts(findings).items()],

@@ -80,7 +80,7 @@ from census.surveys.conform import id_numbers
 from census.util.jobs import new_job_id
 from census.web.access import ADMIN, STAFF, roles_required
 from census.web.current import get_store
-from census.web.helpers import client_ip, lang, surveys
+from census.web.helpers import client_ip, community_name, lang, surveys
 
 bp = Blueprint("sheets", __name__, url_prefix="/sheets")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -665,7 +665,7 @@ def export(fmt: str):
         )
         audit.full_ids_shown(store, current_user.username, f"dataset.{fmt}", count, ip=client_ip())
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
-    community = current_app.config["COMMUNITY_NAME"]
+    community = community_name()
     which = "-已审核" if gate.approved else ""
     if fmt == "xlsx":
         data, mimetype = xlsx_bytes(sheets), XLSX

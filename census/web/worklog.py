@@ -36,7 +36,7 @@ from census.services import audit
 from census.sheets.writer import xlsx_bytes
 from census.web.access import STAFF, roles_required
 from census.web.current import context, get_store
-from census.web.helpers import client_ip, lang, surveys
+from census.web.helpers import client_ip, community_name, lang, surveys
 from census.web.prints import runner
 from census.worklog import printing
 from census.worklog.figures import SERVICE, rate_table
@@ -312,7 +312,7 @@ def register_pdf(name: str):
     parts, title = printing.register_parts(
         reg,
         shown,
-        community=current_app.config["COMMUNITY_NAME"],
+        community=community_name(),
         period=period,
         printed_at=datetime.now(),
         lang=lang(),
@@ -410,7 +410,7 @@ def _rates_title(grain: str) -> str:
 def rates_pdf():
     """The completion-rate table printed; logged."""
     grain, period, channels, table = _rates()
-    heading = f"{current_app.config['COMMUNITY_NAME']} {_('办结率统计')}（{_rates_title(grain)}）"
+    heading = f"{community_name()} {_('办结率统计')}（{_rates_title(grain)}）"
     context = printing.rates_context(
         table, channels, heading=heading, period=period, printed_at=datetime.now(), lang=lang()
     )
@@ -447,7 +447,7 @@ def _report():
     return period_report(
         get_store(),
         surveys(),
-        current_app.config["COMMUNITY_NAME"],
+        community_name(),
         _report_period(),
         lang(),
         approved=gate_from(request.args).approved,
