@@ -22,7 +22,8 @@ table gives the street's figure, the baseline's and their ratio:
    of the community alone;
 3. household saves through the API at ``--rate`` saves a second for ``--seconds``, spread
    over two ``census serve`` processes and every community (new households and edits), then
-   the same rate into the community alone through one server: p50, p95, max;
+   the same rate into the community alone through one server: p50, p95, max, the largest
+   server's resident memory and the servers' CPU time (all of them) per save;
 4. one community's whole household list printed (the print pipeline on the community's
    records read from its schema) with one worker process and with two; with
    ``--print-buildings N`` only its first N buildings' lists (at ``--scale 1`` the whole
@@ -436,6 +437,15 @@ def stop(processes: list[subprocess.Popen[bytes]], grace: float = 120) -> None:
             process.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (user and system, all its threads), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def saves_over_servers(
     street: Street, rate: float, seconds: float, seed: int, show: Callable[[str, Any], None]
 ) -> list[Any]:
@@ -451,7 +461,10 @@ def saves_over_servers(
         try:
             bases = [f"http://127.0.0.1:{port}" for port in ports]
             warm_up(bases, saves)
+            before = sum(cpu_seconds(p.pid) for p in processes)
             result = under_load(bases, saves, rate, seconds)
+            spent = sum(cpu_seconds(p.pid) for p in processes) - before
+            result["cpu"] = spent / max(1, result["saves"])
             result["rss"] = max(resident_mb(p.pid) for p in processes)
             rows.append((label, result))
             show(label, result)
@@ -599,11 +612,12 @@ def main() -> None:
         print()
         print(f"3. household saves through the API, {args.rate:g}/s for {args.seconds:g} s (ms)")
         print(f"{'run':<36}{'saves':>7}{'failed':>7}{'per s':>7}{'p50':>8}{'p95':>8}{'max':>8}"
-              f"{'RSS MB':>8}")  # fmt: skip
+              f"{'RSS MB':>8}{'CPU ms/save':>12}")  # fmt: skip
 
         def show(label: str, r: dict[str, Any]) -> None:
             print(f"{label:<36}{r['saves']:>7}{r['failed']:>7}{r['rate']:>7.1f}{ms(r['p50']):>8}"
-                  f"{ms(r['p95']):>8}{ms(r['max']):>8}{r['rss']:>8,.0f}")  # fmt: skip
+                  f"{ms(r['p95']):>8}{ms(r['max']):>8}{r['rss']:>8,.0f}"
+                  f"{ms(r['cpu']):>12}")  # fmt: skip
 
         loads = saves_over_servers(street, args.rate, args.seconds, args.seed, show)
         print(f"  ratio p95 street / alone: {ratio(loads[0][1]['p95'], loads[1][1]['p95'])}")
