@@ -18,7 +18,7 @@ from census.domain.registers import RegisterDef
 from census.fieldwork import prepare_store as prepare_fieldwork
 from census.queries.derived import Derived
 from census.services.records import prepare_store, repair_stored
-from census.store import Store, StoreError, open_store
+from census.store import Store, StoreError, open_store, require_first
 from census.surveys import custom
 from census.surveys.definition import FormDef, load_surveys
 from census.surveys.registers import load_registers
@@ -97,6 +97,8 @@ class Census:
         data_dir = Path(config["DATA_DIR"])
         url = config.get("DATABASE_URL")
         create = makes_store(config)
+        if not config.get("COMMUNITY_CODE"):  # the first community: made only when new
+            require_first(url or data_dir)
         if create or url:
             prepare_data_dir(data_dir)
         # The data folder always holds the local files (secret key, print cache, uploads);

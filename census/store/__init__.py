@@ -126,3 +126,27 @@ def require_folder(folder: Path) -> None:
             f"data folder {folder} holds no {SNAPSHOT_NAME}: its records are not there "
             "(restore it from a backup; it is not made again empty)"
         )
+
+
+def require_first(target: str | os.PathLike[str]) -> None:
+    """``StoreMissing`` when the first community's store is gone while its added communities'
+    are there (``communities/<code>/census.json`` of its folder, the schemas
+    ``<schema>_<code>`` of its database): not a brand-new deployment, so not made again."""
+    url = database_url(target)
+    if url is not None:
+        from .pgschema import require_first as require_first_schema
+
+        require_first_schema(url)
+        return
+    from .tinystorage import JOURNAL_NAME, SNAPSHOT_NAME
+
+    folder = Path(target)
+    if (folder / SNAPSHOT_NAME).exists() or (folder / JOURNAL_NAME).exists():
+        return
+    added = sorted(folder.glob(f"communities/*/{SNAPSHOT_NAME}"))
+    if added:
+        raise StoreMissing(
+            f"data folder {folder} holds no {SNAPSHOT_NAME} but its communities' folders do "
+            f"({', '.join(p.parent.name for p in added)}): the first community's records are "
+            "gone (restore it from a backup; it is not made again empty)"
+        )

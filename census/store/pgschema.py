@@ -76,3 +76,36 @@ def _require_store(conn: Any, schema: str) -> None:
             f"PostgreSQL schema {schema} holds no {DOCUMENTS} table ({where}): its records are "
             "not there (restore it from a backup; it is not made again empty)"
         )
+
+
+def require_first(url: str, *, timeout: int = 10) -> None:
+    """``StoreMissing`` when the URL's schema is gone but its communities' schemas
+    (``<schema>_<code>``, each with its documents table) are there: the first community of
+    a street lost, not a brand-new deployment (making it again, empty, would lose the
+    street's list of communities and its accounts). A URL without a schema is not checked."""
+    schema = schema_of(url)
+    if schema is None or schema == "public":
+        return
+    import psycopg
+
+    try:
+        conn = psycopg.connect(url, connect_timeout=timeout, autocommit=True)
+    except psycopg.OperationalError:
+        return  # no server: the store says so when it tries
+    with conn:
+        if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone():
+            return
+        pattern = schema.replace("_", r"\_") + r"\_%"
+        found = conn.execute(
+            "SELECT schemaname FROM pg_tables WHERE schemaname LIKE %s AND tablename = %s"
+            " ORDER BY 1",
+            (pattern, DOCUMENTS),
+        ).fetchall()
+        where = f"database {conn.info.dbname} on {conn.info.host}:{conn.info.port}"
+    if found:
+        others = ", ".join(row[0] for row in found)
+        raise StoreMissing(
+            f"PostgreSQL schema {schema} does not exist ({where}) but its communities' "
+            f"schemas do ({others}): the first community's records are gone (restore it from "
+            "a backup; it is not made again empty)"
+        )

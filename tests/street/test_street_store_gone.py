@@ -15,6 +15,7 @@ commands and ``census serve`` ended in a traceback.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -208,3 +209,55 @@ def test_no_database_server_is_said_in_one_line(tmp_path):
         "CENSUS_DATABASE_URL": "postgresql://census@127.0.0.1:1/census",
     }
     said_in_one_line(census("init", env=env), "127.0.0.1/census")
+
+
+def test_a_first_community_gone_beside_its_communities_is_not_made_again(tmp_path):
+    """Its folder keeps the added communities' folders: not a new deployment, so neither
+    census init nor census serve makes the first store again, empty (the street's list of
+    communities and its accounts would be gone without a word)."""
+    data = tmp_path / "data"
+    env = {"CENSUS_DATA_DIR": str(data), "CENSUS_FSYNC": "false"}
+    assert census("init", "--community", EAST, env=env).returncode == 0
+    assert census("community", "add", WEST, "--code", "xq", env=env).returncode == 0
+    (data / "census.json").unlink()
+    (data / "census.journal").unlink(missing_ok=True)
+    for command in (["init"], ["serve", "--port", "1"], ["community", "list"]):
+        said_in_one_line(census(*command, env=env), "第一个社区", str(data), "xq")
+    assert not (data / "census.json").exists()
+
+
+def test_a_first_schema_gone_beside_its_communities_is_not_made_again(pg_schema, tmp_path):
+    env = {
+        "CENSUS_DATA_DIR": str(tmp_path / "data"),
+        "CENSUS_DATABASE_URL": f"{PG_URL}?options=-c%20search_path%3D{pg_schema}",
+    }
+    assert census("init", "--community", EAST, env=env).returncode == 0
+    assert census("community", "add", WEST, "--code", "xq", env=env).returncode == 0
+    _drop(pg_schema)
+    for command in (["init"], ["serve", "--port", "1"]):
+        said_in_one_line(census(*command, env=env), "第一个社区", pg_schema, f"{pg_schema}_xq")
+    assert _schemas(pg_schema) == {f"{pg_schema}_xq"}
+
+
+def test_a_gone_community_is_back_once_its_backup_is_restored(pg_schema, tmp_path):
+    """What the line says to do: census restore into that community's schema (named by its
+    URL, the data folder its own), and the street counts it again."""
+    data = tmp_path / "data"
+    url = f"{PG_URL}?options=-c%20search_path%3D{pg_schema}"
+    env = {"CENSUS_DATA_DIR": str(data), "CENSUS_DATABASE_URL": url}
+    assert census("init", "--community", EAST, env=env).returncode == 0
+    assert census("community", "add", WEST, "--code", "xq", env=env).returncode == 0
+    assert census("--community", "xq", "demo", "--households", "7", env=env).returncode == 0
+    west = {
+        "CENSUS_DATA_DIR": str(data / "communities" / "xq"),
+        "CENSUS_DATABASE_URL": f"{PG_URL}?options=-c%20search_path%3D{pg_schema}_xq",
+    }
+    kept = tmp_path / "xq.tar.gz"
+    assert census("backup", str(kept), env=west).returncode == 0
+    _drop(f"{pg_schema}_xq")
+    said_in_one_line(census("--community", "xq", "demo", env=env), f"{pg_schema}_xq")
+    restored = census("restore", str(kept), env=west)
+    assert restored.returncode == 0, restored.stderr
+    summary = census("street", "summary", "--json", env=env)
+    assert summary.returncode == 0, summary.stderr
+    assert json.loads(summary.stdout)[WEST]["households"] == 7
