@@ -55,7 +55,7 @@ from census.domain.residents import (
 from census.domain.summary import Tally, figures_from, tally_of
 from census.queries.checks import ChecksModel
 from census.queries.coverage import CoverageModel
-from census.queries.records import Doc, Records, read_again, read_records
+from census.queries.records import AddressOrder, Doc, Records, read_again, read_records
 from census.queries.review import ReviewIndex
 from census.services.review import APPROVED, state_of
 from census.store import Store
@@ -458,6 +458,12 @@ class Derived:
             else:
                 self._views.move_to_end(key)
             return view
+
+    def address_order(self) -> AddressOrder:
+        """The households in address order, whole and building by building, as now."""
+        with self._lock:
+            records = self._current()
+        return records.get().address_order()  # type: ignore[no-any-return]
 
     def coverage(self) -> CoverageModel:
         """Each building's doors and the coverage tables, as the records are now."""

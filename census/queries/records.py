@@ -8,16 +8,22 @@ hands them to each read model (registers and summary, coverage, review queue, ch
 
 from __future__ import annotations
 
+import bisect
+import threading
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
+from census.domain.address import address_key
 from census.store import Store
 from census.util.gcpause import paused_gc
 
 BY_ID = ("households", "storefronts", "units", "visits")  # kept document by document
 
 Doc = dict[str, Any]
+# Writes a household list not asked for in between may be behind before it is sorted again
+# (each keeps the records before it alive until then).
+ORDER_CHAIN = 50
 
 
 class Records:
@@ -34,6 +40,10 @@ class Records:
         self._docs = {name: dict(docs.get(name, {})) for name in BY_ID}
         self.buildings = buildings
         self.grids = grids
+        self._lock = threading.Lock()
+        self._order: AddressOrder | None = None
+        # the records before a write and the households it changed, while the order is unmade
+        self._order_before: tuple[Records, Mapping[int, Doc | None], int] | None = None
 
     def by_id(self, name: str) -> Mapping[int, Doc]:
         """The documents of a collection kept by id (households, storefronts, units, visits)."""
@@ -59,6 +69,20 @@ class Records:
         """Every visit of the log, by id."""
         return _in_id_order(self._docs["visits"])
 
+    def address_order(self) -> AddressOrder:
+        """The households in address order (the household list's), made on first use: sorted,
+        or the order of the records before moved by the households a write changed."""
+        with self._lock:
+            if self._order is None:
+                if self._order_before is not None:
+                    before, changes, _ = self._order_before
+                    old = before.address_order()
+                    self._order = old.updated(before.by_id("households"), changes)
+                else:
+                    self._order = AddressOrder.sorted(self.households)
+                self._order_before = None
+            return self._order
+
     def updated(self, fresh: Mapping[str, Mapping[int, Doc | None]]) -> Records:
         """These records with the documents read again (None: deleted), as new records."""
         docs: dict[str, dict[int, Doc]] = {}
@@ -73,7 +97,64 @@ class Records:
                     else:
                         kept[doc_id] = doc
             docs[name] = kept
-        return Records(docs, self.buildings, self.grids)
+        records = Records(docs, self.buildings, self.grids)
+        with self._lock:
+            behind = self._order_before[2] if self._order is None and self._order_before else 0
+            if self._order is not None or 0 < behind < ORDER_CHAIN:
+                # the list is moved on by the changed households when asked for, not sorted
+                records._order_before = (self, fresh.get("households") or {}, behind + 1)
+        return records
+
+
+OrderKey = tuple[Any, int]
+
+
+class AddressOrder:
+    """Every household in address order (``address_key``, then id: the order sorting the
+    households by id by address gives), and building by building. Shared: read only."""
+
+    sorts = 0  # times every household was sorted (the tests count them)
+
+    def __init__(self, keys: list[OrderKey], docs: list[Doc]) -> None:
+        self._keys = keys
+        self.households = docs
+        self._lock = threading.Lock()
+        self._buildings: dict[Any, list[Doc]] | None = None
+
+    @classmethod
+    def sorted(cls, households: Iterable[Doc]) -> AddressOrder:
+        """Every household sorted."""
+        cls.sorts += 1
+        pairs = sorted(((address_key(h), h["id"]), h) for h in households)
+        return cls([k for k, _ in pairs], [h for _, h in pairs])
+
+    def updated(self, before: Mapping[int, Doc], changes: Mapping[int, Doc | None]) -> AddressOrder:
+        """This order with the changed households (None: deleted) taken out from where they
+        were (``before``: the households of ids this order was made of) and put in where they
+        go now: a new order beside this one."""
+        keys, docs = list(self._keys), list(self.households)
+        for doc_id, doc in changes.items():
+            old = before.get(doc_id)
+            if old is not None:
+                at = bisect.bisect_left(keys, (address_key(old), doc_id))
+                if at < len(keys) and keys[at][1] == doc_id:
+                    del keys[at], docs[at]
+            if doc is not None:
+                key = (address_key(doc), doc_id)
+                at = bisect.bisect_left(keys, key)
+                keys.insert(at, key)
+                docs.insert(at, doc)
+        return AddressOrder(keys, docs)
+
+    def in_building(self, building: str) -> list[Doc]:
+        """The households of one building, in address order."""
+        with self._lock:
+            if self._buildings is None:
+                grouped: dict[Any, list[Doc]] = {}
+                for h in self.households:
+                    grouped.setdefault(h.get("building"), []).append(h)
+                self._buildings = grouped
+        return self._buildings.get(building, [])
 
 
 def _in_id_order(docs: Mapping[int, Doc]) -> list[Doc]:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from census.domain.address import address_key, address_text, search_key
+from census.domain.address import address_text, search_key
 from census.domain.diff import version_diffs
 from census.domain.gate import gate_from
 from census.printing.pipeline import cache_dir, print_parts
@@ -73,10 +73,14 @@ def index():
     store = get_store()
     building = request.args.get("building", "")
     q = request.args.get("q", "").strip()
-    rows = lookup.households_in_building(store, building) if building else lookup.households(store)
+    derived = context().derived
+    assert derived is not None
+    # the read model's households in address order, made once for the records as they are
+    # now (shared, read only: filtered into a new list, never sorted or changed here)
+    order = derived.address_order()
+    rows = order.in_building(building) if building else order.households
     if q:
         rows = [h for h in rows if _matches(h, q)]
-    rows.sort(key=address_key)
     page = max(1, request.args.get("page", 1, type=int))
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
