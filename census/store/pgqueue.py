@@ -155,7 +155,14 @@ class _StorePool:
     @contextmanager
     def connection(self, timeout: float | None = None) -> Iterator[psycopg.Connection[Any]]:
         with self.store.borrowed() as conn:
-            yield conn
+            # Not prepared: procrastinate's statements return its own types (a job row, its
+            # status), another type in each schema, and a plan prepared in one schema fails
+            # in the next ("cached plan must not change result type").
+            threshold, conn.prepare_threshold = conn.prepare_threshold, None
+            try:
+                yield conn
+            finally:
+                conn.prepare_threshold = threshold
 
     def close(self) -> None:
         """The store's connections stay with the store."""
@@ -179,7 +186,14 @@ class _QueuePools:
         conninfo, path = split_search_path(url)
         pool = self.pools.get(conninfo)
         if pool is None:
-            kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": CONNECT_TIMEOUT}
+            # Never prepared: procrastinate's statements return its own types, another in
+            # each schema, so a plan prepared for one queue fails for the next one ("cached
+            # plan must not change result type").
+            kwargs: dict[str, Any] = {
+                "autocommit": True,
+                "connect_timeout": CONNECT_TIMEOUT,
+                "prepare_threshold": None,
+            }
             if "application_name" not in conninfo_to_dict(conninfo):
                 kwargs["application_name"] = application_name()
             pool = AsyncConnectionPool(
