@@ -18,7 +18,9 @@ rest:
   and the tally, its new one put in, and the registers of dwellings count its old and new
   doors again;
 - the coverage (``census.queries.coverage``) makes the doors of the changed buildings again;
-- the review queue (``census.queries.review``) moves the household between its states.
+- the review queue (``census.queries.review``) moves the household between its states;
+- the household list (住户, ``Records.address_order``) takes the household out of its place
+  in address order and puts it in where it goes now (sorted only after a full read).
 
 When the store cannot tell what changed (writes further back than PostgreSQL's journal
 keeps, or made by a version without it; a write failed half-way), when so many changed at

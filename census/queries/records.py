@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -115,9 +115,12 @@ class AddressOrder:
 
     sorts = 0  # times every household was sorted (the tests count them)
 
-    def __init__(self, keys: list[OrderKey], docs: list[Doc]) -> None:
+    def __init__(
+        self, keys: list[OrderKey], docs: list[Doc], texts: dict[int, str] | None = None
+    ) -> None:
         self._keys = keys
         self.households = docs
+        self._texts: dict[int, str] = texts if texts is not None else {}
         self._lock = threading.Lock()
         self._buildings: dict[Any, list[Doc]] | None = None
 
@@ -144,7 +147,21 @@ class AddressOrder:
                 at = bisect.bisect_left(keys, key)
                 keys.insert(at, key)
                 docs.insert(at, doc)
-        return AddressOrder(keys, docs)
+        texts = {i: t for i, t in self._texts.items() if i not in changes}
+        return AddressOrder(keys, docs, texts)
+
+    def matching(self, rows: list[Doc], word: str, text_of: Callable[[Doc], str]) -> list[Doc]:
+        """The rows (of this order) whose search text holds ``word``, in their order. Each
+        household's text is made by ``text_of`` once and kept, for the next order too while
+        the household does not change: one ``text_of`` for every call (the list's search)."""
+        texts, found = self._texts, []
+        for h in rows:
+            text = texts.get(h["id"])
+            if text is None:
+                text = texts[h["id"]] = text_of(h)
+            if word in text:
+                found.append(h)
+        return found
 
     def in_building(self, building: str) -> list[Doc]:
         """The households of one building, in address order."""

@@ -66,6 +66,16 @@ def _matches(household: dict[str, Any], q: str) -> bool:
     return any(q in search_key(f) for f in fields if f)
 
 
+def _search_text(household: dict[str, Any]) -> str:
+    """The fields ``_matches`` looks in, each as ``search_key`` makes it, one a line: a
+    search word (no white space once ``search_key`` made it) is in one of them exactly when
+    it is in this text."""
+    fields = [household.get("household_no"), household.get("building"), address_text(household)]
+    for m in household.get("members") or []:
+        fields += [m.get("name"), m.get("id_number")]
+    return "\n".join(search_key(f) for f in fields if f)
+
+
 @bp.route("/households")
 @roles_required(*STAFF)
 def index():
@@ -79,7 +89,9 @@ def index():
     # now (shared, read only: filtered into a new list, never sorted or changed here)
     order = derived.address_order()
     rows = order.in_building(building) if building else order.households
-    if q:
+    if q and search_key(q):
+        rows = order.matching(rows, search_key(q), _search_text)
+    elif q:
         rows = [h for h in rows if _matches(h, q)]
     page = max(1, request.args.get("page", 1, type=int))
     pages = max(1, -(-len(rows) // PAGE_SIZE))
