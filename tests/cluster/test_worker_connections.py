@@ -82,3 +82,49 @@ def test_a_worker_of_twelve_communities_holds_its_budget_and_two(street):
     finally:
         worker.stop()
     assert 0 < most <= BUDGET + QUEUE_CONNECTIONS, f"{most} connections; {worker.output()}"
+
+
+def test_queues_of_several_schemas_on_the_shared_connections_take_their_own_jobs(tmp_path):
+    """More than psycopg's 5 runs of the same statements alternate between two schemas on
+    the worker's two connections: every job is taken from its own queue."""
+    import asyncio
+
+    from census.store.pgqueue import TaskQueue, _QueuePools
+
+    names = [f"census_wq_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        for name in names:
+            conn.execute(f"CREATE SCHEMA {name}")
+    urls = [f"{PG_URL}?options=-c%20search_path%3D{name}" for name in names]
+    try:
+        queues = [TaskQueue(url) for url in urls]
+        for n, queue in enumerate(queues):
+            queue.register("test.job", lambda **args: None)
+            for k in range(8):
+                queue.defer("test.job", who=n, k=k)
+            queue.close()
+
+        async def take_all() -> list[int]:
+            pools = _QueuePools()
+            try:
+                workers = []
+                for queue in queues:
+                    await queue.app.open_async(await pools.lend(queue.url))
+                    workers.append(await queue.app.job_manager.register_worker())
+                taken = []
+                for _ in range(8):
+                    for n, queue in enumerate(queues):
+                        job = await queue.app.job_manager.fetch_job(
+                            queues=["census"], worker_id=workers[n]
+                        )
+                        assert job is not None
+                        taken.append(job.task_kwargs["who"])
+                return taken
+            finally:
+                await pools.close()
+
+        assert asyncio.run(take_all()) == [0, 1] * 8
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            for name in names:
+                conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
