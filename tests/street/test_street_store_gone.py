@@ -261,3 +261,29 @@ def test_a_gone_community_is_back_once_its_backup_is_restored(pg_schema, tmp_pat
     summary = census("street", "summary", "--json", env=env)
     assert summary.returncode == 0, summary.stderr
     assert json.loads(summary.stdout)[WEST]["households"] == 7
+
+
+def test_a_community_added_on_the_street_page_has_its_store_after_a_restart(tiny):
+    from tests.street.test_street_community_names import token
+
+    config, _west = tiny
+    deployment = Deployment(config)
+    try:
+        boss = Client(deployment)
+        login(boss, "boss")
+        csrf = token(boss, "/street/communities")
+        added = boss.post(
+            "/street/communities", data={"name": "北区社区", "code": "bq", "csrf_token": csrf}
+        )
+        assert added.status_code == 302
+    finally:
+        deployment.close()
+    restarted = Deployment(config)
+    try:
+        staff = Client(restarted)
+        login(staff, "street1")
+        page = staff.get("/street/").text
+        row = dict(re.findall(r'<tr data-community="([^"]*)"[^>]*>(.*?)</tr>', page, re.S))["bq"]
+        assert "北区社区" in row and "暂不可用" not in row
+    finally:
+        restarted.close()
