@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import PORTRAIT, TIMEOUT_MS, browser  # noqa: F401 (the fixture)
+from tests.e2e.conftest import PORTRAIT, TIMEOUT_MS
 from tests.street.street_site import make_street
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +35,7 @@ def site(tmp_path) -> Iterator[str]:
         deployment.close()
 
 
-def _tab(browser: Any, site: str, username: str) -> Any:  # noqa: F811
+def _tab(browser: Any, site: str, username: str) -> Any:
     context = browser.new_context(base_url=site, viewport=PORTRAIT, locale="zh-CN")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -47,7 +47,7 @@ def _tab(browser: Any, site: str, username: str) -> Any:  # noqa: F811
     return page
 
 
-def test_the_outbox_is_in_a_surveyors_header_and_not_in_the_streets(browser, site):  # noqa: F811
+def test_the_outbox_is_in_a_surveyors_header_and_not_in_the_streets(browser, site):
     surveyor = _tab(browser, site, "walker")
     surveyor.wait_for_selector(".topbar .sync-bar .outbox-link")
     assert surveyor.locator(".topbar .sync-now").is_visible()
