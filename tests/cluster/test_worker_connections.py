@@ -5,10 +5,10 @@ polls every queue."""
 
 from __future__ import annotations
 
-import inspect
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
@@ -17,23 +17,12 @@ from census.services.communities import add_community
 from census.store.pgqueue import QUEUE_CONNECTIONS
 from census.street.deployment import Deployment
 from tests.cluster.conftest import Worker, wait_for
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, connections_named
 
 pytestmark = pytest.mark.postgres
 
 COMMUNITIES = 12
 BUDGET = 4
-# An added community's store is made as it is added (app_of's create=True, on a tree that
-# makes no missing store again on opening it).
-MADE = {"create": True} if "create" in inspect.signature(Deployment.app_of).parameters else {}
-
-
-def _count(name: str) -> int:
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (name,)
-        ).fetchone()
-    return int(row[0]) if row else 0
 
 
 @pytest.fixture
@@ -51,7 +40,7 @@ def street(tmp_path) -> Iterator[tuple[str, str]]:
         for n in range(1, COMMUNITIES):
             code = f"w{n:02d}"
             add_community(home.store, f"第{n}社区", code, home_name="首社区", actor="test")
-            deployment.app_of(code, **MADE)
+            deployment.app_of(code, create=True)
         deployment.close()
         yield data, schema
     finally:
@@ -76,7 +65,7 @@ def test_a_worker_of_twelve_communities_holds_its_budget_and_two(street):
                  "the worker serving every community")  # fmt: skip
         most, deadline = 0, time.monotonic() + 4  # a dozen heartbeats and polls of each queue
         while time.monotonic() < deadline:
-            most = max(most, _count(name))
+            most = max(most, connections_named(name))
             time.sleep(0.02)
         assert worker.process.poll() is None, worker.output()
     finally:
@@ -123,7 +112,9 @@ def test_queues_of_several_schemas_on_the_shared_connections_take_their_own_jobs
             finally:
                 await pools.close()
 
-        assert asyncio.run(take_all()) == [0, 1] * 8
+        # in a thread of its own: a browser test's event loop may be running in this one
+        with ThreadPoolExecutor(1) as thread:
+            assert thread.submit(asyncio.run, take_all()).result() == [0, 1] * 8
     finally:
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             for name in names:
