@@ -117,6 +117,15 @@ def auth(client):
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
+def connections_named(name: str) -> int:
+    """How many connections to the test server carry ``application_name`` ``name`` now."""
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (name,)
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 @pytest.fixture
 def pg_url():
     """A schema of its own in the test database, dropped afterwards."""

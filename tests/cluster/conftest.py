@@ -4,6 +4,7 @@ all on one PostgreSQL schema made for the module (dropped after it)."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -19,6 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
+from openpyxl import Workbook
 
 from census import devproxy
 from tests.conftest import PG_URL
@@ -172,3 +174,25 @@ def wait_for(check, timeout: float, what: str):
             return found
         time.sleep(0.2)
     raise AssertionError(f"not within {timeout} s: {what}")
+
+
+def workbook(path: Path, header: list, rows: list[list]) -> bytes:
+    """The bytes of an .xlsx at ``path`` holding ``header`` and ``rows`` on its first sheet."""
+    book = Workbook()
+    for row in [header, *rows]:
+        book.active.append(row)
+    book.save(path)
+    return path.read_bytes()
+
+
+def uploaded(session: requests.Session, base: str, data: bytes) -> str:
+    """Upload a household sheet through ``base``; the upload's id from the redirect."""
+    page = session.get(f"{base}/sheets/")
+    sent = session.post(
+        f"{base}/sheets/upload",
+        data={"csrf_token": csrf(page), "form": "household"},
+        files={"file": ("台账.xlsx", io.BytesIO(data))},
+        allow_redirects=False,
+    )
+    assert sent.status_code == 302, sent.text[:300]
+    return re.search(r"/sheets/import/([0-9a-f]{16})", sent.headers["Location"]).group(1)

@@ -14,10 +14,9 @@ import psycopg
 import pytest
 import requests
 import yaml
-from openpyxl import Workbook
 from pypdf import PdfReader
 
-from tests.cluster.conftest import ADMIN, csrf, login, upstream, wait_for
+from tests.cluster.conftest import ADMIN, csrf, login, uploaded, upstream, wait_for, workbook
 from tests.servers import Server, household
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sheets"))
@@ -350,26 +349,6 @@ def test_an_import_uploaded_on_one_server_is_checked_and_applied_on_the_other(cl
     assert _households_stored(cluster) == before + rows
 
 
-def _register(path: Path, rows: list[list]) -> bytes:
-    book = Workbook()
-    for row in [hf.HEADER, *rows]:
-        book.active.append(row)
-    book.save(path)
-    return path.read_bytes()
-
-
-def _sent(session, base: str, data: bytes) -> str:
-    page = session.get(f"{base}/sheets/")
-    sent = session.post(
-        f"{base}/sheets/upload",
-        data={"csrf_token": csrf(page), "form": "household"},
-        files={"file": ("台账.xlsx", io.BytesIO(data))},
-        allow_redirects=False,
-    )
-    assert sent.status_code == 302, sent.text[:300]
-    return re.search(r"/sheets/import/([0-9a-f]{16})", sent.headers["Location"]).group(1)
-
-
 def _report(session, base: str, upload_id: str) -> requests.Response:
     """The upload's report on one server (checked there, waited for)."""
     answer = session.get(f"{base}/sheets/import/{upload_id}/report", allow_redirects=False)
@@ -413,13 +392,13 @@ def test_a_server_killed_mid_import_leaves_the_rest_to_be_checked_and_imported_o
     third = Server(cluster.env | {"CENSUS_DATA_DIR": str(cluster.root / "server3")})
     try:
         rows = hf.people(300, start=2001)  # H2001 … H2300
-        first = _sent(session, one, _register(tmp_path / "a.xlsx", rows))
+        first = uploaded(session, one, workbook(tmp_path / "a.xlsx", hf.HEADER, rows))
         job = _apply(session, one, first, _report(session, one, first))
         assert _finished(session, one, job)["state"] == "done"
         stored = _households_stored(cluster)
         # the same households moved into public housing: 300 changes, saved one by one
         moved = [[*row[:3], "公租房", *row[4:]] for row in rows]
-        upload_id = _sent(session, third.url, _register(tmp_path / "b.xlsx", moved))
+        upload_id = uploaded(session, third.url, workbook(tmp_path / "b.xlsx", hf.HEADER, moved))
         report = _report(session, third.url, upload_id)
         assert _count(report, "update") == 300
         job = _apply(session, third.url, upload_id, report)

@@ -7,7 +7,6 @@ answers 200 at once was not planned there."""
 
 from __future__ import annotations
 
-import io
 import re
 import signal
 import sys
@@ -16,12 +15,11 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
-from openpyxl import Workbook
 
 from census.sheets import checked
 from census.sheets.plan import NEW, UPDATE
 from census.surveys.definition import load_surveys
-from tests.cluster.conftest import ADMIN, csrf, login, wait_for
+from tests.cluster.conftest import ADMIN, csrf, login, uploaded, wait_for, workbook
 from tests.servers import Server, household
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sheets"))
@@ -37,26 +35,6 @@ def _admin(cluster) -> requests.Session:
     session = requests.Session()
     login(session, cluster.url, *ADMIN)
     return session
-
-
-def _workbook(path: Path, rows: list[list]) -> bytes:
-    book = Workbook()
-    for row in [hf.HEADER, *rows]:
-        book.active.append(row)
-    book.save(path)
-    return path.read_bytes()
-
-
-def _sent(session, base: str, data: bytes) -> str:
-    page = session.get(f"{base}/sheets/")
-    sent = session.post(
-        f"{base}/sheets/upload",
-        data={"csrf_token": csrf(page), "form": "household"},
-        files={"file": ("台账.xlsx", io.BytesIO(data))},
-        allow_redirects=False,
-    )
-    assert sent.status_code == 302, sent.text[:300]
-    return re.search(r"/sheets/import/([0-9a-f]{16})", sent.headers["Location"]).group(1)
 
 
 def _job_of(answer: requests.Response) -> str:
@@ -129,7 +107,7 @@ def test_a_check_on_one_server_is_shown_and_imported_by_the_other_as_checked(clu
     session = _admin(cluster)
     one, two = (server.url for server in cluster.servers)
     rows = hf.people(60, start=5001)  # H5001 … H5060
-    first = _sent(session, one, _workbook(tmp_path / "a.xlsx", rows[:30]))
+    first = uploaded(session, one, workbook(tmp_path / "a.xlsx", hf.HEADER, rows[:30]))
     report = _checked_on(session, one, first)
     job = _job_of(
         session.post(
@@ -142,7 +120,7 @@ def test_a_check_on_one_server_is_shown_and_imported_by_the_other_as_checked(clu
     # the same 30 with ten moved into public housing, 30 new ones and one without a number
     moved = [[*row[:3], "公租房", *row[4:]] if n < 10 else row for n, row in enumerate(rows)]
     broken = [["H5099", "1栋", "5099", "自有", "无号", "户主", "1101"]]
-    upload_id = _sent(session, one, _workbook(tmp_path / "b.xlsx", moved + broken))
+    upload_id = uploaded(session, one, workbook(tmp_path / "b.xlsx", hf.HEADER, moved + broken))
     shown_one = _checked_on(session, one, upload_id)
     assert (_count(shown_one, NEW), _count(shown_one, UPDATE)) == (30, 10)
     assert _count(shown_one, "unchanged") == 20 and _count(shown_one, "rejected") == 1
@@ -159,8 +137,8 @@ def test_a_check_on_one_server_is_shown_and_imported_by_the_other_as_checked(clu
     plan, check_job = _kept_plan(cluster, upload_id)
     assert plan.fingerprint() == _fingerprint(shown_one) and check_job
     # its report workbook too (the file read there, the plan not made again)
-    workbook = session.get(f"{two}/sheets/import/{upload_id}/report.xlsx")
-    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
+    report_book = session.get(f"{two}/sheets/import/{upload_id}/report.xlsx")
+    assert report_book.status_code == 200 and report_book.content[:2] == b"PK"
 
     job = _job_of(
         session.post(
@@ -197,7 +175,9 @@ def test_an_import_checked_on_one_server_is_applied_by_the_other_without_its_rep
 ):
     session = _admin(cluster)
     one, two = (server.url for server in cluster.servers)
-    upload_id = _sent(session, one, _workbook(tmp_path / "d.xlsx", hf.people(15, start=8001)))
+    upload_id = uploaded(
+        session, one, workbook(tmp_path / "d.xlsx", hf.HEADER, hf.people(15, start=8001))
+    )
     report = _checked_on(session, one, upload_id)
     job = _job_of(
         session.post(
@@ -216,7 +196,9 @@ def test_an_import_checked_on_one_server_is_applied_by_the_other_without_its_rep
 def test_a_check_whose_store_changed_since_is_planned_again_by_the_other(cluster, tmp_path):
     session = _admin(cluster)
     one, two = (server.url for server in cluster.servers)
-    upload_id = _sent(session, one, _workbook(tmp_path / "c.xlsx", hf.people(20, start=6001)))
+    upload_id = uploaded(
+        session, one, workbook(tmp_path / "c.xlsx", hf.HEADER, hf.people(20, start=6001))
+    )
     _checked_on(session, one, upload_id)
     answer = requests.post(
         f"{cluster.url}/api/v1/households",
@@ -239,7 +221,7 @@ def test_a_server_killed_mid_check_leaves_the_check_failed_and_a_new_one_works(c
     try:
         path = tmp_path / "big.xlsx"
         import_persons.write_xlsx(path, import_persons.person_rows(2500, seed=7))
-        upload_id = _sent(session, third.url, path.read_bytes())
+        upload_id = uploaded(session, third.url, path.read_bytes())
         answer = session.get(f"{third.url}/sheets/import/{upload_id}/report", allow_redirects=False)
         job = _job_of(answer)
         wait_for(
@@ -285,7 +267,7 @@ def test_a_checks_plan_is_kept_with_its_end_and_not_for_an_upload_discarded_mean
         shared, form = store.shared, load_surveys()["household"]
         runner = import_jobs.SharedImportJobs(shared, "here")
         other = import_jobs.SharedImportJobs(shared, "there")
-        data = _workbook(tmp_path / "a.xlsx", hf.people(5))
+        data = workbook(tmp_path / "a.xlsx", hf.HEADER, hf.people(5))
         kept = [
             uploads.create(tmp_path / "a", "台账.xlsx", data, "household", "admin", shared)
             for _ in range(2)

@@ -9,7 +9,6 @@ along; every request has to answer as without the load (200 or 201).
 
 from __future__ import annotations
 
-import inspect
 import threading
 import time
 import uuid as uuids
@@ -25,7 +24,7 @@ from census.store import open_store
 from census.store.pgstore import application_name
 from census.street.deployment import Deployment
 from census.web.current import context
-from tests.conftest import FAST_HASH, PASSWORD
+from tests.conftest import FAST_HASH, PASSWORD, connections_named
 from tests.factories import make_household
 
 pytestmark = pytest.mark.postgres
@@ -35,19 +34,6 @@ BUDGET = 10
 COMMUNITIES = 12  # the first and 11 added
 PER_COMMUNITY = 4  # threads asking each community at once
 ROUNDS = 6
-
-
-# An added community's store is made as it is added (app_of's create=True, on a tree that
-# makes no missing store again on opening it).
-MADE = {"create": True} if "create" in inspect.signature(Deployment.app_of).parameters else {}
-
-
-def _count(name: str) -> int:
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (name,)
-        ).fetchone()
-    return int(row[0]) if row else 0
 
 
 @pytest.fixture
@@ -69,7 +55,7 @@ def street(tmp_path) -> Iterator[tuple[Deployment, str, dict[str, str]]]:
             add_community(home.store, f"第{n}社区", f"c{n:02d}", home_name=home.community_name(),
                           actor="test")  # fmt: skip
         for community in deployment.communities():
-            store = context(deployment.app_of(community.code, **MADE)).store
+            store = context(deployment.app_of(community.code, create=True)).store
             store.collection("buildings").insert({"name": "1栋", "grid": "", "type": "residential"})
             add_user(store, "admin", "admin", PASSWORD, hash_method=FAST_HASH)
             tokens[community.code] = create_token(store, "admin")
@@ -94,7 +80,7 @@ def test_twelve_communities_under_load_hold_no_more_than_the_budget(street):
 
     def watch() -> None:
         while not done.is_set():
-            most[0] = max(most[0], _count(name))
+            most[0] = max(most[0], connections_named(name))
             time.sleep(0.005)
 
     def ask(code: str, n: int) -> None:
@@ -119,7 +105,7 @@ def test_twelve_communities_under_load_hold_no_more_than_the_budget(street):
         thread.join(timeout=600)
     done.set()
     watcher.join()
-    most[0] = max(most[0], _count(name))
+    most[0] = max(most[0], connections_named(name))
     wrong = [answer for answer in answers if answer[1] not in (200, 201)]
     assert not wrong, wrong[:5]
     assert len(answers) == len(jobs) * ROUNDS
