@@ -30,7 +30,6 @@ import argparse
 import json
 import os
 import random
-import shutil
 import socket
 import subprocess
 import sys
@@ -44,6 +43,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from read_models import tree_of  # noqa: E402  (a tree of an older commit)
+
 BASELINE = "bc3ea04"  # the last commit before the save path was made cheaper
 PASSWORD = "bench-pass-1"
 FAST_HASH = "pbkdf2:sha256:1000"
@@ -307,21 +309,6 @@ def measure(backend: str, households: int, saves: int, url: str, profile: bool) 
 
 
 # ------------------------------------------------------------------ both trees, one table
-
-
-def tree_of(rev: str, into: Path) -> Path:
-    """The package and product folders of an older commit, unpacked into ``into``."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", rev, "census", "forms", "templates", "pyproject.toml"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    into.mkdir(parents=True)
-    subprocess.run(["tar", "x", "-C", str(into)], input=archive, check=True)
-    catalogue = Path("census/translations/en/LC_MESSAGES/messages.mo")
-    if (ROOT / catalogue).exists() and not (into / catalogue).exists():
-        shutil.copy(ROOT / catalogue, into / catalogue)  # compiled at install, not committed
-    return into
 
 
 def run_tree(tree: Path, backend: str, households: int, args: argparse.Namespace) -> Any:
