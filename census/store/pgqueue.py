@@ -178,10 +178,9 @@ class _QueuePools:
         self.paths: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary()
 
     async def lend(self, url: str) -> Any:
-        from psycopg.conninfo import conninfo_to_dict
         from psycopg_pool import AsyncConnectionPool
 
-        from .pgstore import CONNECT_TIMEOUT, MAX_IDLE, application_name, split_search_path
+        from .pgstore import CONNECT_TIMEOUT, MAX_IDLE, connection_kwargs, split_search_path
 
         conninfo, path = split_search_path(url)
         pool = self.pools.get(conninfo)
@@ -189,19 +188,12 @@ class _QueuePools:
             # Never prepared: procrastinate's statements return its own types, another in
             # each schema, so a plan prepared for one queue fails for the next one ("cached
             # plan must not change result type").
-            kwargs: dict[str, Any] = {
-                "autocommit": True,
-                "connect_timeout": CONNECT_TIMEOUT,
-                "prepare_threshold": None,
-            }
-            if "application_name" not in conninfo_to_dict(conninfo):
-                kwargs["application_name"] = application_name()
             pool = AsyncConnectionPool(
                 conninfo,
                 min_size=1,
                 max_size=QUEUE_CONNECTIONS,
                 max_idle=MAX_IDLE,
-                kwargs=kwargs,
+                kwargs=connection_kwargs(conninfo) | {"prepare_threshold": None},
                 check=AsyncConnectionPool.check_connection,
                 name="census-queue",
                 open=False,

@@ -71,6 +71,15 @@ def application_name() -> str:
     return f"census {os.getpid()}"
 
 
+def connection_kwargs(conninfo: str) -> dict[str, Any]:
+    """What each connection of this process to ``conninfo`` is opened with, by the stores'
+    pool and the queue's alike: autocommit, the connect timeout, and the process's name."""
+    kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": CONNECT_TIMEOUT}
+    if "application_name" not in conninfo_to_dict(conninfo):
+        kwargs["application_name"] = application_name()
+    return kwargs
+
+
 class SharedPool:
     """The connections of one process to one database, lent to every schema's store.
 
@@ -89,16 +98,13 @@ class SharedPool:
             weakref.WeakKeyDictionary()
         )
         self._paths_lock = threading.Lock()
-        kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": CONNECT_TIMEOUT}
-        if "application_name" not in conninfo_to_dict(conninfo):
-            kwargs["application_name"] = application_name()
         self.pool = ConnectionPool(
             conninfo,
             min_size=1,
             max_size=size,
             max_idle=MAX_IDLE,
             timeout=POOL_WAIT,
-            kwargs=kwargs,
+            kwargs=connection_kwargs(conninfo),
             configure=self._configure,
             name="census",
             open=False,
