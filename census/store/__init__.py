@@ -23,6 +23,7 @@ from .errors import (
     is_disk_full,
 )
 from .media import Media
+from .paths import Holding
 from .pgschema import schema_of
 
 URL_SCHEMES = ("postgresql", "postgres")
@@ -33,6 +34,7 @@ __all__ = [
     "Collection",
     "Conflict",
     "DuplicateKey",
+    "Holding",
     "Media",
     "NotFound",
     "Store",

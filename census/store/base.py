@@ -12,7 +12,7 @@ changes the store. (``scan_shared`` alone trades that for speed, for readers onl
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
@@ -105,6 +105,17 @@ class Collection(abc.ABC):
         A dotted path (``find(**{"members.id_number": x})``) looks inside
         nested dicts, and inside lists of dicts, where any element matches.
         """
+
+    def find_any(self, alternatives: Sequence[Mapping[str, object]]) -> list[Doc]:
+        """The documents matching any of ``alternatives`` (each what ``find`` takes), each
+        once, ordered by id: the several lookups of one question (a household's members by
+        ID number, or by name and birth date) asked at once. A backend behind a network
+        asks them in one query."""
+        found: dict[int, Doc] = {}
+        for equals in alternatives:
+            for doc in self.find(**equals):
+                found.setdefault(doc["id"], doc)
+        return [found[doc_id] for doc_id in sorted(found)]
 
     @abc.abstractmethod
     def scan(self, predicate: Predicate | None = None) -> list[Doc]:

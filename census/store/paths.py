@@ -35,10 +35,43 @@ def values_at(doc: Any, keys: tuple[str, ...]) -> list[Any]:
     return []
 
 
+class Holding:
+    """A value to ``find``: ONE element at the path holds every one of these fields.
+
+    ``find(members=Holding(name="王伟", birth_date="1980-01-02"))`` finds the households
+    with a member of that name born that day, where ``find(**{"members.name": "王伟",
+    "members.birth_date": "1980-01-02"})`` also finds a 王伟 living with someone born that
+    day. The value at the path is a list of dicts (any one of them) or a dict; each field
+    is compared as ``find`` compares a value (``==``).
+    """
+
+    __slots__ = ("fields",)
+
+    def __init__(self, **fields: Any) -> None:
+        if not fields:
+            raise ValueError("Holding needs at least one field")
+        self.fields = fields
+
+    def held_by(self, value: Any) -> bool:
+        """Whether ``value`` (what is stored at the path) holds all the fields in one element."""
+        items = value if isinstance(value, list) else [value]
+        return any(
+            isinstance(item, Mapping)
+            and all(key in item and item[key] == wanted for key, wanted in self.fields.items())
+            for item in items
+        )
+
+    def __repr__(self) -> str:
+        return f"Holding({', '.join(f'{k}={v!r}' for k, v in self.fields.items())})"
+
+
 def matches(doc: Mapping[str, Any], criteria: list[tuple[tuple[str, ...], Any]]) -> bool:
     """Tell whether every (keys, value) criterion has a matching value in ``doc``."""
     for keys, wanted in criteria:
-        if not any(value == wanted for value in values_at(doc, keys)):
+        if isinstance(wanted, Holding):
+            if not any(wanted.held_by(value) for value in values_at(doc, keys)):
+                return False
+        elif not any(value == wanted for value in values_at(doc, keys)):
             return False
     return True
 

@@ -28,7 +28,7 @@ import hashlib
 import itertools
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +37,7 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 
 from . import codec
-from .paths import split
+from .paths import Holding, split
 
 DOCUMENTS = sql.Identifier("census_documents")
 
@@ -313,6 +313,13 @@ def where(equals: Mapping[str, object]) -> Where:
                 continue
             out.conditions.append(sql.SQL("rev = %s"))
             out.params.append(rev)
+        elif isinstance(wanted, Holding):
+            tests = list(_holding_tests(split(path), wanted)) if "\x00" not in path else []
+            if not tests:
+                out.impossible = True
+                continue
+            out.conditions.append(sql.SQL("({})").format(sql.SQL(" OR ").join(t for t, _ in tests)))
+            out.params.extend(p for _, p in tests)
         elif isinstance(wanted, list | dict):
             out.in_python.append((split(path), wanted))
         else:
@@ -323,6 +330,27 @@ def where(equals: Mapping[str, object]) -> Where:
             tests = list(_tests(split(path), spellings))
             out.conditions.append(sql.SQL("({})").format(sql.SQL(" OR ").join(t for t, _ in tests)))
             out.params.extend(p for _, p in tests)
+    return out
+
+
+def any_of(wheres: Sequence[Where]) -> Where:
+    """Several ``where`` translations as one: a document meeting any of them (none: nothing).
+
+    Each must be wholly SQL (no ``in_python`` part); one no document can meet drops out."""
+    out = Where()
+    possible = [w for w in wheres if not w.impossible]
+    if not possible:
+        out.impossible = True
+        return out
+    if any(w.in_python for w in possible):
+        raise ValueError("any_of takes criteria SQL answers alone")
+    out.conditions.append(
+        sql.SQL("({})").format(
+            sql.SQL(" OR ").join(sql.SQL("({})").format(w.clause()) for w in possible)
+        )
+    )
+    for w in possible:
+        out.params.extend(w.params)
     return out
 
 
@@ -342,6 +370,29 @@ def _tests(keys: tuple[str, ...], spellings: list[str]) -> Iterator[tuple[sql.Co
                 if is_list:
                     pattern = "[" + pattern + "]"
             yield sql.SQL("{} @> %s::jsonb").format(head), pattern
+
+
+def _holding_tests(keys: tuple[str, ...], wanted: Holding) -> Iterator[tuple[sql.Composable, str]]:
+    """Yield (condition, jsonb parameter) pairs for a ``Holding`` at ``keys``: the value there
+    contains one object with every field (``@>``, served by the GIN index of the first key),
+    whether it is that object or a list holding it; none when a field can equal nothing."""
+    per_field = []
+    for key, value in wanted.fields.items():
+        spellings = _spellings(value)
+        if not spellings or "\x00" in key:
+            return
+        per_field.append([codec.dumps(key).decode() + ":" + spelling for spelling in spellings])
+    head = sql.SQL("(doc -> {})").format(sql.Literal(keys[0]))
+    for combination in itertools.product(*per_field):
+        element = "{" + ",".join(combination) + "}"
+        for leaf in (element, "[" + element + "]"):
+            for shape in itertools.product((False, True), repeat=len(keys) - 1):
+                pattern = leaf
+                for key, is_list in zip(reversed(keys[1:]), reversed(shape), strict=True):
+                    pattern = "{" + codec.dumps(key).decode() + ":" + pattern + "}"
+                    if is_list:
+                        pattern = "[" + pattern + "]"
+                yield sql.SQL("{} @> %s::jsonb").format(head), pattern
 
 
 def _spellings(value: object) -> list[str]:

@@ -596,6 +596,13 @@ class PgCollection(Collection):
         """Return copies of the matching documents, ordered by id."""
         return self._select(pgsql.where(equals))
 
+    def find_any(self, alternatives: Sequence[Mapping[str, object]]) -> list[Doc]:
+        """The documents matching any of ``alternatives``, in one query (by id)."""
+        wheres = [pgsql.where(equals) for equals in alternatives]
+        if any(w.in_python for w in wheres):  # a list or dict wanted: asked one by one
+            return super().find_any(alternatives)
+        return self._select(pgsql.any_of(wheres))
+
     def find_one(self, **equals: object) -> Doc | None:
         """Return a copy of the matching document with the lowest id, or None."""
         found = self._select(pgsql.where(equals), first_only=True)

@@ -26,7 +26,7 @@ from .changelog import ChangeLog
 from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError
 from .lock import FolderLock
 from .media import FileMedia
-from .paths import index_key, is_empty, matches, split, values_at
+from .paths import Holding, index_key, is_empty, matches, split, values_at
 from .tinystorage import COMPACT_MIN_BYTES
 from .tinytable import CensusTable, CensusTinyDB
 
@@ -294,7 +294,7 @@ class TinyCollection(Collection):
             self._store._check_open()
             if len(equals) == 1:
                 ((path, value),) = equals.items()
-                index = self._table.index(path)
+                index = None if isinstance(value, Holding) else self._table.index(path)
                 if index is not None:
                     return len(index.lookup(value))
             return len(self._matching_ids(equals))
@@ -384,7 +384,7 @@ class TinyCollection(Collection):
         else:
             sets: list[set[int]] = [
                 index.lookup(value)
-                for path, value in equals.items()
+                for path, value in _indexable(equals)
                 if (index := self._table.index(path)) is not None
             ]
             smallest = min(sets, key=len) if sets else None
@@ -399,6 +399,16 @@ class TinyCollection(Collection):
         with paused_gc():
             docs = codec.clone([raw[str(doc_id)] for doc_id in ids])
         return [_outgoing(doc_id, doc) for doc_id, doc in zip(ids, docs, strict=True)]
+
+
+def _indexable(equals: Mapping[str, object]) -> Iterator[tuple[str, object]]:
+    """(path, value) pairs an index may answer: a ``Holding``'s fields each at its own path
+    (a superset of its documents, checked by ``matches`` after)."""
+    for path, value in equals.items():
+        if isinstance(value, Holding):
+            yield from ((f"{path}.{key}", wanted) for key, wanted in value.fields.items())
+        else:
+            yield path, value
 
 
 def _incoming(doc: Mapping[str, Any]) -> Doc:

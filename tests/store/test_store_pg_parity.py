@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from census.store import Conflict, DuplicateKey, Store
+from census.store import Conflict, DuplicateKey, Holding, Store
 from census.store.paths import split, values_at
 
 MIXED = ["1", 1, 1.0, True, 0, False, None, "true", "", 2.5, -3, [1], {"a": 1}, "一"]
@@ -141,3 +141,88 @@ def test_expected_rev_is_compared_with_python_equality(store: Store) -> None:
     assert things.update(doc_id, {"n": 3}, expected_rev=2, unique=["n"]) == 3
     things.delete(doc_id, expected_rev=3.0)  # type: ignore[arg-type]
     assert len(things) == 0
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+def test_find_any_is_the_union_of_its_finds_by_id(store: Store, indexed: bool) -> None:
+    """``find_any`` means each alternative's ``find``, every document once, ordered by id;
+    an alternative no document can meet (NaN, a NUL) drops out, a list or dict wanted is
+    still found, and no alternatives find nothing."""
+    rng = random.Random(5)
+    things = store.collection("things")
+    for _ in range(80):
+        things.insert({"k": _shape(rng, 3), "j": rng.choice(["x", 1, None])})
+    if indexed:
+        for path in ("k", "j", "k.k", "k.j"):
+            things.ensure_index(path)
+    wanted: list[dict[str, Any]] = [
+        {"j": "x"},
+        {"k.j": 1},
+        {"k.k": "x", "j": None},
+        {"k": float("nan")},
+        {"j": "nul\x00"},
+        {"k.j": ["x"]},
+        {"k": {"k": "x", "j": "x"}},
+    ]
+    for size in range(len(wanted) + 1):
+        for _ in range(4):
+            chosen = rng.sample(wanted, size)
+            union = {d["id"] for equals in chosen for d in things.find(**equals)}
+            found = things.find_any(chosen)
+            assert [d["id"] for d in found] == sorted(union), chosen
+            assert all(d == things.get(d["id"]) for d in found)
+    assert things.find_any([]) == []
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+def test_holding_finds_one_element_with_every_field(store: Store, indexed: bool) -> None:
+    """``Holding`` means: one element at the path (a dict, or a dict in the list there) has
+    every field ``==`` its value; two elements holding one field each are no match."""
+    rng = random.Random(9)
+    things = store.collection("things")
+    pool = ["x", "y", 1, True, None, "1"]
+    for _ in range(150):
+        members = [
+            {key: rng.choice(pool) for key in ("a", "b") if rng.random() < 0.8}
+            for _ in range(rng.randint(0, 3))
+        ]
+        shape = rng.random()
+        doc = {
+            "m": members
+            if shape < 0.7
+            else (members[0] if members else {})
+            if shape < 0.85
+            else "m"
+        }
+        doc["deep"] = {"m": members}
+        things.insert(doc)
+    things.insert({"m": [{"a": "x"}, {"b": "y"}]})  # each field, in two elements
+    if indexed:
+        for path in ("m.a", "m.b", "deep.m.a"):
+            things.ensure_index(path)
+
+    def oracle(path: str, wanted: dict[str, Any]) -> list[int]:
+        def holds(value: Any) -> bool:
+            items = value if isinstance(value, list) else [value]
+            return any(
+                isinstance(item, dict)
+                and all(k in item and item[k] == v for k, v in wanted.items())
+                for item in items
+            )
+
+        return [d["id"] for d in things.scan() if any(holds(v) for v in values_at(d, split(path)))]
+
+    for path in ("m", "deep.m"):
+        for a in pool:
+            for b in pool:
+                for wanted in ({"a": a, "b": b}, {"a": a}):
+                    expected = oracle(path, wanted)
+                    found = things.find(**{path: Holding(**wanted)})
+                    assert [d["id"] for d in found] == expected, (path, wanted)
+                    assert things.count(**{path: Holding(**wanted)}) == len(expected)
+    split_pair = things.find(m=Holding(a="x", b="y"))
+    assert all(any(m.get("a") == "x" and m.get("b") == "y" for m in d["m"]) for d in split_pair)
+    assert things.find(m=Holding(a=float("nan"))) == []
+    assert [d["id"] for d in things.find_any([{"m": Holding(a="x", b="y")}, {"m.a": 1}])] == sorted(
+        set(oracle("m", {"a": "x", "b": "y"})) | {d["id"] for d in things.find(**{"m.a": 1})}
+    )
