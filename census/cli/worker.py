@@ -73,6 +73,7 @@ class _Street:
         code = str(first.config.get("COMMUNITY_CODE") or "")
         self.served = {code: _Community(first, workers)}
         self.opened: list[Census] = []
+        self.failing: dict[str, str] = {}  # code: why it could not be opened, said once
 
     @property
     def queue(self) -> Any:
@@ -91,8 +92,13 @@ class _Street:
                 try:
                     census = Census.open(community_config(self.first.config, community.code))
                 except Exception as exc:  # one being added right now: taken next time
-                    click.echo(f"census worker: {community.code} not opened yet: {exc}", err=True)
+                    said = " ".join(str(exc).split())
+                    if self.failing.get(community.code) != said:  # once, not every look
+                        click.echo(f"census worker: {community.code} not opened: {said}", err=True)
+                        self.failing[community.code] = said
                     continue
+                if self.failing.pop(community.code, None) is not None:
+                    click.echo(f"census worker: {community.code} opened", err=True)
                 self.opened.append(census)
                 self.served[community.code] = _Community(census, self.workers)
         return {code: one.queue for code, one in self.served.items()}
