@@ -80,12 +80,45 @@ def connection_kwargs(conninfo: str) -> dict[str, Any]:
     return kwargs
 
 
+_NO_PATH = object()  # a borrower that wants no search path in particular
+
+
+class _AffinePool(ConnectionPool):
+    """psycopg_pool's pool, lending first an idle connection already set to the search path
+    its borrower wants (``wanted.path``).
+
+    The pool lends its idle connections in turn (the oldest first), so with a street's
+    twelve communities nearly every borrow met a connection last set to another schema:
+    a ``SET search_path`` each time, and the database planned the statement again. Only
+    which idle connection comes first changes; the pool's counts and its shrinking of
+    idle connections do not. (It moves that connection to the front of the pool's deque
+    of idle connections before the pool takes the front one: an internal of psycopg_pool,
+    hence its upper bound in pyproject.toml.)
+    """
+
+    def __init__(self, *args: Any, paths: Mapping[Any, str | None], **kwargs: Any) -> None:
+        self.wanted = threading.local()
+        self._known_paths = paths
+        super().__init__(*args, **kwargs)
+
+    def _get_ready_connection(self, timeout: float | None) -> Any:
+        wanted = getattr(self.wanted, "path", _NO_PATH)
+        idle = self._pool
+        if wanted is not _NO_PATH and idle and self._known_paths.get(idle[0], "") != wanted:
+            for n, conn in enumerate(idle):
+                if self._known_paths.get(conn, "") == wanted:
+                    del idle[n]
+                    idle.appendleft(conn)
+                    break
+        return super()._get_ready_connection(timeout)
+
+
 class SharedPool:
     """The connections of one process to one database, lent to every schema's store.
 
     ``borrow(path)`` lends one set to that ``search_path`` (None: the server's default);
-    each connection remembers the path it was last set to, so a store whose requests
-    follow each other on one connection sends no ``SET``.
+    each connection remembers the path it was last set to, and an idle one already set to
+    the path is lent first, so a store whose requests follow each other sends no ``SET``.
     """
 
     def __init__(self, conninfo: str, *, fsync: bool, size: int) -> None:
@@ -98,8 +131,9 @@ class SharedPool:
             weakref.WeakKeyDictionary()
         )
         self._paths_lock = threading.Lock()
-        self.pool = ConnectionPool(
+        self.pool = _AffinePool(
             conninfo,
+            paths=self._paths,
             min_size=1,
             max_size=size,
             max_idle=MAX_IDLE,
@@ -123,21 +157,26 @@ class SharedPool:
         self, path: str | None, timeout: float | None = None
     ) -> Iterator[psycopg.Connection[TupleRow]]:
         """A connection of the pool, its search path set to ``path``."""
-        with self.pool.connection(timeout=timeout) as conn:
-            with self._paths_lock:
-                current = self._paths.get(conn, "")
-            if current != path:
-                if path is None:
-                    conn.execute("RESET search_path")
-                else:
-                    schemas = [sql.Identifier(s.strip()) for s in path.split(",") if s.strip()]
-                    conn.execute(
-                        sql.SQL("SET search_path TO {}").format(sql.SQL(", ").join(schemas))
-                    )
+        self.pool.wanted.path = path  # read by the pool as it picks an idle connection
+        try:
+            with self.pool.connection(timeout=timeout) as conn:
+                self.pool.wanted.path = _NO_PATH
                 with self._paths_lock:
-                    self._paths[conn] = path
-                    self.switches += 1
-            yield conn
+                    current = self._paths.get(conn, "")
+                if current != path:
+                    if path is None:
+                        conn.execute("RESET search_path")
+                    else:
+                        schemas = [sql.Identifier(s.strip()) for s in path.split(",") if s.strip()]
+                        conn.execute(
+                            sql.SQL("SET search_path TO {}").format(sql.SQL(", ").join(schemas))
+                        )
+                    with self._paths_lock:
+                        self._paths[conn] = path
+                        self.switches += 1
+                yield conn
+        finally:
+            self.pool.wanted.path = _NO_PATH
 
 
 _POOLS: dict[tuple[str, bool], SharedPool] = {}
