@@ -375,9 +375,9 @@ class Saves:
             return "GET+PUT", f"/api/v1/households/{record_id}", {}, headers, 200
 
 
-def one_save(base: str, saves: Saves) -> float:
-    """One save against the server at ``base``; seconds from request to answer (an edit:
-    the PUT only, after reading the household's revision)."""
+def one_save(base: str, saves: Saves) -> tuple[float, str]:
+    """One save against the server at ``base``: seconds from request to answer (an edit:
+    the PUT only, after reading the household's revision), and "edit" or "new"."""
     import json
     import urllib.request
 
@@ -403,13 +403,14 @@ def one_save(base: str, saves: Saves) -> float:
     took = time.perf_counter() - began
     if status != expect:
         raise RuntimeError(f"{method} {path}: {status}, not {expect}")
-    return took
+    return took, "edit" if method == "PUT" else "new"
 
 
 def under_load(bases: list[str], saves: Saves, rate: float, seconds: float) -> dict[str, float]:
     """``rate`` saves a second for ``seconds``, sent in turn to each server; latencies."""
     total = int(rate * seconds)
     times: list[float] = []
+    kinds: dict[str, list[float]] = {"edit": [], "new": []}
     failures = 0
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=32) as pool:
@@ -421,9 +422,12 @@ def under_load(bases: list[str], saves: Saves, rate: float, seconds: float) -> d
             futures.append(pool.submit(one_save, bases[n % len(bases)], saves))
         for future in futures:
             try:
-                times.append(future.result())
+                took, kind = future.result()
             except Exception:  # counted, not fatal: the table says how many
                 failures += 1
+                continue
+            times.append(took)
+            kinds[kind].append(took)
     elapsed = time.perf_counter() - started
     ordered = sorted(times) or [0.0]
     return {
@@ -431,9 +435,15 @@ def under_load(bases: list[str], saves: Saves, rate: float, seconds: float) -> d
         "failed": failures,
         "rate": len(times) / elapsed,
         "p50": ordered[len(ordered) // 2],
-        "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+        "p95": p95(ordered),
         "max": ordered[-1],
+        "p95 edit": p95(sorted(kinds["edit"]) or [0.0]),
+        "p95 new": p95(sorted(kinds["new"]) or [0.0]),
     }
+
+
+def p95(ordered: list[float]) -> float:
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def warm_up(bases: list[str], saves: Saves) -> None:
@@ -446,7 +456,7 @@ def warm_up(bases: list[str], saves: Saves) -> None:
 
 def _warm(base: str, saves: Saves) -> None:
     for _ in range(len(saves.targets)):
-        one_save(base, saves)
+        one_save(base, saves)  # every community asked once (each in turn)
 
 
 def resident_mb(pid: int) -> float:
@@ -514,14 +524,20 @@ def cpu_seconds(pid: int) -> float:
 
 
 def saves_over_servers(
-    street: Street, rate: float, seconds: float, seed: int, show: Callable[[str, Any], None]
+    street: Street,
+    rate: float,
+    seconds: float,
+    seed: int,
+    show: Callable[[str, Any], None],
+    servers: tuple[int, ...] = (2,),
 ) -> list[Any]:
     """The two runs; each row is shown (``show``) as soon as it is measured."""
     rows = []
     street_saves = Saves(street.deployment.census_of, street.codes, seed)
     alone_saves = Saves(lambda code: _context(street.alone), [""], seed)
-    runs = (("street: 2 servers, 12 communities", street.config, 2, street_saves),
-            ("alone: 1 server, 1 community", street.alone_config, 1, alone_saves))  # fmt: skip
+    runs = [(f"street: {n} server{'s' if n > 1 else ''}, 12 communities", street.config, n,
+             street_saves) for n in servers]  # fmt: skip
+    runs.append(("alone: 1 server, 1 community", street.alone_config, 1, alone_saves))
     # The street opened in this process (parts 1 and 2: 1.9 GB at full size) is no part of
     # what is measured here: out of the collector's sight, as the servers keep theirs, so
     # that the client's threads are not paused by collections walking it.
@@ -652,6 +668,7 @@ def main() -> None:
     parser.add_argument("--print-buildings", type=int, default=0,
                         help="print the first N buildings' lists only (0: all)")  # fmt: skip
     parser.add_argument("--parts", default="1,2,3,4,5", help="which parts to run (1-5)")
+    parser.add_argument("--servers", default="2", help="street servers of part 3's runs: 2 or 1,2")
     args = parser.parse_args()
     parts = {int(n) for n in args.parts.split(",") if n.strip()}
     households = max(20, round(FULL_HOUSEHOLDS * args.scale))
@@ -707,12 +724,14 @@ def main() -> None:
                       f"{ms(r['p95']):>8}{ms(r['max']):>8}{r['rss']:>8,.0f}"
                       f"{ms(r['cpu']):>12}{ms(r['db']):>7}{ms(r['client']):>7}"
                       f"{r['exit']:>8.1f}")  # fmt: skip
-                print(f"  its servers' cycle collector: {r['full']} full collections, "
-                      f"{r['paused']:.2f} s paused in all, "
-                      f"the longest {ms(r['longest'])} ms")  # fmt: skip
+                print(f"  p95 of the edits {ms(r['p95 edit'])} ms, of the new households "
+                      f"{ms(r['p95 new'])} ms; its servers' cycle collector: {r['full']} full "
+                      f"collections, {r['paused']:.2f} s paused in all, the longest "
+                      f"{ms(r['longest'])} ms")  # fmt: skip
 
-            loads = saves_over_servers(street, args.rate, args.seconds, args.seed, show)
-            print(f"  ratio p95 street / alone: {ratio(loads[0][1]['p95'], loads[1][1]['p95'])}")
+            loads = saves_over_servers(street, args.rate, args.seconds, args.seed, show,
+                                       tuple(int(n) for n in args.servers.split(",")))  # fmt: skip
+            print(f"  ratio p95 street / alone: {ratio(loads[-2][1]['p95'], loads[-1][1]['p95'])}")
             clock = took(clock)
             print()
         if 4 in parts:
