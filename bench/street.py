@@ -33,9 +33,12 @@ table gives the street's figure, the baseline's and their ratio:
 
 Households are stored with ``insert_many`` of ``generate_demo``'s documents (as
 ``bench/read_models.py`` does), not through ``load_demo``: ``load_demo`` validates and
-saves them one by one (the first lines printed measure both on a small sample). Prints
-tables, each part's wall time and the load average at its end; never passes or fails on a
-time.
+saves them one by one (the first lines printed measure both on a small sample). The
+loaded tables are then vacuumed and analysed and a checkpoint taken (as autovacuum and the
+checkpointer would, on a server where autovacuum runs). Before each run of saves the
+servers are left to finish opening every community (in the background from their start)
+and a checkpoint is taken. Prints tables, each part's wall time and the load average at its
+end; never passes or fails on a time.
 """
 
 from __future__ import annotations
@@ -117,6 +120,21 @@ def fill(store: Any, households: int, seed: int) -> int:
     return sum(len(h["members"]) for h in data["households"])
 
 
+def vacuumed(url: str, prefix: str) -> None:
+    """VACUUM ANALYZE every table of the run's schemas, then a CHECKPOINT: what autovacuum
+    and the checkpointer do after a bulk load on a server where they run (autovacuum may be
+    off on a test server), so that the pages and saves measured after meet neither a table
+    never vacuumed nor the load's checkpoint."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = conn.execute(
+            "SELECT schemaname, tablename FROM pg_tables WHERE schemaname LIKE %s",
+            (prefix + "%",),
+        ).fetchall()
+        for schema, table in tables:
+            conn.execute(f'VACUUM (ANALYZE) "{schema}"."{table}"')
+        conn.execute("CHECKPOINT")
+
+
 def loading_rates(url: str, prefix: str) -> tuple[float, float]:
     """Households a second: ``load_demo`` (one validated save each) and ``insert_many``."""
     from census.app import create_app
@@ -179,6 +197,7 @@ class Street:
         alone = create_app(self.alone_config)
         fill(context(alone).store, households, seed=1)  # the first community's households
         context(alone).close()
+        vacuumed(url, prefix)
         self.alone = create_app(self.alone_config)
 
     def close(self) -> None:
@@ -551,6 +570,8 @@ def saves_over_servers(
             bases = [f"http://127.0.0.1:{port}" for port in ports]
             warm_up(bases, saves)
             settle(processes)
+            with psycopg.connect(street.config["DATABASE_URL"], autocommit=True) as conn:
+                conn.execute("CHECKPOINT")  # the last run's writes on disk before this one
             before = sum(cpu_seconds(p.pid) for p in processes)
             database, client = database_cpu(), cpu_seconds(os.getpid())
             since = time.monotonic()
