@@ -21,7 +21,8 @@ What a backup holds
   database by a restore into one, or into ``media/`` by a restore into a data folder).
 
 The file is a gzipped tar: ``manifest.json`` (format, version, created_at, backend,
-counts, last ids, numbers, the content hash, each local file's size and SHA-256), then
+counts, last ids, numbers, the content hash, the community of the street it is of (code
+and name, code "" for the first), each local file's size and SHA-256), then
 ``collections/<name>.jsonl`` (one document a line, by id), ``numbers.json`` and
 ``files/<path>``.
 
@@ -62,7 +63,7 @@ import stat
 import tarfile
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -174,6 +175,8 @@ class Result:
     expected_hash: str = ""  # restore: the hash the backup's manifest records
     origin: str = ""  # restore: when and from where the backup was made
     target: str = ""  # restore: where it was restored
+    community: dict[str, str] | None = None  # the community the backup is of, if recorded
+    into_other: str = ""  # restore: said when a backup went into another community, on purpose
 
     @property
     def documents(self) -> int:
@@ -320,8 +323,13 @@ def backup(
     data_dir: Path,
     *,
     with_print_cache: bool = False,
+    community: str | None = None,
 ) -> Result:
-    """Write a backup of the store at ``target`` and the data folder's files to ``out``."""
+    """Write a backup of the store at ``target`` and the data folder's files to ``out``.
+
+    ``community``: the code of the street's community the store is ("" for the first one),
+    recorded in the manifest with its name, so that a restore into another is refused.
+    """
     started = time.perf_counter()
     contents = read_store(target)
     url = database_url(target)
@@ -348,6 +356,7 @@ def backup(
     files += [(f"{MEDIA}/{folder}/{name}", data, taken_at) for folder, name, data in contents.media]
     files += [(name, data, taken_at) for name, data in shared or []]
     digest = contents.content_hash()
+    of = None if community is None else {"code": community, "name": _own_name(contents)}
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -360,6 +369,7 @@ def backup(
         "last_ids": contents.last_ids,
         "numbers": contents.numbers,
         "with_print_cache": with_print_cache,
+        **({"community": of} if of is not None else {}),
         "files": [
             {"path": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
             for name, data, _mtime in files
@@ -387,6 +397,62 @@ def backup(
         size=_size(out),
         seconds=time.perf_counter() - started,
         notes=contents.notes,
+        community=of,
+    )
+
+
+def _own_name(contents: Contents) -> str:
+    """The community's name as its store keeps it (``census init --community``), or ""."""
+    for doc in contents.collections.get("settings", []):
+        if doc.get("key") == "community":
+            return str(doc.get("name") or "")
+    return ""
+
+
+def described(community: Mapping[str, str] | None, lang: str) -> str:
+    """A community of the street in words: ``社区 xq（西区社区）`` / ``community xq (西区社区)``."""
+    if community is None:
+        return "未记录的社区" if lang == "zh" else "an unrecorded community"
+    code, name = str(community.get("code") or ""), str(community.get("name") or "")
+    if lang == "zh":
+        which = f"社区 {code}" if code else "第一个社区"
+        return f"{which}（{name}）" if name else which
+    which = f"community {code}" if code else "the first community"
+    return f"{which} ({name})" if name else which
+
+
+def _check_community(
+    source: Path, manifest: Mapping[str, Any], into: Mapping[str, str], into_other: bool
+) -> str:
+    """Refuse a backup of one community restored into another (their residents would be
+    mixed up in the registers) unless ``into_other``; returns what to say when allowed."""
+    recorded = manifest.get("community")
+    of = recorded if isinstance(recorded, dict) else None
+    code = str(into.get("code") or "")
+    if of is None and not code:
+        return ""  # made before backups said their community: a deployment's own store
+    if of is not None and str(of.get("code") or "") == code:
+        return ""
+    if into_other:
+        return (
+            f"{described(of, 'zh')}的备份恢复到了{described(into, 'zh')} / a backup of "
+            f"{described(of, 'en')} restored into {described(into, 'en')}"
+        )
+    if of is None:
+        raise BackupError(
+            f"{source} 未记录是哪个社区的备份（早先的版本只备份第一个社区），"
+            f"不恢复到{described(into, 'zh')}；确是该社区的备份，请加 --into-other-community"
+            f" / {source} does not record which community it is a backup of (earlier versions "
+            f"backed up the first community only): not restored into {described(into, 'en')};"
+            " add --into-other-community if it is that community's"
+        )
+    raise BackupError(
+        f"{source} 是{described(of, 'zh')}的备份，不是{described(into, 'zh')}的："
+        "恢复进去会把一个社区的居民放进另一个社区的台账，未作任何改动；确要如此，请加 "
+        f"--into-other-community / {source} is a backup of {described(of, 'en')}, not of "
+        f"{described(into, 'en')}: restoring it there would put one community's residents "
+        "into another's registers; nothing was changed (add --into-other-community if that "
+        "is meant)"
     )
 
 
@@ -531,15 +597,28 @@ def _safe_relative(name: str) -> bool:
 
 
 @_bulk
-def restore(source: Path, target: str | os.PathLike[str], data_dir: Path) -> Result:
+def restore(
+    source: Path,
+    target: str | os.PathLike[str],
+    data_dir: Path,
+    *,
+    community: Mapping[str, str] | None = None,
+    into_other: bool = False,
+) -> Result:
     """Restore a backup into an empty store at ``target`` and its files into ``data_dir``.
 
     Refuses (``BackupError``, nothing changed) when the file does not match its manifest,
     when the store holds any document or number, or when the data folder already holds
     staff surveys. The data folder's ``secret_key``, if any, is replaced by the backup's.
+
+    ``community`` (``{"code": …, "name": …}``, code "" for the first one): the street's
+    community ``target`` is; a backup of another one is refused unless ``into_other``.
     """
     started = time.perf_counter()
     found = read_backup(source)
+    said = (
+        "" if community is None else _check_community(source, found.manifest, community, into_other)
+    )
     data_dir = Path(data_dir)
     url = database_url(target)
     if url is None:
@@ -608,6 +687,10 @@ def restore(source: Path, target: str | os.PathLike[str], data_dir: Path) -> Res
         expected_hash=str(found.manifest["content_hash"]),
         origin=f"{found.manifest.get('created_at')}, {found.manifest.get('source')}",
         target=_safe_url(url) if url else str(Path(target).absolute()),
+        community=recorded
+        if isinstance(recorded := found.manifest.get("community"), dict)
+        else None,
+        into_other=said,
     )
 
 
