@@ -26,10 +26,11 @@ def open_census(*, home: bool = False, **overrides: Any) -> Iterator[Census]:
     config: Mapping[str, Any] = load_config(overrides or None)
     settled = home or "COMMUNITY_CODE" in overrides  # a community's settings: already chosen
     code = "" if settled else _chosen() or str(config.get("COMMUNITY") or "")
+    street, unmade = config, None
     if home:
         config = {**config, "COMMUNITY": None}
     elif code:
-        config = _community(config, code)
+        config, unmade = _community(config, code)
     try:
         census = Census.open(config)
     except StoreLocked as exc:
@@ -39,6 +40,11 @@ def open_census(*, home: bool = False, **overrides: Any) -> Iterator[Census]:
         click.echo(cannot_open(config, exc), err=True)
         sys.exit(1)
     try:
+        if unmade is not None:  # its store made just now: named, and marked made
+            from census.services.communities import finish_community
+
+            with open_census(home=True, **dict(street)) as first:
+                finish_community(first.store, census.store, unmade)
         yield census
     finally:
         census.close()
@@ -75,8 +81,10 @@ def _chosen() -> str:
     return str(ctx.find_root().params.get("community") or "") if ctx is not None else ""
 
 
-def _community(config: Mapping[str, Any], code: str) -> dict[str, Any]:
-    """The settings of the added community ``code``; one the street does not list: exit 1."""
+def _community(config: Mapping[str, Any], code: str) -> tuple[dict[str, Any], Any]:
+    """The settings of the added community ``code``; one the street does not list: exit 1.
+    And the community, if its store was never made (adding it failed half-way): these
+    settings make it."""
     from census.queries.communities import find
     from census.street.places import community_config
 
@@ -85,7 +93,9 @@ def _community(config: Mapping[str, Any], code: str) -> dict[str, Any]:
     if listed is None:
         click.echo(f"没有代码为 {code} 的社区 / no community coded {code}", err=True)
         sys.exit(1)
-    return community_config(config, code)
+    if listed.made:
+        return community_config(config, code), None
+    return community_config(config, code) | {"CREATE_STORE": True}, listed
 
 
 def actor() -> str:

@@ -35,8 +35,12 @@ def community_group() -> None:
 @click.argument("name")
 @click.option("--code", required=True, help="小写字母、数字和 _ / lowercase letters, digits, _")
 def community_add(name: str, code: str) -> None:
-    """Add a community: its own store, its pages at login with ?community=CODE."""
-    from census.services.communities import CommunityError, add_community, name_community
+    """Add a community: its own store, its pages at login with ?community=CODE.
+
+    Its entry is written first, then its store is made; if that fails, the community is
+    listed and its store is made the next time it is opened, or by this command again."""
+    from census.context import Census
+    from census.services.communities import CommunityError, add_community, finish_community
     from census.street.places import community_config
 
     with open_census(home=True) as home:
@@ -48,21 +52,46 @@ def community_add(name: str, code: str) -> None:
             click.echo(str(exc), err=True)
             sys.exit(1)
         config = community_config(home.config, added.code)
-    with open_census(**config, CREATE_STORE=True) as census:  # its store made now, and named
-        name_community(census.store, added.name)
-        where = census.config.get("DATABASE_URL") or census.data_dir
+        try:  # its store made now, and named, then marked made in the street's list
+            census = Census.open(config | {"CREATE_STORE": True})
+        except Exception as exc:
+            click.echo(_not_made(added.name, added.code, exc), err=True)
+            sys.exit(1)
+        try:
+            finish_community(home.store, census.store, added)
+            where = census.config.get("DATABASE_URL") or census.data_dir
+        except Exception as exc:
+            click.echo(_not_made(added.name, added.code, exc), err=True)
+            sys.exit(1)
+        finally:
+            census.close()
     click.echo(f"已添加社区 / added community {added.name} ({added.code}): {where}")
+
+
+def _not_made(name: str, code: str, exc: BaseException) -> str:
+    """The one line of an add whose community is listed but whose store was not made."""
+    said = " ".join(str(exc).split())
+    return (
+        f"社区 {name}（{code}）已列入街道，但其数据未能建立：{said}；将在下次打开时建立，"
+        f"或再次运行本命令 / community {name} ({code}) is listed but its store could not be "
+        f"made: {said}; it is made the next time it is opened, or run this command again"
+    )
 
 
 @community_group.command("list")
 def community_list() -> None:
-    """The communities: code (blank for the first) and name."""
+    """The communities: code (blank for the first) and name (and a community whose store
+    is not made yet, said so)."""
     from census.queries.communities import added
 
     with open_census(home=True) as home:
         click.echo(f"{'':<12}  {home.community_name()}")
         for community in added(home.store):
-            click.echo(f"{community.code:<12}  {community.name}")
+            note = "" if community.made else f"  {NOT_MADE}"
+            click.echo(f"{community.code:<12}  {community.name}{note}")
+
+
+NOT_MADE = "尚未建立数据，将在下次打开时建立 / no store yet: it is made the next time it is opened"
 
 
 @click.group("street")
@@ -336,23 +365,28 @@ def _each_census() -> Iterator[tuple[str, Any]]:
     one whose store cannot be opened, why (``Unavailable``, logged), and the next."""
     from census.context import Census, load_config
     from census.queries.street import logged
+    from census.services.communities import finish_community
 
-    for name, config in _every_community():
+    for name, config, community in _every_community():
         try:
             census = Census.open(load_config(config))
         except Exception as exc:  # that community alone is left out of the street's tables
             yield name or str(config.get("COMMUNITY_NAME")), logged(name or "(first)", exc)
             continue
         try:
+            if community is not None and not community.made:  # made just now: named
+                with open_census(home=True) as first:
+                    finish_community(first.store, census.store, community)
             yield name or census.community_name(), census
         finally:
             census.close()
 
 
-def _every_community() -> list[tuple[str, dict[str, Any]]]:
+def _every_community() -> list[tuple[str, dict[str, Any], Any]]:
     """The name (the street's list's; blank: the store's own) and settings of the first
-    community and of each added one, in the street's order. The first community's store
-    lists the others: if it cannot be opened, nothing can be added up (exit 1, and why)."""
+    community and of each added one, in the street's order, and each added one's entry (one
+    whose store was never made: its settings make it). The first community's store lists the others:
+    if it cannot be opened, nothing can be added up (exit 1, and why)."""
     from census.queries.communities import added
     from census.queries.street import logged
     from census.store import StoreError
@@ -370,4 +404,10 @@ def _every_community() -> list[tuple[str, dict[str, Any]]]:
             err=True,
         )
         sys.exit(1)
-    return [("", first), *((c.name, community_config(first, c.code)) for c in listed)]
+    return [
+        ("", first, None),
+        *(
+            (c.name, community_config(first, c.code) | {"CREATE_STORE": not c.made}, c)
+            for c in listed
+        ),
+    ]

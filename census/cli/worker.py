@@ -89,8 +89,11 @@ class _Street:
             for community in added(self.first.store):
                 if community.code in self.served:
                     continue
-                try:
-                    census = Census.open(community_config(self.first.config, community.code))
+                config = community_config(self.first.config, community.code)
+                try:  # one listed whose store was never made: made now, and marked made
+                    census = Census.open(config | {"CREATE_STORE": not community.made})
+                    if not community.made:
+                        _finish(self.first, census, community)
                 except Exception as exc:  # one being added right now: taken next time
                     said = " ".join(str(exc).split())
                     if self.failing.get(community.code) != said:  # once, not every look
@@ -106,6 +109,17 @@ class _Street:
     def close(self) -> None:
         for census in self.opened:
             census.close()
+
+
+def _finish(first: Census, census: Census, community: Any) -> None:
+    """Name the community's store just made and mark it made; closed again if that fails."""
+    from census.services.communities import finish_community
+
+    try:
+        finish_community(first.store, census.store, community)
+    except BaseException:
+        census.close()
+        raise
 
 
 @click.command("worker")

@@ -3,12 +3,15 @@
 The deployment's own store (its data folder or database) is the first community, named by
 ``census init --community``; the others are listed in its ``communities`` collection in the
 order they were added (``census.services.communities``), each with a store of its own
-(``census.street.places``).
+(``census.street.places``). An entry says whether that store was made (``made``): an entry
+is written before its store is made, and one whose store could not be made then (the
+database down, the disk full, the process killed) is made by the next opening of it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from census.store import Store
 
@@ -22,6 +25,9 @@ class Community:
 
     code: str
     name: str
+    # Was its store made: False from its entry until its store exists and is named. Entries
+    # of older versions say nothing: made the old way, at once.
+    made: bool = field(default=True, compare=False)
 
     @property
     def is_home(self) -> bool:
@@ -32,10 +38,14 @@ class Community:
 def added(store: Store) -> list[Community]:
     """The communities added to the deployment (not the first), in the order they came."""
     rows = sorted(store.collection(COLLECTION).scan(), key=lambda row: row["id"])
-    return [Community(str(row["code"]), str(row["name"])) for row in rows]
+    return [_community(row) for row in rows]
 
 
 def find(store: Store, code: str) -> Community | None:
     """The added community coded ``code``, if there is one."""
     row = store.collection(COLLECTION).find_one(code=code)
-    return Community(str(row["code"]), str(row["name"])) if row else None
+    return _community(row) if row else None
+
+
+def _community(row: dict[str, Any]) -> Community:
+    return Community(str(row["code"]), str(row["name"]), made=row.get("made") is not False)

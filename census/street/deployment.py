@@ -31,7 +31,7 @@ from census.app import create_app
 from census.context import Census
 from census.queries.communities import HOME, Community, added, find
 from census.queries.street import Unavailable, logged
-from census.services.communities import name_community
+from census.services.communities import finish_community
 from census.store import StoreError
 from census.street.places import community_config, valid_code
 from census.web import street
@@ -73,7 +73,9 @@ class Deployment:
         A store that cannot be opened raises what opening it raised, and is tried again the
         next time it is asked for (a folder repaired, a database back, serve at once). One
         that is gone (its folder, its schema or its tables) is ``StoreMissing``: only
-        ``create=True``, when the community is being added, makes its store."""
+        ``create=True``, when the community is being added, makes its store, and so does
+        the first opening of a community listed whose store was never made (adding it
+        failed between its entry and its store), which is then marked made."""
         if code == HOME:
             return self.home
         found = self._apps.get(code)
@@ -86,9 +88,13 @@ class Deployment:
             if code not in self._apps:
                 config = community_config(self.home.config, code)
                 config |= {"SESSION_COOKIE_NAME": f"session_{code}", "COMMUNITY_NAME": listed.name}
-                config["CREATE_STORE"] = create
+                config["CREATE_STORE"] = create or not listed.made
                 app = create_app(config)
-                name_community(context(app).store, listed.name)
+                try:
+                    finish_community(self.census.store, context(app).store, listed)
+                except BaseException:  # tried again next time: its folder not left locked
+                    context(app).close()
+                    raise
                 app.extensions["street"] = self
                 street.init_app(app, home=False)
                 self._apps[code] = app

@@ -424,14 +424,20 @@ def communities():
         except CommunityError as exc:
             flash(str(exc), "error")
         else:
-            # its store made and named now, not at first visit
+            # its store made and named now, not at first visit (if that fails, it is made
+            # the next time the community is opened, or when it is added again)
             made = _deployment().opened(added, create=True)
-            flash(_("已添加社区 %(name)s", name=added.name), "success")
             if isinstance(made, Unavailable):
                 flash(
-                    _("%(name)s暂不可用：%(reason)s", name=added.name, reason=made.reason(lang())),
+                    _(
+                        "%(name)s已列入街道，但其数据未能建立（%(reason)s），将在下次打开时建立",
+                        name=added.name,
+                        reason=made.reason(lang()),
+                    ),
                     "error",
                 )
+            else:
+                flash(_("已添加社区 %(name)s", name=added.name), "success")
             return redirect(url_for("street.communities"))
     return render_template(
         "street/communities.html",
