@@ -103,6 +103,14 @@ class _Once:
             return self._value
 
 
+def _built(make: Callable[..., T], *args: Any) -> T:
+    """A read model made from every record, the collector held meanwhile: it makes tens of
+    thousands of small objects at once, and each collection they set off would walk every
+    object alive (the store's documents, the other communities' read models) for nothing."""
+    with paused_gc():
+        return make(*args)
+
+
 # ------------------------------------------------------------------ registers and summary
 
 
@@ -113,7 +121,8 @@ class _Standing:
     counted on the date have none), ``order`` their sort keys in address order (a key ends
     with the household's id), ``doors`` the keys of the households present at each door.
     Made once from all the records; afterwards only ``advanced``, which copies what it
-    changes: a standing handed to a view is never modified.
+    changes: a standing handed to a view is never modified. Every register's count is made
+    when first asked for (the street's figures need only the tally), then kept up too.
     """
 
     def __init__(self, as_of: date, approved: bool, registers: list[RegisterDef]) -> None:
@@ -124,22 +133,38 @@ class _Standing:
         self.keys: dict[int, SortKey] = {}
         self.order: list[SortKey] = []
         self.doors: dict[Door, list[SortKey]] = {}
-        self.counts: dict[str, int] = {}
+        self._counts: dict[str, int] | None = None  # None: not made yet, from ``_records``
+        self._records: Records | None = None
+        self._counting = threading.Lock()
         self.tally = Tally()
         self.community: Community | None = None  # the one joined when it was made, if still so
 
     @classmethod
     def made(
-        cls, records: Records, as_of: date, approved: bool, registers: list[RegisterDef]
+        cls,
+        records: Records,
+        as_of: date,
+        approved: bool,
+        registers: list[RegisterDef],
+        like: _Standing | None = None,
     ) -> _Standing:
-        """From every household of the records."""
+        """From every household of the records.
+
+        ``like``: a standing of the same records on the same date made already (the other
+        of all / approved only): the households both count have the same shares there, so
+        they are taken from it, and only the others' shares are made.
+        """
         standing = cls(as_of, approved, registers)
+        if like is not None and (like.as_of != as_of or like.registers is not registers):
+            like = None
         with paused_gc():
-            keyed = sorted(
-                (household_order(h), h) for h in records.households if standing.counted(h)
-            )
+            keys = records.order_keys
+            keyed = sorted((keys[h["id"]], h) for h in records.households if standing.counted(h))
             for key, household in keyed:
-                share = household_share(household, as_of)
+                if like is not None and like.counted(household):
+                    share = like.shares.get(key[-1])
+                else:
+                    share = household_share(household, as_of)
                 if share is None:
                     continue
                 standing.shares[key[-1]] = share
@@ -148,10 +173,28 @@ class _Standing:
                 if share._present:
                     standing.doors.setdefault(door(household), []).append(key)
             community = standing.joined()
-            standing.counts = counts_in(registers, community, *standing.others(records))
+            standing._records = records
             standing.tally = tally_of(community)
             standing.community = community
         return standing
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """``{register key: number of rows}`` of every register (shared: read only)."""
+        with self._counting:
+            if self._counts is None:
+                assert self._records is not None
+                with paused_gc():
+                    community = self.community if self.community is not None else self.joined()
+                    others = self.others(self._records)
+                    self._counts = counts_in(self.registers, community, *others)
+                self._records = None
+            return self._counts
+
+    def _kept_counts(self) -> dict[str, int] | None:
+        """The counts if made already (without making them)."""
+        with self._counting:
+            return self._counts
 
     def counted(self, household: Doc) -> bool:
         """Does this view count the household (all of them, or only the approved ones)?"""
@@ -171,13 +214,18 @@ class _Standing:
         """A new standing with the households, storefronts and units read again."""
         new = _Standing(self.as_of, self.approved, self.registers)
         new.shares, new.keys, new.order = dict(self.shares), dict(self.keys), list(self.order)
-        new.doors, new.counts, new.tally = dict(self.doors), dict(self.counts), self.tally
+        new.doors, new.tally = dict(self.doors), self.tally
+        counts = self._kept_counts()
+        if counts is None:  # not asked for yet: made from the new records when they are
+            new._records = records
+        else:
+            new._counts = dict(counts)
         with paused_gc():
             for doc_id, doc in (fresh.get("households") or {}).items():
                 new._replace(doc_id, doc)
-            if fresh.get("storefronts") or fresh.get("units"):
+            if new._counts is not None and (fresh.get("storefronts") or fresh.get("units")):
                 others = [r for r in self.registers if r.record in ("storefront", "unit")]
-                new.counts |= counts_in(others, Community(self.as_of), *self.others(records))
+                new._counts |= counts_in(others, Community(self.as_of), *self.others(records))
         return new
 
     def _replace(self, doc_id: int, doc: Doc | None) -> None:
@@ -186,8 +234,9 @@ class _Standing:
         share = None
         if doc is not None and self.counted(doc):
             share = household_share(doc, self.as_of)
+        counts = self._counts
         places = {p for p in (_door_of(old_share), _door_of(share)) if p is not None}
-        before = self._door_counts(places)
+        before = self._door_counts(places) if counts is not None else {}
         if old_key is not None:
             del self.shares[doc_id], self.keys[doc_id]
             self.order.pop(bisect.bisect_left(self.order, old_key))
@@ -206,9 +255,10 @@ class _Standing:
             if place is not None:
                 there = self.doors[place] = list(self.doors.get(place, ()))
                 bisect.insort(there, key)
-        _add(self.counts, self._door_counts(places), before)
-        mine = [r for r in self.registers if r.record in ("person", "household")]
-        _add(self.counts, _share_counts(mine, share), _share_counts(mine, old_share))
+        if counts is not None:
+            _add(counts, self._door_counts(places), before)
+            mine = [r for r in self.registers if r.record in ("person", "household")]
+            _add(counts, _share_counts(mine, share), _share_counts(mine, old_share))
         if old_share is not None:
             self.tally = self.tally - tally_of(old_share)
         if share is not None:
@@ -268,16 +318,22 @@ class View:
         approved: bool,
         registers: list[RegisterDef],
         standing: _Once | None = None,
+        like: View | None = None,
     ) -> None:
         self.as_of = as_of
         self.approved = approved
         self._records = records
         self._registers = registers
-        self._standing = standing or _Once(
-            lambda: _Standing.made(self.records, as_of, approved, registers)
-        )
+        # the other view of this date on the same records, whose shares a new standing takes
+        self._like = like if like is not None and like._records is records else None
+        self._standing = standing or _Once(self._made)
         self._lock = threading.RLock()
         self._parts: dict[Hashable, Any] = {}
+
+    def _made(self) -> _Standing:
+        like, self._like = self._like, None
+        kept = like._standing.get() if like is not None and like._standing.ready() else None
+        return _Standing.made(self.records, self.as_of, self.approved, self._registers, kept)
 
     def advanced(self, records: _Once, fresh: Mapping[str, Mapping[int, Doc | None]]) -> View:
         """The view of the same date after a write: its standing advanced, if it had one."""
@@ -454,7 +510,9 @@ class Derived:
             key = (as_of, approved)
             view = self._views.get(key)
             if view is None:
-                view = self._views[key] = View(records, as_of, approved, self.registers)
+                like = self._views.get((as_of, not approved))
+                view = View(records, as_of, approved, self.registers, like=like)
+                self._views[key] = view
                 while len(self._views) > self._max_views:
                     self._views.popitem(last=False)
             else:
@@ -472,7 +530,7 @@ class Derived:
         with self._lock:
             records = self._current()
             if self._coverage is None:
-                self._coverage = _Once(lambda: CoverageModel(records.get()))
+                self._coverage = _Once(lambda: _built(CoverageModel, records.get()))
             model = self._coverage
         return model.get()  # type: ignore[no-any-return]
 
@@ -481,7 +539,7 @@ class Derived:
         with self._lock:
             records = self._current()
             if self._review is None:
-                self._review = _Once(lambda: ReviewIndex(records.get()))
+                self._review = _Once(lambda: _built(ReviewIndex, records.get()))
             model = self._review
         return model.get()  # type: ignore[no-any-return]
 
@@ -491,5 +549,5 @@ class Derived:
             records = self._current()
             kept = self._checks
             if kept is None or (kept.ready() and kept.get().today != today):
-                kept = self._checks = _Once(lambda: ChecksModel(records.get(), today))
+                kept = self._checks = _Once(lambda: _built(ChecksModel, records.get(), today))
         return kept.get()  # type: ignore[no-any-return]
