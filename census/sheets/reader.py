@@ -238,7 +238,14 @@ def _read_xlsx_openpyxl(path: Path) -> list[Sheet]:
         sheets = []
         for ws in book.worksheets:
             ws.reset_dimensions()  # some writers store a wrong size; read what is there
-            rows = _bounded_rows(ws.title, ws.iter_rows(values_only=True), budget)
+            source = ws.iter_rows(values_only=True)
+            try:
+                rows = _bounded_rows(ws.title, source, budget)
+            finally:
+                # a sheet refused part-way: its rows' reader closed now, and with it the
+                # file it holds open (left to the collector, it was closed in some later
+                # test, or request, with a ResourceWarning)
+                source.close()
             _trim(rows)
             part = getattr(ws, "_worksheet_path", "")
             _fill_merged(rows, merged.get(part, []), ws.title, budget)

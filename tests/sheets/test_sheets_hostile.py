@@ -546,3 +546,23 @@ def test_a_zip_that_is_not_a_workbook(tmp_path):
     with pytest.raises(limits.SheetError) as refused:
         read_file(path)
     assert refused.value.code == "not_a_workbook"
+
+
+def test_a_sheet_refused_part_way_leaves_its_file_closed(tmp_path):
+    """The reader refuses a sheet in the middle of its rows: the file is closed when the
+    refusal is raised, not later by the collector (a ResourceWarning in some other test or
+    request, and an open file meanwhile)."""
+    case = next(c for c in CASES if c.name == "slowfar.xlsx")
+    path = made(case.make, tmp_path, case.name)
+    with pytest.raises(limits.SheetError) as refused:
+        read_file(path)
+    fds = Path("/proc/self/fd")
+    held = [fd for fd in fds.iterdir() if _target(fd) == str(path)]
+    assert held == [], refused.value  # while the refusal (and its traceback) is still held
+
+
+def _target(fd: Path) -> str:
+    try:
+        return os.readlink(fd)
+    except OSError:
+        return ""
