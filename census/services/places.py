@@ -25,6 +25,7 @@ from census.services import audit
 from census.store import DuplicateKey, Store
 
 NO_GRID = ""  # stored for a building nobody put in a grid; shown as 未分网格
+FEW = 8  # names looked up one by one; more are checked against one read of the buildings
 
 
 def _name(value: object) -> str:
@@ -36,6 +37,9 @@ def missing(store: Store, names: Iterable[object]) -> list[str]:
     """The names (in first-seen order) that are no building of the tree."""
     buildings = store.collection("buildings")
     wanted = dict.fromkeys(name for name in map(_name, names) if name)
+    if len(wanted) > FEW:
+        known = {doc.get("name") for doc in buildings.scan_shared()}
+        return [name for name in wanted if name not in known]
     return [name for name in wanted if buildings.find_one(name=name) is None]
 
 
@@ -64,11 +68,15 @@ def add_buildings(
     named: dict[str, str] = {}  # each name once (a batch names its buildings many times)
     for name, grid in buildings:
         named.setdefault(_name(name), _name(grid))
-    wanted = {
-        name: grid
-        for name, grid in named.items()
-        if name and collection.find_one(name=name) is None
-    }
+    if len(named) > FEW:  # an import's or a repair's hundreds of names: one read
+        known = {doc.get("name") for doc in collection.scan_shared()}
+        wanted = {name: grid for name, grid in named.items() if name and name not in known}
+    else:  # a save's one building: one lookup
+        wanted = {
+            name: grid
+            for name, grid in named.items()
+            if name and collection.find_one(name=name) is None
+        }
     if not wanted:
         return []
     docs = [{"name": name, "grid": grid} for name, grid in wanted.items()]

@@ -125,3 +125,33 @@ def test_older_households_outside_the_tree_get_their_building_when_the_store_ope
         assert len(_added(get_store(app), "老楼")) == 1
     finally:
         get_store(app).close()
+
+
+def test_many_buildings_outside_the_tree_are_added_once_each_and_the_known_kept(tmp_path):
+    """Households of twelve buildings, four of them in the tree (one also in a grid): the
+    eight others are added (one read of the tree, not a lookup each), once, and nothing
+    of the four changes; opened again, nothing more is added."""
+    config = {"DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "x", "FSYNC": False}
+    app = create_app(config)
+    store = get_store(app)
+    names = [f"{n:02d}号楼" for n in range(1, 13)]  # none is part of another
+    for name in names[:4]:
+        store.collection("buildings").insert(
+            {"name": name, "grid": "第一网格" if name == "01号楼" else ""}
+        )
+    for n, name in enumerate(names):
+        store.collection("households").insert(
+            make_household(building=name, room=str(101 + n), household_no=f"H{n:04d}")
+        )
+    store.close()
+    for _ in range(2):
+        app = create_app(config)
+        store = get_store(app)
+        try:
+            buildings = store.collection("buildings").scan()
+            assert sorted(b["name"] for b in buildings) == sorted(names)
+            assert {b["name"]: b["grid"] for b in buildings}["01号楼"] == "第一网格"
+            assert {name for name in names if _added(store, name)} == set(names[4:])
+            assert all(len(_added(store, name)) <= 1 for name in names)
+        finally:
+            store.close()
