@@ -13,7 +13,7 @@ import click
 
 from census.cli.common import cannot_open, store_place
 from census.context import load_config
-from census.queries.communities import COLLECTION, HOME, Community, added
+from census.queries.communities import COLLECTION, HOME, Community, added_in_database
 from census.street.places import community_config
 
 
@@ -31,16 +31,12 @@ def _street(config: Mapping[str, Any]) -> list[Community]:
     opened, as every server and command shares it. Cannot be read: one line, exit 1.
     """
     from census.services.backup import BackupError, read_folder
-    from census.store import StoreError, open_store
+    from census.store import StoreError
 
     url = config.get("DATABASE_URL")
     try:
         if url:
-            store = open_store(str(url), create=False)
-            try:
-                return added(store)
-            finally:
-                store.close()
+            return added_in_database(str(url))
         folder = Path(str(config["DATA_DIR"]))
         contents = read_folder(folder)
         if not contents.present:

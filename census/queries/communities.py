@@ -41,6 +41,18 @@ def added(store: Store) -> list[Community]:
     return [_community(row) for row in rows]
 
 
+def added_in_database(url: str) -> list[Community]:
+    """The communities added to the deployment whose first community is the database (and
+    schema) at ``url``; it is opened for the moment, never created (``StoreMissing``)."""
+    from census.store import open_store
+
+    store = open_store(url, create=False)
+    try:
+        return added(store)
+    finally:
+        store.close()
+
+
 def find(store: Store, code: str) -> Community | None:
     """The added community coded ``code``, if there is one."""
     row = store.collection(COLLECTION).find_one(code=code)
