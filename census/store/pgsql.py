@@ -361,15 +361,21 @@ def _tests(keys: tuple[str, ...], spellings: list[str]) -> Iterator[tuple[sql.Co
         for spelling in spellings:
             yield sql.SQL("{} = %s::jsonb").format(head), spelling
         return
-    # Below the first key each level is an object or a list of objects.
-    for shape in itertools.product((False, True), repeat=len(keys) - 1):
-        for spelling in spellings:
-            pattern = spelling
-            for key, is_list in zip(reversed(keys[1:]), reversed(shape), strict=True):
+    for pattern in _below(keys[1:], spellings):
+        yield sql.SQL("{} @> %s::jsonb").format(head), pattern
+
+
+def _below(keys: tuple[str, ...], leaves: list[str]) -> Iterator[str]:
+    """Each ``leaf`` (JSON text) wrapped in the keys below the first: at each level an
+    object, or a list of objects (every combination), for ``@>`` on the first key."""
+    for shape in itertools.product((False, True), repeat=len(keys)):
+        for leaf in leaves:
+            pattern = leaf
+            for key, is_list in zip(reversed(keys), reversed(shape), strict=True):
                 pattern = "{" + codec.dumps(key).decode() + ":" + pattern + "}"
                 if is_list:
                     pattern = "[" + pattern + "]"
-            yield sql.SQL("{} @> %s::jsonb").format(head), pattern
+            yield pattern
 
 
 def _holding_tests(keys: tuple[str, ...], wanted: Holding) -> Iterator[tuple[sql.Composable, str]]:
@@ -385,14 +391,8 @@ def _holding_tests(keys: tuple[str, ...], wanted: Holding) -> Iterator[tuple[sql
     head = sql.SQL("(doc -> {})").format(sql.Literal(keys[0]))
     for combination in itertools.product(*per_field):
         element = "{" + ",".join(combination) + "}"
-        for leaf in (element, "[" + element + "]"):
-            for shape in itertools.product((False, True), repeat=len(keys) - 1):
-                pattern = leaf
-                for key, is_list in zip(reversed(keys[1:]), reversed(shape), strict=True):
-                    pattern = "{" + codec.dumps(key).decode() + ":" + pattern + "}"
-                    if is_list:
-                        pattern = "[" + pattern + "]"
-                yield sql.SQL("{} @> %s::jsonb").format(head), pattern
+        for pattern in _below(keys[1:], [element, "[" + element + "]"]):
+            yield sql.SQL("{} @> %s::jsonb").format(head), pattern
 
 
 def _spellings(value: object) -> list[str]:
