@@ -11,11 +11,9 @@ worked on the first community whatever `--community` said.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 import tarfile
 from datetime import date
 from pathlib import Path
@@ -27,6 +25,7 @@ import pytest
 from census.services.backup import read_store
 from census.store import open_store
 from tests.conftest import PG_URL
+from tests.street.street_site import census
 
 EAST, WEST, SOUTH = "东区社区", "西区社区", "南区社区"
 HASH = re.compile(r"内容哈希 / content hash: ([0-9a-f]{64})$", re.MULTILINE)
@@ -34,13 +33,7 @@ HASH = re.compile(r"内容哈希 / content hash: ([0-9a-f]{64})$", re.MULTILINE)
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """``census …`` in a process of its own."""
-    return subprocess.run(
-        [sys.executable, "-m", "census", *args],
-        env=os.environ | env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return census(*args, env=env)
 
 
 def ok(done: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:

@@ -7,8 +7,11 @@ and a surveyor of its own; the first also has the street's account.
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import subprocess
+import sys
 from datetime import date, timedelta
 from typing import Any
 
@@ -106,3 +109,14 @@ def login(client: Client, username: str, community: str = "") -> None:
         url, data={"username": username, "password": PASSWORD, "csrf_token": token(client, url)}
     )
     assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
+
+
+def census(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``census …`` in a process of its own, with ``env`` over this one's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "census", *args],
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

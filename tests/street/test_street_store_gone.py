@@ -16,11 +16,9 @@ commands and ``census serve`` ended in a traceback.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 
 import psycopg
 import pytest
@@ -30,21 +28,10 @@ from werkzeug.test import Client
 from census.street.deployment import Deployment
 from tests.conftest import PG_URL
 from tests.servers import Server
-from tests.street.street_site import EAST, WEST, login, make_street
+from tests.street.street_site import EAST, WEST, census, login, make_street
 
 MISSING = "该社区的数据已不存在（数据目录或数据表缺失），请从备份恢复"
 CORRUPT = "数据文件已损坏，无法读取"
-
-
-def census(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """``census …`` in a process of its own."""
-    return subprocess.run(
-        [sys.executable, "-m", "census", *args],
-        env=os.environ | env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def said_in_one_line(done: subprocess.CompletedProcess[str], *words: str) -> str:

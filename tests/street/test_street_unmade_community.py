@@ -17,11 +17,8 @@ again was refused ("code taken").
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,22 +37,11 @@ from census.store import schema_of
 from census.street.deployment import Deployment
 from census.street.places import community_config
 from tests.conftest import FAST_HASH, PASSWORD, PG_URL
-from tests.street.street_site import EAST, login, make_street
+from tests.street.street_site import EAST, census, login, make_street
 
 NORTH = "北区社区"
 NOT_MADE = "尚未建立数据，将在下次打开时建立"
 MISSING = "该社区的数据已不存在（数据目录或数据表缺失），请从备份恢复"
-
-
-def census(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """``census …`` in a process of its own."""
-    return subprocess.run(
-        [sys.executable, "-m", "census", *args],
-        env=os.environ | env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def _schemas(prefix: str) -> set[str]:
