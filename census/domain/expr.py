@@ -218,12 +218,39 @@ def string(value: Any) -> str:
             return "NaN"
         if math.isinf(value):
             return "Infinity" if value > 0 else "-Infinity"
-        if value.is_integer() and abs(value) < 1e21:
+        if value.is_integer() and abs(value) < 2**53:
             return str(int(value))
-        return re.sub(r"e([+-])0*(\d)", r"e\1\2", repr(value))  # 1e-7 as the browser says it
+        return _as_browser_says(value)
     if isinstance(value, list):
         return " ".join(string(v) for v in value)
     return str(value)
+
+
+def _as_browser_says(value: float) -> str:
+    """A number written as JavaScript's Number.prototype.toString writes it.
+
+    The shortest digits that read back (Python's repr gives the same ones), with the point
+    placed as ECMAScript places it: plain from 1e-6 up to 1e21 (0.00007, not 7e-05), an
+    exponent outside that (1e-7, 1.5e+21), so that the server and the tablet agree.
+    """
+    sign = "-" if value < 0 else ""
+    mantissa, _, power = repr(abs(value)).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction).lstrip("0")
+    point = len(whole) + int(power or 0) - (len(whole + fraction) - len(digits))
+    digits = digits.rstrip("0")
+    k, n = len(digits), point
+    if k <= n <= 21:
+        text = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        text = "0." + "0" * -n + digits
+    else:
+        exponent = n - 1
+        head = digits[0] + ("." + digits[1:] if k > 1 else "")
+        text = f"{head}e{'+' if exponent >= 0 else '-'}{abs(exponent)}"
+    return sign + text
 
 
 def stored(value: Any) -> Any:

@@ -538,3 +538,21 @@ def test_a_constraints_pattern_takes_ascii_digits_only_as_the_tablet_does():
     for typed, refused in (("13912345678", False), ("１３９１２３４５６７８", True)):
         _record, problems = clean(form, {"phone": typed})
         assert any(p.code == "pattern_mismatch" for p in problems) is refused, typed
+
+
+# Quotients from tiny to huge: each side writes the number as JavaScript does (0.00007,
+# not 7e-05; 1e-7 and 1.2e+21 with an exponent; 2**60 as 1152921504606846976 is not how
+# the browser says 1152921504606847000).
+QUOTIENTS = [
+    f"string({a} / {b})"
+    for a in (1, 7, 123, 99999, 1152921504606846976, 123456789012345678901234)
+    for b in (3, 7, 1000, 100000, 1000000, 70000000, 10000000000)
+]
+
+
+def test_the_two_sides_write_a_number_alike_small_or_large():
+    found = browser([(compile_expr(source), {}) for source in QUOTIENTS])
+    for source, got in zip(QUOTIENTS, found, strict=True):
+        assert string(server(source, {})) == got[1], source
+    assert string(server("string(7 / 100000)", {})) == "0.00007"
+    assert string(server("string(1 / 10000000)", {})) == "1e-7"
