@@ -14,6 +14,8 @@ from census.context import Census, load_config
 from census.surveys import custom
 from census.util.i18n import LANGUAGES, SOURCE_LANGUAGE
 from census.util.resources import TEMPLATES_DIR
+from census.util.timing import ServerTiming
+from census.web.security import config_flag
 
 WEB_DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
@@ -23,6 +25,7 @@ WEB_DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": SOURCE_LANGUAGE,
     "SECURE_COOKIES": False,  # CENSUS_SECURE_COOKIES=true: session cookie always Secure
     "BEHIND_PROXY": False,  # CENSUS_BEHIND_PROXY=true: trust X-Forwarded-For/-Proto (1 hop)
+    "SERVER_TIMING": False,  # CENSUS_SERVER_TIMING=true: a Server-Timing header on each answer
 }
 
 
@@ -75,6 +78,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             app.config["SECRET_KEY"] = _secret_key(census)
         app.extensions["census"] = census
         web.init_app(app)
+        if config_flag(app.config.get("SERVER_TIMING")):
+            app.wsgi_app = ServerTiming(app.wsgi_app)  # type: ignore[method-assign]
     except BaseException:
         census.close()  # a start that fails frees the folder
         raise

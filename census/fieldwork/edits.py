@@ -20,7 +20,8 @@ fix of a returned record.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -34,8 +35,34 @@ from census.store import Conflict, DuplicateKey
 from census.surveys.conform import unmasked
 from census.surveys.definition import FormDef
 from census.surveys.validate import clean, has_errors, unknown_keys
+from census.util import timing
 
-_LOCK = threading.Lock()
+# One edit of a record at a time in this process (edits of other records go on): the
+# check of the edit's uuid, the revision read and the save follow each other undisturbed.
+# Another process's edit of the same record is met by the store (Conflict, DuplicateKey).
+_LOCKS: dict[tuple[int, str, int], list[Any]] = {}  # (store, collection, id): [lock, users]
+_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def _one_edit_at_a_time(store: Any, collection: str, record_id: int) -> Iterator[None]:
+    """Hold the lock of one record's edits in this process while the block runs."""
+    key = (id(store), collection, record_id)
+    with _LOCKS_GUARD:
+        entry = _LOCKS.setdefault(key, [threading.Lock(), 0])
+        entry[1] += 1
+    try:
+        with timing.counted("lock"):
+            entry[0].acquire()
+        try:
+            yield
+        finally:
+            entry[0].release()
+    finally:
+        with _LOCKS_GUARD:
+            entry[1] -= 1
+            if not entry[1]:
+                del _LOCKS[key]
 
 
 class _AnsweredElsewhere(Exception):
@@ -135,16 +162,10 @@ def submit(
     if problems:
         return _invalid(problems, lang)
     digest = body_hash(body)
-    with _LOCK:
+    with _one_edit_at_a_time(store, defn.collection, record_id):
         earlier = store.collection(EDITS).find_one(uuid=uuid)
         if earlier is not None:
-            if earlier["household_id"] == record_id and earlier["body_hash"] == digest:
-                return earlier["status"], earlier["answer"]
-            return _refused(
-                409,
-                "uuid_reused",
-                "该 uuid 已用于另一次修改 / this uuid was used for a different edit",
-            )
+            return _repeat(earlier, record_id, digest)
         try:
             # the edit (or its conflict) and the answer kept for retries: together or not at all
             with store.atomic():
@@ -168,10 +189,21 @@ def submit(
                     )
                 except DuplicateKey as dup:
                     raise _AnsweredElsewhere(dup.existing_id) from None  # undo this one
-        except _AnsweredElsewhere as other:  # another process answered this edit a moment ago
-            earlier = store.collection(EDITS).get(other.existing_id)
-            return earlier["status"], earlier["answer"]
+        except _AnsweredElsewhere as other:  # another request took this uuid a moment ago
+            return _repeat(store.collection(EDITS).get(other.existing_id), record_id, digest)
         return answer
+
+
+def _repeat(earlier: Mapping[str, Any], record_id: int, digest: str) -> Answer:
+    """The answer to an edit whose uuid is kept already: the same answer again if it is
+    the same edit (a retry), else a refusal (the uuid was used for another edit)."""
+    if earlier["household_id"] == record_id and earlier["body_hash"] == digest:
+        return earlier["status"], earlier["answer"]
+    return _refused(
+        409,
+        "uuid_reused",
+        "该 uuid 已用于另一次修改 / this uuid was used for a different edit",
+    )
 
 
 def _apply(
@@ -185,7 +217,7 @@ def _apply(
     base: int,
     lang: str = "zh",
 ) -> Answer:
-    """Check, then save or keep as a conflict (called with the lock held)."""
+    """Check, then save or keep as a conflict (called with the record's lock held)."""
     current = store.collection(defn.collection).get(record_id)
     if current is None:
         return _refused(404, "not_found", "没有这条记录 / no such record")

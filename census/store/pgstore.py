@@ -36,17 +36,19 @@ import threading
 import urllib.parse
 import weakref
 from collections.abc import Hashable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import orjson
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.pq import TransactionStatus
 from psycopg.rows import TupleRow
 from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from census.util import timing
 from census.util.gcpause import paused_gc
 
 from . import codec, pgsql
@@ -81,6 +83,23 @@ def connection_kwargs(conninfo: str) -> dict[str, Any]:
 
 
 _NO_PATH = object()  # a borrower that wants no search path in particular
+
+
+class _TimedConnection(psycopg.Connection[TupleRow]):
+    """A connection that counts, in the request being served, the time spent waiting on
+    the database (``census.util.timing``: each statement's and each commit's round trip
+    goes through ``wait``, a method of psycopg's, hence its upper bound in pyproject.toml)."""
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        with timing.counted("db"):
+            return super().wait(gen, interval, timeout)
+
+    def commit(self) -> None:
+        # The pool commits each connection it takes back; in autocommit, with no
+        # transaction open, that sends nothing: not a round trip to count (or lock for).
+        if self.autocommit and self.pgconn.transaction_status == TransactionStatus.IDLE:
+            return
+        super().commit()
 
 
 class _AffinePool(ConnectionPool):
@@ -138,6 +157,7 @@ class SharedPool:
             max_size=size,
             max_idle=MAX_IDLE,
             timeout=POOL_WAIT,
+            connection_class=_TimedConnection,
             kwargs=connection_kwargs(conninfo),
             configure=self._configure,
             name="census",
@@ -159,7 +179,9 @@ class SharedPool:
         """A connection of the pool, its search path set to ``path``."""
         self.pool.wanted.path = path  # read by the pool as it picks an idle connection
         try:
-            with self.pool.connection(timeout=timeout) as conn:
+            with ExitStack() as lent:
+                with timing.counted("pool"):
+                    conn = lent.enter_context(self.pool.connection(timeout=timeout))
                 self.pool.wanted.path = _NO_PATH
                 with self._paths_lock:
                     current = self._paths.get(conn, "")
