@@ -417,17 +417,27 @@ class PgStore(Store):
             if self._analyzing or self._closed or self._written < due:
                 return
             self._analyzing = True
-            self._written = 0
-        threading.Thread(target=self._analyze, name="census-analyze", daemon=True).start()
+            written, self._written = self._written, 0
+        threading.Thread(
+            target=self._analyze, args=(written,), name="census-analyze", daemon=True
+        ).start()
 
-    def _analyze(self) -> None:
-        """ANALYZE on a connection of its own, beside the writes (it blocks none of them)."""
+    def _analyze(self, written: int) -> None:
+        """ANALYZE on a connection of its own, beside the writes (it blocks none of them),
+        if ``written`` documents are a large enough share of the table as it was last
+        analysed (by any process: this one knows only its own ANALYZEs)."""
         try:
             with self._shared.borrow(self._path, CONNECT_TIMEOUT) as conn:
-                conn.execute(pgsql.ANALYZE)
                 row = conn.execute(pgsql.TABLE_ROWS).fetchone()
+                rows = max(0.0, float(row[0])) if row else 0.0  # -1: never analysed
+                if written >= pgsql.ANALYZE_BASE + pgsql.ANALYZE_SHARE * rows:
+                    conn.execute(pgsql.ANALYZE)
+                    row = conn.execute(pgsql.TABLE_ROWS).fetchone()
+                    rows = max(0.0, float(row[0])) if row else 0.0
+                    written = 0
             with self._lock:
-                self._rows_analyzed = float(row[0]) if row else 0.0
+                self._rows_analyzed = rows
+                self._written += written  # not enough yet: they count towards the next
         except Exception:  # noqa: BLE001 - closed or unreachable: the next writes try again
             pass
         finally:

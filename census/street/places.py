@@ -35,10 +35,14 @@ def schema_name(code: str, home: str | None = None) -> str:
 
 
 def with_search_path(url: str, schema: str) -> str:
-    """``url`` with its tables kept in ``schema`` (libpq's ``options`` parameter)."""
+    """``url`` with its tables kept in ``schema`` (libpq's ``options`` parameter); the
+    URL's other options (a ``statement_timeout``, logging) are kept for the community."""
     parts = urllib.parse.urlsplit(url)
-    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k != "options"]
-    query.append(("options", f"-c search_path={schema}"))
+    query = urllib.parse.parse_qsl(parts.query)
+    given = " ".join(v for k, v in query if k == "options")
+    rest = re.sub(r"-c\s*search_path\s*=\s*\S+", "", given).split()
+    query = [(k, v) for k, v in query if k != "options"]
+    query.append(("options", " ".join([*rest, f"-c search_path={schema}"])))
     encoded = urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
     return parts._replace(query=encoded).geturl()
 

@@ -68,3 +68,35 @@ def test_an_index_made_with_a_pending_list_loses_it_when_the_store_opens(pg_url:
         assert store.collection("households").find(**{MEMBER: "甲"})
     with psycopg.connect(pg_url) as conn:
         assert conn.execute(options, (name,)).fetchone() == (["fastupdate=off"],)
+
+
+def _analyses(url: str) -> int:
+    """How many times census_documents was analysed by hand (ANALYZE) so far."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT analyze_count FROM pg_stat_user_tables "
+            "WHERE relid = 'census_documents'::regclass"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_a_process_new_to_a_large_analysed_table_does_not_analyse_it_again(pg_url: str) -> None:
+    """Every server and command starts counting its writes at zero: measured against the
+    table's size at its last ANALYZE (by whichever process), 250 saves into 5,000
+    documents analyse nothing (each server did, after its first 200 writes into each
+    community)."""
+    with open_store(pg_url) as store:
+        store.collection("households").insert_many(
+            [{"members": [{"name": f"住户{n}"}]} for n in range(5000)]
+        )
+        _settled(store)
+    before = _analyses(pg_url)
+    assert before >= 1
+    with open_store(pg_url) as store:  # another process's store: nothing written by it yet
+        assert isinstance(store, PgStore)
+        households = store.collection("households")
+        for n in range(250):
+            households.insert({"members": [{"name": f"新户{n}"}]})
+        _settled(store)
+        assert store._rows_analyzed >= 4000  # it asked the database: the table is large
+    assert _analyses(pg_url) == before
