@@ -71,6 +71,7 @@ import psycopg  # noqa: E402
 from werkzeug.test import Client  # noqa: E402
 
 from census.demo.generate import generate_demo  # noqa: E402
+from census.util.timing import parse as parse_timing  # noqa: E402
 
 PASSWORD = "bench-pass-1"
 FAST_HASH = "pbkdf2:sha256:1000"
@@ -340,7 +341,8 @@ def collections_in(processes: list[subprocess.Popen[bytes]], since: float) -> di
 def start_server(config: dict[str, Any], port: int) -> subprocess.Popen[bytes]:
     """``census serve`` on ``port`` with the deployment's settings in its environment."""
     env = dict(os.environ, CENSUS_DATA_DIR=config["DATA_DIR"],
-               CENSUS_DATABASE_URL=config["DATABASE_URL"], CENSUS_FSYNC="true")  # fmt: skip
+               CENSUS_DATABASE_URL=config["DATABASE_URL"], CENSUS_FSYNC="true",
+               CENSUS_SERVER_TIMING="true")  # fmt: skip
     pauses = Path(tempfile.mkstemp(prefix="census-bench-gc-")[1])
     command = [sys.executable, "-c", GC_WATCHED, str(pauses), "serve", "--port", str(port),
                "--threads", "8"]  # fmt: skip
@@ -394,9 +396,10 @@ class Saves:
             return "GET+PUT", f"/api/v1/households/{record_id}", {}, headers, 200
 
 
-def one_save(base: str, saves: Saves) -> tuple[float, str]:
+def one_save(base: str, saves: Saves) -> tuple[float, str, dict[str, tuple[float, int]]]:
     """One save against the server at ``base``: seconds from request to answer (an edit:
-    the PUT only, after reading the household's revision), and "edit" or "new"."""
+    the PUT only, after reading the household's revision), "edit" or "new", and where the
+    server says its time went (its ``Server-Timing``, milliseconds)."""
     import json
     import urllib.request
 
@@ -416,13 +419,13 @@ def one_save(base: str, saves: Saves) -> tuple[float, str]:
     began = time.perf_counter()
     try:
         with urllib.request.urlopen(request) as r:
-            status = r.status
+            status, timing = r.status, r.headers.get("Server-Timing", "")
     except urllib.error.HTTPError as error:
-        status = error.code
+        status, timing = error.code, ""
     took = time.perf_counter() - began
     if status != expect:
         raise RuntimeError(f"{method} {path}: {status}, not {expect}")
-    return took, "edit" if method == "PUT" else "new"
+    return took, "edit" if method == "PUT" else "new", parse_timing(timing)
 
 
 def under_load(bases: list[str], saves: Saves, rate: float, seconds: float) -> dict[str, float]:
@@ -431,6 +434,8 @@ def under_load(bases: list[str], saves: Saves, rate: float, seconds: float) -> d
     times: list[float] = []
     kinds: dict[str, list[float]] = {"edit": [], "new": []}
     failures = 0
+    spent: list[tuple[float, dict[str, tuple[float, int]]]] = []
+    slow_at: dict[int, int] = {}  # second of the run: saves sent then that took SLOW or more
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=32) as pool:
         futures = []
@@ -439,17 +444,22 @@ def under_load(bases: list[str], saves: Saves, rate: float, seconds: float) -> d
             if delay > 0:
                 time.sleep(delay)
             futures.append(pool.submit(one_save, bases[n % len(bases)], saves))
-        for future in futures:
+        for n, future in enumerate(futures):
             try:
-                took, kind = future.result()
+                took, kind, timing = future.result()
             except Exception:  # counted, not fatal: the table says how many
                 failures += 1
                 continue
             times.append(took)
             kinds[kind].append(took)
+            spent.append((took, timing))
+            if took >= SLOW:
+                slow_at[int(n / rate)] = slow_at.get(int(n / rate), 0) + 1
     elapsed = time.perf_counter() - started
     ordered = sorted(times) or [0.0]
     return {
+        "split": split_of(spent, p95(ordered)),
+        "slow at": slow_at,
         "saves": len(times),
         "failed": failures,
         "rate": len(times) / elapsed,
@@ -459,6 +469,39 @@ def under_load(bases: list[str], saves: Saves, rate: float, seconds: float) -> d
         "p95 edit": p95(sorted(kinds["edit"]) or [0.0]),
         "p95 new": p95(sorted(kinds["new"]) or [0.0]),
     }
+
+
+SPLIT = ("before", "cpu", "db", "pool", "lock", "ready")
+SLOW = 0.3  # seconds: a save this slow is counted in the second it was sent
+
+
+def split_of(
+    spent: list[tuple[float, dict[str, tuple[float, int]]]], slow: float
+) -> dict[str, dict[str, float]]:
+    """Where the saves' time went, on average (ms), for all of them and for those at or
+    over the p95 (``slow`` seconds): ``before`` the server's application had the request
+    (its queue, the socket, the client), its thread's ``cpu``, the ``db`` answers and
+    ``rounds`` (round trips), the wait for a ``pool`` connection, for the ``lock`` of
+    another edit of the same household, and ``ready``: the rest,
+    the thread ready but not running (another thread held the GIL, or another process the
+    CPU)."""
+    found: dict[str, dict[str, float]] = {}
+    for name, rows in (("all", spent), ("slowest 5%", [r for r in spent if r[0] >= slow])):
+        rows = [r for r in rows if "app" in r[1]]
+        if not rows:
+            continue
+        total = {k: 0.0 for k in (*SPLIT, "rounds", "took")}
+        for took, timing in rows:
+            app = timing["app"][0]
+            parts = {k: timing.get(k, (0.0, 0))[0] for k in ("cpu", "db", "pool", "lock")}
+            total["before"] += max(0.0, took * 1000 - app)
+            for k, v in parts.items():
+                total[k] += v
+            total["ready"] += max(0.0, app - sum(parts.values()))
+            total["rounds"] += timing.get("db", (0.0, 0))[1]
+            total["took"] += took * 1000
+        found[name] = {k: v / len(rows) for k, v in total.items()} | {"n": len(rows)}
+    return found
 
 
 def p95(ordered: list[float]) -> float:
@@ -749,6 +792,14 @@ def main() -> None:
                       f"{ms(r['p95 new'])} ms; its servers' cycle collector: {r['full']} full "
                       f"collections, {r['paused']:.2f} s paused in all, the longest "
                       f"{ms(r['longest'])} ms")  # fmt: skip
+                for name, part in r.get("split", {}).items():
+                    print(f"  {name} ({part['n']:.0f}), ms a save: {part['took']:.0f} = "
+                          + ", ".join(f"{k} {part[k]:.1f}" for k in SPLIT)
+                          + f" ({part['rounds']:.1f} round trips)")  # fmt: skip
+                if r.get("slow at"):
+                    when = ", ".join(f"{t} s: {n}" for t, n in sorted(r["slow at"].items()))
+                    print(f"  saves of {SLOW * 1000:.0f} ms or more, by the second they were "
+                          f"sent: {when}")  # fmt: skip
 
             loads = saves_over_servers(street, args.rate, args.seconds, args.seed, show,
                                        tuple(int(n) for n in args.servers.split(",")))  # fmt: skip
