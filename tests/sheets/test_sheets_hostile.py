@@ -30,7 +30,8 @@ from census.sheets.reader import read_file
 from census.store import open_store
 from tests.conftest import csrf_token
 
-SECONDS = 10.0  # for the reading; generous on a shared 2-core machine
+SECONDS = 10.0  # of CPU for the reading (CPU, not wall: other work on the machine slows
+# the clock, not the work; a reader that loops or inflates a bomb spends CPU all the same)
 CLI_SECONDS = 30.0  # the command's whole run: start-up, reading, the message
 EXTRA_MB = 200  # peak RSS above a normal small import
 # The child's own peak: VmHWM of its memory map. (getrusage's ru_maxrss would not do: Linux
@@ -360,10 +361,10 @@ def test_census_import_refuses_a_hostile_file_quickly_within_memory(case, data, 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_the_reader_gives_the_code_in_seconds(case, tmp_path):
     path = made(case.make, tmp_path, case.name)
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(limits.SheetError) as refused:
         read_file(path)
-    assert time.perf_counter() - started < SECONDS
+    assert time.process_time() - started < SECONDS
     assert refused.value.code == case.code, refused.value
 
 
@@ -424,14 +425,14 @@ def test_the_web_upload_refuses_a_hostile_file_with_its_message(case, admin, app
     records.save(store, load_surveys()["household"], make_household(), user="admin")
     before = snapshot(store)
     path = made(case.make, tmp_path, case.name)
-    started = time.perf_counter()
+    started = time.process_time()
     response = upload(admin, path, case.name)
     assert response.status_code == 302
     if "/sheets/import/" in response.headers["Location"]:  # passed the quick checks
         response = admin.get(response.headers["Location"])  # the mapping page reads it
         assert response.status_code == 302
     assert response.headers["Location"].endswith("/sheets/")
-    assert time.perf_counter() - started < SECONDS
+    assert time.process_time() - started < SECONDS
     page = admin.get("/sheets/").get_data(as_text=True)
     for words in case.zh:
         assert words in page, (words, page[-3000:])
