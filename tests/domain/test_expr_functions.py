@@ -556,3 +556,27 @@ def test_the_two_sides_write_a_number_alike_small_or_large():
         assert string(server(source, {})) == got[1], source
     assert string(server("string(7 / 100000)", {})) == "0.00007"
     assert string(server("string(1 / 10000000)", {})) == "1e-7"
+
+
+def test_every_magnitude_is_written_as_javascript_writes_it():
+    """3,000 numbers from 1e-320 to 1e308, integers past 2**53 among them, against node's
+    own String(x): the server's string() is the browser's, digit for digit."""
+    import random
+
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    rng = random.Random(20261204)
+    numbers = [rng.random() * 10.0 ** rng.randint(-320, 308) for _ in range(2000)]
+    numbers += [float(rng.randint(-(10**22), 10**22)) for _ in range(500)]
+    numbers += [-rng.random() * 10.0 ** rng.randint(-9, 22) for _ in range(500)]
+    numbers += [0.0, 1e-7, 1e-6, 1e21, 1e20, 2.0**53, 2.0**53 + 2, 5e-324, 1.7976931348623157e308]
+    script = "console.log(JSON.stringify(JSON.parse(require('fs').readFileSync(0)).map(String)))"
+    done = subprocess.run(
+        ["node", "-e", script],
+        input=json.dumps(numbers),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for number, written in zip(numbers, json.loads(done.stdout), strict=True):
+        assert string(number) == written, number
