@@ -11,6 +11,7 @@ previous version stays in its history.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -38,6 +39,7 @@ TEXT_META = (
     "merged_at",
 )
 _TEXT_TYPES = ("text", "textarea", "select_one", "date", "id_number", "phone", "uscc")
+_CHECKED = ("repeat", "select_many", "integer", "yes_no", *_TEXT_TYPES)  # what _value changes
 
 
 def as_text(value: Any) -> str:
@@ -48,7 +50,11 @@ def as_text(value: Any) -> str:
         return yes_no(value)
     if isinstance(value, int | float):
         return str(value)
-    return clean_text(orjson.dumps(value, default=str).decode())
+    try:
+        text = orjson.dumps(value, default=str).decode()
+    except TypeError:  # a lone surrogate or an integer past 64 bits inside: still shown
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    return clean_text(text)
 
 
 def _value(f: FieldDef, value: Any) -> Any:
@@ -82,6 +88,56 @@ def _record(fields: tuple[FieldDef, ...], doc: dict[str, Any]) -> dict[str, Any]
 
 def conform(form: FormDef, doc: dict[str, Any]) -> dict[str, Any] | None:
     """``doc`` in its form's shape, or None when it already is (the common case)."""
+    if _in_shape(form.fields, doc) and _meta_in_shape(doc):
+        return None  # seen at a glance, nothing copied (every record, at every start)
+    return _conformed(form, doc)
+
+
+def _in_shape(fields: tuple[FieldDef, ...], doc: dict[str, Any]) -> bool:
+    """True when ``_record`` would give ``doc`` back unchanged (False: it may not)."""
+    for f in fields:
+        value = doc.get(f.key)
+        if f.key not in doc or f.type not in _CHECKED:
+            continue
+        if value is None:
+            if f.type in ("select_many", "repeat"):
+                return False
+        elif f.type == "repeat":
+            if not isinstance(value, list):
+                return False
+            for item in value:
+                if not isinstance(item, dict) or not _in_shape(f.fields, item):
+                    return False
+        elif f.type == "select_many":
+            if not isinstance(value, list):
+                return False
+            for item in value:
+                if not (isinstance(item, str) and item.isprintable()):
+                    return False
+        elif isinstance(value, str):
+            if not value.isprintable():
+                return False
+        elif f.type == "integer":
+            if not isinstance(value, int) or isinstance(value, bool):
+                return False
+        elif f.type == "yes_no":
+            if not isinstance(value, bool):
+                return False
+        else:  # a text type holding something else
+            return False
+    return True
+
+
+def _meta_in_shape(doc: dict[str, Any]) -> bool:
+    for key in TEXT_META:
+        value = doc.get(key)
+        if value is not None and not (isinstance(value, str) and value.isprintable()):
+            return False
+    return "merged_from" not in doc or isinstance(doc["merged_from"], list)
+
+
+def _conformed(form: FormDef, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The whole conforming, copies and all: ``doc`` in shape, or None if it was."""
     out = _record(form.fields, doc)
     for key in TEXT_META:
         if out.get(key) is not None and not isinstance(out[key], str):

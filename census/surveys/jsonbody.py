@@ -109,4 +109,6 @@ def text_problem(text: str, path: str, limit: int = MAX_TEXT) -> Problem | None:
 
 def clean_text(text: str) -> str:
     """``text`` with what ``text_problem`` refuses replaced, for values read back for display."""
+    if text.isprintable():  # no control character and no surrogate: nearly every value
+        return text
     return _CONTROL.sub("\ufffd", _SURROGATE.sub("\ufffd", text))
