@@ -93,11 +93,24 @@ def conform(form: FormDef, doc: dict[str, Any]) -> dict[str, Any] | None:
     return _conformed(form, doc)
 
 
+_CHECKED_BY_KEY: dict[int, tuple[tuple[FieldDef, ...], dict[str, FieldDef]]] = {}
+
+
+def _checked(fields: tuple[FieldDef, ...]) -> dict[str, FieldDef]:
+    """The fields ``_value`` may change, by key (kept per tuple of fields: a form's own)."""
+    known = _CHECKED_BY_KEY.get(id(fields))
+    if known is None or known[0] is not fields:
+        known = (fields, {f.key: f for f in fields if f.type in _CHECKED})
+        _CHECKED_BY_KEY[id(fields)] = known
+    return known[1]
+
+
 def _in_shape(fields: tuple[FieldDef, ...], doc: dict[str, Any]) -> bool:
     """True when ``_record`` would give ``doc`` back unchanged (False: it may not)."""
-    for f in fields:
-        value = doc.get(f.key)
-        if f.key not in doc or f.type not in _CHECKED:
+    checked = _checked(fields)
+    for key, value in doc.items():
+        f = checked.get(key)
+        if f is None:
             continue
         if value is None:
             if f.type in ("select_many", "repeat"):

@@ -6,7 +6,9 @@ the app refuses to start rather than show a half-working form.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -665,13 +667,29 @@ def _roles(raw: dict[str, Any], fields: tuple[FieldDef, ...], source: str) -> di
     return roles
 
 
+# Definitions already read, by file name and content: a street server opens every community
+# with the same forms folder, and each definition is parsed once, not once per community.
+_READ: dict[tuple[str, str], FormDef] = {}
+_READ_LOCK = threading.Lock()
+
+
 def load_definition(path: Path) -> FormDef:
     """Read one YAML definition file."""
+    text = path.read_text(encoding="utf-8")
+    key = (path.name, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+    with _READ_LOCK:
+        known = _READ.get(key)
+    if known is not None:
+        return known  # a FormDef is frozen: the same one serves every community
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise DefinitionError(path.name, "YAML", str(exc)) from None
-    return parse_definition(raw, path.name)
+    form = parse_definition(raw, path.name)
+    with _READ_LOCK:
+        if len(_READ) > 256:  # forms edited over and over in one process: start again
+            _READ.clear()
+        return _READ.setdefault(key, form)
 
 
 SURVEYS = ("household", "storefront", "unit")

@@ -147,3 +147,20 @@ def test_a_broken_list_names_the_column(columns, problem):
     with pytest.raises(DefinitionError) as caught:
         parse_definition(dict(MINIMAL, list=columns), "broken.yaml")
     assert problem in str(caught.value)
+
+
+def test_a_definition_file_is_parsed_once_per_content(tmp_path):
+    """Every community of a street opens the same forms: one FormDef for one file's content;
+    an edited file is read again."""
+    import shutil
+
+    from census.util.resources import FORMS_DIR
+
+    path = tmp_path / "storefront.yaml"
+    shutil.copy(FORMS_DIR / "storefront.yaml", path)
+    first = load_definition(path)
+    assert load_definition(FORMS_DIR / "storefront.yaml") is first
+    path.write_text(path.read_text(encoding="utf-8").replace("门面", "铺面"), encoding="utf-8")
+    edited = load_definition(path)
+    assert edited is not first
+    assert load_definition(path) is edited
