@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +44,7 @@ def _secret_key(census: Census) -> str:
     key = str(shared.secret("secret_key", local))
     if key != local:
         path = census.data_dir / "secret_key"
-        tmp = path.with_name(f".secret_key.{os.getpid()}.tmp")
+        tmp = path.with_name(f".secret_key.{os.getpid()}.{threading.get_ident()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write(key)
@@ -51,19 +53,29 @@ def _secret_key(census: Census) -> str:
 
 
 def _secret_key_file(data_dir: Path) -> str:
-    """The secret kept in the data folder (created on first start)."""
+    """The secret kept in the data folder (created on first start, never empty)."""
     path = data_dir / "secret_key"
-    if not path.exists():
-        # Created 0600 whatever the umask: the key signs every session cookie.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it a moment ago
-            pass
-        else:
+    key = path.read_text().strip() if path.exists() else ""
+    if key:
+        path.chmod(0o600)
+        return key
+    # Made under a lock (processes or threads starting at once on a new folder each wait
+    # for the first), written whole into a file of its own (0600 whatever the umask: the
+    # key signs every session cookie) and moved into place: nobody reads a key half
+    # written. An empty file (an older version stopped while writing it) is replaced.
+    lock_fd = os.open(data_dir / ".secret_key.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    with os.fdopen(lock_fd, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        key = path.read_text().strip() if path.exists() else ""
+        if not key:
+            key = secrets.token_hex(32)
+            tmp = path.with_name(f".secret_key.{os.getpid()}.new")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_hex(32))
+                out.write(key)
+            os.replace(tmp, path)
     path.chmod(0o600)
-    return path.read_text().strip()
+    return key
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

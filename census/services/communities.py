@@ -89,8 +89,12 @@ def name_community(store: Store, name: str) -> None:
     settings = store.collection("settings")
     row = settings.find_one(key="community")
     if row is None:
-        settings.insert({"key": "community", "name": name}, unique=("key",))
-    elif row.get("name") != name:
+        try:
+            settings.insert({"key": "community", "name": name}, unique=("key",))
+            return
+        except DuplicateKey:  # another server opening it named it a moment ago
+            row = settings.find_one(key="community")
+    if row is not None and row.get("name") != name:
         settings.update(row["id"], {"key": "community", "name": name})
 
 

@@ -53,7 +53,11 @@ SURVEYS_FOLDER = "surveys"
 _SURVEY_FILE = re.compile(r"surveys/([^./]+)\.yaml")
 _SURVEY_SOURCE = re.compile(r"surveys/([^./]+)\.source(\.[A-Za-z0-9]+)")
 
-SECRET_PUT = "INSERT INTO census_secrets (name, value) VALUES (%s, %s) ON CONFLICT DO NOTHING"
+# An empty value kept (what a key file read half written once offered) is replaced.
+SECRET_PUT = """
+INSERT INTO census_secrets AS s (name, value) VALUES (%s, %s)
+ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value WHERE s.value = ''
+"""
 SECRET_GET = "SELECT value FROM census_secrets WHERE name = %s"
 SURVEY_PUT = """
 INSERT INTO census_surveys (name, definition, source_suffix, source) VALUES (%s, %s, %s, %s)
@@ -102,6 +106,8 @@ class PgShared:
 
     def secret(self, name: str, candidate: str) -> str:
         """The secret called ``name``: ``candidate`` if none was kept yet, else the kept one."""
+        if not candidate:
+            raise ValueError(f"an empty secret offered for {name!r}")
         with self.store.connection() as conn:
             conn.execute(SECRET_PUT, (name, candidate))
             row = conn.execute(SECRET_GET, (name,)).fetchone()

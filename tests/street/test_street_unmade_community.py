@@ -297,3 +297,41 @@ def test_an_add_on_the_page_that_cannot_make_the_store_says_so(tmp_path):
         assert NOT_MADE not in _listing_row(boss, NORTH)
     finally:
         deployment.close()
+
+
+def test_two_first_openings_at_once_make_the_community_once(site):
+    """Two staff at the door of a community never made, at the same moment: on TinyDB two
+    requests of one server, on PostgreSQL two servers (two deployments on one database).
+    Both are let in, the store is made once, named once and marked made."""
+    import threading
+
+    _half_added(site)
+    servers = [Deployment(site)]
+    if site.get("DATABASE_URL"):
+        servers.append(Deployment(site))
+    try:
+        doors = [servers[n % len(servers)] for n in range(4)]
+        barrier = threading.Barrier(len(doors))
+        answers: list[int] = []
+
+        def enter(deployment: Deployment) -> None:
+            client = Client(deployment)
+            barrier.wait()
+            answers.append(client.get("/login?community=bq").status_code)
+
+        threads = [threading.Thread(target=enter, args=(d,)) for d in doors]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert answers == [200] * len(doors)
+        assert find(servers[0].census.store, "bq").made
+        for deployment in servers:
+            north = deployment.census_of("bq")
+            assert north is not None and north.community_name() == NORTH
+            assert north.store.collection("households").count() == 0
+        names = servers[0].census_of("bq").store.collection("settings").find(key="community")
+        assert len(names) == 1
+    finally:
+        for deployment in servers:
+            deployment.close()
