@@ -31,6 +31,7 @@ HEARTBEAT_SECONDS = 2.0  # how often a worker says it is alive
 STALLED_SECONDS = 30.0  # a worker silent this long is taken for dead: its job runs again
 LOOK_SECONDS = 10.0  # how often a worker of several queues asks for new ones (a new community)
 POLL_SECONDS = 1.0  # how long a worker waits when no queue had a job
+STOP_SECONDS = 5.0  # stopped, how long a worker gives each goodbye to the database
 # The connections a worker's queues share, however many communities it serves: one for the
 # job in hand (fetched and finished), one for the heartbeats and recovery beside it.
 QUEUE_CONNECTIONS = 2
@@ -244,14 +245,18 @@ class _Served:
     def manager(self) -> Any:
         return self.queue.app.job_manager
 
-    async def take(self) -> bool:
+    async def take(self, stop: asyncio.Event | None = None) -> bool:
         """Run one job of this queue, if one waits (in a thread: the work is synchronous).
 
         A job ends done and is deleted, or failed and kept; a worker killed meanwhile leaves
-        it ``doing`` under a heartbeat that stops, and ``recover_stalled`` puts it back."""
+        it ``doing`` under a heartbeat that stops, and ``recover_stalled`` puts it back.
+        ``stop`` set while the worker still waits for the database to hand it a job (the
+        database away): it takes none. A job in hand is always finished."""
         from procrastinate.jobs import Status
 
-        job = await self.manager.fetch_job(queues=[QUEUE_NAME], worker_id=self.worker_id)
+        job = await _unless_stopped(
+            self.manager.fetch_job(queues=[QUEUE_NAME], worker_id=self.worker_id), stop
+        )
         if job is None:
             return False
         task = self.queue.app.tasks.get(job.task_name)
@@ -269,6 +274,58 @@ class _Served:
 
 def _say(line: str) -> None:
     print(f"census worker: {line}", file=sys.stderr, flush=True)
+
+
+async def _unless_stopped(work: Any, stop: asyncio.Event | None) -> Any:
+    """Await ``work``, or give it up (None) as soon as ``stop`` is set."""
+    if stop is None:
+        return await work
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait((task, stopping), return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    return None
+
+
+def _in_daemon_thread(work: Callable[[], Any]) -> asyncio.Future[Any]:
+    """``work()`` in a thread of its own that does not hold the process at exit (a store
+    read waiting for an unreachable database: the worker may stop meanwhile)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[Any] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if done.cancelled():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)
+
+    def run() -> None:
+        try:
+            result, error = work(), None
+        except BaseException as exc:  # handed to the awaiting side
+            result, error = None, exc
+        try:
+            loop.call_soon_threadsafe(settle, result, error)
+        except RuntimeError:  # the loop closed: the worker has stopped
+            pass
+
+    threading.Thread(target=run, name="census-worker-read", daemon=True).start()
+    return done
+
+
+async def _goodbye(what: str, work: Any) -> None:
+    """A stopping worker's last words to the database, given up after ``STOP_SECONDS``:
+    with the database away its worker rows go silent, and other workers clear them."""
+    try:
+        await asyncio.wait_for(work, STOP_SECONDS)
+    except Exception as exc:  # the database away, or slower than STOP_SECONDS
+        _say(f"{what}: {exc!r}")
 
 
 def run_workers(
@@ -299,12 +356,16 @@ def run_workers(
     turns: deque[_Served] = deque()
     pools = _QueuePools()  # every queue's connections, QUEUE_CONNECTIONS per database
 
-    async def serve_new() -> None:
-        for key, queue in (await asyncio.to_thread(queues)).items():
-            if key in served:
+    async def serve_new(stop: asyncio.Event) -> None:
+        found = await _unless_stopped(_in_daemon_thread(queues), stop)
+        for key, queue in (found or {}).items():
+            if key in served or stop.is_set():
                 continue
-            await asyncio.to_thread(queue.prepare)
-            await queue.app.open_async(await pools.lend(queue.url))
+            await _unless_stopped(_in_daemon_thread(queue.prepare), stop)
+            lent = await _unless_stopped(pools.lend(queue.url), stop)
+            if lent is None:  # stopped meanwhile
+                return
+            await queue.app.open_async(lent)
             manager = queue.app.job_manager
             await manager.prune_stalled_workers(silence)
             served[key] = _Served(key, queue, await manager.register_worker())
@@ -335,7 +396,7 @@ def run_workers(
             loop.add_signal_handler(signum, stop.set)
         side: list[asyncio.Task[None]] = []
         try:
-            await serve_new()
+            await serve_new(stop)
             looked = time.monotonic()
             side = [asyncio.create_task(beat_forever()), asyncio.create_task(recover_forever())]
             while not stop.is_set():
@@ -344,14 +405,14 @@ def run_workers(
                     one = turns[0]
                     turns.rotate(-1)  # whatever this one does, the next one asks first
                     try:
-                        took = await one.take()
+                        took = await one.take(stop)
                     except Exception as exc:  # one community's schema unreachable: the others
                         _say(f"queue {one.key or '(first)'}: {exc!r}")
                     if took:
                         break
-                if time.monotonic() - looked >= look_every:
+                if time.monotonic() - looked >= look_every and not stop.is_set():
                     try:
-                        await serve_new()
+                        await serve_new(stop)
                     except Exception as exc:  # a community half made: asked again next time
                         _say(f"could not take a new queue yet: {exc!r}")
                     looked = time.monotonic()
@@ -365,8 +426,9 @@ def run_workers(
                 task.cancel()
             await asyncio.gather(*side, return_exceptions=True)
             for one in served.values():
-                await one.manager.unregister_worker(one.worker_id)
-                await one.queue.app.close_async()
-            await pools.close()
+                where = f"queue {one.key or '(first)'}"
+                await _goodbye(where, one.manager.unregister_worker(one.worker_id))
+                await _goodbye(where, one.queue.app.close_async())
+            await _goodbye("connections", pools.close())
 
     asyncio.run(main())
