@@ -24,7 +24,7 @@ from .errors import (
 )
 from .media import Media
 from .paths import Holding
-from .pgschema import schema_of
+from .pgschema import schema_of, with_search_path
 
 URL_SCHEMES = ("postgresql", "postgres")
 
@@ -45,6 +45,7 @@ __all__ = [
     "StoreMissing",
     "open_store",
     "schema_of",
+    "with_search_path",
 ]
 
 

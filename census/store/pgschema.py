@@ -19,6 +19,22 @@ from .errors import StoreMissing
 
 DOCUMENTS = "census_documents"  # the table every store has (census/store/pgsql.py)
 SEARCH_PATH = re.compile(r"-c\s*search_path\s*=\s*([A-Za-z_][A-Za-z0-9_]*)")
+# The whole setting, whatever it names (a list of schemas too): what a URL's options lose
+# when another search path takes its place.
+SEARCH_PATH_SETTING = re.compile(r"-c\s*search_path\s*=\s*(\S+)")
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """``url`` with its tables kept in ``schema`` (libpq's ``options`` parameter); the
+    URL's other options (a ``statement_timeout``, logging) are kept."""
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query)
+    given = " ".join(v for k, v in query if k == "options")
+    rest = SEARCH_PATH_SETTING.sub("", given).split()
+    query = [(k, v) for k, v in query if k != "options"]
+    query.append(("options", " ".join([*rest, f"-c search_path={schema}"])))
+    encoded = urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
+    return parts._replace(query=encoded).geturl()
 
 
 def schema_of(url: str) -> str | None:

@@ -33,6 +33,7 @@ import operator
 import os
 import re
 import threading
+import time
 import urllib.parse
 import weakref
 from collections.abc import Hashable, Iterator, Mapping, Sequence
@@ -57,6 +58,7 @@ from .changelog import ChangeLog
 from .errors import AppendOnly, Conflict, DuplicateKey, NotFound, StoreError, StoreFull
 from .paths import index_key, is_empty, matches, split, values_at
 from .pgmedia import PgMedia
+from .pgschema import SEARCH_PATH_SETTING
 from .pgshared import PgShared
 
 RESERVED = ("id", "_rev")
@@ -64,7 +66,6 @@ CONNECT_TIMEOUT = 10  # seconds to wait for the server before saying it is not t
 CONNECTIONS = 20  # connections one process opens to one database, over all its schemas
 POOL_WAIT = 30.0  # seconds a request waits for a connection when all of them are busy
 MAX_IDLE = 60.0  # seconds an idle connection beyond the first is kept
-_SEARCH_PATH = re.compile(r"-c\s*search_path\s*=\s*(\S+)")
 
 
 def application_name() -> str:
@@ -91,8 +92,14 @@ class _TimedConnection(psycopg.Connection[TupleRow]):
     goes through ``wait``, a method of psycopg's, hence its upper bound in pyproject.toml)."""
 
     def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
-        with timing.counted("db"):
+        spent = timing.current()
+        if spent is None:  # nothing counted (the usual case): no cost on every round trip
             return super().wait(gen, interval, timeout)
+        began = time.perf_counter()
+        try:
+            return super().wait(gen, interval, timeout)
+        finally:
+            spent.add("db", time.perf_counter() - began)
 
     def commit(self) -> None:
         # The pool commits each connection it takes back; in autocommit, with no
@@ -209,9 +216,9 @@ def split_search_path(url: str) -> tuple[str, str | None]:
     """The URL's connection settings without its search path, and that search path."""
     params = conninfo_to_dict(url)
     options = str(params.get("options") or "")
-    found = _SEARCH_PATH.search(options)
+    found = SEARCH_PATH_SETTING.search(options)
     path = found.group(1) if found else None
-    rest = _SEARCH_PATH.sub("", options).strip()
+    rest = SEARCH_PATH_SETTING.sub("", options).strip()
     if rest:
         params["options"] = rest
     else:

@@ -11,12 +11,11 @@ local files either way (secret key copy, print cache).
 from __future__ import annotations
 
 import re
-import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from census.store import schema_of
+from census.store import schema_of, with_search_path
 
 CODE = re.compile(r"[a-z0-9][a-z0-9_]{0,30}")  # a folder name and part of a schema name
 FOLDER = "communities"
@@ -32,19 +31,6 @@ def schema_name(code: str, home: str | None = None) -> str:
     deployment itself keeps its tables in a schema ``home`` (several deployments, or test
     runs, on one database never share a community's tables)."""
     return f"{home or 'census'}_{code}"
-
-
-def with_search_path(url: str, schema: str) -> str:
-    """``url`` with its tables kept in ``schema`` (libpq's ``options`` parameter); the
-    URL's other options (a ``statement_timeout``, logging) are kept for the community."""
-    parts = urllib.parse.urlsplit(url)
-    query = urllib.parse.parse_qsl(parts.query)
-    given = " ".join(v for k, v in query if k == "options")
-    rest = re.sub(r"-c\s*search_path\s*=\s*\S+", "", given).split()
-    query = [(k, v) for k, v in query if k != "options"]
-    query.append(("options", " ".join([*rest, f"-c search_path={schema}"])))
-    encoded = urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
-    return parts._replace(query=encoded).geturl()
 
 
 # The settings that belong to one store: a community reads them from its own.
