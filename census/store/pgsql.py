@@ -261,17 +261,16 @@ CHANGES = "SELECT name, changes FROM census_collections WHERE name = ANY(%s)"
 ALL_CHANGES = "SELECT coalesce(sum(changes), 0) FROM census_collections"
 ANALYZE = "ANALYZE census_documents"
 ANALYZE_AFTER = 1000  # documents stored by one insert_many
-# Fresh planner statistics after this process wrote ANALYZE_BASE documents plus this share of
-# the table's size at the last ANALYZE: until then the planner believes the table is as
-# small as it was (empty, on a new database) and looks every member up by scanning the
-# whole collection, so a household's save grew with the community (autovacuum may be off,
-# and is a minute late even when on).
-# When this process has written so many, it asks the database how large the table was at
-# its last ANALYZE (by any process) and analyses it only if its own writes are that share
-# of it: a server that opens a street of large communities used to analyse every one of
-# them after its first 200 writes there, all at about the same time, every server alike
-# (at 50 saves a second over two servers and twelve communities of 12,500 households, 24
-# ANALYZEs of 0.3 s together held every save up for 1.5 s).
+# Fresh planner statistics once this process's writes reach ANALYZE_BASE documents plus
+# ANALYZE_SHARE of the table's size at its last ANALYZE (by whichever process, read from
+# pg_class): until then the planner believes the table is as small as it was (empty, on a
+# new database) and looks every member up by scanning the whole collection, so a
+# household's save grew with the community (autovacuum may be off, and is a minute late
+# even when on). Measured against the table, not against this process's own ANALYZEs: a
+# server opening a street of large communities used to analyse every one of them after
+# its first 200 writes there, all at about the same time, every server alike (at 50 saves
+# a second over two servers and twelve communities of 12,500 households, 24 ANALYZEs of
+# 0.3 s together held every save up for 1.5 s).
 ANALYZE_BASE = 200
 ANALYZE_SHARE = 0.2
 TABLE_ROWS = "SELECT reltuples FROM pg_class WHERE oid = 'census_documents'::regclass"
