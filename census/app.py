@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import os
 import secrets
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +42,22 @@ def _secret_key(census: Census) -> str:
     # and keep a copy in their folder, which is what a backup of the folder holds.
     key = str(shared.secret("secret_key", local))
     if key != local:
-        path = census.data_dir / "secret_key"
-        tmp = path.with_name(f".secret_key.{os.getpid()}.{threading.get_ident()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        _write_key(census.data_dir / "secret_key", key)
+    return key
+
+
+def _write_key(path: Path, key: str) -> None:
+    """Put ``key`` in ``path`` whole: written 0600 (whatever the umask: the key signs every
+    session cookie) into a file of its own, then moved into place."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
         with os.fdopen(fd, "w") as out:
             out.write(key)
         os.replace(tmp, path)
-    return key
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _secret_key_file(data_dir: Path) -> str:
@@ -60,20 +68,15 @@ def _secret_key_file(data_dir: Path) -> str:
         path.chmod(0o600)
         return key
     # Made under a lock (processes or threads starting at once on a new folder each wait
-    # for the first), written whole into a file of its own (0600 whatever the umask: the
-    # key signs every session cookie) and moved into place: nobody reads a key half
-    # written. An empty file (an older version stopped while writing it) is replaced.
+    # for the first) and written whole: nobody reads a key half written. An empty file
+    # (an older version stopped while writing it) is replaced.
     lock_fd = os.open(data_dir / ".secret_key.lock", os.O_WRONLY | os.O_CREAT, 0o600)
     with os.fdopen(lock_fd, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         key = path.read_text().strip() if path.exists() else ""
         if not key:
             key = secrets.token_hex(32)
-            tmp = path.with_name(f".secret_key.{os.getpid()}.new")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as out:
-                out.write(key)
-            os.replace(tmp, path)
+            _write_key(path, key)
     path.chmod(0o600)
     return key
 

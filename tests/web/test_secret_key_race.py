@@ -38,7 +38,7 @@ def test_threads_starting_at_once_get_one_key(tmp_path):
         assert len(keys) == STARTS
         assert len(set(keys)) == 1 and len(keys[0]) == 64, keys
         assert (folder / "secret_key").stat().st_mode & 0o777 == 0o600
-        assert not [p for p in folder.iterdir() if p.name.endswith(".new")]  # none left behind
+        assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]  # none left behind
 
 
 def test_processes_starting_at_once_get_one_key(tmp_path):
