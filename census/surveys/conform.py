@@ -100,6 +100,8 @@ def _checked(fields: tuple[FieldDef, ...]) -> dict[str, FieldDef]:
     """The fields ``_value`` may change, by key (kept per tuple of fields: a form's own)."""
     known = _CHECKED_BY_KEY.get(id(fields))
     if known is None or known[0] is not fields:
+        if len(_CHECKED_BY_KEY) > 256:  # forms read again and again: start again
+            _CHECKED_BY_KEY.clear()
         known = (fields, {f.key: f for f in fields if f.type in _CHECKED})
         _CHECKED_BY_KEY[id(fields)] = known
     return known[1]
