@@ -53,6 +53,11 @@ class Spent:
         return ", ".join(items)
 
 
+def current() -> Spent | None:
+    """What the request this thread serves has counted so far (None: nothing is counted)."""
+    return getattr(_local, "spent", None)
+
+
 def begin() -> None:
     """Start counting for the request this thread now serves."""
     _local.spent = Spent()
@@ -68,7 +73,7 @@ def end() -> Spent | None:
 @contextmanager
 def counted(name: str) -> Iterator[None]:
     """Count the block's wall time under ``name`` in the request being served, if any."""
-    spent = getattr(_local, "spent", None)
+    spent = current()
     if spent is None:
         yield
         return
